@@ -1,0 +1,3 @@
+grammar Rdc;
+script : EOF ;
+WS : [ \t\r\n]+ -> skip ;
