@@ -1,0 +1,102 @@
+package io.rdc.runtime.js;
+
+import io.rdc.runtime.kernel.Iface;
+import io.rdc.runtime.kernel.Incarnation;
+import io.rdc.runtime.kernel.Kernel;
+import io.rdc.runtime.kernel.Launcher;
+import io.rdc.runtime.kernel.ModuleStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.io.IOAccess;
+
+/**
+ * Runs incarnations as GraalJS contexts on one shared engine, each on its own virtual thread
+ * (handlers one at a time; blocking in invoke/receive parks only that virtual thread). Module
+ * sources are cached by content hash, so a context costs about a millisecond.
+ *
+ * <p>Sandbox: no host access, no I/O, no threads, no native access, no polyglot, no process or
+ * environment access. The only way out is {@code ctx}.
+ */
+public final class JsHost implements Launcher {
+    private static volatile Engine sharedEngine;
+    private static final ConcurrentHashMap<String, Source> SOURCES = new ConcurrentHashMap<>();
+    private static final Source PRELUDE = Source.create("js", resource("prelude.js"));
+
+    private final Kernel kernel;
+
+    public JsHost(Kernel kernel) {
+        this.kernel = kernel;
+    }
+
+    /** The engine shared by every context in this JVM. */
+    public static Engine engine() {
+        Engine e = sharedEngine;
+        if (e == null) {
+            synchronized (JsHost.class) {
+                if (sharedEngine == null)
+                    sharedEngine = Engine.newBuilder("js")
+                            .option("engine.WarnInterpreterOnly", "false")
+                            .allowExperimentalOptions(true)
+                            .option("engine.WarnVirtualThreadSupport", "false")
+                            .build();
+                e = sharedEngine;
+            }
+        }
+        return e;
+    }
+
+    static Context newContext() {
+        return Context.newBuilder("js")
+                .engine(engine())
+                .allowHostAccess(HostAccess.NONE)
+                .allowHostClassLookup(c -> false)
+                .allowIO(IOAccess.NONE)
+                .allowCreateThread(false)
+                .allowNativeAccess(false)
+                .allowCreateProcess(false)
+                .allowPolyglotAccess(PolyglotAccess.NONE)
+                .allowEnvironmentAccess(org.graalvm.polyglot.EnvironmentAccess.NONE)
+                .option("js.esm-eval-returns-exports", "true")
+                .build();
+    }
+
+    static Source moduleSource(ModuleStore.Module m) {
+        return SOURCES.computeIfAbsent(m.hash(), h -> Source.newBuilder("js", m.code(), m.name().endsWith(".mjs") ? m.name() : m.name() + ".mjs")
+                .mimeType("application/javascript+module").buildLiteral());
+    }
+
+    static Source prelude() {
+        return PRELUDE;
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = JsHost.class.getResourceAsStream("/io/rdc/runtime/js/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("missing resource " + name, e);
+        }
+    }
+
+    @Override
+    public void launch(Incarnation inc, List<Iface> ifaces, Runnable ready, Consumer<String> failed) {
+        JsIncarnation js = new JsIncarnation(kernel, inc, ifaces);
+        inc.host(js);
+        Thread t = Thread.ofVirtual().name("inc-" + inc.name).unstarted(() -> js.run(ready, failed));
+        js.thread = t;
+        t.start();
+    }
+
+    @Override
+    public void kill(Incarnation inc) {
+        if (inc.host() instanceof JsIncarnation js) js.kill();
+    }
+}

@@ -1,0 +1,593 @@
+package io.rdc.runtime.js;
+
+import io.rdc.runtime.kernel.Event;
+import io.rdc.runtime.kernel.Iface;
+import io.rdc.runtime.kernel.Incarnation;
+import io.rdc.runtime.kernel.Kernel;
+import io.rdc.runtime.kernel.Message;
+import io.rdc.runtime.kernel.NodeStatus;
+import io.rdc.runtime.kernel.OperationException;
+import io.rdc.runtime.kernel.Port;
+import io.rdc.runtime.kernel.Status;
+import io.rdc.runtime.kernel.Stream;
+import io.rdc.runtime.ref.Ref;
+import io.rdc.runtime.ref.RefDescriptor;
+import io.rdc.runtime.ref.RefKind;
+import io.rdc.runtime.ref.ReferenceException;
+import io.rdc.runtime.ref.Rights;
+import io.rdc.runtime.transport.Frames;
+import io.rdc.runtime.util.Json;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.proxy.ProxyArray;
+import org.graalvm.polyglot.proxy.ProxyExecutable;
+
+/**
+ * One incarnation's JavaScript side: its context, its handlers, and the {@code ctx} calls, which
+ * arrive here through one host function (op name first) and go to the kernel. Runs on the
+ * incarnation's own virtual thread; handlers run one at a time, and a handler that throws puts the
+ * incarnation in FAULTING without disturbing the node.
+ */
+final class JsIncarnation implements ProxyExecutable {
+    private final Kernel kernel;
+    private final Incarnation inc;
+    private final List<Iface> ifaces;
+    volatile Thread thread;
+    private volatile boolean killed;
+    private Context context;
+    private Value ctx, mkMsg, mkErr, enc, newBytes, stateSize, dec;
+    private Value onMessage, onEvent;
+    private Ref selfRef;
+    /** The invocation being handled, answered implicitly when its handler returns. */
+    private Message current;
+
+    JsIncarnation(Kernel kernel, Incarnation inc, List<Iface> ifaces) {
+        this.kernel = kernel;
+        this.inc = inc;
+        this.ifaces = ifaces;
+    }
+
+    void run(Runnable ready, Consumer<String> failed) {
+        Value init;
+        try {
+            context = JsHost.newContext();
+            Value api = context.eval(JsHost.prelude()).execute(this);
+            ctx = api.getMember("ctx");
+            mkMsg = api.getMember("mkMsg");
+            mkErr = api.getMember("mkErr");
+            enc = api.getMember("enc");
+            dec = api.getMember("dec");
+            newBytes = api.getMember("newBytes");
+            stateSize = api.getMember("stateSize");
+            Value exports = context.eval(JsHost.moduleSource(inc.moduleHash().isEmpty() ? null : moduleOf()));
+            init = function(exports, "init");
+            onMessage = function(exports, "onMessage");
+            onEvent = function(exports, "onEvent");
+        } catch (PolyglotException | IllegalArgumentException e) {
+            closeQuietly();
+            failed.accept("module " + inc.moduleName() + ": " + describe(e));
+            return;
+        }
+        ready.run();
+        try {
+            awaitStart();
+            if (inc.isDestroyed()) return;
+            Map<String, Ref> named;
+            try {
+                named = kernel.preamble(inc, ifaces);
+            } catch (RuntimeException e) {
+                kernel.fault(inc, "interface preamble failed: " + e.getMessage());
+                named = Map.of();
+            }
+            Value ifaceObj = ctx.getMember("ifaces");
+            for (Map.Entry<String, Ref> e : named.entrySet()) ifaceObj.putMember(e.getKey(), JsRef.of(e.getValue()));
+            if (inc.state() != Incarnation.State.FAULTING) {
+                Value args = dec.execute(inc.argsJson());
+                if (init != null && !handle(() -> init.execute(ctx, args, ifaceObj))) return;
+                kernel.made(inc);
+            }
+            while (!killed) {
+                Object item = kernel.nextForHandler(inc, onMessage != null);
+                if (item == null) break;
+                boolean alive;
+                if (item instanceof Message m) alive = dispatch(m);
+                else if (item instanceof Event ev) alive = onEvent == null || handle(() -> onEvent.execute(ctx, eventObject(ev)));
+                else {
+                    ((Runnable) item).run();
+                    alive = true;
+                }
+                if (!alive) break;
+            }
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    private io.rdc.runtime.kernel.ModuleStore.Module moduleOf() {
+        io.rdc.runtime.kernel.ModuleStore.Module m = kernel.modules().get(inc.moduleHash());
+        if (m == null) throw new IllegalArgumentException("module code " + inc.moduleHash() + " is not at node " + kernel.nodeId());
+        return m;
+    }
+
+    /** An INCHOATE incarnation starts when it is first unfrozen (§3.2.1). */
+    private void awaitStart() {
+        while (inc.state() == Incarnation.State.INCHOATE && !inc.isDestroyed()) kernel.nextForHandlerWait(inc);
+    }
+
+    private static Value function(Value exports, String name) {
+        if (exports == null || !exports.hasMember(name)) return null;
+        Value f = exports.getMember(name);
+        return f.canExecute() ? f : null;
+    }
+
+    private boolean dispatch(Message m) {
+        JsRef port = JsRef.of(portRef(m.port));
+        current = m;
+        try {
+            Value msg = messageObject(m);
+            Value[] result = new Value[1];
+            boolean ok = handle(() -> result[0] = onMessage.execute(ctx, port, msg));
+            if (!ok) {
+                if (m.awaitsReply()) failInvoker(m, "receiver " + inc.name + " failed: " + inc.fault());
+                return !killed;
+            }
+            if (m.invokeId != 0 && m.awaitsReply() && !m.isDeferred()) replyWith(m, result[0]);
+            return true;
+        } finally {
+            current = null;
+        }
+    }
+
+    private void failInvoker(Message m, String why) {
+        try {
+            kernel.reply(inc, m, Json.write(Map.of("error", why)).getBytes(StandardCharsets.UTF_8), null, null);
+        } catch (RuntimeException ignored) {
+            // the invoker's node is gone; nothing more to tell
+        }
+    }
+
+    /** The handler's return value is the reply: {head, body, ref}; undefined is a bare acknowledgement. */
+    private void replyWith(Message m, Value r) {
+        byte[] head = null, body = null;
+        RefDescriptor ref = null;
+        if (r != null && !r.isNull() && r.hasMembers()) {
+            head = bytes(enc.execute(r.getMember("head")));
+            body = bytes(enc.execute(r.getMember("body")));
+            Value rv = r.getMember("ref");
+            if (rv != null && !rv.isNull()) ref = kernel.propagate(inc, ref(rv), 0, -1);
+        }
+        kernel.reply(inc, m, head, body, ref);
+    }
+
+    private Ref portRef(Port p) {
+        Ref r = p.ownerRefOrNull();
+        if (r == null) throw new IllegalStateException(p + " has no reference in its owner's table");
+        return r;
+    }
+
+    private Value messageObject(Message m) {
+        Object ref = m.ref == null ? null : JsRef.of(kernel.materialize(inc, m.ref));
+        Object reply = m.invokeId != 0 ? new JsReply(m) : null;
+        return mkMsg.execute(m.head == null ? null : new String(m.head, StandardCharsets.UTF_8),
+                m.body == null ? null : new String(m.body, StandardCharsets.UTF_8),
+                JsRef.of(portRef(m.port)), io.rdc.runtime.kernel.Ids.show(m.streamGid), ref, reply, kindName(m.kind));
+    }
+
+    private static String kindName(int kind) {
+        return switch (kind) {
+            case Frames.KIND_SEND -> "send";
+            case Frames.KIND_ASINVOKE -> "asinvoke";
+            case Frames.KIND_INVOKE -> "invoke";
+            default -> "dgram";
+        };
+    }
+
+    private Value eventObject(Event ev) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("type", ev.type().name());
+        o.put("subject", ev.subjectName());
+        o.put("detail", ev.detail());
+        o.put("at", ev.atMillis());
+        if (ev.type() == Event.Type.TIMER) o.put("tag", ev.detail());
+        return dec.execute(Json.write(o));
+    }
+
+    /** Runs one handler; false when the incarnation can no longer run (killed, or it threw). */
+    private boolean handle(Runnable body) {
+        long t0 = System.nanoTime();
+        try {
+            body.run();
+            return true;
+        } catch (PolyglotException e) {
+            if (killed || e.isCancelled() || inc.isDestroyed()) return false;
+            kernel.fault(inc, describe(e));
+            return true; // it stays, FAULTING, until destroyed; the loop waits
+        } catch (IllegalStateException e) {
+            if (killed || inc.isDestroyed()) return false; // the context was closed under us
+            kernel.fault(inc, e.toString());
+            return true;
+        } finally {
+            inc.recordHandler(System.nanoTime() - t0);
+            if (inc.wantStateSize && !killed) {
+                inc.wantStateSize = false;
+                try {
+                    inc.stateBytes(stateSize.execute().asLong());
+                } catch (RuntimeException ignored) {
+                    // a closed context has no state to measure
+                }
+            }
+        }
+    }
+
+    static String describe(Exception e) {
+        if (e instanceof PolyglotException pe) {
+            String where = "";
+            if (pe.getSourceLocation() != null)
+                where = " (" + pe.getSourceLocation().getSource().getName() + ":" + pe.getSourceLocation().getStartLine() + ")";
+            else
+                for (PolyglotException.StackFrame f : pe.getPolyglotStackTrace())
+                    if (f.isGuestFrame() && f.getSourceLocation() != null) {
+                        where = " (" + f.getSourceLocation().getSource().getName() + ":" + f.getSourceLocation().getStartLine() + ")";
+                        break;
+                    }
+            return pe.getMessage() + where;
+        }
+        return String.valueOf(e.getMessage());
+    }
+
+    void kill() {
+        killed = true;
+        Context c = context;
+        if (c != null) {
+            try {
+                c.close(true);
+            } catch (RuntimeException ignored) {
+                // already closing
+            }
+        }
+    }
+
+    private void closeQuietly() {
+        Context c = context;
+        if (c == null) return;
+        try {
+            c.close(killed);
+        } catch (RuntimeException e) {
+            try {
+                c.close(true);
+            } catch (RuntimeException ignored) {
+                // nothing more to do
+            }
+        }
+    }
+
+    // =====================================================================================
+    // ctx calls
+
+    @Override
+    public Object execute(Value... a) {
+        String op = a[0].asString();
+        try {
+            return call(op, a);
+        } catch (OperationException | ReferenceException | IllegalArgumentException | UnsupportedOperationException
+                 | ClassCastException e) {
+            return mkErr.execute("ctx." + op + ": " + e.getMessage());
+        }
+    }
+
+    private Object call(String op, Value[] a) {
+        switch (op) {
+            case "send", "asinvoke", "dgram": {
+                Ref sr = ref(a[1], RefKind.STREAM);
+                Ref pr = a[4].isNull() ? null : ref(a[4]);
+                int flags = a[5].asInt();
+                RefDescriptor d = pr == null ? null : kernel.propagate(inc, pr, flags, a[6].asInt());
+                int kind = op.equals("send") ? Frames.KIND_SEND : op.equals("asinvoke") ? Frames.KIND_ASINVOKE : Frames.KIND_DGRAM;
+                kernel.send(inc, (Stream) sr.target(), kind, bytes(a[2]), bytes(a[3]), d);
+                if (pr != null) kernel.afterPropagate(inc, pr, flags);
+                return null;
+            }
+            case "invoke": {
+                Ref sr = ref(a[1], RefKind.STREAM);
+                Ref pr = a[4].isNull() ? null : ref(a[4]);
+                int flags = a[5].asInt();
+                RefDescriptor d = pr == null ? null : kernel.propagate(inc, pr, flags, a[6].asInt());
+                Kernel.Reply r = kernel.invoke(inc, (Stream) sr.target(), bytes(a[2]), bytes(a[3]), d,
+                        TimeUnit.MILLISECONDS.toNanos(a[7].asLong()));
+                if (pr != null) kernel.afterPropagate(inc, pr, flags);
+                Object rref = r.ref() == null ? null : JsRef.of(kernel.materialize(inc, r.ref()));
+                return ProxyArray.fromArray(text(r.head()), text(r.body()), rref);
+            }
+            case "reply": {
+                Message m = reply(a[1]);
+                Ref pr = a[4].isNull() ? null : ref(a[4]);
+                int flags = a[5].asInt();
+                RefDescriptor d = pr == null ? null : kernel.propagate(inc, pr, flags, a[6].asInt());
+                kernel.reply(inc, m, bytes(a[2]), bytes(a[3]), d);
+                if (pr != null) kernel.afterPropagate(inc, pr, flags);
+                return null;
+            }
+            case "defer": {
+                Message m = reply(a[1]);
+                kernel.defer(m);
+                return new JsReply(m);
+            }
+            case "forward": {
+                Ref sr = ref(a[1], RefKind.STREAM);
+                kernel.forward(inc, (Stream) sr.target(), reply(a[2]), a[3].isNull() ? null : bytes(a[3]));
+                return null;
+            }
+            case "receive": {
+                Port p = a[1].isNull() ? null : (Port) ref(a[1], RefKind.PORT).target();
+                long from = source(a[2]);
+                long t = a[3].asLong();
+                Message m = kernel.receive(inc, p, from, t < 0 ? -1 : TimeUnit.MILLISECONDS.toNanos(t));
+                if (m == null) return null;
+                if (m.invokeId != 0) kernel.defer(m); // received in a handler: the code replies explicitly
+                return messageObject(m);
+            }
+            case "testPort": {
+                Port p = (Port) ref(a[1], RefKind.PORT).target();
+                return Json.write(kernel.testPort(inc, p, source(a[2])));
+            }
+            case "create": {
+                String module = a[1].asString();
+                int node = a[2].asInt() == 0 ? kernel.nodeId() : a[2].asInt();
+                List<Iface> spec = ifaces(a[4].asString());
+                long gid = kernel.create(inc, node, kernel.moduleByName(inc, module), a[3].isNull() ? "null" : a[3].asString(), spec,
+                        a[5].asBoolean(), a[6].isNull() ? null : a[6].asString());
+                return JsRef.of(inc.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false));
+            }
+            case "destroy":
+                kernel.destroy(handle(a[1], Rights.DESTROY));
+                return null;
+            case "freeze":
+                kernel.freeze(handle(a[1], Rights.FREEZE));
+                return null;
+            case "unfreeze":
+                kernel.unfreeze(handle(a[1], Rights.FREEZE), a[2].asInt());
+                return null;
+            case "status":
+                return Json.write(statusMap(kernel.status(handle(a[1], Rights.STATUS))));
+            case "setInterest": {
+                @SuppressWarnings("unchecked") List<Object> evs = (List<Object>) Json.parse(a[2].asString());
+                List<String> names = new ArrayList<>();
+                for (Object o : evs) names.add(String.valueOf(o));
+                kernel.setInterest(inc, handle(a[1], Rights.EVENTS), Event.Type.maskOf(names));
+                return null;
+            }
+            case "spacePut": {
+                Ref r = ref(a[2]);
+                kernel.spacePut(inc, a[1].asString(), kernel.propagate(inc, r, 0, -1), copies(a[3]));
+                return null;
+            }
+            case "spaceGet": {
+                long t = a[2].asLong();
+                return JsRef.of(kernel.spaceGet(inc, a[1].asString(), t < 0 ? -1 : TimeUnit.MILLISECONDS.toNanos(t)));
+            }
+            case "spaceReturn":
+                kernel.spaceReturn(inc, a[1].asString());
+                return null;
+            case "spaceDelete":
+                return kernel.spaceDelete(inc, a[1].asString());
+            case "spacePrint":
+                return Json.write(kernel.spacePrint(inc));
+            case "chanCreate": {
+                Ref[] sp = kernel.chanCreate(inc, a[1].isNull() ? null : a[1].asString(), "multicast".equals(a[2].asString()));
+                return ProxyArray.fromArray(JsRef.of(sp[0]), JsRef.of(sp[1]));
+            }
+            case "portCreate":
+                return JsRef.of(kernel.portCreate(inc, a[1].isNull() ? null : ref(a[1], RefKind.STREAM)));
+            case "hanCreate": {
+                Ref r = ref(a[1], RefKind.STREAM, RefKind.PORT);
+                RefDescriptor h = kernel.handleFor(r);
+                return JsRef.of(inc.refs.add(h.kind(), h, 0, false));
+            }
+            case "close":
+                kernel.release(inc, ref(a[1]));
+                return null;
+            case "testReference":
+                return Json.write(describeRef(a[1]));
+            case "register":
+                kernel.register(a[1].asString(), kernel.propagate(inc, ref(a[2], RefKind.STREAM), 0, -1));
+                return null;
+            case "lookup":
+                return JsRef.of(kernel.materialize(inc, kernel.lookup(a[1].asString())));
+            case "buffer": {
+                long id = kernel.newBuffer(inc, a[1].asInt());
+                RefDescriptor d = new RefDescriptor(RefKind.BUFFER_HANDLE, inc.gid, 0, kernel.nodeId(), 0, false, id);
+                return JsRef.of(inc.refs.add(RefKind.BUFFER_HANDLE, d, 0, false));
+            }
+            case "readBuffer": {
+                RefDescriptor d = (RefDescriptor) ref(a[1], RefKind.BUFFER_HANDLE).target();
+                byte[] b = ownBuffer(d);
+                int off = a[2].asInt(), n = a[3].asInt() < 0 ? b.length - off : a[3].asInt();
+                checkRange(off, n, b.length);
+                return toJs(java.util.Arrays.copyOfRange(b, off, off + n));
+            }
+            case "writeBuffer": {
+                RefDescriptor d = (RefDescriptor) ref(a[1], RefKind.BUFFER_HANDLE).target();
+                byte[] b = ownBuffer(d);
+                byte[] data = fromJs(a[3]);
+                int off = a[2].asInt();
+                checkRange(off, data.length, b.length);
+                System.arraycopy(data, 0, b, off, data.length);
+                return null;
+            }
+            case "copyFrom": {
+                RefDescriptor d = (RefDescriptor) ref(a[1], RefKind.BUFFER_HANDLE).target();
+                return toJs(kernel.copyFrom(d, a[2].asInt(), a[3].asInt()));
+            }
+            case "copyTo": {
+                RefDescriptor d = (RefDescriptor) ref(a[1], RefKind.BUFFER_HANDLE).target();
+                kernel.copyTo(d, a[2].asInt(), fromJs(a[3]));
+                return null;
+            }
+            case "after":
+                kernel.timer(inc, a[1].asLong(), a[2].isNull() ? null : a[2].asString());
+                return null;
+            case "self":
+                if (selfRef == null) selfRef = inc.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(inc.gid), Rights.ALL, false);
+                return JsRef.of(selfRef);
+            case "where":
+                return kernel.nodeId();
+            case "rdcId":
+                return io.rdc.runtime.kernel.Ids.show(inc.rdcId);
+            case "nodes": {
+                List<Object> out = new ArrayList<>();
+                for (NodeStatus n : kernel.nodes(a[1].isNull() ? null : a[1].asString()))
+                    out.add(Map.of("id", n.id(), "name", n.name(), "groups", n.groups(), "load", n.load(),
+                            "incarnations", n.incarnations(), "reachable", n.reachable()));
+                return Json.write(out);
+            }
+            case "log":
+                kernel.log(inc, a[1].asString());
+                return null;
+            default:
+                throw new IllegalArgumentException("unknown call");
+        }
+    }
+
+    private static void checkRange(int off, int n, int size) {
+        if (off < 0 || n < 0 || off + n > size)
+            throw new OperationException("range " + off + ".." + (off + n) + " is outside the buffer of " + size + " bytes");
+    }
+
+    private byte[] ownBuffer(RefDescriptor d) {
+        if (d.gid() != inc.gid) throw new OperationException("only the buffer's owner reads and writes it directly; others use copyFrom/copyTo");
+        return kernel.localBuffer(inc, d.extra());
+    }
+
+    private Value toJs(byte[] b) {
+        Value arr = newBytes.execute(b.length);
+        for (int i = 0; i < b.length; i++) arr.writeBufferByte(i, b[i]);
+        return arr;
+    }
+
+    private static byte[] fromJs(Value v) {
+        if (!v.hasBufferElements()) throw new IllegalArgumentException("expected bytes");
+        int n = (int) v.getBufferSize();
+        byte[] out = new byte[n];
+        v.readBuffer(0, out, 0, n);
+        return out;
+    }
+
+    private Map<String, Object> describeRef(Value v) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        if (!(v.isProxyObject() && v.asProxyObject() instanceof JsRef j)) {
+            o.put("valid", false);
+            o.put("reason", "not a reference");
+            return o;
+        }
+        Ref r = j.ref;
+        boolean held = r.table == inc.refs && !r.isClosed();
+        o.put("valid", held);
+        o.put("kind", r.kind.name().toLowerCase(java.util.Locale.ROOT));
+        o.put("noFurther", r.noFurtherPropagation());
+        if (r.target() instanceof Stream s) {
+            o.put("channel", io.rdc.runtime.kernel.Ids.show(s.channel()));
+            o.put("multicast", s.isMulticast());
+            if (s.failure() != null) o.put("failure", s.failure());
+        } else if (r.target() instanceof Port p) {
+            o.put("channel", io.rdc.runtime.kernel.Ids.show(p.firstChannel()));
+            o.put("queued", p.queued());
+        } else if (r.target() instanceof RefDescriptor d) {
+            o.put("target", io.rdc.runtime.kernel.Ids.show(d.gid()));
+            if (r.kind == RefKind.INCARNATION) o.put("rights", Rights.describe(r.rights()));
+        }
+        return o;
+    }
+
+    static Map<String, Object> statusMap(Status s) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("name", s.name());
+        o.put("module", s.module());
+        o.put("state", s.state().name());
+        o.put("node", s.node());
+        o.put("priority", s.priority());
+        o.put("handlerMicros", s.handlerMicros());
+        o.put("handlerRuns", s.handlerRuns());
+        o.put("stateBytes", s.stateBytes());
+        o.put("queued", s.queued());
+        o.put("references", s.references());
+        if (s.fault() != null) o.put("fault", s.fault());
+        List<Object> ports = new ArrayList<>();
+        for (Status.PortStatus p : s.ports())
+            ports.add(Map.of("port", io.rdc.runtime.kernel.Ids.show(p.gid()), "channel", io.rdc.runtime.kernel.Ids.show(p.channel()), "queued", p.queued()));
+        o.put("ports", ports);
+        return o;
+    }
+
+    private List<Iface> ifaces(String json) {
+        List<Iface> out = new ArrayList<>();
+        for (Object o : (List<?>) Json.parse(json)) {
+            Map<?, ?> m = (Map<?, ?>) o;
+            String handle = m.get("handle") == null ? null : String.valueOf(m.get("handle"));
+            if (m.containsKey("stream")) out.add(Iface.stream(String.valueOf(m.get("stream")), String.valueOf(m.get("to")), handle));
+            else if (m.containsKey("port")) {
+                String label = String.valueOf(m.get("on"));
+                boolean isNew = !Boolean.FALSE.equals(m.get("new")) && !Boolean.TRUE.equals(m.get("existing"));
+                out.add(isNew ? Iface.portNew(String.valueOf(m.get("port")), label, handle) : Iface.portExisting(String.valueOf(m.get("port")), label, handle));
+            } else throw new IllegalArgumentException("an interface is {stream: name, to: label} or {port: name, on: label[, existing: true]}");
+        }
+        return out;
+    }
+
+    private int copies(Value v) {
+        if (v.isString()) {
+            return switch (v.asString()) {
+                case "unlimited" -> Kernel.UNLIMITED;
+                case "dontcache" -> Kernel.DONTCACHE;
+                default -> throw new IllegalArgumentException("copies is a count, 'unlimited' or 'dontcache'");
+            };
+        }
+        return v.asInt();
+    }
+
+    private long handle(Value v, int right) {
+        Ref r = ref(v, RefKind.INCARNATION);
+        if ((r.rights() & right) == 0)
+            throw new ReferenceException("this incarnation handle lacks the " + Rights.describe(right) + " right (it has: " + Rights.describe(r.rights()) + ")");
+        return ((RefDescriptor) r.target()).gid();
+    }
+
+    private long source(Value v) {
+        if (v == null || v.isNull()) return 0;
+        if (v.isString()) {
+            String s = v.asString();
+            int dot = s.indexOf('.');
+            if (dot < 0) throw new IllegalArgumentException("bad source '" + s + "'");
+            return io.rdc.runtime.kernel.Ids.make(Integer.parseInt(s.substring(0, dot)), Long.parseLong(s.substring(dot + 1)));
+        }
+        Ref r = ref(v, RefKind.STREAM_HANDLE);
+        return ((RefDescriptor) r.target()).gid();
+    }
+
+    private Message reply(Value v) {
+        if (v != null && v.isProxyObject() && v.asProxyObject() instanceof JsReply r) return r.message;
+        throw new ReferenceException("expected a message received by invoke, or its reply handle");
+    }
+
+    private Ref ref(Value v, RefKind... kinds) {
+        if (v == null || v.isNull()) throw new ReferenceException("no reference given");
+        if (v.isProxyObject() && v.asProxyObject() instanceof JsRef j) return inc.refs.check(j.ref, kinds);
+        throw new ReferenceException("expected a reference, got " + v);
+    }
+
+    private static byte[] bytes(Value v) {
+        if (v == null || v.isNull()) return null;
+        return v.asString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,36 @@
+package io.rdc.runtime.kernel;
+
+/**
+ * An event notification (§3.2.3, §7.2.3) delivered to an incarnation that registered interest:
+ * which incarnation it concerns, what happened, and a detail (an error message, a port, a time).
+ */
+public record Event(Type type, long subject, String subjectName, String detail, long atMillis) {
+    public enum Type {
+        DEAD(1), FAULTING(2), MADE(4), MESSAGE(8), STREAM_CLOSED(16), MIGRATED(32), UNFROZEN(64), TIMER(128);
+
+        public final int bit;
+
+        Type(int bit) {
+            this.bit = bit;
+        }
+
+        public static Type of(String name) {
+            try {
+                return valueOf(name.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown event '" + name + "' (known: " + java.util.Arrays.toString(values()) + ")");
+            }
+        }
+
+        public static int maskOf(Iterable<String> names) {
+            int m = 0;
+            for (String n : names) m |= of(n).bit;
+            return m;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return type + " " + subjectName + (detail == null || detail.isEmpty() ? "" : ": " + detail);
+    }
+}

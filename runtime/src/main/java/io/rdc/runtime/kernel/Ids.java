@@ -1,0 +1,34 @@
+package io.rdc.runtime.kernel;
+
+/**
+ * Global identifiers (§8.4.2): unique over the pool, decodable into the node that made them.
+ * Layout: node id in the top 24 bits, a per-node counter below; channels carry their type in bit 39.
+ */
+public final class Ids {
+    private Ids() {}
+
+    static final int NODE_SHIFT = 40;
+    static final long MULTICAST_BIT = 1L << 39;
+    static final long COUNTER_MASK = MULTICAST_BIT - 1;
+
+    public static long make(int node, long counter) {
+        return ((long) node << NODE_SHIFT) | (counter & COUNTER_MASK);
+    }
+
+    public static long channel(int node, long counter, boolean multicast) {
+        return make(node, counter) | (multicast ? MULTICAST_BIT : 0);
+    }
+
+    public static int node(long gid) {
+        return (int) (gid >>> NODE_SHIFT);
+    }
+
+    public static boolean isMulticast(long channel) {
+        return (channel & MULTICAST_BIT) != 0;
+    }
+
+    public static String show(long gid) {
+        if (gid == 0) return "-";
+        return node(gid) + "." + (gid & COUNTER_MASK) + ((gid & MULTICAST_BIT) != 0 ? "m" : "");
+    }
+}

@@ -1,0 +1,118 @@
+package io.rdc.runtime.kernel;
+
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The per-incarnation arrived queue (§8.4.1: "all arrived messages are held together on a
+ * per-process queue, distinguished by their destination kernel port"), plus events and timer
+ * firings. The kernel thread appends; the owner thread takes, in arrival order or selectively.
+ * One queue makes moving everything on migration one operation.
+ */
+public final class Inbox {
+    private static final int SPINS = 1_000;
+
+    private final ArrayDeque<Object> items = new ArrayDeque<>();
+    private volatile Thread waiting;
+    /** Bumped on every append so a spinning owner notices without taking the monitor. */
+    private volatile long version;
+    private int messages;
+
+    /** Kernel thread: appends a Message, Event or Runnable and wakes the owner if it waits. */
+    void put(Object item) {
+        synchronized (this) {
+            items.addLast(item);
+            if (item instanceof Message m) {
+                m.port.queued++;
+                messages++;
+            }
+            version++;
+        }
+        Thread t = waiting;
+        if (t != null) LockSupport.unpark(t);
+    }
+
+    /** Wakes a waiting owner without adding anything (freeze, destroy). */
+    void poke() {
+        synchronized (this) {
+            version++;
+        }
+        Thread t = waiting;
+        if (t != null) LockSupport.unpark(t);
+    }
+
+    public interface Filter {
+        boolean accept(Object item);
+    }
+
+    /** Takes the first item accepted by the filter, or null at once if none. */
+    synchronized Object poll(Filter f) {
+        for (Iterator<Object> it = items.iterator(); it.hasNext(); ) {
+            Object o = it.next();
+            if (f == null || f.accept(o)) {
+                it.remove();
+                if (o instanceof Message m) {
+                    m.port.queued--;
+                    messages--;
+                }
+                return o;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Takes the first accepted item, waiting up to timeoutNanos (negative: forever). Returns null on
+     * timeout or when {@code stop} says so (the owner was frozen or destroyed meanwhile).
+     */
+    Object take(Filter f, long timeoutNanos, java.util.function.BooleanSupplier stop) {
+        long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+        while (true) {
+            long v = version;
+            Object o = poll(f);
+            if (o != null) return o;
+            if (stop != null && stop.getAsBoolean()) return null;
+            if (System.nanoTime() - deadline >= 0) return null;
+            int spins = 0;
+            while (version == v && spins++ < SPINS) Thread.onSpinWait();
+            if (version != v) continue;
+            waiting = Thread.currentThread();
+            if (version == v) {
+                long left = deadline == Long.MAX_VALUE ? 50_000_000L : Math.min(deadline - System.nanoTime(), 50_000_000L);
+                if (left > 0) LockSupport.parkNanos(this, left);
+            }
+            waiting = null;
+        }
+    }
+
+    public synchronized int size() {
+        return items.size();
+    }
+
+    public synchronized int messageCount() {
+        return messages;
+    }
+
+    /** A copy of the queued messages, for testPort and views. */
+    public synchronized java.util.List<Message> messages() {
+        java.util.List<Message> out = new java.util.ArrayList<>();
+        for (Object o : items) if (o instanceof Message m) out.add(m);
+        return out;
+    }
+
+    /** Removes and returns every queued message (destroy, migration). */
+    synchronized java.util.List<Message> drainMessages() {
+        java.util.List<Message> out = new java.util.ArrayList<>();
+        for (Iterator<Object> it = items.iterator(); it.hasNext(); ) {
+            Object o = it.next();
+            if (o instanceof Message m) {
+                it.remove();
+                m.port.queued--;
+                out.add(m);
+            }
+        }
+        messages = 0;
+        return out;
+    }
+}

@@ -1,0 +1,138 @@
+package io.rdc.runtime.kernel;
+
+import io.rdc.runtime.ref.ReferenceTable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * The kernel record of an incarnation: the dissertation's pincdata (§8.2) — its reference table,
+ * its event interests, its queues, its ports and streams — plus its life-cycle state. The operator
+ * session is a pseudo-incarnation with the same record and no JavaScript host (§3.3's launch
+ * program).
+ */
+public final class Incarnation {
+    public enum State { INCHOATE, EXECUTING, FROZEN, FAULTING, DEAD, UNREACHABLE }
+
+    /** Who wants to hear of events on this incarnation (§7.2.3). */
+    record Interest(long watcher, int mask) {}
+
+    public final long gid;
+    public final long rdcId;
+    public final String name;
+    public final Kernel kernel;
+    public final boolean pseudo;
+    public final ReferenceTable refs;
+    public final Inbox inbox = new Inbox();
+    public final long createdMillis = System.currentTimeMillis();
+    public final long parentGid;
+    final ModuleStore.Module module;
+    final String argsJson;
+
+    volatile State state;
+    volatile boolean frozenRequested;
+    volatile boolean destroyed;
+    volatile int priority;
+    volatile String fault;
+    volatile long handlerNanos;
+    volatile long handlerRuns;
+    volatile long stateBytes = -1;
+    /** Set by a status request: the host measures the state at its next handler boundary. */
+    public volatile boolean wantStateSize = true;
+    volatile Thread thread;
+    /** The JavaScript host running this incarnation; null for the operator. */
+    volatile Object host;
+
+    final List<Port> ports = new ArrayList<>();
+    final List<Stream> streams = new ArrayList<>();
+    final List<Interest> interests = new ArrayList<>();
+    /** Stream space cache (§5.5.3): label to the reference obtained before. */
+    final Map<String, io.rdc.runtime.ref.Ref> spaceCache = new HashMap<>();
+    /** Kernel-managed buffers reachable through buffer handles (copyTo/copyFrom). */
+    final Map<Long, byte[]> buffers = new HashMap<>();
+    private final ExpandableDirectByteBuffer sendBuffer;
+    private final ThreadLocal<ExpandableDirectByteBuffer> pseudoBuffers;
+
+    Incarnation(Kernel kernel, long gid, long rdcId, String name, boolean pseudo, long parentGid,
+                ModuleStore.Module module, String argsJson, State initial) {
+        this.kernel = kernel;
+        this.gid = gid;
+        this.rdcId = rdcId;
+        this.name = name;
+        this.pseudo = pseudo;
+        this.parentGid = parentGid;
+        this.module = module;
+        this.argsJson = argsJson;
+        this.state = initial;
+        this.refs = new ReferenceTable(name);
+        // A JS incarnation is single-threaded, so one buffer serves all its sends; the operator may
+        // be driven from several Java threads at once.
+        this.sendBuffer = pseudo ? null : new ExpandableDirectByteBuffer(512);
+        this.pseudoBuffers = pseudo ? ThreadLocal.withInitial(() -> new ExpandableDirectByteBuffer(512)) : null;
+    }
+
+    MutableDirectBuffer sendBuffer() {
+        return pseudo ? pseudoBuffers.get() : sendBuffer;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public String fault() {
+        return fault;
+    }
+
+    public String moduleName() {
+        return module == null ? "(operator)" : module.name();
+    }
+
+    public String moduleHash() {
+        return module == null ? "" : module.hash();
+    }
+
+    public String argsJson() {
+        return argsJson;
+    }
+
+    public Object host() {
+        return host;
+    }
+
+    public void host(Object h) {
+        host = h;
+    }
+
+    public boolean isFrozenRequested() {
+        return frozenRequested;
+    }
+
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+
+    public void recordHandler(long nanos) {
+        handlerNanos += nanos;
+        handlerRuns++;
+    }
+
+    public void stateBytes(long n) {
+        stateBytes = n;
+    }
+
+    public synchronized List<Port> ports() {
+        return new ArrayList<>(ports);
+    }
+
+    public synchronized List<Stream> streams() {
+        return new ArrayList<>(streams);
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + Ids.show(gid) + ")";
+    }
+}

@@ -1,0 +1,1562 @@
+package io.rdc.runtime.kernel;
+
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.aeron.FragmentAssembler;
+import io.rdc.runtime.node.NodeInfo;
+import io.rdc.runtime.ref.Ref;
+import io.rdc.runtime.ref.RefDescriptor;
+import io.rdc.runtime.ref.RefKind;
+import io.rdc.runtime.ref.Rights;
+import io.rdc.runtime.transport.Frames;
+import io.rdc.runtime.transport.Transport;
+import io.rdc.runtime.transport.Wire;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.YieldingIdleStrategy;
+
+/**
+ * A node's kernel (ch. 8): one Agrona agent whose duty cycle polls the node's Aeron subscription,
+ * runs commands handed to it by local threads, flushes batched acknowledgements and fires timers.
+ * It holds the routing database (§8.4.2: local ports by kernel port address and by channel,
+ * redirection entries), the loader (§8.3: incarnation creation), the ghost operations on local
+ * incarnations (destroy, freeze, status, events), and — at the nodes that host them — the stream
+ * spaces of RDCs and the name service.
+ *
+ * <p>Threads: the kernel thread owns the maps below. Incarnation and operator threads encode and
+ * offer their data messages themselves (no hop through the kernel thread on the send path) and
+ * block on {@link Waiter}s that the kernel thread completes.
+ */
+public final class Kernel implements Agent {
+    // ---- request operation codes
+    static final int OP_CREATE = 1, OP_DESTROY = 2, OP_FREEZE = 3, OP_UNFREEZE = 4, OP_STATUS = 5,
+            OP_INTEREST = 6, OP_LOCATE = 7, OP_SPACE_PUT = 8, OP_SPACE_GET = 9, OP_SPACE_RETURN = 10,
+            OP_SPACE_DELETE = 11, OP_SPACE_PRINT = 12, OP_NAME_REGISTER = 13, OP_NAME_LOOKUP = 14,
+            OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18;
+    static final int ST_MODULE_NEEDED = 4;
+
+    /** Stream space copy modes (§5.5.2). */
+    public static final int UNLIMITED = -1, DONTCACHE = -2;
+
+    /** Largest send/dgram (one frame, §4.3) and head (§4.2's small header, as JSON text). */
+    public static final int MAX_FRAME = 4096, MAX_HEAD = 512;
+    /** Messages a stream may have unacknowledged before send blocks (flow control). */
+    static final int WINDOW = 8192;
+    /** asinvoke's per-stream buffer limit in bytes. */
+    public static final long BULK_LIMIT = 4L << 20;
+    static final long REQUEST_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    static final long ACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    private final NodeInfo info;
+    private final int nodeId;
+    private final Pool pool;
+    private final Transport transport;
+    private final ModuleStore modules = new ModuleStore();
+    private volatile Launcher launcher;
+    private final AtomicLong counter = new AtomicLong();
+    private final AtomicLong callIds = new AtomicLong();
+
+    // ---- routing database and local objects (kernel thread only)
+    private final Long2ObjectHashMap<Port> ports = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<ArrayList<Port>> channelPorts = new Long2ObjectHashMap<>();
+    private final Long2LongHashMap redirections = new Long2LongHashMap(0);
+    private final Long2ObjectHashMap<Stream> streams = new Long2ObjectHashMap<>();
+    private final java.util.HashMap<Long, StreamSpace> spaces = new java.util.HashMap<>();
+    private final NameService names = new NameService();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+
+    // ---- shared with local threads
+    final ConcurrentHashMap<Long, Incarnation> incarnations = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Waiter> calls = new ConcurrentHashMap<>();
+    private final ManyToOneConcurrentArrayQueue<Runnable> commands = new ManyToOneConcurrentArrayQueue<>(16_384);
+    private final java.util.Set<String> modulesKnownAt = ConcurrentHashMap.newKeySet();
+
+    // ---- kernel-thread scratch
+    private final ExpandableDirectByteBuffer kbuf = new ExpandableDirectByteBuffer(1024);
+    private final Wire.Writer kw = new Wire.Writer(512);
+    private final IdleStrategy offerIdle = new YieldingIdleStrategy();
+    private final FragmentHandler assembler = new FragmentAssembler(this::onFragment);
+    private volatile Thread kernelThread;
+
+    // ---- acknowledgement batch: one cumulative ACK per stream per duty cycle
+    private int ackCount;
+    private long[] ackStream = new long[64], ackSeq = new long[64], ackPort = new long[64];
+    private int[] ackNode = new int[64];
+
+    public Kernel(NodeInfo info, Pool pool, Transport transport) {
+        this.info = info;
+        this.nodeId = info.id();
+        this.pool = pool;
+        this.transport = transport;
+    }
+
+    public void launcher(Launcher l) {
+        this.launcher = l;
+    }
+
+    public Launcher launcher() {
+        return launcher;
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    public NodeInfo info() {
+        return info;
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    public ModuleStore modules() {
+        return modules;
+    }
+
+    public long newGid() {
+        return Ids.make(nodeId, counter.incrementAndGet());
+    }
+
+    @Override
+    public String roleName() {
+        return "rdc-kernel-" + nodeId;
+    }
+
+    // =====================================================================================
+    // Duty cycle
+
+    @Override
+    public void onStart() {
+        kernelThread = Thread.currentThread();
+    }
+
+    @Override
+    public int doWork() {
+        int work = commands.drain(Runnable::run, 256);
+        work += transport.poll(assembler, 64);
+        if (ackCount > 0) work += flushAcks();
+        if (!timers.isEmpty()) work += runTimers();
+        return work;
+    }
+
+    private boolean onKernelThread() {
+        return Thread.currentThread() == kernelThread;
+    }
+
+    /** Runs an action on the kernel thread, asynchronously. */
+    void onKernel(Runnable r) {
+        if (onKernelThread()) {
+            r.run();
+            return;
+        }
+        while (!commands.offer(r)) Thread.onSpinWait();
+    }
+
+    /** Runs an action on the kernel thread and waits for its result. */
+    <T> T callOnKernel(Supplier<T> s) {
+        if (onKernelThread()) return s.get();
+        Waiter w = new Waiter();
+        onKernel(() -> {
+            try {
+                w.complete(Frames.OK, null, s.get());
+            } catch (RuntimeException e) {
+                w.complete(Frames.FAILED, null, e);
+            }
+        });
+        if (!w.await(REQUEST_TIMEOUT_NS)) throw new OperationException("node " + nodeId + ": kernel did not respond");
+        if (w.value instanceof RuntimeException e && w.status == Frames.FAILED) throw e;
+        @SuppressWarnings("unchecked") T t = (T) w.value;
+        return t;
+    }
+
+    private record Timer(long deadline, Runnable action) implements Comparable<Timer> {
+        public int compareTo(Timer o) {
+            return Long.compare(deadline, o.deadline);
+        }
+    }
+
+    void schedule(long delayNanos, Runnable action) {
+        long d = System.nanoTime() + delayNanos;
+        onKernel(() -> timers.add(new Timer(d, action)));
+    }
+
+    private int runTimers() {
+        int n = 0;
+        long now = System.nanoTime();
+        while (!timers.isEmpty() && timers.peek().deadline - now <= 0) {
+            timers.poll().action.run();
+            n++;
+        }
+        return n;
+    }
+
+    // =====================================================================================
+    // Local objects: channels, ports, streams
+
+    public long newChannel(boolean multicast) {
+        return Ids.channel(nodeId, counter.incrementAndGet(), multicast);
+    }
+
+    /** Creates a port owned by {@code owner}, attached to {@code channel}, and enters it in the routing database. */
+    public Port newPort(Incarnation owner, long channel) {
+        Port p = new Port(newGid(), owner, channel);
+        synchronized (owner) {
+            owner.ports.add(p);
+        }
+        callOnKernel(() -> {
+            if (!Ids.isMulticast(channel)) {
+                ArrayList<Port> existing = channelPorts.get(channel);
+                if (existing != null && !existing.isEmpty())
+                    throw new OperationException("channel " + Ids.show(channel) + " is unicast and already has a port");
+            }
+            ports.put(p.gid, p);
+            channelPorts.computeIfAbsent(channel, k -> new ArrayList<>()).add(p);
+            return null;
+        });
+        return p;
+    }
+
+    /** Creates a stream owned by {@code owner} on {@code channel}; addrHint is the port address if known. */
+    public Stream newStream(Incarnation owner, long channel, long addrHint) {
+        Stream s = new Stream(newGid(), owner, channel, addrHint);
+        synchronized (owner) {
+            owner.streams.add(s);
+        }
+        callOnKernel(() -> streams.put(s.gid, s));
+        return s;
+    }
+
+    public void closePort(Port p) {
+        if (p.closed) return;
+        p.closed = true;
+        synchronized (p.owner) {
+            p.owner.ports.remove(p);
+        }
+        callOnKernel(() -> {
+            ports.remove(p.gid);
+            for (long ch : p.channels()) {
+                ArrayList<Port> l = channelPorts.get(ch);
+                if (l != null) {
+                    l.remove(p);
+                    if (l.isEmpty()) channelPorts.remove(ch);
+                }
+            }
+            return null;
+        });
+        // Messages still queued at a closed port are refused to their invokers.
+        for (Message m : p.owner.inbox.drainMessages()) {
+            if (m.port == p) failInvoker(m, "port " + Ids.show(p.gid) + " was closed");
+            else p.owner.inbox.put(m);
+        }
+    }
+
+    public void closeStream(Stream s) {
+        s.closed = true;
+        synchronized (s.owner) {
+            s.owner.streams.remove(s);
+        }
+        onKernel(() -> streams.remove(s.gid));
+    }
+
+    // =====================================================================================
+    // Sending (caller's thread)
+
+    /**
+     * Sends a message on a stream with one of the asynchronous primitives (send, asinvoke, dgram).
+     * Reliable kinds return once the message is handed to Aeron within the stream's window; a later
+     * refusal by the destination fails the stream, and the next call says why.
+     */
+    public void send(Incarnation src, Stream st, int kind, byte[] head, byte[] body, RefDescriptor ref) {
+        int bodyLen = body == null ? 0 : body.length;
+        checkSendable(st, head);
+        int total = Frames.D_HEADER + len(head) + bodyLen + (ref == null ? 0 : RefDescriptor.ENCODED_LENGTH);
+        if ((kind == Frames.KIND_SEND || kind == Frames.KIND_DGRAM) && total > MAX_FRAME)
+            throw new OperationException((kind == Frames.KIND_SEND ? "send" : "dgram") + " on " + st + ": message of "
+                    + total + " bytes exceeds one frame (" + MAX_FRAME + " bytes); use asinvoke or invoke for bulk data");
+        if (kind == Frames.KIND_DGRAM) {
+            // Unreliable: no sequence, no acknowledgement, no error when nobody listens.
+            long dest = st.destAddr;
+            if (st.multicast) broadcast(src, st, kind, 0, head, body, ref, 0, 0);
+            else if (dest != 0) offerData(src, st, kind, 0, Ids.node(dest), dest, head, body, ref, 0, 0);
+            else offerData(src, st, kind, 0, Ids.node(st.channel), 0, head, body, ref, 0, 0);
+            return;
+        }
+        if (kind == Frames.KIND_ASINVOKE) {
+            // The per-stream buffer limit of asinvoke: wait until earlier bulk is acknowledged.
+            if (st.ackedSeq >= st.lastSeq) st.bulkInFlight = 0;
+            if (st.bulkInFlight + bodyLen > BULK_LIMIT && st.bulkInFlight > 0) {
+                awaitAcked(st, st.lastSeq);
+                st.bulkInFlight = 0;
+            }
+            st.bulkInFlight += bodyLen;
+        }
+        sendReliable(src, st, kind, head, body, ref, 0, 0);
+    }
+
+    private static int len(byte[] b) {
+        return b == null ? 0 : b.length;
+    }
+
+    private void checkSendable(Stream st, byte[] head) {
+        if (st.closed) throw new OperationException(st + " is closed");
+        String f = st.failure;
+        if (f != null) throw new OperationException(st + " failed: " + f);
+        if (head != null && head.length > MAX_HEAD)
+            throw new OperationException("message head of " + head.length + " bytes exceeds " + MAX_HEAD + " bytes; put bulk data in the body");
+    }
+
+    private long sendReliable(Incarnation src, Stream st, int kind, byte[] head, byte[] body, RefDescriptor ref,
+                              long invokeId, int replyNode) {
+        if (!st.multicast && st.destAddr == 0) locate(st);
+        if (st.multicast && st.sent == 0) locate(st);
+        if (st.lastSeq - st.ackedSeq >= WINDOW) awaitAcked(st, st.lastSeq - WINDOW / 2);
+        long seq = ++st.lastSeq;
+        if (st.multicast) {
+            broadcast(src, st, kind, seq, head, body, ref, invokeId, replyNode);
+            st.sent++;
+        } else {
+            long dest = st.destAddr;
+            int status = offerData(src, st, kind, seq, Ids.node(dest), dest, head, body, ref, invokeId, replyNode);
+            if (status != Frames.OK) {
+                st.lastSeq--;
+                throw new OperationException("send on " + st + " failed: node " + Ids.node(dest) + " is unreachable (Aeron publication not connected)");
+            }
+        }
+        return seq;
+    }
+
+    private void awaitAcked(Stream st, long seq) {
+        long deadline = System.nanoTime() + ACK_TIMEOUT_NS;
+        int spins = 0;
+        while (st.ackedSeq < seq) {
+            if (st.failure != null) throw new OperationException("send on " + st + " failed: " + st.failure);
+            if (System.nanoTime() - deadline > 0)
+                throw new OperationException("send on " + st + " failed: no acknowledgement for " + (st.lastSeq - st.ackedSeq)
+                        + " messages within " + TimeUnit.NANOSECONDS.toSeconds(ACK_TIMEOUT_NS) + " s (destination node "
+                        + (st.multicast ? "group" : String.valueOf(Ids.node(st.destAddr))) + " unreachable or overloaded)");
+            if (++spins < 100) Thread.onSpinWait();
+            else if (spins < 200) Thread.yield();
+            else java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+        }
+    }
+
+    /** Finds the port(s) of a stream's channel by broadcasting LOCATE (§8.4.3). */
+    private void locate(Stream st) {
+        long found = 0;
+        int members = 0;
+        for (NodeInfo n : pool.nodes()) {
+            if (!transport.isConnected(n.id()) && n.id() != nodeId) continue;
+            Wire.Writer w = new Wire.Writer(16).i64(st.channel);
+            Response r;
+            try {
+                r = request(n.id(), OP_LOCATE, w, TimeUnit.SECONDS.toNanos(2));
+            } catch (OperationException e) {
+                continue; // an unreachable node holds no port we can use
+            }
+            if (r.status == Frames.OK) {
+                Wire.Reader rd = r.reader();
+                int count = rd.i32();
+                long first = rd.i64();
+                members += count;
+                if (found == 0 && count > 0) found = first;
+            }
+        }
+        if (members == 0)
+            throw new OperationException("send on " + st + " failed: no port is attached to channel " + Ids.show(st.channel));
+        if (!st.multicast) st.destAddr = found;
+    }
+
+    private void broadcast(Incarnation src, Stream st, int kind, long seq, byte[] head, byte[] body, RefDescriptor ref,
+                           long invokeId, int replyNode) {
+        int delivered = 0;
+        for (NodeInfo n : pool.nodes()) {
+            MutableDirectBuffer b = src.sendBuffer();
+            int len = encodeData(b, st, kind | Frames.F_MULTICAST, seq, 0, head, body, ref, invokeId, replyNode);
+            if (transport.offerIfConnected(n.id(), b, 0, len, null) == Frames.OK) delivered++;
+        }
+        if (delivered == 0 && kind != Frames.KIND_DGRAM)
+            throw new OperationException("multicast on " + st + " failed: no node reachable");
+    }
+
+    private int offerData(Incarnation src, Stream st, int kind, long seq, int node, long port, byte[] head, byte[] body,
+                          RefDescriptor ref, long invokeId, int replyNode) {
+        MutableDirectBuffer b = src.sendBuffer();
+        int len = encodeData(b, st, kind, seq, port, head, body, ref, invokeId, replyNode);
+        if (len > transport.maxMessageLength(node) && transport.maxMessageLength(node) > 0)
+            throw new OperationException("message of " + len + " bytes exceeds the transport's limit of " + transport.maxMessageLength(node) + " bytes");
+        return transport.offer(node, b, 0, len, null);
+    }
+
+    private int encodeData(MutableDirectBuffer b, Stream st, int flags, long seq, long port, byte[] head, byte[] body,
+                           RefDescriptor ref, long invokeId, int replyNode) {
+        int hl = len(head), bl = len(body);
+        b.putByte(Frames.TYPE, Frames.DATA);
+        b.putByte(Frames.FLAGS, (byte) flags);
+        b.putShort(Frames.SHORT_FIELD, (short) hl);
+        b.putInt(Frames.SRC_NODE, nodeId);
+        b.putLong(Frames.D_STREAM, st.gid);
+        b.putLong(Frames.D_SEQ, seq);
+        b.putLong(Frames.D_CHANNEL, st.channel);
+        b.putLong(Frames.D_PORT, port);
+        b.putLong(Frames.D_INVOKE, invokeId);
+        b.putInt(Frames.D_REPLY_NODE, replyNode);
+        b.putInt(Frames.D_BODY_LEN, bl);
+        b.putInt(Frames.D_HOPS, 0);
+        int pos = Frames.D_HEADER;
+        if (hl > 0) b.putBytes(pos, head);
+        pos += hl;
+        if (bl > 0) b.putBytes(pos, body);
+        pos += bl;
+        if (ref != null) {
+            byte[] rb = ref.toBytes();
+            b.putBytes(pos, rb);
+            b.putInt(Frames.D_REF_LEN, rb.length);
+            pos += rb.length;
+        } else {
+            b.putInt(Frames.D_REF_LEN, 0);
+        }
+        return pos;
+    }
+
+    /** A synchronous invocation: sends and blocks until the receiver replies or implicitly acknowledges. */
+    public Reply invoke(Incarnation src, Stream st, byte[] head, byte[] body, RefDescriptor ref, long timeoutNs) {
+        checkSendable(st, head);
+        long id = Ids.make(nodeId, callIds.incrementAndGet());
+        Waiter w = new Waiter();
+        calls.put(id, w);
+        st.pendingInvoke = id;
+        try {
+            sendReliable(src, st, Frames.KIND_INVOKE, head, body, ref, id, nodeId);
+            if (!w.await(timeoutNs))
+                throw new OperationException("invoke on " + st + ": no reply within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
+        } finally {
+            calls.remove(id);
+            st.pendingInvoke = 0;
+        }
+        if (w.status != Frames.OK) throw new OperationException("invoke on " + st + " failed: " + w.value);
+        return (Reply) w.value;
+    }
+
+    /** What an invoker gets back. */
+    public record Reply(byte[] head, byte[] body, RefDescriptor ref, long port) {
+        public String headText() {
+            return head == null || head.length == 0 ? "null" : new String(head, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Replies to an invocation; the invoker, blocked since, resumes. */
+    public void reply(Incarnation replier, Message m, byte[] head, byte[] body, RefDescriptor ref) {
+        if (m.invokeId == 0) throw new OperationException("the message was not sent by invoke; there is no invoker to reply to");
+        if (m.answered) throw new OperationException("the invocation was already replied to");
+        m.answered = true;
+        MutableDirectBuffer b = replier.sendBuffer();
+        int len = encodeReply(b, m.invokeId, Frames.OK, m.port.gid, head, body, ref);
+        if (transport.offer(m.replyNode, b, 0, len, null) != Frames.OK)
+            throw new OperationException("reply failed: the invoker's node " + m.replyNode + " is unreachable");
+    }
+
+    private int encodeReply(MutableDirectBuffer b, long invokeId, int status, long port, byte[] head, byte[] body, RefDescriptor ref) {
+        int hl = len(head), bl = len(body);
+        Frames.putHeaderTo(b, Frames.REPLY, 0, status, nodeId);
+        b.putShort(Frames.SHORT_FIELD, (short) status);
+        b.putLong(Frames.R_INVOKE, invokeId);
+        b.putInt(Frames.R_BODY_LEN, bl);
+        b.putLong(Frames.R_PORT, port);
+        int pos = Frames.R_HEADER;
+        b.putInt(pos, hl);
+        pos += 4;
+        if (hl > 0) b.putBytes(pos, head);
+        pos += hl;
+        if (bl > 0) b.putBytes(pos, body);
+        pos += bl;
+        if (ref != null) {
+            byte[] rb = ref.toBytes();
+            b.putBytes(pos, rb);
+            b.putInt(Frames.R_REF_LEN, rb.length);
+            pos += rb.length;
+        } else b.putInt(Frames.R_REF_LEN, 0);
+        return pos;
+    }
+
+    /** Fails the invoker of a message that will never be answered (port closed, receiver died). */
+    void failInvoker(Message m, String why) {
+        if (m.invokeId == 0 || m.answered) return;
+        m.answered = true;
+        byte[] msg = why.getBytes(StandardCharsets.UTF_8);
+        onKernel(() -> {
+            int len = encodeReply(kbuf, m.invokeId, Frames.FAILED, m.port.gid, msg, null, null);
+            transport.offer(m.replyNode, kbuf, 0, len, offerIdle);
+        });
+    }
+
+    /**
+     * Forwards an invocation to another stream (§4.4): the original invoker stays blocked until the
+     * final receiver replies. The head may be replaced.
+     */
+    public void forward(Incarnation src, Stream st, Message m, byte[] head) {
+        if (m.invokeId == 0) throw new OperationException("only an invocation can be forwarded");
+        if (m.answered) throw new OperationException("the invocation was already replied to");
+        checkSendable(st, head);
+        m.answered = true;
+        sendReliable(src, st, Frames.KIND_INVOKE, head == null ? m.head : head, m.body, m.ref, m.invokeId, m.replyNode);
+    }
+
+    // =====================================================================================
+    // The owner's side of its queues (incarnation thread)
+
+    /**
+     * The next thing for an incarnation's handlers: a Message (when it has an onMessage handler),
+     * an Event or a Runnable. Waits while it is frozen or faulting; returns null once destroyed.
+     */
+    public Object nextForHandler(Incarnation inc, boolean messages) {
+        Inbox.Filter f = messages ? null : o -> !(o instanceof Message);
+        while (!inc.destroyed) {
+            if (inc.frozenRequested || inc.state == Incarnation.State.FAULTING) {
+                inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || (!inc.frozenRequested && inc.state != Incarnation.State.FAULTING));
+                continue;
+            }
+            Object o = inc.inbox.take(f, -1, () -> inc.destroyed || inc.frozenRequested);
+            if (o != null) return o;
+        }
+        return null;
+    }
+
+    /**
+     * Blocking receive (§4.4) at one port (or any, when port is null), optionally only messages
+     * from one source stream. Returns null on timeout. A frozen incarnation receives nothing until
+     * it is unfrozen.
+     */
+    public Message receive(Incarnation inc, Port port, long fromStream, long timeoutNs) {
+        if (port != null && port.owner != inc) throw new OperationException(inc.name + " does not own " + port);
+        if (port != null && port.closed) throw new OperationException(port + " is closed");
+        Inbox.Filter f = o -> o instanceof Message m && (port == null || m.port == port) && (fromStream == 0 || m.streamGid == fromStream);
+        long deadline = timeoutNs < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNs;
+        while (!inc.destroyed) {
+            long left = deadline == Long.MAX_VALUE ? -1 : deadline - System.nanoTime();
+            if (deadline != Long.MAX_VALUE && left <= 0) return null;
+            if (inc.frozenRequested) {
+                inc.inbox.take(o -> false, Math.min(left < 0 ? 50_000_000L : left, 50_000_000L), () -> inc.destroyed || !inc.frozenRequested);
+                continue;
+            }
+            Object o = inc.inbox.take(f, left, () -> inc.destroyed || inc.frozenRequested);
+            if (o != null) return (Message) o;
+        }
+        throw new OperationException(inc.name + " was destroyed while receiving");
+    }
+
+    /** testPort (§4.4): how many messages wait at a port, their heads, and how many from each source. */
+    public java.util.Map<String, Object> testPort(Incarnation inc, Port port, long fromStream) {
+        if (port.owner != inc) throw new OperationException(inc.name + " does not own " + port);
+        List<Object> heads = new ArrayList<>();
+        java.util.Map<String, Object> sources = new java.util.LinkedHashMap<>();
+        int count = 0;
+        for (Message m : inc.inbox.messages()) {
+            if (m.port != port || (fromStream != 0 && m.streamGid != fromStream)) continue;
+            count++;
+            if (heads.size() < 32) heads.add(io.rdc.runtime.util.Json.parse(m.headText()));
+            sources.merge(Ids.show(m.streamGid), 1L, (a, b) -> (Long) a + (Long) b);
+        }
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("count", (long) count);
+        out.put("heads", heads);
+        out.put("sources", sources);
+        return out;
+    }
+
+    /** Waits a little while an incarnation is INCHOATE (it starts when first unfrozen). */
+    public void nextForHandlerWait(Incarnation inc) {
+        inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || inc.state != Incarnation.State.INCHOATE);
+    }
+
+    private volatile java.util.function.Consumer<String> logSink = System.out::println;
+
+    /** Where ctx.log lines go (stdout unless the pool redirects them). */
+    public void logSink(java.util.function.Consumer<String> sink) {
+        logSink = sink;
+    }
+
+    public void log(Incarnation inc, String text) {
+        logSink.accept("[" + inc.name + "@" + nodeId + "] " + text);
+    }
+
+    /** The next event delivered to an incarnation (the operator polls its events this way); null on timeout. */
+    public Object nextEvent(Incarnation inc, long timeoutNs) {
+        return inc.inbox.take(o -> o instanceof Event, timeoutNs, () -> inc.destroyed);
+    }
+
+    /** The receiver keeps the invoker waiting for a later reply (no implicit acknowledgement). */
+    public void defer(Message m) {
+        if (m.invokeId == 0) throw new OperationException("the message was not sent by invoke; there is no reply to defer");
+        m.deferred = true;
+    }
+
+    // =====================================================================================
+    // Receiving (kernel thread)
+
+    private void onFragment(DirectBuffer buf, int off, int len, Header header) {
+        byte type = buf.getByte(off + Frames.TYPE);
+        try {
+            switch (type) {
+                case Frames.DATA -> onData(buf, off, len);
+                case Frames.ACK -> onAck(buf, off);
+                case Frames.REPLY -> onReply(buf, off, len);
+                case Frames.REQUEST -> onRequest(buf, off, len);
+                case Frames.RESPONSE -> onResponse(buf, off, len);
+                case Frames.EVENT -> onEvent(buf, off, len);
+                default -> System.err.println("node " + nodeId + ": dropped unknown frame type " + type);
+            }
+        } catch (RuntimeException e) {
+            // A malformed or unexpected frame must not stop the kernel: report and carry on.
+            System.err.println("node " + nodeId + ": error handling " + Frames.typeName(type) + " frame: " + e);
+        }
+    }
+
+    private void onData(DirectBuffer buf, int off, int len) {
+        int flags = buf.getByte(off + Frames.FLAGS);
+        int kind = flags & Frames.KIND_MASK;
+        int src = buf.getInt(off + Frames.SRC_NODE);
+        long stream = buf.getLong(off + Frames.D_STREAM);
+        long seq = buf.getLong(off + Frames.D_SEQ);
+        long channel = buf.getLong(off + Frames.D_CHANNEL);
+        long portAddr = buf.getLong(off + Frames.D_PORT);
+        boolean multicast = (flags & Frames.F_MULTICAST) != 0;
+
+        if (multicast) {
+            ArrayList<Port> members = channelPorts.get(channel);
+            if (members == null || members.isEmpty()) return; // not a member here: drop (§8.4.4)
+            Port last = null;
+            for (int i = 0; i < members.size(); i++) {
+                Port p = members.get(i);
+                deliver(p, buf, off, kind, src, stream, seq);
+                last = p;
+            }
+            if (kind != Frames.KIND_DGRAM) queueAck(src, stream, seq, last.gid, Frames.OK);
+            return;
+        }
+
+        Port port = portAddr != 0 ? ports.get(portAddr) : null;
+        if (port == null && portAddr != 0) {
+            long next = redirections.get(portAddr);
+            if (next != 0 && Ids.node(next) != nodeId) {
+                forwardFrame(buf, off, len, next);
+                return;
+            }
+            if (next != 0) port = ports.get(next);
+        }
+        if (port == null) {
+            ArrayList<Port> l = channelPorts.get(channel);
+            if (l != null && !l.isEmpty()) port = l.get(0);
+        }
+        if (port == null || port.closed) {
+            if (kind != Frames.KIND_DGRAM) {
+                queueAck(src, stream, seq, 0, Frames.NO_PORT);
+                long invoke = buf.getLong(off + Frames.D_INVOKE);
+                if (invoke != 0) {
+                    byte[] why = ("no port is attached to channel " + Ids.show(channel) + " at node " + nodeId).getBytes(StandardCharsets.UTF_8);
+                    int rl = encodeReply(kbuf, invoke, Frames.NO_PORT, 0, why, null, null);
+                    transport.offer(buf.getInt(off + Frames.D_REPLY_NODE), kbuf, 0, rl, offerIdle);
+                }
+            }
+            return;
+        }
+        deliver(port, buf, off, kind, src, stream, seq);
+        if (kind != Frames.KIND_DGRAM) queueAck(src, stream, seq, port.gid, Frames.OK);
+    }
+
+    /** Forwards a frame along a redirection entry (§8.4.3), rewriting the destination address. */
+    private void forwardFrame(DirectBuffer buf, int off, int len, long next) {
+        kbuf.putBytes(0, buf, off, len);
+        kbuf.putLong(Frames.D_PORT, next);
+        kbuf.putInt(Frames.D_HOPS, kbuf.getInt(Frames.D_HOPS) + 1);
+        transport.offer(Ids.node(next), kbuf, 0, len, offerIdle);
+    }
+
+    private void deliver(Port port, DirectBuffer buf, int off, int kind, int src, long stream, long seq) {
+        int hl = buf.getShort(off + Frames.SHORT_FIELD) & 0xFFFF;
+        int bl = buf.getInt(off + Frames.D_BODY_LEN);
+        int rl = buf.getInt(off + Frames.D_REF_LEN);
+        byte[] head = hl == 0 ? null : new byte[hl];
+        if (hl > 0) buf.getBytes(off + Frames.D_HEADER, head);
+        byte[] body = bl == 0 ? null : new byte[bl];
+        if (bl > 0) buf.getBytes(off + Frames.D_HEADER + hl, body);
+        RefDescriptor ref = null;
+        if (rl > 0) ref = RefDescriptor.read(new Wire.Reader(buf, off + Frames.D_HEADER + hl + bl, rl));
+        long invoke = buf.getLong(off + Frames.D_INVOKE);
+        int replyNode = buf.getInt(off + Frames.D_REPLY_NODE);
+        Message m = new Message(port, stream, seq, src, kind, invoke, replyNode, head, body, ref);
+        Incarnation owner = port.owner;
+        owner.inbox.put(m);
+        if (!owner.interests.isEmpty()) raise(owner, Event.Type.MESSAGE, "port " + Ids.show(port.gid));
+    }
+
+    private void queueAck(int node, long stream, long seq, long port, int status) {
+        if (stream == 0) return;
+        for (int i = 0; i < ackCount; i++) {
+            if (ackStream[i] == stream && ackNode[i] == node) {
+                if (status != Frames.OK) {
+                    flushAcks(); // a refusal is sent at once, after the acknowledgements before it
+                    break;
+                }
+                if (seq > ackSeq[i]) {
+                    ackSeq[i] = seq;
+                    ackPort[i] = port;
+                }
+                return;
+            }
+        }
+        if (status != Frames.OK) {
+            sendAck(node, stream, seq, port, status);
+            return;
+        }
+        if (ackCount == ackStream.length) flushAcks();
+        ackStream[ackCount] = stream;
+        ackSeq[ackCount] = seq;
+        ackPort[ackCount] = port;
+        ackNode[ackCount] = node;
+        ackCount++;
+    }
+
+    private int flushAcks() {
+        int n = ackCount;
+        for (int i = 0; i < n; i++) sendAck(ackNode[i], ackStream[i], ackSeq[i], ackPort[i], Frames.OK);
+        ackCount = 0;
+        return n;
+    }
+
+    private void sendAck(int node, long stream, long seq, long port, int status) {
+        Frames.putHeaderTo(kbuf, Frames.ACK, 0, status, nodeId);
+        kbuf.putLong(Frames.A_STREAM, stream);
+        kbuf.putLong(Frames.A_SEQ, seq);
+        kbuf.putLong(Frames.A_PORT, port);
+        transport.offer(node, kbuf, 0, Frames.A_LEN, offerIdle);
+    }
+
+    private void onAck(DirectBuffer buf, int off) {
+        int status = buf.getShort(off + Frames.SHORT_FIELD);
+        long gid = buf.getLong(off + Frames.A_STREAM);
+        long seq = buf.getLong(off + Frames.A_SEQ);
+        long port = buf.getLong(off + Frames.A_PORT);
+        Stream st = streams.get(gid);
+        if (st == null) return;
+        if (status == Frames.OK) {
+            if (!st.multicast && port != 0 && port != st.destAddr) st.destAddr = port; // learn the final address (§8.4.3)
+            if (seq > st.ackedSeq) st.ackedSeq = seq;
+        } else {
+            st.failure = "message " + seq + " refused: no port is attached to channel " + Ids.show(st.channel);
+            st.ackedSeq = Math.max(st.ackedSeq, seq);
+            raise(st.owner, Event.Type.STREAM_CLOSED, st.failure);
+        }
+    }
+
+    private void onReply(DirectBuffer buf, int off, int len) {
+        int status = buf.getShort(off + Frames.SHORT_FIELD);
+        long id = buf.getLong(off + Frames.R_INVOKE);
+        Waiter w = calls.get(id);
+        if (w == null) return; // the invoker gave up
+        int bl = buf.getInt(off + Frames.R_BODY_LEN);
+        int rl = buf.getInt(off + Frames.R_REF_LEN);
+        int pos = off + Frames.R_HEADER;
+        int hl = buf.getInt(pos);
+        pos += 4;
+        byte[] head = hl == 0 ? null : new byte[hl];
+        if (hl > 0) buf.getBytes(pos, head);
+        pos += hl;
+        if (status != Frames.OK) {
+            w.complete(status, null, head == null ? "refused" : new String(head, StandardCharsets.UTF_8));
+            return;
+        }
+        byte[] body = bl == 0 ? null : new byte[bl];
+        if (bl > 0) buf.getBytes(pos, body);
+        pos += bl;
+        RefDescriptor ref = rl > 0 ? RefDescriptor.read(new Wire.Reader(buf, pos, rl)) : null;
+        w.complete(Frames.OK, null, new Reply(head, body, ref, buf.getLong(off + Frames.R_PORT)));
+    }
+
+    // =====================================================================================
+    // Requests between kernels (loader, ghosts, stream space, name service)
+
+    /** A response to a request: a status and a payload in Wire format (or an error message). */
+    public record Response(int status, byte[] payload) {
+        public Wire.Reader reader() {
+            return new Wire.Reader(payload == null ? new byte[0] : payload);
+        }
+
+        public String error() {
+            return payload == null ? "failed" : new Wire.Reader(payload).str();
+        }
+    }
+
+    /** Sends a request to a node's kernel (possibly this one, through Aeron) and waits for its response. */
+    public Response request(int node, int op, Wire.Writer payload, long timeoutNs) {
+        long id = Ids.make(nodeId, callIds.incrementAndGet());
+        Waiter w = new Waiter();
+        calls.put(id, w);
+        try {
+            ExpandableDirectByteBuffer b = new ExpandableDirectByteBuffer(Frames.Q_HEADER + payload.length());
+            Frames.putHeaderTo(b, Frames.REQUEST, 0, 0, nodeId);
+            b.putLong(Frames.Q_CALL, id);
+            b.putInt(Frames.Q_OP, op);
+            b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
+            if (transport.offer(node, b, 0, Frames.Q_HEADER + payload.length(), null) != Frames.OK)
+                throw new OperationException("node " + node + " is unreachable");
+            if (!w.await(timeoutNs))
+                throw new OperationException("node " + node + " did not answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
+        } finally {
+            calls.remove(id);
+        }
+        return new Response(w.status, w.payload);
+    }
+
+    private void onResponse(DirectBuffer buf, int off, int len) {
+        long id = buf.getLong(off + Frames.Q_CALL);
+        int status = buf.getInt(off + Frames.Q_OP);
+        byte[] payload = new byte[len - Frames.Q_HEADER];
+        buf.getBytes(off + Frames.Q_HEADER, payload);
+        Waiter w = calls.get(id);
+        if (w != null) {
+            w.complete(status, payload, null);
+            return;
+        }
+        // Nobody waits any more. A limited stream-space copy sent to a requester that gave up goes back.
+        if (status == Frames.OK && payload.length > 0) {
+            try {
+                Wire.Reader r = new Wire.Reader(payload);
+                if (r.i8() == 'G') {
+                    long rdc = r.i64();
+                    String label = r.str();
+                    boolean limited = r.bool();
+                    if (limited) request(Ids.node(rdc), OP_SPACE_RETURN, new Wire.Writer().i64(rdc).str(label), REQUEST_TIMEOUT_NS);
+                }
+            } catch (RuntimeException ignored) {
+                // not a stream-space response
+            }
+        }
+    }
+
+    /** Sends a response from the kernel thread. */
+    void respond(int node, long callId, int status, Wire.Writer payload) {
+        int plen = payload == null ? 0 : payload.length();
+        ExpandableDirectByteBuffer b = kbuf;
+        Frames.putHeaderTo(b, Frames.RESPONSE, 0, 0, nodeId);
+        b.putLong(Frames.Q_CALL, callId);
+        b.putInt(Frames.Q_OP, status);
+        if (plen > 0) b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, plen);
+        transport.offer(node, b, 0, Frames.Q_HEADER + plen, offerIdle);
+    }
+
+    /** Sends a response from any thread (the loader answers from the new incarnation's thread). */
+    void respondFromAnyThread(int node, long callId, int status, Wire.Writer payload) {
+        onKernel(() -> respond(node, callId, status, payload));
+    }
+
+    void respondError(int node, long callId, String message) {
+        respond(node, callId, Frames.FAILED, new Wire.Writer().str(message));
+    }
+
+    private void onRequest(DirectBuffer buf, int off, int len) {
+        int src = buf.getInt(off + Frames.SRC_NODE);
+        long call = buf.getLong(off + Frames.Q_CALL);
+        int op = buf.getInt(off + Frames.Q_OP);
+        Wire.Reader r = new Wire.Reader(buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER);
+        try {
+            switch (op) {
+                case OP_CREATE -> onCreate(src, call, r);
+                case OP_DESTROY, OP_FREEZE, OP_UNFREEZE -> onControl(src, call, op, r);
+                case OP_STATUS -> onStatus(src, call, r);
+                case OP_INTEREST -> onInterest(src, call, r);
+                case OP_LOCATE -> onLocate(src, call, r);
+                case OP_SPACE_PUT, OP_SPACE_GET, OP_SPACE_RETURN, OP_SPACE_DELETE, OP_SPACE_PRINT -> onSpace(src, call, op, r);
+                case OP_NAME_REGISTER, OP_NAME_LOOKUP -> onName(src, call, op, r);
+                case OP_BUFFER_READ, OP_BUFFER_WRITE -> onBuffer(src, call, op, r);
+                case OP_MODULE_FETCH -> {
+                    ModuleStore.Module m = modules.byName(r.str());
+                    if (m == null) respondError(src, call, "no module of that name is known to the RDC");
+                    else respond(src, call, Frames.OK, kw.reset().str(m.name()).str(m.code()));
+                }
+                case OP_NODE_STATUS -> respond(src, call, Frames.OK, kw.reset().i32(liveIncarnations()).i64(Double.doubleToLongBits(load())));
+                default -> respondError(src, call, "unknown kernel operation " + op);
+            }
+        } catch (RuntimeException e) {
+            respondError(src, call, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    // ---- loader (§8.3): create an incarnation here
+
+    private void onCreate(int src, long call, Wire.Reader r) {
+        long rdc = r.i64();
+        long parent = r.i64();
+        String hash = r.str();
+        String moduleName = r.str();
+        String code = r.str();
+        String args = r.str();
+        boolean inchoate = r.bool();
+        String name = r.str();
+        int n = r.i32();
+        List<Iface> ifaces = new ArrayList<>();
+        for (int i = 0; i < n; i++) ifaces.add(new Iface(Iface.Kind.values()[r.i8()], r.str(), r.str(), r.str()));
+        ModuleStore.Module mod = code != null ? modules.add(moduleName, code) : modules.get(hash);
+        if (mod == null) {
+            respond(src, call, ST_MODULE_NEEDED, null);
+            return;
+        }
+        Launcher l = launcher;
+        if (l == null) {
+            respondError(src, call, "node " + nodeId + " has no incarnation host");
+            return;
+        }
+        long gid = newGid();
+        String incName = name == null || name.isEmpty() ? mod.name() + "#" + Ids.show(gid) : name;
+        Incarnation inc = new Incarnation(this, gid, rdc, incName, false, parent, mod, args,
+                inchoate ? Incarnation.State.INCHOATE : Incarnation.State.EXECUTING);
+        if (inchoate) inc.frozenRequested = true;
+        incarnations.put(gid, inc);
+        l.launch(inc, ifaces,
+                () -> respondFromAnyThread(src, call, Frames.OK, new Wire.Writer().i64(gid)),
+                why -> {
+                    incarnations.remove(gid);
+                    inc.destroyed = true;
+                    inc.state = Incarnation.State.DEAD;
+                    onKernel(() -> respondError(src, call, why));
+                });
+    }
+
+    /**
+     * Creates an incarnation of a module at a node on behalf of {@code creator}, shipping the
+     * module's code only when that node does not have it. Returns the new incarnation's id.
+     */
+    public long create(Incarnation creator, int node, ModuleStore.Module mod, String argsJson, List<Iface> ifaces,
+                       boolean inchoate, String name) {
+        if (pool.node(node) == null)
+            throw new OperationException("node " + node + " is not in the pool (nodes: " + pool.nodeIds() + ")");
+        boolean sendCode = !modulesKnownAt.contains(node + "/" + mod.hash());
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Wire.Writer w = new Wire.Writer(256 + (sendCode ? mod.code().length() * 3 : 0))
+                    .i64(creator.rdcId).i64(creator.gid).str(mod.hash()).str(mod.name()).str(sendCode ? mod.code() : null)
+                    .str(argsJson).bool(inchoate).str(name).i32(ifaces.size());
+            for (Iface f : ifaces) w.i8(f.kind().ordinal()).str(f.name()).str(f.label()).str(f.handleLabel());
+            Response resp = request(node, OP_CREATE, w, TimeUnit.SECONDS.toNanos(30));
+            if (resp.status == ST_MODULE_NEEDED) {
+                sendCode = true;
+                continue;
+            }
+            if (resp.status != Frames.OK) throw new OperationException(resp.error());
+            modulesKnownAt.add(node + "/" + mod.hash());
+            return resp.reader().i64();
+        }
+        throw new OperationException("node " + node + " did not accept module " + mod.name());
+    }
+
+    // ---- ghosts: operations on local incarnations
+
+    private Incarnation local(long gid) {
+        Incarnation inc = incarnations.get(gid);
+        if (inc == null || inc.destroyed) throw new OperationException("incarnation " + Ids.show(gid) + " does not exist at node " + nodeId);
+        return inc;
+    }
+
+    private void onControl(int src, long call, int op, Wire.Reader r) {
+        long gid = r.i64();
+        int arg = r.i32();
+        Incarnation inc = local(gid);
+        switch (op) {
+            case OP_DESTROY -> destroyLocal(inc, "destroyed");
+            case OP_FREEZE -> {
+                if (inc.state == Incarnation.State.FAULTING) throw new OperationException(inc.name + " is FAULTING; it can only be destroyed");
+                inc.frozenRequested = true;
+                if (inc.state == Incarnation.State.EXECUTING) inc.state = Incarnation.State.FROZEN;
+                inc.inbox.poke();
+            }
+            case OP_UNFREEZE -> {
+                if (inc.state == Incarnation.State.FAULTING) throw new OperationException(inc.name + " is FAULTING; it can only be destroyed");
+                inc.priority = arg;
+                inc.frozenRequested = false;
+                if (inc.state == Incarnation.State.FROZEN || inc.state == Incarnation.State.INCHOATE) inc.state = Incarnation.State.EXECUTING;
+                inc.inbox.poke();
+                raise(inc, Event.Type.UNFROZEN, "priority " + arg);
+            }
+            default -> throw new IllegalStateException();
+        }
+        respond(src, call, Frames.OK, null);
+    }
+
+    /** Destroys a local incarnation: stops its code, closes its ports, answers its pending invokers. */
+    void destroyLocal(Incarnation inc, String why) {
+        if (inc.destroyed) return;
+        inc.destroyed = true;
+        inc.state = Incarnation.State.DEAD;
+        incarnations.remove(inc.gid);
+        for (Port p : inc.ports()) {
+            p.closed = true;
+            ports.remove(p.gid);
+            for (long ch : p.channels()) {
+                ArrayList<Port> l = channelPorts.get(ch);
+                if (l != null) {
+                    l.remove(p);
+                    if (l.isEmpty()) channelPorts.remove(ch);
+                }
+            }
+        }
+        for (Stream s : inc.streams()) streams.remove(s.gid);
+        for (Message m : inc.inbox.drainMessages()) failInvoker(m, inc.name + " was " + why);
+        inc.inbox.poke();
+        Launcher l = launcher;
+        if (l != null && !inc.pseudo) Thread.ofVirtual().name("rdc-kill-" + inc.name).start(() -> l.kill(inc));
+        raise(inc, Event.Type.DEAD, why);
+    }
+
+    /** Called by the host when a handler threw: the incarnation goes FAULTING and raises the event. */
+    public void fault(Incarnation inc, String error) {
+        inc.fault = error;
+        inc.state = Incarnation.State.FAULTING;
+        onKernel(() -> raise(inc, Event.Type.FAULTING, error));
+    }
+
+    /** Called by the host when init completed. */
+    public void made(Incarnation inc) {
+        onKernel(() -> raise(inc, Event.Type.MADE, ""));
+    }
+
+    /** Apply a control operation to an incarnation wherever it is. */
+    public void control(long gid, int op, int arg) {
+        Response r = request(Ids.node(gid), op, new Wire.Writer().i64(gid).i32(arg), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException(r.error());
+    }
+
+    public void destroy(long gid) {
+        control(gid, OP_DESTROY, 0);
+    }
+
+    public void freeze(long gid) {
+        control(gid, OP_FREEZE, 0);
+    }
+
+    public void unfreeze(long gid, int priority) {
+        control(gid, OP_UNFREEZE, priority);
+    }
+
+    private void onStatus(int src, long call, Wire.Reader r) {
+        Incarnation inc = incarnations.get(r.i64());
+        if (inc == null) throw new OperationException("no such incarnation at node " + nodeId + " (destroyed?)");
+        inc.wantStateSize = true;
+        Wire.Writer w = kw.reset();
+        w.i64(inc.gid).str(inc.name).str(inc.moduleName()).i8(inc.state.ordinal()).i32(nodeId).i32(inc.priority)
+                .i64(inc.createdMillis).i64(inc.handlerNanos / 1000).i64(inc.handlerRuns).i64(inc.stateBytes)
+                .i32(inc.inbox.messageCount()).i32(inc.refs.size()).i64(inc.parentGid).str(inc.fault);
+        List<Port> ps = inc.ports();
+        w.i32(ps.size());
+        for (Port p : ps) w.i64(p.gid).i64(p.firstChannel()).i32(p.queued());
+        List<Stream> ss = inc.streams();
+        w.i32(ss.size());
+        for (Stream s : ss) w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.unacknowledged()).str(s.failure);
+        respond(src, call, Frames.OK, w);
+    }
+
+    public Status status(long gid) {
+        Response resp = request(Ids.node(gid), OP_STATUS, new Wire.Writer().i64(gid), REQUEST_TIMEOUT_NS);
+        if (resp.status != Frames.OK) throw new OperationException("status of " + Ids.show(gid) + ": " + resp.error());
+        Wire.Reader r = resp.reader();
+        long g = r.i64();
+        String name = r.str(), module = r.str();
+        Incarnation.State st = Incarnation.State.values()[r.i8()];
+        int node = r.i32(), prio = r.i32();
+        long created = r.i64(), handlerUs = r.i64(), runs = r.i64(), bytes = r.i64();
+        int queued = r.i32(), nrefs = r.i32();
+        long parent = r.i64();
+        String fault = r.str();
+        List<Status.PortStatus> ps = new ArrayList<>();
+        for (int i = r.i32(); i > 0; i--) ps.add(new Status.PortStatus(r.i64(), r.i64(), r.i32()));
+        List<Status.StreamStatus> ss = new ArrayList<>();
+        for (int i = r.i32(); i > 0; i--) ss.add(new Status.StreamStatus(r.i64(), r.i64(), r.i64(), r.i64(), r.str()));
+        return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault);
+    }
+
+    // ---- events (§7.2.3)
+
+    private void onInterest(int src, long call, Wire.Reader r) {
+        long subject = r.i64();
+        long watcher = r.i64();
+        int mask = r.i32();
+        Incarnation inc = local(subject);
+        synchronized (inc) {
+            inc.interests.removeIf(i -> i.watcher() == watcher);
+            if (mask != 0) inc.interests.add(new Incarnation.Interest(watcher, mask));
+        }
+        respond(src, call, Frames.OK, null);
+    }
+
+    public void setInterest(Incarnation watcher, long subject, int mask) {
+        Response r = request(Ids.node(subject), OP_INTEREST, new Wire.Writer().i64(subject).i64(watcher.gid).i32(mask), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException("setInterest: " + r.error());
+    }
+
+    /** Raises an event on a local incarnation: sent to every watcher interested in its type. */
+    void raise(Incarnation inc, Event.Type type, String detail) {
+        List<Incarnation.Interest> targets;
+        synchronized (inc) {
+            if (inc.interests.isEmpty()) return;
+            targets = new ArrayList<>(inc.interests);
+        }
+        for (Incarnation.Interest i : targets) {
+            if ((i.mask() & type.bit) == 0) continue;
+            Wire.Writer w = new Wire.Writer(64).i64(i.watcher()).i64(inc.gid).i32(type.ordinal()).str(inc.name).str(detail)
+                    .i64(System.currentTimeMillis());
+            onKernel(() -> {
+                Frames.putHeaderTo(kbuf, Frames.EVENT, 0, 0, nodeId);
+                kbuf.putBytes(8, w.buffer(), 0, w.length());
+                transport.offer(Ids.node(i.watcher()), kbuf, 0, 8 + w.length(), offerIdle);
+            });
+        }
+    }
+
+    private void onEvent(DirectBuffer buf, int off, int len) {
+        Wire.Reader r = new Wire.Reader(buf, off + 8, len - 8);
+        long watcher = r.i64();
+        long subject = r.i64();
+        Event.Type type = Event.Type.values()[r.i32()];
+        String name = r.str();
+        String detail = r.str();
+        long at = r.i64();
+        Incarnation w = incarnations.get(watcher);
+        if (w != null && !w.destroyed) w.inbox.put(new Event(type, subject, name, detail, at));
+    }
+
+    /** Delivers a TIMER event to a local incarnation after a delay (ctx.after). */
+    public void timer(Incarnation inc, long delayMs, String tag) {
+        schedule(TimeUnit.MILLISECONDS.toNanos(delayMs), () -> {
+            if (!inc.destroyed) inc.inbox.put(new Event(Event.Type.TIMER, inc.gid, inc.name, tag, System.currentTimeMillis()));
+        });
+    }
+
+    // ---- locate (§8.4.3)
+
+    private void onLocate(int src, long call, Wire.Reader r) {
+        long channel = r.i64();
+        ArrayList<Port> l = channelPorts.get(channel);
+        int n = 0;
+        long first = 0;
+        if (l != null) for (Port p : l) if (!p.closed) {
+            if (first == 0) first = p.gid;
+            n++;
+        }
+        respond(src, call, Frames.OK, kw.reset().i32(n).i64(first));
+    }
+
+    // ---- stream space (§5.5), held at the RDC's home node
+
+    private void onSpace(int src, long call, int op, Wire.Reader r) {
+        long rdc = r.i64();
+        StreamSpace space = spaces.computeIfAbsent(rdc, StreamSpace::new);
+        switch (op) {
+            case OP_SPACE_PUT -> {
+                String label = r.str();
+                RefDescriptor d = RefDescriptor.read(r);
+                int copies = r.i32();
+                space.put(label, d, copies, this, src);
+                respond(src, call, Frames.OK, null);
+            }
+            case OP_SPACE_GET -> space.get(r.str(), src, call, this);
+            case OP_SPACE_RETURN -> {
+                space.giveBack(r.str(), this);
+                respond(src, call, Frames.OK, null);
+            }
+            case OP_SPACE_DELETE -> {
+                boolean existed = space.delete(r.str());
+                respond(src, call, Frames.OK, kw.reset().bool(existed));
+            }
+            case OP_SPACE_PRINT -> {
+                List<String> lines = space.print();
+                Wire.Writer w = kw.reset().i32(lines.size());
+                for (String s : lines) w.str(s);
+                respond(src, call, Frames.OK, w);
+            }
+            default -> throw new IllegalStateException();
+        }
+    }
+
+    private int spaceHome(Incarnation inc) {
+        return Ids.node(inc.rdcId);
+    }
+
+    public void spacePut(Incarnation inc, String label, RefDescriptor d, int copies) {
+        Wire.Writer w = new Wire.Writer().i64(inc.rdcId).str(label);
+        d.write(w);
+        w.i32(copies);
+        Response r = request(spaceHome(inc), OP_SPACE_PUT, w, REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException("stream space put '" + label + "': " + r.error());
+    }
+
+    /**
+     * Gets a reference from stream space into {@code inc}'s table, blocking until one is there (or
+     * the timeout passes). Unlimited entries are cached per incarnation (§5.5.3): a second get of the
+     * label returns the same reference without asking the home node.
+     */
+    public Ref spaceGet(Incarnation inc, String label, long timeoutNs) {
+        synchronized (inc.spaceCache) {
+            Ref cached = inc.spaceCache.get(label);
+            if (cached != null && !cached.isClosed()) return cached;
+        }
+        Response r = request(spaceHome(inc), OP_SPACE_GET, new Wire.Writer().i64(inc.rdcId).str(label),
+                timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
+        if (r.status != Frames.OK) throw new OperationException("stream space get '" + label + "': " + r.error());
+        Wire.Reader rd = r.reader();
+        rd.i8();
+        rd.i64();
+        rd.str();
+        rd.bool();
+        boolean cacheable = rd.bool();
+        Ref ref = materialize(inc, RefDescriptor.read(rd));
+        if (cacheable) synchronized (inc.spaceCache) {
+            inc.spaceCache.put(label, ref);
+        }
+        return ref;
+    }
+
+    public void spaceReturn(Incarnation inc, String label) {
+        Response r = request(spaceHome(inc), OP_SPACE_RETURN, new Wire.Writer().i64(inc.rdcId).str(label), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException("stream space return '" + label + "': " + r.error());
+    }
+
+    public boolean spaceDelete(Incarnation inc, String label) {
+        synchronized (inc.spaceCache) {
+            inc.spaceCache.remove(label);
+        }
+        Response r = request(spaceHome(inc), OP_SPACE_DELETE, new Wire.Writer().i64(inc.rdcId).str(label), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException("stream space delete '" + label + "': " + r.error());
+        return r.reader().bool();
+    }
+
+    public List<String> spacePrint(Incarnation inc) {
+        Response r = request(spaceHome(inc), OP_SPACE_PRINT, new Wire.Writer().i64(inc.rdcId), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException("stream space print: " + r.error());
+        Wire.Reader rd = r.reader();
+        List<String> out = new ArrayList<>();
+        for (int i = rd.i32(); i > 0; i--) out.add(rd.str());
+        return out;
+    }
+
+    // ---- name service (§5.4), held at the pool's first node
+
+    private void onName(int src, long call, int op, Wire.Reader r) {
+        String name = r.str();
+        if (op == OP_NAME_REGISTER) {
+            names.register(name, RefDescriptor.read(r));
+            respond(src, call, Frames.OK, null);
+        } else {
+            RefDescriptor d = names.lookup(name);
+            if (d == null) {
+                respondError(src, call, "no service is registered under the name '" + name + "'" + names.suggest(name));
+                return;
+            }
+            Wire.Writer w = kw.reset();
+            d.write(w);
+            respond(src, call, Frames.OK, w);
+        }
+    }
+
+    public void register(String name, RefDescriptor d) {
+        Wire.Writer w = new Wire.Writer().str(name);
+        d.write(w);
+        Response r = request(pool.nameServiceNode(), OP_NAME_REGISTER, w, REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException("register '" + name + "': " + r.error());
+    }
+
+    public RefDescriptor lookup(String name) {
+        Response r = request(pool.nameServiceNode(), OP_NAME_LOOKUP, new Wire.Writer().str(name), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException("lookup '" + name + "': " + r.error());
+        return RefDescriptor.read(r.reader());
+    }
+
+    // ---- buffer handles: copyTo / copyFrom (§4.5), no synchronisation with the owner
+
+    public long newBuffer(Incarnation owner, int size) {
+        long id = counter.incrementAndGet();
+        synchronized (owner.buffers) {
+            owner.buffers.put(id, new byte[size]);
+        }
+        return id;
+    }
+
+    public byte[] localBuffer(Incarnation owner, long id) {
+        synchronized (owner.buffers) {
+            byte[] b = owner.buffers.get(id);
+            if (b == null) throw new OperationException("buffer " + id + " does not exist");
+            return b;
+        }
+    }
+
+    private void onBuffer(int src, long call, int op, Wire.Reader r) {
+        long owner = r.i64();
+        long id = r.i64();
+        int offset = r.i32();
+        Incarnation inc = local(owner);
+        byte[] b = localBuffer(inc, id);
+        if (op == OP_BUFFER_READ) {
+            int n = r.i32();
+            if (offset < 0 || n < 0 || offset + n > b.length)
+                throw new OperationException("copyFrom: range " + offset + ".." + (offset + n) + " is outside the buffer of " + b.length + " bytes");
+            byte[] out = java.util.Arrays.copyOfRange(b, offset, offset + n);
+            respond(src, call, Frames.OK, kw.reset().bytes(out));
+        } else {
+            byte[] data = r.bytes();
+            if (offset < 0 || offset + data.length > b.length)
+                throw new OperationException("copyTo: range " + offset + ".." + (offset + data.length) + " is outside the buffer of " + b.length + " bytes");
+            System.arraycopy(data, 0, b, offset, data.length);
+            respond(src, call, Frames.OK, null);
+        }
+    }
+
+    public byte[] copyFrom(RefDescriptor handle, int offset, int n) {
+        Response r = request(Ids.node(handle.gid()), OP_BUFFER_READ,
+                new Wire.Writer().i64(handle.gid()).i64(handle.extra()).i32(offset).i32(n), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException(r.error());
+        return r.reader().bytes();
+    }
+
+    public void copyTo(RefDescriptor handle, int offset, byte[] data) {
+        Response r = request(Ids.node(handle.gid()), OP_BUFFER_WRITE,
+                new Wire.Writer().i64(handle.gid()).i64(handle.extra()).i32(offset).bytes(data), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException(r.error());
+    }
+
+    /** A module by name: this node's, else fetched from the RDC's home node (where the operator declared it). */
+    public ModuleStore.Module moduleByName(Incarnation inc, String name) {
+        ModuleStore.Module m = modules.byName(name);
+        if (m != null) return m;
+        Response r = request(Ids.node(inc.rdcId), OP_MODULE_FETCH, new Wire.Writer().str(name), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException("module '" + name + "': " + r.error());
+        Wire.Reader rd = r.reader();
+        return modules.add(rd.str(), rd.str());
+    }
+
+    /**
+     * Prepares a reference for propagation in a message (§4.6): refuses one marked
+     * no-further-propagation, applies reduced rights and the no-further flag to the copy.
+     * {@code flags}: 1 destroy the original after sending, 2 no further propagation, 4 reduced rights.
+     */
+    public RefDescriptor propagate(Incarnation inc, Ref r, int flags, int rightsMask) {
+        inc.refs.check(r);
+        if (r.noFurtherPropagation())
+            throw new OperationException(r + " was received with no-further-propagation and cannot be passed on");
+        if (r.kind == RefKind.PORT && !Ids.isMulticast(((Port) r.target()).firstChannel()))
+            throw new OperationException("propagating a unicast port (moving it and its queue) is not supported yet");
+        RefDescriptor d = describe(r);
+        if ((flags & 2) != 0) d = d.withNoFurther(true);
+        if ((flags & 4) != 0 || rightsMask >= 0) {
+            int mask = rightsMask >= 0 ? rightsMask : Rights.OBSERVE;
+            d = d.withRights(d.rights() & mask);
+        }
+        return d;
+    }
+
+    /** After a successful send: a reference propagated with "destroy original" leaves the sender's table. */
+    public void afterPropagate(Incarnation inc, Ref r, int flags) {
+        if ((flags & 1) == 0) return;
+        release(inc, r);
+    }
+
+    /** Closes a reference: a stream or port stops working, other kinds are dropped from the table. */
+    public void release(Incarnation inc, Ref r) {
+        inc.refs.check(r);
+        if (r.target() instanceof Stream s) closeStream(s);
+        if (r.target() instanceof Port p) closePort(p);
+        inc.refs.remove(r);
+    }
+
+    // ---- configuration (§5.2, §5.5.1)
+
+    /**
+     * The preamble a new incarnation runs before init (§5.5.1): first it creates every port on a new
+     * channel and deposits the streams and handles, then it fetches what it needs from stream
+     * space. Deposits never wait and fetches come last, so interdependent incarnations created in
+     * any order cannot deadlock. Returns the interfaces by name.
+     */
+    public java.util.LinkedHashMap<String, Ref> preamble(Incarnation inc, List<Iface> ifaces) {
+        java.util.LinkedHashMap<String, Ref> out = new java.util.LinkedHashMap<>();
+        for (Iface f : ifaces) {
+            if (f.kind() != Iface.Kind.PORT_NEW) continue;
+            Ref[] sp = chanCreate(inc, f.label(), false);
+            out.put(f.name(), sp[1]);
+            release(inc, sp[0]); // the creator keeps only the port; the stream went to stream space
+            if (f.handleLabel() != null) spacePut(inc, f.handleLabel(), handleFor(sp[1]), UNLIMITED);
+        }
+        for (Iface f : ifaces) {
+            switch (f.kind()) {
+                case STREAM -> {
+                    Ref r = spaceGet(inc, f.label(), -1);
+                    if (r.kind != RefKind.STREAM)
+                        throw new OperationException("interface " + f.name() + ": '" + f.label() + "' in stream space is a " + r.kind.label + ", not a stream");
+                    if (inc.spaceCache.containsValue(r)) {
+                        // A cached stream is shared by later gets; an interface gets its own stream.
+                        Stream s = (Stream) r.target();
+                        r = inc.refs.add(RefKind.STREAM, newStream(inc, s.channel, s.destAddr), 0, false);
+                    }
+                    out.put(f.name(), r);
+                    if (f.handleLabel() != null) spacePut(inc, f.handleLabel(), handleFor(r), UNLIMITED);
+                }
+                case PORT_EXISTING -> {
+                    Ref r = spaceGet(inc, f.label(), -1);
+                    if (r.kind != RefKind.STREAM)
+                        throw new OperationException("interface " + f.name() + ": '" + f.label() + "' in stream space is a " + r.kind.label + ", not a channel's stream");
+                    Port p = newPort(inc, ((Stream) r.target()).channel);
+                    Ref pr = inc.refs.add(RefKind.PORT, p, 0, false);
+                    p.ownerRef = pr;
+                    out.put(f.name(), pr);
+                    if (f.handleLabel() != null) spacePut(inc, f.handleLabel(), handleFor(pr), UNLIMITED);
+                }
+                default -> { }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * createChan (appendix B's ss_createChan): a new channel with a port of {@code inc} attached and a
+     * stream to it; the stream is deposited in stream space under {@code label} when one is given.
+     * Returns {stream, port}.
+     */
+    public Ref[] chanCreate(Incarnation inc, String label, boolean multicast) {
+        long ch = newChannel(multicast);
+        Port p = newPort(inc, ch);
+        Ref pr = inc.refs.add(RefKind.PORT, p, 0, false);
+        p.ownerRef = pr;
+        Stream s = newStream(inc, ch, multicast ? 0 : p.gid);
+        Ref sr = inc.refs.add(RefKind.STREAM, s, 0, false);
+        if (label != null) spacePut(inc, label, describe(sr), UNLIMITED);
+        return new Ref[] {sr, pr};
+    }
+
+    /** portCreate: a new port of {@code inc}, on a new unicast channel or joining the channel of {@code channelStream}. */
+    public Ref portCreate(Incarnation inc, Ref channelStream) {
+        long ch = channelStream == null ? newChannel(false) : ((Stream) inc.refs.check(channelStream, RefKind.STREAM).target()).channel;
+        Port p = newPort(inc, ch);
+        Ref pr = inc.refs.add(RefKind.PORT, p, 0, false);
+        p.ownerRef = pr;
+        return pr;
+    }
+
+    /** The node list with load (appendix B's inc_nodes), optionally only one group's nodes. */
+    public List<NodeStatus> nodes(String group) {
+        List<NodeStatus> all = nodeStatuses();
+        if (group == null) return all;
+        return all.stream().filter(n -> n.groups().contains(group)).toList();
+    }
+
+    // ---- node status
+
+    int liveIncarnations() {
+        int n = 0;
+        for (Incarnation i : incarnations.values()) if (!i.pseudo && !i.destroyed) n++;
+        return n;
+    }
+
+    /** Load: runnable-ish incarnations here (those with queued work), a cheap proxy for processor load. */
+    double load() {
+        double l = 0;
+        for (Incarnation i : incarnations.values()) if (!i.pseudo && i.inbox.size() > 0) l++;
+        return l;
+    }
+
+    public List<NodeStatus> nodeStatuses() {
+        List<NodeStatus> out = new ArrayList<>();
+        for (NodeInfo n : pool.nodes()) {
+            try {
+                Response r = request(n.id(), OP_NODE_STATUS, new Wire.Writer(), TimeUnit.SECONDS.toNanos(2));
+                Wire.Reader rd = r.reader();
+                out.add(new NodeStatus(n.id(), n.name(), n.groups(), true, rd.i32(), Double.longBitsToDouble(rd.i64())));
+            } catch (OperationException e) {
+                out.add(new NodeStatus(n.id(), n.name(), n.groups(), false, 0, 0));
+            }
+        }
+        return out;
+    }
+
+    // ---- references: describe for propagation, materialize on arrival
+
+    /** The portable form of a reference, for a message, stream space or a snapshot. */
+    public RefDescriptor describe(Ref r) {
+        Object t = r.target();
+        return switch (r.kind) {
+            case STREAM -> {
+                Stream s = (Stream) t;
+                yield new RefDescriptor(RefKind.STREAM, s.gid, s.channel, s.destAddr, 0, r.noFurtherPropagation(), 0);
+            }
+            case PORT -> {
+                Port p = (Port) t;
+                yield new RefDescriptor(RefKind.PORT, p.gid, p.firstChannel(), p.gid, 0, r.noFurtherPropagation(), 0);
+            }
+            default -> ((RefDescriptor) t).withNoFurther(r.noFurtherPropagation()).withRights(r.rights());
+        };
+    }
+
+    /** Turns a received descriptor into a working reference in {@code inc}'s table. */
+    public Ref materialize(Incarnation inc, RefDescriptor d) {
+        return switch (d.kind()) {
+            case STREAM -> inc.refs.add(RefKind.STREAM, newStream(inc, d.channel(), d.addr()), 0, d.noFurther());
+            case PORT -> {
+                if (!Ids.isMulticast(d.channel()))
+                    throw new OperationException("propagating a unicast port (moving it and its queue) is not supported yet");
+                Port p = newPort(inc, d.channel()); // multicast: the receiver joins the group
+                Ref ref = inc.refs.add(RefKind.PORT, p, 0, d.noFurther());
+                p.ownerRef = ref;
+                yield ref;
+            }
+            default -> inc.refs.add(d.kind(), d, d.rights(), d.noFurther());
+        };
+    }
+
+    /** Makes a stream or port handle for a reference the incarnation holds (hanCreate). */
+    public RefDescriptor handleFor(Ref r) {
+        return switch (r.kind) {
+            case STREAM -> {
+                Stream s = (Stream) r.target();
+                yield new RefDescriptor(RefKind.STREAM_HANDLE, s.gid, s.channel, nodeId, 0, false, 0);
+            }
+            case PORT -> {
+                Port p = (Port) r.target();
+                yield new RefDescriptor(RefKind.PORT_HANDLE, p.gid, p.firstChannel(), nodeId, 0, false, 0);
+            }
+            default -> throw new OperationException("a handle can be made only for a stream or a port, not a " + r.kind.label);
+        };
+    }
+
+    /** A new incarnation handle with all rights, for the creator (the parent). */
+    public RefDescriptor incarnationHandle(long gid) {
+        return new RefDescriptor(RefKind.INCARNATION, gid, 0, Ids.node(gid), Rights.ALL, false, 0);
+    }
+
+    /** Registers the operator's pseudo-incarnation at this node. */
+    public Incarnation newOperatorSession(String name) {
+        long gid = newGid();
+        Incarnation inc = new Incarnation(this, gid, gid, name, true, 0, null, "null", Incarnation.State.EXECUTING);
+        incarnations.put(gid, inc);
+        return inc;
+    }
+
+    public Incarnation localIncarnation(long gid) {
+        return incarnations.get(gid);
+    }
+
+    public List<Incarnation> localIncarnations() {
+        return new ArrayList<>(incarnations.values());
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+}

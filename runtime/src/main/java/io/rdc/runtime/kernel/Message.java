@@ -1,0 +1,53 @@
+package io.rdc.runtime.kernel;
+
+import io.rdc.runtime.ref.RefDescriptor;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * An invocation message arrived at a port (§4.2): a small head (JSON text, readable without
+ * decoding the body), an optional body, an optional propagated reference, and for invokes the
+ * address where the invoker waits for its reply.
+ */
+public final class Message {
+    public final Port port;
+    public final long streamGid;
+    public final long seq;
+    public final int srcNode;
+    public final int kind;
+    public final long invokeId;
+    public final int replyNode;
+    public final byte[] head;
+    public final byte[] body;
+    public final RefDescriptor ref;
+    public final long arrivedNanos;
+    /** Set once the invoker has been answered (explicitly, implicitly or by forwarding). */
+    volatile boolean answered;
+    volatile boolean deferred;
+
+    Message(Port port, long streamGid, long seq, int srcNode, int kind, long invokeId, int replyNode,
+            byte[] head, byte[] body, RefDescriptor ref) {
+        this.port = port;
+        this.streamGid = streamGid;
+        this.seq = seq;
+        this.srcNode = srcNode;
+        this.kind = kind;
+        this.invokeId = invokeId;
+        this.replyNode = replyNode;
+        this.head = head;
+        this.body = body;
+        this.ref = ref;
+        this.arrivedNanos = System.nanoTime();
+    }
+
+    public boolean awaitsReply() {
+        return invokeId != 0 && !answered;
+    }
+
+    public String headText() {
+        return head == null || head.length == 0 ? "null" : new String(head, StandardCharsets.UTF_8);
+    }
+
+    public boolean isDeferred() {
+        return deferred;
+    }
+}

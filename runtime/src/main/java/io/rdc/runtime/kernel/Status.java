@@ -1,0 +1,13 @@
+package io.rdc.runtime.kernel;
+
+import java.util.List;
+
+/** What {@code status} reports of an incarnation (appendix B's IncState, extended). */
+public record Status(long gid, String name, String module, Incarnation.State state, int node, int priority,
+                     long createdMillis, long handlerMicros, long handlerRuns, long stateBytes,
+                     int queued, List<PortStatus> ports, List<StreamStatus> streams, int references,
+                     long parent, String fault) {
+    public record PortStatus(long gid, long channel, int queued) {}
+
+    public record StreamStatus(long gid, long channel, long destination, long unacknowledged, String failure) {}
+}

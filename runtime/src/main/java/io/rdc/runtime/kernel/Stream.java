@@ -1,0 +1,62 @@
+package io.rdc.runtime.kernel;
+
+/**
+ * A stream (§4.1): attached to one channel, it sends. Sequence numbers give per-stream order;
+ * acknowledgements, cumulative and batched by the receiving kernel, bound the messages in flight
+ * and teach the sender the port's current address (§8.4.3). Used by its owner's thread; the kernel
+ * thread updates only the volatile acknowledgement fields.
+ */
+public final class Stream {
+    public final long gid;
+    public final Incarnation owner;
+    final long channel;
+    final boolean multicast;
+    /** Last known kernel port address of the unicast destination; 0 when it must be located. */
+    volatile long destAddr;
+    /** Sequence number of the last message sent (owner thread only). */
+    long lastSeq;
+    /** Highest sequence number acknowledged (kernel thread writes). */
+    volatile long ackedSeq;
+    /** Bytes sent by asinvoke and not yet acknowledged, and the seq that will release them. */
+    long bulkInFlight;
+    /** Why the stream can no longer send (the destination refused a message), or null. */
+    volatile String failure;
+    volatile boolean closed;
+    /** The invoke currently waiting on this stream, so a refusal can fail it at once. */
+    volatile long pendingInvoke;
+    /** Messages sent to the multicast group that at least one member acknowledged. */
+    long sent;
+
+    Stream(long gid, Incarnation owner, long channel, long destAddr) {
+        this.gid = gid;
+        this.owner = owner;
+        this.channel = channel;
+        this.multicast = Ids.isMulticast(channel);
+        this.destAddr = destAddr;
+    }
+
+    public long channel() {
+        return channel;
+    }
+
+    public long destination() {
+        return destAddr;
+    }
+
+    public boolean isMulticast() {
+        return multicast;
+    }
+
+    public long unacknowledged() {
+        return lastSeq - ackedSeq;
+    }
+
+    public String failure() {
+        return failure;
+    }
+
+    @Override
+    public String toString() {
+        return "stream " + Ids.show(gid) + " to channel " + Ids.show(channel);
+    }
+}

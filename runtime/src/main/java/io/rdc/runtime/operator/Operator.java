@@ -1,0 +1,274 @@
+package io.rdc.runtime.operator;
+
+import io.rdc.runtime.kernel.Event;
+import io.rdc.runtime.kernel.Iface;
+import io.rdc.runtime.kernel.Ids;
+import io.rdc.runtime.kernel.Incarnation;
+import io.rdc.runtime.kernel.Kernel;
+import io.rdc.runtime.kernel.Message;
+import io.rdc.runtime.kernel.ModuleStore;
+import io.rdc.runtime.kernel.NodeStatus;
+import io.rdc.runtime.kernel.OperationException;
+import io.rdc.runtime.kernel.Port;
+import io.rdc.runtime.kernel.Status;
+import io.rdc.runtime.kernel.Stream;
+import io.rdc.runtime.ref.Ref;
+import io.rdc.runtime.ref.RefDescriptor;
+import io.rdc.runtime.ref.RefKind;
+import io.rdc.runtime.ref.ReferenceException;
+import io.rdc.runtime.ref.ReferenceTable;
+import io.rdc.runtime.ref.Rights;
+import io.rdc.runtime.transport.Frames;
+import io.rdc.runtime.util.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The operator session: a pseudo-incarnation (the launch program of §3.3) with its own reference
+ * table, through which the interpreter, the shell and Java tests do everything an incarnation can.
+ * Each session is the root of one RDC: what it creates belongs to its RDC and shares its stream space.
+ *
+ * <p>Message heads and bodies are plain Java values (maps, lists, strings, numbers, booleans) and
+ * travel as JSON text.
+ */
+public final class Operator {
+    /** Propagation flags (§4.6) for a reference sent in a message. */
+    public static final int DESTROY_ORIGINAL = 1, NO_FURTHER = 2, REDUCED_RIGHTS = 4;
+
+    private final Kernel kernel;
+    private final Incarnation session;
+
+    public Operator(Kernel kernel, String name) {
+        this.kernel = kernel;
+        this.session = kernel.newOperatorSession(name);
+    }
+
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    public Incarnation session() {
+        return session;
+    }
+
+    public ReferenceTable refs() {
+        return session.refs;
+    }
+
+    /** A received message, or a reply. */
+    public record Received(Object head, Object body, Ref ref, String from, Message message) {}
+
+    // ---- modules and creation
+
+    public ModuleStore.Module module(String name, String code) {
+        return kernel.modules().add(name, code);
+    }
+
+    public ModuleStore.Module module(Path file) {
+        try {
+            String name = file.getFileName().toString().replaceFirst("\\.m?js$", "");
+            return module(name, Files.readString(file));
+        } catch (IOException e) {
+            throw new OperationException("cannot read module " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public ModuleStore.Module module(String name) {
+        return kernel.moduleByName(session, name);
+    }
+
+    /** Creates an incarnation; returns an incarnation handle with all rights. */
+    public Ref create(ModuleStore.Module m, int node, Object args, List<Iface> ifaces, boolean inchoate, String name) {
+        long gid = kernel.create(session, node, m, Json.write(args), ifaces, inchoate, name);
+        return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
+    }
+
+    public Ref create(ModuleStore.Module m, int node, Object args, List<Iface> ifaces) {
+        return create(m, node, args, ifaces, false, null);
+    }
+
+    // ---- channels, ports, streams, handles
+
+    /** A channel with a port of the operator's own; its stream is deposited under label. Returns {stream, port}. */
+    public Ref[] channel(String label, boolean multicast) {
+        return kernel.chanCreate(session, label, multicast);
+    }
+
+    public Ref portCreate(Ref channelStream) {
+        return kernel.portCreate(session, channelStream);
+    }
+
+    public Ref handleOf(Ref streamOrPort) {
+        RefDescriptor d = kernel.handleFor(session.refs.check(streamOrPort, RefKind.STREAM, RefKind.PORT));
+        return session.refs.add(d.kind(), d, 0, false);
+    }
+
+    public void close(Ref r) {
+        kernel.release(session, r);
+    }
+
+    public Ref ref(int id) {
+        return session.refs.get(id);
+    }
+
+    // ---- communications
+
+    public void send(Ref stream, Object head, Object body) {
+        send(stream, Frames.KIND_SEND, head, body, null, 0);
+    }
+
+    public void asinvoke(Ref stream, Object head, Object body) {
+        send(stream, Frames.KIND_ASINVOKE, head, body, null, 0);
+    }
+
+    public void dgram(Ref stream, Object head, Object body) {
+        send(stream, Frames.KIND_DGRAM, head, body, null, 0);
+    }
+
+    /** Sends with a propagated reference and flags (DESTROY_ORIGINAL | NO_FURTHER | REDUCED_RIGHTS). */
+    public void send(Ref stream, int kind, Object head, Object body, Ref propagate, int flags) {
+        Stream s = stream(stream);
+        RefDescriptor d = propagate == null ? null : kernel.propagate(session, propagate, flags, -1);
+        kernel.send(session, s, kind, json(head), json(body), d);
+        if (propagate != null) kernel.afterPropagate(session, propagate, flags);
+    }
+
+    /** Sends raw bytes (benchmarks: no JSON on the path). */
+    public void sendBytes(Ref stream, byte[] head, byte[] body) {
+        kernel.send(session, stream(stream), Frames.KIND_SEND, head, body, null);
+    }
+
+    public Received invoke(Ref stream, Object head, Object body, Duration timeout) {
+        Kernel.Reply r = kernel.invoke(session, stream(stream), json(head), json(body), null, timeout.toNanos());
+        return new Received(parse(r.head()), parse(r.body()), r.ref() == null ? null : kernel.materialize(session, r.ref()), null, null);
+    }
+
+    /** Invoke with raw bytes (benchmarks). */
+    public Kernel.Reply invokeBytes(Ref stream, byte[] head, byte[] body, Duration timeout) {
+        return kernel.invoke(session, stream(stream), head, body, null, timeout.toNanos());
+    }
+
+    /** Receives at one of the operator's ports; null on timeout. */
+    public Received receive(Ref port, Duration timeout) {
+        return receive(port, 0, timeout);
+    }
+
+    public Received receive(Ref port, long fromStream, Duration timeout) {
+        Port p = (Port) session.refs.check(port, RefKind.PORT).target();
+        Message m = kernel.receive(session, p, fromStream, timeout == null ? -1 : timeout.toNanos());
+        if (m == null) return null;
+        Ref ref = m.ref == null ? null : kernel.materialize(session, m.ref);
+        return new Received(parse(m.head), parse(m.body), ref, Ids.show(m.streamGid), m);
+    }
+
+    /** Takes a raw message (benchmarks). */
+    public Message receiveRaw(Ref port, Duration timeout) {
+        Port p = (Port) session.refs.check(port, RefKind.PORT).target();
+        return kernel.receive(session, p, 0, timeout == null ? -1 : timeout.toNanos());
+    }
+
+    public void reply(Received to, Object head, Object body) {
+        if (to.message() == null) throw new OperationException("only a received invocation can be replied to");
+        kernel.reply(session, to.message(), json(head), json(body), null);
+    }
+
+    public Map<String, Object> testPort(Ref port) {
+        return kernel.testPort(session, (Port) session.refs.check(port, RefKind.PORT).target(), 0);
+    }
+
+    // ---- control
+
+    public void destroy(Ref inc) {
+        kernel.destroy(handle(inc, Rights.DESTROY));
+    }
+
+    public void freeze(Ref inc) {
+        kernel.freeze(handle(inc, Rights.FREEZE));
+    }
+
+    public void unfreeze(Ref inc, int priority) {
+        kernel.unfreeze(handle(inc, Rights.FREEZE), priority);
+    }
+
+    public Status status(Ref inc) {
+        return kernel.status(handle(inc, Rights.STATUS));
+    }
+
+    public void setInterest(Ref inc, String... events) {
+        kernel.setInterest(session, handle(inc, Rights.EVENTS), Event.Type.maskOf(List.of(events)));
+    }
+
+    /** The next event the operator registered interest in; null on timeout. */
+    public Event nextEvent(Duration timeout) {
+        Object o = kernel.nextEvent(session, timeout.toNanos());
+        return (Event) o;
+    }
+
+    public long incarnationId(Ref inc) {
+        return ((RefDescriptor) session.refs.check(inc, RefKind.INCARNATION).target()).gid();
+    }
+
+    // ---- stream space and name service
+
+    public void spacePut(String label, Ref ref, int copies) {
+        kernel.spacePut(session, label, kernel.propagate(session, ref, 0, -1), copies);
+    }
+
+    public Ref spaceGet(String label, Duration timeout) {
+        return kernel.spaceGet(session, label, timeout == null ? -1 : timeout.toNanos());
+    }
+
+    public void spaceReturn(String label) {
+        kernel.spaceReturn(session, label);
+    }
+
+    public boolean spaceDelete(String label) {
+        return kernel.spaceDelete(session, label);
+    }
+
+    public List<String> spacePrint() {
+        return kernel.spacePrint(session);
+    }
+
+    public void register(String name, Ref stream) {
+        kernel.register(name, kernel.propagate(session, session.refs.check(stream, RefKind.STREAM), 0, -1));
+    }
+
+    public Ref lookup(String name) {
+        return kernel.materialize(session, kernel.lookup(name));
+    }
+
+    public List<NodeStatus> nodes() {
+        return kernel.nodes(null);
+    }
+
+    public List<NodeStatus> nodes(String group) {
+        return kernel.nodes(group);
+    }
+
+    // ---- helpers
+
+    private Stream stream(Ref r) {
+        return (Stream) session.refs.check(r, RefKind.STREAM).target();
+    }
+
+    private long handle(Ref r, int right) {
+        session.refs.check(r, RefKind.INCARNATION);
+        if ((r.rights() & right) == 0)
+            throw new ReferenceException("this incarnation handle lacks the " + Rights.describe(right) + " right");
+        return ((RefDescriptor) r.target()).gid();
+    }
+
+    private static byte[] json(Object v) {
+        return v == null ? null : Json.write(v).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Object parse(byte[] b) {
+        return b == null || b.length == 0 ? null : Json.parse(new String(b, StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,132 @@
+package io.rdc.runtime.pool;
+
+import io.aeron.Aeron;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.rdc.runtime.js.JsHost;
+import io.rdc.runtime.kernel.Kernel;
+import io.rdc.runtime.kernel.Pool;
+import io.rdc.runtime.node.NodeInfo;
+import io.rdc.runtime.operator.Operator;
+import io.rdc.runtime.transport.Transport;
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
+
+/**
+ * Node kernels running in this JVM: one embedded Aeron media driver, and per node one Aeron
+ * client and one kernel agent thread. Nodes still talk only through Aeron (IPC, or UDP on
+ * loopback), exactly as separate processes do. Also used by {@code rdc node start} for a single node.
+ */
+public final class EmbeddedPool implements AutoCloseable {
+    private static final AtomicInteger SEQ = new AtomicInteger();
+
+    private final PoolConfig config;
+    private final Pool pool;
+    private final MediaDriver driver;
+    private final List<Aeron> clients = new ArrayList<>();
+    private final List<Kernel> kernels = new ArrayList<>();
+    private final List<AgentRunner> runners = new ArrayList<>();
+    private final List<Transport> transports = new ArrayList<>();
+
+    private EmbeddedPool(PoolConfig config) {
+        this.config = config;
+        this.pool = new Pool(config.descriptor());
+        String dir = new File(System.getProperty("rdc.aeron.dir", defaultDir()),
+                "rdc-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet()).getAbsolutePath();
+        MediaDriver.Context mdc = new MediaDriver.Context()
+                .aeronDirectoryName(dir)
+                .dirDeleteOnStart(true)
+                .dirDeleteOnShutdown(true)
+                .threadingMode(ThreadingMode.SHARED)
+                .sharedIdleStrategy(idle(config.idle()))
+                .ipcTermBufferLength(config.termLength())
+                .publicationTermBufferLength(config.termLength())
+                .spiesSimulateConnection(false);
+        driver = MediaDriver.launchEmbedded(mdc);
+        try {
+            for (NodeInfo n : pool.nodes()) {
+                if (!config.isLocal(n.id())) continue;
+                Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                clients.add(aeron);
+                Transport t = new Transport(aeron, config.transport(), n, pool::node, config.termLength());
+                transports.add(t);
+                Kernel k = new Kernel(n, pool, t);
+                k.launcher(new JsHost(k));
+                kernels.add(k);
+                AgentRunner runner = new AgentRunner(idle(config.idle()), Throwable::printStackTrace, null, k);
+                runners.add(runner);
+                AgentRunner.startOnThread(runner);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static String defaultDir() {
+        File shm = new File("/dev/shm");
+        return shm.isDirectory() && shm.canWrite() ? shm.getPath() : System.getProperty("java.io.tmpdir");
+    }
+
+    public static IdleStrategy idle(String name) {
+        return switch (name == null ? "backoff" : name) {
+            case "backoff" -> new BackoffIdleStrategy(100, 10, 1_000, 200_000);
+            case "yielding" -> new YieldingIdleStrategy();
+            case "busyspin" -> new BusySpinIdleStrategy();
+            default -> throw new IllegalArgumentException("idle strategy is backoff, yielding or busyspin, not " + name);
+        };
+    }
+
+    public static EmbeddedPool start(PoolConfig config) {
+        return new EmbeddedPool(config);
+    }
+
+    public static EmbeddedPool start() {
+        return start(PoolConfig.defaults());
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    public PoolConfig config() {
+        return config;
+    }
+
+    public List<Kernel> kernels() {
+        return kernels;
+    }
+
+    public Kernel kernel(int node) {
+        for (Kernel k : kernels) if (k.nodeId() == node) return k;
+        throw new IllegalArgumentException("node " + node + " does not run in this JVM");
+    }
+
+    /** A new operator session (a new RDC) attached to the first local node. */
+    public Operator newOperator(String name) {
+        return new Operator(kernels.get(0), name);
+    }
+
+    public Operator newOperator() {
+        return newOperator("operator");
+    }
+
+    @Override
+    public void close() {
+        for (Kernel k : kernels)
+            for (var inc : k.localIncarnations())
+                if (!inc.pseudo && inc.host() != null) k.launcher().kill(inc);
+        runners.forEach(CloseHelper::quietClose);
+        transports.forEach(CloseHelper::quietClose);
+        clients.forEach(CloseHelper::quietClose);
+        CloseHelper.quietClose(driver);
+    }
+}

@@ -1,0 +1,42 @@
+package io.rdc.runtime.pool;
+
+import io.rdc.runtime.node.NodeDescriptor;
+import io.rdc.runtime.transport.TransportMode;
+import java.util.Set;
+
+/**
+ * How to start a pool: which nodes (from a descriptor), which of them run in this JVM (the rest
+ * run as separate {@code rdc node start} processes), the transport, and the kernels' idle strategy.
+ *
+ * @param idle "backoff" (default: parks when idle, right for 2-core machines), "yielding", or
+ *             "busyspin" (benchmarks only: it starves Aeron's driver on small machines)
+ */
+public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, TransportMode transport, String idle, int termLength) {
+    public static PoolConfig defaults() {
+        return new PoolConfig(NodeDescriptor.defaultPool(), null, TransportMode.IPC, "backoff", 8 * 1024 * 1024);
+    }
+
+    public static PoolConfig ofNodes(int n) {
+        return defaults().withDescriptor(n == 4 ? NodeDescriptor.defaultPool() : NodeDescriptor.ofSize(n));
+    }
+
+    public PoolConfig withDescriptor(NodeDescriptor d) {
+        return new PoolConfig(d, localNodes, transport, idle, termLength);
+    }
+
+    public PoolConfig withTransport(TransportMode t) {
+        return new PoolConfig(descriptor, localNodes, t, idle, termLength);
+    }
+
+    public PoolConfig withIdle(String i) {
+        return new PoolConfig(descriptor, localNodes, transport, i, termLength);
+    }
+
+    public PoolConfig withLocalNodes(Set<Integer> nodes) {
+        return new PoolConfig(descriptor, nodes, transport, idle, termLength);
+    }
+
+    public boolean isLocal(int node) {
+        return localNodes == null || localNodes.contains(node);
+    }
+}

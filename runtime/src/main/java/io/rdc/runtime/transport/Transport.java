@@ -1,0 +1,127 @@
+package io.rdc.runtime.transport;
+
+import io.aeron.Aeron;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.rdc.runtime.node.NodeInfo;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+
+/**
+ * One node's connection to the others: one subscription for everything addressed to it, and a
+ * publication per peer created on first use ("connect as needed, then talk directly"). Publications
+ * are concurrent so that incarnation threads offer data messages themselves, without a hop through
+ * the kernel thread.
+ */
+public final class Transport implements AutoCloseable {
+    /** Stream id used by every node subscription in UDP mode (IPC mode uses the node id). */
+    private static final int UDP_STREAM_ID = 1001;
+    private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final long BACKPRESSURE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    private final Aeron aeron;
+    private final TransportMode mode;
+    private final int selfNode;
+    private final Subscription subscription;
+    private final ConcurrentHashMap<Integer, Publication> publications = new ConcurrentHashMap<>();
+    private final java.util.function.IntFunction<NodeInfo> nodes;
+    private final String ipcParams;
+
+    public Transport(Aeron aeron, TransportMode mode, NodeInfo self, java.util.function.IntFunction<NodeInfo> nodes, int termLength) {
+        this.aeron = aeron;
+        this.mode = mode;
+        this.selfNode = self.id();
+        this.nodes = nodes;
+        this.ipcParams = "?term-length=" + termLength;
+        this.subscription = aeron.addSubscription(channelOf(self), streamIdOf(self.id()));
+    }
+
+    private String channelOf(NodeInfo node) {
+        if (mode == TransportMode.IPC) return "aeron:ipc" + ipcParams;
+        String ep = node.endpoint();
+        if (ep == null) throw new IllegalStateException("node " + node.id() + " has no endpoint= attribute in its descriptor, needed for UDP");
+        return "aeron:udp?endpoint=" + ep + "|term-length=" + ipcParams.substring("?term-length=".length());
+    }
+
+    private int streamIdOf(int node) {
+        return mode == TransportMode.IPC ? node : UDP_STREAM_ID;
+    }
+
+    public int poll(FragmentHandler handler, int limit) {
+        return subscription.poll(handler, limit);
+    }
+
+    /** The publication to a peer, created and awaited on first use; null when the peer is not known. */
+    public Publication publicationTo(int node) {
+        Publication p = publications.get(node);
+        if (p != null) return p;
+        NodeInfo info = nodes.apply(node);
+        if (info == null) return null;
+        return publications.computeIfAbsent(node, n -> aeron.addPublication(channelOf(info), streamIdOf(n)));
+    }
+
+    /** Whether a peer's subscription is reachable now (its publication is connected). */
+    public boolean isConnected(int node) {
+        Publication p = publicationTo(node);
+        return p != null && p.isConnected();
+    }
+
+    public int maxMessageLength(int node) {
+        Publication p = publicationTo(node);
+        return p == null ? 0 : p.maxMessageLength();
+    }
+
+    /**
+     * Offers a frame to a peer, waiting out back pressure and a not-yet-connected publication.
+     * Returns a Frames status: OK, or UNREACHABLE when the peer never connected or stayed blocked.
+     */
+    public int offer(int node, DirectBuffer buf, int off, int len, IdleStrategy idle) {
+        Publication p = publicationTo(node);
+        if (p == null) return Frames.UNREACHABLE;
+        long deadline = 0;
+        while (true) {
+            long r = p.offer(buf, off, len);
+            if (r > 0) {
+                if (idle != null) idle.reset();
+                return Frames.OK;
+            }
+            if (r == Publication.CLOSED || r == Publication.MAX_POSITION_EXCEEDED)
+                return Frames.UNREACHABLE;
+            if (r == Publication.NOT_CONNECTED || r == Publication.BACK_PRESSURED || r == Publication.ADMIN_ACTION) {
+                long now = System.nanoTime();
+                if (deadline == 0) deadline = now + (r == Publication.NOT_CONNECTED ? CONNECT_TIMEOUT_NS : BACKPRESSURE_TIMEOUT_NS);
+                else if (now - deadline > 0) return Frames.UNREACHABLE;
+                if (idle != null) idle.idle(); else Thread.onSpinWait();
+                continue;
+            }
+            throw new IllegalStateException("unexpected Aeron offer result " + r);
+        }
+    }
+
+    /** Like offer, but gives up at once if the peer is not connected (used for broadcasts to optional nodes). */
+    public int offerIfConnected(int node, DirectBuffer buf, int off, int len, IdleStrategy idle) {
+        Publication p = publicationTo(node);
+        if (p == null || !p.isConnected()) {
+            // A new publication needs a moment to connect; give it a short grace period.
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+            SleepingMillisIdleStrategy wait = new SleepingMillisIdleStrategy(1);
+            while (p != null && !p.isConnected() && System.nanoTime() < until) wait.idle();
+            if (p == null || !p.isConnected()) return Frames.UNREACHABLE;
+        }
+        return offer(node, buf, off, len, idle);
+    }
+
+    public int selfNode() {
+        return selfNode;
+    }
+
+    @Override
+    public void close() {
+        publications.values().forEach(Publication::close);
+        subscription.close();
+    }
+}

@@ -1,0 +1,146 @@
+package io.rdc.runtime.transport;
+
+import java.nio.charset.StandardCharsets;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+
+/**
+ * Sequential writer/reader for the payloads of kernel control messages (creation, control,
+ * stream space, name service). Control messages are not on the hot path; data messages use the
+ * fixed-offset layout of {@link Frames} instead.
+ */
+public final class Wire {
+    private Wire() {}
+
+    /** Appends fields to an expandable buffer. Reusable: call {@link #reset()}. */
+    public static final class Writer {
+        private final ExpandableArrayBuffer buf;
+        private int pos;
+
+        public Writer() {
+            this(256);
+        }
+
+        public Writer(int initial) {
+            buf = new ExpandableArrayBuffer(initial);
+        }
+
+        public Writer reset() {
+            pos = 0;
+            return this;
+        }
+
+        public Writer i8(int v) {
+            buf.putByte(pos, (byte) v);
+            pos += 1;
+            return this;
+        }
+
+        public Writer i32(int v) {
+            buf.putInt(pos, v);
+            pos += 4;
+            return this;
+        }
+
+        public Writer i64(long v) {
+            buf.putLong(pos, v);
+            pos += 8;
+            return this;
+        }
+
+        public Writer bool(boolean v) {
+            return i8(v ? 1 : 0);
+        }
+
+        public Writer str(String s) {
+            if (s == null) return i32(-1);
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            return bytes(b);
+        }
+
+        public Writer bytes(byte[] b) {
+            if (b == null) return i32(-1);
+            i32(b.length);
+            buf.putBytes(pos, b);
+            pos += b.length;
+            return this;
+        }
+
+        public ExpandableArrayBuffer buffer() {
+            return buf;
+        }
+
+        public int length() {
+            return pos;
+        }
+
+        public byte[] toBytes() {
+            byte[] out = new byte[pos];
+            buf.getBytes(0, out);
+            return out;
+        }
+    }
+
+    /** Reads fields in the order they were written; bounds-checked so a corrupt payload fails cleanly. */
+    public static final class Reader {
+        private final DirectBuffer buf;
+        private int pos;
+        private final int end;
+
+        public Reader(DirectBuffer buf, int offset, int length) {
+            this.buf = buf;
+            this.pos = offset;
+            this.end = offset + length;
+        }
+
+        public Reader(byte[] bytes) {
+            this(new org.agrona.concurrent.UnsafeBuffer(bytes), 0, bytes.length);
+        }
+
+        private void need(int n) {
+            if (n < 0 || pos + n > end) throw new IllegalArgumentException("truncated kernel message payload");
+        }
+
+        public int i8() {
+            need(1);
+            return buf.getByte(pos++);
+        }
+
+        public int i32() {
+            need(4);
+            int v = buf.getInt(pos);
+            pos += 4;
+            return v;
+        }
+
+        public long i64() {
+            need(8);
+            long v = buf.getLong(pos);
+            pos += 8;
+            return v;
+        }
+
+        public boolean bool() {
+            return i8() != 0;
+        }
+
+        public String str() {
+            byte[] b = bytes();
+            return b == null ? null : new String(b, StandardCharsets.UTF_8);
+        }
+
+        public byte[] bytes() {
+            int n = i32();
+            if (n == -1) return null;
+            need(n);
+            byte[] b = new byte[n];
+            buf.getBytes(pos, b);
+            pos += n;
+            return b;
+        }
+
+        public boolean hasMore() {
+            return pos < end;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+// The ctx object every incarnation's handlers receive (DESIGN §5, the calls of appendix B in
+// JavaScript spelling). Each call goes to the kernel through one host function `k`; a failed
+// operation comes back as an RdcError instance, thrown here so that JS code can catch it.
+(function (k) {
+  'use strict';
+  class RdcError extends Error {
+    constructor(message) { super(message); this.name = 'RdcError'; }
+  }
+  const enc = (v) => (v === undefined ? null : JSON.stringify(v));
+  const dec = (s) => (s == null ? undefined : JSON.parse(s));
+  function call(...args) {
+    const r = k(...args);
+    if (r instanceof RdcError) throw r;
+    return r;
+  }
+  // Propagation flags of §4.6: keep (default) or destroy the original, no further propagation,
+  // reduced rights (true: observe only, or an explicit rights mask).
+  function flags(m) {
+    let f = 0;
+    if (m.keep === false) f |= 1;
+    if (m.noFurther) f |= 2;
+    if (m.reduced === true) f |= 4;
+    return f;
+  }
+  function rights(m) { return typeof m.reduced === 'number' ? m.reduced : -1; }
+  function mkMsg(head, body, port, from, ref, reply, kind) {
+    const m = { head: dec(head), body: dec(body), port, from, kind };
+    if (ref != null) m.ref = ref;
+    if (reply != null) m.reply = reply;
+    return m;
+  }
+  function mkReply(r) {
+    const out = { head: dec(r[0]), body: dec(r[1]) };
+    if (r[2] != null) out.ref = r[2];
+    return out;
+  }
+  function toBytes(x) {
+    if (x instanceof Uint8Array) return x;
+    if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    if (x instanceof ArrayBuffer) return new Uint8Array(x);
+    throw new RdcError('expected bytes (a typed array or ArrayBuffer)');
+  }
+  const space = {
+    put(label, ref, copies) { call('spacePut', label, ref, copies === undefined ? 'unlimited' : copies); },
+    get(label, opts = {}) { return call('spaceGet', label, opts.timeout ?? -1); },
+    return(label) { call('spaceReturn', label); },
+    delete(label) { return call('spaceDelete', label); },
+    print() { return dec(call('spacePrint')); },
+    UNLIMITED: 'unlimited',
+    DONTCACHE: 'dontcache',
+  };
+  const ctx = {
+    state: {},
+    space,
+    send(stream, m = {}) { call('send', stream, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m)); },
+    asinvoke(stream, m = {}) { call('asinvoke', stream, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m)); },
+    dgram(stream, m = {}) { call('dgram', stream, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m)); },
+    invoke(stream, m = {}, opts = {}) {
+      return mkReply(call('invoke', stream, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m), opts.timeout ?? 30000));
+    },
+    reply(msgOrHandle, m = {}) {
+      const h = msgOrHandle && msgOrHandle.reply !== undefined ? msgOrHandle.reply : msgOrHandle;
+      call('reply', h, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m));
+    },
+    defer(msg) { return call('defer', msg.reply ?? null); },
+    forward(stream, msgOrHandle, head) {
+      const h = msgOrHandle && msgOrHandle.reply !== undefined ? msgOrHandle.reply : msgOrHandle;
+      call('forward', stream, h, head === undefined ? null : enc(head));
+    },
+    receive(port, opts = {}) { return call('receive', port ?? null, opts.from ?? null, opts.timeout ?? -1); },
+    testPort(port, opts = {}) { return dec(call('testPort', port, opts.from ?? null)); },
+    create(module, opts = {}) {
+      return call('create', module, opts.at ?? opts.node ?? 0, enc(opts.args ?? null), enc(opts.interfaces ?? []), !!opts.inchoate, opts.name ?? null);
+    },
+    destroy(h) { call('destroy', h); },
+    freeze(h) { call('freeze', h); },
+    unfreeze(h, priority = 0) { call('unfreeze', h, priority); },
+    status(h) { return dec(call('status', h)); },
+    setInterest(h, events) { call('setInterest', h, enc(events)); },
+    chanCreate(label, type = 'unicast') { const r = call('chanCreate', label ?? null, type); return { stream: r[0], port: r[1] }; },
+    portCreate(channelStream) { return call('portCreate', channelStream ?? null); },
+    hanCreate(ref) { return call('hanCreate', ref); },
+    close(ref) { call('close', ref); },
+    testReference(ref) { return dec(call('testReference', ref)); },
+    register(name, stream) { call('register', name, stream); },
+    lookup(name) { return call('lookup', name); },
+    buffer(size) { return call('buffer', size); },
+    readBuffer(h, offset = 0, length) { return call('readBuffer', h, offset, length ?? -1); },
+    writeBuffer(h, offset, bytes) { call('writeBuffer', h, offset, toBytes(bytes)); },
+    copyFrom(h, offset, length) { return call('copyFrom', h, offset, length); },
+    copyTo(h, offset, bytes) { call('copyTo', h, offset, toBytes(bytes)); },
+    after(ms, tag) { call('after', ms, tag === undefined ? null : String(tag)); },
+    self() { return call('self'); },
+    where() { return call('where'); },
+    rdcId() { return call('rdcId'); },
+    nodes(group) { return dec(call('nodes', group ?? null)); },
+    iface(name) { const r = this.ifaces[name]; if (r === undefined) throw new RdcError('no interface named ' + name); return r; },
+    log(...parts) { call('log', parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')); },
+    ifaces: {},
+  };
+  function mkErr(message) { return new RdcError(message); }
+  function newBytes(n) { return new Uint8Array(n); }
+  function stateSize() { try { return JSON.stringify(ctx.state).length; } catch (e) { return -1; } }
+  return { ctx, mkMsg, mkErr, enc, newBytes, stateSize, dec };
+})
