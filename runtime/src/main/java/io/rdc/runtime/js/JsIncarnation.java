@@ -134,23 +134,15 @@ final class JsIncarnation implements ProxyExecutable {
         try {
             Value msg = messageObject(m);
             Value[] result = new Value[1];
-            boolean ok = handle(() -> result[0] = onMessage.execute(ctx, port, msg));
-            if (!ok) {
-                if (m.awaitsReply()) failInvoker(m, "receiver " + inc.name + " failed: " + inc.fault());
-                return !killed;
+            boolean alive = handle(() -> result[0] = onMessage.execute(ctx, port, msg));
+            if (!alive || inc.state() == Incarnation.State.FAULTING) {
+                if (m.awaitsReply()) kernel.failInvoker(m, "receiver " + inc.name + " failed: " + inc.fault());
+                return alive;
             }
             if (m.invokeId != 0 && m.awaitsReply() && !m.isDeferred()) replyWith(m, result[0]);
             return true;
         } finally {
             current = null;
-        }
-    }
-
-    private void failInvoker(Message m, String why) {
-        try {
-            kernel.reply(inc, m, Json.write(Map.of("error", why)).getBytes(StandardCharsets.UTF_8), null, null);
-        } catch (RuntimeException ignored) {
-            // the invoker's node is gone; nothing more to tell
         }
     }
 

@@ -494,7 +494,7 @@ public final class Kernel implements Agent {
     }
 
     /** Fails the invoker of a message that will never be answered (port closed, receiver died). */
-    void failInvoker(Message m, String why) {
+    public void failInvoker(Message m, String why) {
         if (m.invokeId == 0 || m.answered) return;
         m.answered = true;
         byte[] msg = why.getBytes(StandardCharsets.UTF_8);
@@ -1018,6 +1018,31 @@ public final class Kernel implements Agent {
         Launcher l = launcher;
         if (l != null && !inc.pseudo) Thread.ofVirtual().name("rdc-kill-" + inc.name).start(() -> l.kill(inc));
         raise(inc, Event.Type.DEAD, why);
+    }
+
+    /**
+     * Stops every incarnation at this node (the node is shutting down): marks them destroyed so
+     * that blocked calls return, and stops their code. Waits up to two seconds in all.
+     */
+    public void shutdown() {
+        List<Thread> killers = new ArrayList<>();
+        for (Incarnation inc : incarnations.values()) {
+            inc.destroyed = true;
+            inc.state = Incarnation.State.DEAD;
+            inc.inbox.poke();
+            Launcher l = launcher;
+            if (l != null && !inc.pseudo) killers.add(Thread.ofVirtual().start(() -> l.kill(inc)));
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (Thread t : killers) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        incarnations.clear();
     }
 
     /** Called by the host when a handler threw: the incarnation goes FAULTING and raises the event. */

@@ -47,6 +47,11 @@ public final class Stream {
         return multicast;
     }
 
+    /** Forgets the learnt destination, so the next send locates the channel's port afresh (§8.4.3). */
+    public void forgetDestination() {
+        destAddr = 0;
+    }
+
     public long unacknowledged() {
         return lastSeq - ackedSeq;
     }

@@ -121,9 +121,7 @@ public final class EmbeddedPool implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Kernel k : kernels)
-            for (var inc : k.localIncarnations())
-                if (!inc.pseudo && inc.host() != null) k.launcher().kill(inc);
+        kernels.forEach(Kernel::shutdown);
         runners.forEach(CloseHelper::quietClose);
         transports.forEach(CloseHelper::quietClose);
         clients.forEach(CloseHelper::quietClose);

@@ -1,0 +1,62 @@
+package io.rdc.shell;
+
+import io.rdc.runtime.node.NodeDescriptor;
+import io.rdc.runtime.pool.EmbeddedPool;
+import io.rdc.runtime.pool.PoolConfig;
+import io.rdc.runtime.transport.TransportMode;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "node", description = "Run node kernels as separate processes.", subcommands = {NodeCommand.Start.class})
+final class NodeCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    @Command(name = "start", description = "Start one node kernel (its own Aeron media driver, UDP endpoint from the descriptor) and run until stopped.",
+            footer = {"", "Example:", "  rdc node start --id 203 --descriptor nodes.txt"})
+    static final class Start implements java.util.concurrent.Callable<Integer> {
+        @Option(names = "--id", required = true, description = "node id, as in the descriptor")
+        int id;
+
+        @Option(names = "--descriptor", description = "node descriptor file (fig. 3.3 format); default: the built-in 4-node pool")
+        Path descriptor;
+
+        @Option(names = "--idle", defaultValue = "backoff", description = "idle strategy: backoff, yielding, busyspin")
+        String idle;
+
+        @Option(names = "--stop-on-stdin-close", description = "stop when standard input closes (for nodes started by another process)")
+        boolean stopOnStdinClose;
+
+        @Override
+        public Integer call() throws Exception {
+            NodeDescriptor d = descriptor == null ? NodeDescriptor.defaultPool() : NodeDescriptor.read(descriptor);
+            if (d.byId(id).isEmpty()) {
+                System.err.println("rdc node start: node " + id + " is not in the descriptor");
+                return 2;
+            }
+            PoolConfig cfg = PoolConfig.defaults().withDescriptor(d).withTransport(TransportMode.UDP).withIdle(idle).withLocalNodes(Set.of(id));
+            CountDownLatch stop = new CountDownLatch(1);
+            try (EmbeddedPool pool = EmbeddedPool.start(cfg)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+                System.out.println("node " + id + " ready on " + d.byId(id).get().endpoint());
+                System.out.flush();
+                // A child node never outlives its starter: it stops when the starter closes our stdin.
+                if (stopOnStdinClose) Thread.ofPlatform().daemon(true).start(() -> {
+                    try {
+                        while (System.in.read() >= 0) { /* ignore input */ }
+                    } catch (java.io.IOException ignored) {
+                        // closed
+                    }
+                    stop.countDown();
+                });
+                stop.await();
+            }
+            return 0;
+        }
+    }
+}

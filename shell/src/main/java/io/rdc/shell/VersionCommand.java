@@ -1,0 +1,11 @@
+package io.rdc.shell;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "version", description = "Print the rdc version.")
+final class VersionCommand implements Runnable {
+    @Override
+    public void run() {
+        System.out.println(new Main.Version().getVersion()[0]);
+    }
+}
