@@ -1,11 +1,7 @@
 package io.rdc.shell;
 
 import io.rdc.runtime.node.NodeDescriptor;
-import io.rdc.runtime.pool.EmbeddedPool;
-import io.rdc.runtime.pool.PoolConfig;
-import io.rdc.runtime.transport.TransportMode;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,23 +35,18 @@ final class NodeCommand implements Runnable {
                 System.err.println("rdc node start: node " + id + " is not in the descriptor");
                 return 2;
             }
-            PoolConfig cfg = PoolConfig.defaults().withDescriptor(d).withTransport(TransportMode.UDP).withIdle(idle).withLocalNodes(Set.of(id));
             CountDownLatch stop = new CountDownLatch(1);
-            try (EmbeddedPool pool = EmbeddedPool.start(cfg)) {
-                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-                System.out.println("node " + id + " ready on " + d.byId(id).get().endpoint());
-                System.out.flush();
-                // A child node never outlives its starter: it stops when the starter closes our stdin.
-                if (stopOnStdinClose) Thread.ofPlatform().daemon(true).start(() -> {
-                    try {
-                        while (System.in.read() >= 0) { /* ignore input */ }
-                    } catch (java.io.IOException ignored) {
-                        // closed
-                    }
-                    stop.countDown();
-                });
-                stop.await();
-            }
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            // A child node never outlives its starter: it stops when the starter closes our stdin.
+            if (stopOnStdinClose) Thread.ofPlatform().daemon(true).start(() -> {
+                try {
+                    while (System.in.read() >= 0) { /* ignore input */ }
+                } catch (java.io.IOException ignored) {
+                    // closed
+                }
+                stop.countDown();
+            });
+            io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop);
             return 0;
         }
     }

@@ -1,0 +1,43 @@
+package io.rdc.runtime.pool;
+
+import io.rdc.runtime.node.NodeDescriptor;
+import io.rdc.runtime.transport.TransportMode;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * One node kernel as its own process: its own media driver, UDP to its peers at the endpoints of
+ * the descriptor. {@code rdc node start} runs this; tests start it as a child process.
+ */
+public final class NodeMain {
+    private NodeMain() {}
+
+    /** Runs node {@code id} until {@code stop} counts down; prints "node ID ready" once it can be reached. */
+    public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop) throws InterruptedException {
+        if (d.byId(id).isEmpty()) throw new IllegalArgumentException("node " + id + " is not in the descriptor");
+        PoolConfig cfg = PoolConfig.defaults().withDescriptor(d).withTransport(TransportMode.UDP).withIdle(idle).withLocalNodes(Set.of(id));
+        try (EmbeddedPool pool = EmbeddedPool.start(cfg)) {
+            System.out.println("node " + id + " ready on " + d.byId(id).get().endpoint());
+            System.out.flush();
+            stop.await();
+        }
+    }
+
+    /** Usage: NodeMain ID DESCRIPTOR-FILE [IDLE]; stops when standard input closes. */
+    public static void main(String[] args) throws Exception {
+        int id = Integer.parseInt(args[0]);
+        NodeDescriptor d = NodeDescriptor.read(Path.of(args[1]));
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread.ofPlatform().daemon(true).start(() -> {
+            try {
+                while (System.in.read() >= 0) { /* a child node lives as long as its starter keeps stdin open */ }
+            } catch (java.io.IOException ignored) {
+                // closed
+            }
+            stop.countDown();
+        });
+        run(id, d, args.length > 2 ? args[2] : "backoff", stop);
+        System.exit(0);
+    }
+}

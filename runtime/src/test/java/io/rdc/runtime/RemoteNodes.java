@@ -1,0 +1,84 @@
+package io.rdc.runtime;
+
+import io.rdc.runtime.node.NodeDescriptor;
+import io.rdc.runtime.node.NodeInfo;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.net.DatagramSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Node kernels in child JVMs (NodeMain), for tests across processes over UDP. Always cleaned up. */
+final class RemoteNodes implements AutoCloseable {
+    private final List<Process> processes = new ArrayList<>();
+    final NodeDescriptor descriptor;
+    final Path file;
+
+    /** A descriptor of 4 nodes 201..204 on free loopback UDP ports. */
+    RemoteNodes() throws IOException {
+        List<NodeInfo> nodes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            int port;
+            try (DatagramSocket s = new DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+            nodes.add(new NodeInfo(201 + i, "node" + (i + 1), List.of(i == 0 ? "systems" : "exclusive", "all"), "jvm",
+                    Map.of("endpoint", "127.0.0.1:" + port)));
+        }
+        descriptor = NodeDescriptor.of(nodes);
+        file = Files.createTempFile("rdc-nodes", ".txt");
+        StringBuilder sb = new StringBuilder();
+        for (NodeInfo n : nodes)
+            sb.append(n.id()).append(':').append(n.name()).append(':').append(String.join(",", n.groups())).append(":jvm:endpoint=").append(n.endpoint()).append('\n');
+        Files.writeString(file, sb.toString());
+    }
+
+    void start(int id) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
+            if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent")) cmd.add(a);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.rdc.runtime.pool.NodeMain");
+        cmd.add(String.valueOf(id));
+        cmd.add(file.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        processes.add(p);
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
+        long end = System.currentTimeMillis() + 60_000;
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.startsWith("node " + id + " ready")) break;
+            if (System.currentTimeMillis() > end) throw new IOException("node " + id + " did not start");
+        }
+        if (line == null) throw new IOException("node " + id + " exited before it was ready");
+        Thread.ofVirtual().start(() -> {
+            try {
+                String l;
+                while ((l = out.readLine()) != null) System.out.println("[child " + id + "] " + l);
+            } catch (IOException ignored) {
+                // child gone
+            }
+        });
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (Process p : processes) p.getOutputStream().close(); // the child stops when its stdin closes
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+        Files.deleteIfExists(file);
+    }
+}
