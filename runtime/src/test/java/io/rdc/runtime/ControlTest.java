@@ -113,6 +113,21 @@ class ControlTest extends PoolFixture {
     }
 
     @Test
+    void creationFromAnInchoateBlueprintTakesItsModuleFromTheBlueprintsNode() {
+        Operator op = operator();
+        Ref[] report = op.channel("bp", false);
+        Ref blueprint = op.create(op.module("bpmod", "export function init(ctx, a) { ctx.send(ctx.ifaces.report, { head: { who: a.who, at: ctx.where() } }); }"),
+                203, null, List.of(), true, "blueprint");
+        Ref child = op.createFrom(blueprint, 204, Map.of("who", "copy"), List.of(Iface.stream("report", "bp", null)), false, null);
+        assertEquals(Map.of("who", "copy", "at", 204L), op.receive(report[1], T).head());
+        assertEquals("bpmod", op.status(child).module());
+        assertEquals(Incarnation.State.INCHOATE, op.status(blueprint).state(), "the blueprint is not consumed");
+        Ref running = op.create(op.module("plain", "export function init(ctx) {}"), 202, null, List.of());
+        OperationException e = assertThrows(OperationException.class, () -> op.createFrom(running, 204, null, List.of(), false, null));
+        assertTrue(e.getMessage().contains("only an INCHOATE incarnation serves as a blueprint"), e.getMessage());
+    }
+
+    @Test
     void creationErrorsAreClear() {
         Operator op = operator();
         OperationException e = assertThrows(OperationException.class,

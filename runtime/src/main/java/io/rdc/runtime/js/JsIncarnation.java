@@ -331,11 +331,13 @@ final class JsIncarnation implements ProxyExecutable {
                 return Json.write(kernel.testPort(inc, p, source(a[2])));
             }
             case "create": {
-                String module = a[1].asString();
                 int node = a[2].asInt() == 0 ? kernel.nodeId() : a[2].asInt();
                 List<Iface> spec = ifaces(a[4].asString());
-                long gid = kernel.create(inc, node, kernel.moduleByName(inc, module), a[3].isNull() ? "null" : a[3].asString(), spec,
-                        a[5].asBoolean(), a[6].isNull() ? null : a[6].asString());
+                String args = a[3].isNull() ? "null" : a[3].asString();
+                String name = a[6].isNull() ? null : a[6].asString();
+                long gid = a[1].isString()
+                        ? kernel.create(inc, node, kernel.moduleByName(inc, a[1].asString()), args, spec, a[5].asBoolean(), name)
+                        : kernel.createFrom(inc, handle(a[1], Rights.STATUS), node, args, spec, a[5].asBoolean(), name);
                 return JsRef.of(inc.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false));
             }
             case "destroy":

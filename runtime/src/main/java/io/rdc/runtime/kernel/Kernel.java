@@ -46,7 +46,7 @@ public final class Kernel implements Agent {
     static final int OP_CREATE = 1, OP_DESTROY = 2, OP_FREEZE = 3, OP_UNFREEZE = 4, OP_STATUS = 5,
             OP_INTEREST = 6, OP_LOCATE = 7, OP_SPACE_PUT = 8, OP_SPACE_GET = 9, OP_SPACE_RETURN = 10,
             OP_SPACE_DELETE = 11, OP_SPACE_PRINT = 12, OP_NAME_REGISTER = 13, OP_NAME_LOOKUP = 14,
-            OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18;
+            OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19;
     static final int ST_MODULE_NEEDED = 4;
 
     /** Stream space copy modes (§5.5.2). */
@@ -888,6 +888,12 @@ public final class Kernel implements Agent {
                     if (m == null) respondError(src, call, "no module of that name is known to the RDC");
                     else respond(src, call, Frames.OK, kw.reset().str(m.name()).str(m.code()));
                 }
+                case OP_BLUEPRINT -> {
+                    Incarnation b = local(r.i64());
+                    if (b.state != Incarnation.State.INCHOATE)
+                        throw new OperationException(b.name + " is " + b.state + "; only an INCHOATE incarnation serves as a blueprint");
+                    respond(src, call, Frames.OK, kw.reset().str(b.module.name()).str(b.module.code()));
+                }
                 case OP_NODE_STATUS -> respond(src, call, Frames.OK, kw.reset().i32(liveIncarnations()).i64(Double.doubleToLongBits(load())));
                 default -> respondError(src, call, "unknown kernel operation " + op);
             }
@@ -960,6 +966,19 @@ public final class Kernel implements Agent {
             return resp.reader().i64();
         }
         throw new OperationException("node " + node + " did not accept module " + mod.name());
+    }
+
+    /**
+     * Creation from an INCHOATE incarnation (§3.2.1): a new incarnation of the blueprint's module,
+     * its code taken from the blueprint's node (already in memory there) rather than the creator.
+     */
+    public long createFrom(Incarnation creator, long blueprint, int node, String argsJson, List<Iface> ifaces,
+                           boolean inchoate, String name) {
+        Response r = request(Ids.node(blueprint), OP_BLUEPRINT, new Wire.Writer().i64(blueprint), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException("create from " + Ids.show(blueprint) + ": " + r.error());
+        Wire.Reader rd = r.reader();
+        ModuleStore.Module m = modules.add(rd.str(), rd.str());
+        return create(creator, node, m, argsJson, ifaces, inchoate, name);
     }
 
     // ---- ghosts: operations on local incarnations

@@ -88,6 +88,13 @@ public final class Operator {
         return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
     }
 
+    /** Creates an incarnation from an INCHOATE one (§3.2.1), which serves as its blueprint. */
+    public Ref createFrom(Ref blueprint, int node, Object args, List<Iface> ifaces, boolean inchoate, String name) {
+        long b = ((RefDescriptor) session.refs.check(blueprint, RefKind.INCARNATION).target()).gid();
+        long gid = kernel.createFrom(session, b, node, Json.write(args), ifaces, inchoate, name);
+        return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
+    }
+
     public Ref create(ModuleStore.Module m, int node, Object args, List<Iface> ifaces) {
         return create(m, node, args, ifaces, false, null);
     }
