@@ -151,6 +151,79 @@ class CommunicationsTest extends PoolFixture {
         assertTrue(e5.getMessage().contains("no port is attached"), e5.getMessage());
     }
 
+    @Test
+    void bufferHandlesCopyToAndFromAnotherIncarnationsBuffer() {
+        Operator op = operator();
+        Ref[] report = op.channel("buf.report", false);
+        String owner = """
+                export function init(ctx) {
+                  const b = ctx.buffer(16);
+                  ctx.writeBuffer(b, 0, new Uint8Array([1, 2, 3, 4]));
+                  ctx.state.b = b;
+                  ctx.space.put('buf', b);
+                }
+                export function onMessage(ctx, p, m) {
+                  return { head: { bytes: Array.from(ctx.readBuffer(ctx.state.b, 0, 8)) } };
+                }""";
+        String user = """
+                export function init(ctx) {
+                  const h = ctx.space.get('buf');
+                  const before = Array.from(ctx.copyFrom(h, 0, 4));
+                  ctx.copyTo(h, 4, new Uint8Array([9, 8, 7, 6]));
+                  let err = null;
+                  try { ctx.copyFrom(h, 10, 10); } catch (e) { err = e.message; }
+                  ctx.send(ctx.ifaces.report, { head: { before, err } });
+                }""";
+        op.create(op.module("bufowner", owner), 202, null, List.of(Iface.portNew("in", "bufowner", null)));
+        op.create(op.module("bufuser", user), 204, null, List.of(Iface.stream("report", "buf.report", null)));
+        Map<?, ?> h = (Map<?, ?>) op.receive(report[1], T).head();
+        assertEquals(List.of(1L, 2L, 3L, 4L), h.get("before"));
+        assertTrue(String.valueOf(h.get("err")).contains("outside the buffer of 16 bytes"), h.toString());
+        Operator.Received r = op.invoke(op.spaceGet("bufowner", T), Map.of(), null, T);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 9L, 8L, 7L, 6L), ((Map<?, ?>) r.head()).get("bytes"), "the owner sees what the other copied in");
+    }
+
+    @Test
+    void messageAndStreamClosedEventsAndJsReceiveWithTimeoutAndSource() {
+        Operator op = operator();
+        Ref[] report = op.channel("ev.report", false);
+        // An incarnation with no onMessage receives explicitly, selecting by source, with timeouts.
+        String receiver = """
+                export function init(ctx) { ctx.after(10, 'go'); }
+                export function onEvent(ctx, ev) {
+                  if (ev.type !== 'TIMER') return;
+                  const none = ctx.receive(ctx.ifaces.in, { timeout: 50 });
+                  ctx.send(ctx.ifaces.report, { head: { timedOut: none === null } });
+                  const first = ctx.receive(ctx.ifaces.in, { timeout: 10000 });
+                  const second = ctx.receive(ctx.ifaces.in, { from: first.from, timeout: 10000 });
+                  ctx.send(ctx.ifaces.report, { head: { first: first.head.n, second: second.head.n, same: first.from === second.from } });
+                }""";
+        Ref r = op.create(op.module("rcv", receiver), 203, null, List.of(Iface.portNew("in", "rcv.in", null), Iface.stream("report", "ev.report", null)));
+        op.setInterest(r, "MESSAGE");
+        assertEquals(Map.of("timedOut", true), op.receive(report[1], T).head());
+        Ref a = op.spaceGet("rcv.in", T);
+        Ref b = op.portCreate(null); // unrelated; just to hold another reference
+        Ref s2 = op.handleOf(a);
+        assertNotNull(s2);
+        op.send(a, Map.of("n", 1), null);
+        assertEquals(io.rdc.runtime.kernel.Event.Type.MESSAGE, op.nextEvent(T).type(), "port-has-message is raised");
+        op.send(a, Map.of("n", 2), null);
+        assertEquals(Map.of("first", 1L, "second", 2L, "same", true), op.receive(report[1], T).head());
+        op.close(b);
+        // STREAM_CLOSED: the destination refuses, the stream fails and its owner hears of it.
+        Ref mine = op.create(op.module("sender2", """
+                export function init(ctx) { ctx.setInterest(ctx.self(), ['STREAM_CLOSED']); ctx.after(300, 'send'); }
+                export function onEvent(ctx, ev) {
+                  if (ev.type === 'TIMER') { ctx.send(ctx.ifaces.out, { head: {} }); ctx.after(300, 'again'); }
+                  if (ev.type === 'STREAM_CLOSED') ctx.send(ctx.ifaces.report, { head: { closed: ev.detail } });
+                }"""), 202, null, List.of(Iface.stream("out", "gone", null), Iface.stream("report", "ev.report", null)));
+        Ref[] gone = op.channel("gone", false);
+        op.close(gone[1]);
+        Map<?, ?> closed = (Map<?, ?>) op.receive(report[1], T).head();
+        assertTrue(String.valueOf(closed.get("closed")).contains("no port is attached"), closed.toString());
+        assertNotNull(mine);
+    }
+
     static void sleep(long ms) {
         try {
             Thread.sleep(ms);

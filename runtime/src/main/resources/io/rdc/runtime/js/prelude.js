@@ -34,10 +34,10 @@
     if (r[2] != null) out.ref = r[2];
     return out;
   }
+  // Bytes cross to the kernel as an ArrayBuffer (what the host can read in bulk).
   function toBytes(x) {
-    if (x instanceof Uint8Array) return x;
-    if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-    if (x instanceof ArrayBuffer) return new Uint8Array(x);
+    if (x instanceof ArrayBuffer) return x;
+    if (ArrayBuffer.isView(x)) return x.buffer.slice(x.byteOffset, x.byteOffset + x.byteLength);
     throw new RdcError('expected bytes (a typed array or ArrayBuffer)');
   }
   const space = {
@@ -85,9 +85,9 @@
     register(name, stream) { call('register', name, stream); },
     lookup(name) { return call('lookup', name); },
     buffer(size) { return call('buffer', size); },
-    readBuffer(h, offset = 0, length) { return call('readBuffer', h, offset, length ?? -1); },
+    readBuffer(h, offset = 0, length) { return new Uint8Array(call('readBuffer', h, offset, length ?? -1)); },
     writeBuffer(h, offset, bytes) { call('writeBuffer', h, offset, toBytes(bytes)); },
-    copyFrom(h, offset, length) { return call('copyFrom', h, offset, length); },
+    copyFrom(h, offset, length) { return new Uint8Array(call('copyFrom', h, offset, length)); },
     copyTo(h, offset, bytes) { call('copyTo', h, offset, toBytes(bytes)); },
     after(ms, tag) { call('after', ms, tag === undefined ? null : String(tag)); },
     self() { return call('self'); },
@@ -99,7 +99,7 @@
     ifaces: {},
   };
   function mkErr(message) { return new RdcError(message); }
-  function newBytes(n) { return new Uint8Array(n); }
+  function newBytes(n) { return new ArrayBuffer(n); }
   function stateSize() { try { return JSON.stringify(ctx.state).length; } catch (e) { return -1; } }
   return { ctx, mkMsg, mkErr, enc, newBytes, stateSize, dec };
 })
