@@ -1,0 +1,76 @@
+package io.rdc.runtime.bench;
+
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+import java.io.File;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Embedded media driver set-up and loopback addressing for the baseline.
+ */
+final class Drivers
+{
+    static final String LOOPBACK = "127.0.0.1";
+    private static final AtomicInteger DIR_COUNTER = new AtomicInteger();
+
+    private Drivers()
+    {
+    }
+
+    /**
+     * @param tag distinguishes drivers of one process, e.g. {@code main} or {@code child}.
+     * @return a fresh aeron directory path under /dev/shm if present, else java.io.tmpdir; not created here.
+     */
+    static String newAeronDir(final String tag)
+    {
+        final File shm = new File("/dev/shm");
+        final String base = shm.isDirectory() && shm.canWrite() ? shm.getPath() : System.getProperty("java.io.tmpdir");
+        return new File(base, "rdc-bench-" + ProcessHandle.current().pid() + "-" + tag + "-" +
+            DIR_COUNTER.incrementAndGet()).getAbsolutePath();
+    }
+
+    /**
+     * Media driver context for a baseline run: its own directory, deleted on start and on shutdown, with the given
+     * threading mode and idle strategy for the data-path agents (the conductor of a non-shared driver backs off).
+     */
+    static MediaDriver.Context context(final String aeronDir, final ThreadingMode mode, final Idle driverIdle)
+    {
+        return new MediaDriver.Context()
+            .aeronDirectoryName(aeronDir)
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .warnIfDirectoryExists(false)
+            .threadingMode(mode)
+            .sharedIdleStrategy(driverIdle.newStrategy())
+            .sharedNetworkIdleStrategy(driverIdle.newStrategy())
+            .senderIdleStrategy(driverIdle.newStrategy())
+            .receiverIdleStrategy(driverIdle.newStrategy())
+            .conductorIdleStrategy(new BackoffIdleStrategy());
+    }
+
+    /**
+     * @return a UDP port on loopback that was free a moment ago (the usual bind-to-0 probe; racy by nature).
+     */
+    static int freeUdpPort()
+    {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(LOOPBACK), 0)))
+        {
+            return socket.getLocalPort();
+        }
+        catch (final SocketException | java.net.UnknownHostException ex)
+        {
+            throw new IllegalStateException("no free UDP port on loopback", ex);
+        }
+    }
+
+    static String udpChannel(final int port)
+    {
+        return "aeron:udp?endpoint=" + LOOPBACK + ":" + port;
+    }
+}
