@@ -2,6 +2,7 @@ package io.rdc.runtime.bench;
 
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import org.agrona.IoUtil;
 import org.agrona.concurrent.BackoffIdleStrategy;
 
 import java.io.File;
@@ -9,6 +10,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Drivers
 {
     static final String LOOPBACK = "127.0.0.1";
+    private static final String DIR_PREFIX = "rdc-bench-";
     private static final AtomicInteger DIR_COUNTER = new AtomicInteger();
+    private static final AtomicBoolean SWEPT = new AtomicBoolean();
 
     private Drivers()
     {
@@ -30,9 +34,47 @@ final class Drivers
     static String newAeronDir(final String tag)
     {
         final File shm = new File("/dev/shm");
-        final String base = shm.isDirectory() && shm.canWrite() ? shm.getPath() : System.getProperty("java.io.tmpdir");
-        return new File(base, "rdc-bench-" + ProcessHandle.current().pid() + "-" + tag + "-" +
+        final File base = shm.isDirectory() && shm.canWrite() ? shm : new File(System.getProperty("java.io.tmpdir"));
+        if (SWEPT.compareAndSet(false, true))
+        {
+            sweepStaleDirs(base);
+        }
+        return new File(base, DIR_PREFIX + ProcessHandle.current().pid() + "-" + tag + "-" +
             DIR_COUNTER.incrementAndGet()).getAbsolutePath();
+    }
+
+    /**
+     * Delete baseline driver directories left by processes that no longer exist (killed with SIGKILL, so neither
+     * {@code dirDeleteOnShutdown} nor shutdown hooks ran). Directory names carry the owning pid.
+     */
+    static void sweepStaleDirs(final File base)
+    {
+        final File[] dirs = base.listFiles((dir, name) -> name.startsWith(DIR_PREFIX));
+        if (null == dirs)
+        {
+            return;
+        }
+        for (final File dir : dirs)
+        {
+            final String rest = dir.getName().substring(DIR_PREFIX.length());
+            final int dash = rest.indexOf('-');
+            if (dash <= 0)
+            {
+                continue;
+            }
+            try
+            {
+                final long pid = Long.parseLong(rest.substring(0, dash));
+                if (ProcessHandle.of(pid).isEmpty())
+                {
+                    IoUtil.delete(dir, true);
+                }
+            }
+            catch (final NumberFormatException ignore)
+            {
+                // not one of ours
+            }
+        }
     }
 
     /**
