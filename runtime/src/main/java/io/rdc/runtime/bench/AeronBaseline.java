@@ -147,6 +147,7 @@ public final class AeronBaseline
      * --throughput-messages 5000000        messages in a timed throughput run
      * --payload 32                         message length in bytes
      * --timeout-s 30
+     * --repeat 1                          runs of each combination (the machine is noisy)
      * </pre>
      *
      * @param args as above.
@@ -163,7 +164,8 @@ public final class AeronBaseline
             System.err.println("rdc-bench: " + ex.getMessage());
             System.err.println("usage: AeronBaseline [--bench pingpong,throughput] [--transport ipc,udp,udp_same_jvm]" +
                 " [--idle backoff,yielding,busyspin] [--threading shared,dedicated] [--driver-idle follow|IDLE]" +
-                " [--messages N] [--warmup N] [--throughput-messages N] [--payload BYTES] [--timeout-s S]");
+                " [--messages N] [--warmup N] [--throughput-messages N] [--throughput-warmup N] [--payload BYTES]" +
+                " [--fragment-limit N] [--concurrent-publications true|false] [--timeout-s S] [--repeat N]");
             System.exit(64);
             return;
         }
@@ -182,36 +184,53 @@ public final class AeronBaseline
                 {
                     for (final Idle idle : config.idles)
                     {
-                        final BaselineOptions options = config.options.withThreadingMode(mode);
-                        try
+                        for (int i = 0; i < config.repeat; i++)
                         {
-                            final String line = switch (bench)
-                            {
-                                case "pingpong" -> pingPong(transport, config.messages, config.warmup,
-                                    config.payloadBytes, idle, options).toJson();
-                                case "throughput" -> throughput(transport, config.throughputMessages,
-                                    config.payloadBytes, idle, options).toJson();
-                                default -> throw new IllegalArgumentException(bench);
-                            };
-                            out.println(line);
+                            failures += runOne(config, bench, transport, mode, idle, out) ? 0 : 1;
                         }
-                        catch (final RuntimeException ex)
-                        {
-                            failures++;
-                            out.println(new JsonLine()
-                                .str("bench", "aeron-" + bench)
-                                .str("transport", transport.jsonName())
-                                .str("idle", idle.jsonName())
-                                .str("threading", mode.name().toLowerCase(Locale.ROOT))
-                                .str("error", String.valueOf(ex.getMessage()))
-                                .toString());
-                        }
-                        out.flush();
                     }
                 }
             }
         }
         return failures;
+    }
+
+    private static boolean runOne(
+        final Config config,
+        final String bench,
+        final Transport transport,
+        final ThreadingMode mode,
+        final Idle idle,
+        final PrintStream out)
+    {
+        final BaselineOptions options = config.options.withThreadingMode(mode);
+        boolean ok = true;
+        String line;
+        try
+        {
+            line = switch (bench)
+            {
+                case "pingpong" ->
+                    pingPong(transport, config.messages, config.warmup, config.payloadBytes, idle, options).toJson();
+                case "throughput" ->
+                    throughput(transport, config.throughputMessages, config.payloadBytes, idle, options).toJson();
+                default -> throw new IllegalArgumentException("unknown bench: " + bench);
+            };
+        }
+        catch (final RuntimeException ex)
+        {
+            ok = false;
+            line = new JsonLine()
+                .str("bench", "aeron-" + bench)
+                .str("transport", transport.jsonName())
+                .str("idle", idle.jsonName())
+                .str("threading", mode.name().toLowerCase(Locale.ROOT))
+                .str("error", String.valueOf(ex.getMessage()))
+                .toString();
+        }
+        out.println(line);
+        out.flush();
+        return ok;
     }
 
     /**
@@ -228,6 +247,7 @@ public final class AeronBaseline
         int warmup = 10_000;
         long throughputMessages = 5_000_000L;
         int payloadBytes = 32;
+        int repeat = 1;
 
         static Config parse(final String[] args)
         {
@@ -262,6 +282,7 @@ public final class AeronBaseline
                     case "--throughput-messages" -> c.throughputMessages = Long.parseLong(value);
                     case "--throughput-warmup" -> c.options =
                         c.options.withThroughputWarmupMessages(Long.parseLong(value));
+                    case "--repeat" -> c.repeat = Integer.parseInt(value);
                     case "--payload" -> c.payloadBytes = Integer.parseInt(value);
                     case "--fragment-limit" -> c.options = c.options.withFragmentLimit(Integer.parseInt(value));
                     case "--concurrent-publications" -> c.options =
