@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.rdc.runtime.kernel.Iface;
 import io.rdc.runtime.operator.Operator;
+import io.rdc.runtime.pool.ChildNodes;
 import io.rdc.runtime.pool.EmbeddedPool;
 import io.rdc.runtime.pool.PoolConfig;
 import io.rdc.runtime.ref.Ref;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class UdpProcessesTest {
     @Test
     void orderingAndInvokeAcrossSeparateJvmsOverUdp() throws Exception {
-        try (RemoteNodes remote = new RemoteNodes()) {
+        try (ChildNodes remote = new ChildNodes(4)) {
             remote.start(203);
             remote.start(204);
             PoolConfig cfg = PoolConfig.defaults().withDescriptor(remote.descriptor).withTransport(TransportMode.UDP).withLocalNodes(Set.of(201, 202));

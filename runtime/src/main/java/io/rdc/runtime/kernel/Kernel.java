@@ -355,6 +355,11 @@ public final class Kernel implements Agent {
         }
     }
 
+    /** Waits until every message sent on the stream is acknowledged (queued at its port), or fails. */
+    public void flush(Stream st) {
+        awaitAcked(st, st.lastSeq);
+    }
+
     /** Finds the port(s) of a stream's channel by broadcasting LOCATE (§8.4.3). */
     private void locate(Stream st) {
         long found = 0;

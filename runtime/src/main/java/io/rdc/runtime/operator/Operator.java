@@ -145,6 +145,11 @@ public final class Operator {
         if (propagate != null) kernel.afterPropagate(session, propagate, flags);
     }
 
+    /** Waits until everything sent on the stream is queued at its destination (acknowledged), or fails. */
+    public void flush(Ref stream) {
+        kernel.flush(stream(stream));
+    }
+
     /** Sends raw bytes (benchmarks: no JSON on the path). */
     public void sendBytes(Ref stream, byte[] head, byte[] body) {
         kernel.send(session, stream(stream), Frames.KIND_SEND, head, body, null);

@@ -5,7 +5,6 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import io.rdc.runtime.node.NodeInfo;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
@@ -27,7 +26,8 @@ public final class Transport implements AutoCloseable {
     private final TransportMode mode;
     private final int selfNode;
     private final Subscription subscription;
-    private final ConcurrentHashMap<Integer, Publication> publications = new ConcurrentHashMap<>();
+    /** Publications by peer node id: an array, so the send path neither boxes nor hashes. */
+    private volatile Publication[] publications = new Publication[0];
     private final java.util.function.IntFunction<NodeInfo> nodes;
     private final String ipcParams;
 
@@ -57,11 +57,21 @@ public final class Transport implements AutoCloseable {
 
     /** The publication to a peer, created and awaited on first use; null when the peer is not known. */
     public Publication publicationTo(int node) {
-        Publication p = publications.get(node);
-        if (p != null) return p;
+        Publication[] ps = publications;
+        if (node >= 0 && node < ps.length && ps[node] != null) return ps[node];
+        return addPublication(node);
+    }
+
+    private synchronized Publication addPublication(int node) {
+        Publication[] ps = publications;
+        if (node >= 0 && node < ps.length && ps[node] != null) return ps[node];
         NodeInfo info = nodes.apply(node);
-        if (info == null) return null;
-        return publications.computeIfAbsent(node, n -> aeron.addPublication(channelOf(info), streamIdOf(n)));
+        if (info == null || node < 0) return null;
+        Publication p = aeron.addPublication(channelOf(info), streamIdOf(node));
+        Publication[] grown = java.util.Arrays.copyOf(ps, Math.max(ps.length, node + 1));
+        grown[node] = p;
+        publications = grown;
+        return p;
     }
 
     /** Whether a peer's subscription is reachable now (its publication is connected). */
@@ -121,7 +131,7 @@ public final class Transport implements AutoCloseable {
 
     @Override
     public void close() {
-        publications.values().forEach(Publication::close);
+        for (Publication p : publications) if (p != null) p.close();
         subscription.close();
     }
 }

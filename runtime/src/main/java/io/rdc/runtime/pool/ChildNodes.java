@@ -1,4 +1,4 @@
-package io.rdc.runtime;
+package io.rdc.runtime.pool;
 
 import io.rdc.runtime.node.NodeDescriptor;
 import io.rdc.runtime.node.NodeInfo;
@@ -14,16 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Node kernels in child JVMs (NodeMain), for tests across processes over UDP. Always cleaned up. */
-final class RemoteNodes implements AutoCloseable {
+/** Node kernels in child JVMs ({@link NodeMain}) over UDP on loopback, for tests and benchmarks across processes. A child stops when this closes its stdin, so none outlives its starter. */
+public final class ChildNodes implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
-    final NodeDescriptor descriptor;
-    final Path file;
+    public final NodeDescriptor descriptor;
+    public final Path file;
 
-    /** A descriptor of 4 nodes 201..204 on free loopback UDP ports. */
-    RemoteNodes() throws IOException {
+    /** A descriptor of {@code count} nodes numbered from 201, on free loopback UDP ports. */
+    public ChildNodes(int count) throws IOException {
         List<NodeInfo> nodes = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < count; i++) {
             int port;
             try (DatagramSocket s = new DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
                 port = s.getLocalPort();
@@ -39,7 +39,12 @@ final class RemoteNodes implements AutoCloseable {
         Files.writeString(file, sb.toString());
     }
 
-    void start(int id) throws IOException {
+    public void start(int id) throws IOException {
+        start(id, "backoff");
+    }
+
+    /** Starts node {@code id} in a child JVM with the given idle strategy and waits until it is ready. */
+    public void start(int id, String idle) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
@@ -49,6 +54,7 @@ final class RemoteNodes implements AutoCloseable {
         cmd.add("io.rdc.runtime.pool.NodeMain");
         cmd.add(String.valueOf(id));
         cmd.add(file.toString());
+        cmd.add(idle);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         processes.add(p);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));
@@ -62,7 +68,7 @@ final class RemoteNodes implements AutoCloseable {
         Thread.ofVirtual().start(() -> {
             try {
                 String l;
-                while ((l = out.readLine()) != null) System.out.println("[child " + id + "] " + l);
+                while ((l = out.readLine()) != null) System.err.println("[node " + id + "] " + l);
             } catch (IOException ignored) {
                 // child gone
             }

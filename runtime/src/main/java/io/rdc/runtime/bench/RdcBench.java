@@ -1,0 +1,121 @@
+package io.rdc.runtime.bench;
+
+import io.rdc.runtime.kernel.Iface;
+import io.rdc.runtime.node.NodeDescriptor;
+import io.rdc.runtime.operator.Operator;
+import io.rdc.runtime.pool.ChildNodes;
+import io.rdc.runtime.pool.EmbeddedPool;
+import io.rdc.runtime.pool.PoolConfig;
+import io.rdc.runtime.ref.Ref;
+import io.rdc.runtime.transport.TransportMode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * rdc's own side of {@code rdc bench invoke|send}: the same measurement as the raw-Aeron baseline,
+ * through the whole runtime, on a 2-node pool (node 201 here; node 202 here for IPC, in a child JVM
+ * for UDP). Each result line carries the baseline measured in the same run and the ratio.
+ *
+ * <ul>
+ * <li>invoke: the operator invokes a JavaScript incarnation on the other node with an empty
+ * message; its handler returns, which is the reply. One invocation in flight; latency percentiles.</li>
+ * <li>send: the operator sends messages with a 32-byte head to a port of an incarnation on the
+ * other node until every one is acknowledged by that node's kernel — "reliable" means queued at
+ * the port. The receiving incarnation does not consume them (consumption is the receiver's cost,
+ * not the transport's).</li>
+ * </ul>
+ */
+public final class RdcBench {
+    private RdcBench() {}
+
+    private static final byte[] HEAD32 = "{\"seq\":1234567,\"op\":\"benchmark\"}".getBytes(StandardCharsets.UTF_8);
+
+    /** One rdc measurement with its Aeron baseline. */
+    public record Pair(String json) {}
+
+    static final class Rig implements AutoCloseable {
+        final EmbeddedPool pool;
+        final ChildNodes children;
+        final Operator op;
+
+        Rig(Transport transport, Idle idle) throws IOException {
+            if (transport == Transport.UDP) {
+                children = new ChildNodes(2);
+                children.start(202, idle.jsonName());
+                pool = EmbeddedPool.start(PoolConfig.defaults().withDescriptor(children.descriptor).withTransport(TransportMode.UDP)
+                        .withIdle(idle.jsonName()).withLocalNodes(Set.of(201)));
+            } else {
+                children = null;
+                NodeDescriptor d = NodeDescriptor.ofSize(2);
+                pool = EmbeddedPool.start(PoolConfig.defaults().withDescriptor(d)
+                        .withTransport(transport == Transport.IPC ? TransportMode.IPC : TransportMode.UDP).withIdle(idle.jsonName()));
+            }
+            op = pool.newOperator("bench");
+        }
+
+        @Override
+        public void close() throws IOException {
+            pool.close();
+            if (children != null) children.close();
+        }
+    }
+
+    public static String invoke(Transport transport, Idle idle, int messages, int warmup) throws IOException {
+        double[] rdc;
+        try (Rig rig = new Rig(transport, idle)) {
+            Operator op = rig.op;
+            op.create(op.module("bench_echo", "export function onMessage(ctx, port, m) { }"), 202, null,
+                    List.of(Iface.portNew("in", "bench.echo", null)));
+            Ref s = op.spaceGet("bench.echo", Duration.ofSeconds(30));
+            Duration t = Duration.ofSeconds(30);
+            for (int i = 0; i < warmup; i++) op.invokeBytes(s, null, null, t);
+            long[] samples = new long[messages];
+            for (int i = 0; i < messages; i++) {
+                long t0 = System.nanoTime();
+                op.invokeBytes(s, null, null, t);
+                samples[i] = System.nanoTime() - t0;
+            }
+            rdc = percentiles(samples);
+        }
+        LatencyResult aeron = AeronBaseline.pingPong(transport, messages, warmup, 32, idle);
+        return String.format(Locale.ROOT,
+                "{\"bench\":\"invoke\",\"transport\":\"%s\",\"idle\":\"%s\",\"messages\":%d,\"p50_us\":%.2f,\"p99_us\":%.2f,"
+                        + "\"aeron_p50_us\":%.2f,\"aeron_p99_us\":%.2f,\"ratio\":%.2f}",
+                transport.jsonName(), idle.jsonName(), messages, rdc[0], rdc[1], aeron.p50Us(), aeron.p99Us(), rdc[0] / aeron.p50Us());
+    }
+
+    public static String send(Transport transport, Idle idle, int messages) throws IOException {
+        double rate;
+        try (Rig rig = new Rig(transport, idle)) {
+            Operator op = rig.op;
+            Ref sink = op.create(op.module("bench_sink", "export function init(ctx) { }"), 202, null,
+                    List.of(Iface.portNew("in", "bench.sink", null)));
+            Ref s = op.spaceGet("bench.sink", Duration.ofSeconds(30));
+            int warm = Math.min(messages, 100_000);
+            for (int i = 0; i < warm; i++) op.sendBytes(s, HEAD32, null);
+            op.flush(s);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < messages; i++) op.sendBytes(s, HEAD32, null);
+            op.flush(s);
+            long ns = System.nanoTime() - t0;
+            rate = messages / (ns / 1e9);
+            op.destroy(sink);
+        }
+        ThroughputResult aeron = AeronBaseline.throughput(transport, messages, 32, idle);
+        return String.format(Locale.ROOT,
+                "{\"bench\":\"send\",\"transport\":\"%s\",\"idle\":\"%s\",\"messages\":%d,\"msgs_per_s\":%.0f,\"aeron_msgs_per_s\":%.0f,\"ratio\":%.3f}",
+                transport.jsonName(), idle.jsonName(), messages, rate, aeron.msgsPerSec(), rate / aeron.msgsPerSec());
+    }
+
+    /** p50 and p99 in microseconds. */
+    static double[] percentiles(long[] samplesNs) {
+        long[] s = samplesNs.clone();
+        Arrays.sort(s);
+        return new double[] {s[(int) (s.length * 0.50)] / 1000.0, s[Math.min(s.length - 1, (int) (s.length * 0.99))] / 1000.0};
+    }
+}

@@ -1,0 +1,54 @@
+package io.rdc.shell;
+
+import io.rdc.runtime.bench.Idle;
+import io.rdc.runtime.bench.RdcBench;
+import io.rdc.runtime.bench.Transport;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure rdc against raw Aeron on the same channel type and idle strategy, in one run.",
+                "Prints one JSON object per line; ratio = rdc / Aeron (latency: >1 is slower; throughput: <1 is fewer messages)."},
+        footer = {"", "Examples:", "  rdc bench invoke --json", "  rdc bench send --transport ipc --messages 2000000 --json"})
+final class BenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "what to measure: invoke or send")
+    String what;
+
+    @Option(names = "--transport", split = ",", defaultValue = "ipc,udp", description = "ipc, udp (two JVMs), udp_same_jvm; default: ${DEFAULT-VALUE}")
+    List<String> transports;
+
+    @Option(names = "--idle", defaultValue = "yielding", description = "idle strategy on both sides: backoff, yielding, busyspin (busyspin starves the driver on 2 cores)")
+    String idle;
+
+    @Option(names = "--messages", description = "invocations (default 20000) or messages sent (default 1000000)")
+    Integer messages;
+
+    @Option(names = "--warmup", defaultValue = "5000", description = "invocations before measuring")
+    int warmup;
+
+    @Option(names = "--json", description = "JSON lines only (the default output is JSON lines too)")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Idle i = Idle.parse(idle);
+        for (String t : transports) {
+            Transport tr = Transport.parse(t);
+            String line = switch (what) {
+                case "invoke" -> RdcBench.invoke(tr, i, messages == null ? 20_000 : messages, warmup);
+                case "send" -> RdcBench.send(tr, i, messages == null ? 1_000_000 : messages);
+                default -> null;
+            };
+            if (line == null) {
+                System.err.println("rdc bench: unknown benchmark '" + what + "' (known: invoke, send)");
+                return 2;
+            }
+            System.out.println(line);
+            System.out.flush();
+        }
+        return 0;
+    }
+}
