@@ -75,12 +75,20 @@ public final class RdcBench {
             Duration t = Duration.ofSeconds(30);
             for (int i = 0; i < warmup; i++) op.invokeBytes(s, null, null, t);
             long[] samples = new long[messages];
+            long[][] hops = new long[5][messages];
             for (int i = 0; i < messages; i++) {
                 long t0 = System.nanoTime();
                 op.invokeBytes(s, null, null, t);
                 samples[i] = System.nanoTime() - t0;
+                if (io.rdc.runtime.kernel.Probe.ON)
+                    for (int h = 0; h < 5; h++) hops[h][i] = io.rdc.runtime.kernel.Probe.T[h + 1] - io.rdc.runtime.kernel.Probe.T[h];
             }
             rdc = percentiles(samples);
+            if (io.rdc.runtime.kernel.Probe.ON) {
+                String[] names = {"send->delivered", "delivered->handler", "handler->reply offered", "reply offered->received", "received->resumed"};
+                for (int h = 0; h < 5; h++)
+                    System.err.printf(Locale.ROOT, "probe %-26s p50 %8.2f us  p99 %8.2f us%n", names[h], percentiles(hops[h])[0], percentiles(hops[h])[1]);
+            }
         }
         LatencyResult aeron = AeronBaseline.pingPong(transport, messages, warmup, 32, idle);
         return String.format(Locale.ROOT,

@@ -129,6 +129,7 @@ final class JsIncarnation implements ProxyExecutable {
     }
 
     private boolean dispatch(Message m) {
+        io.rdc.runtime.kernel.Probe.stamp(2);
         JsRef port = JsRef.of(portRef(m.port));
         current = m;
         try {

@@ -446,6 +446,7 @@ public final class Kernel implements Agent {
         calls.put(id, w);
         st.pendingInvoke = id;
         try {
+            Probe.stamp(0);
             sendReliable(src, st, Frames.KIND_INVOKE, head, body, ref, id, nodeId);
             if (!w.await(timeoutNs))
                 throw new OperationException("invoke on " + st + ": no reply within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
@@ -453,6 +454,7 @@ public final class Kernel implements Agent {
             calls.remove(id);
             st.pendingInvoke = 0;
         }
+        Probe.stamp(5);
         if (w.status != Frames.OK) throw new OperationException("invoke on " + st + " failed: " + w.value);
         return (Reply) w.value;
     }
@@ -471,6 +473,7 @@ public final class Kernel implements Agent {
         m.answered = true;
         MutableDirectBuffer b = replier.sendBuffer();
         int len = encodeReply(b, m.invokeId, Frames.OK, m.port.gid, head, body, ref);
+        Probe.stamp(3);
         if (transport.offer(m.replyNode, b, 0, len, null) != Frames.OK)
             throw new OperationException("reply failed: the invoker's node " + m.replyNode + " is unreachable");
     }
@@ -705,6 +708,7 @@ public final class Kernel implements Agent {
         int replyNode = buf.getInt(off + Frames.D_REPLY_NODE);
         Message m = new Message(port, stream, seq, src, kind, invoke, replyNode, head, body, ref);
         Incarnation owner = port.owner;
+        Probe.stamp(1);
         owner.inbox.put(m);
         if (!owner.interests.isEmpty()) raise(owner, Event.Type.MESSAGE, "port " + Ids.show(port.gid));
     }
@@ -772,6 +776,7 @@ public final class Kernel implements Agent {
         int status = buf.getShort(off + Frames.SHORT_FIELD);
         long id = buf.getLong(off + Frames.R_INVOKE);
         Waiter w = calls.get(id);
+        Probe.stamp(4);
         if (w == null) return; // the invoker gave up
         int bl = buf.getInt(off + Frames.R_BODY_LEN);
         int rl = buf.getInt(off + Frames.R_REF_LEN);

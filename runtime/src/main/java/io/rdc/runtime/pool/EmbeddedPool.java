@@ -46,7 +46,9 @@ public final class EmbeddedPool implements AutoCloseable {
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
                 .threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(idle(config.idle()))
+                // With IPC the driver is not on the data path (publications write straight into the
+                // log buffers), so it never needs a core: it backs off whatever the kernels do.
+                .sharedIdleStrategy(config.transport() == io.rdc.runtime.transport.TransportMode.IPC ? idle("backoff") : idle(config.idle()))
                 .ipcTermBufferLength(config.termLength())
                 .publicationTermBufferLength(config.termLength())
                 .spiesSimulateConnection(false);
