@@ -24,10 +24,9 @@ import java.util.Set;
  * <ul>
  * <li>invoke: the operator invokes a JavaScript incarnation on the other node with an empty
  * message; its handler returns, which is the reply. One invocation in flight; latency percentiles.</li>
- * <li>send: the operator sends messages with a 32-byte head to a port of an incarnation on the
- * other node until every one is acknowledged by that node's kernel — "reliable" means queued at
- * the port. The receiving incarnation does not consume them (consumption is the receiver's cost,
- * not the transport's).</li>
+ * <li>send: the operator sends messages with a 32-byte head to a port on the other node until
+ * every one is acknowledged by that node's kernel ("reliable" means queued at the port); a
+ * {@link Sink} there consumes them as they arrive.</li>
  * </ul>
  */
 public final class RdcBench {
@@ -44,9 +43,14 @@ public final class RdcBench {
         final Operator op;
 
         Rig(Transport transport, Idle idle) throws IOException {
+            this(transport, idle, null);
+        }
+
+        /** With {@code sink}, node 202 also runs a benchmark sink registered under that name. */
+        Rig(Transport transport, Idle idle, String sink) throws IOException {
             if (transport == Transport.UDP) {
                 children = new ChildNodes(2);
-                children.start(202, idle.jsonName());
+                children.start(202, idle.jsonName(), sink);
                 pool = EmbeddedPool.start(PoolConfig.defaults().withDescriptor(children.descriptor).withTransport(TransportMode.UDP)
                         .withIdle(idle.jsonName()).withLocalNodes(Set.of(201)));
             } else {
@@ -56,10 +60,14 @@ public final class RdcBench {
                         .withTransport(transport == Transport.IPC ? TransportMode.IPC : TransportMode.UDP).withIdle(idle.jsonName()));
             }
             op = pool.newOperator("bench");
+            localSink = sink != null && children == null ? Sink.start(new Operator(pool.kernel(202), "sink"), sink) : null;
         }
+
+        final Sink localSink;
 
         @Override
         public void close() throws IOException {
+            if (localSink != null) localSink.close();
             pool.close();
             if (children != null) children.close();
         }
@@ -99,11 +107,9 @@ public final class RdcBench {
 
     public static String send(Transport transport, Idle idle, int messages) throws IOException {
         double rate;
-        try (Rig rig = new Rig(transport, idle)) {
+        try (Rig rig = new Rig(transport, idle, "bench.sink")) {
             Operator op = rig.op;
-            Ref sink = op.create(op.module("bench_sink", "export function init(ctx) { }"), 202, null,
-                    List.of(Iface.portNew("in", "bench.sink", null)));
-            Ref s = op.spaceGet("bench.sink", Duration.ofSeconds(30));
+            Ref s = Sink.lookup(op, "bench.sink");
             int warm = Math.min(messages, 100_000);
             for (int i = 0; i < warm; i++) op.sendBytes(s, HEAD32, null);
             op.flush(s);
@@ -112,7 +118,6 @@ public final class RdcBench {
             op.flush(s);
             long ns = System.nanoTime() - t0;
             rate = messages / (ns / 1e9);
-            op.destroy(sink);
         }
         ThroughputResult aeron = AeronBaseline.throughput(transport, messages, 32, idle);
         return String.format(Locale.ROOT,

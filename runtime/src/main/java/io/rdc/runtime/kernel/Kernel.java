@@ -55,7 +55,7 @@ public final class Kernel implements Agent {
     /** Largest send/dgram (one frame, §4.3) and head (§4.2's small header, as JSON text). */
     public static final int MAX_FRAME = 4096, MAX_HEAD = 512;
     /** Messages a stream may have unacknowledged before send blocks (flow control). */
-    static final int WINDOW = 8192;
+    static final int WINDOW = 65_536;
     /** asinvoke's per-stream buffer limit in bytes. */
     public static final long BULK_LIMIT = 4L << 20;
     static final long REQUEST_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
@@ -148,7 +148,7 @@ public final class Kernel implements Agent {
     @Override
     public int doWork() {
         int work = commands.drain(Runnable::run, 256);
-        work += transport.poll(assembler, 64);
+        work += transport.poll(assembler, 256);
         if (ackCount > 0) work += flushAcks();
         if (!timers.isEmpty()) work += runTimers();
         return work;

@@ -45,6 +45,11 @@ public final class ChildNodes implements AutoCloseable {
 
     /** Starts node {@code id} in a child JVM with the given idle strategy and waits until it is ready. */
     public void start(int id, String idle) throws IOException {
+        start(id, idle, null);
+    }
+
+    /** As {@link #start(int, String)}, the child also running a benchmark sink registered under {@code sinkName}. */
+    public void start(int id, String idle, String sinkName) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
@@ -55,6 +60,7 @@ public final class ChildNodes implements AutoCloseable {
         cmd.add(String.valueOf(id));
         cmd.add(file.toString());
         cmd.add(idle);
+        if (sinkName != null) cmd.add(sinkName);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         processes.add(p);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));

@@ -15,16 +15,26 @@ public final class NodeMain {
 
     /** Runs node {@code id} until {@code stop} counts down; prints "node ID ready" once it can be reached. */
     public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop) throws InterruptedException {
+        run(id, d, idle, stop, null);
+    }
+
+    /**
+     * As {@link #run(int, NodeDescriptor, String, CountDownLatch)}; with {@code sinkName}, the node
+     * also runs a benchmark sink: a port registered in the name service under that name and drained
+     * by a thread of its own (see {@link io.rdc.runtime.bench.Sink}).
+     */
+    public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop, String sinkName) throws InterruptedException {
         if (d.byId(id).isEmpty()) throw new IllegalArgumentException("node " + id + " is not in the descriptor");
         PoolConfig cfg = PoolConfig.defaults().withDescriptor(d).withTransport(TransportMode.UDP).withIdle(idle).withLocalNodes(Set.of(id));
-        try (EmbeddedPool pool = EmbeddedPool.start(cfg)) {
+        try (EmbeddedPool pool = EmbeddedPool.start(cfg);
+             io.rdc.runtime.bench.Sink sink = sinkName == null ? null : io.rdc.runtime.bench.Sink.start(pool.newOperator("sink"), sinkName)) {
             System.out.println("node " + id + " ready on " + d.byId(id).get().endpoint());
             System.out.flush();
             stop.await();
         }
     }
 
-    /** Usage: NodeMain ID DESCRIPTOR-FILE [IDLE]; stops when standard input closes. */
+    /** Usage: NodeMain ID DESCRIPTOR-FILE [IDLE [SINK-NAME]]; stops when standard input closes. */
     public static void main(String[] args) throws Exception {
         int id = Integer.parseInt(args[0]);
         NodeDescriptor d = NodeDescriptor.read(Path.of(args[1]));
@@ -37,7 +47,7 @@ public final class NodeMain {
             }
             stop.countDown();
         });
-        run(id, d, args.length > 2 ? args[2] : "backoff", stop);
+        run(id, d, args.length > 2 ? args[2] : "backoff", stop, args.length > 3 ? args[3] : null);
         System.exit(0);
     }
 }
