@@ -65,10 +65,12 @@ class ControlTest extends PoolFixture {
         Ref loop = op.create(op.module("spin", "export function init(ctx) { while (true) {} }"), 204, null, List.of());
         op.setInterest(loop, "DEAD");
         CommunicationsTest.sleep(300);
+        Thread spinning = pool.kernel(204).localIncarnation(op.incarnationId(loop)).thread();
+        assertTrue(spinning.isAlive());
         long t0 = System.nanoTime();
         op.destroy(loop);
         assertEquals(Event.Type.DEAD, op.nextEvent(T).type());
-        CommunicationsTest.waitFor(() -> op.nodes().stream().filter(n -> n.id() == 204).findFirst().get().incarnations() == 0);
+        CommunicationsTest.waitFor(() -> !spinning.isAlive());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(ms < 1000, "destroy took " + ms + " ms");
         assertThrows(OperationException.class, () -> op.status(loop), "a destroyed incarnation has no status");

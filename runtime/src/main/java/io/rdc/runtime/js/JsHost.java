@@ -92,6 +92,7 @@ public final class JsHost implements Launcher {
         inc.host(js);
         Thread t = Thread.ofVirtual().name("inc-" + inc.name).unstarted(() -> js.run(ready, failed));
         js.thread = t;
+        inc.thread(t);
         t.start();
     }
 

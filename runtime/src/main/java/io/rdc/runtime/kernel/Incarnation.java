@@ -98,6 +98,15 @@ public final class Incarnation {
         return argsJson;
     }
 
+    /** The thread running the incarnation's code (null for the operator). */
+    public Thread thread() {
+        return thread;
+    }
+
+    public void thread(Thread t) {
+        thread = t;
+    }
+
     public Object host() {
         return host;
     }

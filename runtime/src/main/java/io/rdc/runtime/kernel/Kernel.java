@@ -842,7 +842,8 @@ public final class Kernel implements Agent {
             w.complete(status, payload, null);
             return;
         }
-        // Nobody waits any more. A limited stream-space copy sent to a requester that gave up goes back.
+        // Nobody waits any more. A limited stream-space copy sent to a requester that gave up goes
+        // back — asynchronously: the kernel thread must never wait for a response it alone can read.
         if (status == Frames.OK && payload.length > 0) {
             try {
                 Wire.Reader r = new Wire.Reader(payload);
@@ -850,12 +851,21 @@ public final class Kernel implements Agent {
                     long rdc = r.i64();
                     String label = r.str();
                     boolean limited = r.bool();
-                    if (limited) request(Ids.node(rdc), OP_SPACE_RETURN, new Wire.Writer().i64(rdc).str(label), REQUEST_TIMEOUT_NS);
+                    if (limited) requestAsync(Ids.node(rdc), OP_SPACE_RETURN, new Wire.Writer().i64(rdc).str(label));
                 }
             } catch (RuntimeException ignored) {
                 // not a stream-space response
             }
         }
+    }
+
+    /** Sends a request whose response nobody waits for (kernel thread only). */
+    private void requestAsync(int node, int op, Wire.Writer payload) {
+        Frames.putHeaderTo(kbuf, Frames.REQUEST, 0, 0, nodeId);
+        kbuf.putLong(Frames.Q_CALL, Ids.make(nodeId, callIds.incrementAndGet()));
+        kbuf.putInt(Frames.Q_OP, op);
+        kbuf.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
+        transport.offer(node, kbuf, 0, Frames.Q_HEADER + payload.length(), offerIdle);
     }
 
     /** Sends a response from the kernel thread. */
