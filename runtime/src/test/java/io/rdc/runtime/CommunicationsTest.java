@@ -97,6 +97,28 @@ class CommunicationsTest extends PoolFixture {
     }
 
     @Test
+    void aPortOnSeveralChannelsMergesThemInArrivalOrder() {
+        Operator op = operator();
+        Ref[] a = op.channel(null, false);
+        Ref[] group = op.channel(null, true);
+        Ref[] b = op.channel(null, false);
+        op.close(b[1]); // channel b has no port now; attach a's port to it, and to the multicast group
+        op.joinChannel(a[1], b[0]);
+        op.joinChannel(a[1], group[0]);
+        op.close(group[1]);
+        ((io.rdc.runtime.kernel.Stream) b[0].target()).forgetDestination();
+        for (int i = 0; i < 30; i++) {
+            Ref via = i % 3 == 0 ? a[0] : i % 3 == 1 ? b[0] : group[0];
+            op.send(via, Map.of("i", i), null);
+            op.flush(via); // so that arrival order is send order across the three streams
+        }
+        for (int i = 0; i < 30; i++) assertEquals((long) i, ((Map<?, ?>) op.receive(a[1], T).head()).get("i"));
+        Ref[] c = op.channel(null, false);
+        OperationException e = assertThrows(OperationException.class, () -> op.joinChannel(a[1], c[0]));
+        assertTrue(e.getMessage().contains("unicast and already has a port"), e.getMessage());
+    }
+
+    @Test
     void multicastSendReachesEveryMemberOfTheGroup() {
         Operator op = operator();
         Ref[] report = op.channel("mreport", false);

@@ -381,6 +381,9 @@ final class JsIncarnation implements ProxyExecutable {
             }
             case "portCreate":
                 return JsRef.of(kernel.portCreate(inc, a[1].isNull() ? null : ref(a[1], RefKind.STREAM)));
+            case "joinChannel":
+                kernel.joinChannel(inc, ref(a[1], RefKind.PORT), ref(a[2], RefKind.STREAM));
+                return null;
             case "hanCreate": {
                 Ref r = ref(a[1], RefKind.STREAM, RefKind.PORT);
                 RefDescriptor h = kernel.handleFor(r);

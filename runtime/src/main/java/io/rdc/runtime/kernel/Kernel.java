@@ -1514,6 +1514,24 @@ public final class Kernel implements Agent {
         return pr;
     }
 
+    /**
+     * Attaches a port to one more channel (that of {@code channelStream}): messages from all its
+     * channels merge into the port in arrival order (§4.1). A unicast channel may have one port.
+     */
+    public void joinChannel(Incarnation inc, Ref port, Ref channelStream) {
+        Port p = (Port) inc.refs.check(port, RefKind.PORT).target();
+        long ch = ((Stream) inc.refs.check(channelStream, RefKind.STREAM).target()).channel;
+        callOnKernel(() -> {
+            if (p.channels.containsLong(ch)) return null;
+            ArrayList<Port> l = channelPorts.get(ch);
+            if (!Ids.isMulticast(ch) && l != null && !l.isEmpty())
+                throw new OperationException("channel " + Ids.show(ch) + " is unicast and already has a port");
+            p.channels.addLong(ch);
+            channelPorts.computeIfAbsent(ch, k -> new ArrayList<>()).add(p);
+            return null;
+        });
+    }
+
     /** The node list with load (appendix B's inc_nodes), optionally only one group's nodes. */
     public List<NodeStatus> nodes(String group) {
         List<NodeStatus> all = nodeStatuses();

@@ -110,6 +110,11 @@ public final class Operator {
         return kernel.portCreate(session, channelStream);
     }
 
+    /** Attaches one of the operator's ports to the channel of a stream as well (messages merge in arrival order). */
+    public void joinChannel(Ref port, Ref channelStream) {
+        kernel.joinChannel(session, port, channelStream);
+    }
+
     public Ref handleOf(Ref streamOrPort) {
         RefDescriptor d = kernel.handleFor(session.refs.check(streamOrPort, RefKind.STREAM, RefKind.PORT));
         return session.refs.add(d.kind(), d, 0, false);

@@ -79,6 +79,7 @@
     setInterest(h, events) { call('setInterest', h, enc(events)); },
     chanCreate(label, type = 'unicast') { const r = call('chanCreate', label ?? null, type); return { stream: r[0], port: r[1] }; },
     portCreate(channelStream) { return call('portCreate', channelStream ?? null); },
+    joinChannel(port, channelStream) { call('joinChannel', port, channelStream); },
     hanCreate(ref) { return call('hanCreate', ref); },
     close(ref) { call('close', ref); },
     testReference(ref) { return dec(call('testReference', ref)); },
