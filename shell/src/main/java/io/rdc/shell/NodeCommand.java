@@ -6,14 +6,14 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "node", description = "Run node kernels as separate processes.", subcommands = {NodeCommand.Start.class})
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run node kernels as separate processes.", subcommands = {NodeCommand.Start.class})
 final class NodeCommand implements Runnable {
     @Override
     public void run() {
         new picocli.CommandLine(this).usage(System.out);
     }
 
-    @Command(name = "start", description = "Start one node kernel (its own Aeron media driver, UDP endpoint from the descriptor) and run until stopped.",
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Start one node kernel (its own Aeron media driver, UDP endpoint from the descriptor) and run until stopped.",
             footer = {"", "Example:", "  rdc node start --id 203 --descriptor nodes.txt"})
     static final class Start implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--id", required = true, description = "node id, as in the descriptor")

@@ -2,7 +2,7 @@ package io.rdc.shell;
 
 import picocli.CommandLine.Command;
 
-@Command(name = "version", description = "Print the rdc version.")
+@Command(name = "version", mixinStandardHelpOptions = true, description = "Print the rdc version.")
 final class VersionCommand implements Runnable {
     @Override
     public void run() {
