@@ -136,24 +136,18 @@ public final class AeronBaseline
     }
 
     /**
-     * Run the baseline matrix and print one JSON object per line on stdout.
-     * <pre>
-     * --bench pingpong,throughput          which measurements
-     * --transport ipc,udp,udp_same_jvm     channel types
-     * --idle backoff,yielding              application idle strategies (busyspin on request)
-     * --threading shared,dedicated         media driver threading modes
-     * --driver-idle follow|backoff|...     driver idle strategy (default: follow the application's)
-     * --messages 50000 --warmup 10000      ping-pong round trips
-     * --throughput-messages 5000000        messages in a timed throughput run
-     * --payload 32                         message length in bytes
-     * --timeout-s 30
-     * --repeat 1                          runs of each combination (the machine is noisy)
-     * </pre>
+     * Run the baseline matrix and print one JSON object per line on stdout; {@code --help} lists the options.
+     * Exits 0 if every measurement succeeded, 1 if any printed an {@code "error"} line, 64 on bad arguments.
      *
      * @param args as above.
      */
     public static void main(final String[] args)
     {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h"))
+        {
+            System.out.println(USAGE);
+            return;
+        }
         final Config config;
         try
         {
@@ -162,16 +156,29 @@ public final class AeronBaseline
         catch (final IllegalArgumentException ex)
         {
             System.err.println("rdc-bench: " + ex.getMessage());
-            System.err.println("usage: AeronBaseline [--bench pingpong,throughput] [--transport ipc,udp,udp_same_jvm]" +
-                " [--idle backoff,yielding,busyspin] [--threading shared,dedicated] [--driver-idle follow|IDLE]" +
-                " [--messages N] [--warmup N] [--throughput-messages N] [--throughput-warmup N] [--payload BYTES]" +
-                " [--fragment-limit N] [--concurrent-publications true|false] [--timeout-s S] [--repeat N]");
+            System.err.println(USAGE);
             System.exit(64);
             return;
         }
         final int failures = run(config, System.out);
         System.exit(failures == 0 ? 0 : 1);
     }
+
+    private static final String USAGE = """
+        usage: AeronBaseline [options]   (one JSON object per line on stdout)
+          --bench pingpong,throughput            measurements
+          --transport ipc,udp,udp_same_jvm       channel types
+          --idle backoff,yielding                application idle strategies (also busyspin)
+          --threading shared,dedicated           media driver threading modes (also shared_network)
+          --driver-idle follow|backoff|yielding|busyspin   driver idle (follow: as the application; busyspin->yielding)
+          --messages 50000 --warmup 10000        ping-pong round trips sampled / discarded
+          --throughput-messages 5000000          messages in a timed throughput run
+          --throughput-warmup 1000000            untimed messages before it
+          --payload 32                           message length, bytes (>= 8)
+          --fragment-limit 256                   fragments per poll of the throughput subscriber
+          --concurrent-publications false        true: addPublication instead of addExclusivePublication
+          --timeout-s 30                         connect / reply / stall timeout
+          --repeat 1                             runs of each combination""";
 
     static int run(final Config config, final PrintStream out)
     {

@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * Knobs beyond transport and application idle strategy.
  *
- * @param threadingMode          media driver threading mode; {@link ThreadingMode#SHARED} suits a 2-core machine.
+ * @param threadingMode          media driver threading mode; {@link ThreadingMode#SHARED} is the default for a
+ *                               2-core machine; INVOKER is not supported.
  * @param driverIdle             idle strategy for the driver's sender/receiver/shared agents, or {@code null} to
  *                               follow the application idle strategy, except that {@link Idle#BUSY_SPIN} maps to
  *                               {@link Idle#YIELDING} so a spinning driver cannot starve the measured threads. The
@@ -36,6 +37,15 @@ public record BaselineOptions(
     {
         Objects.requireNonNull(threadingMode, "threadingMode");
         Objects.requireNonNull(timeout, "timeout");
+        if (threadingMode == ThreadingMode.INVOKER)
+        {
+            throw new IllegalArgumentException("INVOKER threading needs the caller to drive the media driver; " +
+                "use SHARED, SHARED_NETWORK or DEDICATED");
+        }
+        if (timeout.isNegative() || timeout.isZero())
+        {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
         if (fragmentLimit < 1)
         {
             throw new IllegalArgumentException("fragmentLimit must be >= 1: " + fragmentLimit);

@@ -101,6 +101,32 @@ final class BenchSession implements AutoCloseable
         }
     }
 
+    /**
+     * @return a one-paragraph description of the session's connection state and, for a child JVM, its recent
+     * output; appended to timeout errors.
+     */
+    String diagnostics()
+    {
+        final StringBuilder sb = new StringBuilder()
+            .append("publication connected=").append(publication.isConnected())
+            .append(" position=").append(publication.position())
+            .append(" limit=").append(publication.positionLimit())
+            .append("; subscription images=").append(subscription.imageCount());
+        subscription.forEachImage(image -> sb.append(" [image closed=").append(image.isClosed())
+            .append(" eos=").append(image.isEndOfStream()).append(" position=").append(image.position()).append(']'));
+        if (null != localResponder)
+        {
+            sb.append("; responder dropped replies=").append(localResponder.dropped())
+                .append(", its publication connected=").append(responderPublication.isConnected());
+        }
+        if (null != child)
+        {
+            sb.append("; responder JVM alive=").append(child.isAlive()).append(", output:\n")
+                .append(child.recentOutput());
+        }
+        return sb.toString();
+    }
+
     private void start(final Responder.Role role)
     {
         driver = MediaDriver.launch(Drivers.context(aeronDir, options.threadingMode(), driverIdle));

@@ -103,7 +103,7 @@ final class Pinger
         if (System.nanoTime() - sinceNs > timeoutNs)
         {
             throw new IllegalStateException(what + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) +
-                " ms on " + session.transport.jsonName());
+                " ms on " + session.transport.jsonName() + " after " + pongs + " pongs; " + session.diagnostics());
         }
     }
 

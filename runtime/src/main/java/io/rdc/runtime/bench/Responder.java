@@ -136,9 +136,15 @@ final class Responder implements Agent
         long result;
         while ((result = publication.offer(buffer, offset, length)) < 0)
         {
-            if (!Protocol.isRetryable(result) || !running)
+            // NOT_CONNECTED is retried too: the first message can arrive before this publication has seen the
+            // measuring side's status message, even though the measuring side already has an image of it.
+            if (!running || (!Protocol.isRetryable(result) && result != Publication.NOT_CONNECTED))
             {
-                dropped++;
+                if (++dropped <= 10)
+                {
+                    System.err.println("rdc-bench " + roleName() + ": reply dropped (" + Protocol.describe(result) +
+                        ", running=" + running + "), dropped so far " + dropped);
+                }
                 return;
             }
             offerIdle.idle();

@@ -171,7 +171,8 @@ final class ThroughputPublisher
         else if (now - stallCheckNs > timeoutNs)
         {
             throw new IllegalStateException("publication stalled for " +
-                TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms on " + session.transport.jsonName());
+                TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms on " + session.transport.jsonName() + "; " +
+                session.diagnostics());
         }
     }
 
@@ -199,7 +200,8 @@ final class ThroughputPublisher
                     if (System.nanoTime() - syncNs > timeoutNs)
                     {
                         throw new IllegalStateException("no ack from sink within " +
-                            TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms on " + session.transport.jsonName());
+                            TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms on " + session.transport.jsonName() +
+                            "; " + session.diagnostics());
                     }
                 }
                 idle.idle();

@@ -71,6 +71,18 @@ class AeronBaselineTest
     }
 
     @Test
+    void firstPingIsAnsweredEvenIfTheResponderPublicationConnectsLate()
+    {
+        // Regression: the child's reply publication can still be NOT_CONNECTED when the first ping arrives, although
+        // this side already sees both directions connected; the responder must retry rather than drop the pong.
+        final BaselineOptions dedicated = QUICK.withThreadingMode(ThreadingMode.DEDICATED);
+        for (int i = 0; i < 5; i++)
+        {
+            assertSaneLatency(AeronBaseline.pingPong(Transport.UDP, 20, 0, 32, Idle.YIELDING, dedicated), 20);
+        }
+    }
+
+    @Test
     void backoffIsTheDefaultAndWorks()
     {
         final LatencyResult r = AeronBaseline.pingPong(Transport.IPC, 500, 100, 64, Idle.BACKOFF);

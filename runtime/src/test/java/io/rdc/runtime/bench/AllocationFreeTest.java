@@ -14,7 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AllocationFreeTest
 {
-    private static final long SLACK_BYTES = 1024;
+    /**
+     * A slow path taken for the first time (back pressure, stall check) can make the JVM resolve and allocate a
+     * little on this thread; 16 KiB over 20k round trips or 500k messages is far below one object per message.
+     */
+    private static final long SLACK_BYTES = 16 * 1024;
 
     @Test
     void pingLoopDoesNotAllocate()
