@@ -11,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  * One queue makes moving everything on migration one operation.
  */
 public final class Inbox {
-    private static final int SPINS = 1_000;
+    private static final int SPINS = 100;
 
     private final ArrayDeque<Object> items = new ArrayDeque<>();
     private volatile Thread waiting;
@@ -67,6 +67,11 @@ public final class Inbox {
      * timeout or when {@code stop} says so (the owner was frozen or destroyed meanwhile).
      */
     Object take(Filter f, long timeoutNanos, java.util.function.BooleanSupplier stop) {
+        return take(f, timeoutNanos, stop, null);
+    }
+
+    /** As above; while spinning, runs duty cycles of the owner's kernel, which may deliver the item itself. */
+    Object take(Filter f, long timeoutNanos, java.util.function.BooleanSupplier stop, Kernel kernel) {
         long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
         while (true) {
             long v = version;
@@ -75,7 +80,10 @@ public final class Inbox {
             if (stop != null && stop.getAsBoolean()) return null;
             if (System.nanoTime() - deadline >= 0) return null;
             int spins = 0;
-            while (version == v && spins++ < SPINS) Thread.onSpinWait();
+            while (version == v && spins++ < SPINS) {
+                if (kernel != null && kernel.assist() > 0) continue;
+                Thread.onSpinWait();
+            }
             if (version != v) continue;
             waiting = Thread.currentThread();
             if (version == v) {

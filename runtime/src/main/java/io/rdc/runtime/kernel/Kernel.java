@@ -90,7 +90,13 @@ public final class Kernel implements Agent {
     private final Wire.Writer kw = new Wire.Writer(512);
     private final IdleStrategy offerIdle = new YieldingIdleStrategy();
     private final FragmentHandler assembler = new FragmentAssembler(this::onFragment);
-    private volatile Thread kernelThread;
+    /**
+     * Whoever holds this runs the duty cycle: the agent thread, or a thread waiting on this kernel
+     * (an invoker for its reply, an incarnation for its next message) that does the work itself
+     * instead of waiting for the agent thread to be scheduled — on a 2-core machine that is the
+     * difference between a microsecond and a scheduling quantum.
+     */
+    private final java.util.concurrent.locks.ReentrantLock duty = new java.util.concurrent.locks.ReentrantLock();
 
     // ---- acknowledgement batch: one cumulative ACK per stream per duty cycle
     private int ackCount;
@@ -141,21 +147,26 @@ public final class Kernel implements Agent {
     // Duty cycle
 
     @Override
-    public void onStart() {
-        kernelThread = Thread.currentThread();
+    public int doWork() {
+        return assist();
     }
 
-    @Override
-    public int doWork() {
-        int work = commands.drain(Runnable::run, 256);
-        work += transport.poll(assembler, 256);
-        if (ackCount > 0) work += flushAcks();
-        if (!timers.isEmpty()) work += runTimers();
-        return work;
+    /** Runs one duty cycle unless another thread is running one; returns the work done. */
+    public int assist() {
+        if (!duty.tryLock()) return 0;
+        try {
+            int work = commands.drain(Runnable::run, 256);
+            work += transport.poll(assembler, 256);
+            if (ackCount > 0) work += flushAcks();
+            if (!timers.isEmpty()) work += runTimers();
+            return work;
+        } finally {
+            duty.unlock();
+        }
     }
 
     private boolean onKernelThread() {
-        return Thread.currentThread() == kernelThread;
+        return duty.isHeldByCurrentThread();
     }
 
     /** Runs an action on the kernel thread, asynchronously. */
@@ -178,7 +189,7 @@ public final class Kernel implements Agent {
                 w.complete(Frames.FAILED, null, e);
             }
         });
-        if (!w.await(REQUEST_TIMEOUT_NS)) throw new OperationException("node " + nodeId + ": kernel did not respond");
+        if (!w.await(REQUEST_TIMEOUT_NS, this)) throw new OperationException("node " + nodeId + ": kernel did not respond");
         if (w.value instanceof RuntimeException e && w.status == Frames.FAILED) throw e;
         @SuppressWarnings("unchecked") T t = (T) w.value;
         return t;
@@ -349,6 +360,7 @@ public final class Kernel implements Agent {
                 throw new OperationException("send on " + st + " failed: no acknowledgement for " + (st.lastSeq - st.ackedSeq)
                         + " messages within " + TimeUnit.NANOSECONDS.toSeconds(ACK_TIMEOUT_NS) + " s (destination node "
                         + (st.multicast ? "group" : String.valueOf(Ids.node(st.destAddr))) + " unreachable or overloaded)");
+            if (assist() > 0) continue; // the acknowledgements may be ours to read
             if (++spins < 100) Thread.onSpinWait();
             else if (spins < 200) Thread.yield();
             else java.util.concurrent.locks.LockSupport.parkNanos(20_000);
@@ -448,7 +460,7 @@ public final class Kernel implements Agent {
         try {
             Probe.stamp(0);
             sendReliable(src, st, Frames.KIND_INVOKE, head, body, ref, id, nodeId);
-            if (!w.await(timeoutNs))
+            if (!w.await(timeoutNs, this))
                 throw new OperationException("invoke on " + st + ": no reply within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
         } finally {
             calls.remove(id);
@@ -538,7 +550,7 @@ public final class Kernel implements Agent {
                 inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || (!inc.frozenRequested && inc.state != Incarnation.State.FAULTING));
                 continue;
             }
-            Object o = inc.inbox.take(f, -1, () -> inc.destroyed || inc.frozenRequested);
+            Object o = inc.inbox.take(f, -1, () -> inc.destroyed || inc.frozenRequested, this);
             if (o != null) return o;
         }
         return null;
@@ -561,7 +573,7 @@ public final class Kernel implements Agent {
                 inc.inbox.take(o -> false, Math.min(left < 0 ? 50_000_000L : left, 50_000_000L), () -> inc.destroyed || !inc.frozenRequested);
                 continue;
             }
-            Object o = inc.inbox.take(f, left, () -> inc.destroyed || inc.frozenRequested);
+            Object o = inc.inbox.take(f, left, () -> inc.destroyed || inc.frozenRequested, this);
             if (o != null) return (Message) o;
         }
         throw new OperationException(inc.name + " was destroyed while receiving");
@@ -604,7 +616,7 @@ public final class Kernel implements Agent {
 
     /** The next event delivered to an incarnation (the operator polls its events this way); null on timeout. */
     public Object nextEvent(Incarnation inc, long timeoutNs) {
-        return inc.inbox.take(o -> o instanceof Event, timeoutNs, () -> inc.destroyed);
+        return inc.inbox.take(o -> o instanceof Event, timeoutNs, () -> inc.destroyed, this);
     }
 
     /** The receiver keeps the invoker waiting for a later reply (no implicit acknowledgement). */
@@ -824,7 +836,7 @@ public final class Kernel implements Agent {
             b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
             if (transport.offer(node, b, 0, Frames.Q_HEADER + payload.length(), null) != Frames.OK)
                 throw new OperationException("node " + node + " is unreachable");
-            if (!w.await(timeoutNs))
+            if (!w.await(timeoutNs, this))
                 throw new OperationException("node " + node + " did not answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
         } finally {
             calls.remove(id);

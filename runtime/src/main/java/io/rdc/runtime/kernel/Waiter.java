@@ -34,9 +34,18 @@ public final class Waiter {
 
     /** Waits until completed or the deadline passes; returns whether it completed. */
     public boolean await(long timeoutNanos) {
+        return await(timeoutNanos, null);
+    }
+
+    /**
+     * As {@link #await(long)}, but while spinning runs duty cycles of {@code kernel} (the kernel whose
+     * thread would complete this waiter): the waiting thread reads its own reply.
+     */
+    public boolean await(long timeoutNanos, Kernel kernel) {
         if (done) return true;
         for (int i = 0; i < SPINS; i++) {
             if (done) return true;
+            if (kernel != null && kernel.assist() > 0) continue;
             Thread.onSpinWait();
         }
         for (int i = 0; i < YIELDS; i++) {

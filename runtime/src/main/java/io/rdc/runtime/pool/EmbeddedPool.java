@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -63,7 +65,18 @@ public final class EmbeddedPool implements AutoCloseable {
                 Kernel k = new Kernel(n, pool, t);
                 k.launcher(new JsHost(k));
                 kernels.add(k);
-                AgentRunner runner = new AgentRunner(idle(config.idle()), Throwable::printStackTrace, null, k);
+                if (!config.sharedKernelThread()) {
+                    AgentRunner runner = new AgentRunner(idle(config.idle()), Throwable::printStackTrace, null, k);
+                    runners.add(runner);
+                    AgentRunner.startOnThread(runner);
+                }
+            }
+            if (config.sharedKernelThread() && !kernels.isEmpty()) {
+                // Aeron's SHARED mode for our kernels: one duty cycle serves every node in this JVM, so
+                // an idle pool needs one thread and a message between two local nodes needs no
+                // second thread to be scheduled.
+                Agent agent = kernels.size() == 1 ? kernels.get(0) : new CompositeAgent(new ArrayList<Agent>(kernels));
+                AgentRunner runner = new AgentRunner(idle(config.idle()), Throwable::printStackTrace, null, agent);
                 runners.add(runner);
                 AgentRunner.startOnThread(runner);
             }

@@ -11,9 +11,15 @@ import java.util.Set;
  * @param idle "backoff" (default: parks when idle, right for 2-core machines), "yielding", or
  *             "busyspin" (benchmarks only: it starves Aeron's driver on small machines)
  */
-public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, TransportMode transport, String idle, int termLength) {
+public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, TransportMode transport, String idle, int termLength,
+                         boolean sharedKernelThread) {
     public static PoolConfig defaults() {
-        return new PoolConfig(NodeDescriptor.defaultPool(), null, TransportMode.IPC, "backoff", 8 * 1024 * 1024);
+        return new PoolConfig(NodeDescriptor.defaultPool(), null, TransportMode.IPC, "backoff", 8 * 1024 * 1024, true);
+    }
+
+    /** One agent thread for all local kernels (default, right for small machines), or one thread each. */
+    public PoolConfig withSharedKernelThread(boolean shared) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, shared);
     }
 
     public static PoolConfig ofNodes(int n) {
@@ -21,19 +27,19 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
     }
 
     public PoolConfig withDescriptor(NodeDescriptor d) {
-        return new PoolConfig(d, localNodes, transport, idle, termLength);
+        return new PoolConfig(d, localNodes, transport, idle, termLength, sharedKernelThread);
     }
 
     public PoolConfig withTransport(TransportMode t) {
-        return new PoolConfig(descriptor, localNodes, t, idle, termLength);
+        return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread);
     }
 
     public PoolConfig withIdle(String i) {
-        return new PoolConfig(descriptor, localNodes, transport, i, termLength);
+        return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread);
     }
 
     public PoolConfig withLocalNodes(Set<Integer> nodes) {
-        return new PoolConfig(descriptor, nodes, transport, idle, termLength);
+        return new PoolConfig(descriptor, nodes, transport, idle, termLength, sharedKernelThread);
     }
 
     public boolean isLocal(int node) {
