@@ -71,8 +71,8 @@ nodeExpr
 interfaceBlock : '{' sep* (interfaceDeclaration (sep+ interfaceDeclaration)* sep*)? '}' ;
 
 interfaceDeclaration
-    : 'stream' IDENT 'to' stringLit ('handle' stringLit)?                # streamDeclaration
-    | 'port' IDENT 'on' (NEW | EXISTING) stringLit ('handle' stringLit)?  # portDeclaration
+    : 'stream' memberName 'to' stringLit ('handle' stringLit)?                # streamDeclaration
+    | 'port' memberName 'on' (NEW | EXISTING) stringLit ('handle' stringLit)?  # portDeclaration
     ;
 
 copiesClause

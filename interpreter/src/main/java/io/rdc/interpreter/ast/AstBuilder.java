@@ -127,14 +127,14 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitStreamDeclaration(RdcParser.StreamDeclarationContext ctx) {
-        return new Statement.InterfaceDeclaration(position(ctx), InterfaceKind.STREAM, ctx.IDENT().getText(),
+        return new Statement.InterfaceDeclaration(position(ctx), InterfaceKind.STREAM, ctx.memberName().getText(),
                 string(ctx.stringLit(0)), string(ctx.stringLit().size() > 1 ? ctx.stringLit(1) : null));
     }
 
     @Override
     public Object visitPortDeclaration(RdcParser.PortDeclarationContext ctx) {
         InterfaceKind kind = ctx.NEW() != null ? InterfaceKind.PORT_ON_NEW_CHANNEL : InterfaceKind.PORT_ON_EXISTING_CHANNEL;
-        return new Statement.InterfaceDeclaration(position(ctx), kind, ctx.IDENT().getText(),
+        return new Statement.InterfaceDeclaration(position(ctx), kind, ctx.memberName().getText(),
                 string(ctx.stringLit(0)), string(ctx.stringLit().size() > 1 ? ctx.stringLit(1) : null));
     }
 
