@@ -685,7 +685,7 @@ public final class Evaluator {
             }
             case IncarnationFamily family -> throw new RdcError(member.position(), "`" + family.name()
                     + "` is a family of incarnations; pick one first, e.g. " + family.name() + "[1]." + member.name());
-            default -> throw new RdcError(member.position(), "cannot take ." + member.name() + " of a "
+            case null, default -> throw new RdcError(member.position(), "cannot take ." + member.name() + " of a "
                     + Values.typeName(target));
         };
     }
@@ -728,7 +728,7 @@ public final class Evaluator {
                 }
                 return member;
             }
-            default -> throw new RdcError(expression.position(), "cannot index a " + Values.typeName(target));
+            case null, default -> throw new RdcError(expression.position(), "cannot index a " + Values.typeName(target));
         }
     }
 
@@ -755,7 +755,7 @@ public final class Evaluator {
                     yield -l;
                 }
                 case Double d -> -d;
-                default -> throw new RdcError(unary.position(), "cannot negate a " + Values.typeName(operand));
+                case null, default -> throw new RdcError(unary.position(), "cannot negate a " + Values.typeName(operand));
             };
         };
     }
@@ -852,7 +852,7 @@ public final class Evaluator {
                 case Map<?, ?> record -> (long) record.size();
                 case RangeValue range -> range.size();
                 case IncarnationFamily family -> (long) family.members().size();
-                default -> throw argumentError(call, 0, "len needs a list, string, record or range, not a " + Values.typeName(value));
+                case null, default -> throw argumentError(call, 0, "len needs a list, string, record or range, not a " + Values.typeName(value));
             };
         });
         builtins.put("min", (call, args) -> extreme(call, args, -1));
@@ -1024,7 +1024,7 @@ public final class Evaluator {
             };
             case List<?> list -> new ArrayList<Object>(list).iterator();
             case IncarnationFamily family -> new ArrayList<Object>(family.members().values()).iterator();
-            default -> throw new RdcError(expression.position(), "forall needs a range, list or incarnation family, not a "
+            case null, default -> throw new RdcError(expression.position(), "forall needs a range, list or incarnation family, not a "
                     + Values.typeName(value) + " (" + Values.repr(value) + ")");
         };
     }
