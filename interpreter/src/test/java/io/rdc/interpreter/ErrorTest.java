@@ -41,9 +41,8 @@ class ErrorTest {
 
     @Test
     void syntaxErrorInsideInterpolationPointsIntoTheString() {
-        assertTrue(error("let n = 1\nprint \"a ${n +} b\"").getMessage().startsWith("t.rdc:2:15: unexpected `}`")
-                || error("let n = 1\nprint \"a ${n +} b\"").getMessage().startsWith("t.rdc:2:15: unexpected end of file"),
-                () -> error("let n = 1\nprint \"a ${n +} b\"").getMessage());
+        assertEquals("t.rdc:2:15: unexpected `}`, expected an expression", error("let n = 1\nprint \"a ${n +} b\"").getMessage());
+        assertEquals("t.rdc:1:12: unknown name `y`", error("print \"a ${y} b\"").getMessage());
     }
 
     @Test
@@ -148,5 +147,34 @@ class ErrorTest {
         assertEquals("lib/helpers.rdc:2:9: unknown name `missing`", error.getMessage());
         assertEquals("  print missing", error.sourceLine());
         assertEquals("t.rdc:1:1: cannot read \"nope.rdc\": no such file", harness.fail("use \"nope.rdc\"").getMessage());
+    }
+
+    @Test
+    void syntaxErrorsSayWhatWasExpected() {
+        assertEquals("t.rdc:1:11: unexpected `let`; put statements on separate lines or separate them with `;`",
+                error("let x = 1 let y = 2").getMessage());
+        assertEquals("t.rdc:1:1: unexpected `}` (no block is open here)", error("}").getMessage());
+        assertEquals("t.rdc:2:10: unexpected `*`, expected an expression", error("let x = 3\nprint x +* 2").getMessage());
+        assertEquals("t.rdc:1:10: unexpected `1`, expected `in`", error("forall i 1..3 { }").getMessage());
+        assertEquals("t.rdc:1:12: unexpected `worker`, expected a string", error("module w = worker.js").getMessage());
+    }
+
+    @Test
+    void parsingPrintsNothingToTheConsole() {
+        java.io.PrintStream originalErr = System.err;
+        java.io.PrintStream originalOut = System.out;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream capture = new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8);
+        System.setErr(capture);
+        System.setOut(capture);
+        try {
+            for (String bad : new String[] {"let x = = 1", "print @", "create : at {", "\"open", "forall { } }"}) {
+                error(bad);
+            }
+        } finally {
+            System.setErr(originalErr);
+            System.setOut(originalOut);
+        }
+        assertEquals("", captured.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
 }

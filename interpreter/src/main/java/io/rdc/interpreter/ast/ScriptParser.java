@@ -32,7 +32,7 @@ public final class ScriptParser {
     private ScriptParser() {}
 
     public static Script parseScript(String source, String file) {
-        RdcParser.ScriptContext tree = parse(source, file, 1, 1, RdcParser::script);
+        RdcParser.ScriptContext tree = parse(source, file, 1, 1, false, RdcParser::script);
         return new AstBuilder(file, 0, 0).buildScript(tree);
     }
 
@@ -40,15 +40,15 @@ public final class ScriptParser {
         return parseExpression(source, file, 1, 1);
     }
 
-    /** Parses an expression that starts at {@code line:column} of {@code file} (used for string interpolations). */
+    /** Parses the inside of a string's {@code ${...}}, which starts at {@code line:column} of {@code file}. */
     static Expression parseExpression(String source, String file, int line, int column) {
-        RdcParser.StandaloneExpressionContext tree = parse(source, file, line, column, RdcParser::standaloneExpression);
+        RdcParser.StandaloneExpressionContext tree = parse(source, file, line, column, true, RdcParser::standaloneExpression);
         return new AstBuilder(file, line - 1, column - 1).buildExpression(tree.expr());
     }
 
-    private static <T extends ParseTree> T parse(String source, String file, int line, int column,
+    private static <T extends ParseTree> T parse(String source, String file, int line, int column, boolean interpolation,
                                                  Function<RdcParser, T> rule) {
-        ErrorThrower errors = new ErrorThrower(file, line - 1, column - 1);
+        ErrorThrower errors = new ErrorThrower(file, line - 1, column - 1, interpolation);
         try {
             RdcLexer lexer = new RdcLexer(CharStreams.fromString(source, file));
             lexer.removeErrorListeners();
@@ -100,11 +100,13 @@ public final class ScriptParser {
         private final String file;
         private final int lineOffset;
         private final int columnOffset;
+        private final boolean interpolation;
 
-        ErrorThrower(String file, int lineOffset, int columnOffset) {
+        ErrorThrower(String file, int lineOffset, int columnOffset, boolean interpolation) {
             this.file = file;
             this.lineOffset = lineOffset;
             this.columnOffset = columnOffset;
+            this.interpolation = interpolation;
         }
 
         Position position(Token token) {
@@ -123,19 +125,25 @@ public final class ScriptParser {
             }
             StringBuilder message = new StringBuilder("unexpected ").append(describe(token));
             IntervalSet expected = expectedTokens(parser, e);
-            String expectedText = describeExpected(expected, parser.getVocabulary());
-            if (expectedText != null) {
-                message.append(", expected ").append(expectedText);
+            if (expected != null && expected.size() == 1 && expected.contains(Token.EOF)) {
+                // the parser finished a statement and wanted the script to end; what it really needs is a separator
+                message.append(token.getText().equals("}")
+                        ? " (no block is open here)" : "; put statements on separate lines or separate them with `;`");
+            } else if (expected != null && expected.contains(RdcLexer.INTEGER) && expected.contains(RdcLexer.STRING)
+                    && expected.contains(RdcLexer.IDENT) && expected.size() > 4) {
+                message.append(", expected an expression");
+            } else {
+                String expectedText = describeExpected(expected, parser.getVocabulary());
+                if (expectedText != null) {
+                    message.append(", expected ").append(expectedText);
+                }
             }
             throw new RdcError(position(line, charPositionInLine), message.toString());
         }
 
         private static IntervalSet expectedTokens(Parser parser, RecognitionException e) {
             try {
-                if (e instanceof NoViableAltException) {
-                    return null; // the expected set of a failed decision is everything; not helpful
-                }
-                if (e instanceof InputMismatchException || e == null) {
+                if (e instanceof InputMismatchException || e instanceof NoViableAltException || e == null) {
                     return parser.getExpectedTokens();
                 }
                 return e.getExpectedTokens();
@@ -144,9 +152,9 @@ public final class ScriptParser {
             }
         }
 
-        private static String describe(Token token) {
+        private String describe(Token token) {
             return switch (token.getType()) {
-                case Token.EOF -> "end of file";
+                case Token.EOF -> interpolation ? "`}`" : "end of file";
                 case RdcLexer.NL -> "end of line";
                 case RdcLexer.STRING -> "string " + token.getText();
                 default -> quote(token.getText());
