@@ -173,9 +173,25 @@ public final class Evaluator {
         if (source == null) {
             return error;
         }
-        String[] lines = source.split("\r?\n", -1);
-        int line = error.position().line();
-        return line >= 1 && line <= lines.length ? error.withSourceLine(lines[line - 1]) : error;
+        String line = lineOf(source, error.position().line());
+        return line == null ? error : error.withSourceLine(line);
+    }
+
+    /** The 1-based line of a source text without its line terminator, or null if there is no such line. */
+    static String lineOf(String source, int line) {
+        int start = 0;
+        for (int i = 1; i < line; i++) {
+            start = source.indexOf('\n', start) + 1;
+            if (start == 0) {
+                return null;
+            }
+        }
+        if (line < 1) {
+            return null;
+        }
+        int end = source.indexOf('\n', start);
+        String text = end < 0 ? source.substring(start) : source.substring(start, end);
+        return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
     }
 
     // ------------------------------------------------------------ statements

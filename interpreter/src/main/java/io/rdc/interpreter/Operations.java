@@ -11,8 +11,10 @@ import java.util.function.BooleanSupplier;
  * <p>Argument types are plain Java: {@code String}, {@code long}/{@code Long}, {@code Double},
  * {@code Boolean}, {@code List<Object>}, {@code Map<String,Object>} and {@code null}. Incarnations,
  * nodes and other references are opaque {@code Object}s: whatever {@link #create}, {@link #lookup},
- * {@link #get}, {@link #nodes} or {@link #pick} returned is handed back unchanged. Values a method
- * returns may be any of those types; anything else is treated as an opaque reference.
+ * {@link #get}, {@link #nodes} or {@link #pick} returned is handed back unchanged. Two language values
+ * have no plain form: a duration arrives as its milliseconds ({@code Long}), and an interface such as
+ * {@code w.out} (e.g. in {@code register "p" w.out}) arrives as an {@link InterfaceRef}. Values a method
+ * returns may be any of these types; anything else is treated as an opaque reference.
  *
  * <p>A method fails by throwing any {@link RuntimeException}; the evaluator reports its message at
  * the statement's position (e.g. {@code create w[1] failed: node 999 is not allocated}).

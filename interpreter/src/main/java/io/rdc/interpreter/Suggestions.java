@@ -18,8 +18,9 @@ final class Suggestions {
             }
         }
         // a suggestion further away than about a third of the name is more confusing than helpful
-        int allowed = Math.max(1, Math.max(unknown.length(), best == null ? 0 : best.length()) / 3);
-        return best != null && bestDistance <= allowed ? "; did you mean `" + best + "`?" : "";
+        // (so one- and two-letter names get none: `y` is not a typo of `x`)
+        int allowed = Math.max(unknown.length(), best == null ? 0 : best.length()) / 3;
+        return best != null && bestDistance > 0 && bestDistance <= allowed ? "; did you mean `" + best + "`?" : "";
     }
 
     /** Optimal string alignment distance: Levenshtein plus adjacent transpositions (a common typo). */

@@ -177,4 +177,10 @@ class ErrorTest {
         }
         assertEquals("", captured.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
+
+    @Test
+    void windowsLineEndingsRenderCleanly() {
+        RdcError error = error("let x = 1\r\nprint y\r\n");
+        assertEquals("t.rdc:2:7: unknown name `y`\nprint y\n      ^", error.render());
+    }
 }

@@ -34,6 +34,7 @@ class FuzzTest {
     private static final String NOISE = "abcxyz019 _.,;:=+-*/%<>!&|()[]{}\"'$\\#\n\t@`~?^";
 
     private final Map<String, String> corpus = loadCorpus();
+    private final PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
 
     private static Map<String, String> loadCorpus() {
         Map<String, String> files = new LinkedHashMap<>();
@@ -49,7 +50,7 @@ class FuzzTest {
 
     private Evaluator.Options options() {
         return new Evaluator.Options()
-                .out(new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8))
+                .out(discard)
                 .stepBudget(1_000)
                 .stdlibRoot(java.nio.file.Path.of("stdlib-root"))
                 .sourceReader(path -> {
