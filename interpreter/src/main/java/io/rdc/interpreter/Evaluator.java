@@ -392,7 +392,7 @@ public final class Evaluator {
 
     private void executeCreate(Statement.Create create, Scope scope) {
         if (!modules.contains(create.module())) {
-            throw new RdcError(create.position(), "unknown module `" + create.module() + "`"
+            throw new RdcError(create.modulePosition(), "unknown module `" + create.module() + "`"
                     + Suggestions.didYouMean(create.module(), modules)
                     + (modules.isEmpty() ? " (declare it first: module " + create.module() + " = \"file.js\")" : ""));
         }

@@ -1,6 +1,7 @@
 package io.rdc.interpreter;
 
 import io.rdc.interpreter.ast.Script;
+import io.rdc.interpreter.ast.ScriptParser;
 import io.rdc.interpreter.ast.Statement;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,8 @@ import java.util.function.Supplier;
 /**
  * Runs the {@code test "name" { ... }} blocks of a file ({@code rdc test}). Each test gets a fresh
  * {@link Operations} and evaluator, runs the file's top-level statements as its setup, then its body;
- * so tests cannot see each other's incarnations or variables.
+ * so tests cannot see each other's incarnations or variables. An Operations that is
+ * {@link AutoCloseable} is closed after its test; a failing close fails the test.
  */
 public final class TestRunner {
     private final Supplier<Operations> operations;
@@ -135,8 +137,10 @@ public final class TestRunner {
         Script script;
         long start = System.nanoTime();
         try {
-            script = new Evaluator(operations.get(), options).parse(source, file);
+            script = ScriptParser.parseScript(source, file);
         } catch (RdcError syntax) {
+            String line = Evaluator.lineOf(source, syntax.position().line());
+            syntax = line == null ? syntax : syntax.withSourceLine(line);
             // a file that does not parse is one failed test, so CI shows it rather than nothing
             return new TestReport(file, List.of(new TestResult(file, "load " + file, millisSince(start), syntax)));
         }
@@ -151,17 +155,30 @@ public final class TestRunner {
 
     private TestResult runOne(Script script, String source, Statement.Test test) {
         long start = System.nanoTime();
-        Evaluator evaluator = new Evaluator(operations.get(), options);
+        Operations testOperations = operations.get();
+        Evaluator evaluator = new Evaluator(testOperations, options);
         evaluator.registerSource(script.file(), source);
         String name = test.name().constantText() != null ? test.name().constantText() : "test at line " + test.position().line();
+        RdcError failure = null;
         try {
             evaluator.execute(script);
             name = evaluator.testName(test);
             evaluator.executeTest(test);
-            return new TestResult(script.file(), name, millisSince(start), null);
-        } catch (RdcError failure) {
-            return new TestResult(script.file(), name, millisSince(start), failure);
+        } catch (RdcError error) {
+            failure = error;
+        } finally {
+            // a runtime-backed Operations owns nodes and incarnations; release them before the next test
+            if (testOperations instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception cleanup) {
+                    if (failure == null) {
+                        failure = new RdcError(test.position(), "cleanup after the test failed: " + cleanup.getMessage(), cleanup);
+                    }
+                }
+            }
         }
+        return new TestResult(script.file(), name, millisSince(start), failure);
     }
 
     private static long millisSince(long startNanos) {

@@ -74,7 +74,7 @@ class ErrorTest {
 
     @Test
     void unknownModuleSuggests() {
-        assertEquals("t.rdc:2:1: unknown module `wroker`; did you mean `worker`?",
+        assertEquals("t.rdc:2:12: unknown module `wroker`; did you mean `worker`?",
                 error("module worker = \"w.js\"\ncreate w : wroker at node 201").getMessage());
     }
 

@@ -11,7 +11,7 @@ import java.util.function.BooleanSupplier;
  * An in-memory stand-in for the runtime: records every call in {@link #log}, keeps a stream space and
  * name service in maps, runs on a virtual clock, and fails any operation on request.
  */
-final class FakeOperations implements Operations {
+class FakeOperations implements Operations, AutoCloseable {
     /** The opaque reference create returns; the language must never look inside it. */
     record FakeIncarnation(long id, String name) {
         @Override
@@ -31,6 +31,7 @@ final class FakeOperations implements Operations {
     private long nextId = 1;
     private boolean firing;
     long nowMillis;
+    boolean closed;
     /** Invoked with each invoke's head; its result is the reply. */
     java.util.function.Function<Map<String, Object>, Object> replier = head -> Map.of("ok", true);
 
@@ -245,5 +246,10 @@ final class FakeOperations implements Operations {
         } finally {
             firing = false;
         }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
     }
 }

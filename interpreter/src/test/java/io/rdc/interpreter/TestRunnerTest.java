@@ -79,9 +79,10 @@ class TestRunnerTest {
         assertTrue(report.render().endsWith("3 passed, 2 failed\n"), report.render());
         assertTrue(report.render().contains("FAIL counts are compared with values shown ("), report.render());
         assertTrue(report.render().contains("    scenario.rdc:12:3: wrong count"), report.render());
-        // one Operations for parsing plus one per test: none shared between tests
-        assertEquals(6, created.size());
-        assertEquals(1, created.get(1).log.stream().filter(line -> line.startsWith("create w:")).count());
+        // one Operations per test, none shared, each closed afterwards
+        assertEquals(5, created.size());
+        assertEquals(1, created.get(0).log.stream().filter(line -> line.startsWith("create w:")).count());
+        assertTrue(created.stream().allMatch(operations -> operations.closed));
     }
 
     @Test
@@ -97,6 +98,18 @@ class TestRunnerTest {
     }
 
     @Test
+    void aFailingCleanupFailsTheTest() {
+        TestRunner runner = new TestRunner(() -> new FakeOperations() {
+            @Override
+            public void close() {
+                throw new IllegalStateException("node 201 did not stop");
+            }
+        }, new Evaluator.Options());
+        TestRunner.TestReport report = runner.run("test \"t\" {\n  assert true\n}", "c.rdc");
+        assertEquals("c.rdc:1:1: cleanup after the test failed: node 201 did not stop", report.results().get(0).failure().getMessage());
+    }
+
+    @Test
     void aFileThatDoesNotParseIsOneFailure() {
         TestRunner.TestReport report = runner().run("test \"x\" {\n  assert 1 ==\n}", "broken.rdc");
         assertEquals(1, report.results().size());
@@ -104,6 +117,8 @@ class TestRunnerTest {
         assertTrue(report.results().get(0).failure().getMessage().startsWith("broken.rdc:2:14: unexpected end of line"),
                 report.results().get(0).failure().getMessage());
         assertEquals("0 passed, 1 failed", report.summary());
+        assertEquals("  assert 1 ==", report.results().get(0).failure().sourceLine());
+        assertTrue(created.isEmpty(), "parsing needs no runtime");
     }
 
     @Test

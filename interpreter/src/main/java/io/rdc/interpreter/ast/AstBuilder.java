@@ -121,7 +121,7 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
         }
         RdcParser.CreateTargetContext target = ctx.createTarget();
         return new Statement.Create(position(ctx), target.IDENT().getText(), optionalExpression(target.expr()),
-                ctx.IDENT().getText(), arguments(ctx.arguments()), ctx.INCHOATE() != null, nodeTarget(ctx.nodeExpr()),
+                ctx.IDENT().getText(), position(ctx.IDENT().getSymbol()), arguments(ctx.arguments()), ctx.INCHOATE() != null, nodeTarget(ctx.nodeExpr()),
                 interfaces);
     }
 

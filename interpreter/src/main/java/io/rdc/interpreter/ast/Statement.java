@@ -18,7 +18,8 @@ public sealed interface Statement extends Node {
     record ModuleDeclaration(Position position, String name, StringTemplate path) implements Statement {}
 
     /** {@code create w[i] : worker(args) inchoate at node 201 { interfaces }}; index and arguments may be null/empty. */
-    record Create(Position position, String name, Expression index, String module, List<Expression> arguments,
+    record Create(Position position, String name, Expression index, String module, Position modulePosition,
+                  List<Expression> arguments,
                   boolean inchoate, NodeTarget node, List<InterfaceDeclaration> interfaces) implements Statement {
         public Create {
             arguments = List.copyOf(arguments);
