@@ -157,6 +157,7 @@ class ErrorTest {
         assertEquals("t.rdc:2:10: unexpected `*`, expected an expression", error("let x = 3\nprint x +* 2").getMessage());
         assertEquals("t.rdc:1:10: unexpected `1`, expected `in`", error("forall i 1..3 { }").getMessage());
         assertEquals("t.rdc:1:12: unexpected `worker`, expected a string", error("module w = worker.js").getMessage());
+        assertEquals("t.rdc:1:6: `call` must be followed by a procedure call like addPrinter()", error("call x").getMessage());
     }
 
     @Test

@@ -360,7 +360,12 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitExpressionStatement(RdcParser.ExpressionStatementContext ctx) {
-        return new Statement.ExpressionStatement(position(ctx), expression(ctx.expr()));
+        Expression expression = expression(ctx.expr());
+        if (ctx.getChild(0) instanceof TerminalNode call && call.getText().equals("call")
+                && !(expression instanceof Expression.Call)) {
+            throw new RdcError(expression.position(), "`call` must be followed by a procedure call like addPrinter()");
+        }
+        return new Statement.ExpressionStatement(position(ctx), expression);
     }
 
     // ------------------------------------------------------------ expressions
