@@ -313,7 +313,7 @@ public final class Evaluator {
             case Statement.Inspect inspect -> {
                 Object target = evaluate(inspect.target(), scope);
                 printText(operation(inspect.position(), "inspect " + Values.format(target),
-                        () -> operations.inspect(Values.toOperations(target))));
+                        () -> operations.inspect(toOperations(inspect.target(), target))));
             }
             case Statement.Let let -> scope.define(let.name(), evaluate(let.value(), scope));
             case Statement.Assign assign -> {
@@ -437,7 +437,7 @@ public final class Evaluator {
         if (target.byId()) {
             return integer(value, target.expression(), "node id");
         }
-        return Values.toOperations(value);
+        return toOperations(target.expression(), value);
     }
 
     private void executePut(Statement.Put put, Scope scope) {
@@ -873,7 +873,13 @@ public final class Evaluator {
         });
         builtins.put("min", (call, args) -> extreme(call, args, -1));
         builtins.put("max", (call, args) -> extreme(call, args, 1));
-        builtins.put("str", (call, args) -> Values.format(single(call, args)));
+        builtins.put("str", (call, args) -> {
+            String text = Values.format(single(call, args));
+            if (text.length() > Values.MAX_STRING_LENGTH) {
+                throw new RdcError(call.position(), "string longer than " + Values.MAX_STRING_LENGTH + " characters");
+            }
+            return text;
+        });
         builtins.put("type", (call, args) -> Values.typeName(single(call, args)));
         builtins.put("range", (call, args) -> {
             arity(call, args, 2);

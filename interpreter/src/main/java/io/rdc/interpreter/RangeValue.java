@@ -2,8 +2,13 @@ package io.rdc.interpreter;
 
 /** {@code from..to}, inclusive at both ends, never materialized unless something needs a list. */
 public record RangeValue(long from, long to) {
+    /** Number of elements; saturates at Long.MAX_VALUE for ranges wider than a long can count. */
     public long size() {
-        return to < from ? 0 : to - from + 1;
+        if (to < from) {
+            return 0;
+        }
+        long size = to - from + 1;
+        return size <= 0 ? Long.MAX_VALUE : size;
     }
 
     @Override

@@ -49,26 +49,54 @@ public final class Values {
 
     /** As it would be written: strings quoted (inside lists and records, and in assertion messages). */
     public static String repr(Object value) {
-        return switch (value) {
-            case null -> "null";
-            case String s -> quote(s);
-            case Double d -> formatDouble(d);
+        StringBuilder out = new StringBuilder();
+        appendRepr(out, value, MAX_STRING_LENGTH + 1);
+        return out.toString();
+    }
+
+    /**
+     * Stops with "..." once {@code limit} characters are written: lists can share structure
+     * ({@code a = [a, a]} doubles the printed size each time), so printing must not be unbounded.
+     * Callers that build strings check the length and report it as too long.
+     */
+    private static void appendRepr(StringBuilder out, Object value, int limit) {
+        if (out.length() > limit) {
+            return;
+        }
+        switch (value) {
+            case null -> out.append("null");
+            case String s -> out.append(quote(s));
+            case Double d -> out.append(formatDouble(d));
             case List<?> list -> {
-                StringJoiner joined = new StringJoiner(", ", "[", "]");
+                out.append('[');
+                String separator = "";
                 for (Object element : list) {
-                    joined.add(repr(element));
+                    out.append(separator);
+                    separator = ", ";
+                    appendRepr(out, element, limit);
+                    if (out.length() > limit) {
+                        out.append("...");
+                        return;
+                    }
                 }
-                yield joined.toString();
+                out.append(']');
             }
             case Map<?, ?> record -> {
-                StringJoiner joined = new StringJoiner(", ", "{", "}");
+                out.append('{');
+                String separator = "";
                 for (Map.Entry<?, ?> field : record.entrySet()) {
-                    joined.add(field.getKey() + ": " + repr(field.getValue()));
+                    out.append(separator).append(field.getKey()).append(": ");
+                    separator = ", ";
+                    appendRepr(out, field.getValue(), limit);
+                    if (out.length() > limit) {
+                        out.append("...");
+                        return;
+                    }
                 }
-                yield joined.toString();
+                out.append('}');
             }
-            default -> value.toString();
-        };
+            default -> out.append(value);
+        }
     }
 
     static String quote(String s) {
@@ -106,6 +134,9 @@ public final class Values {
 
     /** Language equality: numbers by value across long/double, lists and records structurally. */
     public static boolean equal(Object a, Object b) {
+        if (a == b) {
+            return true; // also keeps comparing shared structure cheap
+        }
         if (a instanceof Number x && b instanceof Number y) {
             if (x instanceof Long lx && y instanceof Long ly) {
                 return lx.longValue() == ly.longValue();
@@ -149,15 +180,28 @@ public final class Values {
 
     // ------------------------------------------------------------ crossing the Operations boundary
 
-    /** Language value to the plain Java an {@link Operations} method receives. */
+    /**
+     * Language value to the plain Java an {@link Operations} method receives.
+     *
+     * @throws IllegalArgumentException if the value has more than {@link #MAX_LIST_SIZE} parts in all
+     *         (shared structure would otherwise be copied exponentially)
+     */
     static Object toOperations(Object value) {
+        return toOperations(value, new long[] {0});
+    }
+
+    private static Object toOperations(Object value, long[] parts) {
+        if (++parts[0] > MAX_LIST_SIZE) {
+            throw new IllegalArgumentException("value too large to pass on (more than " + MAX_LIST_SIZE + " parts)");
+        }
         return switch (value) {
             case null -> null;
             case Handle handle -> handle.reference();
             case RangeValue range -> {
-                if (range.size() > MAX_LIST_SIZE) {
+                if (range.size() > MAX_LIST_SIZE - parts[0]) {
                     throw new IllegalArgumentException("range " + range + " is too long to pass as a list");
                 }
+                parts[0] += range.size();
                 List<Object> elements = new ArrayList<>();
                 for (long i = range.from(); i <= range.to(); i++) {
                     elements.add(i);
@@ -167,14 +211,14 @@ public final class Values {
             case List<?> list -> {
                 List<Object> elements = new ArrayList<>(list.size());
                 for (Object element : list) {
-                    elements.add(toOperations(element));
+                    elements.add(toOperations(element, parts));
                 }
                 yield elements;
             }
             case Map<?, ?> record -> {
                 Map<String, Object> fields = new LinkedHashMap<>();
                 for (Map.Entry<?, ?> field : record.entrySet()) {
-                    fields.put((String) field.getKey(), toOperations(field.getValue()));
+                    fields.put((String) field.getKey(), toOperations(field.getValue(), parts));
                 }
                 yield fields;
             }

@@ -258,4 +258,16 @@ class EvaluatorTest {
         assertEquals("t.rdc:2:1: too few (expected n > 5, but n = 1)", error("let n = 1\nassert n > 5, \"too few\"").getMessage());
         assertEquals("t.rdc:1:1: expected false, but it is false", error("assert false").getMessage());
     }
+
+    @Test
+    void sharedStructureCannotBlowUpPrintingOrPassing() {
+        String doubling = "let a = [1]\nforall i in 1..64 { a = [a, a] }\n";
+        assertEquals("true\n", output(doubling + "print a == a"));
+        assertEquals("t.rdc:3:7: string longer than 1000000 characters", error(doubling + "print str(a)").getMessage());
+        assertEquals("t.rdc:3:7: string longer than 1000000 characters", error(doubling + "print \"a is ${a}\"").getMessage());
+        assertEquals("t.rdc:3:11: value too large to pass on (more than 1000000 parts)", error(doubling + "put \"a\" = a").getMessage());
+        assertEquals("t.rdc:1:6: range 1..9223372036854775807 is too long to pass as a list",
+                error("pick(1..9223372036854775807)").getMessage());
+        assertEquals("9223372036854775807\n", output("print len(-9223372036854775807..9223372036854775807)"));
+    }
 }
