@@ -75,9 +75,10 @@ interfaceDeclaration
     | 'port' memberName 'on' (NEW | EXISTING) stringLit ('handle' stringLit)?  # portDeclaration
     ;
 
+// `copies dontcache` and plain `dontcache` mean the same.
 copiesClause
     : 'copies' (UNLIMITED | expr)   # copiesCount
-    | DONTCACHE                     # copiesDontCache
+    | 'copies'? DONTCACHE           # copiesDontCache
     ;
 
 parameters : IDENT (',' IDENT)* ;

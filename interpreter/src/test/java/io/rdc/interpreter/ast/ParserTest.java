@@ -120,6 +120,8 @@ class ParserTest {
     void putCopies() {
         assertTrue(((Statement.Put) single("put \"a\" = 1 copies unlimited")).copies().unlimited());
         assertTrue(((Statement.Put) single("put \"a\" = 1 dontcache")).copies().dontCache());
+        assertTrue(((Statement.Put) single("put \"a\" = 1 copies dontcache")).copies().dontCache());
+        assertEquals(3L, ((Expression.IntegerLiteral) ((Statement.Put) single("put \"a\" = 1 copies 3")).copies().count()).value());
         assertNull(((Statement.Put) single("put \"a\" = 1")).copies());
     }
 
