@@ -119,7 +119,11 @@ class FuzzTest {
         long start = System.nanoTime();
         // Each script derives from (seed, index) alone, so runs are reproducible however the
         // iterations are spread over the cores.
-        IntStream.range(0, iterations).parallel().forEach(i -> {
+        IntStream indices = IntStream.range(0, iterations);
+        if (Boolean.parseBoolean(System.getProperty("rdc.fuzz.parallel", "true"))) {
+            indices = indices.parallel();
+        }
+        indices.forEach(i -> {
             Random random = new Random(seed * 1_000_003L + i);
             int which = random.nextInt(sources.size());
             String script = switch (random.nextInt(10)) {
