@@ -1,3 +1,172 @@
+// The rdc configuration language: one grammar for scripts, the shell and scenario tests.
+// Newlines separate statements, so NL is a real token; it is allowed explicitly inside
+// brackets, records and argument lists so long literals can span lines.
+// Words that only have meaning in one spot (nodes, queue, unicast, failure, ...) are plain
+// identifiers checked by the AST builder, so they stay usable as variable names.
 grammar Rdc;
-script : EOF ;
-WS : [ \t\r\n]+ -> skip ;
+
+script : statementList EOF ;
+
+// Used for the `${...}` parts of strings.
+standaloneExpression : expr EOF ;
+
+statementList : sep* (statement (sep+ statement)* sep*)? ;
+
+sep : NL | ';' ;
+
+block : '{' statementList '}' ;
+
+statement
+    : 'module' IDENT '=' stringLit                                              # moduleStatement
+    | 'create' createTarget ':' IDENT ('(' arguments? ')')? INCHOATE? 'at' nodeExpr interfaceBlock?  # createStatement
+    | 'channel' stringLit IDENT                                                 # channelStatement
+    | 'link' expr 'to' expr                                                     # linkStatement
+    | 'unlink' expr 'from' expr                                                 # unlinkStatement
+    | 'destroy' expr                                                            # destroyStatement
+    | 'freeze' 'stream' expr                                                    # freezeStreamStatement
+    | 'freeze' expr                                                             # freezeStatement
+    | 'unfreeze' 'stream' expr                                                  # unfreezeStreamStatement
+    | 'unfreeze' expr ('priority' expr)?                                        # unfreezeStatement
+    | 'put' stringLit '=' expr copiesClause?                                    # putStatement
+    | 'return' stringLit                                                        # returnStatement
+    | 'delete' stringLit                                                        # deleteStatement
+    | 'register' stringLit expr                                                 # registerStatement
+    | 'show' IDENT                                                              # showStatement
+    | 'inspect' expr                                                            # inspectStatement
+    | 'let' IDENT '=' expr                                                      # letStatement
+    | IDENT '=' expr                                                            # assignStatement
+    | ifStatement                                                               # ifStatementAlt
+    | 'forall' IDENT 'in' expr block                                            # forallStatement
+    | 'proc' IDENT '(' parameters? ')' block                                    # procStatement
+    | 'use' stringLit                                                           # useStatement
+    | 'wait' 'until' expr 'within' expr                                         # waitStatement
+    | 'when' expr block                                                         # whenStatement
+    | 'sleep' expr                                                              # sleepStatement
+    | 'print' (expr (',' expr)*)?                                               # printStatement
+    | 'test' stringLit block                                                    # testStatement
+    | 'assert' expr (',' expr)?                                                 # assertStatement
+    | 'expect' 'error' stringLit block                                          # expectErrorStatement
+    // Reserved: parsed now, evaluated by later issues.
+    | 'propagate' expr?                                                         # propagateStatement
+    | 'attach' expr 'to' stringLit ('detach' expr)? (MOVING IDENT)?             # attachStatement
+    | 'rebind' stringLit 'to' stringLit (MOVING 'from' stringLit | 'under' IDENT)?  # rebindStatement
+    | 'quiesce' expr 'for' stringLit                                            # quiesceStatement
+    | 'migrate' expr 'to' nodeExpr ('within' expr)?                             # migrateStatement
+    | 'fork' expr 'at' nodeExpr 'ports' '[' (memberName (',' memberName)*)? ']' # forkStatement
+    | 'checkpoint' expr 'to' stringLit ('and' 'destroy')?                       # checkpointStatement
+    | 'restore' stringLit 'as' IDENT 'at' nodeExpr                              # restoreStatement
+    | 'call'? expr                                                              # expressionStatement
+    ;
+
+ifStatement : 'if' expr block (NL* 'else' (ifStatement | block))? ;
+
+createTarget : IDENT ('[' expr ']')? ;
+
+// `at node 201` names a node by id; anything else is an expression yielding a node (pick(), nodes()[0]).
+nodeExpr
+    : {_input.LT(1).getText().equals("node")}? IDENT expr   # nodeById
+    | expr                                                  # nodeByValue
+    ;
+
+interfaceBlock : '{' sep* (interfaceDeclaration (sep+ interfaceDeclaration)* sep*)? '}' ;
+
+interfaceDeclaration
+    : 'stream' memberName 'to' stringLit ('handle' stringLit)?                # streamDeclaration
+    | 'port' memberName 'on' (NEW | EXISTING) stringLit ('handle' stringLit)?  # portDeclaration
+    ;
+
+// `copies dontcache` and plain `dontcache` mean the same.
+copiesClause
+    : 'copies' (UNLIMITED | expr)   # copiesCount
+    | 'copies'? DONTCACHE           # copiesDontCache
+    ;
+
+parameters : IDENT (',' IDENT)* ;
+
+arguments : NL* expr (NL* ',' NL* expr)* NL* ;
+
+stringLit : STRING ;
+
+expr
+    : primary                                                  # primaryExpr
+    | expr '.' memberName                                      # memberExpr
+    | expr '[' NL* expr NL* ']'                                # indexExpr
+    | '-' expr                                                 # negateExpr
+    | expr op=('*' | '/' | '%') expr                           # multiplicativeExpr
+    | expr op=('+' | '-') expr                                 # additiveExpr
+    | expr '..' expr                                           # rangeExpr
+    | expr op=('==' | '!=' | '<' | '<=' | '>' | '>=') expr     # comparisonExpr
+    | op=('not' | '!') expr                                    # notExpr
+    | expr op=('and' | '&&') expr                              # andExpr
+    | expr op=('or' | '||') expr                               # orExpr
+    ;
+
+primary
+    : INTEGER                                                  # integerLiteral
+    | DECIMAL                                                  # decimalLiteral
+    | DURATION                                                 # durationLiteral
+    | stringLit                                                # stringLiteral
+    | (TRUE | FALSE)                                           # booleanLiteral
+    | NULL                                                     # nullLiteral
+    | '[' NL* (expr (NL* ',' NL* expr)* NL* ','?)? NL* ']'     # listLiteral
+    | record                                                   # recordLiteral
+    | IDENT '(' arguments? ')'                                 # callExpr
+    | IDENT                                                    # identifier
+    | '(' NL* expr NL* ')'                                     # parenExpr
+    | 'get' stringLit                                          # getExpr
+    | 'invoke' expr record ('body' expr)?                      # invokeExpr
+    | 'send' expr record ('body' expr)?                        # sendExpr
+    ;
+
+record : '{' NL* (field (NL* ',' NL* field)* NL* ','?)? NL* '}' ;
+
+field : (memberName | STRING) ':' NL* expr ;
+
+// After a dot or as a record key any word works, including keywords (x.port, {stream: 1}).
+memberName
+    : IDENT | 'module' | 'create' | 'at' | 'stream' | 'port' | 'on' | 'to' | 'from' | 'handle'
+    | 'channel' | 'link' | 'unlink' | 'destroy' | 'freeze' | 'unfreeze' | 'priority' | 'put'
+    | 'get' | 'return' | 'delete' | 'register' | 'show' | 'inspect' | 'let' | 'if' | 'else'
+    | 'forall' | 'in' | 'proc' | 'use' | 'wait' | 'until' | 'within' | 'when' | 'sleep'
+    | 'print' | 'test' | 'assert' | 'expect' | 'error' | 'invoke' | 'send' | 'body' | 'copies'
+    | 'propagate' | 'attach' | 'detach' | 'rebind' | 'under' | 'quiesce' | 'for' | 'migrate'
+    | 'fork' | 'ports' | 'checkpoint' | 'restore' | 'as' | 'call' | 'and' | 'or' | 'not'
+    | INCHOATE | NEW | EXISTING | UNLIMITED | DONTCACHE | MOVING | TRUE | FALSE | NULL
+    ;
+
+// ---------------------------------------------------------------- lexer
+
+INCHOATE  : 'inchoate' ;
+NEW       : 'new' ;
+EXISTING  : 'existing' ;
+UNLIMITED : 'unlimited' ;
+DONTCACHE : 'dontcache' ;
+MOVING    : 'moving' ;
+TRUE      : 'true' ;
+FALSE     : 'false' ;
+NULL      : 'null' ;
+
+// A duration must win over INTEGER IDENT: `5s` is five seconds, `5 s` is a number then a name.
+DURATION : DIGITS ('.' DIGITS)? ('ms' | 's' | 'm' | 'h') ;
+DECIMAL  : DIGITS '.' DIGITS EXPONENT? | DIGITS EXPONENT ;
+INTEGER  : DIGITS ;
+
+IDENT : [a-zA-Z_] [a-zA-Z_0-9]* ;
+
+// Interpolations `${expr}` stay inside the token (they may nest strings and braces); the AST
+// builder parses each one as an expression with the right position.
+STRING : '"' STRING_CHAR* '"' ;
+UNTERMINATED_STRING : '"' STRING_CHAR* ;
+
+NL : '\r'? '\n' ;
+WS : [ \t]+ -> skip ;
+LINE_COMMENT : ('#' | '//') ~[\r\n]* -> skip ;
+
+// Anything else becomes one token the error listener reports, instead of ANTLR's console noise.
+UNEXPECTED_CHARACTER : . ;
+
+fragment DIGITS : [0-9]+ ;
+fragment EXPONENT : [eE] [+-]? DIGITS ;
+fragment STRING_CHAR : ~["\\$\r\n] | '\\' ~[\r\n] | '$' {_input.LA(1) != '{'}? | INTERPOLATION ;
+fragment INTERPOLATION : '${' (STRING | '{' INTERPOLATION_BRACED* '}' | ~["{}\r\n])* '}' ;
+fragment INTERPOLATION_BRACED : STRING | '{' INTERPOLATION_BRACED* '}' | ~["{}\r\n] ;

@@ -1,0 +1,1053 @@
+package io.rdc.interpreter;
+
+import io.rdc.interpreter.ast.Expression;
+import io.rdc.interpreter.ast.Expression.BinaryOperator;
+import io.rdc.interpreter.ast.ExpressionFormatter;
+import io.rdc.interpreter.ast.Position;
+import io.rdc.interpreter.ast.Script;
+import io.rdc.interpreter.ast.ScriptParser;
+import io.rdc.interpreter.ast.Statement;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/**
+ * Runs AST against an {@link Operations}. The pure language (values, scopes, procedures, use,
+ * print) is evaluated here; everything that touches the running system is one Operations call.
+ * Not thread-safe: one evaluator per script or per test.
+ */
+public final class Evaluator {
+
+    /** Reads a used file; replaceable so tests need no file system. */
+    @FunctionalInterface
+    public interface SourceReader {
+        String read(Path path) throws IOException;
+    }
+
+    /** Settings; the defaults suit `rdc run`. */
+    public static final class Options {
+        private PrintStream out = System.out;
+        private Path stdlibRoot;
+        private long stepBudget = Long.MAX_VALUE;
+        private int maxCallDepth = 200;
+        private SourceReader sourceReader = Files::readString;
+
+        public Options out(PrintStream out) {
+            this.out = out;
+            return this;
+        }
+
+        /** Where {@code use "stdlib/x.rdc"} looks for {@code x.rdc}. */
+        public Options stdlibRoot(Path stdlibRoot) {
+            this.stdlibRoot = stdlibRoot;
+            return this;
+        }
+
+        /** At most this many statements, loop iterations, calls and condition checks; exceeding it is an RdcError. */
+        public Options stepBudget(long stepBudget) {
+            this.stepBudget = stepBudget;
+            return this;
+        }
+
+        public Options maxCallDepth(int maxCallDepth) {
+            this.maxCallDepth = maxCallDepth;
+            return this;
+        }
+
+        public Options sourceReader(SourceReader sourceReader) {
+            this.sourceReader = sourceReader;
+            return this;
+        }
+
+        public Options copy() {
+            return new Options().out(out).stdlibRoot(stdlibRoot).stepBudget(stepBudget).maxCallDepth(maxCallDepth)
+                    .sourceReader(sourceReader);
+        }
+    }
+
+    private interface Builtin {
+        Object apply(Expression.Call call, List<Object> arguments);
+    }
+
+    private final Operations operations;
+    private final Options options;
+    private final Scope globals = new Scope(null);
+    private final Map<String, String> sources = new HashMap<>();
+    private final Set<Path> included = new HashSet<>();
+    private final Set<String> modules = new LinkedHashSet<>();
+    private final Map<String, Builtin> builtins = new LinkedHashMap<>();
+    private long steps;
+    private int callDepth;
+
+    public Evaluator(Operations operations, Options options) {
+        this.operations = operations;
+        this.options = options.copy();
+        registerBuiltins();
+    }
+
+    public Evaluator(Operations operations) {
+        this(operations, new Options());
+    }
+
+    // ------------------------------------------------------------ entry points (errors leave with their source line)
+
+    /** Parses and runs a script; its test blocks are skipped. */
+    public void run(String source, String file) {
+        execute(parse(source, file));
+    }
+
+    public Script parse(String source, String file) {
+        registerSource(file, source);
+        try {
+            return ScriptParser.parseScript(source, file);
+        } catch (RdcError error) {
+            throw located(error);
+        }
+    }
+
+    /** Lets errors in {@code file} show the offending line; {@link #parse} does this itself. */
+    public void registerSource(String file, String source) {
+        sources.put(file, source);
+    }
+
+    /** Runs a parsed script's top-level statements except test blocks. */
+    public void execute(Script script) {
+        guarded(new Position(script.file(), 1, 1), () -> {
+            markIncluded(script.file());
+            executeTopLevel(script.statements());
+            return null;
+        });
+    }
+
+    /** Runs one test block's body in a scope under the globals (call {@link #execute} first for the setup). */
+    public void executeTest(Statement.Test test) {
+        guarded(test.position(), () -> {
+            executeStatements(test.body().statements(), new Scope(globals));
+            return null;
+        });
+    }
+
+    /** Evaluates a test's name (it may interpolate globals). */
+    public String testName(Statement.Test test) {
+        return guarded(test.position(), () -> interpolate(test.name(), globals));
+    }
+
+    /** Value of a global variable, or null; for tests and the shell. */
+    public Object global(String name) {
+        return globals.get(name);
+    }
+
+    public long stepsTaken() {
+        return steps;
+    }
+
+    private <T> T guarded(Position start, Supplier<T> body) {
+        try {
+            return body.get();
+        } catch (RdcError error) {
+            throw located(error);
+        } catch (StackOverflowError tooDeep) {
+            throw located(new RdcError(start, "evaluation nested too deeply"));
+        }
+    }
+
+    private RdcError located(RdcError error) {
+        if (error.sourceLine() != null) {
+            return error;
+        }
+        String source = sources.get(error.position().file());
+        if (source == null) {
+            return error;
+        }
+        String line = lineOf(source, error.position().line());
+        return line == null ? error : error.withSourceLine(line);
+    }
+
+    /** The 1-based line of a source text without its line terminator, or null if there is no such line. */
+    static String lineOf(String source, int line) {
+        int start = 0;
+        for (int i = 1; i < line; i++) {
+            start = source.indexOf('\n', start) + 1;
+            if (start == 0) {
+                return null;
+            }
+        }
+        if (line < 1) {
+            return null;
+        }
+        int end = source.indexOf('\n', start);
+        String text = end < 0 ? source.substring(start) : source.substring(start, end);
+        return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+    }
+
+    // ------------------------------------------------------------ statements
+
+    private void executeTopLevel(List<Statement> statements) {
+        for (Statement statement : statements) {
+            if (!(statement instanceof Statement.Test)) {
+                execute(statement, globals);
+            }
+        }
+    }
+
+    private void executeStatements(List<Statement> statements, Scope scope) {
+        for (Statement statement : statements) {
+            execute(statement, scope);
+        }
+    }
+
+    private void executeBlock(Statement.Block block, Scope scope) {
+        executeStatements(block.statements(), new Scope(scope));
+    }
+
+    private void step(Position position) {
+        if (++steps > options.stepBudget) {
+            steps = options.stepBudget; // stays exceeded: every later step fails too, even inside `expect error`
+            throw new RdcError(position, "step budget of " + options.stepBudget
+                    + " exceeded (a loop or recursion ran too long)");
+        }
+        if (Thread.interrupted()) {
+            throw new RdcError(position, "interrupted");
+        }
+    }
+
+    private void execute(Statement statement, Scope scope) {
+        step(statement.position());
+        switch (statement) {
+            case Statement.ModuleDeclaration module -> {
+                String path = resolve(module.position(), interpolate(module.path(), scope)).toString();
+                operation(module.position(), "module " + module.name(), () -> {
+                    operations.defineModule(module.name(), path);
+                    return null;
+                });
+                modules.add(module.name());
+            }
+            case Statement.Create create -> executeCreate(create, scope);
+            case Statement.ChannelDeclaration channel -> {
+                String label = interpolate(channel.label(), scope);
+                operation(channel.position(), "channel " + Values.quote(label), () -> {
+                    operations.defineChannel(label, channel.multicast());
+                    return null;
+                });
+            }
+            case Statement.Link link -> {
+                InterfaceRef from = interfaceRef(link.from(), scope, "link");
+                InterfaceRef to = interfaceRef(link.to(), scope, "link");
+                operation(link.position(), "link " + from + " to " + to, () -> {
+                    operations.link(from.incarnation().reference(), from.name(), to.incarnation().reference(), to.name());
+                    return null;
+                });
+            }
+            case Statement.Unlink unlink -> {
+                InterfaceRef from = interfaceRef(unlink.from(), scope, "unlink");
+                InterfaceRef to = interfaceRef(unlink.to(), scope, "unlink");
+                operation(unlink.position(), "unlink " + from + " from " + to, () -> {
+                    operations.unlink(from.incarnation().reference(), from.name(), to.incarnation().reference(), to.name());
+                    return null;
+                });
+            }
+            case Statement.Destroy destroy -> {
+                Handle target = incarnation(destroy.target(), scope, "destroy");
+                operation(destroy.position(), "destroy " + target.description(), () -> {
+                    operations.destroy(target.reference());
+                    return null;
+                });
+            }
+            case Statement.Freeze freeze -> {
+                Handle target = incarnation(freeze.target(), scope, "freeze");
+                operation(freeze.position(), "freeze " + target.description(), () -> {
+                    operations.freeze(target.reference());
+                    return null;
+                });
+            }
+            case Statement.Unfreeze unfreeze -> {
+                Handle target = incarnation(unfreeze.target(), scope, "unfreeze");
+                Long priority = unfreeze.priority() == null ? null
+                        : integer(evaluate(unfreeze.priority(), scope), unfreeze.priority(), "priority");
+                operation(unfreeze.position(), "unfreeze " + target.description(), () -> {
+                    operations.unfreeze(target.reference(), priority);
+                    return null;
+                });
+            }
+            case Statement.Put put -> executePut(put, scope);
+            case Statement.ReturnReference returned -> {
+                String label = interpolate(returned.label(), scope);
+                operation(returned.position(), "return " + Values.quote(label), () -> {
+                    operations.returnReference(label);
+                    return null;
+                });
+            }
+            case Statement.DeleteReference delete -> {
+                String label = interpolate(delete.label(), scope);
+                operation(delete.position(), "delete " + Values.quote(label), () -> {
+                    operations.delete(label);
+                    return null;
+                });
+            }
+            case Statement.Register register -> {
+                String name = interpolate(register.name(), scope);
+                Object value = toOperations(register.value(), evaluate(register.value(), scope));
+                operation(register.position(), "register " + Values.quote(name), () -> {
+                    operations.register(name, value);
+                    return null;
+                });
+            }
+            case Statement.Show show -> {
+                String what = show.target().name().toLowerCase(java.util.Locale.ROOT);
+                printText(operation(show.position(), "show " + what, () -> operations.show(what)));
+            }
+            case Statement.Inspect inspect -> {
+                Object target = evaluate(inspect.target(), scope);
+                printText(operation(inspect.position(), "inspect " + Values.format(target),
+                        () -> operations.inspect(toOperations(inspect.target(), target))));
+            }
+            case Statement.Let let -> scope.define(let.name(), evaluate(let.value(), scope));
+            case Statement.Assign assign -> {
+                Scope owner = scope.owner(assign.name());
+                if (owner == null) {
+                    throw new RdcError(assign.position(), "unknown name `" + assign.name() + "` (declare it with let)"
+                            + Suggestions.didYouMean(assign.name(), scope.visibleVariables()));
+                }
+                owner.set(assign.name(), evaluate(assign.value(), scope));
+            }
+            case Statement.If conditional -> {
+                if (bool(evaluate(conditional.condition(), scope), conditional.condition(), "if condition")) {
+                    executeBlock(conditional.thenBranch(), scope);
+                } else if (conditional.elseBranch() != null) {
+                    executeBlock(conditional.elseBranch(), scope);
+                }
+            }
+            case Statement.Forall forall -> {
+                Iterator<Object> elements = iterate(evaluate(forall.iterable(), scope), forall.iterable());
+                while (elements.hasNext()) {
+                    step(forall.position());
+                    Scope iteration = new Scope(scope);
+                    iteration.define(forall.variable(), elements.next());
+                    executeStatements(forall.body().statements(), iteration);
+                }
+            }
+            case Statement.ProcDefinition proc -> scope.defineProcedure(proc.name(), new Procedure(proc, scope));
+            case Statement.Use use -> executeUse(use, scope);
+            case Statement.Print print -> {
+                List<String> parts = new ArrayList<>();
+                for (Expression value : print.values()) {
+                    parts.add(Values.format(evaluate(value, scope)));
+                }
+                options.out.println(String.join(" ", parts));
+            }
+            case Statement.ExpressionStatement expression -> evaluate(expression.expression(), scope);
+            case Statement.WaitUntil wait -> executeWait(wait, scope);
+            case Statement.When when -> operation(when.position(), "when", () -> {
+                operations.when(() -> condition(when.condition(), scope, "when condition"),
+                        () -> executeBlock(when.body(), scope));
+                return null;
+            });
+            case Statement.Sleep sleep -> {
+                long millis = duration(evaluate(sleep.duration(), scope), sleep.duration(), "sleep");
+                operation(sleep.position(), "sleep", () -> {
+                    operations.sleep(millis);
+                    return null;
+                });
+            }
+            case Statement.Test test -> throw new RdcError(test.position(), "test blocks belong at the top level of a file");
+            case Statement.Assert assertion -> executeAssert(assertion, scope);
+            case Statement.ExpectError expect -> executeExpectError(expect, scope);
+            case Statement.Propagate s -> throw notSupportedYet(s, "propagate");
+            case Statement.Attach s -> throw notSupportedYet(s, "attach");
+            case Statement.Rebind s -> throw notSupportedYet(s, "rebind");
+            case Statement.FreezeStream s -> throw notSupportedYet(s, "freeze stream");
+            case Statement.UnfreezeStream s -> throw notSupportedYet(s, "unfreeze stream");
+            case Statement.Quiesce s -> throw notSupportedYet(s, "quiesce");
+            case Statement.Migrate s -> throw notSupportedYet(s, "migrate");
+            case Statement.Fork s -> throw notSupportedYet(s, "fork");
+            case Statement.Checkpoint s -> throw notSupportedYet(s, "checkpoint");
+            case Statement.Restore s -> throw notSupportedYet(s, "restore");
+        }
+    }
+
+    private static RdcError notSupportedYet(Statement statement, String keyword) {
+        return new RdcError(statement.position(), "`" + keyword + "` is not supported yet");
+    }
+
+    private void printText(String text) {
+        if (text == null || text.isEmpty()) {
+            return;
+        }
+        options.out.print(text.endsWith("\n") ? text : text + "\n");
+    }
+
+    private void executeCreate(Statement.Create create, Scope scope) {
+        if (!modules.contains(create.module())) {
+            throw new RdcError(create.modulePosition(), "unknown module `" + create.module() + "`"
+                    + Suggestions.didYouMean(create.module(), modules)
+                    + (modules.isEmpty() ? " (declare it first: module " + create.module() + " = \"file.js\")" : ""));
+        }
+        Object index = create.index() == null ? null : familyKey(evaluate(create.index(), scope), create.index());
+        String name = index == null ? create.name() : create.name() + "[" + Values.repr(index) + "]";
+        Scope owner = scope.owner(create.name());
+        Object existing = owner == null ? null : owner.get(create.name());
+        if (index != null && owner != null && !(existing instanceof IncarnationFamily)) {
+            throw new RdcError(create.position(), "`" + create.name() + "` is already a " + Values.typeName(existing)
+                    + ", so it cannot hold " + name);
+        }
+        List<Object> arguments = new ArrayList<>();
+        for (Expression argument : create.arguments()) {
+            arguments.add(toOperations(argument, evaluate(argument, scope)));
+        }
+        Object node = node(create.node(), scope);
+        List<Operations.InterfaceSpec> interfaces = new ArrayList<>();
+        for (Statement.InterfaceDeclaration declaration : create.interfaces()) {
+            Operations.InterfaceSpec.Kind kind = Operations.InterfaceSpec.Kind.valueOf(declaration.kind().name());
+            interfaces.add(new Operations.InterfaceSpec(kind, declaration.name(), interpolate(declaration.label(), scope),
+                    declaration.handle() == null ? null : interpolate(declaration.handle(), scope)));
+        }
+        Object reference = operation(create.position(), "create " + name, () -> operations.create(
+                name, create.module(), arguments, create.inchoate(), node, interfaces));
+        if (reference == null) {
+            throw new RdcError(create.position(), "create " + name + " failed: the runtime returned no reference");
+        }
+        Handle handle = new Handle(reference, name);
+        // Incarnation names are global, like Conic instance names: `create w[i]` inside a loop is visible after it.
+        Scope target = owner != null ? owner : globals;
+        if (index == null) {
+            target.define(create.name(), handle);
+        } else {
+            IncarnationFamily family = existing instanceof IncarnationFamily f ? f : new IncarnationFamily(create.name());
+            family.put(index, handle);
+            target.define(create.name(), family);
+        }
+    }
+
+    private Object node(Statement.NodeTarget target, Scope scope) {
+        Object value = evaluate(target.expression(), scope);
+        if (target.byId()) {
+            return integer(value, target.expression(), "node id");
+        }
+        return toOperations(target.expression(), value);
+    }
+
+    private void executePut(Statement.Put put, Scope scope) {
+        String label = interpolate(put.label(), scope);
+        Object value = toOperations(put.value(), evaluate(put.value(), scope));
+        long copies = 1;
+        boolean dontCache = false;
+        if (put.copies() != null) {
+            if (put.copies().unlimited()) {
+                copies = Operations.UNLIMITED_COPIES;
+            } else if (put.copies().dontCache()) {
+                dontCache = true;
+            } else {
+                copies = integer(evaluate(put.copies().count(), scope), put.copies().count(), "copies");
+                if (copies < 1) {
+                    throw new RdcError(put.copies().count().position(), "copies must be at least 1, got " + copies);
+                }
+            }
+        }
+        long finalCopies = copies;
+        boolean finalDontCache = dontCache;
+        operation(put.position(), "put " + Values.quote(label), () -> {
+            operations.put(label, value, finalCopies, finalDontCache);
+            return null;
+        });
+    }
+
+    private void executeUse(Statement.Use use, Scope scope) {
+        String written = interpolate(use.path(), scope);
+        Path path;
+        if (written.startsWith("stdlib/")) {
+            if (options.stdlibRoot == null) {
+                throw new RdcError(use.position(), "cannot use " + Values.quote(written) + ": no stdlib directory is configured");
+            }
+            path = toPath(use.position(), written.substring("stdlib/".length()), options.stdlibRoot);
+        } else {
+            path = resolve(use.position(), written);
+        }
+        if (!included.add(path.toAbsolutePath().normalize())) {
+            return; // each file runs once, however often it is used
+        }
+        String source;
+        try {
+            source = options.sourceReader.read(path);
+        } catch (IOException | RuntimeException unreadable) {
+            throw new RdcError(use.position(), "cannot read " + Values.quote(path.toString()) + ": "
+                    + (unreadable instanceof java.nio.file.NoSuchFileException ? "no such file" : unreadable.getMessage()));
+        }
+        String file = path.toString();
+        registerSource(file, source);
+        Script used = ScriptParser.parseScript(source, file);
+        executeTopLevel(used.statements());
+    }
+
+    /** A path written in a script is relative to the directory of the file it is written in. */
+    private Path resolve(Position position, String written) {
+        Path directory;
+        try {
+            Path file = Path.of(position.file());
+            directory = file.getParent() != null ? file.getParent() : Path.of("");
+        } catch (InvalidPathException notAPath) {
+            directory = Path.of("");
+        }
+        return toPath(position, written, directory);
+    }
+
+    private static Path toPath(Position position, String written, Path directory) {
+        try {
+            return directory.resolve(written).normalize();
+        } catch (InvalidPathException invalid) {
+            throw new RdcError(position, "invalid path " + Values.quote(written) + ": " + invalid.getReason());
+        }
+    }
+
+    private void markIncluded(String file) {
+        try {
+            included.add(Path.of(file).toAbsolutePath().normalize());
+        } catch (InvalidPathException notAPath) {
+            // a script from the shell or a string has no file to include twice
+        }
+    }
+
+    private void executeWait(Statement.WaitUntil wait, Scope scope) {
+        long timeout = duration(evaluate(wait.timeout(), scope), wait.timeout(), "wait timeout");
+        boolean met = operation(wait.position(), "wait until",
+                () -> operations.waitUntil(() -> condition(wait.condition(), scope, "wait condition"), timeout));
+        if (!met) {
+            throw new RdcError(wait.position(), "timed out after " + new DurationValue(timeout) + " waiting until "
+                    + ExpressionFormatter.format(wait.condition()));
+        }
+    }
+
+    private boolean condition(Expression condition, Scope scope, String what) {
+        step(condition.position());
+        return bool(evaluate(condition, scope), condition, what);
+    }
+
+    private void executeAssert(Statement.Assert assertion, Scope scope) {
+        Expression condition = assertion.condition();
+        String failure;
+        if (condition instanceof Expression.Binary binary && binary.operator().isComparison()) {
+            // evaluate the operands once, so a failure can show them without re-running side effects
+            Object left = evaluate(binary.left(), scope);
+            Object right = evaluate(binary.right(), scope);
+            if (compareOperands(binary, left, right)) {
+                return;
+            }
+            List<String> shown = new ArrayList<>();
+            if (!ExpressionFormatter.isLiteral(binary.left())) {
+                shown.add(ExpressionFormatter.format(binary.left()) + " = " + Values.repr(left));
+            }
+            if (!ExpressionFormatter.isLiteral(binary.right())) {
+                shown.add(ExpressionFormatter.format(binary.right()) + " = " + Values.repr(right));
+            }
+            failure = "expected " + ExpressionFormatter.format(condition) + ", but "
+                    + (shown.isEmpty() ? "it is false" : String.join(" and ", shown));
+        } else {
+            if (bool(evaluate(condition, scope), condition, "assert condition")) {
+                return;
+            }
+            failure = "expected " + ExpressionFormatter.format(condition) + ", but it is false";
+        }
+        if (assertion.message() != null) {
+            failure = Values.format(evaluate(assertion.message(), scope)) + " (" + failure + ")";
+        }
+        throw new RdcError(assertion.position(), failure);
+    }
+
+    private void executeExpectError(Statement.ExpectError expect, Scope scope) {
+        String text = interpolate(expect.text(), scope);
+        try {
+            executeBlock(expect.body(), scope);
+        } catch (RdcError error) {
+            if (error.bareMessage().contains(text)) {
+                return;
+            }
+            throw new RdcError(expect.position(), "expected an error containing " + Values.quote(text)
+                    + ", but got: " + error.getMessage(), error);
+        }
+        throw new RdcError(expect.position(), "expected an error containing " + Values.quote(text)
+                + ", but the block completed without error");
+    }
+
+    /** Calls the runtime; any non-RdcError failure becomes "<what> failed: <reason>" at this position. */
+    private <T> T operation(Position position, String what, Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (RdcError error) {
+            throw error;
+        } catch (RuntimeException failure) {
+            String reason = failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
+            throw new RdcError(position, what + " failed: " + reason, failure);
+        }
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    Object evaluate(Expression expression, Scope scope) {
+        return switch (expression) {
+            case Expression.IntegerLiteral literal -> literal.value();
+            case Expression.DecimalLiteral literal -> literal.value();
+            case Expression.DurationLiteral literal -> new DurationValue(literal.millis());
+            case Expression.BooleanLiteral literal -> literal.value();
+            case Expression.NullLiteral literal -> null;
+            case Expression.StringTemplate template -> interpolate(template, scope);
+            case Expression.ListLiteral list -> {
+                List<Object> elements = new ArrayList<>(list.elements().size());
+                for (Expression element : list.elements()) {
+                    elements.add(evaluate(element, scope));
+                }
+                yield Values.list(elements);
+            }
+            case Expression.RecordLiteral record -> evaluateRecord(record, scope);
+            case Expression.Identifier identifier -> variable(identifier, scope);
+            case Expression.Member member -> member(evaluate(member.target(), scope), member);
+            case Expression.Index index -> index(evaluate(index.target(), scope), evaluate(index.index(), scope), index);
+            case Expression.Call call -> call(call, scope);
+            case Expression.Range range -> new RangeValue(
+                    integer(evaluate(range.from(), scope), range.from(), "range start"),
+                    integer(evaluate(range.to(), scope), range.to(), "range end"));
+            case Expression.Unary unary -> unary(unary, evaluate(unary.operand(), scope));
+            case Expression.Binary binary -> binary(binary, scope);
+            case Expression.Get get -> {
+                String label = interpolate(get.label(), scope);
+                yield Values.fromOperations(operation(get.position(), "get " + Values.quote(label),
+                        () -> operations.get(label)), label);
+            }
+            case Expression.Invoke invoke -> {
+                InterfaceRef target = interfaceRef(invoke.target(), scope, "invoke");
+                Map<String, Object> head = messageHead(invoke.head(), scope);
+                Object body = invoke.body() == null ? null : toOperations(invoke.body(), evaluate(invoke.body(), scope));
+                yield Values.fromOperations(operation(invoke.position(), "invoke " + target,
+                        () -> operations.invoke(target.incarnation().reference(), target.name(), head, body)),
+                        "reply from " + target);
+            }
+            case Expression.Send send -> {
+                InterfaceRef target = interfaceRef(send.target(), scope, "send");
+                Map<String, Object> head = messageHead(send.head(), scope);
+                Object body = send.body() == null ? null : toOperations(send.body(), evaluate(send.body(), scope));
+                operation(send.position(), "send " + target, () -> {
+                    operations.send(target.incarnation().reference(), target.name(), head, body);
+                    return null;
+                });
+                yield null;
+            }
+        };
+    }
+
+    private Map<String, Object> evaluateRecord(Expression.RecordLiteral record, Scope scope) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (Expression.RecordLiteral.Field field : record.fields()) {
+            fields.put(field.name(), evaluate(field.value(), scope));
+        }
+        return Values.record(fields);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> messageHead(Expression.RecordLiteral head, Scope scope) {
+        return (Map<String, Object>) toOperations(head, evaluateRecord(head, scope));
+    }
+
+    private String interpolate(Expression.StringTemplate template, Scope scope) {
+        StringBuilder text = new StringBuilder();
+        for (Expression.StringTemplate.Part part : template.parts()) {
+            if (part instanceof Expression.StringTemplate.Text literal) {
+                text.append(literal.text());
+            } else if (part instanceof Expression.StringTemplate.Interpolation interpolation) {
+                text.append(Values.format(evaluate(interpolation.expression(), scope)));
+            }
+            if (text.length() > Values.MAX_STRING_LENGTH) {
+                throw new RdcError(template.position(), "string longer than " + Values.MAX_STRING_LENGTH + " characters");
+            }
+        }
+        return text.toString();
+    }
+
+    private Object variable(Expression.Identifier identifier, Scope scope) {
+        Scope owner = scope.owner(identifier.name());
+        if (owner != null) {
+            return owner.get(identifier.name());
+        }
+        if (scope.procedure(identifier.name()) != null || builtins.containsKey(identifier.name())) {
+            throw new RdcError(identifier.position(), "`" + identifier.name() + "` is a procedure; call it with "
+                    + identifier.name() + "(...)");
+        }
+        throw new RdcError(identifier.position(), "unknown name `" + identifier.name() + "`"
+                + Suggestions.didYouMean(identifier.name(), scope.visibleVariables()));
+    }
+
+    private Object member(Object target, Expression.Member member) {
+        return switch (target) {
+            case Handle handle -> new InterfaceRef(handle, member.name());
+            case Map<?, ?> record -> {
+                if (!record.containsKey(member.name())) {
+                    Set<String> fields = new TreeSet<>();
+                    record.keySet().forEach(key -> fields.add((String) key));
+                    throw new RdcError(member.position(), "record has no field `" + member.name() + "`"
+                            + Suggestions.didYouMean(member.name(), fields));
+                }
+                yield record.get(member.name());
+            }
+            case IncarnationFamily family -> throw new RdcError(member.position(), "`" + family.name()
+                    + "` is a family of incarnations; pick one first, e.g. " + family.name() + "[1]." + member.name());
+            case null, default -> throw new RdcError(member.position(), "cannot take ." + member.name() + " of a "
+                    + Values.typeName(target));
+        };
+    }
+
+    private Object index(Object target, Object index, Expression.Index expression) {
+        switch (target) {
+            case List<?> list -> {
+                long i = integer(index, expression.index(), "list index");
+                if (i < 0 || i >= list.size()) {
+                    throw new RdcError(expression.position(), "index " + i + " is out of range for a list of length "
+                            + list.size() + " (lists count from 0)");
+                }
+                return list.get((int) i);
+            }
+            case RangeValue range -> {
+                long i = integer(index, expression.index(), "range index");
+                if (i < 0 || i >= range.size()) {
+                    throw new RdcError(expression.position(), "index " + i + " is out of range for " + range);
+                }
+                return range.from() + i;
+            }
+            case Map<?, ?> record -> {
+                if (!(index instanceof String field)) {
+                    throw new RdcError(expression.position(), "a record is indexed by a string, not a " + Values.typeName(index));
+                }
+                if (!record.containsKey(field)) {
+                    Set<String> fields = new TreeSet<>();
+                    record.keySet().forEach(key -> fields.add((String) key));
+                    throw new RdcError(expression.position(), "record has no field `" + field + "`"
+                            + Suggestions.didYouMean(field, fields));
+                }
+                return record.get(field);
+            }
+            case IncarnationFamily family -> {
+                Object key = familyKey(index, expression.index());
+                Handle member = family.members().get(key);
+                if (member == null) {
+                    throw new RdcError(expression.position(), family.name() + "[" + Values.repr(key) + "] does not exist ("
+                            + family.name() + " has " + Values.formatKeys(family.members().keySet()) + ")");
+                }
+                return member;
+            }
+            case null, default -> throw new RdcError(expression.position(), "cannot index a " + Values.typeName(target));
+        }
+    }
+
+    /** Family indices are integers or strings; 2.0 and 2 name the same member. */
+    private static Object familyKey(Object index, Expression expression) {
+        if (index instanceof String) {
+            return index;
+        }
+        if (index instanceof Number) {
+            return integer(index, expression, "index");
+        }
+        throw new RdcError(expression.position(), "an incarnation index must be a number or string, not a "
+                + Values.typeName(index));
+    }
+
+    private Object unary(Expression.Unary unary, Object operand) {
+        return switch (unary.operator()) {
+            case NOT -> !bool(operand, unary.operand(), "operand of not");
+            case NEGATE -> switch (operand) {
+                case Long l -> {
+                    if (l == Long.MIN_VALUE) {
+                        throw new RdcError(unary.position(), "integer overflow in negation");
+                    }
+                    yield -l;
+                }
+                case Double d -> -d;
+                case null, default -> throw new RdcError(unary.position(), "cannot negate a " + Values.typeName(operand));
+            };
+        };
+    }
+
+    private Object binary(Expression.Binary binary, Scope scope) {
+        BinaryOperator operator = binary.operator();
+        if (operator == BinaryOperator.AND || operator == BinaryOperator.OR) {
+            boolean left = bool(evaluate(binary.left(), scope), binary.left(), "operand of " + operator.symbol());
+            if (operator == BinaryOperator.AND ? !left : left) {
+                return left; // short circuit
+            }
+            return bool(evaluate(binary.right(), scope), binary.right(), "operand of " + operator.symbol());
+        }
+        Object left = evaluate(binary.left(), scope);
+        Object right = evaluate(binary.right(), scope);
+        if (operator.isComparison()) {
+            return compareOperands(binary, left, right);
+        }
+        return Arithmetic.apply(binary, left, right);
+    }
+
+    private boolean compareOperands(Expression.Binary binary, Object left, Object right) {
+        return switch (binary.operator()) {
+            case EQUAL -> Values.equal(left, right);
+            case NOT_EQUAL -> !Values.equal(left, right);
+            case LESS -> Arithmetic.compare(binary, left, right) < 0;
+            case LESS_OR_EQUAL -> Arithmetic.compare(binary, left, right) <= 0;
+            case GREATER -> Arithmetic.compare(binary, left, right) > 0;
+            case GREATER_OR_EQUAL -> Arithmetic.compare(binary, left, right) >= 0;
+            default -> throw new IllegalStateException("not a comparison: " + binary.operator());
+        };
+    }
+
+    // ------------------------------------------------------------ calls
+
+    private Object call(Expression.Call call, Scope scope) {
+        Procedure procedure = scope.procedure(call.name());
+        Builtin builtin = procedure == null ? builtins.get(call.name()) : null;
+        if (procedure == null && builtin == null) {
+            Scope owner = scope.owner(call.name());
+            if (owner != null) {
+                throw new RdcError(call.position(), "`" + call.name() + "` is a " + Values.typeName(owner.get(call.name()))
+                        + ", not a procedure");
+            }
+            Set<String> known = new TreeSet<>(scope.visibleProcedures());
+            known.addAll(builtins.keySet());
+            throw new RdcError(call.position(), "unknown procedure `" + call.name() + "`"
+                    + Suggestions.didYouMean(call.name(), known));
+        }
+        List<Object> arguments = new ArrayList<>(call.arguments().size());
+        for (Expression argument : call.arguments()) {
+            arguments.add(evaluate(argument, scope));
+        }
+        if (builtin != null) {
+            return builtin.apply(call, arguments);
+        }
+        return callProcedure(procedure, call, arguments);
+    }
+
+    private Object callProcedure(Procedure procedure, Expression.Call call, List<Object> arguments) {
+        Statement.ProcDefinition definition = procedure.definition();
+        if (arguments.size() != definition.parameters().size()) {
+            throw new RdcError(call.position(), definition.name() + " takes " + count(definition.parameters().size(), "argument")
+                    + ", got " + arguments.size());
+        }
+        step(call.position());
+        if (callDepth >= options.maxCallDepth) {
+            throw new RdcError(call.position(), "procedure calls nested more than " + options.maxCallDepth
+                    + " deep (runaway recursion?)");
+        }
+        callDepth++;
+        try {
+            Scope local = new Scope(procedure.closure());
+            for (int i = 0; i < arguments.size(); i++) {
+                local.define(definition.parameters().get(i), arguments.get(i));
+            }
+            executeStatements(definition.body().statements(), local);
+            return null;
+        } finally {
+            callDepth--;
+        }
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    private void registerBuiltins() {
+        builtins.put("len", (call, args) -> {
+            Object value = single(call, args);
+            return switch (value) {
+                case List<?> list -> (long) list.size();
+                case String s -> (long) s.length();
+                case Map<?, ?> record -> (long) record.size();
+                case RangeValue range -> range.size();
+                case IncarnationFamily family -> (long) family.members().size();
+                case null, default -> throw argumentError(call, 0, "len needs a list, string, record or range, not a " + Values.typeName(value));
+            };
+        });
+        builtins.put("min", (call, args) -> extreme(call, args, -1));
+        builtins.put("max", (call, args) -> extreme(call, args, 1));
+        builtins.put("str", (call, args) -> {
+            String text = Values.format(single(call, args));
+            if (text.length() > Values.MAX_STRING_LENGTH) {
+                throw new RdcError(call.position(), "string longer than " + Values.MAX_STRING_LENGTH + " characters");
+            }
+            return text;
+        });
+        builtins.put("type", (call, args) -> Values.typeName(single(call, args)));
+        builtins.put("range", (call, args) -> {
+            arity(call, args, 2);
+            return new RangeValue(integer(args.get(0), call.arguments().get(0), "range start"),
+                    integer(args.get(1), call.arguments().get(1), "range end"));
+        });
+        builtins.put("nodes", (call, args) -> {
+            arity(call, args, 0);
+            return Values.fromOperations(operation(call.position(), "nodes()", () -> operations.nodes()), "node");
+        });
+        builtins.put("pick", (call, args) -> {
+            List<Object> plain = new ArrayList<>();
+            for (int i = 0; i < args.size(); i++) {
+                plain.add(toOperations(call.arguments().get(i), args.get(i)));
+            }
+            return Values.fromOperations(operation(call.position(), "pick()", () -> operations.pick(plain)), "picked node");
+        });
+        builtins.put("status", (call, args) -> {
+            Object value = single(call, args);
+            if (!(value instanceof Handle handle)) {
+                throw argumentError(call, 0, "status needs an incarnation, not a " + Values.typeName(value));
+            }
+            return Values.fromOperations(operation(call.position(), "status(" + handle.description() + ")",
+                    () -> operations.status(handle.reference())), "status");
+        });
+        builtins.put("queue", (call, args) -> {
+            Object value = single(call, args);
+            if (!(value instanceof InterfaceRef port)) {
+                throw argumentError(call, 0, "queue needs a port like spool.in, not a " + Values.typeName(value));
+            }
+            return operation(call.position(), "queue(" + port + ")",
+                    () -> operations.queue(port.incarnation().reference(), port.name()));
+        });
+        builtins.put("lookup", (call, args) -> {
+            Object value = single(call, args);
+            if (!(value instanceof String name)) {
+                throw argumentError(call, 0, "lookup needs a string name, not a " + Values.typeName(value));
+            }
+            return Values.fromOperations(operation(call.position(), "lookup(" + Values.quote(name) + ")",
+                    () -> operations.lookup(name)), name);
+        });
+    }
+
+    private static void arity(Expression.Call call, List<Object> args, int expected) {
+        if (args.size() != expected) {
+            throw new RdcError(call.position(), call.name() + " takes " + count(expected, "argument") + ", got " + args.size());
+        }
+    }
+
+    private static Object single(Expression.Call call, List<Object> args) {
+        arity(call, args, 1);
+        return args.get(0);
+    }
+
+    private static RdcError argumentError(Expression.Call call, int index, String message) {
+        return new RdcError(call.arguments().get(index).position(), message);
+    }
+
+    private Object extreme(Expression.Call call, List<Object> args, int sign) {
+        if (args.isEmpty()) {
+            throw new RdcError(call.position(), call.name() + " needs at least one argument");
+        }
+        if (args.size() == 1 && args.get(0) instanceof RangeValue range) {
+            if (range.size() == 0) {
+                throw new RdcError(call.position(), call.name() + " of an empty range");
+            }
+            return sign < 0 ? range.from() : range.to();
+        }
+        List<?> candidates = args.size() == 1 && args.get(0) instanceof List<?> list ? list : args;
+        if (candidates.isEmpty()) {
+            throw new RdcError(call.position(), call.name() + " of an empty list");
+        }
+        Object best = candidates.get(0);
+        for (Object candidate : candidates) {
+            if (Arithmetic.compare(call, candidate, best) * sign > 0) {
+                best = candidate;
+            }
+        }
+        return best;
+    }
+
+    // ------------------------------------------------------------ coercions
+
+    private static boolean bool(Object value, Expression expression, String what) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        throw new RdcError(expression.position(), what + " must be a bool, not a " + Values.typeName(value)
+                + " (" + Values.repr(value) + ")");
+    }
+
+    static long integer(Object value, Expression expression, String what) {
+        if (value instanceof Long l) {
+            return l;
+        }
+        if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 9.0e18) {
+            return d.longValue();
+        }
+        throw new RdcError(expression.position(), what + " must be an integer, not a " + Values.typeName(value)
+                + " (" + Values.repr(value) + ")");
+    }
+
+    private static long duration(Object value, Expression expression, String what) {
+        if (value instanceof DurationValue duration) {
+            if (duration.millis() < 0) {
+                throw new RdcError(expression.position(), what + " must not be negative, got " + duration);
+            }
+            return duration.millis();
+        }
+        throw new RdcError(expression.position(), what + " must be a duration like 5s or 200ms, not a "
+                + Values.typeName(value) + " (" + Values.repr(value) + ")");
+    }
+
+    private static Object toOperations(Expression expression, Object value) {
+        try {
+            return Values.toOperations(value);
+        } catch (IllegalArgumentException tooLarge) {
+            throw new RdcError(expression.position(), tooLarge.getMessage());
+        }
+    }
+
+    private Handle incarnation(Expression expression, Scope scope, String operation) {
+        Object value = evaluate(expression, scope);
+        if (value instanceof Handle handle) {
+            return handle;
+        }
+        throw new RdcError(expression.position(), operation + " needs an incarnation, not a " + Values.typeName(value)
+                + " (" + Values.repr(value) + ")");
+    }
+
+    private InterfaceRef interfaceRef(Expression expression, Scope scope, String operation) {
+        Object value = evaluate(expression, scope);
+        if (value instanceof InterfaceRef ref) {
+            return ref;
+        }
+        throw new RdcError(expression.position(), operation + " needs a stream or port like w[1].out, not a "
+                + Values.typeName(value) + " (" + Values.repr(value) + ")");
+    }
+
+    private Iterator<Object> iterate(Object value, Expression expression) {
+        return switch (value) {
+            case RangeValue range -> new Iterator<>() {
+                private long next = range.from();
+                private boolean done = range.size() == 0;
+
+                @Override
+                public boolean hasNext() {
+                    return !done;
+                }
+
+                @Override
+                public Object next() {
+                    if (done) {
+                        throw new NoSuchElementException();
+                    }
+                    long current = next;
+                    if (current == range.to()) {
+                        done = true;
+                    } else {
+                        next++;
+                    }
+                    return current;
+                }
+            };
+            case List<?> list -> new ArrayList<Object>(list).iterator();
+            case IncarnationFamily family -> new ArrayList<Object>(family.members().values()).iterator();
+            case null, default -> throw new RdcError(expression.position(), "forall needs a range, list or incarnation family, not a "
+                    + Values.typeName(value) + " (" + Values.repr(value) + ")");
+        };
+    }
+}

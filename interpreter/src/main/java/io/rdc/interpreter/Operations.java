@@ -1,0 +1,121 @@
+package io.rdc.interpreter;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Everything the language asks of the running system. The evaluator calls nothing else, so the
+ * interpreter can be tested against a fake and the runtime can implement this over its Operator API.
+ *
+ * <p>Argument types are plain Java: {@code String}, {@code long}/{@code Long}, {@code Double},
+ * {@code Boolean}, {@code List<Object>}, {@code Map<String,Object>} and {@code null}. Incarnations,
+ * nodes and other references are opaque {@code Object}s: whatever {@link #create}, {@link #lookup},
+ * {@link #get}, {@link #nodes} or {@link #pick} returned is handed back unchanged. Two language values
+ * have no plain form: a duration arrives as its milliseconds ({@code Long}), and an interface such as
+ * {@code w.out} (e.g. in {@code register "p" w.out}) arrives as an {@link InterfaceRef}. Values a method
+ * returns may be any of these types; anything else is treated as an opaque reference.
+ *
+ * <p>A method fails by throwing any {@link RuntimeException}; the evaluator reports its message at
+ * the statement's position (e.g. {@code create w[1] failed: node 999 is not allocated}).
+ *
+ * <p>The evaluator is single-threaded: {@link #waitUntil} conditions and {@link #when} actions must be
+ * run on the thread that called into this interface (e.g. while it is inside {@code waitUntil} or
+ * {@code sleep}, or before returning from another operation), never concurrently with it.
+ */
+public interface Operations {
+
+    /** {@code put ... copies unlimited}. */
+    long UNLIMITED_COPIES = -1;
+
+    // ------------------------------------------------------------ configuration
+
+    /** {@code module worker = "worker.js"}; path is already resolved against the script's directory. */
+    void defineModule(String name, String path);
+
+    /**
+     * {@code create w[3] : worker(args) at node 201 { ... }}.
+     *
+     * @param name      display name, e.g. {@code "w[3]"}
+     * @param node      a {@code Long} node id ({@code at node 201}) or a value from {@link #nodes}/{@link #pick}
+     * @return the new incarnation's reference
+     */
+    Object create(String name, String module, List<Object> arguments, boolean inchoate, Object node,
+                  List<InterfaceSpec> interfaces);
+
+    /** One declaration from a create block. handle is null when not given. */
+    record InterfaceSpec(Kind kind, String name, String label, String handle) {
+        public enum Kind { STREAM, PORT_ON_NEW_CHANNEL, PORT_ON_EXISTING_CHANNEL }
+    }
+
+    void defineChannel(String label, boolean multicast);
+
+    /** Conic {@code link a.out to b.in}: connect a's stream to b's port. */
+    void link(Object fromIncarnation, String fromStream, Object toIncarnation, String toPort);
+
+    void unlink(Object fromIncarnation, String fromStream, Object toIncarnation, String toPort);
+
+    void destroy(Object incarnation);
+
+    void freeze(Object incarnation);
+
+    /** @param priority null when not given */
+    void unfreeze(Object incarnation, Long priority);
+
+    // ------------------------------------------------------------ stream space and name service
+
+    /** @param copies a positive count or {@link #UNLIMITED_COPIES}; 1 when not given */
+    void put(String label, Object value, long copies, boolean dontCache);
+
+    Object get(String label);
+
+    /** {@code return "label"}: give back a reference taken with {@link #get}. */
+    void returnReference(String label);
+
+    void delete(String label);
+
+    void register(String name, Object value);
+
+    Object lookup(String name);
+
+    // ------------------------------------------------------------ messages
+
+    /** {@code invoke X.stream {head} body EXPR}: send a request and wait for the reply, which is returned. */
+    Object invoke(Object incarnation, String stream, Map<String, Object> head, Object body);
+
+    void send(Object incarnation, String stream, Map<String, Object> head, Object body);
+
+    // ------------------------------------------------------------ observation
+
+    /** What {@code show nodes|incarnations|channels|space|events} prints. */
+    String show(String what);
+
+    /** What {@code inspect X} prints. */
+    String inspect(Object target);
+
+    List<Object> nodes();
+
+    /** {@code pick("exclusive")}: choose a node by policy; arguments as written. */
+    Object pick(List<Object> arguments);
+
+    /** e.g. {@code "EXECUTING"}, {@code "FROZEN"}. */
+    Object status(Object incarnation);
+
+    /** Messages waiting at a port: {@code queue(x.in)}. */
+    long queue(Object incarnation, String port);
+
+    // ------------------------------------------------------------ time
+
+    /**
+     * Re-evaluates {@code condition} (whenever the implementation sees fit) until it is true or the
+     * timeout passes. Exceptions from the condition must propagate.
+     *
+     * @return whether the condition became true in time
+     */
+    boolean waitUntil(BooleanSupplier condition, long timeoutMillis);
+
+    /** Runs {@code action} each time {@code condition} becomes true (see the class comment on threads). */
+    void when(BooleanSupplier condition, Runnable action);
+
+    void sleep(long millis);
+}

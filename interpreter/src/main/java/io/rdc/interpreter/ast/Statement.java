@@ -1,0 +1,162 @@
+package io.rdc.interpreter.ast;
+
+import io.rdc.interpreter.ast.Expression.RecordLiteral;
+import io.rdc.interpreter.ast.Expression.StringTemplate;
+import java.util.List;
+
+/**
+ * Statements: immutable records, one per statement form. Adding a statement means one grammar
+ * alternative, one record here (the sealed interface makes the evaluator's switch fail to compile
+ * until it handles it) and one visit method in {@link AstBuilder}.
+ * Optional parts are null when absent.
+ */
+public sealed interface Statement extends Node {
+
+    // ------------------------------------------------------------ configuration
+
+    /** {@code module worker = "worker.js"} */
+    record ModuleDeclaration(Position position, String name, StringTemplate path) implements Statement {}
+
+    /** {@code create w[i] : worker(args) inchoate at node 201 { interfaces }}; index and arguments may be null/empty. */
+    record Create(Position position, String name, Expression index, String module, Position modulePosition,
+                  List<Expression> arguments,
+                  boolean inchoate, NodeTarget node, List<InterfaceDeclaration> interfaces) implements Statement {
+        public Create {
+            arguments = List.copyOf(arguments);
+            interfaces = List.copyOf(interfaces);
+        }
+    }
+
+    /** Where to put an incarnation: {@code node 201} (byId) or any expression yielding a node. */
+    record NodeTarget(Position position, boolean byId, Expression expression) {}
+
+    /** {@code stream NAME to "label" handle "h"} or {@code port NAME on new|existing "label" handle "h"}. */
+    record InterfaceDeclaration(Position position, InterfaceKind kind, String name, StringTemplate label,
+                                StringTemplate handle) {}
+
+    enum InterfaceKind { STREAM, PORT_ON_NEW_CHANNEL, PORT_ON_EXISTING_CHANNEL }
+
+    /** {@code channel "label" unicast|multicast} */
+    record ChannelDeclaration(Position position, StringTemplate label, boolean multicast) implements Statement {}
+
+    /** {@code link a.x to b.y} */
+    record Link(Position position, Expression from, Expression to) implements Statement {}
+
+    /** {@code unlink a.x from b.y} */
+    record Unlink(Position position, Expression from, Expression to) implements Statement {}
+
+    record Destroy(Position position, Expression target) implements Statement {}
+
+    record Freeze(Position position, Expression target) implements Statement {}
+
+    /** {@code unfreeze X priority N}; priority may be null. */
+    record Unfreeze(Position position, Expression target, Expression priority) implements Statement {}
+
+    // ------------------------------------------------------------ stream space and name service
+
+    /** {@code put "label" = EXPR copies N|unlimited|dontcache}; copies null = default (one copy). */
+    record Put(Position position, StringTemplate label, Expression value, Copies copies) implements Statement {}
+
+    /** count is null for {@code unlimited} and for {@code dontcache}. */
+    record Copies(Position position, Expression count, boolean unlimited, boolean dontCache) {}
+
+    /** {@code return "label"}: give a reference taken with get back to the stream space. */
+    record ReturnReference(Position position, StringTemplate label) implements Statement {}
+
+    record DeleteReference(Position position, StringTemplate label) implements Statement {}
+
+    /** {@code register "name" EXPR} in the name service. */
+    record Register(Position position, StringTemplate name, Expression value) implements Statement {}
+
+    // ------------------------------------------------------------ observation
+
+    record Show(Position position, ShowTarget target) implements Statement {}
+
+    enum ShowTarget { NODES, INCARNATIONS, CHANNELS, SPACE, EVENTS }
+
+    record Inspect(Position position, Expression target) implements Statement {}
+
+    // ------------------------------------------------------------ pure language
+
+    record Let(Position position, String name, Expression value) implements Statement {}
+
+    record Assign(Position position, String name, Expression value) implements Statement {}
+
+    /** elseBranch is null, or a block (possibly holding just another If). */
+    record If(Position position, Expression condition, Block thenBranch, Block elseBranch) implements Statement {}
+
+    record Forall(Position position, String variable, Expression iterable, Block body) implements Statement {}
+
+    record ProcDefinition(Position position, String name, List<String> parameters, Block body) implements Statement {
+        public ProcDefinition {
+            parameters = List.copyOf(parameters);
+        }
+    }
+
+    record Use(Position position, StringTemplate path) implements Statement {}
+
+    record Print(Position position, List<Expression> values) implements Statement {
+        public Print {
+            values = List.copyOf(values);
+        }
+    }
+
+    record ExpressionStatement(Position position, Expression expression) implements Statement {}
+
+    // ------------------------------------------------------------ time
+
+    record WaitUntil(Position position, Expression condition, Expression timeout) implements Statement {}
+
+    record When(Position position, Expression condition, Block body) implements Statement {}
+
+    record Sleep(Position position, Expression duration) implements Statement {}
+
+    // ------------------------------------------------------------ scenario tests
+
+    record Test(Position position, StringTemplate name, Block body) implements Statement {}
+
+    /** message may be null. */
+    record Assert(Position position, Expression condition, Expression message) implements Statement {}
+
+    record ExpectError(Position position, StringTemplate text, Block body) implements Statement {}
+
+    // ------------------------------------------------------------ reserved: parsed now, evaluated by later issues
+
+    /** target may be null. */
+    record Propagate(Position position, Expression target) implements Statement {}
+
+    /** {@code attach A to "chan" detach B moving queue}; detach may be null. */
+    record Attach(Position position, Expression target, StringTemplate channel, Expression detach,
+                  boolean movingQueue) implements Statement {}
+
+    /** {@code rebind "sh" to "chan" moving from "ph" | under failure}; movingFrom may be null. */
+    record Rebind(Position position, StringTemplate streamHandle, StringTemplate channel, StringTemplate movingFrom,
+                  boolean underFailure) implements Statement {}
+
+    record FreezeStream(Position position, Expression target) implements Statement {}
+
+    record UnfreezeStream(Position position, Expression target) implements Statement {}
+
+    record Quiesce(Position position, Expression target, StringTemplate client) implements Statement {}
+
+    /** timeout may be null. */
+    record Migrate(Position position, Expression target, NodeTarget node, Expression timeout) implements Statement {}
+
+    record Fork(Position position, Expression target, NodeTarget node, List<String> ports) implements Statement {
+        public Fork {
+            ports = List.copyOf(ports);
+        }
+    }
+
+    record Checkpoint(Position position, Expression target, StringTemplate file, boolean andDestroy) implements Statement {}
+
+    record Restore(Position position, StringTemplate file, String name, NodeTarget node) implements Statement {}
+
+    // ------------------------------------------------------------ structure
+
+    record Block(Position position, List<Statement> statements) {
+        public Block {
+            statements = List.copyOf(statements);
+        }
+    }
+}
