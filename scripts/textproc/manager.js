@@ -10,8 +10,9 @@ export function init(ctx, args, ifaces) {
   const workers = Math.max(1, Math.min(nodes.length, docs.length));
   ctx.state = { total: docs.length, printed: 0, queue: 0, workers, lines: [] };
 
-  // 4] the manager's own channel for reports (any order would do: declarations are order-free)
-  ctx.chanCreate('report', 'unicast');
+  // 4] the manager's own channel for reports (any order would do: declarations are order-free);
+  // a script may have declared it already as the manager's port `report`.
+  if (!ifaces.report) ctx.chanCreate('report', 'unicast');
 
   // 1] the scheduler, with a port on a new channel "scheduler"
   ctx.create('scheduler', { at: args.schedulerAt ?? nodes[0], args: { docs },
@@ -33,6 +34,8 @@ function monitor(ctx, line) {
 }
 
 export function onMessage(ctx, port, m) {
+  const st = ctx.state;
+  if (m.head.op === 'progress') return { head: { printed: st.printed, total: st.total, queue: st.queue, workers: st.workers } };
   if (m.head.printed === undefined) return;
   ctx.state.printed = m.head.printed;
   ctx.state.queue = m.head.queue;

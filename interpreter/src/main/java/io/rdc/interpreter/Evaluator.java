@@ -913,6 +913,31 @@ public final class Evaluator {
             return operation(call.position(), "queue(" + port + ")",
                     () -> operations.queue(port.incarnation().reference(), port.name()));
         });
+        // Data for a configuration: a script reads the files it hands to incarnations (which have no I/O).
+        builtins.put("read", (call, args) -> {
+            Path file = scriptRelative(call, single(call, args), "read");
+            try {
+                if (Files.size(file) > Values.MAX_STRING_LENGTH) throw new RdcError(call.position(), "read: " + file + " is too large");
+                return Files.readString(file);
+            } catch (java.io.IOException e) {
+                throw new RdcError(call.position(), "read: cannot read " + file + ": " + e.getMessage());
+            }
+        });
+        builtins.put("files", (call, args) -> {
+            Path dir = scriptRelative(call, single(call, args), "files");
+            try (java.util.stream.Stream<Path> list = Files.list(dir)) {
+                List<Object> out = new ArrayList<>();
+                for (Path f : list.filter(Files::isRegularFile).sorted().toList()) {
+                    Map<String, Object> rec = new LinkedHashMap<>();
+                    rec.put("name", f.getFileName().toString());
+                    rec.put("path", f.toString());
+                    out.add(Values.fromOperations(rec, "file"));
+                }
+                return Values.fromOperations(out, "files");
+            } catch (java.io.IOException e) {
+                throw new RdcError(call.position(), "files: cannot list " + dir + ": " + e.getMessage());
+            }
+        });
         builtins.put("lookup", (call, args) -> {
             Object value = single(call, args);
             if (!(value instanceof String name)) {
@@ -921,6 +946,15 @@ public final class Evaluator {
             return Values.fromOperations(operation(call.position(), "lookup(" + Values.quote(name) + ")",
                     () -> operations.lookup(name)), name);
         });
+    }
+
+    /** A path argument resolved against the directory of the script that calls. */
+    private static Path scriptRelative(Expression.Call call, Object value, String what) {
+        if (!(value instanceof String s)) throw argumentError(call, 0, what + " needs a path string, not a " + Values.typeName(value));
+        Path p = Path.of(s);
+        if (p.isAbsolute()) return p;
+        Path base = Path.of(call.position().file()).toAbsolutePath().getParent();
+        return base == null ? p : base.resolve(p).normalize();
     }
 
     private static void arity(Expression.Call call, List<Object> args, int expected) {

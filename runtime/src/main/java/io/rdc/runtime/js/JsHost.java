@@ -97,6 +97,12 @@ public final class JsHost implements Launcher {
     }
 
     @Override
+    public void setInterface(Incarnation inc, String name, io.rdc.runtime.ref.Ref ref) {
+        if (!(inc.host() instanceof JsIncarnation js)) throw new io.rdc.runtime.kernel.OperationException(inc.name + " is not running code");
+        kernel.runOnIncarnation(inc, () -> js.setInterface(name, ref));
+    }
+
+    @Override
     public void kill(Incarnation inc) {
         if (inc.host() instanceof JsIncarnation js) js.kill();
     }

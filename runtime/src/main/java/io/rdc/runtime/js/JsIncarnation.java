@@ -236,6 +236,18 @@ final class JsIncarnation implements ProxyExecutable {
         return String.valueOf(e.getMessage());
     }
 
+    /** On the incarnation's thread: installs or removes an interface given from outside (link/unlink). */
+    void setInterface(String name, Ref ref) {
+        Value ifaceObj = ctx.getMember("ifaces");
+        if (ref == null) {
+            Value old = ifaceObj.getMember(name);
+            if (old != null && old.isProxyObject() && old.asProxyObject() instanceof JsRef j && !j.ref.isClosed()) kernel.release(inc, j.ref);
+            ifaceObj.removeMember(name);
+        } else {
+            ifaceObj.putMember(name, JsRef.of(ref));
+        }
+    }
+
     void kill() {
         killed = true;
         Context c = context;

@@ -46,7 +46,7 @@ public final class Kernel implements Agent {
     static final int OP_CREATE = 1, OP_DESTROY = 2, OP_FREEZE = 3, OP_UNFREEZE = 4, OP_STATUS = 5,
             OP_INTEREST = 6, OP_LOCATE = 7, OP_SPACE_PUT = 8, OP_SPACE_GET = 9, OP_SPACE_RETURN = 10,
             OP_SPACE_DELETE = 11, OP_SPACE_PRINT = 12, OP_NAME_REGISTER = 13, OP_NAME_LOOKUP = 14,
-            OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19;
+            OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19, OP_IFACE = 20, OP_LIST = 21;
     static final int ST_MODULE_NEEDED = 4;
 
     /** Stream space copy modes (§5.5.2). */
@@ -926,6 +926,18 @@ public final class Kernel implements Agent {
                         throw new OperationException(b.name + " is " + b.state + "; only an INCHOATE incarnation serves as a blueprint");
                     respond(src, call, Frames.OK, kw.reset().str(b.module.name()).str(b.module.code()));
                 }
+                case OP_IFACE -> onIface(src, call, r);
+                case OP_LIST -> {
+                    long rdc = r.i64();
+                    Wire.Writer w = kw.reset();
+                    List<Incarnation> list = new ArrayList<>();
+                    for (Incarnation i : incarnations.values()) if (!i.pseudo && !i.destroyed && (rdc == 0 || i.rdcId == rdc)) list.add(i);
+                    w.i32(list.size());
+                    for (Incarnation i : list)
+                        w.i64(i.gid).str(i.name).str(i.moduleName()).i8(i.state.ordinal()).i32(i.inbox.messageCount())
+                                .i64(i.handlerNanos / 1000).i64(i.rdcId);
+                    respond(src, call, Frames.OK, w);
+                }
                 case OP_NODE_STATUS -> respond(src, call, Frames.OK, kw.reset().i32(liveIncarnations()).i64(Double.doubleToLongBits(load())));
                 default -> respondError(src, call, "unknown kernel operation " + op);
             }
@@ -1011,6 +1023,68 @@ public final class Kernel implements Agent {
         Wire.Reader rd = r.reader();
         ModuleStore.Module m = modules.add(rd.str(), rd.str());
         return create(creator, node, m, argsJson, ifaces, inchoate, name);
+    }
+
+    /** One incarnation as {@code list} reports it. */
+    public record Listed(long gid, String name, String module, Incarnation.State state, int node, int queued, long handlerMicros, long rdc) {}
+
+    /** The incarnations of an RDC (0: all) on every reachable node. */
+    public List<Listed> list(long rdc) {
+        List<Listed> out = new ArrayList<>();
+        for (NodeInfo n : pool.nodes()) {
+            Response r;
+            try {
+                r = request(n.id(), OP_LIST, new Wire.Writer().i64(rdc), TimeUnit.SECONDS.toNanos(2));
+            } catch (OperationException e) {
+                continue;
+            }
+            if (r.status != Frames.OK) continue;
+            Wire.Reader rd = r.reader();
+            for (int i = rd.i32(); i > 0; i--)
+                out.add(new Listed(rd.i64(), rd.str(), rd.str(), Incarnation.State.values()[rd.i8()], n.id(), rd.i32(), rd.i64(), rd.i64()));
+        }
+        return out;
+    }
+
+    /**
+     * Gives a running incarnation a new interface (Conic's link, §2.3.1): a reference materialized at
+     * its node, installed between two of its handlers; a null descriptor removes the interface.
+     */
+    public void giveInterface(long gid, String name, RefDescriptor d) {
+        Wire.Writer w = new Wire.Writer().i64(gid).str(name).bool(d != null);
+        if (d != null) d.write(w);
+        Response r = request(Ids.node(gid), OP_IFACE, w, REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException(r.error());
+    }
+
+    private void onIface(int src, long call, Wire.Reader r) {
+        Incarnation inc = local(r.i64());
+        String name = r.str();
+        boolean add = r.bool();
+        RefDescriptor d = add ? RefDescriptor.read(r) : null;
+        Launcher l = launcher;
+        if (l == null || inc.pseudo) throw new OperationException(inc.name + " has no code to give an interface to");
+        if (d == null) {
+            l.setInterface(inc, name, null);
+            respond(src, call, Frames.OK, null);
+            return;
+        }
+        // Materializing registers a stream with this kernel: do it off the kernel thread's current cycle.
+        Thread.ofVirtual().start(() -> {
+            try {
+                Ref ref = materialize(inc, d);
+                if (ref.target() instanceof Stream s) s.name = name;
+                l.setInterface(inc, name, ref);
+                respondFromAnyThread(src, call, Frames.OK, null);
+            } catch (RuntimeException e) {
+                onKernel(() -> respondError(src, call, String.valueOf(e.getMessage())));
+            }
+        });
+    }
+
+    /** Runs an action on an incarnation's own thread, between its handlers. */
+    public void runOnIncarnation(Incarnation inc, Runnable action) {
+        inc.inbox.put(action);
     }
 
     // ---- ghosts: operations on local incarnations
@@ -1136,10 +1210,10 @@ public final class Kernel implements Agent {
                 .i32(inc.inbox.messageCount()).i32(inc.refs.size()).i64(inc.parentGid).str(inc.fault);
         List<Port> ps = inc.ports();
         w.i32(ps.size());
-        for (Port p : ps) w.i64(p.gid).i64(p.firstChannel()).i32(p.queued());
+        for (Port p : ps) w.i64(p.gid).i64(p.firstChannel()).i32(p.queued()).str(p.name);
         List<Stream> ss = inc.streams();
         w.i32(ss.size());
-        for (Stream s : ss) w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.unacknowledged()).str(s.failure);
+        for (Stream s : ss) w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.unacknowledged()).str(s.failure).str(s.name);
         respond(src, call, Frames.OK, w);
     }
 
@@ -1156,9 +1230,9 @@ public final class Kernel implements Agent {
         long parent = r.i64();
         String fault = r.str();
         List<Status.PortStatus> ps = new ArrayList<>();
-        for (int i = r.i32(); i > 0; i--) ps.add(new Status.PortStatus(r.i64(), r.i64(), r.i32()));
+        for (int i = r.i32(); i > 0; i--) ps.add(new Status.PortStatus(r.i64(), r.i64(), r.i32(), r.str()));
         List<Status.StreamStatus> ss = new ArrayList<>();
-        for (int i = r.i32(); i > 0; i--) ss.add(new Status.StreamStatus(r.i64(), r.i64(), r.i64(), r.i64(), r.str()));
+        for (int i = r.i32(); i > 0; i--) ss.add(new Status.StreamStatus(r.i64(), r.i64(), r.i64(), r.i64(), r.str(), r.str()));
         return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault);
     }
 
@@ -1467,6 +1541,7 @@ public final class Kernel implements Agent {
         for (Iface f : ifaces) {
             if (f.kind() != Iface.Kind.PORT_NEW) continue;
             Ref[] sp = chanCreate(inc, f.label(), false);
+            ((Port) sp[1].target()).name = f.name();
             out.put(f.name(), sp[1]);
             release(inc, sp[0]); // the creator keeps only the port; the stream went to stream space
             if (f.handleLabel() != null) spacePut(inc, f.handleLabel(), handleFor(sp[1]), UNLIMITED);
@@ -1482,6 +1557,7 @@ public final class Kernel implements Agent {
                         Stream s = (Stream) r.target();
                         r = inc.refs.add(RefKind.STREAM, newStream(inc, s.channel, s.destAddr), 0, false);
                     }
+                    ((Stream) r.target()).name = f.name();
                     out.put(f.name(), r);
                     if (f.handleLabel() != null) spacePut(inc, f.handleLabel(), handleFor(r), UNLIMITED);
                 }
@@ -1490,6 +1566,7 @@ public final class Kernel implements Agent {
                     if (r.kind != RefKind.STREAM)
                         throw new OperationException("interface " + f.name() + ": '" + f.label() + "' in stream space is a " + r.kind.label + ", not a channel's stream");
                     Port p = newPort(inc, ((Stream) r.target()).channel);
+                    p.name = f.name();
                     Ref pr = inc.refs.add(RefKind.PORT, p, 0, false);
                     p.ownerRef = pr;
                     out.put(f.name(), pr);

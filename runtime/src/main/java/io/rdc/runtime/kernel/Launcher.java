@@ -11,6 +11,9 @@ public interface Launcher {
      */
     void launch(Incarnation inc, List<Iface> ifaces, Runnable ready, java.util.function.Consumer<String> failed);
 
+    /** Makes {@code ref} the incarnation's interface {@code name} (between handlers); null removes it. */
+    void setInterface(Incarnation inc, String name, io.rdc.runtime.ref.Ref ref);
+
     /** Stops the incarnation's code at once, even inside a busy loop (destroy). */
     void kill(Incarnation inc);
 }

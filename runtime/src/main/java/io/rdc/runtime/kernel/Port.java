@@ -15,6 +15,8 @@ public final class Port {
     /** Messages queued for this port; guarded by the owner's inbox monitor. */
     int queued;
     volatile boolean closed;
+    /** The interface name the port was declared with (null for ports made by code). */
+    volatile String name;
     /** The owner's reference to this port, so handlers receive the very object they were given. */
     volatile Ref ownerRef;
 
@@ -36,6 +38,10 @@ public final class Port {
         synchronized (owner.inbox) {
             return queued;
         }
+    }
+
+    public String name() {
+        return name;
     }
 
     public Ref ownerRefOrNull() {

@@ -7,7 +7,7 @@ public record Status(long gid, String name, String module, Incarnation.State sta
                      long createdMillis, long handlerMicros, long handlerRuns, long stateBytes,
                      int queued, List<PortStatus> ports, List<StreamStatus> streams, int references,
                      long parent, String fault) {
-    public record PortStatus(long gid, long channel, int queued) {}
+    public record PortStatus(long gid, long channel, int queued, String name) {}
 
-    public record StreamStatus(long gid, long channel, long destination, long unacknowledged, String failure) {}
+    public record StreamStatus(long gid, long channel, long destination, long unacknowledged, String failure, String name) {}
 }

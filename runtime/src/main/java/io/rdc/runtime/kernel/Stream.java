@@ -24,6 +24,8 @@ public final class Stream {
     volatile boolean closed;
     /** The invoke currently waiting on this stream, so a refusal can fail it at once. */
     volatile long pendingInvoke;
+    /** The interface name the stream was declared with (null for streams made by code). */
+    volatile String name;
     /** Messages sent to the multicast group that at least one member acknowledged. */
     long sent;
 

@@ -1,0 +1,470 @@
+package io.rdc.interpreter.runtime;
+
+import io.rdc.interpreter.InterfaceRef;
+import io.rdc.interpreter.Operations;
+import io.rdc.runtime.kernel.Event;
+import io.rdc.runtime.kernel.Iface;
+import io.rdc.runtime.kernel.Ids;
+import io.rdc.runtime.kernel.Kernel;
+import io.rdc.runtime.kernel.NodeStatus;
+import io.rdc.runtime.kernel.OperationException;
+import io.rdc.runtime.kernel.Status;
+import io.rdc.runtime.kernel.Stream;
+import io.rdc.runtime.operator.Operator;
+import io.rdc.runtime.pool.EmbeddedPool;
+import io.rdc.runtime.pool.PoolConfig;
+import io.rdc.runtime.ref.Ref;
+import io.rdc.runtime.ref.RefDescriptor;
+import io.rdc.runtime.ref.RefKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The language's operations on a live pool, through one operator session (one RDC). The
+ * interpreter, {@code rdc run}, {@code rdc test} and the shell all act through this class, so a
+ * statement means the same everywhere.
+ */
+public final class RuntimeOperations implements Operations, AutoCloseable {
+    /** How long a script's stream-space get or lookup waits before the statement fails. */
+    static final Duration GET_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration INVOKE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final EmbeddedPool pool;
+    private final boolean ownsPool;
+    private final Operator op;
+    private final Map<String, IncarnationHandle> byName = new LinkedHashMap<>();
+    private final Map<String, Ref[]> channels = new LinkedHashMap<>();
+    /** Streams the operator holds to channels by label, so repeated invokes reuse one stream (per-stream order). */
+    private final Map<String, Ref> streamsByLabel = new HashMap<>();
+    private final List<Rule> rules = new ArrayList<>();
+    private final List<Event> events = new ArrayList<>();
+
+    /** An incarnation as the language sees it: the operator's handle plus how it was declared. */
+    public record IncarnationHandle(String name, Ref ref, long gid, String module, List<InterfaceSpec> interfaces) {
+        InterfaceSpec iface(String n) {
+            for (InterfaceSpec s : interfaces) if (s.name().equals(n)) return s;
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final class Rule {
+        final BooleanSupplier condition;
+        final Runnable action;
+        boolean wasTrue;
+
+        Rule(BooleanSupplier condition, Runnable action) {
+            this.condition = condition;
+            this.action = action;
+        }
+    }
+
+    public RuntimeOperations(EmbeddedPool pool, boolean ownsPool) {
+        this.pool = pool;
+        this.ownsPool = ownsPool;
+        this.op = pool.newOperator("script");
+    }
+
+    /** A fresh embedded pool of its own (closed with this). */
+    public static RuntimeOperations start(PoolConfig config) {
+        return new RuntimeOperations(EmbeddedPool.start(config), true);
+    }
+
+    public Operator operator() {
+        return op;
+    }
+
+    public EmbeddedPool pool() {
+        return pool;
+    }
+
+    @Override
+    public void close() {
+        if (ownsPool) pool.close();
+    }
+
+    // ------------------------------------------------------------ configuration
+
+    @Override
+    public void defineModule(String name, String path) {
+        try {
+            op.module(name, Files.readString(Path.of(path)));
+        } catch (IOException e) {
+            throw new OperationException("cannot read module file " + path + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Object create(String name, String module, List<Object> arguments, boolean inchoate, Object node, List<InterfaceSpec> interfaces) {
+        int at = nodeId(node);
+        List<Iface> ifaces = new ArrayList<>();
+        for (InterfaceSpec s : interfaces) {
+            ifaces.add(switch (s.kind()) {
+                case STREAM -> Iface.stream(s.name(), s.label(), s.handle());
+                case PORT_ON_NEW_CHANNEL -> Iface.portNew(s.name(), s.label(), s.handle());
+                case PORT_ON_EXISTING_CHANNEL -> Iface.portExisting(s.name(), s.label(), s.handle());
+            });
+        }
+        Object args = arguments.isEmpty() ? null : arguments.size() == 1 ? arguments.get(0) : arguments;
+        Ref ref = op.create(op.module(module), at, plain(args), ifaces, inchoate, name);
+        long gid = op.incarnationId(ref);
+        op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN");
+        IncarnationHandle h = new IncarnationHandle(name, ref, gid, module, List.copyOf(interfaces));
+        byName.put(name, h);
+        pollRules();
+        return h;
+    }
+
+    @Override
+    public void defineChannel(String label, boolean multicast) {
+        if (channels.containsKey(label)) throw new OperationException("channel \"" + label + "\" is already defined");
+        channels.put(label, op.channel(label, multicast));
+    }
+
+    @Override
+    public void link(Object from, String fromStream, Object to, String toPort) {
+        IncarnationHandle a = inc(from), b = inc(to);
+        InterfaceSpec port = b.iface(toPort);
+        if (port == null || port.kind() == InterfaceSpec.Kind.STREAM)
+            throw new OperationException(b.name() + " has no port named " + toPort + declared(b));
+        Ref s = streamTo(port.label());
+        op.kernel().giveInterface(a.gid(), fromStream, op.kernel().describe(s));
+    }
+
+    @Override
+    public void unlink(Object from, String fromStream, Object to, String toPort) {
+        IncarnationHandle a = inc(from);
+        op.kernel().giveInterface(a.gid(), fromStream, null);
+    }
+
+    @Override
+    public void destroy(Object incarnation) {
+        IncarnationHandle h = inc(incarnation);
+        op.destroy(h.ref());
+        pollRules();
+    }
+
+    @Override
+    public void freeze(Object incarnation) {
+        op.freeze(inc(incarnation).ref());
+    }
+
+    @Override
+    public void unfreeze(Object incarnation, Long priority) {
+        op.unfreeze(inc(incarnation).ref(), priority == null ? 0 : priority.intValue());
+    }
+
+    // ------------------------------------------------------------ stream space and name service
+
+    @Override
+    public void put(String label, Object value, long copies, boolean dontCache) {
+        Ref r = reference(value, "put");
+        int c = dontCache ? Kernel.DONTCACHE : copies == UNLIMITED_COPIES ? Kernel.UNLIMITED : (int) copies;
+        op.spacePut(label, r, c);
+    }
+
+    @Override
+    public Object get(String label) {
+        return op.spaceGet(label, GET_TIMEOUT);
+    }
+
+    @Override
+    public void returnReference(String label) {
+        op.spaceReturn(label);
+    }
+
+    @Override
+    public void delete(String label) {
+        if (!op.spaceDelete(label)) throw new OperationException("nothing is labelled \"" + label + "\" in stream space");
+    }
+
+    @Override
+    public void register(String name, Object value) {
+        Ref r = reference(value, "register");
+        if (r.kind != RefKind.STREAM) throw new OperationException("register needs a stream or a port to reach, not a " + r.kind.label);
+        op.register(name, r);
+    }
+
+    @Override
+    public Object lookup(String name) {
+        return op.lookup(name);
+    }
+
+    // ------------------------------------------------------------ messages
+
+    @Override
+    public Object invoke(Object incarnation, String stream, Map<String, Object> head, Object body) {
+        Operator.Received r = op.invoke(target(incarnation, stream), plain(head), plain(body), INVOKE_TIMEOUT);
+        pollRules();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("head", r.head());
+        out.put("body", r.body());
+        return out;
+    }
+
+    @Override
+    public void send(Object incarnation, String stream, Map<String, Object> head, Object body) {
+        Ref s = target(incarnation, stream);
+        op.send(s, plain(head), plain(body));
+        op.flush(s); // a script's send is complete once the message is queued at the port
+        pollRules();
+    }
+
+    /** The stream the operator uses to reach an incarnation's interface (the channel of its port, or where its stream goes). */
+    private Ref target(Object incarnation, String name) {
+        if (incarnation instanceof Ref r && r.kind == RefKind.STREAM) return r;
+        IncarnationHandle h = inc(incarnation);
+        InterfaceSpec s = h.iface(name);
+        if (s == null) throw new OperationException(h.name() + " has no interface named " + name + declared(h));
+        return streamTo(s.label());
+    }
+
+    private Ref streamTo(String label) {
+        Ref s = streamsByLabel.get(label);
+        if (s != null && !s.isClosed()) return s;
+        Ref[] own = channels.get(label);
+        s = own != null ? own[0] : op.spaceGet(label, GET_TIMEOUT);
+        if (s.kind != RefKind.STREAM) throw new OperationException("\"" + label + "\" in stream space is a " + s.kind.label + ", not a channel");
+        streamsByLabel.put(label, s);
+        return s;
+    }
+
+    // ------------------------------------------------------------ observation
+
+    @Override
+    public String show(String what) {
+        return switch (what) {
+            case "nodes" -> Views.nodes(op.nodes());
+            case "incarnations" -> Views.incarnations(op.kernel().list(op.session().rdcId));
+            case "channels" -> Views.channels(this);
+            case "space" -> Views.space(op.spacePrint());
+            case "events" -> Views.events(drainEvents());
+            default -> throw new OperationException("show what? nodes, incarnations, channels, space or events, not " + what);
+        };
+    }
+
+    @Override
+    public String inspect(Object target) {
+        if (target instanceof IncarnationHandle h) return Views.inspect(h, op.status(h.ref()));
+        if (target instanceof Ref r) return Views.inspect(op, r);
+        if (target instanceof InterfaceRef i && i.incarnation().reference() instanceof IncarnationHandle h) {
+            Status st = op.status(h.ref());
+            return Views.inspectInterface(h, i.name(), st);
+        }
+        throw new OperationException("inspect needs an incarnation or a reference, not " + target);
+    }
+
+    @Override
+    public List<Object> nodes() {
+        List<Object> out = new ArrayList<>();
+        for (NodeStatus n : op.nodes()) out.add(nodeRecord(n));
+        return out;
+    }
+
+    private static Map<String, Object> nodeRecord(NodeStatus n) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", (long) n.id());
+        m.put("name", n.name());
+        m.put("groups", new ArrayList<Object>(n.groups()));
+        m.put("load", n.load());
+        m.put("incarnations", (long) n.incarnations());
+        m.put("reachable", n.reachable());
+        return m;
+    }
+
+    /**
+     * pick(group...) — the reachable node of the given groups (all nodes when none) hosting the
+     * fewest incarnations, lowest id on ties: successive picks spread work over the group.
+     */
+    @Override
+    public Object pick(List<Object> arguments) {
+        List<String> groups = new ArrayList<>();
+        for (Object a : arguments) {
+            if (!(a instanceof String s)) throw new OperationException("pick takes node group names, like pick(\"exclusive\")");
+            groups.add(s);
+        }
+        List<NodeStatus> candidates = op.nodes().stream()
+                .filter(NodeStatus::reachable)
+                .filter(n -> groups.isEmpty() || n.groups().stream().anyMatch(groups::contains))
+                .sorted(Comparator.comparingInt(NodeStatus::incarnations).thenComparingInt(NodeStatus::id))
+                .toList();
+        if (candidates.isEmpty())
+            throw new OperationException("no reachable node in group " + String.join(", ", groups) + " (groups: " + knownGroups() + ")");
+        return (long) candidates.get(0).id();
+    }
+
+    private String knownGroups() {
+        return op.nodes().stream().flatMap(n -> n.groups().stream()).distinct().sorted().toList().toString();
+    }
+
+    @Override
+    public Object status(Object incarnation) {
+        IncarnationHandle h = inc(incarnation);
+        Status s = op.status(h.ref());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", h.name());
+        m.put("state", s.state().name());
+        m.put("node", (long) s.node());
+        m.put("module", s.module());
+        m.put("queued", (long) s.queued());
+        m.put("handlerRuns", s.handlerRuns());
+        m.put("handlerMicros", s.handlerMicros());
+        m.put("stateBytes", s.stateBytes());
+        m.put("priority", (long) s.priority());
+        if (s.fault() != null) m.put("fault", s.fault());
+        return m;
+    }
+
+    @Override
+    public long queue(Object incarnation, String port) {
+        if (incarnation instanceof Ref r && r.kind == RefKind.PORT) return (Long) op.testPort(r).get("count");
+        IncarnationHandle h = inc(incarnation);
+        for (Status.PortStatus p : op.status(h.ref()).ports())
+            if (port.equals(p.name())) return p.queued();
+        throw new OperationException(h.name() + " has no port named " + port + declared(h));
+    }
+
+    // ------------------------------------------------------------ time
+
+    @Override
+    public boolean waitUntil(BooleanSupplier condition, long timeoutMillis) {
+        long end = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (true) {
+            if (condition.getAsBoolean()) return true;
+            pollRules();
+            if (System.nanoTime() - end > 0) return false;
+            pause(10);
+        }
+    }
+
+    @Override
+    public void when(BooleanSupplier condition, Runnable action) {
+        Rule r = new Rule(condition, action);
+        rules.add(r);
+        evaluate(r);
+    }
+
+    @Override
+    public void sleep(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (System.nanoTime() - end < 0) {
+            pollRules();
+            pause(Math.min(10, Math.max(1, (end - System.nanoTime()) / 1_000_000L)));
+        }
+    }
+
+    /**
+     * Re-evaluates the {@code when} rules (ISSOS-style guards): each fires when its condition becomes
+     * true, once per change from false to true. Rules are checked on the script's thread whenever
+     * the script waits or changes the system.
+     */
+    private void pollRules() {
+        for (Rule r : List.copyOf(rules)) evaluate(r);
+    }
+
+    private void evaluate(Rule r) {
+        boolean now = r.condition.getAsBoolean();
+        if (now && !r.wasTrue) {
+            r.wasTrue = true;
+            r.action.run();
+        } else if (!now) {
+            r.wasTrue = false;
+        }
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationException("interrupted");
+        }
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    List<Event> drainEvents() {
+        Event e;
+        while ((e = op.nextEvent(Duration.ZERO)) != null) events.add(e);
+        return List.copyOf(events);
+    }
+
+    Map<String, Ref[]> channels() {
+        return channels;
+    }
+
+    Operator op() {
+        return op;
+    }
+
+    private IncarnationHandle inc(Object o) {
+        if (o instanceof IncarnationHandle h) return h;
+        throw new OperationException("expected an incarnation, not " + o);
+    }
+
+    private static String declared(IncarnationHandle h) {
+        List<String> names = h.interfaces().stream().map(InterfaceSpec::name).toList();
+        return names.isEmpty() ? " (it declares no interfaces)" : " (it declares " + String.join(", ", names) + ")";
+    }
+
+    private Ref reference(Object value, String what) {
+        if (value instanceof Ref r) return r;
+        if (value instanceof IncarnationHandle h) return h.ref();
+        if (value instanceof InterfaceRef i && i.incarnation().reference() instanceof IncarnationHandle h) return target(h, i.name());
+        throw new OperationException(what + " needs a reference (an incarnation, an interface like w.in, or a value from get/lookup), not " + value);
+    }
+
+    private int nodeId(Object node) {
+        if (node == null) return pool.pool().nodes().get(0).id();
+        if (node instanceof Number n) return n.intValue();
+        if (node instanceof Map<?, ?> m && m.get("id") instanceof Number n) return n.intValue();
+        if (node instanceof String s) {
+            return pool.pool().descriptor().byName(s).map(io.rdc.runtime.node.NodeInfo::id)
+                    .orElseThrow(() -> new OperationException("no node named " + s));
+        }
+        throw new OperationException("a node is a node id, a node name or a record from nodes()/pick(), not " + node);
+    }
+
+    /** Script values to message values: durations become milliseconds; references cannot travel as data. */
+    static Object plain(Object v) {
+        if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) return v;
+        if (v instanceof io.rdc.interpreter.DurationValue d) return d.millis();
+        if (v instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            for (Object o : l) out.add(plain(o));
+            return out;
+        }
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) out.put(String.valueOf(e.getKey()), plain(e.getValue()));
+            return out;
+        }
+        throw new OperationException("a " + v.getClass().getSimpleName().toLowerCase(Locale.ROOT)
+                + " cannot be sent as data; pass references through interfaces or stream space");
+    }
+
+    String channelKind(long channel) {
+        return Ids.isMulticast(channel) ? "multicast" : "unicast";
+    }
+
+    static long channelOf(Ref r) {
+        Object t = r.target();
+        if (t instanceof Stream s) return s.channel();
+        if (t instanceof RefDescriptor d) return d.channel();
+        return 0;
+    }
+}
