@@ -37,7 +37,7 @@ class ExampleScriptsTest {
 
     @Test
     void printingExampleRunsItsTestsAgainstTheFake() {
-        Path printing = Path.of("..", "test-scripts", "lang", "printing.rdc");
+        Path printing = Path.of("src", "test", "resources", "examples", "printing.rdc");
         assumeTrue(Files.isRegularFile(printing));
         TestRunner.TestReport report = new TestRunner(FakeOperations::new, new Evaluator.Options()).run(printing);
         // the fake never drains queues and knows nodes 201-204: every scenario passes

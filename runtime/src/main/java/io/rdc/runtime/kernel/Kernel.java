@@ -1201,8 +1201,7 @@ public final class Kernel implements Agent {
     }
 
     private void onStatus(int src, long call, Wire.Reader r) {
-        Incarnation inc = incarnations.get(r.i64());
-        if (inc == null) throw new OperationException("no such incarnation at node " + nodeId + " (destroyed?)");
+        Incarnation inc = local(r.i64());
         inc.wantStateSize = true;
         Wire.Writer w = kw.reset();
         w.i64(inc.gid).str(inc.name).str(inc.moduleName()).i8(inc.state.ordinal()).i32(nodeId).i32(inc.priority)

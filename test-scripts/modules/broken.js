@@ -1,0 +1,1 @@
+export function init(ctx) { let x = ; }
