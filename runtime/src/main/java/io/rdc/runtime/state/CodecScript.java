@@ -37,11 +37,39 @@ const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 // tags
 const T_UNDEF = 0, T_NULL = 1, T_FALSE = 2, T_TRUE = 3, T_INT8 = 4, T_INT32 = 5, T_DOUBLE = 6, T_STR = 7,
       T_BIGINT = 8, T_OBJ = 9, T_OBJ_NULL = 10, T_ARRAY = 11, T_DATE = 12, T_MAP = 13, T_SET = 14,
-      T_ABUF = 15, T_VIEW = 16, T_BACKREF = 17, T_REF = 18;
+      T_ABUF = 15, T_VIEW = 16, T_BACKREF = 17, T_REF = 18, T_OBJ_NEWSHAPE = 19, T_OBJ_SHAPE = 20;
+// Object shapes (key lists) are cached per context across snapshots; a shape used more than HOT times
+// gets a generated accessor (encoder) / factory (decoder) with constant property keys, so property
+// access is monomorphic instead of keyed. Bounded; cleared when too many shapes accumulate.
+const HOT = 8, MAX_SHAPE_KEYS = 64, MAX_SHAPES = 2048, MAX_SHAPES_PER_FIRST_KEY = 8;
+const FunctionC = Function, jsonStringify = JSON.stringify;
 
 // ---------------------------------------------------------------- encoder
 let u8 = new Uint8Array(4096), dv = new DataView(u8.buffer), pos = 0;
 let strs = [], buffers = [], seen = new MapC(), keyIds = new MapC(), nextId = 0, classify = null;
+let shapes = new MapC(), shapeCount = 0, epoch = 0, nextShape = 0;
+
+function shapeOf(ks, n) {
+  const k0 = ks[0];
+  let list = shapes.get(k0);
+  if (list === undefined) { list = []; shapes.set(k0, list); }
+  outer: for (let j = 0; j < list.length; j++) {
+    const sh = list[j], sk = sh.keys;
+    if (sk.length !== n) continue;
+    for (let i = 1; i < n; i++) if (sk[i] !== ks[i]) continue outer;
+    return sh;
+  }
+  if (list.length >= MAX_SHAPES_PER_FIRST_KEY || n > MAX_SHAPE_KEYS) return null;
+  const sh = {keys: ks, uses: 0, getter: null, epoch: -1, sid: 0};
+  list.push(sh); shapeCount++;
+  return sh;
+}
+function makeGetter(ks) {
+  let body = 'let i = 0; try {';
+  for (let i = 0; i < ks.length; i++) body += 'i = ' + i + '; w(o[' + jsonStringify(ks[i]) + ']);';
+  body += '} catch (e) { throw addPath(e, keySeg(ks[i])); }';
+  return new FunctionC('w', 'addPath', 'keySeg', 'ks', 'return function (o) {' + body + '};')(w, addPath, keySeg, ks);
+}
 
 function grow(n) {
   let cap = u8.length * 2;
@@ -119,9 +147,20 @@ function obj(v) {
   const proto = getProto(v);
   if (proto === OP) {
     seen.set(v, nextId++);
-    const ks = keysOf(v);
+    const ks = keysOf(v), n = ks.length;
     if (pos + 9 > u8.length) grow(9);
-    u8[pos++] = T_OBJ; props(v, ks);
+    const sh = n === 0 ? null : shapeOf(ks, n);
+    if (sh === null) { u8[pos++] = T_OBJ; props(v, ks); return; }
+    if (sh.epoch === epoch) { u8[pos++] = T_OBJ_SHAPE; varint(sh.sid); }
+    else {
+      sh.epoch = epoch; sh.sid = nextShape++;
+      u8[pos++] = T_OBJ_NEWSHAPE; varint(n);
+      for (let i = 0; i < n; i++) key(ks[i]);
+    }
+    if (sh.getter !== null) { sh.getter(v); return; }
+    if (++sh.uses > HOT) { sh.getter = makeGetter(sh.keys); sh.getter(v); return; }
+    let i = 0;
+    try { for (; i < n; i++) w(v[ks[i]]); } catch (e) { throw addPath(e, keySeg(ks[i])); }
     return;
   }
   if (proto === AP) {
@@ -214,7 +253,8 @@ function other(v, proto) {
 }
 
 function encode(value, rootName, classifier) {
-  classify = classifier; pos = 0; nextId = 0;
+  classify = classifier; pos = 0; nextId = 0; nextShape = 0; epoch++;
+  if (shapeCount > MAX_SHAPES) { shapes = new MapC(); shapeCount = 0; }
   try {
     w(value);
     const heap = strs.length === 0 ? '' : strs.join('');
@@ -233,7 +273,41 @@ function encode(value, rootName, classifier) {
 }
 
 // ---------------------------------------------------------------- decoder
-let s = '', p = 0, end = 0, bp = 0, heap = '', hp = 0, refs = null, dkeys = [], dseen = [];
+let s = '', p = 0, end = 0, bp = 0, heap = '', hp = 0, refs = null, dkeys = [], dseen = [], dshapes = [];
+let factories = new MapC();
+function pushSeen(o) { dseen.push(o); }
+function makeFactory(ks) {
+  let body = 'const o = {';
+  for (let i = 0; i < ks.length; i++) body += jsonStringify(ks[i]) + ': undefined,';
+  body += '}; pushSeen(o);';
+  for (let i = 0; i < ks.length; i++) body += 'o[' + jsonStringify(ks[i]) + '] = r();';
+  return new FunctionC('r', 'pushSeen', 'return function () {' + body + ' return o; };')(r, pushSeen);
+}
+function rdShapeKeys(n) {
+  const ks = new Array(n);
+  let proto = false;
+  for (let i = 0; i < n; i++) { const k = rdKey(); ks[i] = k; if (k === '__proto__') proto = true; }
+  const joined = ks.join('\\u0000');
+  const sh = {keys: ks, uses: 0, joined: proto ? null : joined, factory: proto ? null : (factories.get(joined) || null)};
+  dshapes.push(sh);
+  return sh;
+}
+function rdShaped(sh) {
+  if (sh.factory !== null) return sh.factory();
+  if (++sh.uses > HOT && sh.joined !== null && sh.keys.length <= MAX_SHAPE_KEYS) {
+    if (factories.size > MAX_SHAPES) factories = new MapC();
+    sh.factory = makeFactory(sh.keys); factories.set(sh.joined, sh.factory);
+    return sh.factory();
+  }
+  const o = {}; dseen.push(o);
+  const ks = sh.keys, n = ks.length;
+  for (let i = 0; i < n; i++) {
+    const k = ks[i], v = r();
+    if (k === '__proto__') defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else o[k] = v;
+  }
+  return o;
+}
 const f64 = new Float64Array(1), f64b = new Uint8Array(f64.buffer);
 const i32 = new Int32Array(1), i32b = new Uint8Array(i32.buffer);
 
@@ -303,6 +377,8 @@ function r() {
       try { return BigIntF(str); } catch (e) { throw corrupt('bad BigInt'); }
     }
     case T_OBJ: { const n = rdCount(), o = {}; dseen.push(o); return rdProps(o, n); }
+    case T_OBJ_NEWSHAPE: { const n = rdCount(); if (n === 0) throw corrupt('empty shape'); return rdShaped(rdShapeKeys(n)); }
+    case T_OBJ_SHAPE: { const i = rdVarint(); if (i >= dshapes.length) throw corrupt('bad shape id'); return rdShaped(dshapes[i]); }
     case T_OBJ_NULL: { const n = rdCount(), o = Object.create(null); dseen.push(o); return rdProps(o, n); }
     case T_ARRAY: {
       const n = rdCount(), a = []; dseen.push(a);
@@ -358,7 +434,7 @@ function decode(latin1, structEnd, heapStr, refArray) {
     if (hp !== heap.length) throw corrupt('unused characters in string heap');
     return v;
   } finally {
-    s = ''; heap = ''; refs = null; dkeys = []; dseen = [];
+    s = ''; heap = ''; refs = null; dkeys = []; dseen = []; dshapes = [];
   }
 }
 

@@ -95,6 +95,7 @@ public final class StateCodec {
     private static final String BINDING = "io.rdc.runtime.state.StateCodec";
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
+    private static final byte[] EMPTY = new byte[0];
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Evaluates the codec's JS functions in {@code context} if not done yet (idempotent). */
@@ -110,12 +111,17 @@ public final class StateCodec {
     /** Encodes {@code value} into a new byte array; {@code rootName} starts paths in error messages. */
     public static byte[] encode(Value value, ReferenceCodec refs, String rootName) {
         Scratch sc = SCRATCH.get();
-        ExpandableArrayBuffer out = sc.busy ? new ExpandableArrayBuffer(256) : sc.out;
-        int n = encode(value, refs, rootName, out, 0);
-        byte[] result = new byte[n];
-        out.getBytes(0, result);
-        if (out.capacity() > (4 << 20) && out == sc.out) sc.out = new ExpandableArrayBuffer(4096);
-        return result;
+        if (sc.busy) sc = new Scratch();
+        sc.busy = true;
+        try {
+            int total = prepare(sc, value, refs == null ? ReferenceCodec.NONE : refs, rootName);
+            byte[] result = new byte[total];
+            sc.view.wrap(result);
+            write(sc, sc.view, 0);
+            return result;
+        } finally {
+            sc.end();
+        }
     }
 
     /**
@@ -132,13 +138,16 @@ public final class StateCodec {
         if (nested) sc = new Scratch();
         sc.busy = true;
         try {
-            return encode0(sc, value, refs == null ? ReferenceCodec.NONE : refs, rootName, out, offset);
+            int total = prepare(sc, value, refs == null ? ReferenceCodec.NONE : refs, rootName);
+            out.checkLimit(offset + total); // expands expandable buffers, throws otherwise
+            return write(sc, out, offset);
         } finally {
             sc.end();
         }
     }
 
-    private static int encode0(Scratch sc, Value value, ReferenceCodec refs, String rootName, MutableDirectBuffer out, int offset) {
+    /** Runs the JS walk and computes the snapshot size; the parts are kept in {@code sc} for {@link #write}. */
+    private static int prepare(Scratch sc, Value value, ReferenceCodec refs, String rootName) {
         Value fns = functions(value.getContext());
         sc.classifier.begin(refs);
         Value res;
@@ -173,18 +182,34 @@ public final class StateCodec {
         if (total > Integer.MAX_VALUE - 64) {
             throw new StateCodecException(rootName + " is too large to snapshot (" + total + " bytes)");
         }
-        out.checkLimit(offset + (int) total); // expands expandable buffers, throws otherwise
+        sc.struct = struct;
+        sc.structLen = structLen;
+        sc.nBufs = nBufs;
+        sc.buffersLen = (int) buffersLen;
+        sc.heap = heap;
+        sc.heapBytes = heapBytes;
+        sc.heapCoder = heapCoder;
+        sc.heapLen = (int) heapLen;
+        return (int) total;
+    }
+
+    private static int write(Scratch sc, MutableDirectBuffer out, int offset) {
+        int structLen = sc.structLen, nBufs = sc.nBufs, refsLen = sc.classifier.len;
+        byte heapCoder = sc.heapCoder;
+        byte[] heapBytes = sc.heapBytes;
+        String heap = sc.heap;
+        Value[] bufValues = sc.bufValues;
         int p = offset;
         out.putInt(p, MAGIC, LE);
         out.putByte(p + 4, VERSION);
         out.putByte(p + 5, heapCoder);
         out.putShort(p + 6, (short) 0, LE);
         out.putInt(p + 8, structLen, LE);
-        out.putInt(p + 12, (int) buffersLen, LE);
-        out.putInt(p + 16, (int) heapLen, LE);
+        out.putInt(p + 12, sc.buffersLen, LE);
+        out.putInt(p + 16, sc.heapLen, LE);
         out.putInt(p + 20, refsLen, LE);
         p += HEADER_LENGTH;
-        copyFrom(sc, struct, structLen, out, p);
+        copyFrom(sc, sc.struct, structLen, out, p);
         p += structLen;
         for (int i = 0; i < nBufs; i++) {
             int len = (int) bufValues[i].getBufferSize();
@@ -336,7 +361,12 @@ public final class StateCodec {
     /** Per-thread reusable state. */
     private static final class Scratch {
         boolean busy;
-        ExpandableArrayBuffer out = new ExpandableArrayBuffer(4096);
+        final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+        Value struct;
+        int structLen, nBufs, buffersLen, heapLen;
+        String heap;
+        byte[] heapBytes;
+        byte heapCoder;
         final byte[] chunk = new byte[64 * 1024];
         final Classifier classifier = new Classifier();
         Value[] bufValues = new Value[16];
@@ -348,6 +378,12 @@ public final class StateCodec {
 
         void end() {
             busy = false;
+            struct = null;
+            heap = null;
+            heapBytes = null;
+            view.wrap(EMPTY);
+            java.util.Arrays.fill(bufValues, 0, nBufs, null);
+            nBufs = 0;
             classifier.end();
         }
     }

@@ -79,11 +79,20 @@ class StateCodecTest {
 
     /** Encodes the JS expression in src, decodes in dst, and checks deep equality against the same expression evaluated in dst. */
     static Value roundTrip(String expr) {
+        long t0 = System.nanoTime();
         Value v = src.eval("js", "(" + expr + ")");
+        long t1 = System.nanoTime();
         byte[] bytes = StateCodec.encode(v, TEST_REFS);
+        long t2 = System.nanoTime();
         Value back = StateCodec.decode(bytes, 0, bytes.length, dst, TEST_REFS);
+        long t3 = System.nanoTime();
         Value expected = dst.eval("js", "(" + expr + ")");
         Value r = dstEq.execute(expected, back);
+        long t4 = System.nanoTime();
+        if (t4 - t0 > 1_000_000_000L) {
+            System.out.printf("slow roundTrip %s: make %d ms, encode %d ms, decode %d ms, check %d ms%n", expr.substring(0, Math.min(60, expr.length())),
+                (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000);
+        }
         assertTrue(r.isBoolean() && r.asBoolean(), () -> expr + " -> " + r);
         return back;
     }
@@ -240,10 +249,10 @@ class StateCodecTest {
     }
 
     @Test void hugeValues() {
-        roundTrip("(() => { const a = []; for (let i = 0; i < 200000; i++) a.push({id: i, name: 'n' + i, tags: ['x', i % 7], v: i / 3}); return a; })()");
-        roundTrip("'x'.repeat(3000000) + '\u00e9' + '\u4e2d'.repeat(1000)");
-        Value v = roundTrip("(() => { const a = new Float64Array(4 << 17); for (let i = 0; i < a.length; i++) a[i] = i / 7; return {a}; })()");
-        assertEquals(4 << 20, dst.eval("js", "(o) => o.a.byteLength").execute(v).asInt());
+        roundTrip("(() => { const a = []; for (let i = 0; i < 20000; i++) a.push({id: i, name: 'n' + i, tags: ['x', i % 7], v: i / 3}); return a; })()");
+        roundTrip("'x'.repeat(1000000) + '\u00e9' + '\u4e2d'.repeat(1000)");
+        Value v = roundTrip("(() => { const a = new Float64Array(1 << 17); for (let i = 0; i < a.length; i++) a[i] = i / 7; return {a}; })()");
+        assertEquals(1 << 20, dst.eval("js", "(o) => o.a.byteLength").execute(v).asInt());
     }
 
     @Test void bytesApiAndOffsets() {
