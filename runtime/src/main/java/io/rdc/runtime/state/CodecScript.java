@@ -343,6 +343,19 @@ function rdF64() {
   for (let i = 0; i < 8; i++) f64b[i] = s.charCodeAt(p + i);
   p += 8; return f64[0];
 }
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+function copyBytes(ab, len, b0) { // latin1 chars [b0, b0+len) of s -> bytes of ab
+  let i = 0;
+  if (LITTLE_ENDIAN && len >= 64) {
+    const n4 = len >> 2, d32 = new Int32Array(ab, 0, n4);
+    for (let j = b0; i < n4; i++, j += 4) {
+      d32[i] = s.charCodeAt(j) | (s.charCodeAt(j + 1) << 8) | (s.charCodeAt(j + 2) << 16) | (s.charCodeAt(j + 3) << 24);
+    }
+    i = n4 << 2;
+  }
+  const d = new Uint8Array(ab);
+  for (; i < len; i++) d[i] = s.charCodeAt(b0 + i);
+}
 function rdProps(o, n) {
   for (let i = 0; i < n; i++) {
     const k = rdKey(), v = r();
@@ -354,8 +367,8 @@ function rdProps(o, n) {
 function rdAbuf() {
   const len = rdVarint();
   if (len > s.length - bp) throw corrupt('array buffer exceeds buffer section');
-  const ab = new ArrayBufferC(len), d = new Uint8Array(ab), b0 = bp;
-  for (let i = 0; i < len; i++) d[i] = s.charCodeAt(b0 + i);
+  const ab = new ArrayBufferC(len), b0 = bp;
+  copyBytes(ab, len, b0);
   bp += len; dseen.push(ab); return ab;
 }
 function r() {

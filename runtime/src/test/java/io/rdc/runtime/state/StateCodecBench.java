@@ -50,7 +50,7 @@ public final class StateCodecBench {
             long t1 = System.nanoTime();
             Value back = StateCodec.decode(snap, 0, snap.length, target, null);
             long t2 = System.nanoTime();
-            json.execute(state);
+            if (object) json.execute(state);
             long t3 = System.nanoTime();
             size = snap.length;
             if (back.isNull()) throw new AssertionError();
@@ -62,6 +62,11 @@ public final class StateCodecBench {
         }
         int n = iters - warm;
         double mb = bytes / (double) (1 << 20);
+        if (!object) {
+            System.out.printf("%-28s %6.2f MB snapshot %6.2f MB | best: enc %7.2f ms dec %7.2f ms total %7.2f ms = %5.2f ms/MB | avg: total %7.2f ms = %5.2f ms/MB%n",
+                name, mb, size / (double) (1 << 20), bestEnc, bestDec, bestEnc + bestDec, (bestEnc + bestDec) / mb, (sumEnc + sumDec) / n, (sumEnc + sumDec) / n / mb);
+            return;
+        }
         System.out.printf("%-28s %6.2f MB%s snapshot %6.2f MB | best: enc %7.2f ms dec %7.2f ms total %7.2f ms = %5.2f ms/MB | JSON %7.2f ms"
             + " ratio %4.2f | avg: total %7.2f ms JSON %7.2f ms%n",
             name, mb, object ? " (JSON)" : "       ", size / (double) (1 << 20), bestEnc, bestDec, bestEnc + bestDec, (bestEnc + bestDec) / mb,

@@ -182,6 +182,9 @@ class StateCodecTest {
         roundTrip("(() => { const a = new BigUint64Array(3); a[1] = 2n ** 64n - 1n; return a; })()");
         roundTrip("(() => { const b = new ArrayBuffer(16); new DataView(b).setFloat64(8, Math.PI); return new DataView(b, 4, 12); })()");
         roundTrip("new ArrayBuffer(0)");
+        for (int len : new int[] {1, 63, 64, 65, 101, 1023}) { // word-wise copy and its byte tail
+            roundTrip("(() => { const a = new Uint8Array(" + len + "); for (let i = 0; i < a.length; i++) a[i] = 255 - i * 13; return a; })()");
+        }
         roundTrip("(() => { const b = new ArrayBuffer(10); new Uint8Array(b).fill(7); return b; })()");
         // views sharing a buffer, with byteOffset
         Value v = roundTrip("(() => { const b = new ArrayBuffer(64); const f = new Float64Array(b, 8, 4); f[0] = 1.5; "
