@@ -311,4 +311,25 @@ class StateCodecTest {
         roundTrip("{a: undefined, b: [undefined]}");
         assertTrue(dst.eval("js", "(o) => 'a' in o").execute(roundTrip("{a: undefined}")).asBoolean());
     }
+
+    @Test void hotShapes() {
+        // many objects of one shape (generated accessor/factory path), shared and cyclic through hot shapes
+        for (int round = 0; round < 3; round++) { // caches persist across snapshots
+            Value v = roundTrip("(() => { const root = {items: []}; for (let i = 0; i < 50; i++) root.items.push({id: i, name: 'n' + i, "
+                + "parent: root, prev: i > 0 ? root.items[i - 1] : null}); return root; })()");
+            assertTrue(dst.eval("js", "(r) => r.items[10].parent === r && r.items[10].prev === r.items[9] && r.items[49].name === 'n49'")
+                .execute(v).asBoolean());
+        }
+        roundTrip("(() => { const a = []; for (let i = 0; i < 30; i++) a.push(JSON.parse('{\"__proto__\": ' + i + ', \"x\": 1}')); return a; })()");
+        assertTrue(dst.eval("js", "(a) => a.every((o, i) => Object.getPrototypeOf(o) === Object.prototype && o.__proto__ === i)")
+            .execute(roundTrip("(() => { const a = []; for (let i = 0; i < 30; i++) a.push(JSON.parse('{\"__proto__\": ' + i + '}')); return a; })()"))
+            .asBoolean());
+        // odd keys in hot shapes
+        roundTrip("(() => { const a = []; for (let i = 0; i < 30; i++) a.push({'a\"b': i, '\\\\': 2, '\u2028': 3, 'lone\ud800': 4, '0': 5, '': 6}); return a; })()");
+        // refusal deep inside a hot shape names the right path
+        assertRefused("{list: Array.from({length: 40}, (_, i) => ({id: i, cb: i === 33 ? (() => 1) : null}))}",
+            "state.list[33].cb is a function and cannot be moved");
+        assertRefused("{list: Array.from({length: 40}, (_, i) => ({id: i, cb: i === 3 ? (() => 1) : null}))}",
+            "state.list[3].cb is a function and cannot be moved");
+    }
 }
