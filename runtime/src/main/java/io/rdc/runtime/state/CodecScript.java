@@ -67,8 +67,8 @@ function shapeOf(ks, n) {
 function makeGetter(ks) {
   let body = 'let i = 0; try {';
   for (let i = 0; i < ks.length; i++) body += 'i = ' + i + '; w(o[' + jsonStringify(ks[i]) + ']);';
-  body += '} catch (e) { throw addPath(e, keySeg(ks[i])); }';
-  return new FunctionC('w', 'addPath', 'keySeg', 'ks', 'return function (o) {' + body + '};')(w, addPath, keySeg, ks);
+  body += '} catch (e) { throw addPath(e, 0, ks[i]); }';
+  return new FunctionC('w', 'addPath', 'ks', 'return function (o) {' + body + '};')(w, addPath, ks);
 }
 
 function grow(n) {
@@ -83,8 +83,21 @@ function varint(x) { // x: non-negative integer < 2^53; caller ensured 8 bytes
   u8[pos++] = x;
 }
 function unmovable(what) { const e = new ErrorC(what); e.rdcUnmovable = what; e.rdcPath = []; return e; }
-function addPath(e, seg) { if (e !== null && typeof e === 'object' && e.rdcPath !== undefined) e.rdcPath.push(seg); return e; }
-function keySeg(k) { return IDENT.test(k) ? '.' + k : '[' + JSON.stringify(k) + ']'; }
+// Path segments are recorded raw while unwinding (kind, datum) and formatted once at the top: catch
+// blocks may run at the very bottom of the stack (stack overflow), where they must do nothing else.
+const P_KEY = 0, P_INDEX = 1, P_MAPKEY = 2, P_SET = 3;
+function addPath(e, kind, datum) { if (e !== null && typeof e === 'object' && e.rdcPath !== undefined) e.rdcPath.push(kind, datum); return e; }
+function formatPath(root, segs) {
+  let p = root;
+  for (let i = segs.length - 2; i >= 0; i -= 2) {
+    const kind = segs[i], d = segs[i + 1];
+    if (kind === P_KEY) p += IDENT.test(d) ? '.' + d : '[' + jsonStringify(d) + ']';
+    else if (kind === P_INDEX) p += '[' + d + ']';
+    else if (kind === P_MAPKEY) p += typeof d === 'string' ? '.get(' + jsonStringify(d) + ')' : typeof d === 'number' ? '.get(' + d + ')' : '<Map entry>';
+    else p += '<Set entry ' + d + '>';
+  }
+  return p;
+}
 
 function w(v) {
   switch (typeof v) {
@@ -139,7 +152,7 @@ function props(v, ks) {
   varint(n);
   let i = 0;
   try { for (; i < n; i++) { const k = ks[i]; key(k); w(v[k]); } }
-  catch (e) { throw addPath(e, keySeg(ks[i])); }
+  catch (e) { throw addPath(e, P_KEY, ks[i]); }
 }
 
 function obj(v) {
@@ -160,7 +173,7 @@ function obj(v) {
     if (sh.getter !== null) { sh.getter(v); return; }
     if (++sh.uses > HOT) { sh.getter = makeGetter(sh.keys); sh.getter(v); return; }
     let i = 0;
-    try { for (; i < n; i++) w(v[ks[i]]); } catch (e) { throw addPath(e, keySeg(ks[i])); }
+    try { for (; i < n; i++) w(v[ks[i]]); } catch (e) { throw addPath(e, P_KEY, ks[i]); }
     return;
   }
   if (proto === AP) {
@@ -169,7 +182,7 @@ function obj(v) {
     if (pos + 9 > u8.length) grow(9);
     u8[pos++] = T_ARRAY; varint(n);
     let i = 0;
-    try { for (; i < n; i++) w(v[i]); } catch (e) { throw addPath(e, '[' + i + ']'); }
+    try { for (; i < n; i++) w(v[i]); } catch (e) { throw addPath(e, P_INDEX, i); }
     return;
   }
   const kind = protoKind.get(proto);
@@ -192,13 +205,13 @@ function obj(v) {
       u8[pos++] = T_MAP; varint(v.size);
       let i = 0, k;
       try { for (const e of v) { k = e[0]; w(k); w(e[1]); i++; } }
-      catch (e) { throw addPath(e, (typeof k === 'string' ? '.get(' + JSON.stringify(k) + ')' : typeof k === 'number' ? '.get(' + k + ')' : '<Map entry ' + i + '>')); }
+      catch (e) { throw addPath(e, P_MAPKEY, k); }
       return;
     }
     case K_SET: {
       u8[pos++] = T_SET; varint(v.size);
       let i = 0;
-      try { for (const e of v) { w(e); i++; } } catch (e) { throw addPath(e, '<Set entry ' + i + '>'); }
+      try { for (const e of v) { w(e); i++; } } catch (e) { throw addPath(e, P_SET, i); }
       return;
     }
   }
@@ -260,11 +273,7 @@ function encode(value, rootName, classifier) {
     const heap = strs.length === 0 ? '' : strs.join('');
     return [u8.buffer, pos, heap, buffers];
   } catch (e) {
-    if (e !== null && typeof e === 'object' && e.rdcPath !== undefined) {
-      let p = rootName;
-      for (let i = e.rdcPath.length - 1; i >= 0; i--) p += e.rdcPath[i];
-      e.rdcPath = p;
-    }
+    if (e !== null && typeof e === 'object' && e.rdcPath !== undefined) e.rdcPath = formatPath(rootName, e.rdcPath);
     throw e;
   } finally {
     classify = null; strs = []; buffers = []; seen.clear(); keyIds.clear();
@@ -450,6 +459,11 @@ function decode(latin1, structEnd, heapStr, refArray) {
     s = ''; heap = ''; refs = null; dkeys = []; dseen = []; dshapes = [];
   }
 }
+
+// Warm up the error path once at install time (normal stack depth): nodes initialised for the first
+// time at the bottom of an overflowing stack can fail class initialisation for the whole JVM.
+try { encode({a: [1, 'x', {'b c': () => 0}]}, 'warmup', () => -1); } catch (e) { /* expected */ }
+try { encode({m: new Map([['k', Symbol()]])}, 'warmup', () => -1); } catch (e) { /* expected */ }
 
 return [encode, decode];
 })()

@@ -24,5 +24,27 @@ class CopyLoopAbTest {
             System.out.printf("bytewise best %.3f ms/MB avg %.3f | int32 best %.3f ms/MB avg %.3f%n", b1 / 4, s1 / 40 / 4, b4 / 4, s4 / 40 / 4);
         }
     }
+    @Test @EnabledIfSystemProperty(named = "rdc.bench", matches = "true")
+    void depth() {
+        Engine e = Engine.newBuilder("js").option("engine.WarnInterpreterOnly", "false").build();
+        try (Context c = StateCodecTest_ctx(e)) {
+            Value mk = c.eval("js", "(n) => { let o = {}; for (let i = 0; i < n; i++) o = {o}; return o; }");
+            Value mkA = c.eval("js", "(n) => { let o = []; for (let i = 0; i < n; i++) o = [o]; return o; }");
+            Value js = c.eval("js", "(o) => { try { JSON.stringify(o); return 'ok'; } catch (e) { return 'fail'; } }");
+            for (int round = 0; round < 2; round++) {
+                StringBuilder sb = new StringBuilder("round " + round + ":");
+                for (int d : new int[] {500, 1000, 2000, 5000, 10000, 20000, 50000}) {
+                    String r;
+                    try { StateCodec.encode(mk.execute(d), null); r = "ok"; } catch (UnmovableValueException x) { r = "fail"; }
+                    String ra;
+                    try { StateCodec.encode(mkA.execute(d), null); ra = "ok"; } catch (UnmovableValueException x) { ra = "fail"; }
+                    sb.append(" ").append(d).append(": obj ").append(r).append(" arr ").append(ra).append(" json ").append(js.execute(mk.execute(d)).asString()).append(";");
+                }
+                System.out.println(sb);
+                for (int w = 0; w < 200; w++) StateCodec.encode(mk.execute(50), null);
+            }
+        }
+    }
+
     static Context StateCodecTest_ctx(Engine e) { return StateCodecBench.ctx(e); }
 }
