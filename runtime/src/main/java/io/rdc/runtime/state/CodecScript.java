@@ -354,16 +354,17 @@ function rdF64() {
 }
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function copyBytes(ab, len, b0) { // latin1 chars [b0, b0+len) of s -> bytes of ab
+  const str = s; // local: the loop must not re-read the closure variable
   let i = 0;
   if (LITTLE_ENDIAN && len >= 64) {
     const n4 = len >> 2, d32 = new Int32Array(ab, 0, n4);
     for (let j = b0; i < n4; i++, j += 4) {
-      d32[i] = s.charCodeAt(j) | (s.charCodeAt(j + 1) << 8) | (s.charCodeAt(j + 2) << 16) | (s.charCodeAt(j + 3) << 24);
+      d32[i] = str.charCodeAt(j) | (str.charCodeAt(j + 1) << 8) | (str.charCodeAt(j + 2) << 16) | (str.charCodeAt(j + 3) << 24);
     }
     i = n4 << 2;
   }
   const d = new Uint8Array(ab);
-  for (; i < len; i++) d[i] = s.charCodeAt(b0 + i);
+  for (; i < len; i++) d[i] = str.charCodeAt(b0 + i);
 }
 function rdProps(o, n) {
   for (let i = 0; i < n; i++) {

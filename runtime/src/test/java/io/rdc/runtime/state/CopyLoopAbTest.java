@@ -46,5 +46,24 @@ class CopyLoopAbTest {
         }
     }
 
+    @Test @EnabledIfSystemProperty(named = "rdc.bench", matches = "true")
+    void decodeOnly() {
+        Engine e = Engine.newBuilder("js").option("engine.WarnInterpreterOnly", "false").build();
+        try (Context a = StateCodecTest_ctx(e); Context b = StateCodecTest_ctx(e)) {
+            byte[] snap = StateCodec.encode(a.eval("js", "(() => { const f = new Float64Array(1 << 19); for (let i = 0; i < f.length; i++) f[i] = i * 1.0001; return {f}; })()"), null);
+            Value raw = b.eval("js", "(s) => s.length");
+            double best = 1e9, sum = 0, bestS = 1e9;
+            for (int it = 0; it < 200; it++) {
+                long t0 = System.nanoTime();
+                StateCodec.decode(snap, 0, snap.length, b, null);
+                long t1 = System.nanoTime();
+                raw.execute(new String(snap, java.nio.charset.StandardCharsets.ISO_8859_1));
+                long t2 = System.nanoTime();
+                if (it >= 100) { best = Math.min(best, (t1 - t0) / 1e6); sum += (t1 - t0) / 1e6; bestS = Math.min(bestS, (t2 - t1) / 1e6); }
+            }
+            System.out.printf("decode 4MB: best %.3f ms/MB avg %.3f ms/MB; string pass only best %.3f ms/MB%n", best / 4, sum / 100 / 4, bestS / 4);
+        }
+    }
+
     static Context StateCodecTest_ctx(Engine e) { return StateCodecBench.ctx(e); }
 }
