@@ -268,6 +268,10 @@ class StateCodecTest {
         byte[] padded = new byte[bytes.length + 10];
         System.arraycopy(bytes, 0, padded, 7, bytes.length);
         assertEquals(3, StateCodec.decode(padded, 7, bytes.length, dst, TEST_REFS).getMember("a").getArraySize());
+        org.agrona.concurrent.UnsafeBuffer small = new org.agrona.concurrent.UnsafeBuffer(new byte[16]);
+        assertThrows(IndexOutOfBoundsException.class, () -> StateCodec.encode(v, TEST_REFS, "state", small, 0));
+        for (int i = 0; i < 16; i++) assertEquals(0, small.getByte(i)); // untouched
+        StateCodec.install(src); // idempotent
         UnmovableValueException e = assertThrows(UnmovableValueException.class,
             () -> StateCodec.encode(src.eval("js", "({f() {}})"), TEST_REFS, "msg.body", direct, 0));
         assertEquals("msg.body.f is a function and cannot be moved", e.getMessage());
