@@ -97,6 +97,15 @@ public final class JsHost implements Launcher {
     }
 
     @Override
+    public void snapshot(Incarnation inc, java.util.function.BiConsumer<byte[], String> done) {
+        if (!(inc.host() instanceof JsIncarnation js)) {
+            done.accept(null, inc.name + " is not running code");
+            return;
+        }
+        kernel.runOnIncarnation(inc, () -> js.snapshot(done));
+    }
+
+    @Override
     public void setInterface(Incarnation inc, String name, io.rdc.runtime.ref.Ref ref) {
         if (!(inc.host() instanceof JsIncarnation js)) throw new io.rdc.runtime.kernel.OperationException(inc.name + " is not running code");
         kernel.runOnIncarnation(inc, () -> js.setInterface(name, ref));

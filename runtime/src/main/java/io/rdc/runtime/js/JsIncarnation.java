@@ -90,8 +90,19 @@ final class JsIncarnation implements ProxyExecutable {
             Value ifaceObj = ctx.getMember("ifaces");
             for (Map.Entry<String, Ref> e : named.entrySet()) ifaceObj.putMember(e.getKey(), JsRef.of(e.getValue()));
             if (inc.state() != Incarnation.State.FAULTING) {
-                Value args = dec.execute(inc.argsJson());
-                if (init != null && !handle(() -> init.execute(ctx, args, ifaceObj))) return;
+                byte[] state = inc.initialState();
+                if (state != null) {
+                    // Restored from a snapshot: the state comes back, init is not run again.
+                    try {
+                        ctx.putMember("state", io.rdc.runtime.state.StateCodec.decode(state, 0, state.length, context,
+                                new KernelReferenceCodec(kernel, inc)));
+                    } catch (RuntimeException e) {
+                        kernel.fault(inc, "restoring the state failed: " + e.getMessage());
+                    }
+                } else {
+                    Value args = dec.execute(inc.argsJson());
+                    if (init != null && !handle(() -> init.execute(ctx, args, ifaceObj))) return;
+                }
                 kernel.made(inc);
             }
             while (!killed) {
@@ -234,6 +245,17 @@ final class JsIncarnation implements ProxyExecutable {
             return pe.getMessage() + where;
         }
         return String.valueOf(e.getMessage());
+    }
+
+    /** On the incarnation's thread, between handlers: encodes ctx.state. */
+    void snapshot(java.util.function.BiConsumer<byte[], String> done) {
+        try {
+            done.accept(io.rdc.runtime.state.StateCodec.encode(ctx.getMember("state"), new KernelReferenceCodec(kernel, inc)), null);
+        } catch (io.rdc.runtime.state.StateCodecException | io.rdc.runtime.ref.ReferenceException e) {
+            done.accept(null, e.getMessage());
+        } catch (PolyglotException e) {
+            done.accept(null, describe(e));
+        }
     }
 
     /** On the incarnation's thread: installs or removes an interface given from outside (link/unlink). */

@@ -31,6 +31,8 @@ public final class Incarnation {
     public final long parentGid;
     final ModuleStore.Module module;
     final String argsJson;
+    /** A state snapshot to start from instead of running init (restore); null for a fresh start. */
+    volatile byte[] initialState;
 
     volatile State state;
     volatile boolean frozenRequested;
@@ -92,6 +94,10 @@ public final class Incarnation {
 
     public String moduleHash() {
         return module == null ? "" : module.hash();
+    }
+
+    public byte[] initialState() {
+        return initialState;
     }
 
     public String argsJson() {

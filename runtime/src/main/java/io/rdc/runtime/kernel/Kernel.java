@@ -46,7 +46,7 @@ public final class Kernel implements Agent {
     static final int OP_CREATE = 1, OP_DESTROY = 2, OP_FREEZE = 3, OP_UNFREEZE = 4, OP_STATUS = 5,
             OP_INTEREST = 6, OP_LOCATE = 7, OP_SPACE_PUT = 8, OP_SPACE_GET = 9, OP_SPACE_RETURN = 10,
             OP_SPACE_DELETE = 11, OP_SPACE_PRINT = 12, OP_NAME_REGISTER = 13, OP_NAME_LOOKUP = 14,
-            OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19, OP_IFACE = 20, OP_LIST = 21;
+            OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19, OP_IFACE = 20, OP_LIST = 21, OP_SNAPSHOT = 22;
     static final int ST_MODULE_NEEDED = 4;
 
     /** Stream space copy modes (§5.5.2). */
@@ -927,6 +927,15 @@ public final class Kernel implements Agent {
                     respond(src, call, Frames.OK, kw.reset().str(b.module.name()).str(b.module.code()));
                 }
                 case OP_IFACE -> onIface(src, call, r);
+                case OP_SNAPSHOT -> {
+                    Incarnation inc = local(r.i64());
+                    Launcher l = launcher;
+                    if (l == null || inc.pseudo) throw new OperationException(inc.name + " has no state to snapshot");
+                    l.snapshot(inc, (bytes, error) -> onKernel(() -> {
+                        if (error != null) respondError(src, call, error);
+                        else respond(src, call, Frames.OK, new Wire.Writer(bytes.length + 8).bytes(bytes));
+                    }));
+                }
                 case OP_LIST -> {
                     long rdc = r.i64();
                     Wire.Writer w = kw.reset();
@@ -960,6 +969,7 @@ public final class Kernel implements Agent {
         int n = r.i32();
         List<Iface> ifaces = new ArrayList<>();
         for (int i = 0; i < n; i++) ifaces.add(new Iface(Iface.Kind.values()[r.i8()], r.str(), r.str(), r.str()));
+        byte[] state = r.hasMore() ? r.bytes() : null;
         ModuleStore.Module mod = code != null ? modules.add(moduleName, code) : modules.get(hash);
         if (mod == null) {
             respond(src, call, ST_MODULE_NEEDED, null);
@@ -975,6 +985,7 @@ public final class Kernel implements Agent {
         Incarnation inc = new Incarnation(this, gid, rdc, incName, false, parent, mod, args,
                 inchoate ? Incarnation.State.INCHOATE : Incarnation.State.EXECUTING);
         if (inchoate) inc.frozenRequested = true;
+        inc.initialState = state;
         incarnations.put(gid, inc);
         l.launch(inc, ifaces,
                 () -> respondFromAnyThread(src, call, Frames.OK, new Wire.Writer().i64(gid)),
@@ -992,6 +1003,15 @@ public final class Kernel implements Agent {
      */
     public long create(Incarnation creator, int node, ModuleStore.Module mod, String argsJson, List<Iface> ifaces,
                        boolean inchoate, String name) {
+        return create(creator, node, mod, argsJson, ifaces, inchoate, name, null);
+    }
+
+    /**
+     * As above; with {@code state}, the new incarnation starts from that snapshot (its references
+     * re-made at the new node) instead of running init.
+     */
+    public long create(Incarnation creator, int node, ModuleStore.Module mod, String argsJson, List<Iface> ifaces,
+                       boolean inchoate, String name, byte[] state) {
         if (pool.node(node) == null)
             throw new OperationException("node " + node + " is not in the pool (nodes: " + pool.nodeIds() + ")");
         boolean sendCode = !modulesKnownAt.contains(node + "/" + mod.hash());
@@ -1000,6 +1020,7 @@ public final class Kernel implements Agent {
                     .i64(creator.rdcId).i64(creator.gid).str(mod.hash()).str(mod.name()).str(sendCode ? mod.code() : null)
                     .str(argsJson).bool(inchoate).str(name).i32(ifaces.size());
             for (Iface f : ifaces) w.i8(f.kind().ordinal()).str(f.name()).str(f.label()).str(f.handleLabel());
+            if (state != null) w.bytes(state);
             Response resp = request(node, OP_CREATE, w, TimeUnit.SECONDS.toNanos(30));
             if (resp.status == ST_MODULE_NEEDED) {
                 sendCode = true;
@@ -1023,6 +1044,13 @@ public final class Kernel implements Agent {
         Wire.Reader rd = r.reader();
         ModuleStore.Module m = modules.add(rd.str(), rd.str());
         return create(creator, node, m, argsJson, ifaces, inchoate, name);
+    }
+
+    /** A snapshot of an incarnation's state (§5 of DESIGN): taken between its handlers, at its node. */
+    public byte[] snapshot(long gid, long timeoutNs) {
+        Response r = request(Ids.node(gid), OP_SNAPSHOT, new Wire.Writer().i64(gid), timeoutNs);
+        if (r.status != Frames.OK) throw new OperationException("snapshot of " + Ids.show(gid) + ": " + r.error());
+        return r.reader().bytes();
     }
 
     /** One incarnation as {@code list} reports it. */

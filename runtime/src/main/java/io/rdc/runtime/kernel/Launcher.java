@@ -11,6 +11,12 @@ public interface Launcher {
      */
     void launch(Incarnation inc, List<Iface> ifaces, Runnable ready, java.util.function.Consumer<String> failed);
 
+    /**
+     * Takes a snapshot of the incarnation's state at its next handler boundary (on its own thread)
+     * and hands the bytes, or the reason it cannot be moved, to {@code done}.
+     */
+    void snapshot(Incarnation inc, java.util.function.BiConsumer<byte[], String> done);
+
     /** Makes {@code ref} the incarnation's interface {@code name} (between handlers); null removes it. */
     void setInterface(Incarnation inc, String name, io.rdc.runtime.ref.Ref ref);
 

@@ -88,6 +88,17 @@ public final class Operator {
         return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
     }
 
+    /** A snapshot of an incarnation's state, taken between its handlers. */
+    public byte[] snapshot(Ref inc, Duration timeout) {
+        return kernel.snapshot(incarnationId(inc), timeout.toNanos());
+    }
+
+    /** Creates an incarnation that starts from a state snapshot instead of running init. */
+    public Ref restore(ModuleStore.Module m, int node, byte[] state, List<Iface> ifaces, String name) {
+        long gid = kernel.create(session, node, m, "null", ifaces, false, name, state);
+        return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
+    }
+
     /** Creates an incarnation from an INCHOATE one (§3.2.1), which serves as its blueprint. */
     public Ref createFrom(Ref blueprint, int node, Object args, List<Iface> ifaces, boolean inchoate, String name) {
         long b = ((RefDescriptor) session.refs.check(blueprint, RefKind.INCARNATION).target()).gid();
