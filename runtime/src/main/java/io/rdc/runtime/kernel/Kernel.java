@@ -148,12 +148,29 @@ public final class Kernel implements Agent {
 
     @Override
     public int doWork() {
-        return assist();
+        return cycle();
     }
 
-    /** Runs one duty cycle unless another thread is running one; returns the work done. */
+    /** When a waiting thread last ran this kernel's duty cycle (the agent thread then need not). */
+    private volatile long lastAssistNanos;
+
+    /** Runs one duty cycle for a thread that waits on this kernel, unless another thread is running one. */
     public int assist() {
-        if (!duty.tryLock()) return 0;
+        int w = cycle();
+        lastAssistNanos = System.nanoTime();
+        return w;
+    }
+
+    /** Whether a waiting thread has been driving this kernel within the last {@code nanos}. */
+    public boolean assistedWithin(long nanos) {
+        return System.nanoTime() - lastAssistNanos < nanos;
+    }
+
+    /** Set when the node shuts down: no more duty cycles (its transport is about to close). */
+    private volatile boolean stopped;
+
+    private int cycle() {
+        if (stopped || !duty.tryLock()) return 0;
         try {
             int work = commands.drain(Runnable::run, 256);
             work += transport.poll(assembler, 256);
@@ -1178,6 +1195,9 @@ public final class Kernel implements Agent {
      * that blocked calls return, and stops their code. Waits up to two seconds in all.
      */
     public void shutdown() {
+        stopped = true;
+        duty.lock(); // wait for a duty cycle in progress to finish
+        duty.unlock();
         List<Thread> killers = new ArrayList<>();
         for (Incarnation inc : incarnations.values()) {
             inc.destroyed = true;

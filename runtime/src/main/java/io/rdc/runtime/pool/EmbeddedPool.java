@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.DynamicCompositeAgent;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -43,19 +43,31 @@ public final class EmbeddedPool implements AutoCloseable {
         this.pool = new Pool(config.descriptor());
         String dir = new File(System.getProperty("rdc.aeron.dir", defaultDir()),
                 "rdc-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet()).getAbsolutePath();
+        boolean udp = config.transport() == io.rdc.runtime.transport.TransportMode.UDP;
+        // With IPC the driver is not on the data path (publications write straight into the log
+        // buffers), so it backs off whatever the kernels do; with UDP it follows their strategy.
+        // (Running the driver inside the kernels' agent, Aeron's INVOKER mode, would save a thread
+        // per JVM but needs every client call made from that agent to be asynchronous: see
+        // docs/performance.md.)
         MediaDriver.Context mdc = new MediaDriver.Context()
                 .aeronDirectoryName(dir)
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
                 .threadingMode(ThreadingMode.SHARED)
-                // With IPC the driver is not on the data path (publications write straight into the
-                // log buffers), so it never needs a core: it backs off whatever the kernels do.
-                .sharedIdleStrategy(config.transport() == io.rdc.runtime.transport.TransportMode.IPC ? idle("backoff") : idle(config.idle()))
+                .sharedIdleStrategy(udp ? idle(config.idle()) : idle("backoff"))
                 .ipcTermBufferLength(config.termLength())
                 .publicationTermBufferLength(config.termLength())
                 .spiesSimulateConnection(false);
         driver = MediaDriver.launchEmbedded(mdc);
+        DynamicCompositeAgent shared = null;
         try {
+            if (config.sharedKernelThread()) {
+                shared = new DynamicCompositeAgent("rdc-kernels");
+                IdleStrategy idle = new StandAside(idle(config.idle()), kernels);
+                AgentRunner runner = new AgentRunner(idle, Throwable::printStackTrace, null, shared);
+                runners.add(runner);
+                AgentRunner.startOnThread(runner);
+            }
             for (NodeInfo n : pool.nodes()) {
                 if (!config.isLocal(n.id())) continue;
                 Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
@@ -65,24 +77,69 @@ public final class EmbeddedPool implements AutoCloseable {
                 Kernel k = new Kernel(n, pool, t);
                 k.launcher(new JsHost(k));
                 kernels.add(k);
-                if (!config.sharedKernelThread()) {
+                if (shared != null) addTo(shared, k);
+                else {
                     AgentRunner runner = new AgentRunner(idle(config.idle()), Throwable::printStackTrace, null, k);
                     runners.add(runner);
                     AgentRunner.startOnThread(runner);
                 }
             }
-            if (config.sharedKernelThread() && !kernels.isEmpty()) {
-                // Aeron's SHARED mode for our kernels: one duty cycle serves every node in this JVM, so
-                // an idle pool needs one thread and a message between two local nodes needs no
-                // second thread to be scheduled.
-                Agent agent = kernels.size() == 1 ? kernels.get(0) : new CompositeAgent(new ArrayList<Agent>(kernels));
-                AgentRunner runner = new AgentRunner(idle(config.idle()), Throwable::printStackTrace, null, agent);
-                runners.add(runner);
-                AgentRunner.startOnThread(runner);
-            }
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /** Adds an agent to the running composite and waits until it has been added. */
+    private static void addTo(DynamicCompositeAgent composite, Agent agent) {
+        while (!composite.tryAdd(agent)) Thread.onSpinWait();
+        while (!composite.hasAddAgentCompleted()) Thread.onSpinWait();
+    }
+
+    /**
+     * The agent thread's idle strategy when the driver is not in it (IPC): while waiting threads
+     * are running the duty cycles of every local kernel themselves (an invoker reading its reply,
+     * an incarnation its next message), the agent parks briefly instead of competing with them for
+     * the cores; otherwise it idles as configured.
+     */
+    static final class StandAside implements IdleStrategy {
+        private static final long RECENT_NS = 5_000;
+        private final IdleStrategy delegate;
+        private final List<Kernel> kernels;
+
+        StandAside(IdleStrategy delegate, List<Kernel> kernels) {
+            this.delegate = delegate;
+            this.kernels = kernels;
+        }
+
+        @Override
+        public void idle(int workCount) {
+            if (workCount > 0) {
+                delegate.reset();
+                return;
+            }
+            idle();
+        }
+
+        @Override
+        public void idle() {
+            for (int i = 0, n = kernels.size(); i < n; i++) {
+                if (!kernels.get(i).assistedWithin(RECENT_NS)) {
+                    delegate.idle();
+                    return;
+                }
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(RECENT_NS);
+        }
+
+        @Override
+        public void reset() {
+            delegate.reset();
+        }
+
+        @Override
+        public String alias() {
+            return "stand-aside(" + delegate.alias() + ")";
         }
     }
 
@@ -136,10 +193,12 @@ public final class EmbeddedPool implements AutoCloseable {
 
     @Override
     public void close() {
+        // Kernels stop first (no duty cycle polls a closing subscription), then their clients,
+        // the agent runner and the driver.
         kernels.forEach(Kernel::shutdown);
-        runners.forEach(CloseHelper::quietClose);
         transports.forEach(CloseHelper::quietClose);
         clients.forEach(CloseHelper::quietClose);
+        runners.forEach(CloseHelper::quietClose);
         CloseHelper.quietClose(driver);
     }
 }
