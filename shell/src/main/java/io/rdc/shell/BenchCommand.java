@@ -12,9 +12,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure rdc against raw Aeron on the same channel type and idle strategy, in one run.",
                 "Prints one JSON object per line; ratio = rdc / Aeron (latency: >1 is slower; throughput: <1 is fewer messages)."},
-        footer = {"", "Examples:", "  rdc bench invoke --json", "  rdc bench send --transport ipc --messages 2000000 --json"})
+        footer = {"", "Examples:", "  rdc bench invoke --json", "  rdc bench send --transport ipc --messages 2000000 --json",
+                "  rdc bench script --messages 10000    (statements of a generated script: creates, links, destroys)"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "what to measure: invoke or send")
+    @Parameters(index = "0", description = "what to measure: invoke, send, or script (parse + evaluate a generated script)")
     String what;
 
     @Option(names = "--transport", split = ",", defaultValue = "ipc,udp", description = "ipc, udp (two JVMs), udp_same_jvm; default: ${DEFAULT-VALUE}")
@@ -34,6 +35,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (what.equals("script")) {
+            System.out.println(ScriptBench.run(messages == null ? 10_000 : messages, idle));
+            return 0;
+        }
         Idle i = Idle.parse(idle);
         for (String t : transports) {
             Transport tr = Transport.parse(t);

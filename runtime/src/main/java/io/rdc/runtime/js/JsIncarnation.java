@@ -117,6 +117,9 @@ final class JsIncarnation implements ProxyExecutable {
                 }
                 if (!alive) break;
             }
+        } catch (PolyglotException | IllegalStateException e) {
+            // Destroyed while between handlers (its context closed under it): nothing more to run.
+            if (!killed && !inc.isDestroyed()) kernel.fault(inc, describe(e));
         } finally {
             closeQuietly();
         }
