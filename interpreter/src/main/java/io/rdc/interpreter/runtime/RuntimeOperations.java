@@ -35,9 +35,9 @@ import java.util.function.BooleanSupplier;
  * statement means the same everywhere.
  */
 public final class RuntimeOperations implements Operations, AutoCloseable {
-    /** How long a script's stream-space get or lookup waits before the statement fails. */
-    static final Duration GET_TIMEOUT = Duration.ofSeconds(30);
-    static final Duration INVOKE_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a script's stream-space get waits, and an invoke waits for its reply, before the statement fails. */
+    private Duration getTimeout = Duration.ofSeconds(30);
+    private Duration invokeTimeout = Duration.ofSeconds(30);
 
     private final EmbeddedPool pool;
     private final boolean ownsPool;
@@ -82,6 +82,13 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     /** A fresh embedded pool of its own (closed with this). */
     public static RuntimeOperations start(PoolConfig config) {
         return new RuntimeOperations(EmbeddedPool.start(config), true);
+    }
+
+    /** Sets how long get and invoke wait before their statement fails (defaults: 30 s each). */
+    public RuntimeOperations timeouts(Duration get, Duration invoke) {
+        this.getTimeout = get;
+        this.invokeTimeout = invoke;
+        return this;
     }
 
     public Operator operator() {
@@ -179,7 +186,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     @Override
     public Object get(String label) {
-        return op.spaceGet(label, GET_TIMEOUT);
+        return op.spaceGet(label, getTimeout);
     }
 
     @Override
@@ -208,7 +215,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     @Override
     public Object invoke(Object incarnation, String stream, Map<String, Object> head, Object body) {
-        Operator.Received r = op.invoke(target(incarnation, stream), plain(head), plain(body), INVOKE_TIMEOUT);
+        Operator.Received r = op.invoke(target(incarnation, stream), plain(head), plain(body), invokeTimeout);
         pollRules();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("head", r.head());
@@ -237,7 +244,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         Ref s = streamsByLabel.get(label);
         if (s != null && !s.isClosed()) return s;
         Ref[] own = channels.get(label);
-        s = own != null ? own[0] : op.spaceGet(label, GET_TIMEOUT);
+        s = own != null ? own[0] : op.spaceGet(label, getTimeout);
         if (s.kind != RefKind.STREAM) throw new OperationException("\"" + label + "\" in stream space is a " + s.kind.label + ", not a channel");
         streamsByLabel.put(label, s);
         return s;
