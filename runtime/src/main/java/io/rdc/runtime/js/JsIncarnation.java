@@ -418,6 +418,23 @@ final class JsIncarnation implements ProxyExecutable {
             }
             case "portCreate":
                 return JsRef.of(kernel.portCreate(inc, a[1].isNull() ? null : ref(a[1], RefKind.STREAM)));
+            case "attachPort": {
+                Ref np = ref(a[1], RefKind.PORT, RefKind.PORT_HANDLE);
+                boolean moveQueue = a[4].asBoolean();
+                if (!a[2].isNull()) kernel.attach(kernel.portOf(inc, np), kernel.portOf(inc, ref(a[2], RefKind.PORT, RefKind.PORT_HANDLE)), 0, moveQueue);
+                else kernel.attach(kernel.portOf(inc, np), null, kernel.channelOf(inc, ref(a[3], RefKind.STREAM, RefKind.STREAM_HANDLE)), false);
+                return null;
+            }
+            case "rebindStream": {
+                Ref sr = ref(a[1], RefKind.STREAM, RefKind.STREAM_HANDLE);
+                Ref ch = ref(a[2], RefKind.STREAM, RefKind.STREAM_HANDLE);
+                kernel.rebind(kernel.streamOf(inc, sr), kernel.channelOf(inc, ch),
+                        a[3].isNull() ? null : kernel.portOf(inc, ref(a[3], RefKind.PORT, RefKind.PORT_HANDLE)));
+                return null;
+            }
+            case "freezeStream":
+                kernel.freezeStream(kernel.streamOf(inc, ref(a[1], RefKind.STREAM, RefKind.STREAM_HANDLE)), a[2].asBoolean());
+                return null;
             case "joinChannel":
                 kernel.joinChannel(inc, ref(a[1], RefKind.PORT), ref(a[2], RefKind.STREAM));
                 return null;

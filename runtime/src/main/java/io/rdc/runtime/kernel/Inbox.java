@@ -109,6 +109,21 @@ public final class Inbox {
         return out;
     }
 
+    /** Removes and returns the queued messages a filter selects, in arrival order (queue movement). */
+    synchronized java.util.List<Message> drain(Filter f) {
+        java.util.List<Message> out = new java.util.ArrayList<>();
+        for (Iterator<Object> it = items.iterator(); it.hasNext(); ) {
+            Object o = it.next();
+            if (o instanceof Message m && f.accept(m)) {
+                it.remove();
+                m.port.queued--;
+                messages--;
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
     /** Removes and returns every queued message (destroy, migration). */
     synchronized java.util.List<Message> drainMessages() {
         java.util.List<Message> out = new java.util.ArrayList<>();

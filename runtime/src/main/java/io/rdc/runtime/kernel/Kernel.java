@@ -46,8 +46,13 @@ public final class Kernel implements Agent {
     static final int OP_CREATE = 1, OP_DESTROY = 2, OP_FREEZE = 3, OP_UNFREEZE = 4, OP_STATUS = 5,
             OP_INTEREST = 6, OP_LOCATE = 7, OP_SPACE_PUT = 8, OP_SPACE_GET = 9, OP_SPACE_RETURN = 10,
             OP_SPACE_DELETE = 11, OP_SPACE_PRINT = 12, OP_NAME_REGISTER = 13, OP_NAME_LOOKUP = 14,
-            OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19, OP_IFACE = 20, OP_LIST = 21, OP_SNAPSHOT = 22;
+            OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19, OP_IFACE = 20, OP_LIST = 21, OP_SNAPSHOT = 22,
+            OP_ACTIVATE = 23, OP_ATTACH = 24, OP_DETACH = 25, OP_REBIND_AT_RECEIVER = 26, OP_REBIND_STREAM = 27,
+            OP_FREEZE_STREAM = 28;
     static final int ST_MODULE_NEEDED = 4;
+
+    /** Marks a propagated unicast port whose queue stays with the original (flag 8 of propagate). */
+    static final long RETAIN = 1;
 
     /** Stream space copy modes (§5.5.2). */
     public static final int UNLIMITED = -1, DONTCACHE = -2;
@@ -74,6 +79,12 @@ public final class Kernel implements Agent {
     private final Long2ObjectHashMap<Port> ports = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<ArrayList<Port>> channelPorts = new Long2ObjectHashMap<>();
     private final Long2LongHashMap redirections = new Long2LongHashMap(0);
+    /** A unicast channel's attachment that moved away from a port here: channel to the new port (§8.5.2). */
+    private final Long2LongHashMap channelRedirections = new Long2LongHashMap(0);
+    /** A rebound stream's messages still arriving at its old port here: stream to {old port, new port} (§8.5.3). */
+    private final Long2ObjectHashMap<long[]> streamRedirections = new Long2ObjectHashMap<>();
+    /** Callbacks of requests made from the kernel thread, which must never wait for a response. */
+    private final Long2ObjectHashMap<java.util.function.Consumer<Response>> pendingCallbacks = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Stream> streams = new Long2ObjectHashMap<>();
     private final java.util.HashMap<Long, StreamSpace> spaces = new java.util.HashMap<>();
     private final NameService names = new NameService();
@@ -350,6 +361,16 @@ public final class Kernel implements Agent {
 
     private long sendReliable(Incarnation src, Stream st, int kind, byte[] head, byte[] body, RefDescriptor ref,
                               long invokeId, int replyNode) {
+        if (st.frozen) awaitUnfrozen(st);
+        Stream.Retarget rt = st.retarget;
+        if (rt != null) {
+            // Switch only with nothing in flight: what is in flight follows the old route, which
+            // forwards in order; what is sent next goes straight to the new port.
+            awaitAcked(st, st.lastSeq);
+            st.channel = rt.channel();
+            st.destAddr = rt.addr();
+            st.retarget = null;
+        }
         if (!st.multicast && st.destAddr == 0) locate(st);
         if (st.multicast && st.sent == 0) locate(st);
         if (st.lastSeq - st.ackedSeq >= WINDOW) awaitAcked(st, st.lastSeq - WINDOW / 2);
@@ -366,6 +387,15 @@ public final class Kernel implements Agent {
             }
         }
         return seq;
+    }
+
+    private void awaitUnfrozen(Stream st) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (st.frozen) {
+            if (st.closed) throw new OperationException(st + " is closed");
+            if (System.nanoTime() - deadline > 0) throw new OperationException(st + " stayed frozen for 10 minutes");
+            if (assist() == 0) java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
     }
 
     private void awaitAcked(Stream st, long seq) {
@@ -672,6 +702,10 @@ public final class Kernel implements Agent {
         long channel = buf.getLong(off + Frames.D_CHANNEL);
         long portAddr = buf.getLong(off + Frames.D_PORT);
         boolean multicast = (flags & Frames.F_MULTICAST) != 0;
+        // A forwarded frame was acknowledged where it first queued; a redirected one (hops > 0) was not.
+        boolean forwarded = (flags & Frames.F_FORWARDED) != 0;
+        boolean rerouted = forwarded || buf.getInt(off + Frames.D_HOPS) > 0;
+        boolean ack = kind != Frames.KIND_DGRAM && !forwarded;
 
         if (multicast) {
             ArrayList<Port> members = channelPorts.get(channel);
@@ -679,28 +713,53 @@ public final class Kernel implements Agent {
             Port last = null;
             for (int i = 0; i < members.size(); i++) {
                 Port p = members.get(i);
-                deliver(p, buf, off, kind, src, stream, seq);
+                deliver(p, buf, off, kind, src, stream, seq, channel);
                 last = p;
             }
-            if (kind != Frames.KIND_DGRAM) queueAck(src, stream, seq, last.gid, Frames.OK);
+            if (ack) queueAck(src, stream, seq, last.gid, Frames.OK);
             return;
         }
 
         Port port = portAddr != 0 ? ports.get(portAddr) : null;
-        if (port == null && portAddr != 0) {
-            long next = redirections.get(portAddr);
-            if (next != 0 && Ids.node(next) != nodeId) {
-                forwardFrame(buf, off, len, next);
+        if (port != null && !rerouted) {
+            long[] sr = streamRedirections.get(stream);
+            if (sr != null && sr[0] == port.gid) { // this stream was rebound away from this port
+                forwardFrame(buf, off, len, sr[1]);
                 return;
             }
-            if (next != 0) port = ports.get(next);
+            if (!port.channels.containsLong(channel)) { // this channel's attachment moved to another port
+                long next = channelRedirections.get(channel);
+                if (next != 0) {
+                    forwardFrame(buf, off, len, next);
+                    return;
+                }
+                port = null;
+            }
+        }
+        if (port == null && portAddr != 0) {
+            long next = redirections.get(portAddr);
+            if (next == 0) next = channelRedirections.get(channel);
+            if (next != 0 && next != portAddr) {
+                if (Ids.node(next) != nodeId) {
+                    forwardFrame(buf, off, len, next);
+                    return;
+                }
+                port = ports.get(next);
+            }
         }
         if (port == null) {
             ArrayList<Port> l = channelPorts.get(channel);
             if (l != null && !l.isEmpty()) port = l.get(0);
+            else {
+                long next = channelRedirections.get(channel);
+                if (next != 0 && Ids.node(next) != nodeId) {
+                    forwardFrame(buf, off, len, next);
+                    return;
+                }
+            }
         }
         if (port == null || port.closed) {
-            if (kind != Frames.KIND_DGRAM) {
+            if (kind != Frames.KIND_DGRAM && !forwarded) {
                 queueAck(src, stream, seq, 0, Frames.NO_PORT);
                 long invoke = buf.getLong(off + Frames.D_INVOKE);
                 if (invoke != 0) {
@@ -711,8 +770,8 @@ public final class Kernel implements Agent {
             }
             return;
         }
-        deliver(port, buf, off, kind, src, stream, seq);
-        if (kind != Frames.KIND_DGRAM) queueAck(src, stream, seq, port.gid, Frames.OK);
+        deliver(port, buf, off, kind, src, stream, seq, channel);
+        if (ack) queueAck(src, stream, seq, port.gid, Frames.OK);
     }
 
     /** Forwards a frame along a redirection entry (§8.4.3), rewriting the destination address. */
@@ -723,7 +782,7 @@ public final class Kernel implements Agent {
         transport.offer(Ids.node(next), kbuf, 0, len, offerIdle);
     }
 
-    private void deliver(Port port, DirectBuffer buf, int off, int kind, int src, long stream, long seq) {
+    private void deliver(Port port, DirectBuffer buf, int off, int kind, int src, long stream, long seq, long channel) {
         int hl = buf.getShort(off + Frames.SHORT_FIELD) & 0xFFFF;
         int bl = buf.getInt(off + Frames.D_BODY_LEN);
         int rl = buf.getInt(off + Frames.D_REF_LEN);
@@ -735,7 +794,7 @@ public final class Kernel implements Agent {
         if (rl > 0) ref = RefDescriptor.read(new Wire.Reader(buf, off + Frames.D_HEADER + hl + bl, rl));
         long invoke = buf.getLong(off + Frames.D_INVOKE);
         int replyNode = buf.getInt(off + Frames.D_REPLY_NODE);
-        Message m = new Message(port, stream, seq, src, kind, invoke, replyNode, head, body, ref);
+        Message m = new Message(port, stream, seq, channel, src, kind, invoke, replyNode, head, body, ref);
         Incarnation owner = port.owner;
         Probe.stamp(1);
         owner.inbox.put(m);
@@ -792,7 +851,9 @@ public final class Kernel implements Agent {
         Stream st = streams.get(gid);
         if (st == null) return;
         if (status == Frames.OK) {
-            if (!st.multicast && port != 0 && port != st.destAddr) st.destAddr = port; // learn the final address (§8.4.3)
+            // Learn the final address (§8.4.3), applied by the sender once nothing is in flight.
+            if (!st.multicast && port != 0 && port != st.destAddr && st.retarget == null)
+                st.retarget = new Stream.Retarget(st.channel, port);
             if (seq > st.ackedSeq) st.ackedSeq = seq;
         } else {
             st.failure = "message " + seq + " refused: no port is attached to channel " + Ids.show(st.channel);
@@ -866,6 +927,11 @@ public final class Kernel implements Agent {
         int status = buf.getInt(off + Frames.Q_OP);
         byte[] payload = new byte[len - Frames.Q_HEADER];
         buf.getBytes(off + Frames.Q_HEADER, payload);
+        java.util.function.Consumer<Response> callback = pendingCallbacks.remove(id);
+        if (callback != null) {
+            callback.accept(new Response(status, payload));
+            return;
+        }
         Waiter w = calls.get(id);
         if (w != null) {
             w.complete(status, payload, null);
@@ -890,8 +956,15 @@ public final class Kernel implements Agent {
 
     /** Sends a request whose response nobody waits for (kernel thread only). */
     private void requestAsync(int node, int op, Wire.Writer payload) {
+        requestAsync(node, op, payload, null);
+    }
+
+    /** Sends a request from the kernel thread; {@code then} runs on the kernel thread when the response comes. */
+    private void requestAsync(int node, int op, Wire.Writer payload, java.util.function.Consumer<Response> then) {
+        long id = Ids.make(nodeId, callIds.incrementAndGet());
+        if (then != null) pendingCallbacks.put(id, then);
         Frames.putHeaderTo(kbuf, Frames.REQUEST, 0, 0, nodeId);
-        kbuf.putLong(Frames.Q_CALL, Ids.make(nodeId, callIds.incrementAndGet()));
+        kbuf.putLong(Frames.Q_CALL, id);
         kbuf.putInt(Frames.Q_OP, op);
         kbuf.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
         transport.offer(node, kbuf, 0, Frames.Q_HEADER + payload.length(), offerIdle);
@@ -944,6 +1017,17 @@ public final class Kernel implements Agent {
                     respond(src, call, Frames.OK, kw.reset().str(b.module.name()).str(b.module.code()));
                 }
                 case OP_IFACE -> onIface(src, call, r);
+                case OP_ACTIVATE -> onActivate(src, call, r);
+                case OP_ATTACH -> onAttach(src, call, r);
+                case OP_DETACH -> onDetach(src, call, r);
+                case OP_REBIND_AT_RECEIVER -> onRebindAtReceiver(src, call, r);
+                case OP_REBIND_STREAM -> onRebindStream(src, call, r);
+                case OP_FREEZE_STREAM -> {
+                    Stream st = streams.get(r.i64());
+                    if (st == null) throw new OperationException("no such stream at node " + nodeId);
+                    st.frozen = r.bool();
+                    respond(src, call, Frames.OK, null);
+                }
                 case OP_SNAPSHOT -> {
                     Incarnation inc = local(r.i64());
                     Launcher l = launcher;
@@ -1130,6 +1214,252 @@ public final class Kernel implements Agent {
     /** Runs an action on an incarnation's own thread, between its handlers. */
     public void runOnIncarnation(Incarnation inc, Runnable action) {
         inc.inbox.put(action);
+    }
+
+    // =====================================================================================
+    // Reconfiguration (ch. 6, §8.5): port propagation, port attachment, stream rebinding.
+    //
+    // Equus needed "moving" ports and "pending" messages because its forwarding could be interleaved
+    // with arrivals. Here the node that gives a port up does so in one step on its kernel thread:
+    // the routing entries go, the redirection comes, the queue is forwarded (drained under the
+    // inbox lock, so reception cannot interleave) — arrivals are processed before or after, never
+    // during. What arrives later follows the redirection, in order. Senders switch to the new
+    // address only once nothing they sent is in flight (Stream.retarget).
+
+    /** Forwards a queued message to a port elsewhere: already acknowledged, so the new kernel does not ack it again. */
+    private void forwardMessage(Message m, long to) {
+        int hl = len(m.head), bl = len(m.body);
+        kbuf.putByte(Frames.TYPE, Frames.DATA);
+        kbuf.putByte(Frames.FLAGS, (byte) (m.kind | Frames.F_FORWARDED));
+        kbuf.putShort(Frames.SHORT_FIELD, (short) hl);
+        kbuf.putInt(Frames.SRC_NODE, m.srcNode);
+        kbuf.putLong(Frames.D_STREAM, m.streamGid);
+        kbuf.putLong(Frames.D_SEQ, m.seq);
+        kbuf.putLong(Frames.D_CHANNEL, m.channel);
+        kbuf.putLong(Frames.D_PORT, to);
+        kbuf.putLong(Frames.D_INVOKE, m.answered ? 0 : m.invokeId);
+        kbuf.putInt(Frames.D_REPLY_NODE, m.replyNode);
+        kbuf.putInt(Frames.D_BODY_LEN, bl);
+        kbuf.putInt(Frames.D_HOPS, 1);
+        int pos = Frames.D_HEADER;
+        if (hl > 0) kbuf.putBytes(pos, m.head);
+        pos += hl;
+        if (bl > 0) kbuf.putBytes(pos, m.body);
+        pos += bl;
+        if (m.ref != null) {
+            byte[] rb = m.ref.toBytes();
+            kbuf.putBytes(pos, rb);
+            kbuf.putInt(Frames.D_REF_LEN, rb.length);
+            pos += rb.length;
+        } else kbuf.putInt(Frames.D_REF_LEN, 0);
+        m.answered = true; // its invoker, if any, is now the new receiver's to answer
+        transport.offer(Ids.node(to), kbuf, 0, pos, offerIdle);
+    }
+
+    /** Removes a port's entries for one channel from the routing database (kernel thread). */
+    private void unroute(Port p, long channel) {
+        p.channels.removeLong(channel);
+        ArrayList<Port> l = channelPorts.get(channel);
+        if (l != null) {
+            l.remove(p);
+            if (l.isEmpty()) channelPorts.remove(channel);
+        }
+    }
+
+    // ---- port propagation (§6.2.1, figures 8.4 and 8.5)
+
+    /**
+     * The receiving side of a propagated unicast port (figure 8.4): a new port here on the same
+     * channels, activated by the node that held it, which forwards the queue (unless retained)
+     * and leaves redirection entries; then this node enters the port in its routing database.
+     */
+    Port receivePort(Incarnation inc, RefDescriptor d, boolean moveQueue) {
+        Port p = new Port(newGid(), inc, d.channel());
+        synchronized (inc) {
+            inc.ports.add(p);
+        }
+        callOnKernel(() -> ports.put(p.gid, p)); // reachable by address (forwarded queue) before the channel entry
+        Response r = request(Ids.node(d.gid()), OP_ACTIVATE, new Wire.Writer().i64(d.gid()).i64(p.gid).bool(moveQueue), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) {
+            callOnKernel(() -> ports.remove(p.gid));
+            synchronized (inc) {
+                inc.ports.remove(p);
+            }
+            throw new OperationException("receiving port " + Ids.show(d.gid()) + ": " + r.error());
+        }
+        Wire.Reader rd = r.reader();
+        int n = rd.i32();
+        long[] chans = new long[n];
+        for (int i = 0; i < n; i++) chans[i] = rd.i64();
+        callOnKernel(() -> {
+            p.channels.clear();
+            for (long c : chans) {
+                p.channels.addLong(c);
+                channelPorts.computeIfAbsent(c, k -> new ArrayList<>()).add(p);
+            }
+            return null;
+        });
+        return p;
+    }
+
+    /** Figure 8.5 at the node giving the port up, in one step on the kernel thread. */
+    private void onActivate(int src, long call, Wire.Reader r) {
+        long old = r.i64();
+        long to = r.i64();
+        boolean moveQueue = r.bool();
+        Port p = ports.get(old);
+        if (p == null || p.closed) throw new OperationException("port " + Ids.show(old) + " is not at node " + nodeId + " (moved or closed)");
+        long[] chans = p.channels();
+        for (long c : chans) {
+            unroute(p, c);
+            channelRedirections.put(c, to);
+        }
+        ports.remove(old);
+        redirections.put(old, to);
+        if (moveQueue) for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p)) forwardMessage(m, to);
+        // The original detaches (§6.2.1); retained, it keeps what was queued but receives nothing new.
+        if (moveQueue) {
+            p.closed = true;
+            synchronized (p.owner) {
+                p.owner.ports.remove(p);
+            }
+            Ref ref = p.ownerRef;
+            if (ref != null && !ref.isClosed()) p.owner.refs.remove(ref);
+        }
+        Wire.Writer w = kw.reset().i32(chans.length);
+        for (long c : chans) w.i64(c);
+        respond(src, call, Frames.OK, w);
+    }
+
+    // ---- port attachment (§6.2.2, §8.5.2)
+
+    /**
+     * attachPort: attaches {@code newPort} to a channel — that of {@code oldPort}, which is detached
+     * from it (its messages from that channel forwarded when {@code moveQueue}), or the channel of
+     * {@code channelStream} when no old port is given (joining a multicast group). Applied by any
+     * holder of the port handles.
+     */
+    public void attach(RefDescriptor newPort, RefDescriptor oldPort, long channel, boolean moveQueue) {
+        long ch = channel != 0 ? channel : oldPort != null ? oldPort.channel() : 0;
+        if (ch == 0) throw new OperationException("attachPort needs the old port's handle or a channel to attach to");
+        Wire.Writer w = new Wire.Writer().i64(newPort.gid()).i64(ch).i64(oldPort == null ? 0 : oldPort.gid()).bool(moveQueue);
+        Response r = request(Ids.node(newPort.gid()), OP_ATTACH, w, REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException("attachPort: " + r.error());
+    }
+
+    private void onAttach(int src, long call, Wire.Reader r) {
+        long newGid = r.i64();
+        long ch = r.i64();
+        long oldGid = r.i64();
+        boolean moveQueue = r.bool();
+        Port p = ports.get(newGid);
+        if (p == null || p.closed) throw new OperationException("port " + Ids.show(newGid) + " is not at node " + nodeId);
+        if (oldGid == 0) {
+            ArrayList<Port> l = channelPorts.get(ch);
+            if (!Ids.isMulticast(ch) && l != null && !l.isEmpty())
+                throw new OperationException("channel " + Ids.show(ch) + " is unicast and has a port; give the port to detach");
+            if (!p.channels.containsLong(ch)) p.channels.addLong(ch);
+            channelPorts.computeIfAbsent(ch, k -> new ArrayList<>()).add(p);
+            respond(src, call, Frames.OK, null);
+            return;
+        }
+        if (!p.channels.containsLong(ch)) p.channels.addLong(ch); // deliverable by address before the detach forwards
+        Wire.Writer w = new Wire.Writer().i64(oldGid).i64(ch).i64(newGid).bool(moveQueue);
+        requestAsync(Ids.node(oldGid), OP_DETACH, w, resp -> {
+            if (resp.status() != Frames.OK) {
+                p.channels.removeLong(ch);
+                respondError(src, call, "detaching " + Ids.show(oldGid) + ": " + resp.error());
+                return;
+            }
+            ArrayList<Port> l = channelPorts.computeIfAbsent(ch, k -> new ArrayList<>());
+            if (!l.contains(p)) l.add(p);
+            channelRedirections.remove(ch);
+            respond(src, call, Frames.OK, null);
+        });
+    }
+
+    /** §8.5.2 at the detached port's node: one channel's attachment and its arrived messages go. */
+    private void onDetach(int src, long call, Wire.Reader r) {
+        long oldGid = r.i64();
+        long ch = r.i64();
+        long to = r.i64();
+        boolean moveQueue = r.bool();
+        Port p = ports.get(oldGid);
+        if (p == null || !p.channels.containsLong(ch))
+            throw new OperationException("port " + Ids.show(oldGid) + " is not attached to channel " + Ids.show(ch) + " at node " + nodeId);
+        unroute(p, ch);
+        channelRedirections.put(ch, to);
+        if (moveQueue) for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).channel == ch)) forwardMessage(m, to);
+        respond(src, call, Frames.OK, null);
+    }
+
+    // ---- stream rebinding (§6.2.3, figure 8.6)
+
+    /**
+     * rebindStream: the stream of {@code streamHandle} sends to {@code newChannel} from now on. With
+     * {@code fromPort}, the messages it sent that are queued there move first (the port's node
+     * forwards them and redirects the stream's later arrivals); without, under failure, nothing is
+     * moved.
+     */
+    public void rebind(RefDescriptor streamHandle, long newChannel, RefDescriptor fromPort) {
+        long to = locatePort(newChannel);
+        if (fromPort == null) {
+            Response r = request(Ids.node(streamHandle.gid()), OP_REBIND_STREAM,
+                    new Wire.Writer().i64(streamHandle.gid()).i64(newChannel).i64(to), REQUEST_TIMEOUT_NS);
+            if (r.status != Frames.OK) throw new OperationException("rebind: " + r.error());
+            return;
+        }
+        Wire.Writer w = new Wire.Writer().i64(fromPort.gid()).i64(streamHandle.gid()).i64(newChannel).i64(to);
+        Response r = request(Ids.node(fromPort.gid()), OP_REBIND_AT_RECEIVER, w, REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException("rebind: " + r.error());
+    }
+
+    /** The address of a unicast channel's port, by LOCATE (§8.4.3). */
+    public long locatePort(long channel) {
+        for (NodeInfo n : pool.nodes()) {
+            if (!transport.isConnected(n.id()) && n.id() != nodeId) continue;
+            try {
+                Response r = request(n.id(), OP_LOCATE, new Wire.Writer(16).i64(channel), TimeUnit.SECONDS.toNanos(2));
+                Wire.Reader rd = r.reader();
+                if (rd.i32() > 0) return rd.i64();
+            } catch (OperationException e) {
+                // unreachable: holds nothing we can use
+            }
+        }
+        throw new OperationException("no port is attached to channel " + Ids.show(channel));
+    }
+
+    /** Figure 8.6 at the current receiver, in one step: redirect the stream's arrivals, forward its queued messages. */
+    private void onRebindAtReceiver(int src, long call, Wire.Reader r) {
+        long portGid = r.i64();
+        long stream = r.i64();
+        long newChannel = r.i64();
+        long to = r.i64();
+        Port p = ports.get(portGid);
+        if (p == null) throw new OperationException("port " + Ids.show(portGid) + " is not at node " + nodeId);
+        streamRedirections.put(stream, new long[] {portGid, to});
+        for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).streamGid == stream)) forwardMessage(m, to);
+        requestAsync(Ids.node(stream), OP_REBIND_STREAM, new Wire.Writer().i64(stream).i64(newChannel).i64(to), resp -> {
+            if (resp.status() != Frames.OK) respondError(src, call, "rebinding the stream: " + resp.error());
+            else respond(src, call, Frames.OK, null);
+        });
+    }
+
+    /** At the stream's node: it will send to the new channel once nothing is in flight. */
+    private void onRebindStream(int src, long call, Wire.Reader r) {
+        Stream st = streams.get(r.i64());
+        if (st == null) throw new OperationException("no such stream at node " + nodeId);
+        long ch = r.i64();
+        long to = r.i64();
+        if (Ids.isMulticast(ch) != st.multicast) throw new OperationException("a stream cannot be rebound between unicast and multicast channels");
+        st.retarget = new Stream.Retarget(ch, to);
+        respond(src, call, Frames.OK, null);
+    }
+
+    /** freezeStream / unfreezeStream (§6.2.3): the stream's sends wait while it is frozen. */
+    public void freezeStream(RefDescriptor streamHandle, boolean frozen) {
+        Response r = request(Ids.node(streamHandle.gid()), OP_FREEZE_STREAM, new Wire.Writer().i64(streamHandle.gid()).bool(frozen), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException((frozen ? "freezeStream: " : "unfreezeStream: ") + r.error());
     }
 
     // ---- ghosts: operations on local incarnations
@@ -1550,9 +1880,8 @@ public final class Kernel implements Agent {
         inc.refs.check(r);
         if (r.noFurtherPropagation())
             throw new OperationException(r + " was received with no-further-propagation and cannot be passed on");
-        if (r.kind == RefKind.PORT && !Ids.isMulticast(((Port) r.target()).firstChannel()))
-            throw new OperationException("propagating a unicast port (moving it and its queue) is not supported yet");
         RefDescriptor d = describe(r);
+        if (r.kind == RefKind.PORT && (flags & 8) != 0) d = new RefDescriptor(d.kind(), d.gid(), d.channel(), d.addr(), d.rights(), d.noFurther(), RETAIN);
         if ((flags & 2) != 0) d = d.withNoFurther(true);
         if ((flags & 4) != 0 || rightsMask >= 0) {
             int mask = rightsMask >= 0 ? rightsMask : Rights.OBSERVE;
@@ -1564,7 +1893,27 @@ public final class Kernel implements Agent {
     /** After a successful send: a reference propagated with "destroy original" leaves the sender's table. */
     public void afterPropagate(Incarnation inc, Ref r, int flags) {
         if ((flags & 1) == 0) return;
+        // A unicast port moves when its receiver takes it (the original detaches then), so it is not closed here.
+        if (r.kind == RefKind.PORT && !Ids.isMulticast(((Port) r.target()).firstChannel())) return;
         release(inc, r);
+    }
+
+    /** The port a port or port-handle reference names: {gid, channel}. */
+    public RefDescriptor portOf(Incarnation inc, Ref r) {
+        inc.refs.check(r, RefKind.PORT, RefKind.PORT_HANDLE);
+        return r.kind == RefKind.PORT ? handleFor(r) : (RefDescriptor) r.target();
+    }
+
+    /** The stream a stream or stream-handle reference names. */
+    public RefDescriptor streamOf(Incarnation inc, Ref r) {
+        inc.refs.check(r, RefKind.STREAM, RefKind.STREAM_HANDLE);
+        return r.kind == RefKind.STREAM ? handleFor(r) : (RefDescriptor) r.target();
+    }
+
+    /** The channel a stream (or stream handle) is attached to. */
+    public long channelOf(Incarnation inc, Ref r) {
+        inc.refs.check(r, RefKind.STREAM, RefKind.STREAM_HANDLE);
+        return r.kind == RefKind.STREAM ? ((Stream) r.target()).channel : ((RefDescriptor) r.target()).channel();
     }
 
     /** Closes a reference: a stream or port stops working, other kinds are dropped from the table. */
@@ -1727,8 +2076,13 @@ public final class Kernel implements Agent {
         return switch (d.kind()) {
             case STREAM -> inc.refs.add(RefKind.STREAM, newStream(inc, d.channel(), d.addr()), 0, d.noFurther());
             case PORT -> {
-                if (!Ids.isMulticast(d.channel()))
-                    throw new OperationException("propagating a unicast port (moving it and its queue) is not supported yet");
+                if (!Ids.isMulticast(d.channel())) {
+                    // A unicast port moves, with its queue unless it was propagated retained (§6.2.1).
+                    Port p = receivePort(inc, d, d.extra() != RETAIN);
+                    Ref ref = inc.refs.add(RefKind.PORT, p, 0, d.noFurther());
+                    p.ownerRef = ref;
+                    yield ref;
+                }
                 Port p = newPort(inc, d.channel()); // multicast: the receiver joins the group
                 Ref ref = inc.refs.add(RefKind.PORT, p, 0, d.noFurther());
                 p.ownerRef = ref;

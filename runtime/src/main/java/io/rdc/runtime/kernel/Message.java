@@ -12,6 +12,8 @@ public final class Message {
     public final Port port;
     public final long streamGid;
     public final long seq;
+    /** The channel it arrived over (a port may be attached to several). */
+    public final long channel;
     public final int srcNode;
     public final int kind;
     public final long invokeId;
@@ -24,11 +26,12 @@ public final class Message {
     volatile boolean answered;
     volatile boolean deferred;
 
-    Message(Port port, long streamGid, long seq, int srcNode, int kind, long invokeId, int replyNode,
+    Message(Port port, long streamGid, long seq, long channel, int srcNode, int kind, long invokeId, int replyNode,
             byte[] head, byte[] body, RefDescriptor ref) {
         this.port = port;
         this.streamGid = streamGid;
         this.seq = seq;
+        this.channel = channel;
         this.srcNode = srcNode;
         this.kind = kind;
         this.invokeId = invokeId;

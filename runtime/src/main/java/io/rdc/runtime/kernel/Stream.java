@@ -9,8 +9,18 @@ package io.rdc.runtime.kernel;
 public final class Stream {
     public final long gid;
     public final Incarnation owner;
-    final long channel;
+    volatile long channel;
     final boolean multicast;
+    /**
+     * A new destination learnt from an acknowledgement or set by rebinding. The owner applies it at
+     * its next send once every message already sent is acknowledged: switching while messages are
+     * in flight to the old destination could let a later message overtake them.
+     */
+    volatile Retarget retarget;
+    /** Frozen by freezeStream: sends wait until unfreezeStream. */
+    volatile boolean frozen;
+
+    record Retarget(long channel, long addr) {}
     /** Last known kernel port address of the unicast destination; 0 when it must be located. */
     volatile long destAddr;
     /** Sequence number of the last message sent (owner thread only). */

@@ -37,8 +37,8 @@ import java.util.Map;
  * travel as JSON text.
  */
 public final class Operator {
-    /** Propagation flags (§4.6) for a reference sent in a message. */
-    public static final int DESTROY_ORIGINAL = 1, NO_FURTHER = 2, REDUCED_RIGHTS = 4;
+    /** Propagation flags (§4.6) for a reference sent in a message; RETAIN keeps a unicast port's queue at the original. */
+    public static final int DESTROY_ORIGINAL = 1, NO_FURTHER = 2, REDUCED_RIGHTS = 4, RETAIN = 8;
 
     private final Kernel kernel;
     private final Incarnation session;
@@ -207,6 +207,40 @@ public final class Operator {
 
     public Map<String, Object> testPort(Ref port) {
         return kernel.testPort(session, (Port) session.refs.check(port, RefKind.PORT).target(), 0);
+    }
+
+    // ---- reconfiguration (ch. 6)
+
+    /**
+     * Port attachment (§6.2.2): attaches {@code newPort} (a port or port handle) to the channel of
+     * {@code oldPort}, which is detached; with moveQueue its messages from that channel move too.
+     */
+    public void attach(Ref newPort, Ref oldPort, boolean moveQueue) {
+        kernel.attach(kernel.portOf(session, newPort), kernel.portOf(session, oldPort), 0, moveQueue);
+    }
+
+    /** As above, naming the channel (that of {@code channelStream}) when the old port is attached to several. */
+    public void attach(Ref newPort, Ref oldPort, Ref channelStream, boolean moveQueue) {
+        kernel.attach(kernel.portOf(session, newPort), kernel.portOf(session, oldPort), kernel.channelOf(session, channelStream), moveQueue);
+    }
+
+    /** Attaches a port to the channel of a stream, detaching nothing (a multicast group, or a unicast channel without port). */
+    public void attachToChannel(Ref newPort, Ref channelStream) {
+        kernel.attach(kernel.portOf(session, newPort), null, kernel.channelOf(session, channelStream), false);
+    }
+
+    /**
+     * Stream rebinding (§6.2.3): the stream of {@code stream} (a stream or stream handle) sends to
+     * the channel of {@code channelStream} from now on; with {@code fromPort} (a port or port
+     * handle) its messages queued there move first; null rebinds under failure.
+     */
+    public void rebind(Ref stream, Ref channelStream, Ref fromPort) {
+        kernel.rebind(kernel.streamOf(session, stream), kernel.channelOf(session, channelStream),
+                fromPort == null ? null : kernel.portOf(session, fromPort));
+    }
+
+    public void freezeStream(Ref stream, boolean frozen) {
+        kernel.freezeStream(kernel.streamOf(session, stream), frozen);
     }
 
     // ---- control

@@ -20,6 +20,7 @@
     if (m.keep === false) f |= 1;
     if (m.noFurther) f |= 2;
     if (m.reduced === true) f |= 4;
+    if (m.retain) f |= 8;
     return f;
   }
   function rights(m) { return typeof m.reduced === 'number' ? m.reduced : -1; }
@@ -80,6 +81,11 @@
     chanCreate(label, type = 'unicast') { const r = call('chanCreate', label ?? null, type); return { stream: r[0], port: r[1] }; },
     portCreate(channelStream) { return call('portCreate', channelStream ?? null); },
     joinChannel(port, channelStream) { call('joinChannel', port, channelStream); },
+    // Reconfiguration (ch. 6): port attachment, stream rebinding, frozen streams.
+    attachPort(newPort, oldPort, opts = {}) { call('attachPort', newPort, oldPort ?? null, opts.channel ?? null, opts.moveQueue !== false); },
+    rebindStream(stream, channelStream, fromPort) { call('rebindStream', stream, channelStream, fromPort ?? null); },
+    freezeStream(stream) { call('freezeStream', stream, true); },
+    unfreezeStream(stream) { call('freezeStream', stream, false); },
     hanCreate(ref) { return call('hanCreate', ref); },
     close(ref) { call('close', ref); },
     testReference(ref) { return dec(call('testReference', ref)); },
