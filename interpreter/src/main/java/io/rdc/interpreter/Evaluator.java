@@ -366,11 +366,41 @@ public final class Evaluator {
             case Statement.Test test -> throw new RdcError(test.position(), "test blocks belong at the top level of a file");
             case Statement.Assert assertion -> executeAssert(assertion, scope);
             case Statement.ExpectError expect -> executeExpectError(expect, scope);
-            case Statement.Propagate s -> throw notSupportedYet(s, "propagate");
-            case Statement.Attach s -> throw notSupportedYet(s, "attach");
-            case Statement.Rebind s -> throw notSupportedYet(s, "rebind");
-            case Statement.FreezeStream s -> throw notSupportedYet(s, "freeze stream");
-            case Statement.UnfreezeStream s -> throw notSupportedYet(s, "unfreeze stream");
+            case Statement.Propagate s -> throw new RdcError(s.position(), "`propagate` is done by incarnations: they pass a port in a"
+                    + " message (ctx.send(stream, {ref: port})) or through stream space (put/get); a script moves ports with `attach`");
+            case Statement.Attach s -> {
+                InterfaceRef port = interfaceRef(s.target(), scope, "attach");
+                String channel = interpolate(s.channel(), scope);
+                InterfaceRef detach = s.detach() == null ? null : interfaceRef(s.detach(), scope, "attach … detach");
+                operation(s.position(), "attach " + port + " to " + Values.quote(channel), () -> {
+                    operations.attach(port.incarnation().reference(), port.name(), channel,
+                            detach == null ? null : detach.incarnation().reference(), detach == null ? null : detach.name(), s.movingQueue());
+                    return null;
+                });
+            }
+            case Statement.Rebind s -> {
+                String stream = interpolate(s.streamHandle(), scope);
+                String channel = interpolate(s.channel(), scope);
+                String from = s.movingFrom() == null ? null : interpolate(s.movingFrom(), scope);
+                operation(s.position(), "rebind " + Values.quote(stream) + " to " + Values.quote(channel), () -> {
+                    operations.rebind(stream, channel, from, s.underFailure());
+                    return null;
+                });
+            }
+            case Statement.FreezeStream s -> {
+                InterfaceRef stream = interfaceRef(s.target(), scope, "freeze stream");
+                operation(s.position(), "freeze stream " + stream, () -> {
+                    operations.freezeStream(stream.incarnation().reference(), stream.name(), true);
+                    return null;
+                });
+            }
+            case Statement.UnfreezeStream s -> {
+                InterfaceRef stream = interfaceRef(s.target(), scope, "unfreeze stream");
+                operation(s.position(), "unfreeze stream " + stream, () -> {
+                    operations.freezeStream(stream.incarnation().reference(), stream.name(), false);
+                    return null;
+                });
+            }
             case Statement.Quiesce s -> throw notSupportedYet(s, "quiesce");
             case Statement.Migrate s -> throw notSupportedYet(s, "migrate");
             case Statement.Fork s -> throw notSupportedYet(s, "fork");

@@ -118,4 +118,28 @@ public interface Operations {
     void when(BooleanSupplier condition, Runnable action);
 
     void sleep(long millis);
+
+    // ------------------------------------------------------------ reconfiguration (ch. 6)
+
+    /**
+     * {@code attach X.port to "channel" [detach Y.port] [moving queue]}: X's port is attached to the
+     * labelled channel; Y's port, if given, is detached from it (its queued messages from that
+     * channel moved to X's port when movingQueue).
+     */
+    default void attach(Object incarnation, String port, String channelLabel, Object detachIncarnation, String detachPort, boolean movingQueue) {
+        throw new UnsupportedOperationException("attach is not supported by this runtime");
+    }
+
+    /**
+     * {@code rebind "streamHandle" to "channel" [moving from "portHandle" | under failure]}: labels in
+     * stream space name the stream handle, the new channel and the port to move queued messages from.
+     */
+    default void rebind(String streamHandle, String channelLabel, String movingFromPortHandle, boolean underFailure) {
+        throw new UnsupportedOperationException("rebind is not supported by this runtime");
+    }
+
+    /** {@code freeze stream X.s} / {@code unfreeze stream X.s}. */
+    default void freezeStream(Object incarnation, String stream, boolean frozen) {
+        throw new UnsupportedOperationException("freeze stream is not supported by this runtime");
+    }
 }

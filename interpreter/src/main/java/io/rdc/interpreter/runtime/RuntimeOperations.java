@@ -175,6 +175,34 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         op.unfreeze(inc(incarnation).ref(), priority == null ? 0 : priority.intValue());
     }
 
+    // ------------------------------------------------------------ reconfiguration
+
+    @Override
+    public void attach(Object incarnation, String port, String channelLabel, Object detachIncarnation, String detachPort, boolean movingQueue) {
+        Kernel k = op.kernel();
+        RefDescriptor newPort = k.interfaceHandle(inc(incarnation).gid(), port);
+        RefDescriptor oldPort = detachIncarnation == null ? null : k.interfaceHandle(inc(detachIncarnation).gid(), detachPort);
+        Ref channel = streamTo(channelLabel);
+        k.attach(newPort, oldPort, channelOf(channel), movingQueue);
+        pollRules();
+    }
+
+    @Override
+    public void rebind(String streamHandle, String channelLabel, String movingFromPortHandle, boolean underFailure) {
+        if (!underFailure && movingFromPortHandle == null)
+            throw new OperationException("rebind needs `moving from \"port handle\"` or `under failure`");
+        Ref stream = op.spaceGet(streamHandle, getTimeout);
+        Ref channel = streamTo(channelLabel);
+        Ref from = underFailure ? null : op.spaceGet(movingFromPortHandle, getTimeout);
+        op.rebind(stream, channel, from);
+        pollRules();
+    }
+
+    @Override
+    public void freezeStream(Object incarnation, String stream, boolean frozen) {
+        op.kernel().freezeStream(op.kernel().interfaceHandle(inc(incarnation).gid(), stream), frozen);
+    }
+
     // ------------------------------------------------------------ stream space and name service
 
     @Override

@@ -48,7 +48,7 @@ public final class Kernel implements Agent {
             OP_SPACE_DELETE = 11, OP_SPACE_PRINT = 12, OP_NAME_REGISTER = 13, OP_NAME_LOOKUP = 14,
             OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19, OP_IFACE = 20, OP_LIST = 21, OP_SNAPSHOT = 22,
             OP_ACTIVATE = 23, OP_ATTACH = 24, OP_DETACH = 25, OP_REBIND_AT_RECEIVER = 26, OP_REBIND_STREAM = 27,
-            OP_FREEZE_STREAM = 28;
+            OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29;
     static final int ST_MODULE_NEEDED = 4;
 
     /** Marks a propagated unicast port whose queue stays with the original (flag 8 of propagate). */
@@ -1022,6 +1022,17 @@ public final class Kernel implements Agent {
                 case OP_DETACH -> onDetach(src, call, r);
                 case OP_REBIND_AT_RECEIVER -> onRebindAtReceiver(src, call, r);
                 case OP_REBIND_STREAM -> onRebindStream(src, call, r);
+                case OP_IFACE_HANDLE -> {
+                    Incarnation inc = local(r.i64());
+                    String name = r.str();
+                    RefDescriptor d = null;
+                    for (Port p : inc.ports()) if (name.equals(p.name)) d = new RefDescriptor(RefKind.PORT_HANDLE, p.gid, p.firstChannel(), nodeId, 0, false, 0);
+                    for (Stream st : inc.streams()) if (d == null && name.equals(st.name)) d = new RefDescriptor(RefKind.STREAM_HANDLE, st.gid, st.channel, nodeId, 0, false, 0);
+                    if (d == null) throw new OperationException(inc.name + " has no port or stream named " + name);
+                    Wire.Writer w = kw.reset();
+                    d.write(w);
+                    respond(src, call, Frames.OK, w);
+                }
                 case OP_FREEZE_STREAM -> {
                     Stream st = streams.get(r.i64());
                     if (st == null) throw new OperationException("no such stream at node " + nodeId);
@@ -1454,6 +1465,13 @@ public final class Kernel implements Agent {
         if (Ids.isMulticast(ch) != st.multicast) throw new OperationException("a stream cannot be rebound between unicast and multicast channels");
         st.retarget = new Stream.Retarget(ch, to);
         respond(src, call, Frames.OK, null);
+    }
+
+    /** The handle of an incarnation's named port or stream (a ghost operation for holders of its handle). */
+    public RefDescriptor interfaceHandle(long incGid, String name) {
+        Response r = request(Ids.node(incGid), OP_IFACE_HANDLE, new Wire.Writer().i64(incGid).str(name), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException(r.error());
+        return RefDescriptor.read(r.reader());
     }
 
     /** freezeStream / unfreezeStream (§6.2.3): the stream's sends wait while it is frozen. */
