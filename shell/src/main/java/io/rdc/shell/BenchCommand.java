@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:", "  rdc bench invoke --json", "  rdc bench send --transport ipc --messages 2000000 --json",
                 "  rdc bench script --messages 10000    (statements of a generated script: creates, links, destroys)"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "what to measure: invoke, send, or script (parse + evaluate a generated script)")
+    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), or script (parse + evaluate a generated script)")
     String what;
 
     @Option(names = "--transport", split = ",", defaultValue = "ipc,udp", description = "ipc, udp (two JVMs), udp_same_jvm; default: ${DEFAULT-VALUE}")
@@ -35,6 +35,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (what.equals("reconfig")) {
+            for (String m : java.util.List.of("propagation", "attachment", "rebinding"))
+                System.out.println(io.rdc.runtime.bench.ReconfigBench.run(m, messages == null ? 10_000 : messages, 100));
+            return 0;
+        }
         if (what.equals("script")) {
             System.out.println(ScriptBench.run(messages == null ? 10_000 : messages, idle));
             return 0;

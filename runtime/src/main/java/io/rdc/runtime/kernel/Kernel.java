@@ -48,7 +48,7 @@ public final class Kernel implements Agent {
             OP_SPACE_DELETE = 11, OP_SPACE_PRINT = 12, OP_NAME_REGISTER = 13, OP_NAME_LOOKUP = 14,
             OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19, OP_IFACE = 20, OP_LIST = 21, OP_SNAPSHOT = 22,
             OP_ACTIVATE = 23, OP_ATTACH = 24, OP_DETACH = 25, OP_REBIND_AT_RECEIVER = 26, OP_REBIND_STREAM = 27,
-            OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29;
+            OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29, OP_UNREDIRECT_STREAM = 30;
     static final int ST_MODULE_NEEDED = 4;
 
     /** Marks a propagated unicast port whose queue stays with the original (flag 8 of propagate). */
@@ -81,7 +81,7 @@ public final class Kernel implements Agent {
     private final Long2LongHashMap redirections = new Long2LongHashMap(0);
     /** A unicast channel's attachment that moved away from a port here: channel to the new port (§8.5.2). */
     private final Long2LongHashMap channelRedirections = new Long2LongHashMap(0);
-    /** A rebound stream's messages still arriving at its old port here: stream to {old port, new port} (§8.5.3). */
+    /** A rebound stream's messages still arriving at its old port here: stream to {old port, new port, new channel} (§8.5.3). */
     private final Long2ObjectHashMap<long[]> streamRedirections = new Long2ObjectHashMap<>();
     /** Callbacks of requests made from the kernel thread, which must never wait for a response. */
     private final Long2ObjectHashMap<java.util.function.Consumer<Response>> pendingCallbacks = new Long2ObjectHashMap<>();
@@ -111,7 +111,7 @@ public final class Kernel implements Agent {
 
     // ---- acknowledgement batch: one cumulative ACK per stream per duty cycle
     private int ackCount;
-    private long[] ackStream = new long[64], ackSeq = new long[64], ackPort = new long[64];
+    private long[] ackStream = new long[64], ackSeq = new long[64], ackPort = new long[64], ackChannel = new long[64];
     private int[] ackNode = new int[64];
 
     public Kernel(NodeInfo info, Pool pool, Transport transport) {
@@ -716,21 +716,22 @@ public final class Kernel implements Agent {
                 deliver(p, buf, off, kind, src, stream, seq, channel);
                 last = p;
             }
-            if (ack) queueAck(src, stream, seq, last.gid, Frames.OK);
+            if (ack) queueAck(src, stream, seq, last.gid, channel, Frames.OK);
             return;
         }
 
         Port port = portAddr != 0 ? ports.get(portAddr) : null;
-        if (port != null && !rerouted) {
-            long[] sr = streamRedirections.get(stream);
+        if (port != null) {
+            long[] sr = rerouted ? null : streamRedirections.get(stream);
             if (sr != null && sr[0] == port.gid) { // this stream was rebound away from this port
-                forwardFrame(buf, off, len, sr[1]);
+                forwardFrame(buf, off, len, sr[1], sr[2]);
                 return;
             }
-            if (!port.channels.containsLong(channel)) { // this channel's attachment moved to another port
+            if (!port.channels.containsLong(channel) && !(rerouted && port.pendingChannels.containsLong(channel))) {
+                // This channel's attachment moved to another port: follow it, whoever sent this.
                 long next = channelRedirections.get(channel);
-                if (next != 0) {
-                    forwardFrame(buf, off, len, next);
+                if (next != 0 && next != port.gid) {
+                    forwardFrame(buf, off, len, next, 0);
                     return;
                 }
                 port = null;
@@ -741,7 +742,7 @@ public final class Kernel implements Agent {
             if (next == 0) next = channelRedirections.get(channel);
             if (next != 0 && next != portAddr) {
                 if (Ids.node(next) != nodeId) {
-                    forwardFrame(buf, off, len, next);
+                    forwardFrame(buf, off, len, next, 0);
                     return;
                 }
                 port = ports.get(next);
@@ -753,14 +754,14 @@ public final class Kernel implements Agent {
             else {
                 long next = channelRedirections.get(channel);
                 if (next != 0 && Ids.node(next) != nodeId) {
-                    forwardFrame(buf, off, len, next);
+                    forwardFrame(buf, off, len, next, 0);
                     return;
                 }
             }
         }
         if (port == null || port.closed) {
             if (kind != Frames.KIND_DGRAM && !forwarded) {
-                queueAck(src, stream, seq, 0, Frames.NO_PORT);
+                queueAck(src, stream, seq, 0, channel, Frames.NO_PORT);
                 long invoke = buf.getLong(off + Frames.D_INVOKE);
                 if (invoke != 0) {
                     byte[] why = ("no port is attached to channel " + Ids.show(channel) + " at node " + nodeId).getBytes(StandardCharsets.UTF_8);
@@ -771,14 +772,19 @@ public final class Kernel implements Agent {
             return;
         }
         deliver(port, buf, off, kind, src, stream, seq, channel);
-        if (ack) queueAck(src, stream, seq, port.gid, Frames.OK);
+        if (ack) queueAck(src, stream, seq, port.gid, channel, Frames.OK);
     }
 
-    /** Forwards a frame along a redirection entry (§8.4.3), rewriting the destination address. */
-    private void forwardFrame(DirectBuffer buf, int off, int len, long next) {
+    /**
+     * Forwards a frame along a redirection entry (§8.4.3), rewriting the destination address (and
+     * the channel, for a rebound stream, so the new port accepts it as arriving over its channel).
+     */
+    private void forwardFrame(DirectBuffer buf, int off, int len, long next, long newChannel) {
         kbuf.putBytes(0, buf, off, len);
         kbuf.putLong(Frames.D_PORT, next);
+        if (newChannel != 0) kbuf.putLong(Frames.D_CHANNEL, newChannel);
         kbuf.putInt(Frames.D_HOPS, kbuf.getInt(Frames.D_HOPS) + 1);
+        redirectedMessages++;
         transport.offer(Ids.node(next), kbuf, 0, len, offerIdle);
     }
 
@@ -795,51 +801,52 @@ public final class Kernel implements Agent {
         long invoke = buf.getLong(off + Frames.D_INVOKE);
         int replyNode = buf.getInt(off + Frames.D_REPLY_NODE);
         Message m = new Message(port, stream, seq, channel, src, kind, invoke, replyNode, head, body, ref);
+        if (TRACE != null) TRACE.add(Ids.show(port.gid) + " seq " + seq + " hops " + buf.getInt(off + Frames.D_HOPS)
+                + ((buf.getByte(off + Frames.FLAGS) & Frames.F_FORWARDED) != 0 ? " fwd" : "") + " at node " + nodeId + " from " + src);
         Incarnation owner = port.owner;
         Probe.stamp(1);
         owner.inbox.put(m);
         if (!owner.interests.isEmpty()) raise(owner, Event.Type.MESSAGE, "port " + Ids.show(port.gid));
     }
 
-    private void queueAck(int node, long stream, long seq, long port, int status) {
+    private void queueAck(int node, long stream, long seq, long port, long channel, int status) {
         if (stream == 0) return;
         for (int i = 0; i < ackCount; i++) {
             if (ackStream[i] == stream && ackNode[i] == node) {
-                if (status != Frames.OK) {
-                    flushAcks(); // a refusal is sent at once, after the acknowledgements before it
+                if (status != Frames.OK || ackPort[i] != port) {
+                    flushAcks(); // a refusal, or a new port, is sent after the acknowledgements before it
                     break;
                 }
-                if (seq > ackSeq[i]) {
-                    ackSeq[i] = seq;
-                    ackPort[i] = port;
-                }
+                if (seq > ackSeq[i]) ackSeq[i] = seq;
                 return;
             }
         }
         if (status != Frames.OK) {
-            sendAck(node, stream, seq, port, status);
+            sendAck(node, stream, seq, port, channel, status);
             return;
         }
         if (ackCount == ackStream.length) flushAcks();
         ackStream[ackCount] = stream;
         ackSeq[ackCount] = seq;
         ackPort[ackCount] = port;
+        ackChannel[ackCount] = channel;
         ackNode[ackCount] = node;
         ackCount++;
     }
 
     private int flushAcks() {
         int n = ackCount;
-        for (int i = 0; i < n; i++) sendAck(ackNode[i], ackStream[i], ackSeq[i], ackPort[i], Frames.OK);
+        for (int i = 0; i < n; i++) sendAck(ackNode[i], ackStream[i], ackSeq[i], ackPort[i], ackChannel[i], Frames.OK);
         ackCount = 0;
         return n;
     }
 
-    private void sendAck(int node, long stream, long seq, long port, int status) {
+    private void sendAck(int node, long stream, long seq, long port, long channel, int status) {
         Frames.putHeaderTo(kbuf, Frames.ACK, 0, status, nodeId);
         kbuf.putLong(Frames.A_STREAM, stream);
         kbuf.putLong(Frames.A_SEQ, seq);
         kbuf.putLong(Frames.A_PORT, port);
+        kbuf.putLong(Frames.A_CHANNEL, channel);
         transport.offer(node, kbuf, 0, Frames.A_LEN, offerIdle);
     }
 
@@ -848,12 +855,13 @@ public final class Kernel implements Agent {
         long gid = buf.getLong(off + Frames.A_STREAM);
         long seq = buf.getLong(off + Frames.A_SEQ);
         long port = buf.getLong(off + Frames.A_PORT);
+        long ackedChannel = buf.getLong(off + Frames.A_CHANNEL);
         Stream st = streams.get(gid);
         if (st == null) return;
         if (status == Frames.OK) {
             // Learn the final address (§8.4.3), applied by the sender once nothing is in flight.
             if (!st.multicast && port != 0 && port != st.destAddr && st.retarget == null)
-                st.retarget = new Stream.Retarget(st.channel, port);
+                st.retarget = new Stream.Retarget(ackedChannel != 0 ? ackedChannel : st.channel, port);
             if (seq > st.ackedSeq) st.ackedSeq = seq;
         } else {
             st.failure = "message " + seq + " refused: no port is attached to channel " + Ids.show(st.channel);
@@ -1022,6 +1030,13 @@ public final class Kernel implements Agent {
                 case OP_DETACH -> onDetach(src, call, r);
                 case OP_REBIND_AT_RECEIVER -> onRebindAtReceiver(src, call, r);
                 case OP_REBIND_STREAM -> onRebindStream(src, call, r);
+                case OP_UNREDIRECT_STREAM -> {
+                    long stream = r.i64();
+                    long port = r.i64();
+                    long[] sr = streamRedirections.get(stream);
+                    if (sr != null && sr[0] == port) streamRedirections.remove(stream);
+                    respond(src, call, Frames.OK, null);
+                }
                 case OP_IFACE_HANDLE -> {
                     Incarnation inc = local(r.i64());
                     String name = r.str();
@@ -1237,8 +1252,26 @@ public final class Kernel implements Agent {
     // during. What arrives later follows the redirection, in order. Senders switch to the new
     // address only once nothing they sent is in flight (Stream.retarget).
 
+    /** Debug trace of deliveries (-Drdc.trace=true), for finding ordering bugs. */
+    public static final java.util.List<String> TRACE = Boolean.getBoolean("rdc.trace") ? java.util.Collections.synchronizedList(new ArrayList<>()) : null;
+
+    /** Messages this kernel forwarded: queued ones moved by a reconfiguration, and arrivals redirected. Kernel thread writes. */
+    private volatile long movedMessages, redirectedMessages;
+
+    public long movedMessages() {
+        return movedMessages;
+    }
+
+    public long redirectedMessages() {
+        return redirectedMessages;
+    }
+
     /** Forwards a queued message to a port elsewhere: already acknowledged, so the new kernel does not ack it again. */
     private void forwardMessage(Message m, long to) {
+        forwardMessage(m, to, m.channel);
+    }
+
+    private void forwardMessage(Message m, long to, long channel) {
         int hl = len(m.head), bl = len(m.body);
         kbuf.putByte(Frames.TYPE, Frames.DATA);
         kbuf.putByte(Frames.FLAGS, (byte) (m.kind | Frames.F_FORWARDED));
@@ -1246,7 +1279,7 @@ public final class Kernel implements Agent {
         kbuf.putInt(Frames.SRC_NODE, m.srcNode);
         kbuf.putLong(Frames.D_STREAM, m.streamGid);
         kbuf.putLong(Frames.D_SEQ, m.seq);
-        kbuf.putLong(Frames.D_CHANNEL, m.channel);
+        kbuf.putLong(Frames.D_CHANNEL, channel);
         kbuf.putLong(Frames.D_PORT, to);
         kbuf.putLong(Frames.D_INVOKE, m.answered ? 0 : m.invokeId);
         kbuf.putInt(Frames.D_REPLY_NODE, m.replyNode);
@@ -1264,6 +1297,7 @@ public final class Kernel implements Agent {
             pos += rb.length;
         } else kbuf.putInt(Frames.D_REF_LEN, 0);
         m.answered = true; // its invoker, if any, is now the new receiver's to answer
+        movedMessages++;
         transport.offer(Ids.node(to), kbuf, 0, pos, offerIdle);
     }
 
@@ -1374,14 +1408,18 @@ public final class Kernel implements Agent {
             respond(src, call, Frames.OK, null);
             return;
         }
-        if (!p.channels.containsLong(ch)) p.channels.addLong(ch); // deliverable by address before the detach forwards
+        // The channel joins this port only once the old port has let it go: until then, messages
+        // sent to this node over the channel still follow the old route (which forwards them in
+        // order after the old queue), and forwarded ones are delivered here by address.
+        p.pendingChannels.addLong(ch);
         Wire.Writer w = new Wire.Writer().i64(oldGid).i64(ch).i64(newGid).bool(moveQueue);
         requestAsync(Ids.node(oldGid), OP_DETACH, w, resp -> {
+            p.pendingChannels.removeLong(ch);
             if (resp.status() != Frames.OK) {
-                p.channels.removeLong(ch);
                 respondError(src, call, "detaching " + Ids.show(oldGid) + ": " + resp.error());
                 return;
             }
+            if (!p.channels.containsLong(ch)) p.channels.addLong(ch);
             ArrayList<Port> l = channelPorts.computeIfAbsent(ch, k -> new ArrayList<>());
             if (!l.contains(p)) l.add(p);
             channelRedirections.remove(ch);
@@ -1448,12 +1486,15 @@ public final class Kernel implements Agent {
         long to = r.i64();
         Port p = ports.get(portGid);
         if (p == null) throw new OperationException("port " + Ids.show(portGid) + " is not at node " + nodeId);
-        streamRedirections.put(stream, new long[] {portGid, to});
-        for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).streamGid == stream)) forwardMessage(m, to);
-        requestAsync(Ids.node(stream), OP_REBIND_STREAM, new Wire.Writer().i64(stream).i64(newChannel).i64(to), resp -> {
-            if (resp.status() != Frames.OK) respondError(src, call, "rebinding the stream: " + resp.error());
-            else respond(src, call, Frames.OK, null);
-        });
+        streamRedirections.put(stream, new long[] {portGid, to, newChannel});
+        for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).streamGid == stream)) forwardMessage(m, to, newChannel);
+        // The new port's node may still redirect this stream away from it (an earlier rebinding the
+        // other way): that entry goes before the stream switches, or its messages would bounce back.
+        requestAsync(Ids.node(to), OP_UNREDIRECT_STREAM, new Wire.Writer().i64(stream).i64(to), cleared ->
+                requestAsync(Ids.node(stream), OP_REBIND_STREAM, new Wire.Writer().i64(stream).i64(newChannel).i64(to), resp -> {
+                    if (resp.status() != Frames.OK) respondError(src, call, "rebinding the stream: " + resp.error());
+                    else respond(src, call, Frames.OK, null);
+                }));
     }
 
     /** At the stream's node: it will send to the new channel once nothing is in flight. */

@@ -12,6 +12,8 @@ public final class Port {
     public final long gid;
     public final Incarnation owner;
     final LongArrayList channels = new LongArrayList();
+    /** Channels being attached to this port (kernel thread): forwarded messages over them are accepted already. */
+    final LongArrayList pendingChannels = new LongArrayList();
     /** Messages queued for this port; guarded by the owner's inbox monitor. */
     int queued;
     volatile boolean closed;

@@ -48,7 +48,8 @@ public final class Frames {
     public static final int A_STREAM = 8;      // long
     public static final int A_SEQ = 16;        // long: highest sequence acknowledged (cumulative) or refused
     public static final int A_PORT = 24;       // long: the port that took it (the final address after redirection)
-    public static final int A_LEN = 32;
+    public static final int A_CHANNEL = 32;    // long: the channel under which it took it (changes on rebinding)
+    public static final int A_LEN = 40;
 
     // ---- REPLY
     public static final int R_INVOKE = 8;      // long
