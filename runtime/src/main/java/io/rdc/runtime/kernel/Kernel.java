@@ -706,6 +706,10 @@ public final class Kernel implements Agent {
         boolean forwarded = (flags & Frames.F_FORWARDED) != 0;
         boolean rerouted = forwarded || buf.getInt(off + Frames.D_HOPS) > 0;
         boolean ack = kind != Frames.KIND_DGRAM && !forwarded;
+        if ((flags & Frames.F_FLUSH) != 0) {
+            onFlushMarker(buf, off, len, stream, portAddr);
+            return;
+        }
 
         if (multicast) {
             ArrayList<Port> members = channelPorts.get(channel);
@@ -722,9 +726,17 @@ public final class Kernel implements Agent {
 
         Port port = portAddr != 0 ? ports.get(portAddr) : null;
         if (port != null) {
+            if (!rerouted && holding.containsKey(stream) && holding.get(stream) == port) {
+                hold(port, buf, off, len); // the stream's old route into this port is being flushed
+                return;
+            }
             long[] sr = rerouted ? null : streamRedirections.get(stream);
             if (sr != null && sr[0] == port.gid) { // this stream was rebound away from this port
                 forwardFrame(buf, off, len, sr[1], sr[2]);
+                return;
+            }
+            if (!rerouted && !port.channels.containsLong(channel) && port.pendingChannels.containsLong(channel)) {
+                hold(port, buf, off, len); // attaching: direct arrivals wait for the old port's queue
                 return;
             }
             if (!port.channels.containsLong(channel) && !(rerouted && port.pendingChannels.containsLong(channel))) {
@@ -1034,8 +1046,26 @@ public final class Kernel implements Agent {
                     long stream = r.i64();
                     long port = r.i64();
                     long[] sr = streamRedirections.get(stream);
-                    if (sr != null && sr[0] == port) streamRedirections.remove(stream);
-                    respond(src, call, Frames.OK, null);
+                    Port p = ports.get(port);
+                    if (sr == null || sr[0] != port || p == null) {
+                        respond(src, call, Frames.OK, null);
+                        return;
+                    }
+                    // The stream comes back to a port it was redirected away from: its messages may
+                    // still be travelling that route. Hold its direct arrivals and flush the route.
+                    holding.put(stream, p);
+                    flushWaiters.put(stream, new long[] {src, call});
+                    Frames.putHeaderTo(kbuf, Frames.DATA, Frames.F_FLUSH, 0, nodeId);
+                    kbuf.putLong(Frames.D_STREAM, stream);
+                    kbuf.putLong(Frames.D_SEQ, 0);
+                    kbuf.putLong(Frames.D_CHANNEL, 0);
+                    kbuf.putLong(Frames.D_PORT, sr[1]);
+                    kbuf.putLong(Frames.D_INVOKE, 0);
+                    kbuf.putInt(Frames.D_REPLY_NODE, nodeId);
+                    kbuf.putInt(Frames.D_BODY_LEN, 0);
+                    kbuf.putInt(Frames.D_REF_LEN, 0);
+                    kbuf.putInt(Frames.D_HOPS, 1);
+                    transport.offer(Ids.node(sr[1]), kbuf, 0, Frames.D_HEADER, offerIdle);
                 }
                 case OP_IFACE_HANDLE -> {
                     Incarnation inc = local(r.i64());
@@ -1266,6 +1296,54 @@ public final class Kernel implements Agent {
         return redirectedMessages;
     }
 
+    /** Streams whose direct arrivals at a port are held until a flush marker returns (kernel thread). */
+    private final Long2ObjectHashMap<Port> holding = new Long2ObjectHashMap<>();
+    /** Pending UNREDIRECT responses by stream, sent when the marker returns. */
+    private final Long2ObjectHashMap<long[]> flushWaiters = new Long2ObjectHashMap<>();
+
+    private static void hold(Port port, DirectBuffer buf, int off, int len) {
+        byte[] copy = new byte[len];
+        buf.getBytes(off, copy);
+        port.held.add(copy);
+    }
+
+    /** Replays held frames as arrivals, in the order they came (kernel thread). */
+    private void replayHeld(Port port) {
+        if (port.held.isEmpty()) return;
+        List<byte[]> frames = new ArrayList<>(port.held);
+        port.held.clear();
+        for (byte[] f : frames) onData(new org.agrona.concurrent.UnsafeBuffer(f), 0, f.length);
+    }
+
+    /**
+     * A flush marker: it follows a stream's redirection route like the stream's messages (so when it
+     * returns, everything sent along the route before it has arrived), then goes home.
+     */
+    private void onFlushMarker(DirectBuffer buf, int off, int len, long stream, long portAddr) {
+        int home = buf.getInt(off + Frames.D_REPLY_NODE);
+        long[] sr = streamRedirections.get(stream);
+        int hops = buf.getInt(off + Frames.D_HOPS);
+        if (home != nodeId || hops == 0) {
+            if (sr != null && hops < 16 && Ids.node(sr[1]) != nodeId) {
+                forwardFrame(buf, off, len, sr[1], 0);
+                return;
+            }
+            if (home != nodeId) {
+                kbuf.putBytes(0, buf, off, len);
+                kbuf.putInt(Frames.D_HOPS, hops + 1);
+                transport.offer(home, kbuf, 0, len, offerIdle);
+                return;
+            }
+        }
+        // Home again: the old route is empty. Drop the stale redirection, release what was held.
+        Port port = holding.remove(stream);
+        long[] s2 = streamRedirections.get(stream);
+        if (s2 != null && port != null && s2[0] == port.gid) streamRedirections.remove(stream);
+        if (port != null) replayHeld(port);
+        long[] w = flushWaiters.remove(stream);
+        if (w != null) respond((int) w[0], w[1], Frames.OK, null);
+    }
+
     /** Forwards a queued message to a port elsewhere: already acknowledged, so the new kernel does not ack it again. */
     private void forwardMessage(Message m, long to) {
         forwardMessage(m, to, m.channel);
@@ -1416,6 +1494,7 @@ public final class Kernel implements Agent {
         requestAsync(Ids.node(oldGid), OP_DETACH, w, resp -> {
             p.pendingChannels.removeLong(ch);
             if (resp.status() != Frames.OK) {
+                replayHeld(p); // they follow the old route after all
                 respondError(src, call, "detaching " + Ids.show(oldGid) + ": " + resp.error());
                 return;
             }
@@ -1423,6 +1502,7 @@ public final class Kernel implements Agent {
             ArrayList<Port> l = channelPorts.computeIfAbsent(ch, k -> new ArrayList<>());
             if (!l.contains(p)) l.add(p);
             channelRedirections.remove(ch);
+            replayHeld(p); // after the old queue, which arrived before the detach's response
             respond(src, call, Frames.OK, null);
         });
     }

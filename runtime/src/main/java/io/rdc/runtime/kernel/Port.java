@@ -14,6 +14,8 @@ public final class Port {
     final LongArrayList channels = new LongArrayList();
     /** Channels being attached to this port (kernel thread): forwarded messages over them are accepted already. */
     final LongArrayList pendingChannels = new LongArrayList();
+    /** Direct arrivals held while a route into this port is re-established (kernel thread), replayed in order after. */
+    final java.util.ArrayList<byte[]> held = new java.util.ArrayList<>();
     /** Messages queued for this port; guarded by the owner's inbox monitor. */
     int queued;
     volatile boolean closed;

@@ -43,6 +43,8 @@ public final class Frames {
     public static final int KIND_SEND = 1, KIND_ASINVOKE = 2, KIND_INVOKE = 3, KIND_DGRAM = 4;
     public static final int F_MULTICAST = 0x10;
     public static final int F_FORWARDED = 0x20;
+    /** A route-flush marker: travels a stream's redirection route and back (D_REPLY_NODE: where it returns). */
+    public static final int F_FLUSH = 0x40;
 
     // ---- ACK (also a negative acknowledgement when status != OK)
     public static final int A_STREAM = 8;      // long
