@@ -917,8 +917,18 @@ public final class Evaluator {
                     integer(args.get(1), call.arguments().get(1), "range end"));
         });
         builtins.put("nodes", (call, args) -> {
-            arity(call, args, 0);
-            return Values.fromOperations(operation(call.position(), "nodes()", () -> operations.nodes()), "node");
+            // nodes() or nodes("group"): the pool's nodes, optionally those of one group
+            if (args.size() > 1) throw new RdcError(call.position(), "nodes takes at most one argument (a node group), got " + args.size());
+            if (args.size() == 1 && !(args.get(0) instanceof String)) throw argumentError(call, 0, "nodes needs a group name, not a " + Values.typeName(args.get(0)));
+            List<Object> all = operation(call.position(), "nodes()", () -> operations.nodes());
+            if (args.size() == 1) {
+                String group = (String) args.get(0);
+                List<Object> in = new ArrayList<>();
+                for (Object n : all)
+                    if (n instanceof Map<?, ?> m && m.get("groups") instanceof List<?> g && g.contains(group)) in.add(n);
+                all = in;
+            }
+            return Values.fromOperations(all, "node");
         });
         builtins.put("pick", (call, args) -> {
             List<Object> plain = new ArrayList<>();

@@ -72,7 +72,8 @@ class FuzzTest {
     @Test
     void corpusScriptsBehaveAsWritten() {
         Map<String, String> expectedErrors = Map.of(
-                "reserved.rdc", "reserved.rdc:3:1: `propagate` is not supported yet",
+                "reserved.rdc", "reserved.rdc:3:1: `propagate` is done by incarnations: they pass a port in a message"
+                        + " (ctx.send(stream, {ref: port})) or through stream space (put/get); a script moves ports with `attach`",
                 "loops.rdc", "loops.rdc:6:23: step budget of 1000 exceeded (a loop or recursion ran too long)");
         for (Map.Entry<String, String> file : corpus.entrySet()) {
             Evaluator evaluator = new Evaluator(new FakeOperations(), options());
