@@ -57,7 +57,7 @@ final class EventPoller {
             for (int i = seen; i < all.size(); i++) {
                 Event e = all.get(i);
                 String text = "event " + TIME.format(Instant.ofEpochMilli(e.atMillis())) + " " + e.type() + " " + e.subjectName()
-                        + (e.detail() == null ? "" : " — " + e.detail());
+                        + (e.detail() == null || e.detail().isBlank() ? "" : " — " + e.detail());
                 reader.printAbove(shell.settings().color()
                         ? new AttributedString(text, AttributedStyle.DEFAULT.foreground(AttributedStyle.YELLOW))
                         : new AttributedString(text));

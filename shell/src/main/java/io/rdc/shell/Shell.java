@@ -40,7 +40,11 @@ import org.jline.utils.AttributedStyle;
  */
 final class Shell implements AutoCloseable {
     /** How the shell looks and where it keeps history. */
-    record Settings(boolean color, boolean json, Path history) {}
+    record Settings(boolean color, boolean json, Path history, boolean events) {
+        Settings(boolean color, boolean json, Path history) {
+            this(color, json, history, true);
+        }
+    }
 
     private final RuntimeOperations ops;
     private final Settings settings;
@@ -52,6 +56,7 @@ final class Shell implements AutoCloseable {
     final ReentrantLock operatorLock = new ReentrantLock();
     private final Object runningLock = new Object();
     private Thread running;
+    private volatile boolean interruptedBySignal;
     private int inputs;
     private final ShellCommands commands;
 
@@ -98,7 +103,6 @@ final class Shell implements AutoCloseable {
                 .highlighter(settings.color() ? new ShellHighlighter() : null)
                 .variable(LineReader.HISTORY_FILE, settings.history())
                 .variable(LineReader.SECONDARY_PROMPT_PATTERN, "%P  > ")
-                .variable(LineReader.INDENTATION, 2)
                 .option(LineReader.Option.INSERT_BRACKET, false)
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
                 .option(LineReader.Option.CASE_INSENSITIVE, false)
@@ -109,7 +113,7 @@ final class Shell implements AutoCloseable {
                 + "help for help, Tab completes, Ctrl-C stops a statement, Ctrl-D leaves.");
         w.flush();
         EventPoller events = new EventPoller(this, reader);
-        events.start();
+        if (settings.events()) events.start();
         try {
             while (true) {
                 String line;
@@ -193,7 +197,11 @@ final class Shell implements AutoCloseable {
                 }
             }
         });
-        Terminal.SignalHandler previous = terminal == null ? null : terminal.handle(Terminal.Signal.INT, s -> interrupt());
+        interruptedBySignal = false;
+        Terminal.SignalHandler previous = terminal == null ? null : terminal.handle(Terminal.Signal.INT, s -> {
+            interruptedBySignal = true;
+            interrupt();
+        });
         try {
             while (true) {
                 try {
@@ -203,6 +211,7 @@ final class Shell implements AutoCloseable {
                     interrupt(); // the shell thread itself was interrupted: stop the statement and wait for it
                 } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
+                    if (interruptedBySignal) printOut.println(); // after the terminal's ^C
                     if (cause instanceof RdcError error) printError(error.render());
                     else printError("error: " + cause);
                     return false;
