@@ -113,10 +113,6 @@ final class ShellCompleter implements Completer {
         for (Token tk : all.subList(cut, all.size())) stmt.add(tk.getText());
         String first = stmt.isEmpty() ? null : stmt.get(0);
         String prev = stmt.isEmpty() ? null : stmt.get(stmt.size() - 1);
-        // `(` and `[` keep the statement going: a call's or list's element is an expression
-        if (!all.isEmpty() && cut < all.size() && (prev.equals("(") || prev.equals("[") || prev.equals(",")) && !"create".equals(first)) {
-            return expressions();
-        }
 
         List<Candidate> out = new ArrayList<>();
         if (prefix.startsWith("\"")) {
@@ -129,6 +125,10 @@ final class ShellCompleter implements Completer {
             RuntimeOperations.IncarnationHandle h = shell.incarnations().get(base);
             if (h != null) for (String i : interfaces(h)) out.add(new Candidate(base + "." + i, i, "interfaces", null, null, null, true));
             return out;
+        }
+        // `(` and `[` keep the statement going: a call's or list's element is an expression
+        if (prev != null && (prev.equals("(") || prev.equals("[") || prev.equals(",")) && !"create".equals(first)) {
+            return expressions();
         }
         if (prev == null) {
             for (Map.Entry<String, String> e : TEMPLATES.entrySet())
