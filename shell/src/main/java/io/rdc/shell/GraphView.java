@@ -67,14 +67,18 @@ final class GraphView {
         List<Edge> edges = new ArrayList<>();
         for (Inc i : incs) {
             for (Status.StreamStatus s : i.streams()) {
-                // unnamed streams beside a named one on the same channel are its copies (handles, replies)
-                if (s.name() == null && i.streams().stream().anyMatch(o -> o.name() != null && o.channel() == s.channel())) continue;
+                if (copy(i, s)) continue;
                 List<Object[]> rs = receivers.getOrDefault(s.channel(), List.of());
                 if (rs.isEmpty()) edges.add(new Edge(i, s.name(), s.channel(), null, null));
                 for (Object[] r : rs) edges.add(new Edge(i, s.name(), s.channel(), (Inc) r[0], (String) r[1]));
             }
         }
         return new Graph(nodes, incs, labels, edges);
+    }
+
+    /** An unnamed stream beside a named one on the same channel is a copy of it (a handle, a reply path): not drawn. */
+    static boolean copy(Inc i, Status.StreamStatus s) {
+        return s.name() == null && i.streams().stream().anyMatch(o -> o.name() != null && o.channel() == s.channel());
     }
 
     static String text(Graph g) {
@@ -90,7 +94,7 @@ final class GraphView {
                     sb.append("    port   ").append(name(p.name())).append(" ◀ ").append(g.channelName(p.channel()))
                             .append(p.queued() > 0 ? "  (queued " + p.queued() + ")" : "").append('\n');
                 for (Status.StreamStatus s : i.streams())
-                    sb.append("    stream ").append(name(s.name())).append(" ▶ ").append(g.channelName(s.channel()))
+                    if (!copy(i, s)) sb.append("    stream ").append(name(s.name())).append(" ▶ ").append(g.channelName(s.channel()))
                             .append(s.failure() != null ? "  FAILED: " + s.failure() : "").append('\n');
             }
         }
@@ -114,7 +118,7 @@ final class GraphView {
     }
 
     static String dotQuote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
     }
 
     static String dot(Graph g) {

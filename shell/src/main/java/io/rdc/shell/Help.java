@@ -119,6 +119,8 @@ final class Help {
             if (title.equals(t) || title.split("[ (]")[0].equals(t)) return "## " + s.title() + "\n\n" + String.join("\n", s.lines());
         }
         StringBuilder sb = new StringBuilder();
+        String template = ShellCompleter.TEMPLATES.get(t);
+        if (template != null) sb.append("usage: ").append(template).append("\n\n");
         for (Section s : sections()) {
             List<String> examples = new ArrayList<>(), prose = new ArrayList<>();
             boolean code = false;
