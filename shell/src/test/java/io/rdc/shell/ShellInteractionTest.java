@@ -146,6 +146,10 @@ class ShellInteractionTest {
         String next = sh.run("show nodes");
         assertTrue(next.contains("\n201 "), next);
         // a sleep and a runaway loop stop too
+        sh.type("sleep 1m\r");
+        Thread.sleep(500);
+        sh.type("\u0003");
+        assertTrue(sh.waitFor("rdc> ", Duration.ofSeconds(15)).contains("sleep failed: interrupted"));
         sh.type("forall i in 1..1e12 { let x = i }\r");
         Thread.sleep(500);
         sh.type("\u0003");
