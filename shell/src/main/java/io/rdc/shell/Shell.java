@@ -212,8 +212,10 @@ final class Shell implements AutoCloseable {
                 } catch (ExecutionException e) {
                     Throwable cause = e.getCause();
                     if (interruptedBySignal) printOut.println(); // after the terminal's ^C
-                    if (cause instanceof RdcError error) printError(error.render());
-                    else printError("error: " + cause);
+                    String text = cause instanceof RdcError error ? error.render() : "error: " + cause;
+                    // some blocking operations end early on interruption but report it as their timeout
+                    if (interruptedBySignal && !text.contains("interrupted")) text += "\n(stopped by Ctrl-C)";
+                    printError(text);
                     return false;
                 }
             }
