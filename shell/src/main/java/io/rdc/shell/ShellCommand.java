@@ -14,10 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "shell", mixinStandardHelpOptions = true,
-        description = {"The interactive operator shell on an embedded pool: every input is a statement of the",
-                "configuration language, evaluated in one session (help inside the shell lists them).",
-                "When stdin is not a terminal the inputs are read from it without a prompt; the exit code is",
-                "then 1 if any input failed."},
+        description = {"The interactive operator shell on an embedded pool: every input is a statement of the configuration language, evaluated in one session (type help inside for the statements, keys and shell commands).",
+                "When stdin is not a terminal the inputs are read from it without a prompt; the exit code is then 1 if any input failed."},
         footer = {"", "Examples:", "  rdc shell", "  rdc shell --nodes 8", "  echo 'show nodes' | rdc shell", "  rdc shell --script setup.rdc --json"})
 final class ShellCommand implements Callable<Integer> {
     @Mixin
