@@ -36,6 +36,10 @@ final class ShellHarness implements AutoCloseable {
 
     /** @param events whether the shell prints operator events above the prompt (off: output stays in step with inputs) */
     ShellHarness(Path history, boolean events) throws IOException {
+        this(history, events, false);
+    }
+
+    ShellHarness(Path history, boolean events, boolean color) throws IOException {
         PipedInputStream in = new PipedInputStream(keys, 1 << 16);
         java.io.OutputStream out = new java.io.OutputStream() {
             @Override
@@ -55,7 +59,7 @@ final class ShellHarness implements AutoCloseable {
         terminal = new ExternalTerminal("test", "xterm", in, out, StandardCharsets.UTF_8);
         terminal.setSize(new Size(200, 60));
         ops = RuntimeOperations.start(PoolConfig.defaults());
-        shell = new Shell(ops, new Shell.Settings(false, false, history, events), terminal.output());
+        shell = new Shell(ops, new Shell.Settings(color, false, history, events), terminal.output());
         loop = Thread.ofPlatform().name("shell-under-test").daemon().start(() -> exitCode = shell.interactive(terminal));
         waitFor("rdc> ", Duration.ofSeconds(30));
     }
@@ -65,6 +69,13 @@ final class ShellHarness implements AutoCloseable {
         keys.write(text.getBytes(StandardCharsets.UTF_8));
         keys.flush();
         return this;
+    }
+
+    /** The bytes the shell wrote, escape sequences and all. */
+    String raw() {
+        synchronized (screen) {
+            return screen.toString(StandardCharsets.UTF_8);
+        }
     }
 
     /** Everything on screen so far, as a terminal would show it (cursor moves and erases applied, scrollback kept). */
