@@ -151,6 +151,21 @@ public final class Evaluator {
         return globals.get(name);
     }
 
+    /** Names of the global variables (sorted); for the shell's completion. */
+    public java.util.SortedSet<String> globalNames() {
+        return new java.util.TreeSet<>(globals.visibleVariables());
+    }
+
+    /** Names of the global procedures (sorted); for the shell's completion. */
+    public java.util.SortedSet<String> procedureNames() {
+        return new java.util.TreeSet<>(globals.visibleProcedures());
+    }
+
+    /** Modules declared so far, in declaration order; for the shell's completion. */
+    public List<String> moduleNames() {
+        return List.copyOf(modules);
+    }
+
     public long stepsTaken() {
         return steps;
     }

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code rdc} command line. Exit codes: 0 ok, 1 script or test failure, 2 usage error. */
 @Command(name = "rdc", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runtime for reconfigurable distributed computations (the Equus model).",
-        subcommands = {RunCommand.class, TestCommand.class, NodeCommand.class, BenchCommand.class, CompletionCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ShellCommand.class, RunCommand.class, TestCommand.class, NodeCommand.class, BenchCommand.class, CompletionCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

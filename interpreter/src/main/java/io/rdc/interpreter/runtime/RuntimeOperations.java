@@ -432,6 +432,14 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     // ------------------------------------------------------------ helpers
 
+    /**
+     * Every event the operator has received so far (what {@code show events} lists), oldest first;
+     * the shell prints the new ones above its prompt. Not thread-safe: call it when no statement runs.
+     */
+    public List<Event> events() {
+        return drainEvents();
+    }
+
     List<Event> drainEvents() {
         Event e;
         while ((e = op.nextEvent(Duration.ZERO)) != null) events.add(e);
