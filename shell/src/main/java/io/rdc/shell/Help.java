@@ -12,7 +12,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * {@code help} and {@code help TOPIC}, cut from the language reference ({@code docs/language-draft.md},
+ * {@code help} and {@code help TOPIC}, cut from the language reference ({@code docs/language.md},
  * read from the rdc home folder or, failing that, the copy packaged with the shell), so the shell
  * never says something the reference does not.
  */
@@ -44,14 +44,14 @@ final class Help {
     static String load() {
         String home = System.getProperty("rdc.home");
         if (home != null) {
-            Path p = Path.of(home, "docs", "language-draft.md");
+            Path p = Path.of(home, "docs", "language.md");
             try {
                 if (Files.isRegularFile(p)) return Files.readString(p);
             } catch (IOException ignored) {
                 // fall back to the packaged copy
             }
         }
-        try (InputStream in = Help.class.getResourceAsStream("language-draft.md")) {
+        try (InputStream in = Help.class.getResourceAsStream("language.md")) {
             if (in != null) return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException ignored) {
             // no reference available
