@@ -67,6 +67,12 @@ public final class EmbeddedPool implements AutoCloseable {
                 AgentRunner runner = new AgentRunner(idle, Throwable::printStackTrace, null, shared);
                 runners.add(runner);
                 AgentRunner.startOnThread(runner);
+                // The composite accepts agents only once its runner thread has started it.
+                long until = System.nanoTime() + 10_000_000_000L;
+                while (shared.status() != DynamicCompositeAgent.Status.ACTIVE) {
+                    if (System.nanoTime() > until) throw new IllegalStateException("the kernels' agent thread did not start");
+                    Thread.onSpinWait();
+                }
             }
             for (NodeInfo n : pool.nodes()) {
                 if (!config.isLocal(n.id())) continue;
