@@ -107,13 +107,25 @@ final class Views {
         sb.append(String.format(Locale.ROOT, "handlers: %d runs, %.1f ms; state: %s; references: %d; priority %d%n",
                 s.handlerRuns(), s.handlerMicros() / 1000.0, s.stateBytes() < 0 ? "not measured" : s.stateBytes() + " bytes",
                 s.references(), s.priority()));
+        sb.append("created ").append(TIME.format(Instant.ofEpochMilli(s.createdMillis()))).append(" UTC; parent ")
+                .append(s.parent() == 0 ? "-" : Ids.show(s.parent())).append("; dependency: none\n");
+        if (s.statePreview() != null) sb.append("state: ").append(s.statePreview()).append('\n');
         List<List<String>> rows = new ArrayList<>();
         for (Status.PortStatus p : s.ports())
-            rows.add(List.of("port", p.name() == null ? "-" : p.name(), Ids.show(p.gid()), Ids.show(p.channel()), "queued " + p.queued()));
+            rows.add(List.of("port", p.name() == null ? "-" : p.name(), Ids.show(p.gid()), Ids.show(p.channel()),
+                    "queued " + p.queued() + (p.heads().isEmpty() ? "" : ", heads " + String.join(" ", p.heads()))));
         for (Status.StreamStatus st : s.streams())
             rows.add(List.of("stream", st.name() == null ? "-" : st.name(), Ids.show(st.gid()), Ids.show(st.channel()),
                     st.failure() != null ? "FAILED: " + st.failure() : "unacknowledged " + st.unacknowledged()));
-        if (!rows.isEmpty()) sb.append(table(List.of("KIND", "NAME", "ID", "CHANNEL", "STATE"), rows));
+        if (!rows.isEmpty()) sb.append(table(List.of("KIND", "NAME", "ID", "CHANNEL", "STATE"), rows)).append('\n');
+        if (!s.referenceTable().isEmpty()) {
+            List<List<String>> refs = new ArrayList<>();
+            for (String line : s.referenceTable()) {
+                String[] f = line.split("\t", 3);
+                refs.add(List.of(f[0], f[1], f.length > 2 ? f[2] : ""));
+            }
+            sb.append("references:\n").append(table(List.of("REF", "KIND", "REFERS TO"), refs));
+        }
         return sb.toString().stripTrailing();
     }
 

@@ -226,7 +226,9 @@ final class JsIncarnation implements ProxyExecutable {
             if (inc.wantStateSize && !killed) {
                 inc.wantStateSize = false;
                 try {
-                    inc.stateBytes(stateSize.execute().asLong());
+                    Value v = stateSize.execute();
+                    inc.stateBytes(v.getArrayElement(0).asLong());
+                    inc.statePreview(v.getArrayElement(1).isNull() ? null : v.getArrayElement(1).asString());
                 } catch (RuntimeException ignored) {
                     // a closed context has no state to measure
                 }

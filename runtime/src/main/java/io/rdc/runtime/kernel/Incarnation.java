@@ -138,6 +138,13 @@ public final class Incarnation {
         stateBytes = n;
     }
 
+    /** The beginning of the state as JSON, taken with its size (for inspect). */
+    volatile String statePreview;
+
+    public void statePreview(String s) {
+        statePreview = s;
+    }
+
     public synchronized List<Port> ports() {
         return new ArrayList<>(ports);
     }

@@ -1724,13 +1724,39 @@ public final class Kernel implements Agent {
         w.i64(inc.gid).str(inc.name).str(inc.moduleName()).i8(inc.state.ordinal()).i32(nodeId).i32(inc.priority)
                 .i64(inc.createdMillis).i64(inc.handlerNanos / 1000).i64(inc.handlerRuns).i64(inc.stateBytes)
                 .i32(inc.inbox.messageCount()).i32(inc.refs.size()).i64(inc.parentGid).str(inc.fault);
+        List<Ref> table = inc.refs.snapshot();
+        w.i32(table.size());
+        for (Ref ref : table) w.str(describeForInspect(ref));
+        w.str(inc.statePreview);
         List<Port> ps = inc.ports();
+        List<Message> queued = inc.inbox.messages();
         w.i32(ps.size());
-        for (Port p : ps) w.i64(p.gid).i64(p.firstChannel()).i32(p.queued()).str(p.name);
+        for (Port p : ps) {
+            w.i64(p.gid).i64(p.firstChannel()).i32(p.queued()).str(p.name);
+            List<String> heads = new ArrayList<>();
+            for (Message m : queued) if (m.port == p && heads.size() < 3) heads.add(m.headText());
+            w.i32(heads.size());
+            for (String h : heads) w.str(h);
+        }
         List<Stream> ss = inc.streams();
         w.i32(ss.size());
         for (Stream s : ss) w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.unacknowledged()).str(s.failure).str(s.name);
         respond(src, call, Frames.OK, w);
+    }
+
+    /** One line of an incarnation's reference table, saying what the reference refers to. */
+    private static String describeForInspect(Ref r) {
+        Object t = r.target();
+        String what;
+        if (t instanceof Stream st) what = "to channel " + Ids.show(st.channel) + (st.failure != null ? " (FAILED)" : "");
+        else if (t instanceof Port p) what = "port " + Ids.show(p.gid) + " on channel " + Ids.show(p.firstChannel()) + ", queued " + p.queued();
+        else if (t instanceof RefDescriptor d) what = switch (d.kind()) {
+            case INCARNATION -> "incarnation " + Ids.show(d.gid()) + " (rights: " + Rights.describe(r.rights()) + ")";
+            case BUFFER_HANDLE -> "buffer " + d.extra() + " of incarnation " + Ids.show(d.gid());
+            default -> "of " + Ids.show(d.gid()) + " on channel " + Ids.show(d.channel());
+        };
+        else what = String.valueOf(t);
+        return "#" + r.id + "\t" + r.kind.label + "\t" + what + (r.noFurtherPropagation() ? " (no further propagation)" : "");
     }
 
     public Status status(long gid) {
@@ -1745,11 +1771,21 @@ public final class Kernel implements Agent {
         int queued = r.i32(), nrefs = r.i32();
         long parent = r.i64();
         String fault = r.str();
+        List<String> table = new ArrayList<>();
+        for (int i = r.i32(); i > 0; i--) table.add(r.str());
+        String preview = r.str();
         List<Status.PortStatus> ps = new ArrayList<>();
-        for (int i = r.i32(); i > 0; i--) ps.add(new Status.PortStatus(r.i64(), r.i64(), r.i32(), r.str()));
+        for (int i = r.i32(); i > 0; i--) {
+            long pg = r.i64(), pc = r.i64();
+            int q = r.i32();
+            String pn = r.str();
+            List<String> heads = new ArrayList<>();
+            for (int h = r.i32(); h > 0; h--) heads.add(r.str());
+            ps.add(new Status.PortStatus(pg, pc, q, pn, heads));
+        }
         List<Status.StreamStatus> ss = new ArrayList<>();
         for (int i = r.i32(); i > 0; i--) ss.add(new Status.StreamStatus(r.i64(), r.i64(), r.i64(), r.i64(), r.str(), r.str()));
-        return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault);
+        return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault, table, preview);
     }
 
     // ---- events (§7.2.3)

@@ -107,6 +107,10 @@
   };
   function mkErr(message) { return new RdcError(message); }
   function newBytes(n) { return new ArrayBuffer(n); }
-  function stateSize() { try { return JSON.stringify(ctx.state).length; } catch (e) { return -1; } }
+  // Size and the first 200 characters of the state as JSON, for status and inspect.
+  function stateSize() {
+    try { const j = JSON.stringify(ctx.state) ?? 'undefined'; return [j.length, j.length > 200 ? j.slice(0, 200) + '…' : j]; }
+    catch (e) { return [-1, null]; }
+  }
   return { ctx, mkMsg, mkErr, enc, newBytes, stateSize, dec };
 })
