@@ -43,6 +43,8 @@ class ShellWatchAndEventsTest {
             // Ctrl-C at the prompt drops the line and keeps the shell
             sh.type("print \"dropped\"\u0003");
             sh.waitFor("\nrdc> ", Duration.ofSeconds(10)); // a fresh prompt
+            long until = System.currentTimeMillis() + 10_000; // and nothing typed on it yet (slow machines)
+            while (!sh.screen().endsWith("rdc> ") && System.currentTimeMillis() < until) Thread.sleep(20);
             assertTrue(sh.run("print 7").contains("\n7\n"));
             assertFalse(sh.screen().contains("\ndropped\n"));
         }
