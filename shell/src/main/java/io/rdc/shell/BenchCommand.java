@@ -30,8 +30,6 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "5000", description = "invocations before measuring")
     int warmup;
 
-    @Option(names = "--json", description = "JSON lines only (the default output is JSON lines too)")
-    boolean json;
 
     @Override
     public Integer call() throws Exception {

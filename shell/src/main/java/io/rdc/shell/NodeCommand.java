@@ -19,8 +19,8 @@ final class NodeCommand implements Runnable {
         @Option(names = "--id", required = true, description = "node id, as in the descriptor")
         int id;
 
-        @Option(names = "--descriptor", description = "node descriptor file (fig. 3.3 format); default: the built-in 4-node pool")
-        Path descriptor;
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
 
         @Option(names = "--idle", defaultValue = "backoff", description = "idle strategy: backoff, yielding, busyspin")
         String idle;
@@ -30,6 +30,7 @@ final class NodeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            Path descriptor = Main.of(spec).descriptor;
             NodeDescriptor d = descriptor == null ? NodeDescriptor.defaultPool() : NodeDescriptor.read(descriptor);
             if (d.byId(id).isEmpty()) {
                 System.err.println("rdc node start: node " + id + " is not in the descriptor");

@@ -21,11 +21,8 @@ final class ShellCommand implements Callable<Integer> {
     @Mixin
     PoolOptions pool;
 
-    @Option(names = "--no-color", description = "no syntax highlighting or coloured output")
-    boolean noColor;
-
-    @Option(names = "--json", description = "show VIEW prints JSON rows instead of a table")
-    boolean json;
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--script", paramLabel = "FILE", description = "read the inputs from FILE (as if typed), then leave")
     Path script;
@@ -50,6 +47,7 @@ final class ShellCommand implements Callable<Integer> {
             System.err.println("rdc shell: no such file: " + script);
             return 2;
         }
+        boolean noColor = Main.of(spec).noColor, json = Main.of(spec).json;
         Path hist = history != null ? history : Path.of(System.getProperty("user.home"), ".rdc_history");
         boolean interactive = script == null && stdinIsTerminal();
         boolean color = !noColor && interactive && System.getenv("NO_COLOR") == null;

@@ -20,7 +20,7 @@ class CommandLineTest {
         System.setOut(new PrintStream(out, true));
         System.setErr(new PrintStream(err, true));
         try {
-            int code = new CommandLine(new Main()).execute(args);
+            int code = Main.commandLine().execute(args);
             return new Result(code, out.toString(), err.toString());
         } finally {
             System.setOut(oldOut);
@@ -67,6 +67,36 @@ class CommandLineTest {
         assertEquals("1 passed, 1 failed", lines[lines.length - 1]);
         assertTrue(r.out().contains("but x = 2"), r.out());
         assertTrue(Files.list(dir.resolve("reports")).anyMatch(p -> p.getFileName().toString().startsWith("TEST-")));
+    }
+
+    @Test
+    void globalOptionsWorkBeforeOrAfterTheCommand(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("n.rdc");
+        Files.writeString(f, "print \"nodes: ${len(nodes())}\"\n");
+        Result before = rdc("--nodes", "3", "run", f.toString());
+        assertEquals(0, before.code(), before.err());
+        assertTrue(before.out().contains("nodes: 3"), before.out());
+        Result after = rdc("run", f.toString(), "--nodes", "5", "--no-color", "-v");
+        assertEquals(0, after.code(), after.err());
+        assertTrue(after.out().contains("nodes: 5"), after.out());
+        Path desc = dir.resolve("nodes.txt");
+        Files.writeString(desc, "# two nodes\n7:seven:all:jvm\n9:nine:all:jvm\n");
+        Result d = rdc("--descriptor", desc.toString(), "run", f.toString());
+        assertTrue(d.out().contains("nodes: 2"), d.out() + d.err());
+    }
+
+    @Test
+    void unexpectedErrorsAreOneLineUnlessVerbose(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad-descriptor.txt");
+        Files.writeString(bad, "not a descriptor line\n");
+        Path f = dir.resolve("x.rdc");
+        Files.writeString(f, "print 1\n");
+        Result quiet = rdc("run", f.toString(), "--descriptor", bad.toString());
+        assertEquals(1, quiet.code());
+        assertTrue(quiet.err().contains("expected id:name:groups:type") && quiet.err().contains("(run with -v for details)"), quiet.err());
+        assertFalse(quiet.err().contains("\tat "), "no stack trace without -v");
+        Result verbose = rdc("-v", "run", f.toString(), "--descriptor", bad.toString());
+        assertTrue(verbose.err().contains("\tat "), "a stack trace with -v: " + verbose.err());
     }
 
     @Test

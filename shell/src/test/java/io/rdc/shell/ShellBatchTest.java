@@ -31,7 +31,7 @@ class ShellBatchTest {
             String[] all = new String[args.length + 1];
             all[0] = "shell";
             System.arraycopy(args, 0, all, 1, args.length);
-            int code = new CommandLine(new Main()).execute(all);
+            int code = Main.commandLine().execute(all);
             return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setIn(oldIn);
