@@ -73,9 +73,17 @@ public final class Evaluator {
             return this;
         }
 
+        private Progress progress = Progress.NONE;
+
+        /** Where long statements report their progress (default: nowhere). */
+        public Options progress(Progress progress) {
+            this.progress = progress;
+            return this;
+        }
+
         public Options copy() {
             return new Options().out(out).stdlibRoot(stdlibRoot).stepBudget(stepBudget).maxCallDepth(maxCallDepth)
-                    .sourceReader(sourceReader);
+                    .sourceReader(sourceReader).progress(progress);
         }
     }
 
@@ -347,12 +355,26 @@ public final class Evaluator {
                 }
             }
             case Statement.Forall forall -> {
-                Iterator<Object> elements = iterate(evaluate(forall.iterable(), scope), forall.iterable());
-                while (elements.hasNext()) {
-                    step(forall.position());
-                    Scope iteration = new Scope(scope);
-                    iteration.define(forall.variable(), elements.next());
-                    executeStatements(forall.body().statements(), iteration);
+                Object iterable = evaluate(forall.iterable(), scope);
+                Iterator<Object> elements = iterate(iterable, forall.iterable());
+                long total = switch (iterable) {
+                    case List<?> l -> l.size();
+                    case RangeValue r -> r.size();
+                    case IncarnationFamily f -> f.members().size();
+                    default -> -1;
+                };
+                String task = total >= 10 ? "forall " + forall.variable() + " in " + ExpressionFormatter.format(forall.iterable()) : null;
+                long done = 0;
+                try {
+                    while (elements.hasNext()) {
+                        step(forall.position());
+                        Scope iteration = new Scope(scope);
+                        iteration.define(forall.variable(), elements.next());
+                        executeStatements(forall.body().statements(), iteration);
+                        if (task != null) options.progress.update(task, ++done, total);
+                    }
+                } finally {
+                    if (task != null) options.progress.finish(task);
                 }
             }
             case Statement.ProcDefinition proc -> scope.defineProcedure(proc.name(), new Procedure(proc, scope));
@@ -567,8 +589,17 @@ public final class Evaluator {
 
     private void executeWait(Statement.WaitUntil wait, Scope scope) {
         long timeout = duration(evaluate(wait.timeout(), scope), wait.timeout(), "wait timeout");
-        boolean met = operation(wait.position(), "wait until",
-                () -> operations.waitUntil(() -> condition(wait.condition(), scope, "wait condition"), timeout));
+        String task = "wait until " + ExpressionFormatter.format(wait.condition());
+        long start = System.nanoTime();
+        boolean met;
+        try {
+            met = operation(wait.position(), "wait until", () -> operations.waitUntil(() -> {
+                options.progress.update(task, (System.nanoTime() - start) / 1_000_000, timeout);
+                return condition(wait.condition(), scope, "wait condition");
+            }, timeout));
+        } finally {
+            options.progress.finish(task);
+        }
         if (!met) {
             throw new RdcError(wait.position(), "timed out after " + new DurationValue(timeout) + " waiting until "
                     + ExpressionFormatter.format(wait.condition()));

@@ -59,6 +59,8 @@ final class Shell implements AutoCloseable {
     private volatile boolean interruptedBySignal;
     private int inputs;
     private final ShellCommands commands;
+    /** Progress of long statements, drawn once the shell has a terminal. */
+    private final ProgressLine progress = new ProgressLine();
 
     Shell(RuntimeOperations ops, Settings settings, OutputStream output) {
         this.ops = ops;
@@ -66,7 +68,7 @@ final class Shell implements AutoCloseable {
         this.out = new Redirect(output);
         this.printOut = new PrintStream(out, true, StandardCharsets.UTF_8);
         Operations operations = settings.json() ? JsonViews.jsonShow(ops) : ops;
-        this.runner = new ScriptRunner(operations, Main.evaluatorOptions().out(printOut));
+        this.runner = new ScriptRunner(operations, Main.evaluatorOptions().out(printOut).progress(progress));
         this.worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(null, r, "rdc-shell-eval", 64L << 20);
             t.setDaemon(true);
@@ -95,6 +97,7 @@ final class Shell implements AutoCloseable {
 
     /** The interactive loop on a terminal; returns the exit code when the user leaves (Ctrl-D, exit). */
     int interactive(Terminal terminal) {
+        if (settings.color()) progress.attach(terminal);
         LineReader reader = LineReaderBuilder.builder()
                 .terminal(terminal)
                 .appName("rdc")

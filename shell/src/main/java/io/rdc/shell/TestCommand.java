@@ -47,8 +47,14 @@ final class TestCommand implements Callable<Integer> {
         PoolConfig config = pool.config();
         TestRunner runner = new TestRunner(() -> RuntimeOperations.start(config), Main.evaluatorOptions());
         long passed = 0, failed = 0;
+        boolean terminal = ShellCommand.stdinIsTerminal() && System.console() != null;
+        int k = 0;
         for (Path f : files) {
+            k++;
+            // Progress on a terminal: which file of how many, redrawn in place on stderr.
+            if (terminal) System.err.print("\r\u001b[2K[" + k + "/" + files.size() + "] running " + f + " …");
             TestRunner.TestReport report = runner.run(f);
+            if (terminal) System.err.print("\r\u001b[2K");
             if (report.results().isEmpty()) continue;
             System.out.println(f + ":");
             for (TestRunner.TestResult r : report.results()) {
