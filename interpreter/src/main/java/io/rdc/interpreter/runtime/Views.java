@@ -73,10 +73,17 @@ final class Views {
                 continue;
             }
             long ch = RuntimeOperations.channelOf(s);
-            rows.add(List.of(label, Ids.show(ch), ops.channelKind(ch), ops.channels().containsKey(label) ? "operator" : ""));
+            List<String> ports = new ArrayList<>(), streams = new ArrayList<>();
+            for (String a : ops.op().kernel().channelInfo(ch)) {
+                String who = a.substring(a.indexOf(' ') + 1, a.indexOf(" ("));
+                if (a.startsWith("port ")) ports.add(who);
+                else if (!who.startsWith("script")) streams.add(who); // the operator's own lookup streams are not the configuration
+            }
+            rows.add(List.of(label, Ids.show(ch), ops.channelKind(ch), ports.isEmpty() ? "-" : String.join(", ", ports),
+                    streams.isEmpty() ? "-" : String.join(", ", streams)));
         }
         if (rows.isEmpty()) return "no labelled channels";
-        return table(List.of("LABEL", "CHANNEL", "TYPE", "OWNER"), rows);
+        return table(List.of("LABEL", "CHANNEL", "TYPE", "PORTS", "STREAMS"), rows);
     }
 
     static String space(List<String> lines) {

@@ -48,7 +48,7 @@ public final class Kernel implements Agent {
             OP_SPACE_DELETE = 11, OP_SPACE_PRINT = 12, OP_NAME_REGISTER = 13, OP_NAME_LOOKUP = 14,
             OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19, OP_IFACE = 20, OP_LIST = 21, OP_SNAPSHOT = 22,
             OP_ACTIVATE = 23, OP_ATTACH = 24, OP_DETACH = 25, OP_REBIND_AT_RECEIVER = 26, OP_REBIND_STREAM = 27,
-            OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29, OP_UNREDIRECT_STREAM = 30;
+            OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29, OP_UNREDIRECT_STREAM = 30, OP_CHANNEL_INFO = 31;
     static final int ST_MODULE_NEEDED = 4;
 
     /** Marks a propagated unicast port whose queue stays with the original (flag 8 of propagate). */
@@ -1042,6 +1042,18 @@ public final class Kernel implements Agent {
                 case OP_DETACH -> onDetach(src, call, r);
                 case OP_REBIND_AT_RECEIVER -> onRebindAtReceiver(src, call, r);
                 case OP_REBIND_STREAM -> onRebindStream(src, call, r);
+                case OP_CHANNEL_INFO -> {
+                    long ch = r.i64();
+                    List<String> out = new ArrayList<>();
+                    ArrayList<Port> l = channelPorts.get(ch);
+                    if (l != null) for (Port p : l) out.add("port " + p.owner.name + (p.name != null ? "." + p.name : "") + " (" + Ids.show(p.gid) + ") at " + nodeId);
+                    for (Stream st : streams.values())
+                        if (st.channel == ch && !st.closed && !st.owner.destroyed)
+                            out.add("stream " + st.owner.name + (st.name != null ? "." + st.name : "") + " (" + Ids.show(st.gid) + ") at " + nodeId);
+                    Wire.Writer w = kw.reset().i32(out.size());
+                    for (String x : out) w.str(x);
+                    respond(src, call, Frames.OK, w);
+                }
                 case OP_UNREDIRECT_STREAM -> {
                     long stream = r.i64();
                     long port = r.i64();
@@ -1208,6 +1220,22 @@ public final class Kernel implements Agent {
         Response r = request(Ids.node(gid), OP_SNAPSHOT, new Wire.Writer().i64(gid), timeoutNs);
         if (r.status != Frames.OK) throw new OperationException("snapshot of " + Ids.show(gid) + ": " + r.error());
         return r.reader().bytes();
+    }
+
+    /** What is attached to a channel on every reachable node: "port owner.name (id) at node" and "stream …" lines. */
+    public List<String> channelInfo(long channel) {
+        List<String> out = new ArrayList<>();
+        for (NodeInfo n : pool.nodes()) {
+            try {
+                Response r = request(n.id(), OP_CHANNEL_INFO, new Wire.Writer().i64(channel), TimeUnit.SECONDS.toNanos(2));
+                if (r.status != Frames.OK) continue;
+                Wire.Reader rd = r.reader();
+                for (int i = rd.i32(); i > 0; i--) out.add(rd.str());
+            } catch (OperationException e) {
+                // unreachable node: nothing to report from it
+            }
+        }
+        return out;
     }
 
     /** One incarnation as {@code list} reports it. */
@@ -1913,6 +1941,17 @@ public final class Kernel implements Agent {
             Ref cached = inc.spaceCache.get(label);
             if (cached != null && !cached.isClosed()) return cached;
         }
+        boolean[] cacheable = new boolean[1];
+        RefDescriptor d = spaceFetch(inc, label, timeoutNs, cacheable);
+        Ref ref = materialize(inc, d);
+        if (cacheable[0]) synchronized (inc.spaceCache) {
+            inc.spaceCache.put(label, ref);
+        }
+        return ref;
+    }
+
+    /** Fetches what stream space holds under a label (waiting for it), without making a reference of it. */
+    private RefDescriptor spaceFetch(Incarnation inc, String label, long timeoutNs, boolean[] cacheable) {
         Response r = request(spaceHome(inc), OP_SPACE_GET, new Wire.Writer().i64(inc.rdcId).str(label),
                 timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
         if (r.status != Frames.OK) throw new OperationException("stream space get '" + label + "': " + r.error());
@@ -1921,12 +1960,8 @@ public final class Kernel implements Agent {
         rd.i64();
         rd.str();
         rd.bool();
-        boolean cacheable = rd.bool();
-        Ref ref = materialize(inc, RefDescriptor.read(rd));
-        if (cacheable) synchronized (inc.spaceCache) {
-            inc.spaceCache.put(label, ref);
-        }
-        return ref;
+        cacheable[0] = rd.bool();
+        return RefDescriptor.read(rd);
     }
 
     public void spaceReturn(Incarnation inc, String label) {
@@ -2120,23 +2155,20 @@ public final class Kernel implements Agent {
         for (Iface f : ifaces) {
             switch (f.kind()) {
                 case STREAM -> {
-                    Ref r = spaceGet(inc, f.label(), -1);
-                    if (r.kind != RefKind.STREAM)
-                        throw new OperationException("interface " + f.name() + ": '" + f.label() + "' in stream space is a " + r.kind.label + ", not a stream");
-                    if (inc.spaceCache.containsValue(r)) {
-                        // A cached stream is shared by later gets; an interface gets its own stream.
-                        Stream s = (Stream) r.target();
-                        r = inc.refs.add(RefKind.STREAM, newStream(inc, s.channel, s.destAddr), 0, false);
-                    }
+                    // An interface gets a stream of its own (not the per-incarnation cached one).
+                    RefDescriptor d = spaceFetch(inc, f.label(), -1, new boolean[1]);
+                    if (d.kind() != RefKind.STREAM)
+                        throw new OperationException("interface " + f.name() + ": '" + f.label() + "' in stream space is a " + d.kind().label + ", not a stream");
+                    Ref r = materialize(inc, d);
                     ((Stream) r.target()).name = f.name();
                     out.put(f.name(), r);
                     if (f.handleLabel() != null) spacePut(inc, f.handleLabel(), handleFor(r), UNLIMITED);
                 }
                 case PORT_EXISTING -> {
-                    Ref r = spaceGet(inc, f.label(), -1);
-                    if (r.kind != RefKind.STREAM)
-                        throw new OperationException("interface " + f.name() + ": '" + f.label() + "' in stream space is a " + r.kind.label + ", not a channel's stream");
-                    Port p = newPort(inc, ((Stream) r.target()).channel);
+                    RefDescriptor d = spaceFetch(inc, f.label(), -1, new boolean[1]);
+                    if (d.kind() != RefKind.STREAM)
+                        throw new OperationException("interface " + f.name() + ": '" + f.label() + "' in stream space is a " + d.kind().label + ", not a channel's stream");
+                    Port p = newPort(inc, d.channel());
                     p.name = f.name();
                     Ref pr = inc.refs.add(RefKind.PORT, p, 0, false);
                     p.ownerRef = pr;
