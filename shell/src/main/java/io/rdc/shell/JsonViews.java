@@ -21,6 +21,10 @@ final class JsonViews {
     static Operations jsonShow(Operations ops) {
         return (Operations) Proxy.newProxyInstance(Operations.class.getClassLoader(), new Class<?>[] {Operations.class}, (p, m, args) -> {
             try {
+                if (m.getName().equals("inspect") && args != null && args.length == 1
+                        && ops instanceof io.rdc.interpreter.runtime.RuntimeOperations rt
+                        && args[0] instanceof io.rdc.interpreter.runtime.RuntimeOperations.IncarnationHandle h)
+                    return inspectJson(rt, h);
                 Object r = m.invoke(ops, args);
                 if (m.getName().equals("show") && args != null && args.length == 1) return toJson((String) args[0], (String) r);
                 return r;
@@ -28,6 +32,40 @@ final class JsonViews {
                 throw e.getCause();
             }
         });
+    }
+
+    /** inspect X as JSON: the same data as the text view, from the incarnation's status. */
+    static String inspectJson(io.rdc.interpreter.runtime.RuntimeOperations rt, io.rdc.interpreter.runtime.RuntimeOperations.IncarnationHandle h) {
+        io.rdc.runtime.kernel.Status st = rt.operator().status(h.ref());
+        java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+        o.put("view", "inspect");
+        o.put("name", h.name());
+        o.put("id", io.rdc.runtime.kernel.Ids.show(st.gid()));
+        o.put("module", st.module());
+        o.put("node", st.node());
+        o.put("state", st.state().name());
+        if (st.fault() != null) o.put("fault", st.fault());
+        o.put("priority", st.priority());
+        o.put("created_ms", st.createdMillis());
+        o.put("parent", st.parent() == 0 ? null : io.rdc.runtime.kernel.Ids.show(st.parent()));
+        o.put("dependency", "none");
+        o.put("handler_runs", st.handlerRuns());
+        o.put("handler_us", st.handlerMicros());
+        o.put("state_bytes", st.stateBytes());
+        o.put("state_preview", st.statePreview());
+        List<Object> ports = new ArrayList<>();
+        for (io.rdc.runtime.kernel.Status.PortStatus p : st.ports())
+            ports.add(java.util.Map.of("name", String.valueOf(p.name()), "id", io.rdc.runtime.kernel.Ids.show(p.gid()),
+                    "channel", io.rdc.runtime.kernel.Ids.show(p.channel()), "queued", p.queued(), "heads", p.heads()));
+        o.put("ports", ports);
+        List<Object> streams = new ArrayList<>();
+        for (io.rdc.runtime.kernel.Status.StreamStatus s : st.streams())
+            streams.add(java.util.Map.of("name", String.valueOf(s.name()), "id", io.rdc.runtime.kernel.Ids.show(s.gid()),
+                    "channel", io.rdc.runtime.kernel.Ids.show(s.channel()), "unacknowledged", s.unacknowledged(),
+                    "failure", String.valueOf(s.failure())));
+        o.put("streams", streams);
+        o.put("references", st.referenceTable().stream().map(l -> l.replace('\t', ' ')).toList());
+        return io.rdc.runtime.util.Json.write(o);
     }
 
     private static final Pattern CELL = Pattern.compile("\\S+(?: \\S+)*");

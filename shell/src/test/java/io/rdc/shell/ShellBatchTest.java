@@ -84,6 +84,20 @@ class ShellBatchTest {
     }
 
     @Test
+    void inspectAsJsonCarriesPortsStreamsAndReferences() {
+        String echo = java.nio.file.Path.of("..", "test-scripts", "modules", "echo.js").toAbsolutePath().toString();
+        Result r = shell("module echo = \"" + echo + "\"\ncreate e : echo at node 203 { port in on new \"e.in\" }\ninspect e\n", "--json");
+        assertEquals(0, r.code(), r.err());
+        String line = r.out().lines().filter(l -> l.startsWith("{\"view\":\"inspect\"")).findFirst().orElse("");
+        Object parsed = io.rdc.runtime.util.Json.parse(line);
+        java.util.Map<?, ?> m = (java.util.Map<?, ?>) parsed;
+        assertEquals("e", m.get("name"));
+        assertEquals(203L, m.get("node"));
+        assertEquals("in", ((java.util.Map<?, ?>) ((java.util.List<?>) m.get("ports")).get(0)).get("name"));
+        assertTrue(((java.util.List<?>) m.get("references")).size() >= 1, line);
+    }
+
+    @Test
     void helpComesFromTheLanguageReference() {
         Result r = shell("help create\nhelp errors\nhelp\n");
         assertEquals(0, r.code(), r.err());
