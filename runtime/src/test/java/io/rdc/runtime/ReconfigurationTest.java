@@ -18,28 +18,8 @@ import org.junit.jupiter.api.Test;
 class ReconfigurationTest extends PoolFixture {
     static final int MESSAGES = 10_000, SWITCHES = 100;
 
-    static final String RECORDER = """
-            export function init(ctx, args) { ctx.state = { got: [], port: ctx.ifaces.data ?? null, pending: null }; }
-            function pass(ctx) {
-              const p = ctx.state.port;
-              ctx.state.port = null;
-              ctx.send(ctx.ifaces.peer, { head: { op: 'take' }, ref: p });
-            }
-            export function onMessage(ctx, port, m) {
-              const h = m.head;
-              if (h.seq !== undefined) { ctx.state.got.push(h.seq); return; }
-              if (h.op === 'handover') {                  // give the data port to the peer (propagation)
-                if (!ctx.state.port) { ctx.state.pending = ctx.defer(m); return; }
-                pass(ctx);
-                return;
-              }
-              if (h.op === 'take') {
-                ctx.state.port = m.ref;                   // taking it moved the port here, with its queue
-                if (ctx.state.pending) { const r = ctx.state.pending; ctx.state.pending = null; pass(ctx); ctx.reply(r, {}); }
-                return;
-              }
-              if (h.op === 'report') return { head: { n: ctx.state.got.length }, body: ctx.state.got };
-            }""";
+    /** The receivers of the experiment: the benchmark's own (record sequence numbers, pass the port on when asked). */
+    static final String RECORDER = io.rdc.runtime.bench.ReconfigBench.RECORDER;
 
     /** Checks the A.3 invariant over what two receivers recorded; returns the number of runs. */
     static int check(List<Long> a, List<Long> b, int reconfigurations) {

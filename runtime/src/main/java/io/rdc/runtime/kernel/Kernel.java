@@ -481,18 +481,26 @@ public final class Kernel implements Agent {
         b.putInt(Frames.D_REPLY_NODE, replyNode);
         b.putInt(Frames.D_BODY_LEN, bl);
         b.putInt(Frames.D_HOPS, 0);
-        int pos = Frames.D_HEADER;
-        if (hl > 0) b.putBytes(pos, head);
-        pos += hl;
-        if (bl > 0) b.putBytes(pos, body);
-        pos += bl;
+        return putPayload(b, Frames.D_HEADER, head, body, ref, Frames.D_REF_LEN);
+    }
+
+    /** Writes head, body and an optional reference from {@code pos}; the reference's length goes in {@code refLenField}. */
+    private static int putPayload(MutableDirectBuffer b, int pos, byte[] head, byte[] body, RefDescriptor ref, int refLenField) {
+        if (head != null) {
+            b.putBytes(pos, head);
+            pos += head.length;
+        }
+        if (body != null) {
+            b.putBytes(pos, body);
+            pos += body.length;
+        }
         if (ref != null) {
             byte[] rb = ref.toBytes();
             b.putBytes(pos, rb);
-            b.putInt(Frames.D_REF_LEN, rb.length);
+            b.putInt(refLenField, rb.length);
             pos += rb.length;
         } else {
-            b.putInt(Frames.D_REF_LEN, 0);
+            b.putInt(refLenField, 0);
         }
         return pos;
     }
@@ -544,20 +552,8 @@ public final class Kernel implements Agent {
         b.putLong(Frames.R_INVOKE, invokeId);
         b.putInt(Frames.R_BODY_LEN, bl);
         b.putLong(Frames.R_PORT, port);
-        int pos = Frames.R_HEADER;
-        b.putInt(pos, hl);
-        pos += 4;
-        if (hl > 0) b.putBytes(pos, head);
-        pos += hl;
-        if (bl > 0) b.putBytes(pos, body);
-        pos += bl;
-        if (ref != null) {
-            byte[] rb = ref.toBytes();
-            b.putBytes(pos, rb);
-            b.putInt(Frames.R_REF_LEN, rb.length);
-            pos += rb.length;
-        } else b.putInt(Frames.R_REF_LEN, 0);
-        return pos;
+        b.putInt(Frames.R_HEADER, hl);
+        return putPayload(b, Frames.R_HEADER + 4, head, body, ref, Frames.R_REF_LEN);
     }
 
     /** Fails the invoker of a message that will never be answered (port closed, receiver died). */
@@ -1391,17 +1387,7 @@ public final class Kernel implements Agent {
         kbuf.putInt(Frames.D_REPLY_NODE, m.replyNode);
         kbuf.putInt(Frames.D_BODY_LEN, bl);
         kbuf.putInt(Frames.D_HOPS, 1);
-        int pos = Frames.D_HEADER;
-        if (hl > 0) kbuf.putBytes(pos, m.head);
-        pos += hl;
-        if (bl > 0) kbuf.putBytes(pos, m.body);
-        pos += bl;
-        if (m.ref != null) {
-            byte[] rb = m.ref.toBytes();
-            kbuf.putBytes(pos, rb);
-            kbuf.putInt(Frames.D_REF_LEN, rb.length);
-            pos += rb.length;
-        } else kbuf.putInt(Frames.D_REF_LEN, 0);
+        int pos = putPayload(kbuf, Frames.D_HEADER, m.head, m.body, m.ref, Frames.D_REF_LEN);
         m.answered = true; // its invoker, if any, is now the new receiver's to answer
         movedMessages++;
         transport.offer(Ids.node(to), kbuf, 0, pos, offerIdle);
