@@ -13,19 +13,21 @@ import org.jline.utils.Status;
  * while a long forall or wait runs; gone when it ends. Updates are throttled to 10 a second.
  */
 final class ProgressLine implements Progress {
+    private volatile Terminal terminal;
     private volatile Status status;
     private long lastDraw;
 
     /** Shows progress on this terminal from now on (interactive shells only). */
     void attach(Terminal terminal) {
-        Status s = Status.getStatus(terminal, true);
-        status = s;
+        this.terminal = terminal;
     }
 
     @Override
     public void update(String task, long done, long total) {
+        Terminal t = terminal;
+        if (t == null) return;
         Status s = status;
-        if (s == null) return;
+        if (s == null) status = s = Status.getStatus(t, true); // only once something is long: no status area otherwise
         long now = System.nanoTime();
         if (now - lastDraw < 100_000_000L && done < total) return;
         lastDraw = now;
@@ -40,6 +42,10 @@ final class ProgressLine implements Progress {
     @Override
     public void finish(String task) {
         Status s = status;
-        if (s != null) s.update(List.of());
+        if (s != null) {
+            s.update(List.of());
+            s.close(); // give the terminal its last line back
+            status = null;
+        }
     }
 }
