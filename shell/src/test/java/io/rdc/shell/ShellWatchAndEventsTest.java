@@ -45,8 +45,8 @@ class ShellWatchAndEventsTest {
             sh.waitFor("print \"dropped\"", Duration.ofSeconds(10)); // echoed before the Ctrl-C, so the key hits a typed line
             sh.type("\u0003");
             sh.waitFor("\nrdc> ", Duration.ofSeconds(10)); // a fresh prompt
-            String out = sh.run("print 7");
-            assertTrue(out.lines().anyMatch(l -> l.strip().equals("7")), "the next command works:\n" + out + "\n--- screen:\n" + sh.screen());
+            String seven = sh.run("print 7");
+            assertTrue(seven.lines().anyMatch(l -> l.strip().equals("7")), "the next command works:\n" + seven + "\n--- screen:\n" + sh.screen());
             assertFalse(sh.screen().lines().anyMatch(l -> l.strip().equals("dropped")), "the dropped line never ran:\n" + sh.screen());
         }
     }
