@@ -287,14 +287,7 @@ public final class Kernel implements Agent {
             p.owner.ports.remove(p);
         }
         callOnKernel(() -> {
-            ports.remove(p.gid);
-            for (long ch : p.channels()) {
-                ArrayList<Port> l = channelPorts.get(ch);
-                if (l != null) {
-                    l.remove(p);
-                    if (l.isEmpty()) channelPorts.remove(ch);
-                }
-            }
+            unrouteAll(p);
             return null;
         });
         // Messages still queued at a closed port are refused to their invokers.
@@ -1393,6 +1386,12 @@ public final class Kernel implements Agent {
         transport.offer(Ids.node(to), kbuf, 0, pos, offerIdle);
     }
 
+    /** Removes a port from the routing database altogether (kernel thread). */
+    private void unrouteAll(Port p) {
+        ports.remove(p.gid);
+        for (long ch : p.channels()) unroute(p, ch);
+    }
+
     /** Removes a port's entries for one channel from the routing database (kernel thread). */
     private void unroute(Port p, long channel) {
         p.channels.removeLong(channel);
@@ -1656,14 +1655,7 @@ public final class Kernel implements Agent {
         incarnations.remove(inc.gid);
         for (Port p : inc.ports()) {
             p.closed = true;
-            ports.remove(p.gid);
-            for (long ch : p.channels()) {
-                ArrayList<Port> l = channelPorts.get(ch);
-                if (l != null) {
-                    l.remove(p);
-                    if (l.isEmpty()) channelPorts.remove(ch);
-                }
-            }
+            unrouteAll(p);
         }
         for (Stream s : inc.streams()) streams.remove(s.gid);
         for (Message m : inc.inbox.drainMessages()) failInvoker(m, inc.name + " was " + why);
