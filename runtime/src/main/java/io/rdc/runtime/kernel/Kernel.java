@@ -264,7 +264,7 @@ public final class Kernel implements Agent {
                     throw new OperationException("channel " + Ids.show(channel) + " is unicast and already has a port");
             }
             ports.put(p.gid, p);
-            channelPorts.computeIfAbsent(channel, k -> new ArrayList<>()).add(p);
+            route(p, channel);
             return null;
         });
         return p;
@@ -1386,6 +1386,13 @@ public final class Kernel implements Agent {
         transport.offer(Ids.node(to), kbuf, 0, pos, offerIdle);
     }
 
+    /** Enters a port on a channel in the routing database (kernel thread); the inverse of unroute. */
+    private void route(Port p, long channel) {
+        if (!p.channels.containsLong(channel)) p.channels.addLong(channel);
+        ArrayList<Port> l = channelPorts.computeIfAbsent(channel, k -> new ArrayList<>());
+        if (!l.contains(p)) l.add(p);
+    }
+
     /** Removes a port from the routing database altogether (kernel thread). */
     private void unrouteAll(Port p) {
         ports.remove(p.gid);
@@ -1429,10 +1436,7 @@ public final class Kernel implements Agent {
         for (int i = 0; i < n; i++) chans[i] = rd.i64();
         callOnKernel(() -> {
             p.channels.clear();
-            for (long c : chans) {
-                p.channels.addLong(c);
-                channelPorts.computeIfAbsent(c, k -> new ArrayList<>()).add(p);
-            }
+            for (long c : chans) route(p, c);
             return null;
         });
         return p;
@@ -1494,8 +1498,7 @@ public final class Kernel implements Agent {
             ArrayList<Port> l = channelPorts.get(ch);
             if (!Ids.isMulticast(ch) && l != null && !l.isEmpty())
                 throw new OperationException("channel " + Ids.show(ch) + " is unicast and has a port; give the port to detach");
-            if (!p.channels.containsLong(ch)) p.channels.addLong(ch);
-            channelPorts.computeIfAbsent(ch, k -> new ArrayList<>()).add(p);
+            route(p, ch);
             respond(src, call, Frames.OK, null);
             return;
         }
@@ -1511,9 +1514,7 @@ public final class Kernel implements Agent {
                 respondError(src, call, "detaching " + Ids.show(oldGid) + ": " + resp.error());
                 return;
             }
-            if (!p.channels.containsLong(ch)) p.channels.addLong(ch);
-            ArrayList<Port> l = channelPorts.computeIfAbsent(ch, k -> new ArrayList<>());
-            if (!l.contains(p)) l.add(p);
+            route(p, ch);
             channelRedirections.remove(ch);
             replayHeld(p); // after the old queue, which arrived before the detach's response
             respond(src, call, Frames.OK, null);
@@ -2196,8 +2197,7 @@ public final class Kernel implements Agent {
             ArrayList<Port> l = channelPorts.get(ch);
             if (!Ids.isMulticast(ch) && l != null && !l.isEmpty())
                 throw new OperationException("channel " + Ids.show(ch) + " is unicast and already has a port");
-            p.channels.addLong(ch);
-            channelPorts.computeIfAbsent(ch, k -> new ArrayList<>()).add(p);
+            route(p, ch);
             return null;
         });
     }
