@@ -112,6 +112,24 @@ public final class JsHost implements Launcher {
     }
 
     @Override
+    public Captured capture(Incarnation inc, List<io.rdc.runtime.ref.Ref> table) {
+        if (!(inc.host() instanceof JsIncarnation js)) throw new io.rdc.runtime.kernel.OperationException(inc.name + " is not running code");
+        return js.capture(table);
+    }
+
+    @Override
+    public void resume(Incarnation inc, byte[] state, byte[] ifaces, List<io.rdc.runtime.ref.Ref> table,
+                       java.util.function.LongFunction<io.rdc.runtime.kernel.Port> portByOldGid, int fromNode, Runnable ready,
+                       Consumer<String> failed) {
+        JsIncarnation js = new JsIncarnation(kernel, inc, List.of(), new JsIncarnation.Arrival(state, ifaces, table, portByOldGid, fromNode));
+        inc.host(js);
+        Thread t = Thread.ofVirtual().name("inc-" + inc.name).unstarted(() -> js.run(ready, failed));
+        js.thread = t;
+        inc.thread(t);
+        t.start();
+    }
+
+    @Override
     public void kill(Incarnation inc) {
         if (inc.host() instanceof JsIncarnation js) js.kill();
     }

@@ -50,9 +50,20 @@ final class JsIncarnation implements ProxyExecutable {
     private Message current;
 
     JsIncarnation(Kernel kernel, Incarnation inc, List<Iface> ifaces) {
+        this(kernel, inc, ifaces, null);
+    }
+
+    /** An incarnation arriving by migration: its captured state, against its re-made reference table. */
+    record Arrival(byte[] state, byte[] ifaces, List<Ref> table, java.util.function.LongFunction<Port> portByOldGid, int from) {}
+
+    private final Arrival arrival;
+    private Value onMigrated;
+
+    JsIncarnation(Kernel kernel, Incarnation inc, List<Iface> ifaces, Arrival arrival) {
         this.kernel = kernel;
         this.inc = inc;
         this.ifaces = ifaces;
+        this.arrival = arrival;
     }
 
     void run(Runnable ready, Consumer<String> failed) {
@@ -71,9 +82,14 @@ final class JsIncarnation implements ProxyExecutable {
             init = function(exports, "init");
             onMessage = function(exports, "onMessage");
             onEvent = function(exports, "onEvent");
+            onMigrated = function(exports, "onMigrated");
         } catch (PolyglotException | IllegalArgumentException e) {
             closeQuietly();
             failed.accept("module " + inc.moduleName() + ": " + describe(e));
+            return;
+        }
+        if (arrival != null) {
+            arrive(ready, failed);
             return;
         }
         ready.run();
@@ -105,6 +121,60 @@ final class JsIncarnation implements ProxyExecutable {
                 }
                 kernel.made(inc);
             }
+            handlerLoop();
+        } catch (PolyglotException | IllegalStateException e) {
+            // Destroyed while between handlers (its context closed under it): nothing more to run.
+            if (!killed && !inc.isDestroyed()) kernel.fault(inc, describe(e));
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    /** Arrival by migration: the state comes back (init is not run), then onMigrated, then handlers as before. */
+    private void arrive(Runnable ready, Consumer<String> failed) {
+        try {
+            MigrationReferenceCodec codec = MigrationReferenceCodec.forArrival(arrival.table(), arrival.portByOldGid());
+            ctx.putMember("state", io.rdc.runtime.state.StateCodec.decode(arrival.state(), 0, arrival.state().length, context, codec));
+            Value ifaceObj = io.rdc.runtime.state.StateCodec.decode(arrival.ifaces(), 0, arrival.ifaces().length, context, codec);
+            ctx.putMember("ifaces", ifaceObj);
+        } catch (RuntimeException e) {
+            closeQuietly();
+            failed.accept(e instanceof PolyglotException pe ? describe(pe) : String.valueOf(e.getMessage()));
+            return;
+        }
+        ready.run();
+        try {
+            kernel.awaitArrival(inc);
+            if (inc.isDestroyed()) return;
+            if (onMigrated != null) {
+                Value from = dec.execute(String.valueOf(arrival.from()));
+                Value to = dec.execute(String.valueOf(kernel.nodeId()));
+                handle(() -> onMigrated.execute(ctx, from, to));
+            }
+            handlerLoop();
+        } catch (PolyglotException | IllegalStateException e) {
+            if (!killed && !inc.isDestroyed()) kernel.fault(inc, describe(e));
+        } finally {
+            closeQuietly();
+        }
+    }
+
+    /** On the incarnation's thread, stopped between handlers: its state and interfaces for a migration. */
+    io.rdc.runtime.kernel.Launcher.Captured capture(List<Ref> table) {
+        MigrationReferenceCodec codec = MigrationReferenceCodec.forCapture(kernel, inc, table);
+        try {
+            byte[] state = io.rdc.runtime.state.StateCodec.encode(ctx.getMember("state"), codec, "state");
+            byte[] ifs = io.rdc.runtime.state.StateCodec.encode(ctx.getMember("ifaces"), codec, "ifaces");
+            return new io.rdc.runtime.kernel.Launcher.Captured(state, ifs);
+        } catch (io.rdc.runtime.state.StateCodecException | io.rdc.runtime.ref.ReferenceException e) {
+            throw new OperationException("its state cannot move: " + e.getMessage());
+        } catch (PolyglotException e) {
+            throw new OperationException("its state cannot move: " + describe(e));
+        }
+    }
+
+    private void handlerLoop() {
+        {
             while (!killed) {
                 Object item = kernel.nextForHandler(inc, onMessage != null);
                 if (item == null) break;
@@ -117,11 +187,6 @@ final class JsIncarnation implements ProxyExecutable {
                 }
                 if (!alive) break;
             }
-        } catch (PolyglotException | IllegalStateException e) {
-            // Destroyed while between handlers (its context closed under it): nothing more to run.
-            if (!killed && !inc.isDestroyed()) kernel.fault(inc, describe(e));
-        } finally {
-            closeQuietly();
         }
     }
 
@@ -386,6 +451,12 @@ final class JsIncarnation implements ProxyExecutable {
             case "freeze":
                 kernel.freeze(handle(a[1], Rights.FREEZE));
                 return null;
+            case "migrate": {
+                // Never waits for the end: an incarnation migrating itself moves when this handler returns.
+                long target = handle(a[1], Rights.MIGRATE);
+                kernel.migrate(target, a[2].asInt(), TimeUnit.MILLISECONDS.toNanos(a[3].asLong()), false);
+                return null;
+            }
             case "unfreeze":
                 kernel.unfreeze(handle(a[1], Rights.FREEZE), a[2].asInt());
                 return null;

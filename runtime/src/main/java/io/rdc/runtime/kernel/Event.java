@@ -6,7 +6,7 @@ package io.rdc.runtime.kernel;
  */
 public record Event(Type type, long subject, String subjectName, String detail, long atMillis) {
     public enum Type {
-        DEAD(1), FAULTING(2), MADE(4), MESSAGE(8), STREAM_CLOSED(16), MIGRATED(32), UNFROZEN(64), TIMER(128);
+        DEAD(1), FAULTING(2), MADE(4), MESSAGE(8), STREAM_CLOSED(16), MIGRATEDONE(32), UNFROZEN(64), TIMER(128), MIGRATEFAILED(256);
 
         public final int bit;
 

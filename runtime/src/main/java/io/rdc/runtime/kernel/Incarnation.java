@@ -15,7 +15,7 @@ import org.agrona.MutableDirectBuffer;
  * program).
  */
 public final class Incarnation {
-    public enum State { INCHOATE, EXECUTING, FROZEN, FAULTING, DEAD, UNREACHABLE }
+    public enum State { INCHOATE, EXECUTING, FROZEN, FAULTING, DEAD, UNREACHABLE, MIGRATING }
 
     /** Who wants to hear of events on this incarnation (§7.2.3). */
     record Interest(long watcher, int mask) {}
@@ -27,7 +27,7 @@ public final class Incarnation {
     public final boolean pseudo;
     public final ReferenceTable refs;
     public final Inbox inbox = new Inbox();
-    public final long createdMillis = System.currentTimeMillis();
+    public final long createdMillis;
     public final long parentGid;
     final ModuleStore.Module module;
     final String argsJson;
@@ -37,6 +37,10 @@ public final class Incarnation {
     volatile State state;
     volatile boolean frozenRequested;
     volatile boolean destroyed;
+    /** Stopped at a handler boundary while it moves to another node (§7.4): no handler runs. */
+    volatile boolean migrating;
+    /** Where a migration in progress goes (for status and list), 0 when none. */
+    volatile int migratingTo;
     volatile int priority;
     volatile String fault;
     volatile long handlerNanos;
@@ -58,8 +62,20 @@ public final class Incarnation {
     private final ExpandableDirectByteBuffer sendBuffer;
     private final ThreadLocal<ExpandableDirectByteBuffer> pseudoBuffers;
 
+    /** Incarnations created by migration keep their creation time. */
+    Incarnation(Kernel kernel, long gid, long rdcId, String name, long parentGid, ModuleStore.Module module, String argsJson,
+                State initial, long createdMillis) {
+        this(kernel, gid, rdcId, name, false, parentGid, module, argsJson, initial, createdMillis);
+    }
+
     Incarnation(Kernel kernel, long gid, long rdcId, String name, boolean pseudo, long parentGid,
                 ModuleStore.Module module, String argsJson, State initial) {
+        this(kernel, gid, rdcId, name, pseudo, parentGid, module, argsJson, initial, System.currentTimeMillis());
+    }
+
+    private Incarnation(Kernel kernel, long gid, long rdcId, String name, boolean pseudo, long parentGid,
+                ModuleStore.Module module, String argsJson, State initial, long createdMillis) {
+        this.createdMillis = createdMillis;
         this.kernel = kernel;
         this.gid = gid;
         this.rdcId = rdcId;
@@ -82,6 +98,15 @@ public final class Incarnation {
 
     public State state() {
         return state;
+    }
+
+    /** The state as status and list report it: MIGRATING while a migration is under way. */
+    public State shownState() {
+        return migratingTo != 0 ? State.MIGRATING : state;
+    }
+
+    public int migratingTo() {
+        return migratingTo;
     }
 
     public String fault() {

@@ -48,7 +48,9 @@ public final class Kernel implements Agent {
             OP_SPACE_DELETE = 11, OP_SPACE_PRINT = 12, OP_NAME_REGISTER = 13, OP_NAME_LOOKUP = 14,
             OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19, OP_IFACE = 20, OP_LIST = 21, OP_SNAPSHOT = 22,
             OP_ACTIVATE = 23, OP_ATTACH = 24, OP_DETACH = 25, OP_REBIND_AT_RECEIVER = 26, OP_REBIND_STREAM = 27,
-            OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29, OP_UNREDIRECT_STREAM = 30, OP_CHANNEL_INFO = 31;
+            OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29, OP_UNREDIRECT_STREAM = 30, OP_CHANNEL_INFO = 31,
+            OP_MIGRATE = 32, OP_MIGRATE_PREPARE = 33, OP_MIGRATE_CHUNK = 34, OP_MIGRATE_INSTALL = 35, OP_MIGRATE_COMMIT = 36,
+            OP_MIGRATE_ABORT = 37, OP_NODE_ACCEPT = 38;
     static final int ST_MODULE_NEEDED = 4;
 
     /** Marks a propagated unicast port whose queue stays with the original (flag 8 of propagate). */
@@ -69,25 +71,27 @@ public final class Kernel implements Agent {
     private final NodeInfo info;
     private final int nodeId;
     private final Pool pool;
-    private final Transport transport;
+    final Transport transport;
     private final ModuleStore modules = new ModuleStore();
     private volatile Launcher launcher;
     private final AtomicLong counter = new AtomicLong();
     private final AtomicLong callIds = new AtomicLong();
 
     // ---- routing database and local objects (kernel thread only)
-    private final Long2ObjectHashMap<Port> ports = new Long2ObjectHashMap<>();
-    private final Long2ObjectHashMap<ArrayList<Port>> channelPorts = new Long2ObjectHashMap<>();
-    private final Long2LongHashMap redirections = new Long2LongHashMap(0);
+    final Long2ObjectHashMap<Port> ports = new Long2ObjectHashMap<>();
+    final Long2ObjectHashMap<ArrayList<Port>> channelPorts = new Long2ObjectHashMap<>();
+    final Long2LongHashMap redirections = new Long2LongHashMap(0);
     /** A unicast channel's attachment that moved away from a port here: channel to the new port (§8.5.2). */
-    private final Long2LongHashMap channelRedirections = new Long2LongHashMap(0);
+    final Long2LongHashMap channelRedirections = new Long2LongHashMap(0);
     /** A rebound stream's messages still arriving at its old port here: stream to {old port, new port, new channel} (§8.5.3). */
     private final Long2ObjectHashMap<long[]> streamRedirections = new Long2ObjectHashMap<>();
     /** Callbacks of requests made from the kernel thread, which must never wait for a response. */
     private final Long2ObjectHashMap<java.util.function.Consumer<Response>> pendingCallbacks = new Long2ObjectHashMap<>();
-    private final Long2ObjectHashMap<Stream> streams = new Long2ObjectHashMap<>();
+    final Long2ObjectHashMap<Stream> streams = new Long2ObjectHashMap<>();
     private final java.util.HashMap<Long, StreamSpace> spaces = new java.util.HashMap<>();
     private final NameService names = new NameService();
+    /** Migration (ch. 7.4): moving incarnations away from and to this node, and forwarding requests after them. */
+    final Migrator migrator = new Migrator(this);
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
 
     // ---- shared with local threads
@@ -97,9 +101,9 @@ public final class Kernel implements Agent {
     private final java.util.Set<String> modulesKnownAt = ConcurrentHashMap.newKeySet();
 
     // ---- kernel-thread scratch
-    private final ExpandableDirectByteBuffer kbuf = new ExpandableDirectByteBuffer(1024);
+    final ExpandableDirectByteBuffer kbuf = new ExpandableDirectByteBuffer(1024);
     private final Wire.Writer kw = new Wire.Writer(512);
-    private final IdleStrategy offerIdle = new YieldingIdleStrategy();
+    final IdleStrategy offerIdle = new YieldingIdleStrategy();
     private final FragmentHandler assembler = new FragmentAssembler(this::onFragment);
     /**
      * Whoever holds this runs the duty cycle: the agent thread, or a thread waiting on this kernel
@@ -175,6 +179,18 @@ public final class Kernel implements Agent {
     /** Whether a waiting thread has been driving this kernel within the last {@code nanos}. */
     public boolean assistedWithin(long nanos) {
         return System.nanoTime() - lastAssistNanos < nanos;
+    }
+
+    /**
+     * Whether this node takes new incarnations, by creation or migration (§7.4.2: a node that is not
+     * allocated to the computation refuses them). Set by {@link #setAccepting}.
+     */
+    volatile boolean acceptingIncarnations = true;
+
+    /** Opens or closes a node to new incarnations (created or migrated there). */
+    public void setAccepting(int node, boolean accepting) {
+        Response r = request(node, OP_NODE_ACCEPT, new Wire.Writer().bool(accepting), REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException(r.error());
     }
 
     /** Set when the node shuts down: no more duty cycles (its transport is about to close). */
@@ -582,8 +598,15 @@ public final class Kernel implements Agent {
     public Object nextForHandler(Incarnation inc, boolean messages) {
         Inbox.Filter f = messages ? null : o -> !(o instanceof Message);
         while (!inc.destroyed) {
+            if (inc.migrating) {
+                inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || !inc.migrating);
+                continue;
+            }
             if (inc.frozenRequested || inc.state == Incarnation.State.FAULTING) {
-                inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || (!inc.frozenRequested && inc.state != Incarnation.State.FAULTING));
+                // Frozen between handlers: only the kernel's own boundary work (a migration) runs.
+                Object o = inc.inbox.take(x -> x instanceof BoundaryTask, 50_000_000L,
+                        () -> inc.destroyed || inc.migrating || (!inc.frozenRequested && inc.state != Incarnation.State.FAULTING));
+                if (o != null) return o;
                 continue;
             }
             Object o = inc.inbox.take(f, -1, () -> inc.destroyed || inc.frozenRequested, this);
@@ -632,6 +655,11 @@ public final class Kernel implements Agent {
         out.put("heads", heads);
         out.put("sources", sources);
         return out;
+    }
+
+    /** Waits until an incarnation arriving by migration is committed here (or destroyed). */
+    public void awaitArrival(Incarnation inc) {
+        while (inc.migrating && !inc.destroyed) inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || !inc.migrating);
     }
 
     /** Waits a little while an incarnation is INCHOATE (it starts when first unfrozen). */
@@ -702,14 +730,26 @@ public final class Kernel implements Agent {
 
         if (multicast) {
             ArrayList<Port> members = channelPorts.get(channel);
-            if (members == null || members.isEmpty()) return; // not a member here: drop (§8.4.4)
-            Port last = null;
-            for (int i = 0; i < members.size(); i++) {
+            org.agrona.collections.LongArrayList proxied = migrator.multicastProxies.get(channel);
+            if ((members == null || members.isEmpty()) && proxied == null) return; // not a member here: drop (§8.4.4)
+            long last = 0;
+            if (members != null) for (int i = 0; i < members.size(); i++) {
                 Port p = members.get(i);
                 deliver(p, buf, off, kind, src, stream, seq, channel);
-                last = p;
+                last = p.gid;
             }
-            if (ack) queueAck(src, stream, seq, last.gid, channel, Frames.OK);
+            // Members that migrated away: this kernel is their proxy on the channel (§8.5.4), so
+            // the group's messages reach them by one path, in order.
+            if (proxied != null) for (int i = 0; i < proxied.size(); i++) {
+                long to = proxied.getLong(i);
+                kbuf.putBytes(0, buf, off, len);
+                kbuf.putByte(Frames.FLAGS, (byte) ((flags & ~Frames.F_MULTICAST) | Frames.F_FORWARDED));
+                kbuf.putLong(Frames.D_PORT, to);
+                kbuf.putInt(Frames.D_HOPS, kbuf.getInt(Frames.D_HOPS) + 1);
+                transport.offer(Ids.node(to), kbuf, 0, len, offerIdle);
+                last = to;
+            }
+            if (ack) queueAck(src, stream, seq, last, channel, Frames.OK);
             return;
         }
 
@@ -749,6 +789,7 @@ public final class Kernel implements Agent {
                 port = ports.get(next);
             }
         }
+        if (port == null && Ids.isMulticast(channel)) return; // a proxied group message for a member that is gone
         if (port == null) {
             ArrayList<Port> l = channelPorts.get(channel);
             if (l != null && !l.isEmpty()) port = l.get(0);
@@ -780,7 +821,7 @@ public final class Kernel implements Agent {
      * Forwards a frame along a redirection entry (§8.4.3), rewriting the destination address (and
      * the channel, for a rebound stream, so the new port accepts it as arriving over its channel).
      */
-    private void forwardFrame(DirectBuffer buf, int off, int len, long next, long newChannel) {
+    void forwardFrame(DirectBuffer buf, int off, int len, long next, long newChannel) {
         kbuf.putBytes(0, buf, off, len);
         kbuf.putLong(Frames.D_PORT, next);
         if (newChannel != 0) kbuf.putLong(Frames.D_CHANNEL, newChannel);
@@ -969,7 +1010,7 @@ public final class Kernel implements Agent {
     }
 
     /** Sends a request from the kernel thread; {@code then} runs on the kernel thread when the response comes. */
-    private void requestAsync(int node, int op, Wire.Writer payload, java.util.function.Consumer<Response> then) {
+    long requestAsync(int node, int op, Wire.Writer payload, java.util.function.Consumer<Response> then) {
         long id = Ids.make(nodeId, callIds.incrementAndGet());
         if (then != null) pendingCallbacks.put(id, then);
         Frames.putHeaderTo(kbuf, Frames.REQUEST, 0, 0, nodeId);
@@ -977,6 +1018,25 @@ public final class Kernel implements Agent {
         kbuf.putInt(Frames.Q_OP, op);
         kbuf.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
         transport.offer(node, kbuf, 0, Frames.Q_HEADER + payload.length(), offerIdle);
+        return id;
+    }
+
+    /**
+     * As above, with a bound: if no response comes within {@code timeoutNs} (the node died or never
+     * heard), {@code then} gets a FAILED response saying so.
+     */
+    void requestAsync(int node, int op, Wire.Writer payload, long timeoutNs, java.util.function.Consumer<Response> then) {
+        if (node != nodeId && !transport.isConnected(node)) {
+            // Never wait on the kernel thread for a peer that is not there.
+            then.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " is unreachable").toBytes()));
+            return;
+        }
+        long id = requestAsync(node, op, payload, then);
+        schedule(timeoutNs, () -> {
+            java.util.function.Consumer<Response> c = pendingCallbacks.remove(id);
+            if (c != null) c.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " did not answer within "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms").toBytes()));
+        });
     }
 
     /** Sends a response from the kernel thread. */
@@ -999,12 +1059,15 @@ public final class Kernel implements Agent {
         respond(node, callId, Frames.FAILED, new Wire.Writer().str(message));
     }
 
-    private void onRequest(DirectBuffer buf, int off, int len) {
+    void onRequest(DirectBuffer buf, int off, int len) {
         int src = buf.getInt(off + Frames.SRC_NODE);
         long call = buf.getLong(off + Frames.Q_CALL);
         int op = buf.getInt(off + Frames.Q_OP);
         Wire.Reader r = new Wire.Reader(buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER);
         try {
+            // Requests for an incarnation (or its streams and ports) that is moving or has moved
+            // are held until it has, or forwarded to where it is now (§7.4.3).
+            if (migrator.intercept(src, call, op, buf, off, len)) return;
             switch (op) {
                 case OP_CREATE -> onCreate(src, call, r);
                 case OP_DESTROY, OP_FREEZE, OP_UNFREEZE -> onControl(src, call, op, r);
@@ -1031,6 +1094,16 @@ public final class Kernel implements Agent {
                 case OP_DETACH -> onDetach(src, call, r);
                 case OP_REBIND_AT_RECEIVER -> onRebindAtReceiver(src, call, r);
                 case OP_REBIND_STREAM -> onRebindStream(src, call, r);
+                case OP_MIGRATE -> migrator.onMigrate(src, call, r);
+                case OP_MIGRATE_PREPARE -> migrator.onPrepare(src, call, r);
+                case OP_MIGRATE_CHUNK -> migrator.onChunk(r);
+                case OP_MIGRATE_INSTALL -> migrator.onInstall(src, call, r);
+                case OP_MIGRATE_COMMIT -> migrator.onCommit(src, call, r);
+                case OP_MIGRATE_ABORT -> migrator.onAbort(src, call, r);
+                case OP_NODE_ACCEPT -> {
+                    acceptingIncarnations = r.bool();
+                    respond(src, call, Frames.OK, null);
+                }
                 case OP_CHANNEL_INFO -> {
                     long ch = r.i64();
                     List<String> out = new ArrayList<>();
@@ -1101,7 +1174,7 @@ public final class Kernel implements Agent {
                     for (Incarnation i : incarnations.values()) if (!i.pseudo && !i.destroyed && (rdc == 0 || i.rdcId == rdc)) list.add(i);
                     w.i32(list.size());
                     for (Incarnation i : list)
-                        w.i64(i.gid).str(i.name).str(i.moduleName()).i8(i.state.ordinal()).i32(i.inbox.messageCount())
+                        w.i64(i.gid).str(i.name).str(i.moduleName()).i8(i.shownState().ordinal()).i32(i.inbox.messageCount())
                                 .i64(i.handlerNanos / 1000).i64(i.rdcId);
                     respond(src, call, Frames.OK, w);
                 }
@@ -1136,6 +1209,10 @@ public final class Kernel implements Agent {
         Launcher l = launcher;
         if (l == null) {
             respondError(src, call, "node " + nodeId + " has no incarnation host");
+            return;
+        }
+        if (!acceptingIncarnations) {
+            respondError(src, call, "node " + nodeId + " is not allocated to new incarnations");
             return;
         }
         long gid = newGid();
@@ -1202,6 +1279,32 @@ public final class Kernel implements Agent {
         Wire.Reader rd = r.reader();
         ModuleStore.Module m = modules.add(rd.str(), rd.str());
         return create(creator, node, m, argsJson, ifaces, inchoate, name);
+    }
+
+    /** How a migration went: total time from the request to the switch, and how long the incarnation was stopped. */
+    public record Migration(long elapsedNanos, long frozenNanos) {
+        public double elapsedMs() {
+            return elapsedNanos / 1e6;
+        }
+
+        public double frozenMs() {
+            return frozenNanos / 1e6;
+        }
+    }
+
+    /**
+     * Migrates an incarnation to {@code node} (§7.4). A handler running when it is asked is waited
+     * for up to {@code withinNs}. With {@code waitForEnd} this returns when the incarnation runs at
+     * the destination (or throws why it stayed where it was); without, as soon as the destination
+     * has committed resources — the end is then told by a MIGRATEDONE or MIGRATEFAILED event. An
+     * incarnation migrating itself must not wait (it moves when its handler returns).
+     */
+    public Migration migrate(long gid, int node, long withinNs, boolean waitForEnd) {
+        Response r = request(Ids.node(gid), OP_MIGRATE, new Wire.Writer().i64(gid).i32(node).i64(withinNs).bool(waitForEnd),
+                withinNs + Migrator.INSTALL_TIMEOUT_NS + REQUEST_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException(r.error());
+        Wire.Reader rd = r.reader();
+        return new Migration(rd.i64(), rd.i64());
     }
 
     /** A snapshot of an incarnation's state (§5 of DESIGN): taken between its handlers, at its node. */
@@ -1362,7 +1465,7 @@ public final class Kernel implements Agent {
     }
 
     /** Forwards a queued message to a port elsewhere: already acknowledged, so the new kernel does not ack it again. */
-    private void forwardMessage(Message m, long to) {
+    void forwardMessage(Message m, long to) {
         forwardMessage(m, to, m.channel);
     }
 
@@ -1387,20 +1490,20 @@ public final class Kernel implements Agent {
     }
 
     /** Enters a port on a channel in the routing database (kernel thread); the inverse of unroute. */
-    private void route(Port p, long channel) {
+    void route(Port p, long channel) {
         if (!p.channels.containsLong(channel)) p.channels.addLong(channel);
         ArrayList<Port> l = channelPorts.computeIfAbsent(channel, k -> new ArrayList<>());
         if (!l.contains(p)) l.add(p);
     }
 
     /** Removes a port from the routing database altogether (kernel thread). */
-    private void unrouteAll(Port p) {
+    void unrouteAll(Port p) {
         ports.remove(p.gid);
         for (long ch : p.channels()) unroute(p, ch);
     }
 
     /** Removes a port's entries for one channel from the routing database (kernel thread). */
-    private void unroute(Port p, long channel) {
+    void unroute(Port p, long channel) {
         p.channels.removeLong(channel);
         ArrayList<Port> l = channelPorts.get(channel);
         if (l != null) {
@@ -1617,7 +1720,7 @@ public final class Kernel implements Agent {
 
     // ---- ghosts: operations on local incarnations
 
-    private Incarnation local(long gid) {
+    Incarnation local(long gid) {
         Incarnation inc = incarnations.get(gid);
         if (inc == null || inc.destroyed) throw new OperationException("incarnation " + Ids.show(gid) + " does not exist at node " + nodeId);
         return inc;
@@ -1628,7 +1731,10 @@ public final class Kernel implements Agent {
         int arg = r.i32();
         Incarnation inc = local(gid);
         switch (op) {
-            case OP_DESTROY -> destroyLocal(inc, "destroyed");
+            case OP_DESTROY -> {
+                migrator.abortOutgoing(inc, inc.name + " was destroyed");
+                destroyLocal(inc, "destroyed");
+            }
             case OP_FREEZE -> {
                 if (inc.state == Incarnation.State.FAULTING) throw new OperationException(inc.name + " is FAULTING; it can only be destroyed");
                 inc.frozenRequested = true;
@@ -1728,7 +1834,7 @@ public final class Kernel implements Agent {
         Incarnation inc = local(r.i64());
         inc.wantStateSize = true;
         Wire.Writer w = kw.reset();
-        w.i64(inc.gid).str(inc.name).str(inc.moduleName()).i8(inc.state.ordinal()).i32(nodeId).i32(inc.priority)
+        w.i64(inc.gid).str(inc.name).str(inc.moduleName()).i8(inc.shownState().ordinal()).i32(nodeId).i32(inc.priority)
                 .i64(inc.createdMillis).i64(inc.handlerNanos / 1000).i64(inc.handlerRuns).i64(inc.stateBytes)
                 .i32(inc.inbox.messageCount()).i32(inc.refs.size()).i64(inc.parentGid).str(inc.fault);
         List<Ref> table = inc.refs.snapshot();
@@ -1841,15 +1947,30 @@ public final class Kernel implements Agent {
         String name = r.str();
         String detail = r.str();
         long at = r.i64();
-        Incarnation w = incarnations.get(watcher);
-        if (w != null && !w.destroyed) w.inbox.put(new Event(type, subject, name, detail, at));
+        deliverEvent(watcher, new Event(type, subject, name, detail, at));
     }
 
     /** Delivers a TIMER event to a local incarnation after a delay (ctx.after). */
     public void timer(Incarnation inc, long delayMs, String tag) {
-        schedule(TimeUnit.MILLISECONDS.toNanos(delayMs), () -> {
-            if (!inc.destroyed) inc.inbox.put(new Event(Event.Type.TIMER, inc.gid, inc.name, tag, System.currentTimeMillis()));
-        });
+        long gid = inc.gid;
+        String name = inc.name;
+        // Looked up when it fires: the incarnation may have migrated meanwhile (the event follows it).
+        schedule(TimeUnit.MILLISECONDS.toNanos(delayMs), () -> deliverEvent(gid, new Event(Event.Type.TIMER, gid, name, tag, System.currentTimeMillis())));
+    }
+
+    /** Delivers an event to a watcher here, or to the node it migrated to (kernel thread). */
+    void deliverEvent(long watcher, Event e) {
+        Incarnation w = incarnations.get(watcher);
+        if (w != null) {
+            if (!w.destroyed) w.inbox.put(e);
+            return;
+        }
+        int there = migrator.whereNow(watcher);
+        if (there == 0) return;
+        Wire.Writer ww = new Wire.Writer(64).i64(watcher).i64(e.subject()).i32(e.type().ordinal()).str(e.subjectName()).str(e.detail()).i64(e.atMillis());
+        Frames.putHeaderTo(kbuf, Frames.EVENT, 0, 0, nodeId);
+        kbuf.putBytes(8, ww.buffer(), 0, ww.length());
+        transport.offer(there, kbuf, 0, 8 + ww.length(), offerIdle);
     }
 
     // ---- locate (§8.4.3)
@@ -1862,6 +1983,11 @@ public final class Kernel implements Agent {
         if (l != null) for (Port p : l) if (!p.closed) {
             if (first == 0) first = p.gid;
             n++;
+        }
+        if (n == 0 && !Ids.isMulticast(channel) && channelRedirections.get(channel) != 0) {
+            // Its port moved on (migration, propagation): the redirection is the way there.
+            first = channelRedirections.get(channel);
+            n = 1;
         }
         respond(src, call, Frames.OK, kw.reset().i32(n).i64(first));
     }
@@ -2001,7 +2127,7 @@ public final class Kernel implements Agent {
     // ---- buffer handles: copyTo / copyFrom (§4.5), no synchronisation with the owner
 
     public long newBuffer(Incarnation owner, int size) {
-        long id = counter.incrementAndGet();
+        long id = newGid(); // node-tagged: a migrated incarnation keeps its buffers' ids unique
         synchronized (owner.buffers) {
             owner.buffers.put(id, new byte[size]);
         }

@@ -22,4 +22,24 @@ public interface Launcher {
 
     /** Stops the incarnation's code at once, even inside a busy loop (destroy). */
     void kill(Incarnation inc);
+
+    /** What a migration takes from a stopped incarnation: its state and its interfaces, encoded. */
+    record Captured(byte[] state, byte[] ifaces) {}
+
+    /**
+     * On the incarnation's own thread, between handlers: encodes {@code ctx.state} and
+     * {@code ctx.ifaces}, writing each reference as its position in {@code table} and each deferred
+     * invocation (a reply handle) inline. Throws {@link OperationException} naming what cannot move.
+     */
+    Captured capture(Incarnation inc, java.util.List<io.rdc.runtime.ref.Ref> table);
+
+    /**
+     * Loads the module for an incarnation arriving by migration, on its own new thread, and decodes
+     * the captured state and interfaces against its re-made {@code table} ({@code portByOldGid}
+     * re-makes deferred invocations). Calls {@code ready} when it is all in place, or {@code failed};
+     * then waits until the kernel clears {@code migrating}, calls {@code onMigrated} and runs handlers.
+     */
+    void resume(Incarnation inc, byte[] state, byte[] ifaces, java.util.List<io.rdc.runtime.ref.Ref> table,
+                java.util.function.LongFunction<Port> portByOldGid, int fromNode, Runnable ready,
+                java.util.function.Consumer<String> failed);
 }

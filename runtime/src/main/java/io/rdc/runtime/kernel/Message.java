@@ -42,7 +42,18 @@ public final class Message {
         this.arrivedNanos = System.nanoTime();
     }
 
-    public boolean awaitsReply() {
+    /**
+     * An invocation a migrated incarnation had received and deferred, re-made at its new node with
+     * its new port: whoever holds it there replies to the invoker, who waits where it was.
+     */
+    public static Message deferredAt(Port port, long streamGid, long seq, long channel, int srcNode, int kind, long invokeId,
+                                     int replyNode, byte[] head, byte[] body, RefDescriptor ref) {
+        Message m = new Message(port, streamGid, seq, channel, srcNode, kind, invokeId, replyNode, head, body, ref);
+        m.deferred = true;
+        return m;
+    }
+
+        public boolean awaitsReply() {
         return invokeId != 0 && !answered;
     }
 

@@ -88,6 +88,29 @@ public final class Operator {
         return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
     }
 
+    /**
+     * Migrates an incarnation to another node and waits until it runs there (§7.4); a handler
+     * running meanwhile is waited for up to {@code within}. Throws, with the reason, if it stayed.
+     */
+    public Kernel.Migration migrate(Ref inc, int node, Duration within) {
+        return kernel.migrate(incarnationId(inc), node, within.toNanos(), true);
+    }
+
+    /** copyFrom through a buffer handle (§4.5): bytes of a buffer owned by some incarnation, wherever it now runs. */
+    public byte[] copyFrom(Ref bufferHandle, int offset, int length) {
+        return kernel.copyFrom((RefDescriptor) session.refs.check(bufferHandle, RefKind.BUFFER_HANDLE).target(), offset, length);
+    }
+
+    /** copyTo through a buffer handle. */
+    public void copyTo(Ref bufferHandle, int offset, byte[] data) {
+        kernel.copyTo((RefDescriptor) session.refs.check(bufferHandle, RefKind.BUFFER_HANDLE).target(), offset, data);
+    }
+
+    /** Opens or closes a node to new incarnations (creation and migration): a closed node refuses them. */
+    public void setAccepting(int node, boolean accepting) {
+        kernel.setAccepting(node, accepting);
+    }
+
     /** A snapshot of an incarnation's state, taken between its handlers. */
     public byte[] snapshot(Ref inc, Duration timeout) {
         return kernel.snapshot(incarnationId(inc), timeout.toNanos());

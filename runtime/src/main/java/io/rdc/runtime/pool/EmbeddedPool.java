@@ -197,6 +197,20 @@ public final class EmbeddedPool implements AutoCloseable {
         return newOperator("operator");
     }
 
+    /**
+     * Stops one node as if its machine failed: its kernel stops and its subscription closes, so the
+     * other nodes find it unreachable. For failure tests; the pool cannot restart it.
+     */
+    public void stopNode(int node) {
+        for (int i = 0; i < kernels.size(); i++) {
+            if (kernels.get(i).nodeId() != node) continue;
+            kernels.get(i).shutdown();
+            CloseHelper.quietClose(transports.get(i));
+            return;
+        }
+        throw new IllegalArgumentException("node " + node + " does not run in this JVM");
+    }
+
     @Override
     public void close() {
         // Kernels stop first (no duty cycle polls a closing subscription), then their clients,

@@ -77,6 +77,8 @@
     freeze(h) { call('freeze', h); },
     unfreeze(h, priority = 0) { call('unfreeze', h, priority); },
     status(h) { return dec(call('status', h)); },
+    // Migration (§7.4): returns once the destination has committed; MIGRATEDONE (or MIGRATEFAILED) tells the end.
+    migrate(h, node, opts = {}) { call('migrate', h, node, opts.within ?? 10000); },
     setInterest(h, events) { call('setInterest', h, enc(events)); },
     chanCreate(label, type = 'unicast') { const r = call('chanCreate', label ?? null, type); return { stream: r[0], port: r[1] }; },
     portCreate(channelStream) { return call('portCreate', channelStream ?? null); },

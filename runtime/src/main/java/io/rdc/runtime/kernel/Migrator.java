@@ -1,0 +1,574 @@
+package io.rdc.runtime.kernel;
+
+import io.rdc.runtime.ref.Ref;
+import io.rdc.runtime.ref.RefDescriptor;
+import io.rdc.runtime.ref.RefKind;
+import io.rdc.runtime.transport.Frames;
+import io.rdc.runtime.transport.Wire;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.collections.LongArrayList;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Migration of incarnations between nodes (§7.4, the M1–M4 algorithm), at both ends.
+ *
+ * <p>At the source S: the manager's request arrives ({@link #onMigrate}); S asks the destination D to
+ * commit resources (PREPARE) and, unless the manager waits for the end, answers it at once. The
+ * incarnation is stopped at its next handler boundary (a {@link BoundaryTask} on its own thread,
+ * which runs even if it is frozen); what it sent is flushed (nothing of its own in flight); its
+ * state and interfaces are taken with references as positions in its table; the kernel record
+ * (table, ports, streams with their sequence numbers, buffers, event interests, module) and the
+ * state go to D in chunks, and D re-makes everything without starting it (INSTALL). Only when D
+ * has it all does S switch, in one step on its kernel thread: ports leave the routing database
+ * for redirection entries to their new addresses, queued messages are forwarded in order, events
+ * waiting for it are carried along, and D is told to COMMIT — after which D routes the ports,
+ * resumes the incarnation, calls {@code onMigrated} and raises MIGRATEDONE.
+ *
+ * <p>Beyond Equus (whose migration was not atomic, §7.4.4): until the switch nothing at S has
+ * changed, so a refusal, a failure or the death of D before it leaves the incarnation running at
+ * S with nothing lost. Requests for the incarnation, its streams or its ports that arrive while it
+ * moves are held and applied where it ends up; afterwards they are forwarded, as are events.
+ */
+final class Migrator {
+    /** The largest piece of state in one Aeron message (the publication's limit is a term/8). */
+    private static final int CHUNK = 256 * 1024;
+    static final long INSTALL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
+
+    private final Kernel k;
+    /** Incarnations and streams that left this node: id to where they went (kernel thread). */
+    private final Long2LongHashMap movedTo = new Long2LongHashMap(0);
+    /** Multicast channels this kernel stays a member of for ports that migrated away (kernel thread). */
+    final Long2ObjectHashMap<LongArrayList> multicastProxies = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<Outgoing> outgoing = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<Incoming> incoming = new Long2ObjectHashMap<>();
+
+    Migrator(Kernel k) {
+        this.k = k;
+    }
+
+    /** A migration leaving this node. */
+    private static final class Outgoing {
+        final Incarnation inc;
+        final int dest;
+        final long withinNs;
+        final int managerNode;
+        final long managerCall;
+        final boolean waitForEnd;
+        final long startNanos = System.nanoTime();
+        /** 0 waiting for a handler boundary, 1 moving, 2 ended. */
+        final AtomicInteger phase = new AtomicInteger();
+        volatile long frozenNanos;
+        volatile String abortedWhy;
+        boolean destHasCode;
+        boolean answered;
+        boolean ended;
+        /** Requests for it that came while it moved, replayed (applied or forwarded) at the end. */
+        final ArrayList<byte[]> held = new ArrayList<>();
+
+        Outgoing(Incarnation inc, int dest, long withinNs, int managerNode, long managerCall, boolean waitForEnd) {
+            this.inc = inc;
+            this.dest = dest;
+            this.withinNs = withinNs;
+            this.managerNode = managerNode;
+            this.managerCall = managerCall;
+            this.waitForEnd = waitForEnd;
+        }
+    }
+
+    /** A migration arriving at this node. */
+    private static final class Incoming {
+        final int from;
+        byte[] data;
+        int received;
+        Incarnation inc;
+        final ArrayList<Port> ports = new ArrayList<>();
+        final ArrayList<Stream> streams = new ArrayList<>();
+        Incarnation.State state;
+        boolean frozenRequested;
+
+        Incoming(int from) {
+            this.from = from;
+        }
+    }
+
+    /** Where an incarnation or stream that left this node went; 0 if it did not. */
+    int whereNow(long gid) {
+        return (int) movedTo.get(gid);
+    }
+
+    // =====================================================================================
+    // Requests for moving and moved objects
+
+    /**
+     * Holds or forwards a request whose target (its first field) is an incarnation, stream or port
+     * that is migrating or has migrated. Returns true when the request was taken care of.
+     */
+    boolean intercept(int src, long call, int op, DirectBuffer buf, int off, int len) {
+        int target = targetOf(op);
+        if (target == NONE || len < Frames.Q_HEADER + 8) return false;
+        long gid = buf.getLong(off + Frames.Q_HEADER);
+        Incarnation owner;
+        switch (target) {
+            case INC -> {
+                Incarnation inc = k.incarnations.get(gid);
+                if (inc == null) return forwardTo(whereNow(gid), buf, off, len, 0);
+                owner = inc;
+            }
+            case STREAM -> {
+                Stream s = k.streams.get(gid);
+                if (s == null) return forwardTo(whereNow(gid), buf, off, len, 0);
+                owner = s.owner;
+            }
+            default -> {
+                Port p = k.ports.get(gid);
+                if (p == null) {
+                    long next = k.redirections.get(gid);
+                    return next != 0 && next != gid && forwardTo(Ids.node(next), buf, off, len, next);
+                }
+                owner = p.owner;
+            }
+        }
+        Outgoing o = outgoing.get(owner.gid);
+        if (o == null || op == Kernel.OP_DESTROY || op == Kernel.OP_STATUS) return false;
+        byte[] copy = new byte[len];
+        buf.getBytes(off, copy);
+        o.held.add(copy);
+        return true;
+    }
+
+    private static final int NONE = 0, INC = 1, STREAM = 2, PORT = 3;
+
+    private static int targetOf(int op) {
+        return switch (op) {
+            case Kernel.OP_DESTROY, Kernel.OP_FREEZE, Kernel.OP_UNFREEZE, Kernel.OP_STATUS, Kernel.OP_INTEREST,
+                 Kernel.OP_BUFFER_READ, Kernel.OP_BUFFER_WRITE, Kernel.OP_IFACE, Kernel.OP_SNAPSHOT, Kernel.OP_IFACE_HANDLE,
+                 Kernel.OP_MIGRATE -> INC;
+            case Kernel.OP_REBIND_STREAM, Kernel.OP_FREEZE_STREAM -> STREAM;
+            case Kernel.OP_ACTIVATE, Kernel.OP_ATTACH, Kernel.OP_DETACH, Kernel.OP_REBIND_AT_RECEIVER -> PORT;
+            default -> NONE;
+        };
+    }
+
+    /** Passes a request on unchanged (the answer goes straight to whoever asked), or with a port's new address. */
+    private boolean forwardTo(int node, DirectBuffer buf, int off, int len, long newPortGid) {
+        if (node == 0 || node == k.nodeId()) return false;
+        k.kbuf.putBytes(0, buf, off, len);
+        if (newPortGid != 0) k.kbuf.putLong(Frames.Q_HEADER, newPortGid);
+        k.transport().offer(node, k.kbuf, 0, len, k.offerIdle);
+        return true;
+    }
+
+    // =====================================================================================
+    // Source side
+
+    /** M1 at S: a manager (or the incarnation itself) asks for a migration. */
+    void onMigrate(int src, long call, Wire.Reader r) {
+        long gid = r.i64();
+        int dest = r.i32();
+        long withinNs = r.i64();
+        boolean waitForEnd = r.bool();
+        Incarnation inc = k.local(gid);
+        if (inc.pseudo) throw new OperationException("the operator session cannot migrate");
+        if (inc.state == Incarnation.State.FAULTING) throw new OperationException(inc.name + " is FAULTING; it can only be destroyed");
+        if (inc.state == Incarnation.State.INCHOATE)
+            throw new OperationException(inc.name + " is INCHOATE; unfreeze it first, or create it at node " + dest);
+        if (k.pool().node(dest) == null)
+            throw new OperationException("node " + dest + " is not in the pool (nodes: " + k.pool().nodeIds() + ")");
+        if (dest == k.nodeId()) {
+            k.respond(src, call, Frames.OK, new Wire.Writer().i64(0).i64(0));
+            return;
+        }
+        Outgoing o = new Outgoing(inc, dest, withinNs, src, call, waitForEnd);
+        outgoing.put(gid, o);
+        inc.migratingTo = dest;
+        k.requestAsync(dest, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(gid).str(inc.moduleHash()), Kernel.REQUEST_TIMEOUT_NS, resp -> {
+            if (o.ended) return;
+            if (resp.status() != Frames.OK) {
+                end(o, "node " + dest + " refused: " + resp.error(), 0, 0);
+                return;
+            }
+            o.destHasCode = resp.reader().bool();
+            if (!o.waitForEnd) {
+                o.answered = true;
+                k.respond(src, call, Frames.OK, new Wire.Writer().i64(-1).i64(-1));
+            }
+            k.runOnIncarnation(inc, (BoundaryTask) () -> move(o));
+            k.schedule(withinNs, () -> {
+                if (o.phase.compareAndSet(0, 2))
+                    end(o, "a handler of " + inc.name + " was still running after " + TimeUnit.NANOSECONDS.toMillis(withinNs)
+                            + " ms; the migration was abandoned and it carries on at node " + k.nodeId(), 0, 0);
+            });
+        });
+    }
+
+    /** Called when an incarnation is destroyed: a migration under way is abandoned. */
+    void abortOutgoing(Incarnation inc, String why) {
+        Outgoing o = outgoing.get(inc.gid);
+        if (o == null) return;
+        o.abortedWhy = why;
+        if (o.phase.compareAndSet(0, 2)) end(o, "aborted: " + why, 0, 0);
+        k.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(inc.gid), null);
+    }
+
+    /** M2–M3 on the incarnation's own thread, at a handler boundary: stop, flush, take the state, ship it. */
+    private void move(Outgoing o) {
+        if (!o.phase.compareAndSet(0, 1)) return;
+        Incarnation inc = o.inc;
+        inc.migrating = true;
+        o.frozenNanos = System.nanoTime();
+        try {
+            // Nothing it sent may be in flight when it sends again from D (a later message could overtake).
+            for (Stream s : inc.streams()) {
+                if (s.closed || s.failure != null || s.lastSeq == s.ackedSeq) continue;
+                try {
+                    k.flush(s);
+                } catch (OperationException e) {
+                    // A failed stream moves as failed.
+                }
+            }
+            List<Ref> table = inc.refs.snapshot();
+            Launcher l = k.launcher();
+            if (l == null) throw new OperationException("node " + k.nodeId() + " has no incarnation host");
+            Launcher.Captured c = l.capture(inc, table);
+            byte[] record = record(inc, table, c, o.destHasCode);
+            checkNotAborted(o);
+            ship(o.dest, inc.gid, record);
+            Kernel.Response resp = k.request(o.dest, Kernel.OP_MIGRATE_INSTALL, new Wire.Writer().i64(inc.gid).i32(record.length), INSTALL_TIMEOUT_NS);
+            if (resp.status() != Frames.OK) throw new OperationException("node " + o.dest + " could not take it: " + resp.error());
+            Wire.Reader rd = resp.reader();
+            Long2LongHashMap portMap = new Long2LongHashMap(0);
+            for (int i = rd.i32(); i > 0; i--) portMap.put(rd.i64(), rd.i64());
+            k.callOnKernel(() -> {
+                switchOver(o, portMap);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            k.onKernel(() -> {
+                k.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(inc.gid), null);
+                end(o, why, 0, 0);
+            });
+        }
+    }
+
+    private static void checkNotAborted(Outgoing o) {
+        if (o.abortedWhy != null) throw new OperationException("aborted: " + o.abortedWhy);
+        if (o.inc.destroyed) throw new OperationException("aborted: " + o.inc.name + " was destroyed");
+    }
+
+    /** The kernel record and state, as D needs them (§7.4.3: pincdata, reference table, queues' routing). */
+    private byte[] record(Incarnation inc, List<Ref> table, Launcher.Captured c, boolean destHasCode) {
+        ModuleStore.Module mod = inc.module;
+        Wire.Writer w = new Wire.Writer(1024 + c.state().length + c.ifaces().length + (destHasCode ? 0 : mod.code().length() * 3));
+        w.i64(inc.gid).i64(inc.rdcId).str(inc.name).i64(inc.parentGid).str(mod.hash()).str(mod.name()).str(destHasCode ? null : mod.code())
+                .str(inc.argsJson).i32(inc.priority).bool(inc.frozenRequested).i8(inc.state.ordinal()).i64(inc.handlerNanos).i64(inc.handlerRuns)
+                .i64(inc.createdMillis);
+        List<Incarnation.Interest> interests;
+        synchronized (inc) {
+            interests = new ArrayList<>(inc.interests);
+        }
+        w.i32(interests.size());
+        for (Incarnation.Interest i : interests) w.i64(i.watcher()).i32(i.mask());
+        synchronized (inc.buffers) {
+            w.i32(inc.buffers.size());
+            for (var e : inc.buffers.entrySet()) w.i64(e.getKey()).bytes(e.getValue());
+        }
+        w.i32(table.size());
+        for (Ref ref : table) {
+            w.i8(ref.kind.ordinal()).i32(ref.rights()).bool(ref.noFurtherPropagation());
+            Object t = ref.target();
+            if (t instanceof Stream s) {
+                Stream.Retarget rt = s.retarget;
+                w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.lastSeq).str(s.name).bool(s.frozen).str(s.failure)
+                        .i64(rt == null ? 0 : rt.channel()).i64(rt == null ? 0 : rt.addr()).i64(s.sent);
+            } else if (t instanceof Port p) {
+                long[] chans = p.channels();
+                w.i64(p.gid).str(p.name).i32(chans.length);
+                for (long ch : chans) w.i64(ch);
+            } else {
+                ((RefDescriptor) t).write(w);
+            }
+        }
+        w.bytes(c.state()).bytes(c.ifaces());
+        return w.toBytes();
+    }
+
+    /** Sends the record to D in chunks from this (the incarnation's) thread; the kernel thread never blocks on it. */
+    private void ship(int dest, long gid, byte[] record) {
+        ExpandableDirectByteBuffer b = new ExpandableDirectByteBuffer(Frames.Q_HEADER + 32 + Math.min(CHUNK, record.length));
+        for (int offset = 0; offset < record.length; offset += CHUNK) {
+            int n = Math.min(CHUNK, record.length - offset);
+            Frames.putHeaderTo(b, Frames.REQUEST, 0, 0, k.nodeId());
+            b.putLong(Frames.Q_CALL, 0);
+            b.putInt(Frames.Q_OP, Kernel.OP_MIGRATE_CHUNK);
+            int p = Frames.Q_HEADER;
+            b.putLong(p, gid);
+            b.putInt(p + 8, offset);
+            b.putInt(p + 12, record.length);
+            b.putInt(p + 16, n);
+            b.putBytes(p + 20, record, offset, n);
+            if (k.transport().offer(dest, b, 0, p + 20 + n, null) != Frames.OK)
+                throw new OperationException("node " + dest + " is unreachable");
+        }
+    }
+
+    /** M4 at S, in one step on the kernel thread: the routes, the queue and the events go to D. */
+    private void switchOver(Outgoing o, Long2LongHashMap portMap) {
+        Incarnation inc = o.inc;
+        if (o.abortedWhy != null || inc.destroyed) {
+            k.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(inc.gid), null);
+            end(o, "aborted: " + (o.abortedWhy != null ? o.abortedWhy : inc.name + " was destroyed"), 0, 0);
+            return;
+        }
+        for (Port p : inc.ports()) {
+            long to = portMap.get(p.gid);
+            if (to == 0) continue;
+            for (long ch : p.channels()) {
+                if (Ids.isMulticast(ch)) {
+                    // This node stays on the group for it (a proxy member): one path, in order, no duplicates.
+                    ArrayList<Port> members = k.channelPorts.get(ch);
+                    if (members != null && members.contains(p)) multicastProxies.computeIfAbsent(ch, c -> new LongArrayList()).addLong(to);
+                } else {
+                    k.channelRedirections.put(ch, to);
+                }
+                k.unroute(p, ch);
+            }
+            // Proxies kept here for this port's earlier self now point at its new address.
+            for (LongArrayList l : multicastProxies.values()) {
+                int i = l.indexOf(p.gid);
+                if (i >= 0) l.setLong(i, to);
+            }
+            k.ports.remove(p.gid);
+            k.redirections.put(p.gid, to);
+            p.closed = true;
+        }
+        // Queued messages go first, in arrival order; what arrives from now on follows the redirections.
+        List<Event> events = new ArrayList<>();
+        for (Message m : inc.inbox.drainMessages()) {
+            long to = portMap.get(m.port.gid);
+            if (to != 0) k.forwardMessage(m, to);
+            else k.failInvoker(m, inc.name + " migrated and its port " + Ids.show(m.port.gid) + " did not");
+        }
+        Object item;
+        while ((item = inc.inbox.poll(x -> x instanceof Event)) != null) events.add((Event) item);
+        for (Stream s : inc.streams()) {
+            k.streams.remove(s.gid);
+            movedTo.put(s.gid, o.dest);
+        }
+        movedTo.put(inc.gid, o.dest);
+        k.incarnations.remove(inc.gid);
+        long now = System.nanoTime();
+        Wire.Writer w = new Wire.Writer(64).i64(inc.gid).i32(k.nodeId()).i64(now - o.startNanos).i64(now - o.frozenNanos).i32(events.size());
+        for (Event e : events) w.i8(e.type().ordinal()).i64(e.subject()).str(e.subjectName()).str(e.detail()).i64(e.atMillis());
+        k.requestAsync(o.dest, Kernel.OP_MIGRATE_COMMIT, w, Kernel.REQUEST_TIMEOUT_NS, resp -> {
+            // The old record is gone either way: its thread ends, its context closes.
+            inc.destroyed = true;
+            inc.inbox.poke();
+            if (resp.status() != Frames.OK) {
+                end(o, "node " + o.dest + " failed after taking " + inc.name + ": " + resp.error(), 0, 0);
+                return;
+            }
+            Wire.Reader rd = resp.reader();
+            end(o, null, rd.i64(), rd.i64());
+        });
+    }
+
+    /** The end of a migration at S, either way: the manager hears, held requests are applied or forwarded. */
+    private void end(Outgoing o, String error, long elapsedNs, long frozenNs) {
+        if (o.ended) return;
+        o.ended = true;
+        o.phase.set(2);
+        Incarnation inc = o.inc;
+        outgoing.remove(inc.gid);
+        inc.migratingTo = 0;
+        if (error != null && !inc.destroyed) {
+            inc.migrating = false; // it carries on here
+            inc.inbox.poke();
+        }
+        if (error != null) k.raise(inc, Event.Type.MIGRATEFAILED, error);
+        if (!o.answered) {
+            o.answered = true;
+            if (error != null) k.respondError(o.managerNode, o.managerCall, "migrate " + inc.name + " to node " + o.dest + ": " + error);
+            else k.respond(o.managerNode, o.managerCall, Frames.OK, new Wire.Writer().i64(elapsedNs).i64(frozenNs));
+        }
+        for (byte[] f : o.held) k.onRequest(new UnsafeBuffer(f), 0, f.length);
+    }
+
+    // =====================================================================================
+    // Destination side
+
+    /** M1 at D: commit resources (or refuse), and say whether the module's code is needed. */
+    void onPrepare(int src, long call, Wire.Reader r) {
+        long gid = r.i64();
+        String hash = r.str();
+        if (!k.acceptingIncarnations) throw new OperationException("node " + k.nodeId() + " is not allocated to new incarnations");
+        if (k.launcher() == null) throw new OperationException("node " + k.nodeId() + " has no incarnation host");
+        Incoming old = incoming.put(gid, new Incoming(src));
+        if (old != null) discard(old);
+        k.respond(src, call, Frames.OK, new Wire.Writer().bool(k.modules().get(hash) != null));
+    }
+
+    /** A piece of the record (no response: the INSTALL request that follows on the same path is answered). */
+    void onChunk(Wire.Reader r) {
+        long gid = r.i64();
+        int offset = r.i32();
+        int total = r.i32();
+        byte[] piece = r.bytes();
+        Incoming in = incoming.get(gid);
+        if (in == null) return;
+        if (in.data == null || in.data.length != total) {
+            in.data = new byte[total];
+            in.received = 0;
+        }
+        System.arraycopy(piece, 0, in.data, offset, piece.length);
+        in.received += piece.length;
+    }
+
+    /** M2–M3 at D: re-make the record, ports (not yet routed), streams, table; load and restore the code. */
+    void onInstall(int src, long call, Wire.Reader req) {
+        long gid = req.i64();
+        int total = req.i32();
+        Incoming in = incoming.get(gid);
+        if (in == null) throw new OperationException("no migration of " + Ids.show(gid) + " was prepared at node " + k.nodeId());
+        if (in.data == null || in.received != total)
+            throw new OperationException("the record arrived incomplete (" + in.received + " of " + total + " bytes)");
+        Wire.Reader r = new Wire.Reader(in.data);
+        long g = r.i64(), rdc = r.i64();
+        String name = r.str();
+        long parent = r.i64();
+        String hash = r.str(), moduleName = r.str(), code = r.str(), args = r.str();
+        int priority = r.i32();
+        boolean frozenRequested = r.bool();
+        Incarnation.State state = Incarnation.State.values()[r.i8()];
+        long handlerNanos = r.i64(), handlerRuns = r.i64(), created = r.i64();
+        ModuleStore.Module mod = code != null ? k.modules().add(moduleName, code) : k.modules().get(hash);
+        if (mod == null) throw new OperationException("module " + moduleName + " (" + hash + ") is not at node " + k.nodeId());
+        Incarnation inc = new Incarnation(k, g, rdc, name, parent, mod, args, state, created);
+        inc.priority = priority;
+        inc.frozenRequested = frozenRequested;
+        inc.handlerNanos = handlerNanos;
+        inc.handlerRuns = handlerRuns;
+        inc.migrating = true; // until COMMIT
+        in.inc = inc;
+        in.state = state;
+        in.frozenRequested = frozenRequested;
+        for (int i = r.i32(); i > 0; i--) inc.interests.add(new Incarnation.Interest(r.i64(), r.i32()));
+        for (int i = r.i32(); i > 0; i--) inc.buffers.put(r.i64(), r.bytes());
+        List<Ref> table = new ArrayList<>();
+        Long2ObjectHashMap<Port> byOld = new Long2ObjectHashMap<>();
+        LongArrayList pairs = new LongArrayList();
+        for (int i = r.i32(); i > 0; i--) {
+            RefKind kind = RefKind.of(r.i8());
+            int rights = r.i32();
+            boolean noFurther = r.bool();
+            Object target;
+            if (kind == RefKind.STREAM) {
+                long sg = r.i64(), ch = r.i64(), dest = r.i64(), lastSeq = r.i64();
+                Stream s = new Stream(sg, inc, ch, dest);
+                s.lastSeq = lastSeq;
+                s.ackedSeq = lastSeq;
+                s.name = r.str();
+                s.frozen = r.bool();
+                s.failure = r.str();
+                long rtc = r.i64(), rta = r.i64();
+                if (rtc != 0) s.retarget = new Stream.Retarget(rtc, rta);
+                s.sent = r.i64();
+                inc.streams.add(s);
+                in.streams.add(s);
+                k.streams.put(sg, s);
+                target = s;
+            } else if (kind == RefKind.PORT) {
+                long old = r.i64();
+                String pname = r.str();
+                int nch = r.i32();
+                Port p = new Port(k.newGid(), inc, 0);
+                p.channels.clear();
+                for (int c = 0; c < nch; c++) p.channels.addLong(r.i64());
+                p.name = pname;
+                inc.ports.add(p);
+                in.ports.add(p);
+                k.ports.put(p.gid, p); // reachable by address (forwarded queue) before its channels are routed
+                byOld.put(old, p);
+                pairs.addLong(old);
+                pairs.addLong(p.gid);
+                target = p;
+            } else {
+                target = RefDescriptor.read(r);
+            }
+            Ref ref = inc.refs.add(kind, target, rights, noFurther);
+            if (target instanceof Port p) p.ownerRef = ref;
+            table.add(ref);
+        }
+        byte[] stateBytes = r.bytes();
+        byte[] ifaces = r.bytes();
+        in.data = null; // the record is parsed; the state lives on in the new context
+        k.launcher().resume(inc, stateBytes, ifaces, table, byOld::get, in.from,
+                () -> k.onKernel(() -> {
+                    Wire.Writer ok = new Wire.Writer(8 + pairs.size() * 8).i32(pairs.size() / 2);
+                    for (int i = 0; i < pairs.size(); i++) ok.i64(pairs.getLong(i));
+                    k.respond(src, call, Frames.OK, ok);
+                }),
+                why -> k.onKernel(() -> {
+                    incoming.remove(gid);
+                    discard(in);
+                    k.respondError(src, call, "restoring " + name + " failed: " + why);
+                }));
+    }
+
+    /** M4 at D: route the ports, resume the incarnation, raise MIGRATEDONE. */
+    void onCommit(int src, long call, Wire.Reader r) {
+        long gid = r.i64();
+        int from = r.i32();
+        long elapsed = r.i64(), frozen = r.i64();
+        Incoming in = incoming.remove(gid);
+        if (in == null || in.inc == null) throw new OperationException("no migration of " + Ids.show(gid) + " is installed at node " + k.nodeId());
+        Incarnation inc = in.inc;
+        for (Port p : in.ports)
+            for (long ch : p.channels())
+                if (!Ids.isMulticast(ch)) { // a multicast port is served by its proxy member (the node it first left)
+                    k.route(p, ch);
+                    k.channelRedirections.remove(ch);
+                }
+        movedTo.remove(gid);
+        for (Stream s : in.streams) movedTo.remove(s.gid);
+        k.incarnations.put(gid, inc);
+        for (int i = r.i32(); i > 0; i--)
+            inc.inbox.put(new Event(Event.Type.values()[r.i8()], r.i64(), r.str(), r.str(), r.i64()));
+        long total = elapsed; // S measured from the request to its switch; the commit is one message more
+        inc.migrating = false;
+        inc.inbox.poke();
+        k.raise(inc, Event.Type.MIGRATEDONE, "from node " + from + " to node " + k.nodeId() + " in "
+                + String.format(java.util.Locale.ROOT, "%.3f", total / 1e6) + " ms (frozen "
+                + String.format(java.util.Locale.ROOT, "%.3f", frozen / 1e6) + " ms)");
+        k.respond(src, call, Frames.OK, new Wire.Writer().i64(total).i64(frozen));
+    }
+
+    /** S gave up (a failure, a destroy): whatever was installed here goes. */
+    void onAbort(int src, long call, Wire.Reader r) {
+        long gid = r.i64();
+        Incoming in = incoming.remove(gid);
+        if (in != null) discard(in);
+        k.respond(src, call, Frames.OK, null);
+    }
+
+    private void discard(Incoming in) {
+        Incarnation inc = in.inc;
+        if (inc == null) return;
+        for (Port p : in.ports) {
+            p.closed = true;
+            k.ports.remove(p.gid);
+        }
+        for (Stream s : in.streams) k.streams.remove(s.gid);
+        inc.destroyed = true;
+        inc.inbox.poke();
+        Launcher l = k.launcher();
+        if (l != null) Thread.ofVirtual().start(() -> l.kill(inc));
+    }
+}

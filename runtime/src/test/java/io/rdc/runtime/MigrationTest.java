@@ -1,0 +1,230 @@
+package io.rdc.runtime;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.rdc.runtime.kernel.Event;
+import io.rdc.runtime.kernel.Iface;
+import io.rdc.runtime.kernel.Incarnation;
+import io.rdc.runtime.kernel.Kernel;
+import io.rdc.runtime.kernel.OperationException;
+import io.rdc.runtime.operator.Operator;
+import io.rdc.runtime.ref.Ref;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** Migration (§7.4): transparency to clients under load, self-migration, what moves, refusals, bounds, aborts. */
+class MigrationTest extends PoolFixture {
+    /** A server that checks every client's sequence numbers and counts its moves. */
+    static final String SERVER = """
+            export function init(ctx) {
+              ctx.state = { last: {}, errors: [], count: 0, moves: 0, blob: new Float64Array(1000).fill(2.5) };
+            }
+            export function onMigrated(ctx, from, to) { ctx.state.moves++; ctx.state.lastMove = [from, to]; }
+            export function onMessage(ctx, port, msg) {
+              const h = msg.head, s = ctx.state;
+              if (h.op === 'report') return { head: { count: s.count, errors: s.errors.slice(0, 10), nerr: s.errors.length,
+                  moves: s.moves, lastMove: s.lastMove ?? null, where: ctx.where(), blob: s.blob[999] } };
+              if (h.op === 'go') { ctx.migrate(ctx.self(), h.to); return { head: { from: ctx.where() } }; }
+              if (h.op === 'spin') { const end = Date.now() + h.ms; while (Date.now() < end) {} return; }
+              const prev = s.last[h.c] ?? 0;
+              if (h.seq !== prev + 1) s.errors.push('client ' + h.c + ': ' + h.seq + ' after ' + prev);
+              s.last[h.c] = h.seq;
+              s.count++;
+              return { head: { seq: h.seq } };
+            }""";
+
+    static Map<?, ?> report(Operator op, Ref stream) {
+        return (Map<?, ?>) op.invoke(stream, Map.of("op", "report"), null, T).head();
+    }
+
+    @Test
+    void stateQueueAndClientsFollowTheIncarnation() {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 201, "mig.basic");
+        Ref s = op.spaceGet("mig.basic", T);
+        for (int i = 1; i <= 100; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        Kernel.Migration m = op.migrate(srv, 202, T);
+        for (int i = 101; i <= 200; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        Map<?, ?> r = report(op, s);
+        assertEquals(202L, r.get("where"));
+        assertEquals(200L, r.get("count"), "every message, queued before or sent after, arrived once");
+        assertEquals(0L, r.get("nerr"), String.valueOf(r.get("errors")));
+        assertEquals(1L, r.get("moves"), "onMigrated ran once");
+        assertEquals(List.of(201L, 202L), r.get("lastMove"));
+        assertEquals(2.5, r.get("blob"), "typed-array state moved");
+        assertEquals(202, op.status(srv).node());
+        assertTrue(m.elapsedNanos() > 0 && m.frozenNanos() > 0 && m.frozenNanos() <= m.elapsedNanos(), m.toString());
+    }
+
+    /** The scenario of the issue: 50 migrations across 4 nodes while 4 clients invoke and send 10,000 numbered messages. */
+    @Test
+    void fiftyMigrationsUnderInvokeAndSendLoadLoseNothing() throws Exception {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 201, "mig.load");
+        var streamToServer = op.kernel().describe(op.spaceGet("mig.load", T));
+        int clients = 4, perClient = 2_500, migrations = 50;
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        AtomicBoolean done = new AtomicBoolean();
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            String name = "c" + c;
+            Operator client = pool.newOperator("client-" + c);
+            Ref st = client.kernel().materialize(client.session(), streamToServer); // a stream of its own
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    for (int seq = 1; seq <= perClient; seq++) {
+                        if (seq % 2 == 0) {
+                            Object back = ((Map<?, ?>) client.invoke(st, Map.of("c", name, "seq", seq), null, Duration.ofSeconds(30)).head()).get("seq");
+                            if (((Number) back).intValue() != seq) failures.add(name + ": reply " + back + " to " + seq);
+                        } else {
+                            client.send(st, Map.of("c", name, "seq", seq), null);
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    failures.add(name + ": " + e);
+                }
+            }));
+        }
+        int moved = 0;
+        int[] nodes = {202, 203, 204, 201};
+        while (moved < migrations) {
+            op.migrate(srv, nodes[moved % 4], T);
+            moved++;
+        }
+        for (Thread t : threads) t.join(120_000);
+        done.set(true);
+        assertTrue(failures.isEmpty(), failures.toString());
+        Map<?, ?> r = report(op, op.spaceGet("mig.load", T));
+        assertEquals((long) clients * perClient, r.get("count"), "0 lost, 0 duplicated");
+        assertEquals(0L, r.get("nerr"), "0 out of order: " + r.get("errors"));
+        assertEquals((long) migrations, r.get("moves"));
+        assertEquals((long) nodes[(migrations - 1) % 4], r.get("where"));
+    }
+
+    @Test
+    void anIncarnationMigratesItself() throws Exception {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 203, "mig.self");
+        op.setInterest(srv, "migratedone");
+        Ref s = op.spaceGet("mig.self", T);
+        assertEquals(203L, ((Map<?, ?>) op.invoke(s, Map.of("op", "go", "to", 201), null, T).head()).get("from"));
+        Event e = op.nextEvent(T);
+        assertNotNull(e, "MIGRATEDONE raised");
+        assertEquals(Event.Type.MIGRATEDONE, e.type());
+        assertTrue(e.detail().contains("to node 201"), e.detail());
+        assertEquals(201L, report(op, s).get("where"));
+    }
+
+    /** Its streams keep their sequence, its port handle and its buffer handle keep working for others. */
+    @Test
+    void streamsPortHandlesAndBufferHandlesInUseByOthersKeepWorking() {
+        Operator op = operator();
+        Ref[] sink = op.channel("mig.sink", false);
+        String holder = """
+                export function init(ctx) {
+                  const buf = ctx.buffer(16);
+                  ctx.writeBuffer(buf, 0, new Uint8Array([1, 2, 3]));
+                  ctx.state = { n: 0, buf };
+                  ctx.space.put('mig.buf', buf);
+                  ctx.space.put('mig.porth', ctx.hanCreate(ctx.ifaces.in));
+                }
+                export function onMessage(ctx, port, m) {
+                  ctx.send(ctx.iface('out'), { head: { n: ++ctx.state.n, at: ctx.where() } });
+                }""";
+        var mod = op.module("holder2", holder);
+        Ref inc = op.create(mod, 202, null, List.of(Iface.portNew("in", "mig.h.in", null), Iface.stream("out", "mig.sink", null)));
+        Ref in = op.spaceGet("mig.h.in", T);
+        op.send(in, Map.of("go", 1), null);
+        assertEquals(1L, ((Map<?, ?>) op.receive(sink[1], T).head()).get("n"));
+        Ref buf = op.spaceGet("mig.buf", T);
+        Ref portHandle = op.spaceGet("mig.porth", T);
+
+        op.migrate(inc, 204, T);
+
+        op.send(in, Map.of("go", 2), null);
+        Operator.Received r = op.receive(sink[1], T);
+        assertEquals(2L, ((Map<?, ?>) r.head()).get("n"));
+        assertEquals(204L, ((Map<?, ?>) r.head()).get("at"), "its own stream sends from the new node");
+        assertArrayEquals(new byte[] {1, 2, 3}, op.copyFrom(buf, 0, 3), "a buffer handle held by another reaches the moved buffer");
+        op.copyTo(buf, 3, new byte[] {4});
+        assertArrayEquals(new byte[] {1, 2, 3, 4}, op.copyFrom(buf, 0, 4));
+        // A port handle held elsewhere still names its port: a manager attaches a new port in its place.
+        Ref[] other = op.channel("mig.other", false);
+        op.attach(op.handleOf(other[1]), portHandle, true);
+        op.send(in, Map.of("go", 3), null);
+        assertNotNull(op.receive(other[1], T), "the channel now reaches the operator's port");
+    }
+
+    @Test
+    void aNodeThatIsNotAllocatedRefusesAndTheIncarnationStays() {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 201, "mig.refused");
+        Ref s = op.spaceGet("mig.refused", T);
+        op.send(s, Map.of("c", "a", "seq", 1), null);
+        op.setAccepting(203, false);
+        try {
+            OperationException e = assertThrows(OperationException.class, () -> op.migrate(srv, 203, T));
+            assertTrue(e.getMessage().contains("not allocated"), e.getMessage());
+        } finally {
+            op.setAccepting(203, true);
+        }
+        op.send(s, Map.of("c", "a", "seq", 2), null);
+        Map<?, ?> r = report(op, s);
+        assertEquals(201L, r.get("where"));
+        assertEquals(2L, r.get("count"));
+        assertEquals(Incarnation.State.EXECUTING, op.status(srv).state());
+    }
+
+    @Test
+    void aRunningHandlerIsWaitedForWithinTheBoundThenTheMigrationFailsCleanly() {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 202, "mig.busy");
+        Ref s = op.spaceGet("mig.busy", T);
+        op.send(s, Map.of("op", "spin", "ms", 1500), null); // a handler busy for 1.5 s
+        CommunicationsTest.sleep(100);
+        OperationException e = assertThrows(OperationException.class, () -> op.migrate(srv, 203, Duration.ofMillis(300)));
+        assertTrue(e.getMessage().contains("still running"), e.getMessage());
+        op.send(s, Map.of("c", "a", "seq", 1), null);
+        assertEquals(202L, report(op, s).get("where"));
+        // Within a longer bound it goes, once the handler returns.
+        op.send(s, Map.of("op", "spin", "ms", 300), null);
+        CommunicationsTest.sleep(50);
+        op.migrate(srv, 203, Duration.ofSeconds(5));
+        Map<?, ?> r = report(op, s);
+        assertEquals(203L, r.get("where"));
+        assertEquals(1L, r.get("count"));
+    }
+
+    @Test
+    void aFrozenIncarnationMigratesAndStaysFrozen() {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 201, "mig.frozen");
+        Ref s = op.spaceGet("mig.frozen", T);
+        op.freeze(srv);
+        op.send(s, Map.of("c", "a", "seq", 1), null);
+        op.migrate(srv, 204, T);
+        assertEquals(Incarnation.State.FROZEN, op.status(srv).state());
+        assertEquals(1, op.status(srv).queued(), "its queue moved with it");
+        op.unfreeze(srv, 0);
+        Map<?, ?> r = report(op, s);
+        assertEquals(204L, r.get("where"));
+        assertEquals(1L, r.get("count"));
+    }
+
+    @Test
+    void stateThatCannotMoveIsRefusedWithItsPath() {
+        Operator op = operator();
+        String bad = """
+                export function init(ctx) { ctx.state = { ok: 1, inner: { cb: function () {} } }; }
+                export function onMessage(ctx) { return { head: { at: ctx.where() } }; }""";
+        Ref inc = serve(op, bad, 201, "mig.bad");
+        OperationException e = assertThrows(OperationException.class, () -> op.migrate(inc, 202, T));
+        assertTrue(e.getMessage().contains("state.inner.cb"), e.getMessage());
+        assertEquals(201L, ((Map<?, ?>) op.invoke(op.spaceGet("mig.bad", T), Map.of(), null, T).head()).get("at"));
+    }
+}
