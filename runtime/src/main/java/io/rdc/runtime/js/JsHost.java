@@ -119,9 +119,9 @@ public final class JsHost implements Launcher {
 
     @Override
     public void resume(Incarnation inc, byte[] state, byte[] ifaces, List<io.rdc.runtime.ref.Ref> table,
-                       java.util.function.LongFunction<io.rdc.runtime.kernel.Port> portByOldGid, int fromNode, Runnable ready,
+                       java.util.function.LongFunction<io.rdc.runtime.kernel.Port> portByOldGid, int fromNode, int mode, Runnable ready,
                        Consumer<String> failed) {
-        JsIncarnation js = new JsIncarnation(kernel, inc, List.of(), new JsIncarnation.Arrival(state, ifaces, table, portByOldGid, fromNode));
+        JsIncarnation js = new JsIncarnation(kernel, inc, List.of(), new JsIncarnation.Arrival(state, ifaces, table, portByOldGid, fromNode, mode));
         inc.host(js);
         Thread t = Thread.ofVirtual().name("inc-" + inc.name).unstarted(() -> js.run(ready, failed));
         js.thread = t;

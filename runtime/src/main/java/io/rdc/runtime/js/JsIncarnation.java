@@ -54,10 +54,10 @@ final class JsIncarnation implements ProxyExecutable {
     }
 
     /** An incarnation arriving by migration: its captured state, against its re-made reference table. */
-    record Arrival(byte[] state, byte[] ifaces, List<Ref> table, java.util.function.LongFunction<Port> portByOldGid, int from) {}
+    record Arrival(byte[] state, byte[] ifaces, List<Ref> table, java.util.function.LongFunction<Port> portByOldGid, int from, int mode) {}
 
     private final Arrival arrival;
-    private Value onMigrated;
+    private Value onMigrated, onRestored, onForked;
 
     JsIncarnation(Kernel kernel, Incarnation inc, List<Iface> ifaces, Arrival arrival) {
         this.kernel = kernel;
@@ -83,6 +83,8 @@ final class JsIncarnation implements ProxyExecutable {
             onMessage = function(exports, "onMessage");
             onEvent = function(exports, "onEvent");
             onMigrated = function(exports, "onMigrated");
+            onRestored = function(exports, "onRestored");
+            onForked = function(exports, "onForked");
         } catch (PolyglotException | IllegalArgumentException e) {
             closeQuietly();
             failed.accept("module " + inc.moduleName() + ": " + describe(e));
@@ -146,10 +148,18 @@ final class JsIncarnation implements ProxyExecutable {
         try {
             kernel.awaitArrival(inc);
             if (inc.isDestroyed()) return;
-            if (onMigrated != null) {
-                Value from = dec.execute(String.valueOf(arrival.from()));
-                Value to = dec.execute(String.valueOf(kernel.nodeId()));
-                handle(() -> onMigrated.execute(ctx, from, to));
+            Value from = dec.execute(String.valueOf(arrival.from()));
+            Value to = dec.execute(String.valueOf(kernel.nodeId()));
+            // Its code learns how it got here: moved (onMigrated), restored from a checkpoint, or forked (the child's side).
+            Value hook = arrival.mode() == 0 ? onMigrated : arrival.mode() == 1 ? onRestored : onForked;
+            if (hook != null) {
+                if (arrival.mode() == 2) {
+                    Object parent = JsRef.of(inc.refs.add(io.rdc.runtime.ref.RefKind.INCARNATION, kernel.incarnationHandle(inc.parentGid),
+                            io.rdc.runtime.ref.Rights.OBSERVE, false));
+                    handle(() -> hook.execute(ctx, parent));
+                } else {
+                    handle(() -> hook.execute(ctx, from, to));
+                }
             }
             handlerLoop();
         } catch (PolyglotException | IllegalStateException e) {
@@ -451,6 +461,16 @@ final class JsIncarnation implements ProxyExecutable {
             case "freeze":
                 kernel.freeze(handle(a[1], Rights.FREEZE));
                 return null;
+            case "fork": {
+                List<Ref> listed = new ArrayList<>();
+                Value ps = a[2];
+                for (long i = 0; ps.hasArrayElements() && i < ps.getArraySize(); i++) listed.add(ref(ps.getArrayElement(i), RefKind.PORT));
+                var f = kernel.forkSelf(inc, a[1].asInt(), listed, a[3].isNull() ? null : a[3].asString());
+                Map<String, Object> streams = new LinkedHashMap<>();
+                for (var e : f.getValue().entrySet()) streams.put(e.getKey(), JsRef.of(e.getValue()));
+                return ProxyArray.fromArray(JsRef.of(inc.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(f.getKey()), Rights.ALL, false)),
+                        org.graalvm.polyglot.proxy.ProxyObject.fromMap(streams));
+            }
             case "migrate": {
                 // Never waits for the end: an incarnation migrating itself moves when this handler returns.
                 long target = handle(a[1], Rights.MIGRATE);

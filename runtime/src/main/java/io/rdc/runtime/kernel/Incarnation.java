@@ -39,6 +39,8 @@ public final class Incarnation {
     volatile boolean destroyed;
     /** Stopped at a handler boundary while it moves to another node (§7.4): no handler runs. */
     volatile boolean migrating;
+    /** Checkpointed and destroyed: its code is gone, its ports stay and queue until a restore takes them (§9.2). */
+    volatile boolean parked;
     /** Where a migration in progress goes (for status and list), 0 when none. */
     volatile int migratingTo;
     volatile int priority;

@@ -50,7 +50,7 @@ public final class Kernel implements Agent {
             OP_ACTIVATE = 23, OP_ATTACH = 24, OP_DETACH = 25, OP_REBIND_AT_RECEIVER = 26, OP_REBIND_STREAM = 27,
             OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29, OP_UNREDIRECT_STREAM = 30, OP_CHANNEL_INFO = 31,
             OP_MIGRATE = 32, OP_MIGRATE_PREPARE = 33, OP_MIGRATE_CHUNK = 34, OP_MIGRATE_INSTALL = 35, OP_MIGRATE_COMMIT = 36,
-            OP_MIGRATE_ABORT = 37, OP_NODE_ACCEPT = 38;
+            OP_MIGRATE_ABORT = 37, OP_NODE_ACCEPT = 38, OP_CHECKPOINT = 39, OP_FORK = 40;
     static final int ST_MODULE_NEEDED = 4;
 
     /** Marks a propagated unicast port whose queue stays with the original (flag 8 of propagate). */
@@ -1100,6 +1100,8 @@ public final class Kernel implements Agent {
                 case OP_MIGRATE_INSTALL -> migrator.onInstall(src, call, r);
                 case OP_MIGRATE_COMMIT -> migrator.onCommit(src, call, r);
                 case OP_MIGRATE_ABORT -> migrator.onAbort(src, call, r);
+                case OP_CHECKPOINT -> migrator.onCheckpoint(src, call, r);
+                case OP_FORK -> migrator.onFork(src, call, r);
                 case OP_NODE_ACCEPT -> {
                     acceptingIncarnations = r.bool();
                     respond(src, call, Frames.OK, null);
@@ -1305,6 +1307,52 @@ public final class Kernel implements Agent {
         if (r.status != Frames.OK) throw new OperationException(r.error());
         Wire.Reader rd = r.reader();
         return new Migration(rd.i64(), rd.i64());
+    }
+
+    /**
+     * checkpoint (§9.2): at its next handler boundary (waited for up to {@code withinNs}) the
+     * incarnation's record is written to {@code file} at the node where it runs; with
+     * {@code destroy} it is then destroyed, its ports parked for a restore. Returns the file's size.
+     */
+    public long checkpoint(long gid, String file, boolean destroy, long withinNs) {
+        Response r = request(Ids.node(gid), OP_CHECKPOINT, new Wire.Writer().i64(gid).i64(withinNs).bool(destroy).str(file),
+                withinNs + Migrator.INSTALL_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException(r.error());
+        return r.reader().i64();
+    }
+
+    /** restore: a checkpoint file (read here) re-made as a new incarnation at {@code node}; returns its id. */
+    public long restore(java.nio.file.Path file, int node, String name) {
+        byte[] record = CheckpointFile.read(file);
+        if (pool.node(node) == null) throw new OperationException("node " + node + " is not in the pool (nodes: " + pool.nodeIds() + ")");
+        return migrator.restore(record, node, name);
+    }
+
+    /** What fork gives its caller: the child's id, and a stream to each listed unicast port's copy, by port name. */
+    public record Forked(long child, java.util.Map<String, RefDescriptor> streams) {}
+
+    /** fork by a holder of the incarnation's handle: done by the incarnation at its next handler boundary. */
+    public Forked fork(long gid, int node, List<String> ports, String name, long withinNs) {
+        Wire.Writer w = new Wire.Writer().i64(gid).i32(node).i64(withinNs).str(name).i32(ports.size());
+        for (String p : ports) w.str(p);
+        Response r = request(Ids.node(gid), OP_FORK, w, withinNs + Migrator.INSTALL_TIMEOUT_NS);
+        if (r.status != Frames.OK) throw new OperationException(r.error());
+        Wire.Reader rd = r.reader();
+        long child = rd.i64();
+        java.util.Map<String, RefDescriptor> streams = new java.util.LinkedHashMap<>();
+        for (int i = rd.i32(); i > 0; i--) streams.put(rd.str(), RefDescriptor.read(rd));
+        return new Forked(child, streams);
+    }
+
+    /** ctx.fork, on the calling incarnation's own thread: returns the child's id and the parent's new streams (already in its table). */
+    public java.util.Map.Entry<Long, java.util.Map<String, Ref>> forkSelf(Incarnation inc, int node, List<Ref> ports, String name) {
+        List<Port> listed = new ArrayList<>();
+        for (Ref p : ports) listed.add((Port) inc.refs.check(p, RefKind.PORT).target());
+        if (pool.node(node) == null) throw new OperationException("node " + node + " is not in the pool (nodes: " + pool.nodeIds() + ")");
+        Migrator.Fork f = migrator.fork(inc, node, listed, name);
+        java.util.Map<String, Ref> streams = new java.util.LinkedHashMap<>();
+        for (var e : f.channels().entrySet()) streams.put(e.getKey(), inc.refs.add(RefKind.STREAM, newStream(inc, e.getValue(), 0), 0, false));
+        return java.util.Map.entry(f.child(), streams);
     }
 
     /** A snapshot of an incarnation's state (§5 of DESIGN): taken between its handlers, at its node. */
@@ -1550,8 +1598,20 @@ public final class Kernel implements Agent {
         long old = r.i64();
         long to = r.i64();
         boolean moveQueue = r.bool();
+        int restoring = r.hasMore() ? r.i8() : 0; // 1: only say whether it is parked; 2: take it only if parked
         Port p = ports.get(old);
+        if (restoring != 0 && (p == null || p.closed)) {
+            respond(src, call, Frames.OK, kw.reset().i32(-1)); // gone: the restored port takes the channel afresh
+            return;
+        }
         if (p == null || p.closed) throw new OperationException("port " + Ids.show(old) + " is not at node " + nodeId + " (moved or closed)");
+        if (restoring != 0 && !p.owner.parked)
+            throw new OperationException("port " + Ids.show(old) + " is held by " + p.owner.name + ", which is still running; destroy it "
+                    + "first, or checkpoint it 'and destroy'");
+        if (restoring == 1) {
+            respond(src, call, Frames.OK, kw.reset().i32(0));
+            return;
+        }
         long[] chans = p.channels();
         for (long c : chans) {
             unroute(p, c);

@@ -37,9 +37,10 @@ public interface Launcher {
      * Loads the module for an incarnation arriving by migration, on its own new thread, and decodes
      * the captured state and interfaces against its re-made {@code table} ({@code portByOldGid}
      * re-makes deferred invocations). Calls {@code ready} when it is all in place, or {@code failed};
-     * then waits until the kernel clears {@code migrating}, calls {@code onMigrated} and runs handlers.
+     * then waits until the kernel clears {@code migrating}, calls {@code onMigrated} (mode 0),
+     * {@code onRestored} (1) or {@code onForked} (2), and runs handlers.
      */
     void resume(Incarnation inc, byte[] state, byte[] ifaces, java.util.List<io.rdc.runtime.ref.Ref> table,
-                java.util.function.LongFunction<Port> portByOldGid, int fromNode, Runnable ready,
+                java.util.function.LongFunction<Port> portByOldGid, int fromNode, int mode, Runnable ready,
                 java.util.function.Consumer<String> failed);
 }

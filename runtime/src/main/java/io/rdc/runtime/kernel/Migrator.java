@@ -85,6 +85,8 @@ final class Migrator {
     /** A migration arriving at this node. */
     private static final class Incoming {
         final int from;
+        /** MIGRATE keeps ids; RESTORE and FORK make a new incarnation (new id, name and stream ids). */
+        int mode;
         byte[] data;
         int received;
         Incarnation inc;
@@ -144,12 +146,13 @@ final class Migrator {
     }
 
     private static final int NONE = 0, INC = 1, STREAM = 2, PORT = 3;
+    static final int MIGRATE = 0, RESTORE = 1, FORK = 2;
 
     private static int targetOf(int op) {
         return switch (op) {
             case Kernel.OP_DESTROY, Kernel.OP_FREEZE, Kernel.OP_UNFREEZE, Kernel.OP_STATUS, Kernel.OP_INTEREST,
                  Kernel.OP_BUFFER_READ, Kernel.OP_BUFFER_WRITE, Kernel.OP_IFACE, Kernel.OP_SNAPSHOT, Kernel.OP_IFACE_HANDLE,
-                 Kernel.OP_MIGRATE -> INC;
+                 Kernel.OP_MIGRATE, Kernel.OP_CHECKPOINT, Kernel.OP_FORK -> INC;
             case Kernel.OP_REBIND_STREAM, Kernel.OP_FREEZE_STREAM -> STREAM;
             case Kernel.OP_ACTIVATE, Kernel.OP_ATTACH, Kernel.OP_DETACH, Kernel.OP_REBIND_AT_RECEIVER -> PORT;
             default -> NONE;
@@ -243,6 +246,7 @@ final class Migrator {
             Kernel.Response resp = k.request(o.dest, Kernel.OP_MIGRATE_INSTALL, new Wire.Writer().i64(inc.gid).i32(record.length), INSTALL_TIMEOUT_NS);
             if (resp.status() != Frames.OK) throw new OperationException("node " + o.dest + " could not take it: " + resp.error());
             Wire.Reader rd = resp.reader();
+            rd.i64();
             Long2LongHashMap portMap = new Long2LongHashMap(0);
             for (int i = rd.i32(); i > 0; i--) portMap.put(rd.i64(), rd.i64());
             k.callOnKernel(() -> {
@@ -265,6 +269,12 @@ final class Migrator {
 
     /** The kernel record and state, as D needs them (§7.4.3: pincdata, reference table, queues' routing). */
     private byte[] record(Incarnation inc, List<Ref> table, Launcher.Captured c, boolean destHasCode) {
+        return record(inc, table, c, destHasCode, null);
+    }
+
+    /** As above; {@code channelsOf} (fork) gives each port the channels its copy gets. */
+    byte[] record(Incarnation inc, List<Ref> table, Launcher.Captured c, boolean destHasCode,
+                  java.util.function.Function<Port, long[]> channelsOf) {
         ModuleStore.Module mod = inc.module;
         Wire.Writer w = new Wire.Writer(1024 + c.state().length + c.ifaces().length + (destHasCode ? 0 : mod.code().length() * 3));
         w.i64(inc.gid).i64(inc.rdcId).str(inc.name).i64(inc.parentGid).str(mod.hash()).str(mod.name()).str(destHasCode ? null : mod.code())
@@ -289,7 +299,7 @@ final class Migrator {
                 w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.lastSeq).str(s.name).bool(s.frozen).str(s.failure)
                         .i64(rt == null ? 0 : rt.channel()).i64(rt == null ? 0 : rt.addr()).i64(s.sent);
             } else if (t instanceof Port p) {
-                long[] chans = p.channels();
+                long[] chans = channelsOf == null ? p.channels() : channelsOf.apply(p);
                 w.i64(p.gid).str(p.name).i32(chans.length);
                 for (long ch : chans) w.i64(ch);
             } else {
@@ -301,7 +311,7 @@ final class Migrator {
     }
 
     /** Sends the record to D in chunks from this (the incarnation's) thread; the kernel thread never blocks on it. */
-    private void ship(int dest, long gid, byte[] record) {
+    void ship(int dest, long gid, byte[] record) {
         ExpandableDirectByteBuffer b = new ExpandableDirectByteBuffer(Frames.Q_HEADER + 32 + Math.min(CHUNK, record.length));
         for (int offset = 0; offset < record.length; offset += CHUNK) {
             int n = Math.min(CHUNK, record.length - offset);
@@ -435,6 +445,8 @@ final class Migrator {
     void onInstall(int src, long call, Wire.Reader req) {
         long gid = req.i64();
         int total = req.i32();
+        int mode = req.hasMore() ? req.i8() : MIGRATE;
+        String newName = req.hasMore() ? req.str() : null;
         Incoming in = incoming.get(gid);
         if (in == null) throw new OperationException("no migration of " + Ids.show(gid) + " was prepared at node " + k.nodeId());
         if (in.data == null || in.received != total)
@@ -443,6 +455,13 @@ final class Migrator {
         long g = r.i64(), rdc = r.i64();
         String name = r.str();
         long parent = r.i64();
+        in.mode = mode;
+        if (mode != MIGRATE) {
+            // A new incarnation from the record: its own id and streams (the original may still run).
+            if (mode == FORK) parent = g;
+            g = k.newGid();
+            name = newName != null && !newName.isEmpty() ? newName : name + (mode == FORK ? "-fork" : "-restored");
+        }
         String hash = r.str(), moduleName = r.str(), code = r.str(), args = r.str();
         int priority = r.i32();
         boolean frozenRequested = r.bool();
@@ -471,6 +490,10 @@ final class Migrator {
             Object target;
             if (kind == RefKind.STREAM) {
                 long sg = r.i64(), ch = r.i64(), dest = r.i64(), lastSeq = r.i64();
+                if (mode != MIGRATE) {
+                    sg = k.newGid();
+                    lastSeq = 0;
+                }
                 Stream s = new Stream(sg, inc, ch, dest);
                 s.lastSeq = lastSeq;
                 s.ackedSeq = lastSeq;
@@ -509,16 +532,16 @@ final class Migrator {
         byte[] stateBytes = r.bytes();
         byte[] ifaces = r.bytes();
         in.data = null; // the record is parsed; the state lives on in the new context
-        k.launcher().resume(inc, stateBytes, ifaces, table, byOld::get, in.from,
+        k.launcher().resume(inc, stateBytes, ifaces, table, byOld::get, in.from, mode,
                 () -> k.onKernel(() -> {
-                    Wire.Writer ok = new Wire.Writer(8 + pairs.size() * 8).i32(pairs.size() / 2);
+                    Wire.Writer ok = new Wire.Writer(16 + pairs.size() * 8).i64(inc.gid).i32(pairs.size() / 2);
                     for (int i = 0; i < pairs.size(); i++) ok.i64(pairs.getLong(i));
                     k.respond(src, call, Frames.OK, ok);
                 }),
                 why -> k.onKernel(() -> {
                     incoming.remove(gid);
                     discard(in);
-                    k.respondError(src, call, "restoring " + name + " failed: " + why);
+                    k.respondError(src, call, "restoring " + inc.name + " failed: " + why);
                 }));
     }
 
@@ -532,13 +555,15 @@ final class Migrator {
         Incarnation inc = in.inc;
         for (Port p : in.ports)
             for (long ch : p.channels())
-                if (!Ids.isMulticast(ch)) { // a multicast port is served by its proxy member (the node it first left)
+                // A migrated multicast port is served by its proxy member (the node it first left); a
+                // restored or forked one is a new member of the group.
+                if (!Ids.isMulticast(ch) || in.mode != MIGRATE) {
                     k.route(p, ch);
-                    k.channelRedirections.remove(ch);
+                    if (!Ids.isMulticast(ch)) k.channelRedirections.remove(ch);
                 }
-        movedTo.remove(gid);
+        movedTo.remove(inc.gid);
         for (Stream s : in.streams) movedTo.remove(s.gid);
-        k.incarnations.put(gid, inc);
+        k.incarnations.put(inc.gid, inc);
         for (int i = r.i32(); i > 0; i--)
             inc.inbox.put(new Event(Event.Type.values()[r.i8()], r.i64(), r.str(), r.str(), r.i64()));
         long total = elapsed; // S measured from the request to its switch; the commit is one message more
@@ -570,5 +595,200 @@ final class Migrator {
         inc.inbox.poke();
         Launcher l = k.launcher();
         if (l != null) Thread.ofVirtual().start(() -> l.kill(inc));
+    }
+
+    // =====================================================================================
+    // Checkpoint, restore, fork: the same record, to a file or to a new incarnation
+
+    /** Runs {@code work} on the incarnation's thread at its next handler boundary, or fails it after {@code withinNs}. */
+    private void atBoundary(Incarnation inc, long withinNs, int src, long call, String what, java.util.function.Supplier<Wire.Writer> work) {
+        AtomicInteger phase = new AtomicInteger();
+        k.runOnIncarnation(inc, (BoundaryTask) () -> {
+            if (!phase.compareAndSet(0, 1)) return;
+            try {
+                Wire.Writer w = work.get();
+                k.respondFromAnyThread(src, call, Frames.OK, w);
+            } catch (RuntimeException e) {
+                String why = e.getMessage() == null ? e.toString() : e.getMessage();
+                k.onKernel(() -> k.respondError(src, call, what + " " + inc.name + ": " + why));
+            }
+        });
+        k.schedule(withinNs, () -> {
+            if (phase.compareAndSet(0, 2))
+                k.respondError(src, call, what + " " + inc.name + ": a handler was still running after "
+                        + TimeUnit.NANOSECONDS.toMillis(withinNs) + " ms; nothing was done");
+        });
+    }
+
+    /** Flushes what it sent and takes its record (incarnation thread, between handlers). */
+    private byte[] takeRecord(Incarnation inc, java.util.function.Function<Port, long[]> channelsOf) {
+        for (Stream s : inc.streams()) {
+            if (s.closed || s.failure != null || s.lastSeq == s.ackedSeq) continue;
+            try {
+                k.flush(s);
+            } catch (OperationException e) {
+                // recorded as it is
+            }
+        }
+        List<Ref> table = inc.refs.snapshot();
+        Launcher l = k.launcher();
+        if (l == null) throw new OperationException("node " + k.nodeId() + " has no incarnation host");
+        return record(inc, table, l.capture(inc, table), false, channelsOf);
+    }
+
+    /** checkpoint(inc, file) at the incarnation's node: written there; with destroy, its ports are parked. */
+    void onCheckpoint(int src, long call, Wire.Reader r) {
+        Incarnation inc = k.local(r.i64());
+        long withinNs = r.i64();
+        boolean destroy = r.bool();
+        String path = r.str();
+        if (inc.pseudo) throw new OperationException("the operator session has no state to checkpoint");
+        if (inc.state == Incarnation.State.FAULTING || inc.state == Incarnation.State.INCHOATE)
+            throw new OperationException(inc.name + " is " + inc.state + "; it cannot be checkpointed");
+        atBoundary(inc, withinNs, src, call, "checkpoint", () -> {
+            byte[] record = takeRecord(inc, null);
+            long bytes = CheckpointFile.write(java.nio.file.Path.of(path), record);
+            if (destroy) k.callOnKernel(() -> {
+                park(inc);
+                return null;
+            });
+            return new Wire.Writer().i64(bytes);
+        });
+    }
+
+    /**
+     * Destroys an incarnation but keeps its ports routed, queueing what arrives (and keeping its
+     * invokers waiting) until a restore takes them over.
+     */
+    private void park(Incarnation inc) {
+        inc.parked = true;
+        inc.destroyed = true;
+        inc.state = Incarnation.State.DEAD;
+        k.incarnations.remove(inc.gid);
+        for (Stream s : inc.streams()) k.streams.remove(s.gid);
+        inc.inbox.poke();
+        Launcher l = k.launcher();
+        if (l != null) Thread.ofVirtual().start(() -> l.kill(inc));
+        k.raise(inc, Event.Type.DEAD, "checkpointed and destroyed; its ports wait for a restore");
+    }
+
+    /** A record (from a checkpoint or a fork) made into a new incarnation at {@code node}; returns {new id, port pairs}. */
+    long[] transplant(int node, byte[] record, int mode, String name) {
+        long transfer = k.newGid();
+        Wire.Reader hdr = new Wire.Reader(record);
+        hdr.i64();
+        hdr.i64();
+        hdr.str();
+        hdr.i64();
+        String hash = hdr.str();
+        Kernel.Response prep = k.request(node, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(transfer).str(hash), Kernel.REQUEST_TIMEOUT_NS);
+        if (prep.status() != Frames.OK) throw new OperationException("node " + node + " refused: " + prep.error());
+        ship(node, transfer, record);
+        Kernel.Response resp = k.request(node, Kernel.OP_MIGRATE_INSTALL,
+                new Wire.Writer().i64(transfer).i32(record.length).i8(mode).str(name), INSTALL_TIMEOUT_NS);
+        if (resp.status() != Frames.OK) throw new OperationException("node " + node + " could not make it: " + resp.error());
+        Wire.Reader rd = resp.reader();
+        long gid = rd.i64();
+        int n = rd.i32();
+        long[] out = new long[2 + 2 * n];
+        out[0] = transfer;
+        out[1] = gid;
+        for (int i = 0; i < 2 * n; i++) out[2 + i] = rd.i64();
+        return out;
+    }
+
+    void commitTransplant(int node, long transfer) {
+        Kernel.Response r = k.request(node, Kernel.OP_MIGRATE_COMMIT, new Wire.Writer().i64(transfer).i32(k.nodeId()).i64(0).i64(0).i32(0),
+                Kernel.REQUEST_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException("node " + node + " did not start it: " + r.error());
+    }
+
+    void abortTransplant(int node, long transfer) {
+        try {
+            k.request(node, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(transfer), Kernel.REQUEST_TIMEOUT_NS);
+        } catch (OperationException ignored) {
+            // the node is gone: nothing of it remains there either
+        }
+    }
+
+    /**
+     * restore(file, node): the checkpointed incarnation re-made at {@code node} under a new id; its
+     * ports take over the parked originals (with what queued there meanwhile) or, if those are
+     * gone, attach afresh to their channels. Refused, with nothing created, if a port is still held
+     * by a running incarnation.
+     */
+    long restore(byte[] record, int node, String name) {
+        long[] t = transplant(node, record, RESTORE, name);
+        try {
+            for (int i = 2; i < t.length; i += 2) {
+                Kernel.Response r = k.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, new Wire.Writer().i64(t[i]).i64(t[i + 1]).bool(true).i8(1),
+                        Kernel.REQUEST_TIMEOUT_NS);
+                if (r.status() != Frames.OK) throw new OperationException(r.error());
+            }
+        } catch (OperationException e) {
+            abortTransplant(node, t[0]);
+            throw new OperationException("restore: " + e.getMessage());
+        }
+        for (int i = 2; i < t.length; i += 2) {
+            try {
+                k.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, new Wire.Writer().i64(t[i]).i64(t[i + 1]).bool(true).i8(2), Kernel.REQUEST_TIMEOUT_NS);
+            } catch (OperationException e) {
+                // its node is gone with the queue: the restored port takes the channel afresh
+            }
+        }
+        commitTransplant(node, t[0]);
+        return t[1];
+    }
+
+    /** The operator's fork of an incarnation: done by the incarnation itself at its next handler boundary. */
+    void onFork(int src, long call, Wire.Reader r) {
+        Incarnation inc = k.local(r.i64());
+        int node = r.i32();
+        long withinNs = r.i64();
+        String name = r.str();
+        List<String> portNames = new ArrayList<>();
+        for (int i = r.i32(); i > 0; i--) portNames.add(r.str());
+        atBoundary(inc, withinNs, src, call, "fork", () -> {
+            List<Port> listed = new ArrayList<>();
+            for (String pn : portNames) {
+                Port found = null;
+                for (Port p : inc.ports()) if (pn.equals(p.name)) found = p;
+                if (found == null) throw new OperationException(inc.name + " has no port named " + pn);
+                listed.add(found);
+            }
+            Fork f = fork(inc, node, listed, name);
+            Wire.Writer w = new Wire.Writer().i64(f.child()).i32(f.channels().size());
+            for (var e : f.channels().entrySet()) {
+                w.str(e.getKey());
+                new RefDescriptor(RefKind.STREAM, 0, e.getValue(), 0, 0, false, 0).write(w);
+            }
+            return w;
+        });
+    }
+
+    /** What a fork gives the parent: the child, and for each listed unicast port a stream to the child's copy of it. */
+    record Fork(long child, java.util.Map<String, Long> channels) {}
+
+    /**
+     * fork (§5.3), on the parent's own thread: a copy of its state and non-port references at
+     * {@code node}. Its ports are unattached in the child unless listed; a listed multicast port's
+     * copy joins the group; a listed unicast port's copy gets a new channel, and the parent a stream to it.
+     */
+    Fork fork(Incarnation inc, int node, List<Port> listed, String name) {
+        java.util.Map<Port, long[]> channels = new java.util.HashMap<>();
+        java.util.Map<String, Long> streams = new java.util.LinkedHashMap<>();
+        for (Port p : inc.ports()) {
+            boolean isListed = listed.contains(p);
+            if (isListed && Ids.isMulticast(p.firstChannel())) channels.put(p, p.channels());
+            else {
+                long ch = k.newChannel(false);
+                channels.put(p, new long[] {ch});
+                if (isListed) streams.put(p.name != null ? p.name : Ids.show(p.gid), ch);
+            }
+        }
+        byte[] record = takeRecord(inc, p -> channels.getOrDefault(p, new long[] {k.newChannel(false)}));
+        long[] t = transplant(node, record, FORK, name);
+        commitTransplant(node, t[0]);
+        return new Fork(t[1], streams);
     }
 }

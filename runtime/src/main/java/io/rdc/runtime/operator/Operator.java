@@ -106,6 +106,28 @@ public final class Operator {
         kernel.copyTo((RefDescriptor) session.refs.check(bufferHandle, RefKind.BUFFER_HANDLE).target(), offset, data);
     }
 
+    /** checkpoint (§9.2): the incarnation's record written to {@code file} at its node; with {@code destroy} it then goes, its ports parked. */
+    public long checkpoint(Ref inc, String file, boolean destroy, Duration within) {
+        return kernel.checkpoint(incarnationId(inc), file, destroy, within.toNanos());
+    }
+
+    /** restore: a checkpoint re-made as a new incarnation at {@code node}; its ports take over the parked originals. */
+    public Ref restore(Path file, int node, String name) {
+        long gid = kernel.restore(file, node, name);
+        return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
+    }
+
+    /** What fork gives the operator: the child's handle and a stream to each listed unicast port's copy. */
+    public record Forked(Ref child, Map<String, Ref> streams) {}
+
+    /** fork (§5.3) of an incarnation, done by it at its next handler boundary. */
+    public Forked fork(Ref inc, int node, List<String> ports, String name, Duration within) {
+        Kernel.Forked f = kernel.fork(incarnationId(inc), node, ports, name, within.toNanos());
+        Map<String, Ref> streams = new java.util.LinkedHashMap<>();
+        for (var e : f.streams().entrySet()) streams.put(e.getKey(), kernel.materialize(session, e.getValue()));
+        return new Forked(session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(f.child()), Rights.ALL, false), streams);
+    }
+
     /** Opens or closes a node to new incarnations (creation and migration): a closed node refuses them. */
     public void setAccepting(int node, boolean accepting) {
         kernel.setAccepting(node, accepting);

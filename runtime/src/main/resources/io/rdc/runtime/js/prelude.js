@@ -79,6 +79,14 @@
     status(h) { return dec(call('status', h)); },
     // Migration (§7.4): returns once the destination has committed; MIGRATEDONE (or MIGRATEFAILED) tells the end.
     migrate(h, node, opts = {}) { call('migrate', h, node, opts.within ?? 10000); },
+    // fork (§5.3): a copy of this incarnation at another node. The parent gets {child, streams}; the
+    // child starts from the state as it is now and runs onForked(ctx, parent) instead of init.
+    fork(node, ports = [], opts = {}) {
+      const r = call('fork', node, ports, opts.name ?? null);
+      const streams = {};
+      for (const k of Object.keys(r[1])) streams[k] = r[1][k];
+      return { child: r[0], streams };
+    },
     setInterest(h, events) { call('setInterest', h, enc(events)); },
     chanCreate(label, type = 'unicast') { const r = call('chanCreate', label ?? null, type); return { stream: r[0], port: r[1] }; },
     portCreate(channelStream) { return call('portCreate', channelStream ?? null); },

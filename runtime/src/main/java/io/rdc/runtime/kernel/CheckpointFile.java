@@ -1,0 +1,79 @@
+package io.rdc.runtime.kernel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.zip.CRC32;
+
+/**
+ * A checkpoint on disk (migration to disk, §9.2): one self-describing, versioned file holding the
+ * kernel record of an incarnation as a migration ships it — module name, hash and code, reference
+ * table, ports and their channels, streams, buffers, event interests, state and interfaces.
+ *
+ * <pre>
+ *   "RDCCKPT\0"  magic, 8 bytes
+ *   u32 version  (1)
+ *   u64 length of the record
+ *   record       (Migrator's kernel record)
+ *   u32 CRC-32 of the record
+ * </pre>
+ * Little-endian. A file with another magic or version, a length that does not match, or a bad
+ * checksum is refused before anything is created. Written to a temporary file and renamed, so a
+ * crash never leaves half a checkpoint under the name.
+ */
+public final class CheckpointFile {
+    static final byte[] MAGIC = {'R', 'D', 'C', 'C', 'K', 'P', 'T', 0};
+    public static final int VERSION = 1;
+    private static final int HEADER = 8 + 4 + 8, TRAILER = 4;
+
+    private CheckpointFile() {}
+
+    public static long write(Path file, byte[] record) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER + record.length + TRAILER).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).putInt(VERSION).putLong(record.length).put(record);
+        CRC32 crc = new CRC32();
+        crc.update(record);
+        b.putInt((int) crc.getValue());
+        try {
+            Path abs = file.toAbsolutePath();
+            if (abs.getParent() != null) Files.createDirectories(abs.getParent());
+            Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
+            Files.write(tmp, b.array());
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new OperationException("cannot write checkpoint " + file + ": " + e.getMessage(), e);
+        }
+        return b.capacity();
+    }
+
+    /** The record in a checkpoint file, or a clear refusal. */
+    public static byte[] read(Path file) {
+        byte[] all;
+        try {
+            all = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new OperationException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
+        }
+        if (all.length < HEADER + TRAILER) throw new OperationException(file + " is not a checkpoint (only " + all.length + " bytes)");
+        ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] magic = new byte[8];
+        b.get(magic);
+        if (!java.util.Arrays.equals(magic, MAGIC)) throw new OperationException(file + " is not an rdc checkpoint (bad magic)");
+        int version = b.getInt();
+        if (version != VERSION)
+            throw new OperationException(file + " is a checkpoint of version " + version + "; this rdc reads version " + VERSION);
+        long len = b.getLong();
+        if (len != all.length - HEADER - TRAILER)
+            throw new OperationException(file + " is truncated or corrupted: its record should be " + len + " bytes, the file holds "
+                    + (all.length - HEADER - TRAILER));
+        byte[] record = new byte[(int) len];
+        b.get(record);
+        CRC32 crc = new CRC32();
+        crc.update(record);
+        if (b.getInt() != (int) crc.getValue()) throw new OperationException(file + " is corrupted (checksum mismatch)");
+        return record;
+    }
+}

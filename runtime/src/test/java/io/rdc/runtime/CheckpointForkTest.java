@@ -1,0 +1,139 @@
+package io.rdc.runtime;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.rdc.runtime.kernel.OperationException;
+import io.rdc.runtime.operator.Operator;
+import io.rdc.runtime.ref.Ref;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpoint and restore (migration to disk, §9.2) and fork (§5.3). */
+class CheckpointForkTest extends PoolFixture {
+    @TempDir
+    Path dir;
+
+    static final String SERVER = MigrationTest.SERVER + """
+
+            export function onRestored(ctx, from, to) { ctx.state.restored = true; }
+            export function onForked(ctx, parent) { ctx.state.child = true; ctx.state.count = ctx.state.count; }""";
+
+    static Map<?, ?> report(Operator op, Ref s) {
+        return MigrationTest.report(op, s);
+    }
+
+    @Test
+    void checkpointDestroyRestoreElsewhereDeliversWhatQueuedMeanwhile() throws Exception {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 201, "ck.srv");
+        Ref s = op.spaceGet("ck.srv", T);
+        for (int i = 1; i <= 100; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        Path file = dir.resolve("srv.ckpt");
+        long bytes = op.checkpoint(srv, file.toString(), true, T);
+        assertEquals(Files.size(file), bytes);
+        // Gone, but its port stays and queues: clients carry on sending meanwhile.
+        assertTrue(op.kernel().list(op.session().rdcId).stream().noneMatch(l -> l.gid() == op.incarnationId(srv)));
+        for (int i = 101; i <= 200; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        op.flush(s);
+
+        Ref back = op.restore(file, 203, "srv2");
+        for (int i = 201; i <= 300; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        Map<?, ?> r = report(op, s);
+        assertEquals(203L, r.get("where"));
+        assertEquals(300L, r.get("count"), "before, meanwhile and after: each message once");
+        assertEquals(0L, r.get("nerr"), String.valueOf(r.get("errors")));
+        assertEquals("srv2", op.status(back).name());
+        assertEquals(2.5, r.get("blob"), "typed-array state restored");
+    }
+
+    @Test
+    void aCorruptTruncatedOrWrongVersionFileIsRefusedAndNothingIsCreated() throws Exception {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 202, "ck.bad");
+        Path file = dir.resolve("good.ckpt");
+        op.checkpoint(srv, file.toString(), false, T);
+        byte[] good = Files.readAllBytes(file);
+        int before = op.kernel().list(0).size();
+
+        byte[] corrupt = good.clone();
+        corrupt[good.length / 2] ^= 0x55;
+        Files.write(dir.resolve("corrupt.ckpt"), corrupt);
+        Files.write(dir.resolve("short.ckpt"), java.util.Arrays.copyOf(good, good.length - 10));
+        byte[] v2 = good.clone();
+        v2[8] = 2;
+        Files.write(dir.resolve("v2.ckpt"), v2);
+        Files.writeString(dir.resolve("text.ckpt"), "hello");
+
+        assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("corrupt.ckpt"), 203, null)).getMessage().contains("checksum"));
+        assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("short.ckpt"), 203, null)).getMessage().contains("truncated"));
+        assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("v2.ckpt"), 203, null)).getMessage().contains("version 2"));
+        assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("text.ckpt"), 203, null)).getMessage().contains("not"));
+        // The original still runs and holds its port: a restore would steal it, so it is refused too.
+        OperationException e = assertThrows(OperationException.class, () -> op.restore(file, 203, null));
+        assertTrue(e.getMessage().contains("still running"), e.getMessage());
+        assertEquals(before, op.kernel().list(0).size(), "nothing was half-created");
+        assertEquals(202L, report(op, op.spaceGet("ck.bad", T)).get("where"));
+    }
+
+    /** Fork, then rebind half the clients to the child: both serve, each client's sequence intact. */
+    @Test
+    void forkThenRebindHalfTheClientsToTheChild() {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 201, "fk.srv");
+        var desc = op.kernel().describe(op.spaceGet("fk.srv", T));
+        Ref[] clients = new Ref[4];
+        for (int c = 0; c < 4; c++) clients[c] = op.kernel().materialize(op.session(), desc);
+        for (int c = 0; c < 4; c++) for (int i = 1; i <= 50; i++) op.send(clients[c], Map.of("c", "c" + c, "seq", i), null);
+        for (Ref c : clients) op.flush(c);
+        Operator.Forked f = op.fork(srv, 202, List.of("in"), "fk.child", T);
+        Ref toChild = f.streams().get("in");
+        assertNotNull(toChild, "a stream to the child's copy of the listed port");
+        assertEquals(202, op.status(f.child()).node());
+        Map<?, ?> childAtFork = report(op, toChild);
+        assertEquals(200L, childAtFork.get("count"), "the child starts from the parent's state");
+        assertEquals(true, ((Map<?, ?>) op.invoke(toChild, Map.of("op", "report"), null, T).head()).containsKey("count"));
+
+        // Rebind clients 2 and 3 to the child (the parent keeps what they sent before).
+        for (int c = 2; c < 4; c++) op.rebind(clients[c], toChild, null);
+        for (int c = 0; c < 4; c++) for (int i = 51; i <= 100; i++) op.send(clients[c], Map.of("c", "c" + c, "seq", i), null);
+        Map<?, ?> parent = report(op, clients[0]);
+        Map<?, ?> child = report(op, toChild);
+        assertEquals(200L + 100, parent.get("count"), "the parent got the rest from clients 0 and 1");
+        assertEquals(200L + 100, child.get("count"), "the child got the rest from clients 2 and 3");
+        assertEquals(0L, parent.get("nerr"), String.valueOf(parent.get("errors")));
+        assertEquals(0L, child.get("nerr"), String.valueOf(child.get("errors")));
+        assertEquals(201L, parent.get("where"));
+        assertEquals(202L, child.get("where"));
+    }
+
+    @Test
+    void anIncarnationForksItselfAndTheChildKnowsIt() {
+        Operator op = operator();
+        String code = """
+                export function init(ctx) { ctx.state = { n: 7, child: false }; }
+                export function onForked(ctx, parent) { ctx.state.child = true; ctx.state.parentKind = parent.kind; }
+                export function onMessage(ctx, port, m) {
+                  if (m.head.op === 'fork') {
+                    const f = ctx.fork(204, [port]);
+                    ctx.state.kid = f.child;
+                    ctx.send(f.streams.in, { head: { op: 'hello' } });
+                    return { head: { forked: true } };
+                  }
+                  if (m.head.op === 'hello') { ctx.state.hellos = (ctx.state.hellos ?? 0) + 1; return; }
+                  return { head: { n: ctx.state.n, child: ctx.state.child, parentKind: ctx.state.parentKind ?? null,
+                                   hellos: ctx.state.hellos ?? 0, at: ctx.where() } };
+                }""";
+        serve(op, code, 203, "fk.self");
+        Ref s = op.spaceGet("fk.self", T);
+        assertEquals(true, ((Map<?, ?>) op.invoke(s, Map.of("op", "fork"), null, T).head()).get("forked"));
+        Map<?, ?> parent = (Map<?, ?>) op.invoke(s, Map.of("op", "report"), null, T).head();
+        assertEquals(false, parent.get("child"));
+        assertEquals(203L, parent.get("at"));
+        List<String> names = op.kernel().list(op.session().rdcId).stream().map(l -> l.name() + "@" + l.node()).toList();
+        assertTrue(names.stream().anyMatch(n -> n.endsWith("-fork@204")), names.toString());
+    }
+}
