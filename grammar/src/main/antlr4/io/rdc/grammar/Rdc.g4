@@ -52,7 +52,7 @@ statement
     | 'rebind' stringLit 'to' stringLit (MOVING 'from' stringLit | 'under' IDENT)?  # rebindStatement
     | 'quiesce' expr 'for' stringLit                                            # quiesceStatement
     | 'migrate' expr 'to' nodeExpr ('within' expr)?                             # migrateStatement
-    | 'fork' expr 'at' nodeExpr 'ports' '[' (memberName (',' memberName)*)? ']' # forkStatement
+    | 'fork' expr 'at' nodeExpr 'ports' '[' (memberName (',' memberName)*)? ']' ('as' IDENT)? # forkStatement
     | 'checkpoint' expr 'to' stringLit ('and' 'destroy')?                       # checkpointStatement
     | 'restore' stringLit 'as' IDENT 'at' nodeExpr                              # restoreStatement
     | 'call'? expr                                                              # expressionStatement

@@ -439,10 +439,31 @@ public final class Evaluator {
                 });
             }
             case Statement.Quiesce s -> throw notSupportedYet(s, "quiesce");
-            case Statement.Migrate s -> throw notSupportedYet(s, "migrate");
-            case Statement.Fork s -> throw notSupportedYet(s, "fork");
-            case Statement.Checkpoint s -> throw notSupportedYet(s, "checkpoint");
-            case Statement.Restore s -> throw notSupportedYet(s, "restore");
+            case Statement.Migrate s -> {
+                Handle target = incarnation(s.target(), scope, "migrate");
+                Object node = node(s.node(), scope);
+                long within = s.timeout() == null ? 10_000 : duration(evaluate(s.timeout(), scope), s.timeout(), "within");
+                String said = operation(s.position(), "migrate " + target.description(), () -> operations.migrate(target.reference(), node, within));
+                if (said != null) options.out.println(said);
+            }
+            case Statement.Fork s -> {
+                Handle target = incarnation(s.target(), scope, "fork");
+                Object node = node(s.node(), scope);
+                String name = s.name() != null ? s.name() : target.description() + "_fork";
+                Object child = operation(s.position(), "fork " + target.description(), () -> operations.fork(target.reference(), node, s.ports(), name));
+                globals.define(name, new Handle(child, name));
+            }
+            case Statement.Checkpoint s -> {
+                Handle target = incarnation(s.target(), scope, "checkpoint");
+                String file = resolve(s.position(), interpolate(s.file(), scope)).toString();
+                operation(s.position(), "checkpoint " + target.description(), () -> operations.checkpoint(target.reference(), file, s.andDestroy()));
+            }
+            case Statement.Restore s -> {
+                String file = resolve(s.position(), interpolate(s.file(), scope)).toString();
+                Object node = node(s.node(), scope);
+                Object restored = operation(s.position(), "restore " + Values.quote(file), () -> operations.restore(file, s.name(), node));
+                globals.define(s.name(), new Handle(restored, s.name()));
+            }
         }
     }
 

@@ -138,6 +138,26 @@ public interface Operations {
         throw new UnsupportedOperationException("rebind is not supported by this runtime");
     }
 
+    /** {@code migrate X to NODE [within D]}: returns a line saying how long it took. */
+    default String migrate(Object incarnation, Object node, long withinMillis) {
+        throw new UnsupportedOperationException("migrate is not supported by this runtime");
+    }
+
+    /** {@code fork X at NODE ports [...] as NAME}: returns the child's reference. */
+    default Object fork(Object incarnation, Object node, List<String> ports, String name) {
+        throw new UnsupportedOperationException("fork is not supported by this runtime");
+    }
+
+    /** {@code checkpoint X to "file" [and destroy]}: returns the file's size in bytes. */
+    default long checkpoint(Object incarnation, String file, boolean destroy) {
+        throw new UnsupportedOperationException("checkpoint is not supported by this runtime");
+    }
+
+    /** {@code restore "file" as NAME at NODE}: returns the restored incarnation's reference. */
+    default Object restore(String file, String name, Object node) {
+        throw new UnsupportedOperationException("restore is not supported by this runtime");
+    }
+
     /** {@code freeze stream X.s} / {@code unfreeze stream X.s}. */
     default void freezeStream(Object incarnation, String stream, boolean frozen) {
         throw new UnsupportedOperationException("freeze stream is not supported by this runtime");

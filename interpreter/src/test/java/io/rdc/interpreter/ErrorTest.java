@@ -124,8 +124,7 @@ class ErrorTest {
     }
 
     @Test
-    void reservedStatementsAreNotSupportedYet() {
-        assertEquals("t.rdc:1:1: `migrate` is not supported yet", error("migrate w to node 1").getMessage());
+    void operationsTheRuntimeLacksFailWithTheirPosition() {
         // rebind is implemented by the runtime's Operations; the fake refuses it as an operation
         assertEquals("t.rdc:1:1: rebind \"a\" to \"b\" failed: rebind is not supported by this runtime", error("rebind \"a\" to \"b\"").getMessage());
     }

@@ -343,7 +343,8 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
         for (RdcParser.MemberNameContext port : ctx.memberName()) {
             ports.add(port.getText());
         }
-        return new Statement.Fork(position(ctx), expression(ctx.expr()), nodeTarget(ctx.nodeExpr()), ports);
+        return new Statement.Fork(position(ctx), expression(ctx.expr()), nodeTarget(ctx.nodeExpr()), ports,
+                ctx.IDENT() == null ? null : ctx.IDENT().getText());
     }
 
     @Override

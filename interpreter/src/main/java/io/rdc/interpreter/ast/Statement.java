@@ -142,7 +142,8 @@ public sealed interface Statement extends Node {
     /** timeout may be null. */
     record Migrate(Position position, Expression target, NodeTarget node, Expression timeout) implements Statement {}
 
-    record Fork(Position position, Expression target, NodeTarget node, List<String> ports) implements Statement {
+    /** {@code fork X at NODE ports [p, ...] [as NAME]}; name may be null (the child is then X_fork). */
+    record Fork(Position position, Expression target, NodeTarget node, List<String> ports, String name) implements Statement {
         public Fork {
             ports = List.copyOf(ports);
         }

@@ -198,6 +198,61 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         pollRules();
     }
 
+    // ------------------------------------------------------------ migration, fork, checkpoint (ch. 7)
+
+    @Override
+    public String migrate(Object incarnation, Object node, long withinMillis) {
+        IncarnationHandle h = inc(incarnation);
+        int to = nodeId(node);
+        Kernel.Migration m = op.migrate(h.ref(), to, Duration.ofMillis(withinMillis));
+        pollRules();
+        return String.format(java.util.Locale.ROOT, "migrated %s to node %d in %.2f ms (frozen %.2f ms)", h.name(), to, m.elapsedMs(), m.frozenMs());
+    }
+
+    @Override
+    public Object fork(Object incarnation, Object node, List<String> ports, String name) {
+        IncarnationHandle h = inc(incarnation);
+        String child = name != null ? name : h.name() + "_fork";
+        io.rdc.runtime.operator.Operator.Forked f = op.fork(h.ref(), nodeId(node), ports, child, invokeTimeout);
+        // Streams to the child's copies of listed unicast ports, for `rebind ... to "child.port"`.
+        for (var e : f.streams().entrySet()) op.spacePut(child + "." + e.getKey(), f.streams().get(e.getKey()), Kernel.UNLIMITED);
+        IncarnationHandle c = adopt(child, f.child(), h.module());
+        pollRules();
+        return c;
+    }
+
+    @Override
+    public long checkpoint(Object incarnation, String file, boolean destroy) {
+        long n = op.checkpoint(inc(incarnation).ref(), java.nio.file.Path.of(file).toAbsolutePath().toString(), destroy, invokeTimeout);
+        pollRules();
+        return n;
+    }
+
+    @Override
+    public Object restore(String file, String name, Object node) {
+        Ref r = op.restore(java.nio.file.Path.of(file), nodeId(node), name);
+        long gid = op.incarnationId(r);
+        IncarnationHandle h = adopt(name, r, op.status(r).module());
+        pollRules();
+        return h;
+    }
+
+    /**
+     * A handle for an incarnation this script did not create (fork, restore): its named ports, read
+     * from its status, become its interfaces, reached by streams of the operator's own.
+     */
+    private IncarnationHandle adopt(String name, Ref ref, String module) {
+        List<InterfaceSpec> specs = new ArrayList<>();
+        for (io.rdc.runtime.kernel.Status.PortStatus p : op.status(ref).ports()) {
+            if (p.name() == null) continue;
+            String label = name + "." + p.name();
+            Ref stream = op.kernel().materialize(op.session(), new RefDescriptor(RefKind.STREAM, 0, p.channel(), p.gid(), 0, false, 0));
+            streamsByLabel.put(label, stream);
+            specs.add(new InterfaceSpec(InterfaceSpec.Kind.PORT_ON_NEW_CHANNEL, p.name(), label, null));
+        }
+        return new IncarnationHandle(name, ref, op.incarnationId(ref), module, List.copyOf(specs));
+    }
+
     @Override
     public void freezeStream(Object incarnation, String stream, boolean frozen) {
         op.kernel().freezeStream(op.kernel().interfaceHandle(inc(incarnation).gid(), stream), frozen);
