@@ -50,7 +50,7 @@ statement
     | 'propagate' expr?                                                         # propagateStatement
     | 'attach' expr 'to' stringLit ('detach' expr)? (MOVING IDENT)?             # attachStatement
     | 'rebind' stringLit 'to' stringLit (MOVING 'from' stringLit | 'under' IDENT)?  # rebindStatement
-    | 'quiesce' expr 'for' stringLit                                            # quiesceStatement
+    | 'quiesce' target=expr ('for' client=stringLit)? ('to' peer=expr)? ('within' timeout=expr)?  # quiesceStatement
     | 'migrate' expr 'to' nodeExpr ('within' expr)?                             # migrateStatement
     | 'fork' expr 'at' nodeExpr 'ports' '[' (memberName (',' memberName)*)? ']' ('as' IDENT)? # forkStatement
     | 'checkpoint' expr 'to' stringLit ('and' 'destroy')?                       # checkpointStatement

@@ -438,7 +438,16 @@ public final class Evaluator {
                     return null;
                 });
             }
-            case Statement.Quiesce s -> throw notSupportedYet(s, "quiesce");
+            case Statement.Quiesce s -> {
+                Handle server = incarnation(s.target(), scope, "quiesce");
+                String client = s.client() == null ? null : interpolate(s.client(), scope);
+                Handle peer = s.peer() == null ? null : incarnation(s.peer(), scope, "quiesce … to");
+                long timeout = s.timeout() == null ? 30_000 : duration(evaluate(s.timeout(), scope), s.timeout(), "quiesce … within");
+                operation(s.position(), "quiesce " + server.description() + (client == null ? "" : " for " + Values.quote(client)), () -> {
+                    operations.quiesce(server.reference(), client, peer == null ? null : peer.reference(), timeout);
+                    return null;
+                });
+            }
             case Statement.Migrate s -> {
                 Handle target = incarnation(s.target(), scope, "migrate");
                 Object node = node(s.node(), scope);
@@ -465,10 +474,6 @@ public final class Evaluator {
                 globals.define(s.name(), new Handle(restored, s.name()));
             }
         }
-    }
-
-    private static RdcError notSupportedYet(Statement statement, String keyword) {
-        return new RdcError(statement.position(), "`" + keyword + "` is not supported yet");
     }
 
     private void printText(String text) {

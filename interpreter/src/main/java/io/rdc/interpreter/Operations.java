@@ -158,6 +158,17 @@ public interface Operations {
         throw new UnsupportedOperationException("restore is not supported by this runtime");
     }
 
+    /**
+     * {@code quiesce X [for "client"] [to Y] [within D]} (§6.3): asks X, a server running the
+     * server-peer harness (stdlib rdc/peer.js), to become server-quiescent with respect to the client
+     * (an incarnation name, or "name.stream" when it has several streams to X), or, without a client,
+     * replaceable (R1–R3); waits until it is, at most timeoutMillis; with a peer Y, hands the state
+     * X gives up to Y.
+     */
+    default void quiesce(Object server, String client, Object peer, long timeoutMillis) {
+        throw new UnsupportedOperationException("quiesce is not supported by this runtime");
+    }
+
     /** {@code freeze stream X.s} / {@code unfreeze stream X.s}. */
     default void freezeStream(Object incarnation, String stream, boolean frozen) {
         throw new UnsupportedOperationException("freeze stream is not supported by this runtime");

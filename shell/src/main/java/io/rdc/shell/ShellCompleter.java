@@ -63,7 +63,7 @@ final class ShellCompleter implements Completer {
         t("propagate", "propagate X   (reserved)");
         t("attach", "attach X.port to \"label\" [detach Y.port] [moving queue]   (reserved)");
         t("rebind", "rebind \"handle\" to \"label\" [moving from \"h\" | under failure]   (reserved)");
-        t("quiesce", "quiesce X for \"client\"   (reserved)");
+        t("quiesce", "quiesce X [for \"client\"] [to Y] [within D]");
         t("migrate", "migrate X to node ID [within 5s]   (reserved)");
         t("fork", "fork X at node ID ports [p]   (reserved)");
         t("checkpoint", "checkpoint X to \"file\" [and destroy]   (reserved)");

@@ -328,7 +328,8 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitQuiesceStatement(RdcParser.QuiesceStatementContext ctx) {
-        return new Statement.Quiesce(position(ctx), expression(ctx.expr()), string(ctx.stringLit()));
+        return new Statement.Quiesce(position(ctx), expression(ctx.target), ctx.client == null ? null : string(ctx.client),
+                ctx.peer == null ? null : expression(ctx.peer), ctx.timeout == null ? null : expression(ctx.timeout));
     }
 
     @Override

@@ -137,7 +137,8 @@ public sealed interface Statement extends Node {
 
     record UnfreezeStream(Position position, Expression target) implements Statement {}
 
-    record Quiesce(Position position, Expression target, StringTemplate client) implements Statement {}
+    /** client (null: every client, for withdrawal), peer (who takes the state over) and timeout may be null. */
+    record Quiesce(Position position, Expression target, StringTemplate client, Expression peer, Expression timeout) implements Statement {}
 
     /** timeout may be null. */
     record Migrate(Position position, Expression target, NodeTarget node, Expression timeout) implements Statement {}

@@ -253,6 +253,121 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         return new IncarnationHandle(name, ref, op.incarnationId(ref), module, List.copyOf(specs));
     }
 
+    /**
+     * quiesce (§6.3) through the server-peer harness of stdlib/peer.js: a control invocation to the
+     * server's port that the client's stream reaches, answered once the server is server-quiescent
+     * for that client (or replaceable, for all of them); the state it gives up goes to the peer.
+     */
+    @Override
+    public void quiesce(Object server, String client, Object peer, long timeoutMillis) {
+        IncarnationHandle x = inc(server);
+        Status xs = op.status(x.ref());
+        String clientId = null;
+        InterfaceSpec via;
+        if (client != null) {
+            Status.StreamStatus st = clientStream(client, x, xs);
+            clientId = Ids.show(st.gid());
+            via = declaredPort(x, xs, st.channel());
+        } else {
+            via = declaredPort(x, xs, 0);
+        }
+        String what = client == null ? "replaceable (R1–R3)" : "server-quiescent for " + client + " (stream " + clientId + ")";
+        Map<String, Object> head = new LinkedHashMap<>();
+        head.put("rdc", "peer");
+        head.put("op", "quiesce");
+        if (clientId != null) head.put("client", clientId);
+        Operator.Received r;
+        try {
+            r = op.invoke(streamTo(via.label()), head, null, Duration.ofMillis(timeoutMillis));
+        } catch (OperationException e) {
+            // Withdraw the request, so that the server does not go on to hold the client later.
+            Map<String, Object> cancel = new LinkedHashMap<>(head);
+            cancel.put("op", "resume");
+            try {
+                op.invoke(streamTo(via.label()), cancel, null, invokeTimeout);
+            } catch (OperationException ignored) {
+                // the server is gone or stuck: the first failure is the one to report
+            }
+            throw new OperationException(x.name() + " did not become " + what + " within " + timeoutMillis + " ms"
+                    + (client == null ? " (a client's transaction is still open)" : " (its transaction with the client is still open)")
+                    + ": " + e.getMessage());
+        }
+        Map<?, ?> answer = peerAnswer(x, r);
+        if (peer == null) {
+            pollRules();
+            return;
+        }
+        IncarnationHandle y = inc(peer);
+        Map<String, Object> give = new LinkedHashMap<>();
+        give.put("rdc", "peer");
+        give.put("op", "import");
+        Object body = r.body();
+        if (clientId != null) give.put("client", clientId);
+        else if (!(body instanceof Map<?, ?> m && m.get("clients") instanceof Map<?, ?>))
+            throw new OperationException(x.name() + " answered the withdrawal without its clients' states: " + answer);
+        peerAnswer(y, op.invoke(streamTo(declaredPort(y, op.status(y.ref()), 0).label()), give, body, invokeTimeout));
+        pollRules();
+    }
+
+    private static Map<?, ?> peerAnswer(IncarnationHandle x, Operator.Received r) {
+        if (!(r.head() instanceof Map<?, ?> h) || !"peer".equals(h.get("rdc")))
+            throw new OperationException(x.name() + " does not run the server-peer harness (stdlib rdc/peer.js): it answered " + r.head());
+        if (!Boolean.TRUE.equals(h.get("ok"))) throw new OperationException(x.name() + " refused: " + h.get("error"));
+        return h;
+    }
+
+    /** The client's stream to one of the server's ports: "name" or "name.stream". */
+    private Status.StreamStatus clientStream(String client, IncarnationHandle x, Status xs) {
+        List<Long> serverChannels = new ArrayList<>();
+        for (Status.PortStatus p : xs.ports()) serverChannels.add(p.channel());
+        String name = client, stream = null;
+        long gid = incarnationNamed(client);
+        if (gid == 0 && client.contains(".")) {
+            name = client.substring(0, client.lastIndexOf('.'));
+            stream = client.substring(client.lastIndexOf('.') + 1);
+            gid = incarnationNamed(name);
+        }
+        if (gid == 0) throw new OperationException("no incarnation is named \"" + client + "\"");
+        List<Status.StreamStatus> found = new ArrayList<>();
+        List<String> elsewhere = new ArrayList<>();
+        for (Status.StreamStatus st : op.kernel().status(gid).streams()) {
+            if (stream != null && !stream.equals(st.name())) continue;
+            if (serverChannels.contains(st.channel())) found.add(st);
+            else elsewhere.add((st.name() == null ? "-" : st.name()) + " → " + Ids.show(st.channel()));
+        }
+        if (found.isEmpty())
+            throw new OperationException(client + " has no stream to " + x.name() + " (its streams: " + (elsewhere.isEmpty() ? "none" : String.join(", ", elsewhere))
+                    + "; " + x.name() + "'s ports are on channels " + serverChannels.stream().map(Ids::show).toList() + ")");
+        if (found.size() > 1)
+            throw new OperationException(client + " has " + found.size() + " streams to " + x.name() + " ("
+                    + String.join(", ", found.stream().map(st -> String.valueOf(st.name())).toList()) + "): say which, as \"" + name + ".STREAM\"");
+        return found.get(0);
+    }
+
+    /** An incarnation's gid by name: this RDC's first, then any RDC's (independent clients); 0 if none. */
+    private long incarnationNamed(String name) {
+        IncarnationHandle h = byName.get(name);
+        if (h != null) return h.gid();
+        for (long rdc : new long[] {op.session().rdcId, 0}) {
+            List<Long> hits = new ArrayList<>();
+            for (Kernel.Listed l : op.kernel().list(rdc)) if (l.name().equals(name)) hits.add(l.gid());
+            if (hits.size() == 1) return hits.get(0);
+            if (hits.size() > 1) throw new OperationException(hits.size() + " incarnations are named " + name + ": " + hits.stream().map(Ids::show).toList());
+        }
+        return 0;
+    }
+
+    /** The port the script declared for x on the channel (any port, for channel 0), to reach its harness. */
+    private static InterfaceSpec declaredPort(IncarnationHandle x, Status xs, long channel) {
+        for (Status.PortStatus p : xs.ports()) {
+            if (channel != 0 && p.channel() != channel) continue;
+            InterfaceSpec s = p.name() == null ? null : x.iface(p.name());
+            if (s != null && s.kind() != InterfaceSpec.Kind.STREAM) return s;
+        }
+        throw new OperationException(x.name() + " has no declared port" + (channel == 0 ? "" : " on channel " + Ids.show(channel))
+                + " to send the quiesce request to" + declared(x));
+    }
+
     @Override
     public void freezeStream(Object incarnation, String stream, boolean frozen) {
         op.kernel().freezeStream(op.kernel().interfaceHandle(inc(incarnation).gid(), stream), frozen);

@@ -68,6 +68,8 @@ class ParserTest {
                 Arguments.of("freeze stream w[1].out", Statement.FreezeStream.class),
                 Arguments.of("unfreeze stream w[1].out", Statement.UnfreezeStream.class),
                 Arguments.of("quiesce w[1] for \"client\"", Statement.Quiesce.class),
+                Arguments.of("quiesce w[1] for \"client\" to w[2] within 5s", Statement.Quiesce.class),
+                Arguments.of("quiesce spool2 to spool1", Statement.Quiesce.class),
                 Arguments.of("migrate w[2] to node 207 within 5s", Statement.Migrate.class),
                 Arguments.of("fork sched at node 203 ports [tasks, out]", Statement.Fork.class),
                 Arguments.of("checkpoint w[3] to \"w3.ckpt\" and destroy", Statement.Checkpoint.class),

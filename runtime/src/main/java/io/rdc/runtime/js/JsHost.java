@@ -24,11 +24,13 @@ import org.graalvm.polyglot.io.IOAccess;
  * sources are cached by content hash, so a context costs about a millisecond.
  *
  * <p>Sandbox: no host access, no I/O, no threads, no native access, no polyglot, no process or
- * environment access. The only way out is {@code ctx}.
+ * environment access. The only way out is {@code ctx}; the only files are rdc's JavaScript library,
+ * read-only ({@code import ... from "rdc/peer.js"}, {@link StdlibFileSystem}).
  */
 public final class JsHost implements Launcher {
     private static volatile Engine sharedEngine;
     private static final ConcurrentHashMap<String, Source> SOURCES = new ConcurrentHashMap<>();
+    private static final IOAccess STDLIB_ONLY = IOAccess.newBuilder().fileSystem(new StdlibFileSystem()).build();
     private static final Source PRELUDE = Source.create("js", resource("prelude.js"));
 
     private final Kernel kernel;
@@ -59,7 +61,7 @@ public final class JsHost implements Launcher {
                 .engine(engine())
                 .allowHostAccess(HostAccess.NONE)
                 .allowHostClassLookup(c -> false)
-                .allowIO(IOAccess.NONE)
+                .allowIO(STDLIB_ONLY)
                 .allowCreateThread(false)
                 .allowNativeAccess(false)
                 .allowCreateProcess(false)

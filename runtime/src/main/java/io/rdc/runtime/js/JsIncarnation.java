@@ -441,6 +441,25 @@ final class JsIncarnation implements ProxyExecutable {
                 if (m.invokeId != 0) kernel.defer(m); // received in a handler: the code replies explicitly
                 return messageObject(m);
             }
+            case "hold": {
+                // Selective reception for onMessage (§6.3.3); see Held.
+                io.rdc.runtime.kernel.Held h = inc.held;
+                switch (a[1].asString()) {
+                    case "one" -> h.hold(requiredSource(a[2]));
+                    case "release" -> h.release(requiredSource(a[2]));
+                    case "all" -> {
+                        java.util.Set<Long> except = new java.util.HashSet<>();
+                        for (long i = 0; i < a[2].getArraySize(); i++) except.add(source(a[2].getArrayElement(i)));
+                        h.holdAllExcept(except);
+                    }
+                    case "none" -> h.releaseAll();
+                    case "test" -> {
+                        return h.holds(source(a[2]));
+                    }
+                    default -> throw new IllegalArgumentException("unknown hold mode " + a[1].asString());
+                }
+                return null;
+            }
             case "testPort": {
                 Port p = (Port) ref(a[1], RefKind.PORT).target();
                 return Json.write(kernel.testPort(inc, p, source(a[2])));
@@ -702,6 +721,12 @@ final class JsIncarnation implements ProxyExecutable {
         if ((r.rights() & right) == 0)
             throw new ReferenceException("this incarnation handle lacks the " + Rights.describe(right) + " right (it has: " + Rights.describe(r.rights()) + ")");
         return ((RefDescriptor) r.target()).gid();
+    }
+
+    private long requiredSource(Value v) {
+        long s = source(v);
+        if (s == 0) throw new IllegalArgumentException("a source is needed: msg.from or a stream handle");
+        return s;
     }
 
     private long source(Value v) {

@@ -27,6 +27,8 @@ public final class Incarnation {
     public final boolean pseudo;
     public final ReferenceTable refs;
     public final Inbox inbox = new Inbox();
+    /** Sources whose messages the handler loop leaves queued (ctx.hold, §6.3.3). */
+    public final Held held = new Held();
     public final long createdMillis;
     public final long parentGid;
     final ModuleStore.Module module;

@@ -592,11 +592,11 @@ public final class Kernel implements Agent {
     // The owner's side of its queues (incarnation thread)
 
     /**
-     * The next thing for an incarnation's handlers: a Message (when it has an onMessage handler),
-     * an Event or a Runnable. Waits while it is frozen or faulting; returns null once destroyed.
+     * The next thing for an incarnation's handlers: a Message (when it has an onMessage handler,
+     * and its source is not held: {@link Held}), an Event or a Runnable. Waits while it is frozen or faulting; returns null once destroyed.
      */
     public Object nextForHandler(Incarnation inc, boolean messages) {
-        Inbox.Filter f = messages ? null : o -> !(o instanceof Message);
+        Inbox.Filter f = messages ? inc.held::dispatchable : o -> !(o instanceof Message);
         while (!inc.destroyed) {
             if (inc.migrating) {
                 inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || !inc.migrating);

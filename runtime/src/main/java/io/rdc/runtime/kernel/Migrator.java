@@ -290,6 +290,7 @@ final class Migrator {
             w.i32(inc.buffers.size());
             for (var e : inc.buffers.entrySet()) w.i64(e.getKey()).bytes(e.getValue());
         }
+        inc.held.write(w);
         w.i32(table.size());
         for (Ref ref : table) {
             w.i8(ref.kind.ordinal()).i32(ref.rights()).bool(ref.noFurtherPropagation());
@@ -480,6 +481,7 @@ final class Migrator {
         in.frozenRequested = frozenRequested;
         for (int i = r.i32(); i > 0; i--) inc.interests.add(new Incarnation.Interest(r.i64(), r.i32()));
         for (int i = r.i32(); i > 0; i--) inc.buffers.put(r.i64(), r.bytes());
+        inc.held.read(r);
         List<Ref> table = new ArrayList<>();
         Long2ObjectHashMap<Port> byOld = new Long2ObjectHashMap<>();
         LongArrayList pairs = new LongArrayList();

@@ -69,6 +69,14 @@
       call('forward', stream, h, head === undefined ? null : enc(head));
     },
     receive(port, opts = {}) { return call('receive', port ?? null, opts.from ?? null, opts.timeout ?? -1); },
+    // Selective reception for onMessage (§6.3.3): messages from a held source (msg.from, or a
+    // stream handle) stay queued at their port — testPort counts them, receive(port, {from}) takes
+    // them, queue movement moves them — until released. holdAll(except) holds every other source.
+    hold(source) { call('hold', 'one', source); },
+    release(source) { call('hold', 'release', source); },
+    holdAll(except = []) { call('hold', 'all', except); },
+    releaseAll() { call('hold', 'none', null); },
+    holds(source) { return call('hold', 'test', source); },
     testPort(port, opts = {}) { return dec(call('testPort', port, opts.from ?? null)); },
     create(module, opts = {}) {
       return call('create', module, opts.at ?? opts.node ?? 0, enc(opts.args ?? null), enc(opts.interfaces ?? []), !!opts.inchoate, opts.name ?? null);
