@@ -46,4 +46,40 @@ class UdpProcessesTest {
             }
         }
     }
+
+    /** Migration across JVMs over UDP: a server moved around all four nodes (two of them child processes) under invoke and send load. */
+    @Test
+    void migrationAcrossSeparateJvmsOverUdpLosesNothing() throws Exception {
+        try (ChildNodes remote = new ChildNodes(4)) {
+            remote.start(203);
+            remote.start(204);
+            PoolConfig cfg = PoolConfig.defaults().withDescriptor(remote.descriptor).withTransport(TransportMode.UDP).withLocalNodes(Set.of(201, 202));
+            try (EmbeddedPool pool = EmbeddedPool.start(cfg)) {
+                Operator op = pool.newOperator();
+                Duration t = Duration.ofSeconds(30);
+                Ref srv = op.create(op.module("mserver", MigrationTest.SERVER), 201, null, List.of(Iface.portNew("in", "udp.mig", null)));
+                Ref s = op.spaceGet("udp.mig", t);
+                long start = System.nanoTime();
+                int[] nodes = {203, 202, 204, 201, 204, 203, 201, 202};
+                int seq = 0;
+                for (int node : nodes) {
+                    for (int i = 0; i < 50; i++) {
+                        seq++;
+                        if (seq % 2 == 0) assertEquals((long) seq, ((Map<?, ?>) op.invoke(s, Map.of("c", "a", "seq", seq), null, t).head()).get("seq"));
+                        else op.send(s, Map.of("c", "a", "seq", seq), null);
+                    }
+                    long t0 = System.nanoTime();
+                    var m = op.migrate(srv, node, t);
+                    System.out.printf("migrated to %d: %.1f ms (kernel says %.1f ms, frozen %.1f ms)%n", node, (System.nanoTime() - t0) / 1e6, m.elapsedMs(), m.frozenMs());
+                    assertEquals(node, op.status(srv).node());
+                }
+                Map<?, ?> r = (Map<?, ?>) op.invoke(s, Map.of("op", "report"), null, t).head();
+                assertEquals((long) seq, r.get("count"), "0 lost, 0 duplicated");
+                assertEquals(0L, r.get("nerr"), String.valueOf(r.get("errors")));
+                assertEquals((long) nodes.length, r.get("moves"));
+                assertEquals(202L, r.get("where"));
+                System.out.printf("udp migration scenario: %.1f s%n", (System.nanoTime() - start) / 1e9);
+            }
+        }
+    }
 }

@@ -1026,9 +1026,16 @@ public final class Kernel implements Agent {
      * heard), {@code then} gets a FAILED response saying so.
      */
     void requestAsync(int node, int op, Wire.Writer payload, long timeoutNs, java.util.function.Consumer<Response> then) {
+        requestAsync(node, op, payload, timeoutNs, then, System.nanoTime() + Math.min(timeoutNs, TimeUnit.SECONDS.toNanos(3)));
+    }
+
+    private void requestAsync(int node, int op, Wire.Writer payload, long timeoutNs, java.util.function.Consumer<Response> then, long connectBy) {
         if (node != nodeId && !transport.isConnected(node)) {
-            // Never wait on the kernel thread for a peer that is not there.
-            then.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " is unreachable").toBytes()));
+            // Never wait on the kernel thread for a peer: look again shortly (a new publication
+            // takes a moment to connect), and give up if it never does.
+            if (System.nanoTime() - connectBy > 0)
+                then.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " is unreachable").toBytes()));
+            else schedule(TimeUnit.MILLISECONDS.toNanos(5), () -> requestAsync(node, op, payload, timeoutNs, then, connectBy));
             return;
         }
         long id = requestAsync(node, op, payload, then);
