@@ -39,7 +39,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class Migrator {
     /** The largest piece of state in one Aeron message (the publication's limit is a term/8). */
     private static final int CHUNK = 256 * 1024;
-    static final long INSTALL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
+    static final long INSTALL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
 
     private final Kernel k;
     /** Incarnations and streams that left this node: id to where they went (kernel thread). */
