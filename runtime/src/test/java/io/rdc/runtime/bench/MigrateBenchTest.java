@@ -28,8 +28,10 @@ class MigrateBenchTest {
                 assertTrue(o.keySet().containsAll(FIT), l);
                 for (String k : List.of("a_ms", "b_ms_per_mb", "c_ms_per_port")) assertNotNull(o.get(k), k + " computed: " + l);
                 if (o.get("fit").equals("objects")) {
-                    assertTrue(((Number) o.get("json_ms_per_mb")).doubleValue() > 0, l);
-                    assertNotNull(o.get("ratio"), l);
+                    // Computed (a number), not judged: in a 2-size quick run on a loaded machine the slope can be <= 0,
+                    // and then the ratio is null.
+                    assertInstanceOf(Number.class, o.get("json_ms_per_mb"), l);
+                    assertTrue(o.containsKey("ratio"), l);
                 }
             } else if (o.containsKey("breakdown")) {
                 breakdowns++;
