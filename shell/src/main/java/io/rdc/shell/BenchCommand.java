@@ -13,9 +13,10 @@ import picocli.CommandLine.Parameters;
         description = {"Measure rdc against raw Aeron on the same channel type and idle strategy, in one run.",
                 "Prints one JSON object per line; ratio = rdc / Aeron (latency: >1 is slower; throughput: <1 is fewer messages)."},
         footer = {"", "Examples:", "  rdc bench invoke --json", "  rdc bench send --transport ipc --messages 2000000 --json",
-                "  rdc bench script --messages 10000    (statements of a generated script: creates, links, destroys)"})
+                "  rdc bench script --messages 10000    (statements of a generated script: creates, links, destroys)",
+                "  rdc bench migrate --json             (table A.4: migration time vs state size and ports; --quick for a short run)"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), or script (parse + evaluate a generated script)")
+    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), or script (parse + evaluate a generated script)")
     String what;
 
     @Option(names = "--transport", split = ",", defaultValue = "ipc,udp", description = "ipc, udp (two JVMs), udp_same_jvm; default: ${DEFAULT-VALUE}")
@@ -30,12 +31,25 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "5000", description = "invocations before measuring")
     int warmup;
 
+    @Option(names = "--quick", description = "migrate: fewer sizes and repetitions (a smoke run of a few seconds)")
+    boolean quick;
+
+    @Option(names = "--breakdown", description = "migrate: also time its parts (encode, new context + module, decode, copies) per kind at 1 MB and the largest size")
+    boolean breakdown;
+
 
     @Override
     public Integer call() throws Exception {
         if (what.equals("reconfig")) {
             for (String m : java.util.List.of("propagation", "attachment", "rebinding"))
                 System.out.println(io.rdc.runtime.bench.ReconfigBench.run(m, messages == null ? 10_000 : messages, 100));
+            return 0;
+        }
+        if (what.equals("migrate")) {
+            io.rdc.runtime.bench.MigrateBench.run(quick, breakdown, l -> {
+                System.out.println(l);
+                System.out.flush();
+            });
             return 0;
         }
         if (what.equals("script")) {
@@ -51,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
                 default -> null;
             };
             if (line == null) {
-                System.err.println("rdc bench: unknown benchmark '" + what + "' (known: invoke, send)");
+                System.err.println("rdc bench: unknown benchmark '" + what + "' (known: invoke, send, reconfig, migrate, script)");
                 return 2;
             }
             System.out.println(line);

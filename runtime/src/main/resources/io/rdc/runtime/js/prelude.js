@@ -125,9 +125,21 @@
   };
   function mkErr(message) { return new RdcError(message); }
   function newBytes(n) { return new ArrayBuffer(n); }
-  // Size and the first 200 characters of the state as JSON, for status and inspect.
+  // Size and the first 200 characters of the state as JSON, for status and inspect. Binary data
+  // (typed arrays, DataViews, ArrayBuffers) counts as its byte length and shows as a placeholder:
+  // plain JSON would write each element as a keyed property (seconds for 16 MB, run after init and
+  // after every migration's arrival, delaying the incarnation's next handler).
+  const isView = ArrayBuffer.isView, isBuffer = (v) => v instanceof ArrayBuffer;
   function stateSize() {
-    try { const j = JSON.stringify(ctx.state) ?? 'undefined'; return [j.length, j.length > 200 ? j.slice(0, 200) + '…' : j]; }
+    try {
+      let bin = 0;
+      const j = JSON.stringify(ctx.state, (key, v) => {
+        if (typeof v !== 'object' || v === null) return v;
+        if (isView(v) || isBuffer(v)) { bin += v.byteLength; return '<' + v.byteLength + ' bytes>'; }
+        return v;
+      }) ?? 'undefined';
+      return [j.length + bin, j.length > 200 ? j.slice(0, 200) + '…' : j];
+    }
     catch (e) { return [-1, null]; }
   }
   return { ctx, mkMsg, mkErr, enc, newBytes, stateSize, dec };

@@ -1,0 +1,355 @@
+package io.rdc.runtime.bench;
+
+import io.rdc.runtime.kernel.Iface;
+import io.rdc.runtime.kernel.Kernel;
+import io.rdc.runtime.kernel.ModuleStore;
+import io.rdc.runtime.operator.Operator;
+import io.rdc.runtime.pool.EmbeddedPool;
+import io.rdc.runtime.pool.PoolConfig;
+import io.rdc.runtime.ref.Ref;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@code rdc bench migrate}: table A.4 of the dissertation (appendix A.2), migration time against the
+ * size of the state and the number of ports. An embedded 4-node pool (IPC); one incarnation per
+ * (kind, size, ports) whose {@code init} builds {@code ctx.state} of the requested kind and size:
+ *
+ * <ul>
+ *   <li>{@code binary}: typed arrays (Uint8Array, Float64Array, Int32Array) totalling N bytes, the
+ *       analogue of Equus's address space: StateCodec copies them as raw bytes, never per element
+ *       and never through JSON;
+ *   <li>{@code objects}: a record of arrays of small records ({@code {id, name, price, qty, ok,
+ *       tags: [..], pos: {x, y}}}) and of small arrays, whose {@code JSON.stringify} text is N bytes.
+ * </ul>
+ *
+ * <p>and 1 or 9 ports (interfaces, each on a channel of its own). It is migrated back and forth between
+ * nodes 202 and 203 (after each, untimed, it is asked where it is and must answer from there, which
+ * also lets it finish arriving: see {@link #measure}): {@link #WARMUP} migrations are discarded, then the median of {@link #reps} is
+ * reported, per point, as {@code migration_ms} (the source kernel's elapsed time, from the request
+ * to the switch, {@link Kernel.Migration#elapsedNanos()}) and {@code frozen_ms} (from the stop at a
+ * handler boundary to the switch). {@code wall_ms} adds what the manager sees (its request and the
+ * commit round trip). Before the measured points, one incarnation per kind is migrated a few times
+ * to warm the JIT (discarded).
+ *
+ * <p>Per kind a least-squares fit over all points: {@code migration_ms = a + b·MB + c·(ports − 1)}
+ * with MB = 2<sup>20</sup> bytes of state (binary: the typed arrays' bytes; objects: the JSON text).
+ * For {@code objects} the incarnation also measures, in the same run and in its own GraalJS context,
+ * {@code JSON.stringify} + {@code JSON.parse} of the same state (per point, so twice per size: three rounds after a
+ * discarded one, each repeating the round trip for at least 40 ms since the context's only clock is
+ * {@code Date.now()}; the median round's mean); the slope of that against MB is {@code json_ms_per_mb}, and {@code ratio = b / json_ms_per_mb}.
+ * Equus (table A.4): 19 ms + 0.39 ms/KB + 1.2 ms/port.
+ */
+public final class MigrateBench {
+    private MigrateBench() {}
+
+    static final Duration T = Duration.ofSeconds(60);
+    static final int WARMUP = 3;
+    static final int MIB = 1 << 20;
+    static final int[] BINARY = {64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20};
+    static final int[] OBJECTS = {64 << 10, 256 << 10, 1 << 20, 4 << 20};
+    static final int[] BINARY_QUICK = {64 << 10, 256 << 10};
+    static final int[] OBJECTS_QUICK = {32 << 10, 128 << 10};
+    static final int[] PORTS = {1, 9};
+
+    /** The migrating module: builds the state in init; answers where it is and times JSON of its own state. */
+    public static final String MODULE = """
+            function record(i) {
+              return { id: i, name: 'item-' + i, price: (i % 997) * 1.25, qty: i % 50, ok: (i & 1) === 0,
+                       tags: ['t' + (i % 7), 'g' + (i % 3)], pos: { x: i % 640, y: (i * 7) % 480 } };
+            }
+            function objects(bytes) {
+              // Records (3/4 of the text) and small arrays (1/4), sized from a sample's JSON length.
+              const s = { kind: 'objects', records: [], series: [] };
+              const recLen = JSON.stringify(record(123456)).length + 1;
+              const nRec = Math.max(1, Math.floor(bytes * 0.75 / recLen));
+              for (let i = 0; i < nRec; i++) s.records.push(record(i));
+              const pairLen = JSON.stringify([123456, 1234.5]).length + 1;
+              let len = JSON.stringify(s).length, i = 0;
+              const batch = Math.max(1, Math.floor((bytes - len) / pairLen));
+              for (let j = 0; j < batch; j++, i++) s.series.push([i, i * 0.5]);
+              len = JSON.stringify(s).length;
+              while (len < bytes) { s.series.push([i, i * 0.5]); len += String(i).length + String(i * 0.5).length + 4; i++; }
+              return s;
+            }
+            function binary(bytes) {
+              // Half bytes, a quarter doubles, a quarter ints (each a multiple of 8 bytes).
+              const q = Math.floor(bytes / 32) * 8;
+              const u8 = new Uint8Array(bytes - 2 * q), f64 = new Float64Array(q / 8), i32 = new Int32Array(q / 4);
+              for (let i = 0; i < u8.length; i++) u8[i] = i * 31;
+              for (let i = 0; i < f64.length; i++) f64[i] = i * 0.5;
+              for (let i = 0; i < i32.length; i++) i32[i] = i ^ 0x5a5a;
+              return { kind: 'binary', u8, f64, i32 };
+            }
+            function stateBytes(s) {
+              return s.kind === 'binary' ? s.u8.byteLength + s.f64.byteLength + s.i32.byteLength : JSON.stringify(s).length;
+            }
+            export function init(ctx, args) {
+              ctx.state = { moves: 0, data: args.kind === 'binary' ? binary(args.bytes) : objects(args.bytes) };
+            }
+            export function onMigrated(ctx, from, to) { ctx.state.moves++; }
+            export function onMessage(ctx, port, m) {
+              const h = m.head;
+              const d = ctx.state.data;
+              if (h.op === 'where') return { head: { where: ctx.where(), bytes: stateBytes(d), moves: ctx.state.moves,
+                  check: d.kind === 'binary' ? d.f64[d.f64.length - 1] + d.u8[7] + d.i32[d.i32.length - 1] : d.records.length + d.series.length } };
+              if (h.op === 'json') {
+                // JSON.stringify + JSON.parse of the same state, in this context: the limit for object state.
+                // Date.now() is all the clock there is here (ms): each round repeats until >= 40 ms; median of rounds.
+                const rounds = [];
+                let text = '';
+                for (let r = 0; r < h.warmup + h.rounds; r++) {
+                  let n = 0;
+                  const t0 = Date.now();
+                  let t1 = t0;
+                  do {
+                    text = JSON.stringify(d);
+                    const back = JSON.parse(text);
+                    if (back.records.length !== d.records.length) throw new Error('JSON round trip lost records');
+                    n++;
+                    t1 = Date.now();
+                  } while (t1 - t0 < 40);
+                  if (r >= h.warmup) rounds.push((t1 - t0) / n);
+                }
+                rounds.sort((a, b) => a - b);
+                return { head: { ms: rounds[rounds.length >> 1], bytes: text.length } };
+              }
+            }""";
+
+    /** One measured point. */
+    public record Point(String kind, int bytes, int ports, double migrationMs, double frozenMs, double wallMs, double jsonMs, int node) {}
+
+    /** One fit: migration_ms = a + b·MB + c·(ports − 1); for objects also the JSON slope and the ratio. */
+    public record Fit(String kind, double a, double b, double c, double jsonMsPerMb) {
+        public double ratio() {
+            return jsonMsPerMb > 0 ? b / jsonMsPerMb : Double.NaN;
+        }
+    }
+
+    /** Runs the whole table, printing one JSON line per point and then one per fit; returns the lines. */
+    public static List<String> run(boolean quick, boolean breakdown, Consumer<String> out) {
+        int reps = quick ? 2 : 7;
+        List<String> lines = new ArrayList<>();
+        Consumer<String> emit = l -> {
+            lines.add(l);
+            out.accept(l);
+        };
+        try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults().withIdle("yielding"))) {
+            Operator op = pool.newOperator("bench");
+            ModuleStore.Module mod = op.module("migrant", MODULE);
+            // JIT warm-up, discarded: the codec, the kernels' paths, the module at both nodes.
+            if (!quick) {
+                measure(op, mod, "binary", 1 << 20, 1, 10, 1);
+                measure(op, mod, "objects", 256 << 10, 1, 10, 1);
+            }
+            for (String kind : List.of("binary", "objects")) {
+                List<Point> points = new ArrayList<>();
+                int[] sizes = kind.equals("binary") ? (quick ? BINARY_QUICK : BINARY) : (quick ? OBJECTS_QUICK : OBJECTS);
+                for (int size : sizes)
+                    for (int ports : PORTS) {
+                        Point p = measure(op, mod, kind, size, ports, reps, quick ? 1 : WARMUP);
+                        points.add(p);
+                        emit.accept(line(p));
+                    }
+                emit.accept(line(fit(kind, points)));
+                if (breakdown)
+                    for (int size : quick ? new int[] {sizes[0]} : new int[] {1 << 20, sizes[sizes.length - 1]})
+                        emit.accept(breakdown(kind, size, quick ? 1 : 5));
+            }
+        }
+        return lines;
+    }
+
+    static String line(Point p) {
+        JsonLine j = new JsonLine().str("bench", "migrate").str("state_kind", p.kind()).num("state_bytes", (long) p.bytes())
+                .num("ports", (long) p.ports()).num("migration_ms", p.migrationMs()).num("frozen_ms", p.frozenMs())
+                .num("wall_ms", p.wallMs()).num("node", (long) p.node());
+        if (p.kind().equals("objects")) j.num("json_ms", p.jsonMs());
+        return j.toString();
+    }
+
+    static String line(Fit f) {
+        JsonLine j = new JsonLine().str("bench", "migrate").str("fit", f.kind()).num("a_ms", f.a()).num("b_ms_per_mb", f.b())
+                .num("c_ms_per_port", f.c());
+        if (f.kind().equals("objects")) j.num("json_ms_per_mb", f.jsonMsPerMb()).num("ratio", f.ratio());
+        return j.toString();
+    }
+
+    /** Creates the incarnation at node 202, migrates it back and forth to 203, returns the medians. */
+    public static Point measure(Operator op, ModuleStore.Module mod, String kind, int bytes, int ports, int reps, int warmup) {
+        List<Iface> ifaces = new ArrayList<>();
+        String tag = kind + "." + bytes + "." + ports + "." + System.nanoTime();
+        for (int i = 0; i < ports; i++) ifaces.add(Iface.portNew("p" + i, "mig." + tag + ".p" + i, null));
+        Ref inc = op.create(mod, 202, Map.of("kind", kind, "bytes", bytes), ifaces);
+        try {
+            Ref s = op.spaceGet("mig." + tag + ".p0", T);
+            Map<?, ?> before = where(op, s);
+            int actual = ((Number) before.get("bytes")).intValue();
+            double jsonMs = Double.NaN;
+            if (kind.equals("objects")) {
+                Map<?, ?> j = (Map<?, ?>) op.invoke(s, Map.of("op", "json", "warmup", 1, "rounds", 3), null, T).head();
+                jsonMs = ((Number) j.get("ms")).doubleValue();
+            }
+            int[] nodes = {203, 202};
+            double[] mig = new double[reps], frozen = new double[reps], wall = new double[reps];
+            int at = 202;
+            for (int i = 0; i < warmup + reps; i++) {
+                at = nodes[i % 2];
+                long t0 = System.nanoTime();
+                Kernel.Migration m = op.migrate(inc, at, T);
+                long w = System.nanoTime() - t0;
+                // Untimed: it answers from where it went, once it has finished arriving (onMigrated and the
+                // kernel's state-size measurement run on its thread after the switch), so that one
+                // migration's aftermath is not counted in the next one's wait for a handler boundary.
+                Object from = where(op, s).get("where");
+                if (((Number) from).intValue() != at) throw new IllegalStateException("migrated to " + at + " but answers from " + from);
+                if (i >= warmup) {
+                    mig[i - warmup] = m.elapsedNanos() / 1e6;
+                    frozen[i - warmup] = m.frozenNanos() / 1e6;
+                    wall[i - warmup] = w / 1e6;
+                }
+            }
+            // It really moved, with its state: it answers from its last node, and that node has it.
+            Map<?, ?> after = where(op, s);
+            int node = op.status(inc).node();
+            if (((Number) after.get("where")).intValue() != at || node != at)
+                throw new IllegalStateException("after migrating to " + at + " it answers from " + after.get("where") + ", status says " + node);
+            if (!after.get("check").equals(before.get("check")) || ((Number) after.get("bytes")).intValue() != actual)
+                throw new IllegalStateException("state changed in migration: " + before + " -> " + after);
+            if (((Number) after.get("moves")).intValue() != warmup + reps)
+                throw new IllegalStateException("onMigrated ran " + after.get("moves") + " times, not " + (warmup + reps));
+            return new Point(kind, actual, ports, median(mig), median(frozen), median(wall), jsonMs, node);
+        } finally {
+            op.destroy(inc);
+        }
+    }
+
+    /**
+     * Where a migration's time goes, measured outside the kernel on the same state (this JVM, the shared
+     * engine, after {@code reps} warm-ups): encoding {@code ctx.state} (StateCodec, in the incarnation's
+     * context), a new context with the module evaluated and the codec installed (what the destination does
+     * before decoding), decoding into it, and the byte copies the kernel makes of the snapshot on its way
+     * (record, chunks, reassembly, record parse: 5 copies of the snapshot, timed here as {@code System.arraycopy}).
+     * Medians of {@code reps}. The rest of a migration is messaging and scheduling.
+     */
+    public static String breakdown(String kind, int bytes, int reps) {
+        org.graalvm.polyglot.Source module = org.graalvm.polyglot.Source.newBuilder("js", MODULE, "migrant-bd.mjs")
+                .mimeType("application/javascript+module").buildLiteral();
+        double[] enc = new double[reps], ctxNew = new double[reps], dec = new double[reps], copy = new double[reps];
+        int snapshot = 0;
+        try (org.graalvm.polyglot.Context src = newContext()) {
+            org.graalvm.polyglot.Value exports = src.eval(module);
+            org.graalvm.polyglot.Value ctx = src.eval("js", "({})");
+            exports.getMember("init").execute(ctx, src.eval("js", "JSON.parse").execute("{\"kind\":\"" + kind + "\",\"bytes\":" + bytes + "}"));
+            org.graalvm.polyglot.Value state = ctx.getMember("state");
+            io.rdc.runtime.state.StateCodec.install(src);
+            for (int i = 0; i < 2 * reps; i++) { // the first half warms up
+                long t0 = System.nanoTime();
+                byte[] snap = io.rdc.runtime.state.StateCodec.encode(state, null);
+                long t1 = System.nanoTime();
+                org.graalvm.polyglot.Context dst = newContext();
+                dst.eval(module);
+                io.rdc.runtime.state.StateCodec.install(dst);
+                long t2 = System.nanoTime();
+                io.rdc.runtime.state.StateCodec.decode(snap, 0, snap.length, dst, null);
+                long t3 = System.nanoTime();
+                byte[] c = snap;
+                for (int k = 0; k < 5; k++) c = Arrays.copyOf(c, c.length);
+                long t4 = System.nanoTime();
+                dst.close();
+                snapshot = c.length;
+                if (i >= reps) {
+                    enc[i - reps] = (t1 - t0) / 1e6;
+                    ctxNew[i - reps] = (t2 - t1) / 1e6;
+                    dec[i - reps] = (t3 - t2) / 1e6;
+                    copy[i - reps] = (t4 - t3) / 1e6;
+                }
+            }
+        }
+        return new JsonLine().str("bench", "migrate").str("breakdown", kind).num("state_bytes", (long) bytes).num("snapshot_bytes", (long) snapshot)
+                .num("encode_ms", median(enc)).num("context_ms", median(ctxNew)).num("decode_ms", median(dec)).num("copies_ms", median(copy))
+                .toString();
+    }
+
+    /** A context as the JS host makes them for incarnations (same engine, same restrictions). */
+    private static org.graalvm.polyglot.Context newContext() {
+        return org.graalvm.polyglot.Context.newBuilder("js").engine(io.rdc.runtime.js.JsHost.engine())
+                .allowHostAccess(org.graalvm.polyglot.HostAccess.NONE).allowIO(org.graalvm.polyglot.io.IOAccess.NONE)
+                .allowPolyglotAccess(org.graalvm.polyglot.PolyglotAccess.NONE)
+                .option("js.esm-eval-returns-exports", "true").build();
+    }
+
+    private static Map<?, ?> where(Operator op, Ref s) {
+        return (Map<?, ?>) op.invoke(s, Map.of("op", "where"), null, T).head();
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        Arrays.sort(c);
+        int n = c.length;
+        return n % 2 == 1 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+    }
+
+    /** Least squares over the points: migration_ms = a + b·MB + c·(ports − 1); JSON: json_ms = j0 + j·MB. */
+    public static Fit fit(String kind, List<Point> points) {
+        int n = points.size();
+        double[][] x = new double[n][];
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            Point p = points.get(i);
+            x[i] = new double[] {1, (double) p.bytes() / MIB, p.ports() - 1};
+            y[i] = p.migrationMs();
+        }
+        double[] abc = leastSquares(x, y);
+        double json = 0;
+        if (kind.equals("objects")) {
+            List<double[]> jx = new ArrayList<>();
+            List<Double> jy = new ArrayList<>();
+            for (Point p : points)
+                if (Double.isFinite(p.jsonMs())) { // measured once per point: twice per size
+                    jx.add(new double[] {1, (double) p.bytes() / MIB});
+                    jy.add(p.jsonMs());
+                }
+            double[] jyy = jy.stream().mapToDouble(Double::doubleValue).toArray();
+            json = jx.size() >= 2 ? leastSquares(jx.toArray(new double[0][]), jyy)[1] : Double.NaN;
+        }
+        return new Fit(kind, abc[0], abc[1], abc[2], json);
+    }
+
+    /** Solves the normal equations XᵀX β = Xᵀy (Gaussian elimination with partial pivoting). */
+    static double[] leastSquares(double[][] x, double[] y) {
+        int k = x[0].length;
+        double[][] m = new double[k][k + 1];
+        for (int r = 0; r < x.length; r++)
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) m[i][j] += x[r][i] * x[r][j];
+                m[i][k] += x[r][i] * y[r];
+            }
+        for (int col = 0; col < k; col++) {
+            int piv = col;
+            for (int r = col + 1; r < k; r++) if (Math.abs(m[r][col]) > Math.abs(m[piv][col])) piv = r;
+            double[] t = m[col];
+            m[col] = m[piv];
+            m[piv] = t;
+            if (Math.abs(m[col][col]) < 1e-12) return nan(k);
+            for (int r = 0; r < k; r++) {
+                if (r == col) continue;
+                double f = m[r][col] / m[col][col];
+                for (int c = col; c <= k; c++) m[r][c] -= f * m[col][c];
+            }
+        }
+        double[] beta = new double[k];
+        for (int i = 0; i < k; i++) beta[i] = m[i][k] / m[i][i];
+        return beta;
+    }
+
+    private static double[] nan(int k) {
+        double[] r = new double[k];
+        Arrays.fill(r, Double.NaN);
+        return r;
+    }
+}
