@@ -16,6 +16,7 @@ import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
 import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.IOAccess;
 
 /**
@@ -119,11 +120,75 @@ public final class JsHost implements Launcher {
         return js.capture(table);
     }
 
+    /**
+     * A context with the prelude and a module loaded ahead of an arrival. The prelude's one host
+     * function is a {@link HostCalls} whose target is set when the incarnation takes the context.
+     */
+    record Warm(Context context, HostCalls calls, Value api, Value exports) {}
+
+    /** The ctx calls' way into Java: delegates to the incarnation that owns the context. */
+    static final class HostCalls implements org.graalvm.polyglot.proxy.ProxyExecutable {
+        volatile JsIncarnation target;
+
+        HostCalls(JsIncarnation target) {
+            this.target = target;
+        }
+
+        @Override
+        public Object execute(Value... args) {
+            return target.execute(args);
+        }
+    }
+
+    /** Loads the prelude and a module into a new context (an incarnation's first step; done ahead for arrivals). */
+    static Warm load(ModuleStore.Module module, JsIncarnation target) {
+        Context c = newContext();
+        try {
+            HostCalls calls = new HostCalls(target);
+            Value api = c.eval(PRELUDE).execute(calls);
+            Value exports = c.eval(moduleSource(module));
+            return new Warm(c, calls, api, exports);
+        } catch (RuntimeException e) {
+            c.close(true);
+            throw e;
+        }
+    }
+
+    private final ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<Warm>> readied = new ConcurrentHashMap<>();
+
     @Override
-    public void resume(Incarnation inc, byte[] state, byte[] ifaces, List<io.rdc.runtime.ref.Ref> table,
-                       java.util.function.LongFunction<io.rdc.runtime.kernel.Port> portByOldGid, int fromNode, int mode, Runnable ready,
-                       Consumer<String> failed) {
-        JsIncarnation js = new JsIncarnation(kernel, inc, List.of(), new JsIncarnation.Arrival(state, ifaces, table, portByOldGid, fromNode, mode));
+    public void prepareArrival(long transfer, ModuleStore.Module module) {
+        java.util.concurrent.CompletableFuture<Warm> f = new java.util.concurrent.CompletableFuture<>();
+        readied.put(transfer, f);
+        Thread.ofVirtual().name("rdc-ready-" + module.name()).start(() -> {
+            try {
+                f.complete(load(module, null));
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e); // the arrival loads it again, and reports the error then
+            }
+        });
+    }
+
+    @Override
+    public void discardArrival(long transfer) {
+        java.util.concurrent.CompletableFuture<Warm> f = readied.remove(transfer);
+        if (f != null) f.thenAccept(w -> w.context().close(true));
+    }
+
+    /** The context readied for an arrival, if it loaded; waits for it if it is still loading. */
+    Warm takeReadied(long transfer) {
+        java.util.concurrent.CompletableFuture<Warm> f = readied.remove(transfer);
+        if (f == null) return null;
+        try {
+            return f.join();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void resume(Incarnation inc, Arrival arrival, Runnable ready, Consumer<String> failed) {
+        JsIncarnation js = new JsIncarnation(kernel, inc, List.of(), arrival, this);
         inc.host(js);
         Thread t = Thread.ofVirtual().name("inc-" + inc.name).unstarted(() -> js.run(ready, failed));
         js.thread = t;

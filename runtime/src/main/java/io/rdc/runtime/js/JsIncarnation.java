@@ -50,27 +50,30 @@ final class JsIncarnation implements ProxyExecutable {
     private Message current;
 
     JsIncarnation(Kernel kernel, Incarnation inc, List<Iface> ifaces) {
-        this(kernel, inc, ifaces, null);
+        this(kernel, inc, ifaces, null, null);
     }
 
-    /** An incarnation arriving by migration: its captured state, against its re-made reference table. */
-    record Arrival(byte[] state, byte[] ifaces, List<Ref> table, java.util.function.LongFunction<Port> portByOldGid, int from, int mode) {}
-
-    private final Arrival arrival;
+    private final io.rdc.runtime.kernel.Launcher.Arrival arrival;
+    /** Where a context readied for this arrival can be taken from (null: load one). */
+    private final JsHost host;
     private Value onMigrated, onRestored, onForked;
 
-    JsIncarnation(Kernel kernel, Incarnation inc, List<Iface> ifaces, Arrival arrival) {
+    JsIncarnation(Kernel kernel, Incarnation inc, List<Iface> ifaces, io.rdc.runtime.kernel.Launcher.Arrival arrival, JsHost host) {
         this.kernel = kernel;
         this.inc = inc;
         this.ifaces = ifaces;
         this.arrival = arrival;
+        this.host = host;
     }
 
     void run(Runnable ready, Consumer<String> failed) {
         Value init;
         try {
-            context = JsHost.newContext();
-            Value api = context.eval(JsHost.prelude()).execute(this);
+            JsHost.Warm w = arrival != null && host != null ? host.takeReadied(arrival.transfer()) : null;
+            if (w == null) w = JsHost.load(inc.moduleHash().isEmpty() ? null : moduleOf(), this);
+            else w.calls().target = this;
+            context = w.context();
+            Value api = w.api();
             ctx = api.getMember("ctx");
             mkMsg = api.getMember("mkMsg");
             mkErr = api.getMember("mkErr");
@@ -78,7 +81,7 @@ final class JsIncarnation implements ProxyExecutable {
             dec = api.getMember("dec");
             newBytes = api.getMember("newBytes");
             stateSize = api.getMember("stateSize");
-            Value exports = context.eval(JsHost.moduleSource(inc.moduleHash().isEmpty() ? null : moduleOf()));
+            Value exports = w.exports();
             init = function(exports, "init");
             onMessage = function(exports, "onMessage");
             onEvent = function(exports, "onEvent");
@@ -136,8 +139,9 @@ final class JsIncarnation implements ProxyExecutable {
     private void arrive(Runnable ready, Consumer<String> failed) {
         try {
             MigrationReferenceCodec codec = MigrationReferenceCodec.forArrival(arrival.table(), arrival.portByOldGid());
-            ctx.putMember("state", io.rdc.runtime.state.StateCodec.decode(arrival.state(), 0, arrival.state().length, context, codec));
-            Value ifaceObj = io.rdc.runtime.state.StateCodec.decode(arrival.ifaces(), 0, arrival.ifaces().length, context, codec);
+            byte[] rec = arrival.record();
+            ctx.putMember("state", io.rdc.runtime.state.StateCodec.decode(rec, arrival.stateOffset(), arrival.stateLength(), context, codec));
+            Value ifaceObj = io.rdc.runtime.state.StateCodec.decode(rec, arrival.ifacesOffset(), arrival.ifacesLength(), context, codec);
             ctx.putMember("ifaces", ifaceObj);
         } catch (RuntimeException e) {
             closeQuietly();
@@ -148,7 +152,7 @@ final class JsIncarnation implements ProxyExecutable {
         try {
             kernel.awaitArrival(inc);
             if (inc.isDestroyed()) return;
-            Value from = dec.execute(String.valueOf(arrival.from()));
+            Value from = dec.execute(String.valueOf(arrival.fromNode()));
             Value to = dec.execute(String.valueOf(kernel.nodeId()));
             // Its code learns how it got here: moved (onMigrated), restored from a checkpoint, or forked (the child's side).
             Value hook = arrival.mode() == 0 ? onMigrated : arrival.mode() == 1 ? onRestored : onForked;

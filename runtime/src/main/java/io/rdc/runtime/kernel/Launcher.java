@@ -34,13 +34,29 @@ public interface Launcher {
     Captured capture(Incarnation inc, java.util.List<io.rdc.runtime.ref.Ref> table);
 
     /**
-     * Loads the module for an incarnation arriving by migration, on its own new thread, and decodes
-     * the captured state and interfaces against its re-made {@code table} ({@code portByOldGid}
-     * re-makes deferred invocations). Calls {@code ready} when it is all in place, or {@code failed};
+     * Loads the module for an incarnation arriving by migration (or takes the context readied by
+     * {@link #prepareArrival}), on its own new thread, and decodes the captured state and interfaces
+     * against its re-made table ({@code portByOldGid} re-makes deferred invocations). Calls {@code ready} when it is all in place, or {@code failed};
      * then waits until the kernel clears {@code migrating}, calls {@code onMigrated} (mode 0),
      * {@code onRestored} (1) or {@code onForked} (2), and runs handlers.
      */
-    void resume(Incarnation inc, byte[] state, byte[] ifaces, java.util.List<io.rdc.runtime.ref.Ref> table,
-                java.util.function.LongFunction<Port> portByOldGid, int fromNode, int mode, Runnable ready,
-                java.util.function.Consumer<String> failed);
+    void resume(Incarnation inc, Arrival arrival, Runnable ready, java.util.function.Consumer<String> failed);
+
+    /**
+     * An incarnation arriving (migration, restore, fork): its record as it arrived, with the state
+     * and interfaces where they lie in it (decoded in place, not copied out), its re-made reference
+     * table, how it came ({@code mode}: 0 migrated, 1 restored, 2 forked) and from where.
+     */
+    record Arrival(byte[] record, int stateOffset, int stateLength, int ifacesOffset, int ifacesLength,
+                   java.util.List<io.rdc.runtime.ref.Ref> table, java.util.function.LongFunction<Port> portByOldGid,
+                   int fromNode, int mode, long transfer) {}
+
+    /**
+     * A migration to this node is prepared: the host may load the module into a context now, while
+     * the source still stops, flushes and ships, so that loading is not frozen time.
+     */
+    default void prepareArrival(long transfer, ModuleStore.Module module) {}
+
+    /** A prepared arrival will not come (aborted, refused): drop what was readied for it. */
+    default void discardArrival(long transfer) {}
 }

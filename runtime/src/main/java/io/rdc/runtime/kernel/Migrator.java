@@ -95,8 +95,11 @@ final class Migrator {
         Incarnation.State state;
         boolean frozenRequested;
 
-        Incoming(int from) {
+        final long transfer;
+
+        Incoming(int from, long transfer) {
             this.from = from;
+            this.transfer = transfer;
         }
     }
 
@@ -240,10 +243,10 @@ final class Migrator {
             Launcher l = k.launcher();
             if (l == null) throw new OperationException("node " + k.nodeId() + " has no incarnation host");
             Launcher.Captured c = l.capture(inc, table);
-            byte[] record = record(inc, table, c, o.destHasCode);
+            Record record = record(inc, table, c, o.destHasCode);
             checkNotAborted(o);
-            ship(o.dest, inc.gid, record);
-            Kernel.Response resp = k.request(o.dest, Kernel.OP_MIGRATE_INSTALL, new Wire.Writer().i64(inc.gid).i32(record.length), INSTALL_TIMEOUT_NS);
+            ship(o.dest, inc.gid, record.head(), record.state(), record.tail());
+            Kernel.Response resp = k.request(o.dest, Kernel.OP_MIGRATE_INSTALL, new Wire.Writer().i64(inc.gid).i32(record.length()), INSTALL_TIMEOUT_NS);
             if (resp.status() != Frames.OK) throw new OperationException("node " + o.dest + " could not take it: " + resp.error());
             Wire.Reader rd = resp.reader();
             rd.i64();
@@ -268,18 +271,36 @@ final class Migrator {
     }
 
     /** The kernel record and state, as D needs them (§7.4.3: pincdata, reference table, queues' routing). */
-    private byte[] record(Incarnation inc, List<Ref> table, Launcher.Captured c, boolean destHasCode) {
+    private Record record(Incarnation inc, List<Ref> table, Launcher.Captured c, boolean destHasCode) {
         return record(inc, table, c, destHasCode, null);
     }
 
+    /**
+     * A kernel record in three parts: the record proper and the state's length, the state (the bulk,
+     * shipped from where the encoder wrote it), the interfaces with their length.
+     */
+    record Record(byte[] head, byte[] state, byte[] tail) {
+        int length() {
+            return head.length + state.length + tail.length;
+        }
+
+        byte[] toBytes() {
+            byte[] out = new byte[length()];
+            System.arraycopy(head, 0, out, 0, head.length);
+            System.arraycopy(state, 0, out, head.length, state.length);
+            System.arraycopy(tail, 0, out, head.length + state.length, tail.length);
+            return out;
+        }
+    }
+
     /** As above; {@code channelsOf} (fork) gives each port the channels its copy gets. */
-    byte[] record(Incarnation inc, List<Ref> table, Launcher.Captured c, boolean destHasCode,
+    Record record(Incarnation inc, List<Ref> table, Launcher.Captured c, boolean destHasCode,
                   java.util.function.Function<Port, long[]> channelsOf) {
         ModuleStore.Module mod = inc.module;
-        Wire.Writer w = new Wire.Writer(1024 + c.state().length + c.ifaces().length + (destHasCode ? 0 : mod.code().length() * 3));
+        Wire.Writer w = new Wire.Writer(1024 + (destHasCode ? 0 : mod.code().length() * 3));
         w.i64(inc.gid).i64(inc.rdcId).str(inc.name).i64(inc.parentGid).str(mod.hash()).str(mod.name()).str(destHasCode ? null : mod.code())
                 .str(inc.argsJson).i32(inc.priority).bool(inc.frozenRequested).i8(inc.state.ordinal()).i64(inc.handlerNanos).i64(inc.handlerRuns)
-                .i64(inc.createdMillis);
+                .i64(inc.createdMillis).i64(inc.stateBytes).str(inc.statePreview);
         List<Incarnation.Interest> interests;
         synchronized (inc) {
             interests = new ArrayList<>(inc.interests);
@@ -307,26 +328,35 @@ final class Migrator {
                 ((RefDescriptor) t).write(w);
             }
         }
-        w.bytes(c.state()).bytes(c.ifaces());
-        return w.toBytes();
+        w.i32(c.state().length);
+        Wire.Writer tail = new Wire.Writer(8 + c.ifaces().length).bytes(c.ifaces());
+        return new Record(w.toBytes(), c.state(), tail.toBytes());
     }
 
     /** Sends the record to D in chunks from this (the incarnation's) thread; the kernel thread never blocks on it. */
-    void ship(int dest, long gid, byte[] record) {
-        ExpandableDirectByteBuffer b = new ExpandableDirectByteBuffer(Frames.Q_HEADER + 32 + Math.min(CHUNK, record.length));
-        for (int offset = 0; offset < record.length; offset += CHUNK) {
-            int n = Math.min(CHUNK, record.length - offset);
-            Frames.putHeaderTo(b, Frames.REQUEST, 0, 0, k.nodeId());
-            b.putLong(Frames.Q_CALL, 0);
-            b.putInt(Frames.Q_OP, Kernel.OP_MIGRATE_CHUNK);
-            int p = Frames.Q_HEADER;
-            b.putLong(p, gid);
-            b.putInt(p + 8, offset);
-            b.putInt(p + 12, record.length);
-            b.putInt(p + 16, n);
-            b.putBytes(p + 20, record, offset, n);
-            if (k.transport().offer(dest, b, 0, p + 20 + n, null) != Frames.OK)
-                throw new OperationException("node " + dest + " is unreachable");
+    void ship(int dest, long gid, byte[]... parts) {
+        int total = 0;
+        for (byte[] part : parts) total += part.length;
+        ExpandableDirectByteBuffer b = new ExpandableDirectByteBuffer(Frames.Q_HEADER + 32);
+        UnsafeBuffer data = new UnsafeBuffer(new byte[0]);
+        int offset = 0;
+        for (byte[] part : parts) {
+            data.wrap(part);
+            for (int at = 0; at < part.length; at += CHUNK) {
+                int n = Math.min(CHUNK, part.length - at);
+                Frames.putHeaderTo(b, Frames.REQUEST, 0, 0, k.nodeId());
+                b.putLong(Frames.Q_CALL, 0);
+                b.putInt(Frames.Q_OP, Kernel.OP_MIGRATE_CHUNK);
+                int p = Frames.Q_HEADER;
+                b.putLong(p, gid);
+                b.putInt(p + 8, offset + at);
+                b.putInt(p + 12, total);
+                b.putInt(p + 16, n);
+                // Gathered: the header here, the bytes straight from where they are (one copy, into Aeron's log).
+                if (k.transport().offer(dest, b, 0, p + 20, data, at, n, null) != Frames.OK)
+                    throw new OperationException("node " + dest + " is unreachable");
+            }
+            offset += part.length;
         }
     }
 
@@ -421,9 +451,12 @@ final class Migrator {
         String hash = r.str();
         if (!k.acceptingIncarnations) throw new OperationException("node " + k.nodeId() + " is not allocated to new incarnations");
         if (k.launcher() == null) throw new OperationException("node " + k.nodeId() + " has no incarnation host");
-        Incoming old = incoming.put(gid, new Incoming(src));
+        Incoming in = new Incoming(src, gid);
+        Incoming old = incoming.put(gid, in);
         if (old != null) discard(old);
-        k.respond(src, call, Frames.OK, new Wire.Writer().bool(k.modules().get(hash) != null));
+        ModuleStore.Module mod = k.modules().get(hash);
+        if (mod != null) k.launcher().prepareArrival(gid, mod); // load it while the source ships the state
+        k.respond(src, call, Frames.OK, new Wire.Writer().bool(mod != null));
     }
 
     /** A piece of the record (no response: the INSTALL request that follows on the same path is answered). */
@@ -431,15 +464,13 @@ final class Migrator {
         long gid = r.i64();
         int offset = r.i32();
         int total = r.i32();
-        byte[] piece = r.bytes();
         Incoming in = incoming.get(gid);
         if (in == null) return;
         if (in.data == null || in.data.length != total) {
             in.data = new byte[total];
             in.received = 0;
         }
-        System.arraycopy(piece, 0, in.data, offset, piece.length);
-        in.received += piece.length;
+        in.received += r.bytesInto(in.data, offset); // from Aeron's log straight into place
     }
 
     /** M2–M3 at D: re-make the record, ports (not yet routed), streams, table; load and restore the code. */
@@ -467,7 +498,8 @@ final class Migrator {
         int priority = r.i32();
         boolean frozenRequested = r.bool();
         Incarnation.State state = Incarnation.State.values()[r.i8()];
-        long handlerNanos = r.i64(), handlerRuns = r.i64(), created = r.i64();
+        long handlerNanos = r.i64(), handlerRuns = r.i64(), created = r.i64(), stateSize = r.i64();
+        String statePreview = r.str();
         ModuleStore.Module mod = code != null ? k.modules().add(moduleName, code) : k.modules().get(hash);
         if (mod == null) throw new OperationException("module " + moduleName + " (" + hash + ") is not at node " + k.nodeId());
         Incarnation inc = new Incarnation(k, g, rdc, name, parent, mod, args, state, created);
@@ -475,6 +507,9 @@ final class Migrator {
         inc.frozenRequested = frozenRequested;
         inc.handlerNanos = handlerNanos;
         inc.handlerRuns = handlerRuns;
+        inc.stateBytes = stateSize; // measured at the source: no need to measure it again on arrival
+        inc.statePreview = statePreview;
+        inc.wantStateSize = false;
         inc.migrating = true; // until COMMIT
         in.inc = inc;
         in.state = state;
@@ -531,10 +566,10 @@ final class Migrator {
             if (target instanceof Port p) p.ownerRef = ref;
             table.add(ref);
         }
-        byte[] stateBytes = r.bytes();
-        byte[] ifaces = r.bytes();
-        in.data = null; // the record is parsed; the state lives on in the new context
-        k.launcher().resume(inc, stateBytes, ifaces, table, byOld::get, in.from, mode,
+        int[] stateAt = r.skipBytes(), ifacesAt = r.skipBytes(); // decoded in place by the new context
+        byte[] data = in.data;
+        in.data = null;
+        k.launcher().resume(inc, new Launcher.Arrival(data, stateAt[0], stateAt[1], ifacesAt[0], ifacesAt[1], table, byOld::get, in.from, mode, gid),
                 () -> k.onKernel(() -> {
                     Wire.Writer ok = new Wire.Writer(16 + pairs.size() * 8).i64(inc.gid).i32(pairs.size() / 2);
                     for (int i = 0; i < pairs.size(); i++) ok.i64(pairs.getLong(i));
@@ -586,6 +621,8 @@ final class Migrator {
     }
 
     private void discard(Incoming in) {
+        Launcher launcher = k.launcher();
+        if (launcher != null) launcher.discardArrival(in.transfer);
         Incarnation inc = in.inc;
         if (inc == null) return;
         for (Port p : in.ports) {
@@ -623,7 +660,7 @@ final class Migrator {
     }
 
     /** Flushes what it sent and takes its record (incarnation thread, between handlers). */
-    private byte[] takeRecord(Incarnation inc, java.util.function.Function<Port, long[]> channelsOf) {
+    private Record takeRecord(Incarnation inc, java.util.function.Function<Port, long[]> channelsOf) {
         for (Stream s : inc.streams()) {
             if (s.closed || s.failure != null || s.lastSeq == s.ackedSeq) continue;
             try {
@@ -648,7 +685,7 @@ final class Migrator {
         if (inc.state == Incarnation.State.FAULTING || inc.state == Incarnation.State.INCHOATE)
             throw new OperationException(inc.name + " is " + inc.state + "; it cannot be checkpointed");
         atBoundary(inc, withinNs, src, call, "checkpoint", () -> {
-            byte[] record = takeRecord(inc, null);
+            byte[] record = takeRecord(inc, null).toBytes();
             long bytes = CheckpointFile.write(java.nio.file.Path.of(path), record);
             if (destroy) k.callOnKernel(() -> {
                 park(inc);
@@ -788,7 +825,7 @@ final class Migrator {
                 if (isListed) streams.put(p.name != null ? p.name : Ids.show(p.gid), ch);
             }
         }
-        byte[] record = takeRecord(inc, p -> channels.getOrDefault(p, new long[] {k.newChannel(false)}));
+        byte[] record = takeRecord(inc, p -> channels.getOrDefault(p, new long[] {k.newChannel(false)})).toBytes();
         long[] t = transplant(node, record, FORK, name);
         commitTransplant(node, t[0]);
         return new Fork(t[1], streams);

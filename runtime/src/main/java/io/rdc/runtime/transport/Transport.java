@@ -90,11 +90,19 @@ public final class Transport implements AutoCloseable {
      * Returns a Frames status: OK, or UNREACHABLE when the peer never connected or stayed blocked.
      */
     public int offer(int node, DirectBuffer buf, int off, int len, IdleStrategy idle) {
+        return offer(node, buf, off, len, null, 0, 0, idle);
+    }
+
+    /**
+     * Offers one frame gathered from two buffers (a header and a slice of data), so bulk data goes
+     * into Aeron's log without first being copied behind its header.
+     */
+    public int offer(int node, DirectBuffer buf, int off, int len, DirectBuffer buf2, int off2, int len2, IdleStrategy idle) {
         Publication p = publicationTo(node);
         if (p == null) return Frames.UNREACHABLE;
         long deadline = 0;
         while (true) {
-            long r = p.offer(buf, off, len);
+            long r = buf2 == null ? p.offer(buf, off, len) : p.offer(buf, off, len, buf2, off2, len2, null);
             if (r > 0) {
                 if (idle != null) idle.reset();
                 return Frames.OK;

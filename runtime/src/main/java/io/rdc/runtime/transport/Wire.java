@@ -139,6 +139,25 @@ public final class Wire {
             return b;
         }
 
+        /** Reads a length-prefixed byte field straight into {@code dst} at {@code at}; returns its length. */
+        public int bytesInto(byte[] dst, int at) {
+            int n = i32();
+            need(n);
+            if (at < 0 || at + n > dst.length) throw new IllegalArgumentException("byte field of " + n + " does not fit at " + at);
+            buf.getBytes(pos, dst, at, n);
+            pos += n;
+            return n;
+        }
+
+        /** Skips a length-prefixed byte field, returning {offset, length} of its contents (no copy). */
+        public int[] skipBytes() {
+            int n = i32();
+            need(n);
+            int at = pos;
+            pos += n;
+            return new int[] {at, n};
+        }
+
         public boolean hasMore() {
             return pos < end;
         }
