@@ -106,10 +106,13 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     // ------------------------------------------------------------ configuration
 
+    /** The modules this script declared, by name. */
+    private final Map<String, io.rdc.runtime.kernel.ModuleStore.Module> modules = new HashMap<>();
+
     @Override
     public void defineModule(String name, String path) {
         try {
-            op.module(name, Files.readString(Path.of(path)));
+            modules.put(name, op.module(name, Files.readString(Path.of(path))));
         } catch (IOException e) {
             throw new OperationException("cannot read module file " + path + ": " + e.getMessage());
         }
@@ -127,7 +130,9 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
             });
         }
         Object args = arguments.isEmpty() ? null : arguments.size() == 1 ? arguments.get(0) : arguments;
-        Ref ref = op.create(op.module(module), at, plain(args), ifaces, inchoate, name);
+        // This script's own declaration first: another RDC in the pool may use the same name for other code.
+        io.rdc.runtime.kernel.ModuleStore.Module m = modules.get(module);
+        Ref ref = op.create(m != null ? m : op.module(module), at, plain(args), ifaces, inchoate, name);
         long gid = op.incarnationId(ref);
         op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN");
         IncarnationHandle h = new IncarnationHandle(name, ref, gid, module, List.copyOf(interfaces));

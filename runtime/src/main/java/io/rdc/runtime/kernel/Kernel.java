@@ -1085,7 +1085,8 @@ public final class Kernel implements Agent {
                 case OP_NAME_REGISTER, OP_NAME_LOOKUP -> onName(src, call, op, r);
                 case OP_BUFFER_READ, OP_BUFFER_WRITE -> onBuffer(src, call, op, r);
                 case OP_MODULE_FETCH -> {
-                    ModuleStore.Module m = modules.byName(r.str());
+                    String wanted = r.str();
+                    ModuleStore.Module m = r.hasMore() ? modules.byName(r.i64(), wanted) : modules.byName(wanted);
                     if (m == null) respondError(src, call, "no module of that name is known to the RDC");
                     else respond(src, call, Frames.OK, kw.reset().str(m.name()).str(m.code()));
                 }
@@ -2245,12 +2246,16 @@ public final class Kernel implements Agent {
 
     /** A module by name: this node's, else fetched from the RDC's home node (where the operator declared it). */
     public ModuleStore.Module moduleByName(Incarnation inc, String name) {
-        ModuleStore.Module m = modules.byName(name);
+        // By the RDC's own declaration: another computation in the pool may use the same name.
+        ModuleStore.Module m = modules.declared(inc.rdcId, name);
+        if (m == null && Ids.node(inc.rdcId) == nodeId) m = modules.byName(name);
         if (m != null) return m;
-        Response r = request(Ids.node(inc.rdcId), OP_MODULE_FETCH, new Wire.Writer().str(name), REQUEST_TIMEOUT_NS);
+        Response r = request(Ids.node(inc.rdcId), OP_MODULE_FETCH, new Wire.Writer().str(name).i64(inc.rdcId), REQUEST_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException("module '" + name + "': " + r.error());
         Wire.Reader rd = r.reader();
-        return modules.add(rd.str(), rd.str());
+        ModuleStore.Module fetched = modules.add(rd.str(), rd.str());
+        modules.declare(inc.rdcId, name, fetched);
+        return fetched;
     }
 
     /**

@@ -36,6 +36,24 @@ public final class ModuleStore {
         return byName.get(name);
     }
 
+    /** Module names are declared per RDC: two computations may each have their own "client". */
+    private final ConcurrentHashMap<String, Module> declared = new ConcurrentHashMap<>();
+
+    public void declare(long rdc, String name, Module m) {
+        declared.put(rdc + "/" + name, m);
+    }
+
+    /** The module an RDC declared under a name, or null. */
+    public Module declared(long rdc, String name) {
+        return declared.get(rdc + "/" + name);
+    }
+
+    /** The module an RDC declared under a name, else the last module of that name known here. */
+    public Module byName(long rdc, String name) {
+        Module m = declared(rdc, name);
+        return m != null ? m : byName.get(name);
+    }
+
     public Module get(String hash) {
         return byHash.get(hash);
     }

@@ -66,7 +66,9 @@ public final class Operator {
     // ---- modules and creation
 
     public ModuleStore.Module module(String name, String code) {
-        return kernel.modules().add(name, code);
+        ModuleStore.Module m = kernel.modules().add(name, code);
+        kernel.modules().declare(session.rdcId, name, m);
+        return m;
     }
 
     public ModuleStore.Module module(Path file) {
