@@ -23,24 +23,7 @@ class ReconfigurationTest extends PoolFixture {
 
     /** Checks the A.3 invariant over what two receivers recorded; returns the number of runs. */
     static int check(List<Long> a, List<Long> b, int reconfigurations) {
-        int[] owner = new int[MESSAGES + 1];
-        for (int[] r = {0}; r[0] < 2; r[0]++) {
-            List<Long> got = r[0] == 0 ? a : b;
-            long last = 0;
-            for (long seq : got) {
-                assertTrue(seq > last, "receiver " + (char) ('A' + r[0]) + " got " + seq + " after " + last + " (reordered or duplicated)");
-                last = seq;
-                assertEquals(0, owner[(int) seq], "message " + seq + " received twice");
-                owner[(int) seq] = r[0] + 1;
-            }
-        }
-        int runs = 0;
-        for (int seq = 1; seq <= MESSAGES; seq++) {
-            assertNotEquals(0, owner[seq], "message " + seq + " lost");
-            if (seq == 1 || owner[seq] != owner[seq - 1]) runs++;
-        }
-        assertTrue(runs <= reconfigurations + 1, runs + " runs for " + reconfigurations + " reconfigurations: a message overtook another across receivers");
-        return runs;
+        return PropagationTest.checkSequence(List.of(a, b), MESSAGES, reconfigurations);
     }
 
     @SuppressWarnings("unchecked")

@@ -61,6 +61,8 @@ public final class Incarnation {
     final List<Interest> interests = new ArrayList<>();
     /** Stream space cache (§5.5.3): label to the reference obtained before. */
     final Map<String, io.rdc.runtime.ref.Ref> spaceCache = new HashMap<>();
+    /** Unicast ports got from stream space, by label, until returned (guarded by spaceCache). */
+    final Map<String, io.rdc.runtime.ref.Ref> spacePorts = new HashMap<>();
     /** Kernel-managed buffers reachable through buffer handles (copyTo/copyFrom). */
     final Map<Long, byte[]> buffers = new HashMap<>();
     private final ExpandableDirectByteBuffer sendBuffer;

@@ -55,6 +55,8 @@ public final class Kernel implements Agent {
 
     /** Marks a propagated unicast port whose queue stays with the original (flag 8 of propagate). */
     static final long RETAIN = 1;
+    /** Propagation flags: retain the queue (8); retain and hold senders pending until the new port is received (16, §6.2.4). */
+    public static final int FLAG_RETAIN = 8, FLAG_HOLD = 16;
 
     /** Stream space copy modes (§5.5.2). */
     public static final int UNLIMITED = -1, DONTCACHE = -2;
@@ -304,6 +306,10 @@ public final class Kernel implements Agent {
         }
         callOnKernel(() -> {
             unrouteAll(p);
+            if (p.holdSenders) {
+                p.holdSenders = false;
+                replayHeld(p); // senders held for a new port that will not come: refused like later arrivals
+            }
             return null;
         });
         // Messages still queued at a closed port are refused to their invokers.
@@ -813,6 +819,11 @@ public final class Kernel implements Agent {
             }
             return;
         }
+        if (port.holdSenders) {
+            hold(port, buf, off, len); // propagated retained, senders held (§6.2.4): unacknowledged until the new port is received
+            heldSenderMessages++;
+            return;
+        }
         deliver(port, buf, off, kind, src, stream, seq, channel);
         if (ack) queueAck(src, stream, seq, port.gid, channel, Frames.OK);
     }
@@ -996,7 +1007,11 @@ public final class Kernel implements Agent {
                     long rdc = r.i64();
                     String label = r.str();
                     boolean limited = r.bool();
-                    if (limited) requestAsync(Ids.node(rdc), OP_SPACE_RETURN, new Wire.Writer().i64(rdc).str(label));
+                    r.bool();
+                    RefDescriptor d = RefDescriptor.read(r);
+                    Wire.Writer back = new Wire.Writer().i64(rdc).str(label);
+                    if (StreamSpace.unicastPort(d)) d.write(back.bool(true)); // not taken: it stays where it was
+                    if (limited) requestAsync(Ids.node(rdc), OP_SPACE_RETURN, back);
                 }
             } catch (RuntimeException ignored) {
                 // not a stream-space response
@@ -1472,6 +1487,13 @@ public final class Kernel implements Agent {
         return redirectedMessages;
     }
 
+    /** Arrivals this kernel held pending for a port propagated retained with senders held (§6.2.4). Kernel thread writes. */
+    private volatile long heldSenderMessages;
+
+    public long heldSenderMessages() {
+        return heldSenderMessages;
+    }
+
     /** Streams whose direct arrivals at a port are held until a flush marker returns (kernel thread). */
     private final Long2ObjectHashMap<Port> holding = new Long2ObjectHashMap<>();
     /** Pending UNREDIRECT responses by stream, sent when the marker returns. */
@@ -1628,6 +1650,11 @@ public final class Kernel implements Agent {
         ports.remove(old);
         redirections.put(old, to);
         if (moveQueue) for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p)) forwardMessage(m, to);
+        // Senders held pending since the propagation (§6.2.4) follow the redirection just made, before any later arrival.
+        if (p.holdSenders) {
+            p.holdSenders = false;
+            replayHeld(p);
+        }
         // The original detaches (§6.2.1); retained, it keeps what was queued but receives nothing new.
         if (moveQueue) {
             p.closed = true;
@@ -2075,7 +2102,8 @@ public final class Kernel implements Agent {
             }
             case OP_SPACE_GET -> space.get(r.str(), src, call, this);
             case OP_SPACE_RETURN -> {
-                space.giveBack(r.str(), this);
+                String label = r.str();
+                space.giveBack(label, r.hasMore() && r.bool() ? RefDescriptor.read(r) : null, this);
                 respond(src, call, Frames.OK, null);
             }
             case OP_SPACE_DELETE -> {
@@ -2117,8 +2145,9 @@ public final class Kernel implements Agent {
         boolean[] cacheable = new boolean[1];
         RefDescriptor d = spaceFetch(inc, label, timeoutNs, cacheable);
         Ref ref = materialize(inc, d);
-        if (cacheable[0]) synchronized (inc.spaceCache) {
-            inc.spaceCache.put(label, ref);
+        synchronized (inc.spaceCache) {
+            if (cacheable[0]) inc.spaceCache.put(label, ref);
+            if (StreamSpace.unicastPort(d)) inc.spacePorts.put(label, ref); // the one copy: this incarnation may return it
         }
         return ref;
     }
@@ -2137,9 +2166,31 @@ public final class Kernel implements Agent {
         return RefDescriptor.read(rd);
     }
 
+    /**
+     * Gives a limited copy back. A unicast port got from stream space goes back as this incarnation's
+     * port: it keeps receiving here until the next get moves it (with its queue) to the getter.
+     */
     public void spaceReturn(Incarnation inc, String label) {
-        Response r = request(spaceHome(inc), OP_SPACE_RETURN, new Wire.Writer().i64(inc.rdcId).str(label), REQUEST_TIMEOUT_NS);
+        Wire.Writer w = new Wire.Writer().i64(inc.rdcId).str(label);
+        Ref held;
+        synchronized (inc.spaceCache) {
+            held = inc.spacePorts.get(label);
+        }
+        if (held != null) {
+            Port p = (Port) held.target();
+            if (held.isClosed() || !callOnKernel(() -> ports.get(p.gid) == p)) {
+                synchronized (inc.spaceCache) {
+                    inc.spacePorts.remove(label);
+                }
+                throw new OperationException("stream space return '" + label + "': the port got under this label has since been closed or passed on");
+            }
+            describe(held).write(w.bool(true));
+        }
+        Response r = request(spaceHome(inc), OP_SPACE_RETURN, w, REQUEST_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException("stream space return '" + label + "': " + r.error());
+        if (held != null) synchronized (inc.spaceCache) {
+            inc.spacePorts.remove(label, held);
+        }
     }
 
     public boolean spaceDelete(Incarnation inc, String label) {
@@ -2268,7 +2319,7 @@ public final class Kernel implements Agent {
         if (r.noFurtherPropagation())
             throw new OperationException(r + " was received with no-further-propagation and cannot be passed on");
         RefDescriptor d = describe(r);
-        if (r.kind == RefKind.PORT && (flags & 8) != 0) d = new RefDescriptor(d.kind(), d.gid(), d.channel(), d.addr(), d.rights(), d.noFurther(), RETAIN);
+        if (r.kind == RefKind.PORT && (flags & (FLAG_RETAIN | FLAG_HOLD)) != 0) d = new RefDescriptor(d.kind(), d.gid(), d.channel(), d.addr(), d.rights(), d.noFurther(), RETAIN);
         if ((flags & 2) != 0) d = d.withNoFurther(true);
         if ((flags & 4) != 0 || rightsMask >= 0) {
             int mask = rightsMask >= 0 ? rightsMask : Rights.OBSERVE;
@@ -2279,6 +2330,8 @@ public final class Kernel implements Agent {
 
     /** After a successful send: a reference propagated with "destroy original" leaves the sender's table. */
     public void afterPropagate(Incarnation inc, Ref r, int flags) {
+        if ((flags & FLAG_HOLD) != 0 && r.kind == RefKind.PORT && r.target() instanceof Port p && !Ids.isMulticast(p.firstChannel()))
+            callOnKernel(() -> p.holdSenders = ports.get(p.gid) == p); // from now on arrivals wait for the new port (§6.2.4)
         if ((flags & 1) == 0) return;
         // A unicast port moves when its receiver takes it (the original detaches then), so it is not closed here.
         if (r.kind == RefKind.PORT && !Ids.isMulticast(((Port) r.target()).firstChannel())) return;

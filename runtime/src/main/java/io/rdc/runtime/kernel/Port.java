@@ -16,6 +16,11 @@ public final class Port {
     final LongArrayList pendingChannels = new LongArrayList();
     /** Direct arrivals held while a route into this port is re-established (kernel thread), replayed in order after. */
     final java.util.ArrayList<byte[]> held = new java.util.ArrayList<>();
+    /**
+     * Propagated retained with senders held (§6.2.4): arrivals wait in {@link #held}, unacknowledged,
+     * until the new port is received, then follow it (kernel thread).
+     */
+    boolean holdSenders;
     /** Messages queued for this port; guarded by the owner's inbox monitor. */
     int queued;
     volatile boolean closed;

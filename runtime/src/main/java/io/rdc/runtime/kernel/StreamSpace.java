@@ -14,6 +14,10 @@ import java.util.Map;
  * One RDC's stream space (§5.5): labelled references that incarnations put and get, held at the
  * RDC's home node and used only on its kernel thread. A get of a label not (yet) present waits
  * until a put; a limited entry hands out its copies one at a time until they are returned.
+ *
+ * <p>A port attached to a unicast channel is limited to one copy whatever the put asked for
+ * (§6.2.1): a get moves the port (and its queue) to the getter, and a return by that getter puts
+ * the getter's port back in the entry, so the next get moves it on from there.
  */
 final class StreamSpace {
     private static final class Entry {
@@ -44,7 +48,7 @@ final class StreamSpace {
             throw new OperationException("copies must be a positive count, UNLIMITED or DONTCACHE, not " + copies);
         Entry e = new Entry();
         e.ref = ref;
-        e.copies = copies;
+        e.copies = unicastPort(ref) ? 1 : copies; // one holder of a unicast port at a time (§6.2.1)
         entries.put(label, e);
         serve(label, k);
     }
@@ -58,10 +62,21 @@ final class StreamSpace {
         waiting.computeIfAbsent(label, x -> new ArrayDeque<>()).add(new Getter(node, call));
     }
 
-    void giveBack(String label, Kernel k) {
+    static boolean unicastPort(RefDescriptor d) {
+        return d.kind() == RefKind.PORT && !Ids.isMulticast(d.channel());
+    }
+
+    /** A copy comes back; {@code port} is the returner's port when the entry is a unicast port (else null). */
+    void giveBack(String label, RefDescriptor port, Kernel k) {
         Entry e = entries.get(label);
         if (e == null) throw new OperationException("nothing is labelled '" + label + "' in stream space");
         if (!e.limited()) throw new OperationException("'" + label + "' has unlimited copies; there is nothing to return");
+        if (unicastPort(e.ref)) {
+            if (port == null)
+                throw new OperationException("'" + label + "' is a unicast port: only the incarnation that got it from stream space can return it");
+            if (e.copies > 0) throw new OperationException("'" + label + "' is in stream space already (nobody has taken it)");
+            e.ref = new RefDescriptor(RefKind.PORT, port.gid(), port.channel(), port.addr(), e.ref.rights(), e.ref.noFurther(), 0);
+        }
         e.copies++;
         serve(label, k);
     }
@@ -96,6 +111,7 @@ final class StreamSpace {
         for (Map.Entry<String, Entry> me : entries.entrySet()) {
             Entry e = me.getValue();
             String copies = e.copies == Kernel.UNLIMITED ? "unlimited" : e.copies == Kernel.DONTCACHE ? "dontcache" : e.copies + " left";
+            if (unicastPort(e.ref)) copies += e.copies > 0 ? " (unicast port, at " + Ids.show(e.ref.gid()) + ")" : " (unicast port, taken)";
             out.add("entry\t" + me.getKey() + "\t" + e.ref.kind().label + "\t" + Ids.show(e.ref.channel() != 0 ? e.ref.channel() : e.ref.gid()) + "\t" + copies);
         }
         for (Map.Entry<String, ArrayDeque<Getter>> me : waiting.entrySet())

@@ -37,8 +37,12 @@ import java.util.Map;
  * travel as JSON text.
  */
 public final class Operator {
-    /** Propagation flags (§4.6) for a reference sent in a message; RETAIN keeps a unicast port's queue at the original. */
-    public static final int DESTROY_ORIGINAL = 1, NO_FURTHER = 2, REDUCED_RIGHTS = 4, RETAIN = 8;
+    /**
+     * Propagation flags (§4.6) for a reference sent in a message. RETAIN keeps a unicast port's queue
+     * at the original, which goes on queueing until the new port is received; RETAIN_HOLD keeps the
+     * queue too but holds senders pending meanwhile, their messages going to the new port (§6.2.4).
+     */
+    public static final int DESTROY_ORIGINAL = 1, NO_FURTHER = 2, REDUCED_RIGHTS = 4, RETAIN = 8, RETAIN_HOLD = 8 | 16;
 
     private final Kernel kernel;
     private final Incarnation session;

@@ -20,7 +20,12 @@
     if (m.keep === false) f |= 1;
     if (m.noFurther) f |= 2;
     if (m.reduced === true) f |= 4;
-    if (m.retain) f |= 8;
+    // retain (a unicast port, §6.2.4): true or 'queue' keeps the queue at the original, which goes
+    // on queueing until the new port is received; 'hold' keeps the queue there too but holds
+    // senders pending meanwhile — their messages go to the new port once it is received, in order.
+    if (m.retain === 'hold') f |= 8 | 16;
+    else if (m.retain === true || m.retain === 'queue') f |= 8;
+    else if (m.retain !== undefined && m.retain !== false && m.retain !== null) throw new RdcError("retain is true, 'queue' or 'hold', not " + JSON.stringify(m.retain));
     return f;
   }
   function rights(m) { return typeof m.reduced === 'number' ? m.reduced : -1; }
