@@ -48,7 +48,7 @@ public final class Kernel implements Agent {
             OP_SPACE_DELETE = 11, OP_SPACE_PRINT = 12, OP_NAME_REGISTER = 13, OP_NAME_LOOKUP = 14,
             OP_BUFFER_READ = 15, OP_BUFFER_WRITE = 16, OP_NODE_STATUS = 17, OP_MODULE_FETCH = 18, OP_BLUEPRINT = 19, OP_IFACE = 20, OP_LIST = 21, OP_SNAPSHOT = 22,
             OP_ACTIVATE = 23, OP_ATTACH = 24, OP_DETACH = 25, OP_REBIND_AT_RECEIVER = 26, OP_REBIND_STREAM = 27,
-            OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29, OP_UNREDIRECT_STREAM = 30, OP_CHANNEL_INFO = 31,
+            OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29, OP_ROUTE_BARRIER = 30, OP_CHANNEL_INFO = 31,
             OP_MIGRATE = 32, OP_MIGRATE_PREPARE = 33, OP_MIGRATE_CHUNK = 34, OP_MIGRATE_INSTALL = 35, OP_MIGRATE_COMMIT = 36,
             OP_MIGRATE_ABORT = 37, OP_NODE_ACCEPT = 38, OP_CHECKPOINT = 39, OP_FORK = 40;
     static final int ST_MODULE_NEEDED = 4;
@@ -85,7 +85,11 @@ public final class Kernel implements Agent {
     final Long2LongHashMap redirections = new Long2LongHashMap(0);
     /** A unicast channel's attachment that moved away from a port here: channel to the new port (§8.5.2). */
     final Long2LongHashMap channelRedirections = new Long2LongHashMap(0);
-    /** A rebound stream's messages still arriving at its old port here: stream to {old port, new port, new channel} (§8.5.3). */
+    /**
+     * A rebound stream's messages of earlier bindings still arriving at its old port(s) here (§8.5.3):
+     * stream to {old port, new port, new channel, new binding's epoch}, four longs per old port.
+     * Never needs removing: it applies only to frames stamped with an earlier epoch.
+     */
     private final Long2ObjectHashMap<long[]> streamRedirections = new Long2ObjectHashMap<>();
     /** Callbacks of requests made from the kernel thread, which must never wait for a response. */
     private final Long2ObjectHashMap<java.util.function.Consumer<Response>> pendingCallbacks = new Long2ObjectHashMap<>();
@@ -380,11 +384,14 @@ public final class Kernel implements Agent {
         Stream.Retarget rt = st.retarget;
         if (rt != null) {
             // Switch only with nothing in flight: what is in flight follows the old route, which
-            // forwards in order; what is sent next goes straight to the new port.
+            // forwards in order; what is sent next goes straight to the new port, under the new
+            // binding's epoch. A retarget set meanwhile (a later rebinding) stays for the next send.
             awaitAcked(st, st.lastSeq);
+            st.switchedAt = st.lastSeq;
             st.channel = rt.channel();
             st.destAddr = rt.addr();
-            st.retarget = null;
+            if (rt.epoch() > st.epoch) st.epoch = rt.epoch();
+            Stream.RETARGET.compareAndSet(st, rt, null);
         }
         if (!st.multicast && st.destAddr == 0) locate(st);
         if (st.multicast && st.sent == 0) locate(st);
@@ -496,6 +503,7 @@ public final class Kernel implements Agent {
         b.putInt(Frames.D_REPLY_NODE, replyNode);
         b.putInt(Frames.D_BODY_LEN, bl);
         b.putInt(Frames.D_HOPS, 0);
+        b.putLong(Frames.D_EPOCH, st.epoch);
         return putPayload(b, Frames.D_HEADER, head, body, ref, Frames.D_REF_LEN);
     }
 
@@ -729,10 +737,6 @@ public final class Kernel implements Agent {
         boolean forwarded = (flags & Frames.F_FORWARDED) != 0;
         boolean rerouted = forwarded || buf.getInt(off + Frames.D_HOPS) > 0;
         boolean ack = kind != Frames.KIND_DGRAM && !forwarded;
-        if ((flags & Frames.F_FLUSH) != 0) {
-            onFlushMarker(buf, off, len, stream, portAddr);
-            return;
-        }
 
         if (multicast) {
             ArrayList<Port> members = channelPorts.get(channel);
@@ -759,17 +763,22 @@ public final class Kernel implements Agent {
             return;
         }
 
+        if (portAddr != 0) {
+            // The stream was rebound away from this port: a frame of an earlier binding follows it
+            // (however it came here), restamped with the new binding's epoch so that no older
+            // redirection catches it again; frames of that binding or a later one never do.
+            long[] sr = streamRedirections.get(stream);
+            if (sr != null) {
+                for (int i = 0; i < sr.length; i += 4) {
+                    if (sr[i] == portAddr && buf.getLong(off + Frames.D_EPOCH) < sr[i + 3]) {
+                        forwardFrame(buf, off, len, sr[i + 1], sr[i + 2], sr[i + 3]);
+                        return;
+                    }
+                }
+            }
+        }
         Port port = portAddr != 0 ? ports.get(portAddr) : null;
         if (port != null) {
-            if (!rerouted && holding.containsKey(stream) && holding.get(stream) == port) {
-                hold(port, buf, off, len); // the stream's old route into this port is being flushed
-                return;
-            }
-            long[] sr = rerouted ? null : streamRedirections.get(stream);
-            if (sr != null && sr[0] == port.gid) { // this stream was rebound away from this port
-                forwardFrame(buf, off, len, sr[1], sr[2]);
-                return;
-            }
             if (!rerouted && !port.channels.containsLong(channel) && port.pendingChannels.containsLong(channel)) {
                 hold(port, buf, off, len); // attaching: direct arrivals wait for the old port's queue
                 return;
@@ -778,7 +787,7 @@ public final class Kernel implements Agent {
                 // This channel's attachment moved to another port: follow it, whoever sent this.
                 long next = channelRedirections.get(channel);
                 if (next != 0 && next != port.gid) {
-                    forwardFrame(buf, off, len, next, 0);
+                    forwardFrame(buf, off, len, next, 0, 0);
                     return;
                 }
                 port = null;
@@ -789,7 +798,7 @@ public final class Kernel implements Agent {
             if (next == 0) next = channelRedirections.get(channel);
             if (next != 0 && next != portAddr) {
                 if (Ids.node(next) != nodeId) {
-                    forwardFrame(buf, off, len, next, 0);
+                    forwardFrame(buf, off, len, next, 0, 0);
                     return;
                 }
                 port = ports.get(next);
@@ -802,7 +811,7 @@ public final class Kernel implements Agent {
             else {
                 long next = channelRedirections.get(channel);
                 if (next != 0 && Ids.node(next) != nodeId) {
-                    forwardFrame(buf, off, len, next, 0);
+                    forwardFrame(buf, off, len, next, 0, 0);
                     return;
                 }
             }
@@ -830,12 +839,14 @@ public final class Kernel implements Agent {
 
     /**
      * Forwards a frame along a redirection entry (§8.4.3), rewriting the destination address (and
-     * the channel, for a rebound stream, so the new port accepts it as arriving over its channel).
+     * the channel and binding epoch, for a rebound stream, so the new port accepts it as arriving
+     * over its channel under the new binding).
      */
-    void forwardFrame(DirectBuffer buf, int off, int len, long next, long newChannel) {
+    void forwardFrame(DirectBuffer buf, int off, int len, long next, long newChannel, long epoch) {
         kbuf.putBytes(0, buf, off, len);
         kbuf.putLong(Frames.D_PORT, next);
         if (newChannel != 0) kbuf.putLong(Frames.D_CHANNEL, newChannel);
+        if (epoch != 0) kbuf.putLong(Frames.D_EPOCH, epoch);
         kbuf.putInt(Frames.D_HOPS, kbuf.getInt(Frames.D_HOPS) + 1);
         redirectedMessages++;
         transport.offer(Ids.node(next), kbuf, 0, len, offerIdle);
@@ -853,7 +864,7 @@ public final class Kernel implements Agent {
         if (rl > 0) ref = RefDescriptor.read(new Wire.Reader(buf, off + Frames.D_HEADER + hl + bl, rl));
         long invoke = buf.getLong(off + Frames.D_INVOKE);
         int replyNode = buf.getInt(off + Frames.D_REPLY_NODE);
-        Message m = new Message(port, stream, seq, channel, src, kind, invoke, replyNode, head, body, ref);
+        Message m = new Message(port, stream, seq, channel, src, kind, invoke, replyNode, head, body, ref, buf.getLong(off + Frames.D_EPOCH));
         if (TRACE != null) TRACE.add(Ids.show(port.gid) + " seq " + seq + " hops " + buf.getInt(off + Frames.D_HOPS)
                 + ((buf.getByte(off + Frames.FLAGS) & Frames.F_FORWARDED) != 0 ? " fwd" : "") + " at node " + nodeId + " from " + src);
         Incarnation owner = port.owner;
@@ -913,8 +924,9 @@ public final class Kernel implements Agent {
         if (st == null) return;
         if (status == Frames.OK) {
             // Learn the final address (§8.4.3), applied by the sender once nothing is in flight.
-            if (!st.multicast && port != 0 && port != st.destAddr && st.retarget == null)
-                st.retarget = new Stream.Retarget(ackedChannel != 0 ? ackedChannel : st.channel, port);
+            // Acknowledgements of messages sent before the last switch are stale news.
+            if (!st.multicast && port != 0 && port != st.destAddr && st.retarget == null && seq > st.switchedAt)
+                st.retarget = new Stream.Retarget(ackedChannel != 0 ? ackedChannel : st.channel, port, 0);
             if (seq > st.ackedSeq) st.ackedSeq = seq;
         } else {
             st.failure = "message " + seq + " refused: no port is attached to channel " + Ids.show(st.channel);
@@ -1141,31 +1153,9 @@ public final class Kernel implements Agent {
                     for (String x : out) w.str(x);
                     respond(src, call, Frames.OK, w);
                 }
-                case OP_UNREDIRECT_STREAM -> {
-                    long stream = r.i64();
-                    long port = r.i64();
-                    long[] sr = streamRedirections.get(stream);
-                    Port p = ports.get(port);
-                    if (sr == null || sr[0] != port || p == null) {
-                        respond(src, call, Frames.OK, null);
-                        return;
-                    }
-                    // The stream comes back to a port it was redirected away from: its messages may
-                    // still be travelling that route. Hold its direct arrivals and flush the route.
-                    holding.put(stream, p);
-                    flushWaiters.put(stream, new long[] {src, call});
-                    Frames.putHeaderTo(kbuf, Frames.DATA, Frames.F_FLUSH, 0, nodeId);
-                    kbuf.putLong(Frames.D_STREAM, stream);
-                    kbuf.putLong(Frames.D_SEQ, 0);
-                    kbuf.putLong(Frames.D_CHANNEL, 0);
-                    kbuf.putLong(Frames.D_PORT, sr[1]);
-                    kbuf.putLong(Frames.D_INVOKE, 0);
-                    kbuf.putInt(Frames.D_REPLY_NODE, nodeId);
-                    kbuf.putInt(Frames.D_BODY_LEN, 0);
-                    kbuf.putInt(Frames.D_REF_LEN, 0);
-                    kbuf.putInt(Frames.D_HOPS, 1);
-                    transport.offer(Ids.node(sr[1]), kbuf, 0, Frames.D_HEADER, offerIdle);
-                }
+                // Answered in order after whatever the requester sent here before it: when a rebinding
+                // has moved a stream's messages here, they have all arrived once this is answered.
+                case OP_ROUTE_BARRIER -> respond(src, call, Frames.OK, null);
                 case OP_IFACE_HANDLE -> {
                     Incarnation inc = local(r.i64());
                     String name = r.str();
@@ -1471,7 +1461,10 @@ public final class Kernel implements Agent {
     // the routing entries go, the redirection comes, the queue is forwarded (drained under the
     // inbox lock, so reception cannot interleave) — arrivals are processed before or after, never
     // during. What arrives later follows the redirection, in order. Senders switch to the new
-    // address only once nothing they sent is in flight (Stream.retarget).
+    // address only once nothing they sent is in flight (Stream.retarget). Stream redirections are
+    // scoped by binding epoch (Frames.D_EPOCH): they catch the frames of earlier bindings, however
+    // those travelled, and never a frame of the new one, so none has to be taken back
+    // (docs/reconfiguration.md, "Binding epochs").
 
     /** Debug trace of deliveries (-Drdc.trace=true), for finding ordering bugs. */
     public static final java.util.List<String> TRACE = Boolean.getBoolean("rdc.trace") ? java.util.Collections.synchronizedList(new ArrayList<>()) : null;
@@ -1493,12 +1486,6 @@ public final class Kernel implements Agent {
     public long heldSenderMessages() {
         return heldSenderMessages;
     }
-
-    /** Streams whose direct arrivals at a port are held until a flush marker returns (kernel thread). */
-    private final Long2ObjectHashMap<Port> holding = new Long2ObjectHashMap<>();
-    /** Pending UNREDIRECT responses by stream, sent when the marker returns. */
-    private final Long2ObjectHashMap<long[]> flushWaiters = new Long2ObjectHashMap<>();
-
     private static void hold(Port port, DirectBuffer buf, int off, int len) {
         byte[] copy = new byte[len];
         buf.getBytes(off, copy);
@@ -1513,41 +1500,12 @@ public final class Kernel implements Agent {
         for (byte[] f : frames) onData(new org.agrona.concurrent.UnsafeBuffer(f), 0, f.length);
     }
 
-    /**
-     * A flush marker: it follows a stream's redirection route like the stream's messages (so when it
-     * returns, everything sent along the route before it has arrived), then goes home.
-     */
-    private void onFlushMarker(DirectBuffer buf, int off, int len, long stream, long portAddr) {
-        int home = buf.getInt(off + Frames.D_REPLY_NODE);
-        long[] sr = streamRedirections.get(stream);
-        int hops = buf.getInt(off + Frames.D_HOPS);
-        if (home != nodeId || hops == 0) {
-            if (sr != null && hops < 16 && Ids.node(sr[1]) != nodeId) {
-                forwardFrame(buf, off, len, sr[1], 0);
-                return;
-            }
-            if (home != nodeId) {
-                kbuf.putBytes(0, buf, off, len);
-                kbuf.putInt(Frames.D_HOPS, hops + 1);
-                transport.offer(home, kbuf, 0, len, offerIdle);
-                return;
-            }
-        }
-        // Home again: the old route is empty. Drop the stale redirection, release what was held.
-        Port port = holding.remove(stream);
-        long[] s2 = streamRedirections.get(stream);
-        if (s2 != null && port != null && s2[0] == port.gid) streamRedirections.remove(stream);
-        if (port != null) replayHeld(port);
-        long[] w = flushWaiters.remove(stream);
-        if (w != null) respond((int) w[0], w[1], Frames.OK, null);
-    }
-
     /** Forwards a queued message to a port elsewhere: already acknowledged, so the new kernel does not ack it again. */
     void forwardMessage(Message m, long to) {
-        forwardMessage(m, to, m.channel);
+        forwardMessage(m, to, m.channel, m.epoch);
     }
 
-    private void forwardMessage(Message m, long to, long channel) {
+    private void forwardMessage(Message m, long to, long channel, long epoch) {
         int hl = len(m.head), bl = len(m.body);
         kbuf.putByte(Frames.TYPE, Frames.DATA);
         kbuf.putByte(Frames.FLAGS, (byte) (m.kind | Frames.F_FORWARDED));
@@ -1561,6 +1519,7 @@ public final class Kernel implements Agent {
         kbuf.putInt(Frames.D_REPLY_NODE, m.replyNode);
         kbuf.putInt(Frames.D_BODY_LEN, bl);
         kbuf.putInt(Frames.D_HOPS, 1);
+        kbuf.putLong(Frames.D_EPOCH, epoch);
         int pos = putPayload(kbuf, Frames.D_HEADER, m.head, m.body, m.ref, Frames.D_REF_LEN);
         m.answered = true; // its invoker, if any, is now the new receiver's to answer
         movedMessages++;
@@ -1746,11 +1705,16 @@ public final class Kernel implements Agent {
         long to = locatePort(newChannel);
         if (fromPort == null) {
             Response r = request(Ids.node(streamHandle.gid()), OP_REBIND_STREAM,
-                    new Wire.Writer().i64(streamHandle.gid()).i64(newChannel).i64(to), REQUEST_TIMEOUT_NS);
+                    new Wire.Writer().i64(streamHandle.gid()).i64(newChannel).i64(to).i64(0), REQUEST_TIMEOUT_NS);
             if (r.status != Frames.OK) throw new OperationException("rebind: " + r.error());
             return;
         }
-        Wire.Writer w = new Wire.Writer().i64(fromPort.gid()).i64(streamHandle.gid()).i64(newChannel).i64(to);
+        // The new binding's epoch, numbered by the stream's node (channel 0: only reserve it).
+        Response e = request(Ids.node(streamHandle.gid()), OP_REBIND_STREAM,
+                new Wire.Writer().i64(streamHandle.gid()).i64(0).i64(0).i64(0), REQUEST_TIMEOUT_NS);
+        if (e.status != Frames.OK) throw new OperationException("rebind: " + e.error());
+        long epoch = e.reader().i64();
+        Wire.Writer w = new Wire.Writer().i64(fromPort.gid()).i64(streamHandle.gid()).i64(newChannel).i64(to).i64(epoch);
         Response r = request(Ids.node(fromPort.gid()), OP_REBIND_AT_RECEIVER, w, REQUEST_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException("rebind: " + r.error());
     }
@@ -1770,33 +1734,64 @@ public final class Kernel implements Agent {
         throw new OperationException("no port is attached to channel " + Ids.show(channel));
     }
 
-    /** Figure 8.6 at the current receiver, in one step: redirect the stream's arrivals, forward its queued messages. */
+    /**
+     * Figure 8.6 at the current receiver, in one step: redirect the stream's arrivals of earlier
+     * bindings (epochs below the new one), forward its queued messages into the new binding. Then,
+     * once they have all arrived (a barrier request on the same route), the stream switches.
+     */
     private void onRebindAtReceiver(int src, long call, Wire.Reader r) {
         long portGid = r.i64();
         long stream = r.i64();
         long newChannel = r.i64();
         long to = r.i64();
+        long epoch = r.i64();
         Port p = ports.get(portGid);
         if (p == null) throw new OperationException("port " + Ids.show(portGid) + " is not at node " + nodeId);
-        streamRedirections.put(stream, new long[] {portGid, to, newChannel});
-        for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).streamGid == stream)) forwardMessage(m, to, newChannel);
-        // The new port's node may still redirect this stream away from it (an earlier rebinding the
-        // other way): that entry goes before the stream switches, or its messages would bounce back.
-        requestAsync(Ids.node(to), OP_UNREDIRECT_STREAM, new Wire.Writer().i64(stream).i64(to), cleared ->
-                requestAsync(Ids.node(stream), OP_REBIND_STREAM, new Wire.Writer().i64(stream).i64(newChannel).i64(to), resp -> {
+        redirectStream(stream, portGid, to, newChannel, epoch);
+        for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).streamGid == stream))
+            forwardMessage(m, to, newChannel, epoch);
+        // The sender must not send straight to the new port before the moved messages are there.
+        requestAsync(Ids.node(to), OP_ROUTE_BARRIER, new Wire.Writer(), arrived ->
+                requestAsync(Ids.node(stream), OP_REBIND_STREAM, new Wire.Writer().i64(stream).i64(newChannel).i64(to).i64(epoch), resp -> {
                     if (resp.status() != Frames.OK) respondError(src, call, "rebinding the stream: " + resp.error());
                     else respond(src, call, Frames.OK, null);
                 }));
     }
 
-    /** At the stream's node: it will send to the new channel once nothing is in flight. */
+    /** Enters the stream's redirection away from {@code port} here, replacing an older one from that port. */
+    private void redirectStream(long stream, long port, long to, long channel, long epoch) {
+        long[] sr = streamRedirections.get(stream);
+        int i = 0;
+        while (sr != null && i < sr.length && sr[i] != port) i += 4;
+        if (sr == null) sr = new long[4];
+        else if (i == sr.length) sr = java.util.Arrays.copyOf(sr, i + 4);
+        sr[i] = port;
+        sr[i + 1] = to;
+        sr[i + 2] = channel;
+        sr[i + 3] = epoch;
+        streamRedirections.put(stream, sr);
+    }
+
+    /**
+     * At the stream's node: it will send to the new channel once nothing is in flight, under the
+     * new binding's epoch. Channel 0 only reserves an epoch (answered with it); epoch 0 (rebinding
+     * under failure, nothing redirected) takes the next one.
+     */
     private void onRebindStream(int src, long call, Wire.Reader r) {
         Stream st = streams.get(r.i64());
         if (st == null) throw new OperationException("no such stream at node " + nodeId);
         long ch = r.i64();
         long to = r.i64();
+        long epoch = r.i64();
+        if (ch == 0) {
+            respond(src, call, Frames.OK, kw.reset().i64(++st.epochsIssued));
+            return;
+        }
         if (Ids.isMulticast(ch) != st.multicast) throw new OperationException("a stream cannot be rebound between unicast and multicast channels");
-        st.retarget = new Stream.Retarget(ch, to);
+        if (epoch == 0) epoch = ++st.epochsIssued;
+        Stream.Retarget pending = st.retarget;
+        if (epoch > st.epoch && (pending == null || pending.epoch() < epoch)) // else a later rebinding came first
+            st.retarget = new Stream.Retarget(ch, to, epoch);
         respond(src, call, Frames.OK, null);
     }
 

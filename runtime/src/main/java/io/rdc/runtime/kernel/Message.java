@@ -22,12 +22,14 @@ public final class Message {
     public final byte[] body;
     public final RefDescriptor ref;
     public final long arrivedNanos;
+    /** The stream's binding epoch the message was sent (or last redirected) under (see {@link Stream#epoch}). */
+    final long epoch;
     /** Set once the invoker has been answered (explicitly, implicitly or by forwarding). */
     volatile boolean answered;
     volatile boolean deferred;
 
     Message(Port port, long streamGid, long seq, long channel, int srcNode, int kind, long invokeId, int replyNode,
-            byte[] head, byte[] body, RefDescriptor ref) {
+            byte[] head, byte[] body, RefDescriptor ref, long epoch) {
         this.port = port;
         this.streamGid = streamGid;
         this.seq = seq;
@@ -39,6 +41,7 @@ public final class Message {
         this.head = head;
         this.body = body;
         this.ref = ref;
+        this.epoch = epoch;
         this.arrivedNanos = System.nanoTime();
     }
 
@@ -48,8 +51,8 @@ public final class Message {
      */
     public static Message deferredAt(Port port, long streamGid, long seq, long channel, int srcNode, int kind, long invokeId,
                                      int replyNode, byte[] head, byte[] body, RefDescriptor ref) {
-        Message m = new Message(port, streamGid, seq, channel, srcNode, kind, invokeId, replyNode, head, body, ref);
-        m.deferred = true;
+        Message m = new Message(port, streamGid, seq, channel, srcNode, kind, invokeId, replyNode, head, body, ref, 0);
+        m.deferred = true; // delivered already: its binding epoch no longer matters
         return m;
     }
 

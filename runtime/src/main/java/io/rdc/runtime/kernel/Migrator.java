@@ -319,7 +319,8 @@ final class Migrator {
             if (t instanceof Stream s) {
                 Stream.Retarget rt = s.retarget;
                 w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.lastSeq).str(s.name).bool(s.frozen).str(s.failure)
-                        .i64(rt == null ? 0 : rt.channel()).i64(rt == null ? 0 : rt.addr()).i64(s.sent);
+                        .i64(rt == null ? 0 : rt.channel()).i64(rt == null ? 0 : rt.addr()).i64(rt == null ? 0 : rt.epoch()).i64(s.sent)
+                        .i64(s.epoch).i64(s.epochsIssued);
             } else if (t instanceof Port p) {
                 long[] chans = channelsOf == null ? p.channels() : channelsOf.apply(p);
                 w.i64(p.gid).str(p.name).i32(chans.length);
@@ -537,9 +538,14 @@ final class Migrator {
                 s.name = r.str();
                 s.frozen = r.bool();
                 s.failure = r.str();
-                long rtc = r.i64(), rta = r.i64();
-                if (rtc != 0) s.retarget = new Stream.Retarget(rtc, rta);
+                long rtc = r.i64(), rta = r.i64(), rte = r.i64();
                 s.sent = r.i64();
+                long epoch = r.i64(), issued = r.i64();
+                if (mode == MIGRATE) { // the same stream: its binding epochs go on (a new one starts afresh)
+                    if (rtc != 0) s.retarget = new Stream.Retarget(rtc, rta, rte);
+                    s.epoch = epoch;
+                    s.epochsIssued = issued;
+                }
                 inc.streams.add(s);
                 in.streams.add(s);
                 k.streams.put(sg, s);

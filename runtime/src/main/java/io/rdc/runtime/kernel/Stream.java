@@ -19,8 +19,23 @@ public final class Stream {
     volatile Retarget retarget;
     /** Frozen by freezeStream: sends wait until unfreezeStream. */
     volatile boolean frozen;
+    /**
+     * The binding epoch stamped on every frame sent (owner thread writes, when it applies a
+     * rebinding's retarget). Each rebinding gets a new, larger epoch; a stream redirection left at
+     * the old receiver applies only to frames of earlier epochs, so it can never catch a message
+     * sent under the new binding, and a frame it redirects is restamped with its epoch.
+     */
+    volatile long epoch;
+    /** The last epoch handed out for a rebinding of this stream (kernel thread). */
+    long epochsIssued;
+    /** lastSeq when the owner last switched destination: acknowledgements up to it teach nothing new. */
+    volatile long switchedAt;
 
-    record Retarget(long channel, long addr) {}
+    static final java.util.concurrent.atomic.AtomicReferenceFieldUpdater<Stream, Retarget> RETARGET =
+            java.util.concurrent.atomic.AtomicReferenceFieldUpdater.newUpdater(Stream.class, Retarget.class, "retarget");
+
+    /** A switch of destination; epoch 0 keeps the stream's binding epoch (an address learnt from an ack). */
+    record Retarget(long channel, long addr, long epoch) {}
     /** Last known kernel port address of the unicast destination; 0 when it must be located. */
     volatile long destAddr;
     /** Sequence number of the last message sent (owner thread only). */

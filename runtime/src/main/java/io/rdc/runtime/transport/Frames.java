@@ -36,15 +36,14 @@ public final class Frames {
     public static final int D_BODY_LEN = 52;   // int
     public static final int D_REF_LEN = 56;    // int: length of the encoded propagated reference, 0 for none
     public static final int D_HOPS = 60;       // int: redirections followed so far
-    public static final int D_HEADER = 64;     // head bytes, then body bytes, then reference bytes
+    public static final int D_EPOCH = 64;      // long: the stream's binding epoch the frame belongs to (bumped by each rebinding)
+    public static final int D_HEADER = 72;     // head bytes, then body bytes, then reference bytes
 
     // DATA flags: the primitive in the low bits, then modifiers
     public static final int KIND_MASK = 0x7;
     public static final int KIND_SEND = 1, KIND_ASINVOKE = 2, KIND_INVOKE = 3, KIND_DGRAM = 4;
     public static final int F_MULTICAST = 0x10;
     public static final int F_FORWARDED = 0x20;
-    /** A route-flush marker: travels a stream's redirection route and back (D_REPLY_NODE: where it returns). */
-    public static final int F_FLUSH = 0x40;
 
     // ---- ACK (also a negative acknowledgement when status != OK)
     public static final int A_STREAM = 8;      // long
