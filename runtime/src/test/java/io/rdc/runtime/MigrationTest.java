@@ -207,6 +207,7 @@ class MigrationTest extends PoolFixture {
         Ref s = op.spaceGet("mig.frozen", T);
         op.freeze(srv);
         op.send(s, Map.of("c", "a", "seq", 1), null);
+        op.flush(s); // queued at the source (acknowledged), so it is the queue that must move
         op.migrate(srv, 204, T);
         assertEquals(Incarnation.State.FROZEN, op.status(srv).state());
         assertEquals(1, op.status(srv).queued(), "its queue moved with it");
