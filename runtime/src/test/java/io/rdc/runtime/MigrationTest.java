@@ -210,6 +210,7 @@ class MigrationTest extends PoolFixture {
         op.flush(s); // queued at the source (acknowledged), so it is the queue that must move
         op.migrate(srv, 204, T);
         assertEquals(Incarnation.State.FROZEN, op.status(srv).state());
+        CommunicationsTest.waitFor(() -> op.status(srv).queued() == 1); // its queue moved with it, and it handles nothing
         assertEquals(1, op.status(srv).queued(), "its queue moved with it");
         op.unfreeze(srv, 0);
         Map<?, ?> r = report(op, s);
