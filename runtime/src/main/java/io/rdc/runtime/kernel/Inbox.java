@@ -75,9 +75,10 @@ public final class Inbox {
         long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
         while (true) {
             long v = version;
+            // Stop first: a message that arrives just as the owner is frozen must stay queued.
+            if (stop != null && stop.getAsBoolean()) return null;
             Object o = poll(f);
             if (o != null) return o;
-            if (stop != null && stop.getAsBoolean()) return null;
             if (System.nanoTime() - deadline >= 0) return null;
             int spins = 0;
             while (version == v && spins++ < SPINS) {
