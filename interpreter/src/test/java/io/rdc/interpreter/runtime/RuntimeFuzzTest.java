@@ -77,6 +77,8 @@ class RuntimeFuzzTest {
         return (Operations) Proxy.newProxyInstance(Operations.class.getClassLoader(), new Class<?>[] {Operations.class}, (p, m, a) -> {
             if (m.getName().equals("sleep")) a[0] = Math.min((Long) a[0], 20L);
             if (m.getName().equals("waitUntil")) a[1] = Math.min((Long) a[1], 20L);
+            if (m.getName().equals("quiesce")) a[3] = Math.min((Long) a[3], 200L);
+            if (m.getName().equals("migrate")) a[2] = Math.min((Long) a[2], 200L);
             try {
                 return m.invoke(ops, a);
             } catch (java.lang.reflect.InvocationTargetException e) {
