@@ -77,10 +77,6 @@ public final class JsHost implements Launcher {
                 .mimeType("application/javascript+module").buildLiteral());
     }
 
-    static Source prelude() {
-        return PRELUDE;
-    }
-
     private static String resource(String name) {
         try (InputStream in = JsHost.class.getResourceAsStream("/io/rdc/runtime/js/" + name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -91,7 +87,11 @@ public final class JsHost implements Launcher {
 
     @Override
     public void launch(Incarnation inc, List<Iface> ifaces, Runnable ready, Consumer<String> failed) {
-        JsIncarnation js = new JsIncarnation(kernel, inc, ifaces);
+        start(inc, new JsIncarnation(kernel, inc, ifaces), ready, failed);
+    }
+
+    /** Runs an incarnation's code on a virtual thread of its own. */
+    private static void start(Incarnation inc, JsIncarnation js, Runnable ready, Consumer<String> failed) {
         inc.host(js);
         Thread t = Thread.ofVirtual().name("inc-" + inc.name).unstarted(() -> js.run(ready, failed));
         js.thread = t;
@@ -188,12 +188,7 @@ public final class JsHost implements Launcher {
 
     @Override
     public void resume(Incarnation inc, Arrival arrival, Runnable ready, Consumer<String> failed) {
-        JsIncarnation js = new JsIncarnation(kernel, inc, List.of(), arrival, this);
-        inc.host(js);
-        Thread t = Thread.ofVirtual().name("inc-" + inc.name).unstarted(() -> js.run(ready, failed));
-        js.thread = t;
-        inc.thread(t);
-        t.start();
+        start(inc, new JsIncarnation(kernel, inc, List.of(), arrival, this), ready, failed);
     }
 
     @Override

@@ -230,20 +230,7 @@ final class Migrator {
         inc.migrating = true;
         o.frozenNanos = System.nanoTime();
         try {
-            // Nothing it sent may be in flight when it sends again from D (a later message could overtake).
-            for (Stream s : inc.streams()) {
-                if (s.closed || s.failure != null || s.lastSeq == s.ackedSeq) continue;
-                try {
-                    k.flush(s);
-                } catch (OperationException e) {
-                    // A failed stream moves as failed.
-                }
-            }
-            List<Ref> table = inc.refs.snapshot();
-            Launcher l = k.launcher();
-            if (l == null) throw new OperationException("node " + k.nodeId() + " has no incarnation host");
-            Launcher.Captured c = l.capture(inc, table);
-            Record record = record(inc, table, c, o.destHasCode);
+            Record record = takeRecord(inc, o.destHasCode, null);
             checkNotAborted(o);
             ship(o.dest, inc.gid, record.head(), record.state(), record.tail());
             Kernel.Response resp = k.request(o.dest, Kernel.OP_MIGRATE_INSTALL, new Wire.Writer().i64(inc.gid).i32(record.length()), INSTALL_TIMEOUT_NS);
@@ -271,10 +258,6 @@ final class Migrator {
     }
 
     /** The kernel record and state, as D needs them (§7.4.3: pincdata, reference table, queues' routing). */
-    private Record record(Incarnation inc, List<Ref> table, Launcher.Captured c, boolean destHasCode) {
-        return record(inc, table, c, destHasCode, null);
-    }
-
     /**
      * A kernel record in three parts: the record proper and the state's length, the state (the bulk,
      * shipped from where the encoder wrote it), the interfaces with their length.
@@ -665,20 +648,23 @@ final class Migrator {
         });
     }
 
-    /** Flushes what it sent and takes its record (incarnation thread, between handlers). */
-    private Record takeRecord(Incarnation inc, java.util.function.Function<Port, long[]> channelsOf) {
+    /**
+     * Flushes what it sent and takes its record (incarnation thread, between handlers): nothing it
+     * sent may be in flight when it sends again from elsewhere (a later message could overtake).
+     */
+    private Record takeRecord(Incarnation inc, boolean destHasCode, java.util.function.Function<Port, long[]> channelsOf) {
         for (Stream s : inc.streams()) {
             if (s.closed || s.failure != null || s.lastSeq == s.ackedSeq) continue;
             try {
                 k.flush(s);
             } catch (OperationException e) {
-                // recorded as it is
+                // a failed stream is recorded as failed
             }
         }
         List<Ref> table = inc.refs.snapshot();
         Launcher l = k.launcher();
         if (l == null) throw new OperationException("node " + k.nodeId() + " has no incarnation host");
-        return record(inc, table, l.capture(inc, table), false, channelsOf);
+        return record(inc, table, l.capture(inc, table), destHasCode, channelsOf);
     }
 
     /** checkpoint(inc, file) at the incarnation's node: written there; with destroy, its ports are parked. */
@@ -691,7 +677,7 @@ final class Migrator {
         if (inc.state == Incarnation.State.FAULTING || inc.state == Incarnation.State.INCHOATE)
             throw new OperationException(inc.name + " is " + inc.state + "; it cannot be checkpointed");
         atBoundary(inc, withinNs, src, call, "checkpoint", () -> {
-            byte[] record = takeRecord(inc, null).toBytes();
+            byte[] record = takeRecord(inc, false, null).toBytes();
             long bytes = CheckpointFile.write(java.nio.file.Path.of(path), record);
             if (destroy) k.callOnKernel(() -> {
                 park(inc);
@@ -831,7 +817,7 @@ final class Migrator {
                 if (isListed) streams.put(p.name != null ? p.name : Ids.show(p.gid), ch);
             }
         }
-        byte[] record = takeRecord(inc, p -> channels.getOrDefault(p, new long[] {k.newChannel(false)})).toBytes();
+        byte[] record = takeRecord(inc, false, p -> channels.getOrDefault(p, new long[] {k.newChannel(false)})).toBytes();
         long[] t = transplant(node, record, FORK, name);
         commitTransplant(node, t[0]);
         return new Fork(t[1], streams);
