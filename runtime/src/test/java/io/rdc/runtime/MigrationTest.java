@@ -229,4 +229,77 @@ class MigrationTest extends PoolFixture {
         assertTrue(e.getMessage().contains("state.inner.cb"), e.getMessage());
         assertEquals(201L, ((Map<?, ?>) op.invoke(op.spaceGet("mig.bad", T), Map.of(), null, T).head()).get("at"));
     }
+
+    /** Starts a handler that spins for {@code ms}, and gives it time to start. */
+    static void keepBusy(Operator op, Ref stream, int ms) {
+        op.send(stream, Map.of("op", "spin", "ms", ms), null);
+        CommunicationsTest.sleep(100);
+    }
+
+    /** A destroy while the migration waits for a handler boundary aborts it: nothing is left at D, the caller hears why. */
+    @Test
+    void destroyDuringAMigrationAbortsIt() throws Exception {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 201, "mig.destroyed");
+        Ref s = op.spaceGet("mig.destroyed", T);
+        keepBusy(op, s, 800);
+        int before = pool.kernel(204).incarnationCount();
+        java.util.concurrent.CompletableFuture<Object> migration = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return op.migrate(srv, 204, Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        CommunicationsTest.sleep(200); // it is waiting for the spinning handler
+        assertEquals(Incarnation.State.MIGRATING, op.status(srv).state());
+        op.destroy(srv);
+        Object outcome = migration.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertInstanceOf(OperationException.class, outcome, "the migration failed: " + outcome);
+        assertTrue(((Exception) outcome).getMessage().contains("abort"), ((Exception) outcome).getMessage());
+        CommunicationsTest.sleep(200);
+        assertEquals(before, pool.kernel(204).incarnationCount(), "nothing was installed at D");
+    }
+
+    /** A second migration asked while the first is under way waits for it, then moves the incarnation on. */
+    @Test
+    void aSecondMigrationWaitsForTheFirst() throws Exception {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 201, "mig.twice");
+        Ref s = op.spaceGet("mig.twice", T);
+        keepBusy(op, s, 500);
+        java.util.concurrent.CompletableFuture<Kernel.Migration> first =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> op.migrate(srv, 202, Duration.ofSeconds(5)));
+        CommunicationsTest.sleep(100);
+        java.util.concurrent.CompletableFuture<Kernel.Migration> second =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> op.migrate(srv, 203, Duration.ofSeconds(5)));
+        for (int i = 1; i <= 50; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        first.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        second.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        Map<?, ?> r = report(op, s);
+        assertEquals(203L, r.get("where"), "the second, applied after the first, decides where it ends");
+        assertEquals(2L, r.get("moves"));
+        assertEquals(List.of(202L, 203L), r.get("lastMove"), "202 first, then on from there");
+        assertEquals(50L, r.get("count"));
+        assertEquals(0L, r.get("nerr"), String.valueOf(r.get("errors")));
+    }
+
+    /** The module's code goes with the record only to a node that lacks its hash. */
+    @Test
+    void moduleCodeMovesOnlyWhenTheDestinationLacksIt() {
+        Operator op = operator();
+        String code = SERVER + "\n// unique " + System.nanoTime();
+        Ref srv = serve(op, code, 201, "mig.code");
+        Ref s = op.spaceGet("mig.code", T);
+        String hash = io.rdc.runtime.kernel.ModuleStore.hashOf(code);
+        assertFalse(pool.kernel(204).modules().has(hash), "204 has never seen it");
+        long shipped201 = pool.kernel(201).recordsWithCode(), shipped204 = pool.kernel(204).recordsWithCode();
+        op.migrate(srv, 204, T);
+        assertTrue(pool.kernel(204).modules().has(hash), "the code arrived with the record");
+        assertEquals(shipped201 + 1, pool.kernel(201).recordsWithCode(), "201 sent it, 204 lacked it");
+        op.migrate(srv, 201, T);
+        assertEquals(shipped204, pool.kernel(204).recordsWithCode(), "201 still has it: the record went without code");
+        op.send(s, Map.of("c", "a", "seq", 1), null);
+        assertEquals(201L, report(op, s).get("where"));
+    }
 }

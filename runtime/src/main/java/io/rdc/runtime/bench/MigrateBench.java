@@ -278,7 +278,7 @@ public final class MigrateBench {
     /** A context as the JS host makes them for incarnations (same engine, same restrictions). */
     private static org.graalvm.polyglot.Context newContext() {
         return org.graalvm.polyglot.Context.newBuilder("js").engine(io.rdc.runtime.js.JsHost.engine())
-                .allowHostAccess(org.graalvm.polyglot.HostAccess.NONE).allowIO(org.graalvm.polyglot.io.IOAccess.NONE)
+                .allowHostAccess(io.rdc.runtime.state.StateCodec.HOST_ACCESS).allowIO(org.graalvm.polyglot.io.IOAccess.NONE)
                 .allowPolyglotAccess(org.graalvm.polyglot.PolyglotAccess.NONE)
                 .option("js.esm-eval-returns-exports", "true").build();
     }

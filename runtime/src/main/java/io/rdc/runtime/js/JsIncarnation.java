@@ -53,7 +53,8 @@ final class JsIncarnation implements ProxyExecutable {
         this(kernel, inc, ifaces, null, null);
     }
 
-    private final io.rdc.runtime.kernel.Launcher.Arrival arrival;
+    private io.rdc.runtime.kernel.Launcher.Arrival arrival;
+    private static final boolean TRACE = Boolean.getBoolean("rdc.migrate.trace");
     /** Where a context readied for this arrival can be taken from (null: load one). */
     private final JsHost host;
     private Value onMigrated, onRestored, onForked;
@@ -69,7 +70,9 @@ final class JsIncarnation implements ProxyExecutable {
     void run(Runnable ready, Consumer<String> failed) {
         Value init;
         try {
+            long t0 = System.nanoTime();
             JsHost.Warm w = arrival != null && host != null ? host.takeReadied(arrival.transfer()) : null;
+            if (TRACE && arrival != null) System.err.printf("arrive %s: spare %s, took %.3f ms%n", inc.name, w != null, (System.nanoTime() - t0) / 1e6);
             if (w == null) w = JsHost.load(inc.moduleHash().isEmpty() ? null : moduleOf(), this);
             else w.calls().target = this;
             context = w.context();
@@ -138,11 +141,15 @@ final class JsIncarnation implements ProxyExecutable {
     /** Arrival by migration: the state comes back (init is not run), then onMigrated, then handlers as before. */
     private void arrive(Runnable ready, Consumer<String> failed) {
         try {
+            long t0 = System.nanoTime();
             MigrationReferenceCodec codec = MigrationReferenceCodec.forArrival(arrival.table(), arrival.portByOldGid());
             byte[] rec = arrival.record();
             ctx.putMember("state", io.rdc.runtime.state.StateCodec.decode(rec, arrival.stateOffset(), arrival.stateLength(), context, codec));
             Value ifaceObj = io.rdc.runtime.state.StateCodec.decode(rec, arrival.ifacesOffset(), arrival.ifacesLength(), context, codec);
             ctx.putMember("ifaces", ifaceObj);
+            if (TRACE) System.err.printf("arrive %s: decode %.3f ms%n", inc.name, (System.nanoTime() - t0) / 1e6);
+            // Decoded: the record (the whole state as it arrived) and the tables need not live on with it.
+            arrival = new io.rdc.runtime.kernel.Launcher.Arrival(null, 0, 0, 0, 0, null, null, arrival.fromNode(), arrival.mode(), arrival.transfer());
         } catch (RuntimeException e) {
             closeQuietly();
             failed.accept(e instanceof PolyglotException pe ? describe(pe) : String.valueOf(e.getMessage()));
@@ -152,6 +159,7 @@ final class JsIncarnation implements ProxyExecutable {
         try {
             kernel.awaitArrival(inc);
             if (inc.isDestroyed()) return;
+            if (host != null && arrival.mode() == 0) host.replenish(moduleOf());
             Value from = dec.execute(String.valueOf(arrival.fromNode()));
             Value to = dec.execute(String.valueOf(kernel.nodeId()));
             // Its code learns how it got here: moved (onMigrated), restored from a checkpoint, or forked (the child's side).
@@ -177,8 +185,11 @@ final class JsIncarnation implements ProxyExecutable {
     io.rdc.runtime.kernel.Launcher.Captured capture(List<Ref> table) {
         MigrationReferenceCodec codec = MigrationReferenceCodec.forCapture(kernel, inc, table);
         try {
+            long t0 = System.nanoTime();
             byte[] state = io.rdc.runtime.state.StateCodec.encode(ctx.getMember("state"), codec, "state");
+            long t1 = System.nanoTime();
             byte[] ifs = io.rdc.runtime.state.StateCodec.encode(ctx.getMember("ifaces"), codec, "ifaces");
+            if (TRACE) System.err.printf("capture %s: state %.3f ms, ifaces %.3f ms%n", inc.name, (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6);
             return new io.rdc.runtime.kernel.Launcher.Captured(state, ifs);
         } catch (io.rdc.runtime.state.StateCodecException | io.rdc.runtime.ref.ReferenceException e) {
             throw new OperationException("its state cannot move: " + e.getMessage());

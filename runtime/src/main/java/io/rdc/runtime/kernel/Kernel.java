@@ -151,6 +151,16 @@ public final class Kernel implements Agent {
         return pool;
     }
 
+    /** How many incarnations live at this node (arrivals count once committed). */
+    public int incarnationCount() {
+        return incarnations.size();
+    }
+
+    /** How many records this node has sent (migration, checkpoint, fork) that carried module code. */
+    public long recordsWithCode() {
+        return migrator.codeShipped.get();
+    }
+
     public ModuleStore modules() {
         return modules;
     }
@@ -245,22 +255,37 @@ public final class Kernel implements Agent {
         return t;
     }
 
-    private record Timer(long deadline, Runnable action) implements Comparable<Timer> {
+    /** A timer; cancelling drops its action at once (what it holds can be collected), the entry goes when due. */
+    static final class Timer implements Comparable<Timer> {
+        final long deadline;
+        volatile Runnable action;
+
+        Timer(long deadline, Runnable action) {
+            this.deadline = deadline;
+            this.action = action;
+        }
+
+        void cancel() {
+            action = null;
+        }
+
         public int compareTo(Timer o) {
             return Long.compare(deadline, o.deadline);
         }
     }
 
-    void schedule(long delayNanos, Runnable action) {
-        long d = System.nanoTime() + delayNanos;
-        onKernel(() -> timers.add(new Timer(d, action)));
+    Timer schedule(long delayNanos, Runnable action) {
+        Timer t = new Timer(System.nanoTime() + delayNanos, action);
+        onKernel(() -> timers.add(t));
+        return t;
     }
 
     private int runTimers() {
         int n = 0;
         long now = System.nanoTime();
         while (!timers.isEmpty() && timers.peek().deadline - now <= 0) {
-            timers.poll().action.run();
+            Runnable a = timers.poll().action;
+            if (a != null) a.run();
             n++;
         }
         return n;
@@ -1888,6 +1913,8 @@ public final class Kernel implements Agent {
             }
         }
         incarnations.clear();
+        Launcher l = launcher;
+        if (l != null) l.close();
     }
 
     /** Called by the host when a handler threw: the incarnation goes FAULTING and raises the event. */

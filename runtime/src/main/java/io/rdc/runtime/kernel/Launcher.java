@@ -59,4 +59,7 @@ public interface Launcher {
 
     /** A prepared arrival will not come (aborted, refused): drop what was readied for it. */
     default void discardArrival(long transfer) {}
+
+    /** The node is shutting down: release what the host keeps ready (spare contexts). */
+    default void close() {}
 }

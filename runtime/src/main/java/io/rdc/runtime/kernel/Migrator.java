@@ -39,6 +39,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class Migrator {
     /** The largest piece of state in one Aeron message (the publication's limit is a term/8). */
     private static final int CHUNK = 256 * 1024;
+    private static final boolean TRACE = Boolean.getBoolean("rdc.migrate.trace");
+    /** Records that carried module code (D lacked the hash): module code moves only then. */
+    final java.util.concurrent.atomic.AtomicLong codeShipped = new java.util.concurrent.atomic.AtomicLong();
     static final long INSTALL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
 
     private final Kernel k;
@@ -65,7 +68,11 @@ final class Migrator {
         /** 0 waiting for a handler boundary, 1 moving, 2 ended. */
         final AtomicInteger phase = new AtomicInteger();
         volatile long frozenNanos;
+        /** Phase stamps (nanoTime) for -Drdc.migrate.trace: prepared, captured, shipped, installed. */
+        volatile long preparedNanos, capturedNanos, shippedNanos, installedNanos;
         volatile String abortedWhy;
+        /** The 'within' bound; cancelled at the end so that it does not keep the incarnation (and its state) reachable. */
+        volatile Kernel.Timer timeout;
         boolean destHasCode;
         boolean answered;
         boolean ended;
@@ -201,12 +208,13 @@ final class Migrator {
                 return;
             }
             o.destHasCode = resp.reader().bool();
+            o.preparedNanos = System.nanoTime();
             if (!o.waitForEnd) {
                 o.answered = true;
                 k.respond(src, call, Frames.OK, new Wire.Writer().i64(-1).i64(-1));
             }
             k.runOnIncarnation(inc, (BoundaryTask) () -> move(o));
-            k.schedule(withinNs, () -> {
+            o.timeout = k.schedule(withinNs, () -> {
                 if (o.phase.compareAndSet(0, 2))
                     end(o, "a handler of " + inc.name + " was still running after " + TimeUnit.NANOSECONDS.toMillis(withinNs)
                             + " ms; the migration was abandoned and it carries on at node " + k.nodeId(), 0, 0);
@@ -231,25 +239,35 @@ final class Migrator {
         o.frozenNanos = System.nanoTime();
         try {
             Record record = takeRecord(inc, o.destHasCode, null);
+            o.capturedNanos = System.nanoTime();
             checkNotAborted(o);
             ship(o.dest, inc.gid, record.head(), record.state(), record.tail());
-            Kernel.Response resp = k.request(o.dest, Kernel.OP_MIGRATE_INSTALL, new Wire.Writer().i64(inc.gid).i32(record.length()), INSTALL_TIMEOUT_NS);
-            if (resp.status() != Frames.OK) throw new OperationException("node " + o.dest + " could not take it: " + resp.error());
-            Wire.Reader rd = resp.reader();
-            rd.i64();
-            Long2LongHashMap portMap = new Long2LongHashMap(0);
-            for (int i = rd.i32(); i > 0; i--) portMap.put(rd.i64(), rd.i64());
-            k.callOnKernel(() -> {
+            o.shippedNanos = System.nanoTime();
+            // The rest happens on the kernel thread: this thread need not wake again (it waits, stopped,
+            // while 'migrating' is set, and ends with the switch).
+            Wire.Writer install = new Wire.Writer().i64(inc.gid).i32(record.length());
+            k.onKernel(() -> k.requestAsync(o.dest, Kernel.OP_MIGRATE_INSTALL, install, INSTALL_TIMEOUT_NS, resp -> {
+                o.installedNanos = System.nanoTime();
+                if (resp.status() != Frames.OK) {
+                    failMoving(o, "node " + o.dest + " could not take it: " + resp.error());
+                    return;
+                }
+                Wire.Reader rd = resp.reader();
+                rd.i64();
+                Long2LongHashMap portMap = new Long2LongHashMap(0);
+                for (int i = rd.i32(); i > 0; i--) portMap.put(rd.i64(), rd.i64());
                 switchOver(o, portMap);
-                return null;
-            });
+            }));
         } catch (RuntimeException e) {
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
-            k.onKernel(() -> {
-                k.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(inc.gid), null);
-                end(o, why, 0, 0);
-            });
+            k.onKernel(() -> failMoving(o, why));
         }
+    }
+
+    /** Kernel thread: a migration failed after the incarnation stopped; D drops what it has, it carries on here. */
+    private void failMoving(Outgoing o, String why) {
+        k.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(o.inc.gid), null);
+        end(o, why, 0, 0);
     }
 
     private static void checkNotAborted(Outgoing o) {
@@ -280,6 +298,7 @@ final class Migrator {
     Record record(Incarnation inc, List<Ref> table, Launcher.Captured c, boolean destHasCode,
                   java.util.function.Function<Port, long[]> channelsOf) {
         ModuleStore.Module mod = inc.module;
+        if (!destHasCode) codeShipped.incrementAndGet();
         Wire.Writer w = new Wire.Writer(1024 + (destHasCode ? 0 : mod.code().length() * 3));
         w.i64(inc.gid).i64(inc.rdcId).str(inc.name).i64(inc.parentGid).str(mod.hash()).str(mod.name()).str(destHasCode ? null : mod.code())
                 .str(inc.argsJson).i32(inc.priority).bool(inc.frozenRequested).i8(inc.state.ordinal()).i64(inc.handlerNanos).i64(inc.handlerRuns)
@@ -323,11 +342,16 @@ final class Migrator {
         for (byte[] part : parts) total += part.length;
         ExpandableDirectByteBuffer b = new ExpandableDirectByteBuffer(Frames.Q_HEADER + 32);
         UnsafeBuffer data = new UnsafeBuffer(new byte[0]);
+        // Whole frames where they are large (IPC: 64 KB), so D reads each in place, not reassembled.
+        int frame = k.transport().maxPayloadLength(dest) - (Frames.Q_HEADER + 20);
+        int chunk = frame >= 16 * 1024 ? frame : CHUNK;
+        // Back-pressured (D copies out slower than this fills): yield the core to D rather than spin.
+        org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.YieldingIdleStrategy();
         int offset = 0;
         for (byte[] part : parts) {
             data.wrap(part);
-            for (int at = 0; at < part.length; at += CHUNK) {
-                int n = Math.min(CHUNK, part.length - at);
+            for (int at = 0; at < part.length; at += chunk) {
+                int n = Math.min(chunk, part.length - at);
                 Frames.putHeaderTo(b, Frames.REQUEST, 0, 0, k.nodeId());
                 b.putLong(Frames.Q_CALL, 0);
                 b.putInt(Frames.Q_OP, Kernel.OP_MIGRATE_CHUNK);
@@ -337,7 +361,7 @@ final class Migrator {
                 b.putInt(p + 12, total);
                 b.putInt(p + 16, n);
                 // Gathered: the header here, the bytes straight from where they are (one copy, into Aeron's log).
-                if (k.transport().offer(dest, b, 0, p + 20, data, at, n, null) != Frames.OK)
+                if (k.transport().offer(dest, b, 0, p + 20, data, at, n, idle) != Frames.OK)
                     throw new OperationException("node " + dest + " is unreachable");
             }
             offset += part.length;
@@ -390,6 +414,10 @@ final class Migrator {
         movedTo.put(inc.gid, o.dest);
         k.incarnations.remove(inc.gid);
         long now = System.nanoTime();
+        if (TRACE)
+            System.err.printf("migrate %s: prepare %.3f, wait %.3f, capture %.3f, ship %.3f, install %.3f, switch %.3f ms%n", inc.name,
+                    (o.preparedNanos - o.startNanos) / 1e6, (o.frozenNanos - o.preparedNanos) / 1e6, (o.capturedNanos - o.frozenNanos) / 1e6,
+                    (o.shippedNanos - o.capturedNanos) / 1e6, (o.installedNanos - o.shippedNanos) / 1e6, (now - o.installedNanos) / 1e6);
         Wire.Writer w = new Wire.Writer(64).i64(inc.gid).i32(k.nodeId()).i64(now - o.startNanos).i64(now - o.frozenNanos).i32(events.size());
         for (Event e : events) w.i8(e.type().ordinal()).i64(e.subject()).str(e.subjectName()).str(e.detail()).i64(e.atMillis());
         k.requestAsync(o.dest, Kernel.OP_MIGRATE_COMMIT, w, Kernel.REQUEST_TIMEOUT_NS, resp -> {
@@ -410,6 +438,8 @@ final class Migrator {
         if (o.ended) return;
         o.ended = true;
         o.phase.set(2);
+        Kernel.Timer t = o.timeout;
+        if (t != null) t.cancel();
         Incarnation inc = o.inc;
         outgoing.remove(inc.gid);
         inc.migratingTo = 0;
@@ -631,8 +661,11 @@ final class Migrator {
     /** Runs {@code work} on the incarnation's thread at its next handler boundary, or fails it after {@code withinNs}. */
     private void atBoundary(Incarnation inc, long withinNs, int src, long call, String what, java.util.function.Supplier<Wire.Writer> work) {
         AtomicInteger phase = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Kernel.Timer> timeout = new java.util.concurrent.atomic.AtomicReference<>();
         k.runOnIncarnation(inc, (BoundaryTask) () -> {
             if (!phase.compareAndSet(0, 1)) return;
+            Kernel.Timer t = timeout.get();
+            if (t != null) t.cancel();
             try {
                 Wire.Writer w = work.get();
                 k.respondFromAnyThread(src, call, Frames.OK, w);
@@ -641,11 +674,11 @@ final class Migrator {
                 k.onKernel(() -> k.respondError(src, call, what + " " + inc.name + ": " + why));
             }
         });
-        k.schedule(withinNs, () -> {
+        timeout.set(k.schedule(withinNs, () -> {
             if (phase.compareAndSet(0, 2))
                 k.respondError(src, call, what + " " + inc.name + ": a handler was still running after "
                         + TimeUnit.NANOSECONDS.toMillis(withinNs) + " ms; nothing was done");
-        });
+        }));
     }
 
     /**

@@ -10,7 +10,9 @@ import org.graalvm.polyglot.Source;
  * <p>{@code encode(value, rootName, classify)} walks the value in JS and returns
  * {@code [structBuffer, structLength, heapString, arrayBuffers]}; {@code classify(obj)} is a Java
  * callback for objects that are not plain JS data (proxies, host objects): it returns a reference
- * index (&ge; 0) or a negative code. {@code decode(latin1, structEnd, heap, refs)} rebuilds the value.
+ * index (&ge; 0) or a negative code. {@code decode(structure, buffers, buffersLength, heap, refs)} rebuilds the value from the structure
+ * (a Latin-1 string), the buffer section (a read-only host {@code ByteBuffer} the JS side views as an
+ * ArrayBuffer and copies from, four bytes per step) and the string heap.
  * See {@link StateCodec} for the format.
  */
 final class CodecScript {
@@ -282,7 +284,7 @@ function encode(value, rootName, classifier) {
 }
 
 // ---------------------------------------------------------------- decoder
-let s = '', p = 0, end = 0, bp = 0, heap = '', hp = 0, refs = null, dkeys = [], dseen = [], dshapes = [];
+let s = '', p = 0, end = 0, bp = 0, bsrc = null, blen = 0, heap = '', hp = 0, refs = null, dkeys = [], dseen = [], dshapes = [];
 let factories = new MapC();
 function pushSeen(o) { dseen.push(o); }
 function makeFactory(ks) {
@@ -353,18 +355,25 @@ function rdF64() {
   p += 8; return f64[0];
 }
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-function copyBytes(ab, len, b0) { // latin1 chars [b0, b0+len) of s -> bytes of ab
-  const str = s; // local: the loop must not re-read the closure variable
+function copyBytes(ab, len, b0) { // bytes [b0, b0+len) of the buffer section -> bytes of ab
+  const src = bsrc; // locals: the loops must not re-read closure variables
   let i = 0;
-  if (LITTLE_ENDIAN && len >= 64) {
-    const n4 = len >> 2, d32 = new Int32Array(ab, 0, n4);
-    for (let j = b0; i < n4; i++, j += 4) {
-      d32[i] = str.charCodeAt(j) | (str.charCodeAt(j + 1) << 8) | (str.charCodeAt(j + 2) << 16) | (str.charCodeAt(j + 3) << 24);
-    }
+  if ((b0 & 7) === 0 && len >= 64) {
+    // Eight bytes per step, element to element. Bit-exact (NaN payloads included: the doubles are
+    // only loaded and stored, never computed with; StateCodecTest checks it). Measured, 16 MB from a
+    // host buffer at an offset: Float64Array 0.5 ms/MB, Int32Array 1.7, bytes through charCodeAt 1.2–1.7.
+    const n8 = len >> 3, d64 = new Float64Array(ab, 0, n8), s64 = new Float64Array(src, b0, n8);
+    for (; i < n8; i++) d64[i] = s64[i];
+    i = n8 << 3;
+  } else if ((b0 & 3) === 0 && len >= 64) {
+    const n4 = len >> 2, d32 = new Int32Array(ab, 0, n4), s32 = new Int32Array(src, b0, n4);
+    for (; i < n4; i++) d32[i] = s32[i];
     i = n4 << 2;
   }
-  const d = new Uint8Array(ab);
-  for (; i < len; i++) d[i] = str.charCodeAt(b0 + i);
+  if (i < len) {
+    const d = new Uint8Array(ab, i), s8 = new Uint8Array(src, b0 + i, len - i), n = len - i;
+    for (let j = 0; j < n; j++) d[j] = s8[j];
+  }
 }
 function rdProps(o, n) {
   for (let i = 0; i < n; i++) {
@@ -376,7 +385,7 @@ function rdProps(o, n) {
 }
 function rdAbuf() {
   const len = rdVarint();
-  if (len > s.length - bp) throw corrupt('array buffer exceeds buffer section');
+  if (len > blen - bp) throw corrupt('array buffer exceeds buffer section');
   const ab = new ArrayBufferC(len), b0 = bp;
   copyBytes(ab, len, b0);
   bp += len; dseen.push(ab); return ab;
@@ -448,16 +457,22 @@ function r() {
   }
 }
 
-function decode(latin1, structEnd, heapStr, refArray) {
-  s = latin1; p = 0; end = structEnd; bp = structEnd; heap = heapStr; hp = 0; refs = refArray;
+function decode(latin1, bytes, buffersLen, heapStr, refArray) {
+  s = latin1; p = 0; end = latin1.length; bp = 0; blen = buffersLen; heap = heapStr; hp = 0; refs = refArray;
   try {
+    if (buffersLen > 0) {
+      // The buffer section as an ArrayBuffer over the host's read-only bytes (no copy): needs a context
+      // whose host access allows buffer access (StateCodec.HOST_ACCESS).
+      try { bsrc = new ArrayBufferC(bytes); } catch (e) { bsrc = null; }
+      if (bsrc === null || bsrc.byteLength !== buffersLen) throw new ErrorC('the target context does not allow buffer access (StateCodec.HOST_ACCESS)');
+    }
     const v = r();
     if (p !== end) throw corrupt('trailing bytes in structure');
-    if (bp !== s.length) throw corrupt('unused bytes in buffer section');
+    if (bp !== blen) throw corrupt('unused bytes in buffer section');
     if (hp !== heap.length) throw corrupt('unused characters in string heap');
     return v;
   } finally {
-    s = ''; heap = ''; refs = null; dkeys = []; dseen = []; dshapes = [];
+    s = ''; bsrc = null; heap = ''; refs = null; dkeys = []; dseen = []; dshapes = [];
   }
 }
 

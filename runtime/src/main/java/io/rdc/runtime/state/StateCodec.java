@@ -1,5 +1,6 @@
 package io.rdc.runtime.state;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -59,21 +60,19 @@ import org.graalvm.polyglot.proxy.ProxyExecutable;
  * than keyed/megamorphic. This is what makes object state faster than JSON (measured below); shapes
  * containing a {@code __proto__} key never get a factory.
  *
- * <p>Decoding must move bytes <em>into</em> a context whose host access is {@code HostAccess.NONE}.
- * The polyglot API has no bulk buffer write, and host {@code ByteBuffer}s are only visible to JS as
- * buffers when the engine-wide {@code HostAccess} allows buffer access (and the host-access
- * configuration is per engine, so this would have to change for every incarnation). Measured on the
- * 2-core dev box (4 MB, best of 20 after warm-up): Latin-1 Java String passed to JS + JS
- * {@code charCodeAt} loop into a Uint8Array: 0.65–0.77 ms/MB; UTF-16 String + charCodeAt: 2.0 ms/MB;
- * {@code writeBufferLong} from Java per 8 bytes: 3.2 ms/MB; with buffer access allowed: DataView over
- * a host ByteBuffer read in a JS loop 0.4–0.55 ms/MB, {@code new Uint8Array(n).set(foreign)} 19 ms/MB,
- * {@code ArrayBuffer.prototype.slice} on the foreign buffer 3.5–5 ms/MB; {@code Value.readBuffer}
- * (JS → Java) 0.033 ms/MB. The codec therefore keeps {@code HostAccess.NONE} and passes the structure
- * and buffer bytes as one Latin-1 String (creating it is a memcpy, 0.04–0.06 ms/MB) that the JS decoder
- * reads with {@code charCodeAt}, four chars per Int32Array store (0.47–0.54 ms/MB vs 0.61–0.66 byte by
- * byte), and the string heap as a second String it slices. (Observed while measuring: with a shared
- * engine whose first context used {@code HostAccess.NONE}, a later context built with
- * {@code allowBufferAccess(true)} still did not see ByteBuffers as buffers; only a fresh engine did.)
+ * <p>Decoding must move bytes <em>into</em> a context; the polyglot API has no bulk buffer write.
+ * Measured on the 2-core dev box (16 MB of random bytes, best of 10 after warm-up, fresh context each):
+ * the structure and buffers as one Latin-1 String read with {@code charCodeAt}, four chars per Int32Array
+ * store: 1.2 ms/MB; the buffer section as a read-only heap {@code ByteBuffer} viewed in JS as an
+ * {@code ArrayBuffer} ({@code new ArrayBuffer(hostBuffer)}, no copy) and copied element to element
+ * through Int32Arrays: 0.45 ms/MB, bit-exact (the same through Float64Arrays: 0.45; a DataView:
+ * 0.6–2.1; {@code TypedArray.prototype.set} from the host view: 1.0; {@code slice}: 14.6; a direct
+ * ByteBuffer is 2–4× slower than a heap one). So the structure stays a Latin-1 String (its bytes are
+ * small and read one by one) and the buffer section is read through a host buffer, which needs
+ * {@link #HOST_ACCESS}: {@code HostAccess.NONE} plus buffer access. Guest code is never handed a host
+ * object, so it gains nothing from that. (Host access to buffers is decided per engine, by the first
+ * context built on it: a {@code NONE} context on an engine whose first context allowed buffers sees
+ * them too, and the reverse.)
  *
  * <h2>Measured</h2>
  * {@code StateCodecBench} (run via {@code StateCodecBenchTest}, see there), 2 shared cores with load
@@ -327,8 +326,10 @@ public final class StateCodec {
             throw new CorruptSnapshotException("snapshot section lengths inconsistent with its size " + length + " (truncated or corrupted)");
         }
         int p = offset + HEADER_LENGTH;
-        String latin1 = latin1(buffer, p, structLen + buffersLen);
-        p += structLen + buffersLen;
+        String latin1 = latin1(buffer, p, structLen);
+        p += structLen;
+        ByteBuffer bufferBytes = buffersLen == 0 ? null : byteBufferOf(buffer, p, buffersLen);
+        p += buffersLen;
         String heap;
         if (heapCoder == HEAP_LATIN1) {
             heap = latin1(buffer, p, heapLen);
@@ -357,7 +358,7 @@ public final class StateCodec {
         }
         Value fns = functions(target);
         try {
-            return fns.getArrayElement(1).execute(latin1, structLen, heap, ProxyArray.fromList(refObjects));
+            return fns.getArrayElement(1).execute(latin1, bufferBytes, buffersLen, heap, ProxyArray.fromList(refObjects));
         } catch (PolyglotException e) {
             if (e.isCancelled() || e.isExit() || e.isInterrupted()) throw e;
             if (e.isHostException()) {
@@ -371,6 +372,24 @@ public final class StateCodec {
             throw new CorruptSnapshotException("corrupt snapshot: " + e.getMessage(), e);
         }
     }
+
+    /** A read-only view of {@code buffer[index, index+length)}, copied only if the buffer is neither an array nor a ByteBuffer. */
+    private static ByteBuffer byteBufferOf(DirectBuffer buffer, int index, int length) {
+        byte[] arr = buffer.byteArray();
+        if (arr != null) return ByteBuffer.wrap(arr, (int) (buffer.wrapAdjustment() + index), length).slice().asReadOnlyBuffer();
+        ByteBuffer bb = buffer.byteBuffer();
+        if (bb != null) return bb.duplicate().clear().position((int) (buffer.wrapAdjustment() + index)).limit((int) (buffer.wrapAdjustment() + index) + length).slice().asReadOnlyBuffer();
+        byte[] tmp = new byte[length];
+        buffer.getBytes(index, tmp);
+        return ByteBuffer.wrap(tmp).asReadOnlyBuffer();
+    }
+
+    /**
+     * The host access a context must allow for snapshots to be decoded into it: none, except reading
+     * host buffers (the codec views the snapshot's buffer section in place; guest code is never given
+     * a host object, so it cannot reach any).
+     */
+    public static final org.graalvm.polyglot.HostAccess HOST_ACCESS = org.graalvm.polyglot.HostAccess.newBuilder().allowBufferAccess(true).build();
 
     private static String latin1(DirectBuffer buffer, int index, int length) {
         byte[] arr = buffer.byteArray();

@@ -29,7 +29,12 @@ public final class Transport implements AutoCloseable {
     /** Publications by peer node id: an array, so the send path neither boxes nor hashes. */
     private volatile Publication[] publications = new Publication[0];
     private final java.util.function.IntFunction<NodeInfo> nodes;
-    private final String ipcParams;
+    private final String ipcParams, ipcMtu;
+    /**
+     * Frames within one JVM may be as large as Aeron allows (64 KB less its header): bulk transfers
+     * (a migrating incarnation's state) then go in whole frames, without fragmenting and reassembly.
+     */
+    static final int IPC_MTU = 65504;
 
     public Transport(Aeron aeron, TransportMode mode, NodeInfo self, java.util.function.IntFunction<NodeInfo> nodes, int termLength) {
         this.aeron = aeron;
@@ -37,11 +42,12 @@ public final class Transport implements AutoCloseable {
         this.selfNode = self.id();
         this.nodes = nodes;
         this.ipcParams = "?term-length=" + termLength;
+        this.ipcMtu = "|mtu=" + IPC_MTU;
         this.subscription = aeron.addSubscription(channelOf(self), streamIdOf(self.id()));
     }
 
     private String channelOf(NodeInfo node) {
-        if (mode == TransportMode.IPC) return "aeron:ipc" + ipcParams;
+        if (mode == TransportMode.IPC) return "aeron:ipc" + ipcParams + ipcMtu;
         String ep = node.endpoint();
         if (ep == null) throw new IllegalStateException("node " + node.id() + " has no endpoint= attribute in its descriptor, needed for UDP");
         return "aeron:udp?endpoint=" + ep + "|term-length=" + ipcParams.substring("?term-length=".length());
@@ -78,6 +84,12 @@ public final class Transport implements AutoCloseable {
     public boolean isConnected(int node) {
         Publication p = publicationTo(node);
         return p != null && p.isConnected();
+    }
+
+    /** The largest message to {@code node} that Aeron sends as one frame (no fragments). */
+    public int maxPayloadLength(int node) {
+        Publication p = publicationTo(node);
+        return p == null ? 0 : p.maxPayloadLength();
     }
 
     public int maxMessageLength(int node) {

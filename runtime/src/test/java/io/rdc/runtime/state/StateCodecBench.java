@@ -36,7 +36,7 @@ public final class StateCodecBench {
     }
 
     static Context ctx(Engine e) {
-        return Context.newBuilder("js").engine(e).allowHostAccess(HostAccess.NONE).allowIO(IOAccess.NONE)
+        return Context.newBuilder("js").engine(e).allowHostAccess(StateCodec.HOST_ACCESS).allowIO(IOAccess.NONE)
             .allowCreateThread(false).allowNativeAccess(false).option("js.esm-eval-returns-exports", "true").build();
     }
 

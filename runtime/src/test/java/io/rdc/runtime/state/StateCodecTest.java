@@ -23,7 +23,7 @@ class StateCodecTest {
     static Context src, dst;
 
     static Context newContext() {
-        return Context.newBuilder("js").engine(engine).allowHostAccess(HostAccess.NONE).allowIO(IOAccess.NONE)
+        return Context.newBuilder("js").engine(engine).allowHostAccess(StateCodec.HOST_ACCESS).allowIO(IOAccess.NONE)
             .allowCreateThread(false).allowNativeAccess(false).option("js.esm-eval-returns-exports", "true").build();
     }
 
@@ -249,6 +249,39 @@ class StateCodecTest {
         UnmovableValueException e = assertThrows(UnmovableValueException.class, () -> StateCodec.encode(deep, TEST_REFS));
         assertEquals("state is nested too deeply and cannot be moved", e.getMessage());
         roundTrip("(() => { let o = {}; for (let i = 0; i < 200; i++) o = {o}; return o; })()");
+    }
+
+    /** Buffers are copied bit for bit (NaN payloads too), aligned or not, from array or direct memory. */
+    @Test void bufferBytesExactAtAnyOffset() {
+        Value v = src.eval("js", """
+            (() => {
+              let x = 12345;
+              const rnd = (n) => { const a = new Uint8Array(n); for (let i = 0; i < n; i++) { x = (x * 1103515245 + 12345) & 0x7fffffff; a[i] = x >> 16; } return a; };
+              const nan = new Uint8Array(new Float64Array(64).buffer); // NaNs with payloads, both signs
+              for (let i = 0; i < 64; i++) { nan[i * 8 + 7] = i & 1 ? 0xff : 0x7f; nan[i * 8 + 6] = 0xf0 | (i & 15); nan[i * 8] = i; }
+              return {odd: rnd(67), f: new Float64Array(rnd(8000).buffer), n: new Float64Array(nan.buffer), tail: rnd(3), big: rnd(4099)};
+            })()""");
+        byte[] bytes = StateCodec.encode(v, TEST_REFS);
+        String same = "(a, b) => ['odd', 'f', 'n', 'tail', 'big'].every(k => { const x = new Uint8Array(a[k].buffer), y = new Uint8Array(b[k].buffer);"
+            + " return x.length === y.length && x.every((e, i) => e === y[i]); })";
+        assertTrue(dst.eval("js", same).execute(v, StateCodec.decode(bytes, 0, bytes.length, dst, TEST_REFS)).asBoolean());
+        org.agrona.ExpandableDirectByteBuffer direct = new org.agrona.ExpandableDirectByteBuffer(8);
+        int n = StateCodec.encode(v, TEST_REFS, "state", direct, 3);
+        assertTrue(dst.eval("js", same).execute(v, StateCodec.decode(direct, 3, n, dst, TEST_REFS)).asBoolean());
+    }
+
+    /** Decoding into a context that cannot view host buffers fails with a message saying so. */
+    @Test void decodingNeedsBufferAccess() {
+        byte[] bytes = StateCodec.encode(src.eval("js", "({b: new Uint8Array(10)})"), TEST_REFS);
+        // Its own engine: host access to buffers is decided per engine, by its first context.
+        try (Engine own = Engine.newBuilder("js").option("engine.WarnInterpreterOnly", "false").build();
+             Context plain = Context.newBuilder("js").engine(own).allowHostAccess(HostAccess.NONE).allowIO(IOAccess.NONE).build()) {
+            RuntimeException e = assertThrows(RuntimeException.class, () -> StateCodec.decode(bytes, 0, bytes.length, plain, TEST_REFS));
+            assertTrue(e.getMessage().contains("does not allow buffer access"), e.getMessage());
+            // without buffers it needs nothing
+            byte[] plainBytes = StateCodec.encode(src.eval("js", "({a: [1, 'x']})"), TEST_REFS);
+            assertEquals("x", StateCodec.decode(plainBytes, 0, plainBytes.length, plain, TEST_REFS).getMember("a").getArrayElement(1).asString());
+        }
     }
 
     @Test void hugeValues() {
