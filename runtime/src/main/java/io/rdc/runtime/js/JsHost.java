@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
-import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
@@ -24,7 +23,8 @@ import org.graalvm.polyglot.io.IOAccess;
  * (handlers one at a time; blocking in invoke/receive parks only that virtual thread). Module
  * sources are cached by content hash, so a context costs about a millisecond.
  *
- * <p>Sandbox: no host access, no I/O, no threads, no native access, no polyglot, no process or
+ * <p>Sandbox: no host access (except reading host buffers, which only the state codec is ever
+ * given: {@code StateCodec.HOST_ACCESS}), no I/O, no threads, no native access, no polyglot, no process or
  * environment access. The only way out is {@code ctx}; the only files are rdc's JavaScript library,
  * read-only ({@code import ... from "rdc/peer.js"}, {@link StdlibFileSystem}).
  */
