@@ -207,8 +207,7 @@ public final class JsHost implements Launcher {
     /** A context with the module loaded and the state codec installed, as an arrival needs it. */
     private static Warm ready(ModuleStore.Module module) {
         Warm w = load(module, null);
-        io.rdc.runtime.state.StateCodec.install(w.context());
-        // One small round trip through the codec in this context, so the arrival's decode (and the
+        // One small round trip through the codec in this context (installing it), so the arrival's decode (and the
         // encode when it leaves again) do not pay for this context's first use of the codec paths.
         Value sample = w.context().eval(WARM_SAMPLE);
         byte[] b = io.rdc.runtime.state.StateCodec.encode(sample, null);

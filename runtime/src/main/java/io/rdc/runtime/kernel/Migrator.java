@@ -372,8 +372,7 @@ final class Migrator {
     private void switchOver(Outgoing o, Long2LongHashMap portMap) {
         Incarnation inc = o.inc;
         if (o.abortedWhy != null || inc.destroyed) {
-            k.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(inc.gid), null);
-            end(o, "aborted: " + (o.abortedWhy != null ? o.abortedWhy : inc.name + " was destroyed"), 0, 0);
+            failMoving(o, "aborted: " + (o.abortedWhy != null ? o.abortedWhy : inc.name + " was destroyed"));
             return;
         }
         for (Port p : inc.ports()) {
