@@ -302,4 +302,43 @@ class MigrationTest extends PoolFixture {
         op.send(s, Map.of("c", "a", "seq", 1), null);
         assertEquals(201L, report(op, s).get("where"));
     }
+
+    /** Large records arrive into reused arrays; one a little smaller than the array it lands in comes out intact. */
+    @Test
+    void largeRecordsReuseReceiveArraysWithoutMixingThemUp() {
+        Operator op = operator();
+        String code = """
+                export function init(ctx, args) {
+                  const f = new Float64Array(args.n);
+                  for (let i = 0; i < f.length; i++) f[i] = i * args.seed + 0.25;
+                  ctx.state = { f };
+                }
+                export function onMessage(ctx, port, m) {
+                  const f = ctx.state.f;
+                  let sum = 0;
+                  for (let i = 0; i < f.length; i++) sum += f[i] * ((i % 7) + 1);
+                  return { head: { n: f.length, sum, where: ctx.where() } };
+                }""";
+        io.rdc.runtime.kernel.ModuleStore.Module m = op.module("reuse", code);
+        Ref a = op.create(m, 201, Map.of("n", 3 << 17, "seed", 3), List.of(Iface.portNew("in", "mig.reuse.a", null))); // 3 MB
+        Ref b = op.create(m, 201, Map.of("n", 2 << 17, "seed", 7), List.of(Iface.portNew("in", "mig.reuse.b", null))); // 2 MB
+        Ref sa = op.spaceGet("mig.reuse.a", T), sb = op.spaceGet("mig.reuse.b", T);
+        Map<?, ?> a0 = (Map<?, ?>) op.invoke(sa, Map.of(), null, T).head(), b0 = (Map<?, ?>) op.invoke(sb, Map.of(), null, T).head();
+        assertEquals(0, pool.kernel(202).receiveBuffersKept(), "no record of a megabyte or more has arrived at 202 before");
+        op.migrate(a, 202, T);
+        Map<?, ?> a1 = (Map<?, ?>) op.invoke(sa, Map.of(), null, T).head();
+        assertEquals(List.of(202L, a0.get("sum")), List.of(a1.get("where"), a1.get("sum")));
+        int afterA = pool.kernel(202).receiveBuffersKept();
+        assertEquals(1, afterA, "A's receive array was kept once A had decoded its state");
+        op.migrate(b, 202, T); // lands in A's larger array, whose tail still holds A's bytes
+        Map<?, ?> b1 = (Map<?, ?>) op.invoke(sb, Map.of(), null, T).head();
+        assertEquals(List.of(202L, b0.get("n"), b0.get("sum")), List.of(b1.get("where"), b1.get("n"), b1.get("sum")));
+        assertEquals(afterA, pool.kernel(202).receiveBuffersKept(), "B reused the kept array rather than adding one");
+        op.migrate(a, 201, T);
+        op.migrate(a, 202, T);
+        Map<?, ?> a2 = (Map<?, ?>) op.invoke(sa, Map.of(), null, T).head();
+        assertEquals(List.of(202L, a0.get("sum")), List.of(a2.get("where"), a2.get("sum")));
+        op.destroy(a);
+        op.destroy(b);
+    }
 }

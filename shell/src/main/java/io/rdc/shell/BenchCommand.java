@@ -46,7 +46,7 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (what.equals("migrate")) {
-            io.rdc.runtime.bench.MigrateBench.run(quick, breakdown, l -> {
+            io.rdc.runtime.bench.MigrateBench.run(quick, breakdown, idle, l -> {
                 System.out.println(l);
                 System.out.flush();
             });

@@ -33,8 +33,8 @@ import java.util.function.Consumer;
  * reported, per point, as {@code migration_ms} (the source kernel's elapsed time, from the request
  * to the switch, {@link Kernel.Migration#elapsedNanos()}) and {@code frozen_ms} (from the stop at a
  * handler boundary to the switch). {@code wall_ms} adds what the manager sees (its request and the
- * commit round trip). Before the measured points, one incarnation per kind is migrated a few times
- * to warm the JIT (discarded).
+ * commit round trip). Before the measured points, incarnations of both kinds are migrated a few
+ * hundred times in all to warm the JIT (discarded). The pool's Aeron terms are 32 MB.
  *
  * <p>Per kind a least-squares fit over all points: {@code migration_ms = a + b·MB + c·(ports − 1)}
  * with MB = 2<sup>20</sup> bytes of state (binary: the typed arrays' bytes; objects: the JSON text).
@@ -55,6 +55,8 @@ public final class MigrateBench {
     static final int[] BINARY_QUICK = {64 << 10, 256 << 10};
     static final int[] OBJECTS_QUICK = {32 << 10, 128 << 10};
     static final int[] PORTS = {1, 9};
+    /** The pool's Aeron term length (see {@link PoolConfig#withTermLength}). */
+    static final int TERM_LENGTH = 32 << 20;
 
     /** The migrating module: builds the state in init; answers where it is and times JSON of its own state. */
     public static final String MODULE = """
@@ -132,18 +134,30 @@ public final class MigrateBench {
 
     /** Runs the whole table, printing one JSON line per point and then one per fit; returns the lines. */
     public static List<String> run(boolean quick, boolean breakdown, Consumer<String> out) {
+        return run(quick, breakdown, "yielding", out);
+    }
+
+    /** As above, the pool's kernels idling with {@code idle} (backoff, yielding or busyspin). */
+    public static List<String> run(boolean quick, boolean breakdown, String idle, Consumer<String> out) {
         int reps = quick ? 2 : 7;
         List<String> lines = new ArrayList<>();
         Consumer<String> emit = l -> {
             lines.add(l);
             out.accept(l);
         };
-        try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults().withIdle("yielding"))) {
+        // Terms of 32 MB: a 16 MB state then fits in the half term a sender may run ahead of its receiver,
+        // so it is not shipped in steps of the driver's flow-control updates (with the default 8 MB terms
+        // that waiting was 20-30 ms of a 16 MB migration; docs/performance.md).
+        try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults().withIdle(idle).withTermLength(TERM_LENGTH))) {
             Operator op = pool.newOperator("bench");
             ModuleStore.Module mod = op.module("migrant", MODULE);
-            // JIT warm-up, discarded: the codec, the kernels' paths, the module at both nodes.
+            // JIT warm-up, discarded: the codec, the kernels' paths, the module at both nodes. The figures
+            // are for a warmed-up runtime (as a JVM's are after its first minutes): the codec's JS runs in
+            // every arriving context, and GraalJS compiles it only once it has run a few hundred times.
             if (!quick) {
+                measure(op, mod, "binary", 64 << 10, 1, 150, 1);
                 measure(op, mod, "binary", 1 << 20, 1, 10, 1);
+                measure(op, mod, "objects", 64 << 10, 1, 60, 1);
                 measure(op, mod, "objects", 256 << 10, 1, 10, 1);
             }
             for (String kind : List.of("binary", "objects")) {
@@ -167,7 +181,7 @@ public final class MigrateBench {
     static String line(Point p) {
         JsonLine j = new JsonLine().str("bench", "migrate").str("state_kind", p.kind()).num("state_bytes", (long) p.bytes())
                 .num("ports", (long) p.ports()).num("migration_ms", p.migrationMs()).num("frozen_ms", p.frozenMs())
-                .num("wall_ms", p.wallMs()).num("node", (long) p.node());
+                .num("wall_ms", p.wallMs()).num("node", (long) p.node()).num("ipc_term_mb", (long) (TERM_LENGTH >> 20));
         if (p.kind().equals("objects")) j.num("json_ms", p.jsonMs());
         return j.toString();
     }

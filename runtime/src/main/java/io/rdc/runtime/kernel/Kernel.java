@@ -27,6 +27,7 @@ import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.YieldingIdleStrategy;
 
 /**
@@ -159,6 +160,11 @@ public final class Kernel implements Agent {
     /** How many records this node has sent (migration, checkpoint, fork) that carried module code. */
     public long recordsWithCode() {
         return migrator.codeShipped.get();
+    }
+
+    /** How many arrays for receiving large migrating records this node keeps for reuse. */
+    public int receiveBuffersKept() {
+        return migrator.recordBuffers.kept();
     }
 
     public ModuleStore modules() {
@@ -1001,6 +1007,14 @@ public final class Kernel implements Agent {
 
     /** Sends a request to a node's kernel (possibly this one, through Aeron) and waits for its response. */
     public Response request(int node, int op, Wire.Writer payload, long timeoutNs) {
+        return request(node, op, payload, timeoutNs, true);
+    }
+
+    /**
+     * As above; {@code spin} false for requests that take milliseconds (migrate, checkpoint, fork): the
+     * caller parks at once rather than spinning a core away from the work it waits for.
+     */
+    Response request(int node, int op, Wire.Writer payload, long timeoutNs, boolean spin) {
         long id = Ids.make(nodeId, callIds.incrementAndGet());
         Waiter w = new Waiter();
         calls.put(id, w);
@@ -1096,6 +1110,40 @@ public final class Kernel implements Agent {
             if (c != null) c.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " did not answer within "
                     + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms").toBytes()));
         });
+    }
+
+    /**
+     * Kernel thread: a call id whose response {@code then} takes (on the kernel thread) although the
+     * request will be sent later, from another thread ({@link #offerFrame}); FAILED after {@code timeoutNs}.
+     */
+    long expectResponse(int node, long timeoutNs, java.util.function.Consumer<Response> then) {
+        long id = Ids.make(nodeId, callIds.incrementAndGet());
+        pendingCallbacks.put(id, then);
+        schedule(timeoutNs, () -> {
+            java.util.function.Consumer<Response> c = pendingCallbacks.remove(id);
+            if (c != null) c.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " did not answer within "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms").toBytes()));
+        });
+        return id;
+    }
+
+    /** Kernel thread: a response expected with {@link #expectResponse} is no longer wanted. */
+    void forgetResponse(long id) {
+        pendingCallbacks.remove(id);
+    }
+
+    /**
+     * Sends a request or response frame from any thread, straight onto the peer's publication (no hop
+     * through the kernel thread). Returns a Frames status.
+     */
+    int offerFrame(int node, byte kind, long callId, int opOrStatus, Wire.Writer payload) {
+        int plen = payload == null ? 0 : payload.length();
+        UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + plen]);
+        Frames.putHeaderTo(b, kind, 0, 0, nodeId);
+        b.putLong(Frames.Q_CALL, callId);
+        b.putInt(Frames.Q_OP, opOrStatus);
+        if (plen > 0) b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, plen);
+        return transport.offer(node, b, 0, Frames.Q_HEADER + plen, null);
     }
 
     /** Sends a response from the kernel thread. */
@@ -1341,7 +1389,7 @@ public final class Kernel implements Agent {
      */
     public Migration migrate(long gid, int node, long withinNs, boolean waitForEnd) {
         Response r = request(Ids.node(gid), OP_MIGRATE, new Wire.Writer().i64(gid).i32(node).i64(withinNs).bool(waitForEnd),
-                withinNs + Migrator.INSTALL_TIMEOUT_NS + REQUEST_TIMEOUT_NS);
+                withinNs + Migrator.INSTALL_TIMEOUT_NS + REQUEST_TIMEOUT_NS, false);
         if (r.status != Frames.OK) throw new OperationException(r.error());
         Wire.Reader rd = r.reader();
         return new Migration(rd.i64(), rd.i64());
@@ -1354,7 +1402,7 @@ public final class Kernel implements Agent {
      */
     public long checkpoint(long gid, String file, boolean destroy, long withinNs) {
         Response r = request(Ids.node(gid), OP_CHECKPOINT, new Wire.Writer().i64(gid).i64(withinNs).bool(destroy).str(file),
-                withinNs + Migrator.INSTALL_TIMEOUT_NS);
+                withinNs + Migrator.INSTALL_TIMEOUT_NS, false);
         if (r.status != Frames.OK) throw new OperationException(r.error());
         return r.reader().i64();
     }
@@ -1373,7 +1421,7 @@ public final class Kernel implements Agent {
     public Forked fork(long gid, int node, List<String> ports, String name, long withinNs) {
         Wire.Writer w = new Wire.Writer().i64(gid).i32(node).i64(withinNs).str(name).i32(ports.size());
         for (String p : ports) w.str(p);
-        Response r = request(Ids.node(gid), OP_FORK, w, withinNs + Migrator.INSTALL_TIMEOUT_NS);
+        Response r = request(Ids.node(gid), OP_FORK, w, withinNs + Migrator.INSTALL_TIMEOUT_NS, false);
         if (r.status != Frames.OK) throw new OperationException(r.error());
         Wire.Reader rd = r.reader();
         long child = rd.i64();

@@ -51,6 +51,8 @@ final class Migrator {
     final Long2ObjectHashMap<LongArrayList> multicastProxies = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Outgoing> outgoing = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Incoming> incoming = new Long2ObjectHashMap<>();
+    /** Arrays that arriving records are received into, reused (large records only). */
+    final RecordBuffers recordBuffers = new RecordBuffers();
 
     Migrator(Kernel k) {
         this.k = k;
@@ -73,6 +75,11 @@ final class Migrator {
         volatile String abortedWhy;
         /** The 'within' bound; cancelled at the end so that it does not keep the incarnation (and its state) reachable. */
         volatile Kernel.Timer timeout;
+        /**
+         * The INSTALL request's call id, expected on the kernel thread before the incarnation's thread
+         * sends the request itself right behind the last chunk (no hop back to the kernel thread).
+         */
+        volatile long installCall;
         boolean destHasCode;
         boolean answered;
         boolean ended;
@@ -94,8 +101,12 @@ final class Migrator {
         final int from;
         /** MIGRATE keeps ids; RESTORE and FORK make a new incarnation (new id, name and stream ids). */
         int mode;
+        /** The record as it arrives: {@code total} bytes at the start of a (possibly reused, larger) array. */
         byte[] data;
+        int total;
         int received;
+        /** For -Drdc.migrate.trace: when the first and last chunks came, and the time spent copying them. */
+        long firstChunk, lastChunk, copyNanos;
         Incarnation inc;
         final ArrayList<Port> ports = new ArrayList<>();
         final ArrayList<Stream> streams = new ArrayList<>();
@@ -213,6 +224,7 @@ final class Migrator {
                 o.answered = true;
                 k.respond(src, call, Frames.OK, new Wire.Writer().i64(-1).i64(-1));
             }
+            o.installCall = k.expectResponse(dest, withinNs + INSTALL_TIMEOUT_NS, installed -> onInstalled(o, installed));
             k.runOnIncarnation(inc, (BoundaryTask) () -> move(o));
             o.timeout = k.schedule(withinNs, () -> {
                 if (o.phase.compareAndSet(0, 2))
@@ -243,25 +255,31 @@ final class Migrator {
             checkNotAborted(o);
             ship(o.dest, inc.gid, record.head(), record.state(), record.tail());
             o.shippedNanos = System.nanoTime();
-            // The rest happens on the kernel thread: this thread need not wake again (it waits, stopped,
-            // while 'migrating' is set, and ends with the switch).
+            // INSTALL follows the chunks on the same publication, from this thread; its answer is taken on
+            // the kernel thread (onInstalled). This thread need not wake again: it waits, stopped, while
+            // 'migrating' is set, and ends with the switch.
             Wire.Writer install = new Wire.Writer().i64(inc.gid).i32(record.length());
-            k.onKernel(() -> k.requestAsync(o.dest, Kernel.OP_MIGRATE_INSTALL, install, INSTALL_TIMEOUT_NS, resp -> {
-                o.installedNanos = System.nanoTime();
-                if (resp.status() != Frames.OK) {
-                    failMoving(o, "node " + o.dest + " could not take it: " + resp.error());
-                    return;
-                }
-                Wire.Reader rd = resp.reader();
-                rd.i64();
-                Long2LongHashMap portMap = new Long2LongHashMap(0);
-                for (int i = rd.i32(); i > 0; i--) portMap.put(rd.i64(), rd.i64());
-                switchOver(o, portMap);
-            }));
+            if (k.offerFrame(o.dest, Frames.REQUEST, o.installCall, Kernel.OP_MIGRATE_INSTALL, install) != Frames.OK)
+                throw new OperationException("node " + o.dest + " is unreachable");
         } catch (RuntimeException e) {
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
             k.onKernel(() -> failMoving(o, why));
         }
+    }
+
+    /** Kernel thread: D has re-made it (or could not); on success, the switch. */
+    private void onInstalled(Outgoing o, Kernel.Response resp) {
+        if (o.ended) return;
+        o.installedNanos = System.nanoTime();
+        if (resp.status() != Frames.OK) {
+            failMoving(o, "node " + o.dest + " could not take it: " + resp.error());
+            return;
+        }
+        Wire.Reader rd = resp.reader();
+        rd.i64();
+        Long2LongHashMap portMap = new Long2LongHashMap(0);
+        for (int i = rd.i32(); i > 0; i--) portMap.put(rd.i64(), rd.i64());
+        switchOver(o, portMap);
     }
 
     /** Kernel thread: a migration failed after the incarnation stopped; D drops what it has, it carries on here. */
@@ -439,6 +457,7 @@ final class Migrator {
         o.phase.set(2);
         Kernel.Timer t = o.timeout;
         if (t != null) t.cancel();
+        if (o.installCall != 0) k.forgetResponse(o.installCall);
         Incarnation inc = o.inc;
         outgoing.remove(inc.gid);
         inc.migratingTo = 0;
@@ -479,11 +498,19 @@ final class Migrator {
         int total = r.i32();
         Incoming in = incoming.get(gid);
         if (in == null) return;
-        if (in.data == null || in.data.length != total) {
-            in.data = new byte[total];
+        if (in.data == null || in.total != total) {
+            recordBuffers.release(in.data);
+            in.data = recordBuffers.take(total);
+            in.total = total;
             in.received = 0;
         }
+        long t0 = TRACE ? System.nanoTime() : 0;
+        if (TRACE && in.firstChunk == 0) in.firstChunk = t0;
         in.received += r.bytesInto(in.data, offset); // from Aeron's log straight into place
+        if (TRACE) {
+            in.lastChunk = System.nanoTime();
+            in.copyNanos += in.lastChunk - t0;
+        }
     }
 
     /** M2–M3 at D: re-make the record, ports (not yet routed), streams, table; load and restore the code. */
@@ -494,9 +521,11 @@ final class Migrator {
         String newName = req.hasMore() ? req.str() : null;
         Incoming in = incoming.get(gid);
         if (in == null) throw new OperationException("no migration of " + Ids.show(gid) + " was prepared at node " + k.nodeId());
-        if (in.data == null || in.received != total)
+        if (TRACE) // the chunks' span against the time copying them: the rest is waiting for Aeron's flow control
+            System.err.printf("receive %d bytes: first to last chunk %.3f ms, copying %.3f ms%n", total, (in.lastChunk - in.firstChunk) / 1e6, in.copyNanos / 1e6);
+        if (in.data == null || in.total != total || in.received != total)
             throw new OperationException("the record arrived incomplete (" + in.received + " of " + total + " bytes)");
-        Wire.Reader r = new Wire.Reader(in.data);
+        Wire.Reader r = new Wire.Reader(new UnsafeBuffer(in.data), 0, total);
         long g = r.i64(), rdc = r.i64();
         String name = r.str();
         long parent = r.i64();
@@ -588,12 +617,20 @@ final class Migrator {
         byte[] data = in.data;
         in.data = null;
         k.launcher().resume(inc, new Launcher.Arrival(data, stateAt[0], stateAt[1], ifacesAt[0], ifacesAt[1], table, byOld::get, in.from, mode, gid),
-                () -> k.onKernel(() -> {
+                () -> {
+                    // Answered from the arriving incarnation's thread as soon as it has its state: no hop
+                    // through this kernel thread (nothing here depends on the answer's order).
                     Wire.Writer ok = new Wire.Writer(16 + pairs.size() * 8).i64(inc.gid).i32(pairs.size() / 2);
                     for (int i = 0; i < pairs.size(); i++) ok.i64(pairs.getLong(i));
-                    k.respond(src, call, Frames.OK, ok);
-                }),
+                    recordBuffers.release(data); // decoded: nothing reads it any more
+                    if (k.offerFrame(src, Frames.RESPONSE, call, Frames.OK, ok) != Frames.OK)
+                        k.onKernel(() -> {
+                            incoming.remove(gid);
+                            discard(in);
+                        });
+                },
                 why -> k.onKernel(() -> {
+                    recordBuffers.release(data);
                     incoming.remove(gid);
                     discard(in);
                     k.respondError(src, call, "restoring " + inc.name + " failed: " + why);
@@ -641,6 +678,8 @@ final class Migrator {
     private void discard(Incoming in) {
         Launcher launcher = k.launcher();
         if (launcher != null) launcher.discardArrival(in.transfer);
+        recordBuffers.release(in.data); // null once handed to the arriving incarnation (which releases it)
+        in.data = null;
         Incarnation inc = in.inc;
         if (inc == null) return;
         for (Port p : in.ports) {

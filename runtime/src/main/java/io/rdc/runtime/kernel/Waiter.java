@@ -37,6 +37,27 @@ public final class Waiter {
         return await(timeoutNanos, null);
     }
 
+    /** Waits without spinning: for answers that take milliseconds, where a spinning waiter only takes a core from the work. */
+    public boolean awaitParked(long timeoutNanos) {
+        if (done) return true;
+        thread = Thread.currentThread();
+        try {
+            long deadline = System.nanoTime() + timeoutNanos;
+            while (!done) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                LockSupport.parkNanos(this, left);
+                if (Thread.interrupted()) {
+                    Thread.currentThread().interrupt();
+                    return done;
+                }
+            }
+            return true;
+        } finally {
+            thread = null;
+        }
+    }
+
     /**
      * As {@link #await(long)}, but while spinning runs duty cycles of {@code kernel} (the kernel whose
      * thread would complete this waiter): the waiting thread reads its own reply.
@@ -52,19 +73,6 @@ public final class Waiter {
             if (done) return true;
             Thread.yield();
         }
-        thread = Thread.currentThread();
-        long deadline = System.nanoTime() + timeoutNanos;
-        while (!done) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) return false;
-            LockSupport.parkNanos(this, left);
-            if (Thread.interrupted()) {
-                thread = null;
-                Thread.currentThread().interrupt();
-                return done;
-            }
-        }
-        thread = null;
-        return true;
+        return awaitParked(timeoutNanos);
     }
 }

@@ -34,6 +34,15 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
         return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread);
     }
 
+    /**
+     * The Aeron term length of the pool's logs (a power of two, 64 KB to 1 GB). A sender may run at
+     * most half a term ahead of its receiver before it waits for the driver to move the limit on, so a
+     * pool that moves states of N MB between nodes does best with terms of at least 2·N MB.
+     */
+    public PoolConfig withTermLength(int bytes) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, bytes, sharedKernelThread);
+    }
+
     public PoolConfig withIdle(String i) {
         return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread);
     }
