@@ -147,8 +147,9 @@ public final class MigrateBench {
         };
         // Terms of 32 MB: a 16 MB state then fits in the half term a sender may run ahead of its receiver,
         // so it is not shipped in steps of the driver's flow-control updates (with the default 8 MB terms
-        // that waiting was 20-30 ms of a 16 MB migration; docs/performance.md).
-        try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults().withIdle(idle).withTermLength(TERM_LENGTH))) {
+        // that waiting was 20-30 ms of a 16 MB migration), and logs touched when mapped (a log's first pass
+        // otherwise pays page faults: 4 MB took 5-10 ms to ship instead of under 1; docs/performance.md).
+        try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults().withIdle(idle).withTermLength(TERM_LENGTH).withPreTouch(true))) {
             Operator op = pool.newOperator("bench");
             ModuleStore.Module mod = op.module("migrant", MODULE);
             // JIT warm-up, discarded: the codec, the kernels' paths, the module at both nodes. The figures

@@ -76,7 +76,7 @@ public final class EmbeddedPool implements AutoCloseable {
             }
             for (NodeInfo n : pool.nodes()) {
                 if (!config.isLocal(n.id())) continue;
-                Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()).preTouchMappedMemory(config.preTouch()));
                 clients.add(aeron);
                 Transport t = new Transport(aeron, config.transport(), n, pool::node, config.termLength());
                 transports.add(t);
