@@ -1007,24 +1007,11 @@ public final class Kernel implements Agent {
 
     /** Sends a request to a node's kernel (possibly this one, through Aeron) and waits for its response. */
     public Response request(int node, int op, Wire.Writer payload, long timeoutNs) {
-        return request(node, op, payload, timeoutNs, true);
-    }
-
-    /**
-     * As above; {@code spin} false for requests that take milliseconds (migrate, checkpoint, fork): the
-     * caller parks at once rather than spinning a core away from the work it waits for.
-     */
-    Response request(int node, int op, Wire.Writer payload, long timeoutNs, boolean spin) {
         long id = Ids.make(nodeId, callIds.incrementAndGet());
         Waiter w = new Waiter();
         calls.put(id, w);
         try {
-            ExpandableDirectByteBuffer b = new ExpandableDirectByteBuffer(Frames.Q_HEADER + payload.length());
-            Frames.putHeaderTo(b, Frames.REQUEST, 0, 0, nodeId);
-            b.putLong(Frames.Q_CALL, id);
-            b.putInt(Frames.Q_OP, op);
-            b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
-            if (transport.offer(node, b, 0, Frames.Q_HEADER + payload.length(), null) != Frames.OK)
+            if (offerFrame(node, Frames.REQUEST, id, op, payload) != Frames.OK)
                 throw new OperationException("node " + node + " is unreachable");
             if (!w.await(timeoutNs, this))
                 throw new OperationException("node " + node + " did not answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
@@ -1104,7 +1091,11 @@ public final class Kernel implements Agent {
             else schedule(TimeUnit.MILLISECONDS.toNanos(5), () -> requestAsync(node, op, payload, timeoutNs, then, connectBy));
             return;
         }
-        long id = requestAsync(node, op, payload, then);
+        failUnanswered(node, requestAsync(node, op, payload, then), timeoutNs);
+    }
+
+    /** Kernel thread: the callback expecting {@code id} gets a FAILED response if none has come within {@code timeoutNs}. */
+    private void failUnanswered(int node, long id, long timeoutNs) {
         schedule(timeoutNs, () -> {
             java.util.function.Consumer<Response> c = pendingCallbacks.remove(id);
             if (c != null) c.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " did not answer within "
@@ -1119,11 +1110,7 @@ public final class Kernel implements Agent {
     long expectResponse(int node, long timeoutNs, java.util.function.Consumer<Response> then) {
         long id = Ids.make(nodeId, callIds.incrementAndGet());
         pendingCallbacks.put(id, then);
-        schedule(timeoutNs, () -> {
-            java.util.function.Consumer<Response> c = pendingCallbacks.remove(id);
-            if (c != null) c.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " did not answer within "
-                    + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms").toBytes()));
-        });
+        failUnanswered(node, id, timeoutNs);
         return id;
     }
 
@@ -1389,7 +1376,7 @@ public final class Kernel implements Agent {
      */
     public Migration migrate(long gid, int node, long withinNs, boolean waitForEnd) {
         Response r = request(Ids.node(gid), OP_MIGRATE, new Wire.Writer().i64(gid).i32(node).i64(withinNs).bool(waitForEnd),
-                withinNs + Migrator.INSTALL_TIMEOUT_NS + REQUEST_TIMEOUT_NS, false);
+                withinNs + Migrator.INSTALL_TIMEOUT_NS + REQUEST_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException(r.error());
         Wire.Reader rd = r.reader();
         return new Migration(rd.i64(), rd.i64());
@@ -1402,7 +1389,7 @@ public final class Kernel implements Agent {
      */
     public long checkpoint(long gid, String file, boolean destroy, long withinNs) {
         Response r = request(Ids.node(gid), OP_CHECKPOINT, new Wire.Writer().i64(gid).i64(withinNs).bool(destroy).str(file),
-                withinNs + Migrator.INSTALL_TIMEOUT_NS, false);
+                withinNs + Migrator.INSTALL_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException(r.error());
         return r.reader().i64();
     }
@@ -1421,7 +1408,7 @@ public final class Kernel implements Agent {
     public Forked fork(long gid, int node, List<String> ports, String name, long withinNs) {
         Wire.Writer w = new Wire.Writer().i64(gid).i32(node).i64(withinNs).str(name).i32(ports.size());
         for (String p : ports) w.str(p);
-        Response r = request(Ids.node(gid), OP_FORK, w, withinNs + Migrator.INSTALL_TIMEOUT_NS, false);
+        Response r = request(Ids.node(gid), OP_FORK, w, withinNs + Migrator.INSTALL_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException(r.error());
         Wire.Reader rd = r.reader();
         long child = rd.i64();
