@@ -49,6 +49,7 @@ final class JsonViews {
         o.put("created_ms", st.createdMillis());
         o.put("parent", st.parent() == 0 ? null : io.rdc.runtime.kernel.Ids.show(st.parent()));
         o.put("dependency", "none");
+        o.put("started", st.started());
         o.put("handler_runs", st.handlerRuns());
         o.put("handler_us", st.handlerMicros());
         o.put("state_bytes", st.stateBytes());

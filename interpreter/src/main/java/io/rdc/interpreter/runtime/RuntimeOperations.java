@@ -270,7 +270,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         String clientId = null;
         InterfaceSpec via;
         if (client != null) {
-            Status.StreamStatus st = clientStream(client, x, xs);
+            Status.StreamStatus st = clientStream(client, x, xs, System.nanoTime() + timeoutMillis * 1_000_000L);
             clientId = Ids.show(st.gid());
             via = declaredPort(x, xs, st.channel());
         } else {
@@ -321,8 +321,12 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         return h;
     }
 
-    /** The client's stream to one of the server's ports: "name" or "name.stream". */
-    private Status.StreamStatus clientStream(String client, IncarnationHandle x, Status xs) {
+    /**
+     * The client's stream to one of the server's ports: "name" or "name.stream". A client that is
+     * still in its interface preamble or init (create returns before they run) is waited for, until
+     * the deadline, since its streams are not all there yet.
+     */
+    private Status.StreamStatus clientStream(String client, IncarnationHandle x, Status xs, long deadlineNanos) {
         List<Long> serverChannels = new ArrayList<>();
         for (Status.PortStatus p : xs.ports()) serverChannels.add(p.channel());
         String name = client, stream = null;
@@ -333,15 +337,21 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
             gid = incarnationNamed(name);
         }
         if (gid == 0) throw new OperationException("no incarnation is named \"" + client + "\"");
+        Status cs = op.kernel().status(gid);
+        while (!cs.started() && cs.state() == io.rdc.runtime.kernel.Incarnation.State.EXECUTING && System.nanoTime() < deadlineNanos) {
+            pause(2);
+            cs = op.kernel().status(gid);
+        }
         List<Status.StreamStatus> found = new ArrayList<>();
         List<String> elsewhere = new ArrayList<>();
-        for (Status.StreamStatus st : op.kernel().status(gid).streams()) {
+        for (Status.StreamStatus st : cs.streams()) {
             if (stream != null && !stream.equals(st.name())) continue;
             if (serverChannels.contains(st.channel())) found.add(st);
             else elsewhere.add((st.name() == null ? "-" : st.name()) + " → " + Ids.show(st.channel()));
         }
         if (found.isEmpty())
-            throw new OperationException(client + " has no stream to " + x.name() + " (its streams: " + (elsewhere.isEmpty() ? "none" : String.join(", ", elsewhere))
+            throw new OperationException(client + " has no stream to " + x.name() + (cs.started() ? "" : " (it has not finished its preamble and init)")
+                    + " (its streams: " + (elsewhere.isEmpty() ? "none" : String.join(", ", elsewhere))
                     + "; " + x.name() + "'s ports are on channels " + serverChannels.stream().map(Ids::show).toList() + ")");
         if (found.size() > 1)
             throw new OperationException(client + " has " + found.size() + " streams to " + x.name() + " ("
@@ -528,6 +538,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", h.name());
         m.put("state", s.state().name());
+        m.put("started", s.started());
         m.put("node", (long) s.node());
         m.put("module", s.module());
         m.put("queued", (long) s.queued());

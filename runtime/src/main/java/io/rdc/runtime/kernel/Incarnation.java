@@ -46,6 +46,8 @@ public final class Incarnation {
     /** Where a migration in progress goes (for status and list), 0 when none. */
     volatile int migratingTo;
     volatile int priority;
+    /** Its interface preamble and init have run (or it arrived already started): its streams are all there. */
+    volatile boolean started;
     volatile String fault;
     volatile long handlerNanos;
     volatile long handlerRuns;
@@ -154,6 +156,10 @@ public final class Incarnation {
 
     public boolean isFrozenRequested() {
         return frozenRequested;
+    }
+
+    public boolean isStarted() {
+        return started;
     }
 
     public boolean isDestroyed() {

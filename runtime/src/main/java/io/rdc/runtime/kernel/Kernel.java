@@ -1961,6 +1961,7 @@ public final class Kernel implements Agent {
 
     /** Called by the host when init completed. */
     public void made(Incarnation inc) {
+        inc.started = true;
         onKernel(() -> raise(inc, Event.Type.MADE, ""));
     }
 
@@ -1988,7 +1989,7 @@ public final class Kernel implements Agent {
         Wire.Writer w = kw.reset();
         w.i64(inc.gid).str(inc.name).str(inc.moduleName()).i8(inc.shownState().ordinal()).i32(nodeId).i32(inc.priority)
                 .i64(inc.createdMillis).i64(inc.handlerNanos / 1000).i64(inc.handlerRuns).i64(inc.stateBytes)
-                .i32(inc.inbox.messageCount()).i32(inc.refs.size()).i64(inc.parentGid).str(inc.fault);
+                .i32(inc.inbox.messageCount()).i32(inc.refs.size()).i64(inc.parentGid).str(inc.fault).bool(inc.started);
         List<Ref> table = inc.refs.snapshot();
         w.i32(table.size());
         for (Ref ref : table) w.str(describeForInspect(ref));
@@ -2036,6 +2037,7 @@ public final class Kernel implements Agent {
         int queued = r.i32(), nrefs = r.i32();
         long parent = r.i64();
         String fault = r.str();
+        boolean started = r.bool();
         List<String> table = new ArrayList<>();
         for (int i = r.i32(); i > 0; i--) table.add(r.str());
         String preview = r.str();
@@ -2050,7 +2052,7 @@ public final class Kernel implements Agent {
         }
         List<Status.StreamStatus> ss = new ArrayList<>();
         for (int i = r.i32(); i > 0; i--) ss.add(new Status.StreamStatus(r.i64(), r.i64(), r.i64(), r.i64(), r.str(), r.str()));
-        return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault, table, preview);
+        return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault, started, table, preview);
     }
 
     // ---- events (§7.2.3)

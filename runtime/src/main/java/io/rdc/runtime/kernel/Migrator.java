@@ -552,6 +552,7 @@ final class Migrator {
         inc.stateBytes = stateSize; // measured at the source: no need to measure it again on arrival
         inc.statePreview = statePreview;
         inc.wantStateSize = false;
+        inc.started = true; // it ran its preamble and init where it was made
         inc.migrating = true; // until COMMIT
         in.inc = inc;
         in.state = state;
