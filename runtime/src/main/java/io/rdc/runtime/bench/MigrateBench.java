@@ -17,7 +17,8 @@ import java.util.function.Consumer;
 /**
  * {@code rdc bench migrate}: table A.4 of the dissertation (appendix A.2), migration time against the
  * size of the state and the number of ports. An embedded 4-node pool (IPC); one incarnation per
- * (kind, size, ports) whose {@code init} builds {@code ctx.state} of the requested kind and size:
+ * (kind, size, ports), all of a kind alive at once and migrated in rounds (each round moves each
+ * once: see {@link #measureAll}), whose {@code init} builds {@code ctx.state} of the requested kind and size:
  *
  * <ul>
  *   <li>{@code binary}: typed arrays (Uint8Array, Float64Array, Int32Array) totalling N bytes, the
@@ -139,7 +140,7 @@ public final class MigrateBench {
 
     /** As above, the pool's kernels idling with {@code idle} (backoff, yielding or busyspin). */
     public static List<String> run(boolean quick, boolean breakdown, String idle, Consumer<String> out) {
-        int reps = quick ? 2 : 7;
+        int reps = quick ? 2 : 9;
         List<String> lines = new ArrayList<>();
         Consumer<String> emit = l -> {
             lines.add(l);
@@ -162,14 +163,9 @@ public final class MigrateBench {
                 measure(op, mod, "objects", 256 << 10, 1, 10, 1);
             }
             for (String kind : List.of("binary", "objects")) {
-                List<Point> points = new ArrayList<>();
                 int[] sizes = kind.equals("binary") ? (quick ? BINARY_QUICK : BINARY) : (quick ? OBJECTS_QUICK : OBJECTS);
-                for (int size : sizes)
-                    for (int ports : PORTS) {
-                        Point p = measure(op, mod, kind, size, ports, reps, quick ? 1 : WARMUP);
-                        points.add(p);
-                        emit.accept(line(p));
-                    }
+                List<Point> points = measureAll(op, mod, kind, sizes, PORTS, reps, quick ? 1 : WARMUP);
+                for (Point p : points) emit.accept(line(p));
                 emit.accept(line(fit(kind, points)));
                 if (breakdown)
                     for (int size : quick ? new int[] {sizes[0]} : new int[] {1 << 20, sizes[sizes.length - 1]})
@@ -194,52 +190,93 @@ public final class MigrateBench {
         return j.toString();
     }
 
-    /** Creates the incarnation at node 202, migrates it back and forth to 203, returns the medians. */
-    public static Point measure(Operator op, ModuleStore.Module mod, String kind, int bytes, int ports, int reps, int warmup) {
-        List<Iface> ifaces = new ArrayList<>();
-        String tag = kind + "." + bytes + "." + ports + "." + System.nanoTime();
-        for (int i = 0; i < ports; i++) ifaces.add(Iface.portNew("p" + i, "mig." + tag + ".p" + i, null));
-        Ref inc = op.create(mod, 202, Map.of("kind", kind, "bytes", bytes), ifaces);
-        try {
-            Ref s = op.spaceGet("mig." + tag + ".p0", T);
-            Map<?, ?> before = where(op, s);
-            int actual = ((Number) before.get("bytes")).intValue();
-            double jsonMs = Double.NaN;
+    /** One (kind, size, ports) point: its incarnation, what it answered before, its timings so far. */
+    private static final class Subject {
+        final String kind;
+        final int ports;
+        final Ref inc, stream;
+        final Map<?, ?> before;
+        final int bytes;
+        final double jsonMs;
+        final double[] mig, frozen, wall;
+        int moves, at = 202;
+
+        Subject(Operator op, ModuleStore.Module mod, String kind, int bytes, int ports, int reps) {
+            this.kind = kind;
+            this.ports = ports;
+            List<Iface> ifaces = new ArrayList<>();
+            String tag = kind + "." + bytes + "." + ports + "." + System.nanoTime();
+            for (int i = 0; i < ports; i++) ifaces.add(Iface.portNew("p" + i, "mig." + tag + ".p" + i, null));
+            inc = op.create(mod, 202, Map.of("kind", kind, "bytes", bytes), ifaces);
+            stream = op.spaceGet("mig." + tag + ".p0", T);
+            before = where(op, stream);
+            this.bytes = ((Number) before.get("bytes")).intValue();
             if (kind.equals("objects")) {
-                Map<?, ?> j = (Map<?, ?>) op.invoke(s, Map.of("op", "json", "warmup", 1, "rounds", 3), null, T).head();
+                Map<?, ?> j = (Map<?, ?>) op.invoke(stream, Map.of("op", "json", "warmup", 1, "rounds", 3), null, T).head();
                 jsonMs = ((Number) j.get("ms")).doubleValue();
+            } else {
+                jsonMs = Double.NaN;
             }
-            int[] nodes = {203, 202};
-            double[] mig = new double[reps], frozen = new double[reps], wall = new double[reps];
-            int at = 202;
-            for (int i = 0; i < warmup + reps; i++) {
-                at = nodes[i % 2];
-                long t0 = System.nanoTime();
-                Kernel.Migration m = op.migrate(inc, at, T);
-                long w = System.nanoTime() - t0;
-                // Untimed: it answers from where it went, once it has finished arriving (onMigrated and the
-                // kernel's state-size measurement run on its thread after the switch), so that one
-                // migration's aftermath is not counted in the next one's wait for a handler boundary.
-                Object from = where(op, s).get("where");
-                if (((Number) from).intValue() != at) throw new IllegalStateException("migrated to " + at + " but answers from " + from);
-                if (i >= warmup) {
-                    mig[i - warmup] = m.elapsedNanos() / 1e6;
-                    frozen[i - warmup] = m.frozenNanos() / 1e6;
-                    wall[i - warmup] = w / 1e6;
-                }
+            mig = new double[reps];
+            frozen = new double[reps];
+            wall = new double[reps];
+        }
+
+        /** One migration to the other node; recorded unless a warm-up. */
+        void move(Operator op, int round, int warmup) {
+            at = at == 202 ? 203 : 202;
+            long t0 = System.nanoTime();
+            Kernel.Migration m = op.migrate(inc, at, T);
+            long w = System.nanoTime() - t0;
+            moves++;
+            // Untimed: it answers from where it went, once it has finished arriving (onMigrated and the
+            // kernel's state-size measurement run on its thread after the switch), so that one
+            // migration's aftermath is not counted in the next one's wait for a handler boundary.
+            Object from = where(op, stream).get("where");
+            if (((Number) from).intValue() != at) throw new IllegalStateException("migrated to " + at + " but answers from " + from);
+            if (round >= warmup) {
+                mig[round - warmup] = m.elapsedNanos() / 1e6;
+                frozen[round - warmup] = m.frozenNanos() / 1e6;
+                wall[round - warmup] = w / 1e6;
             }
-            // It really moved, with its state: it answers from its last node, and that node has it.
-            Map<?, ?> after = where(op, s);
+        }
+
+        /** It really moved, with its state: it answers from its last node, and that node has it. */
+        Point check(Operator op) {
+            Map<?, ?> after = where(op, stream);
             int node = op.status(inc).node();
             if (((Number) after.get("where")).intValue() != at || node != at)
                 throw new IllegalStateException("after migrating to " + at + " it answers from " + after.get("where") + ", status says " + node);
-            if (!after.get("check").equals(before.get("check")) || ((Number) after.get("bytes")).intValue() != actual)
+            if (!after.get("check").equals(before.get("check")) || ((Number) after.get("bytes")).intValue() != bytes)
                 throw new IllegalStateException("state changed in migration: " + before + " -> " + after);
-            if (((Number) after.get("moves")).intValue() != warmup + reps)
-                throw new IllegalStateException("onMigrated ran " + after.get("moves") + " times, not " + (warmup + reps));
-            return new Point(kind, actual, ports, median(mig), median(frozen), median(wall), jsonMs, node);
+            if (((Number) after.get("moves")).intValue() != moves)
+                throw new IllegalStateException("onMigrated ran " + after.get("moves") + " times, not " + moves);
+            return new Point(kind, bytes, ports, median(mig), median(frozen), median(wall), jsonMs, node);
+        }
+    }
+
+    /** Creates the incarnation at node 202, migrates it back and forth to 203, returns the medians. */
+    public static Point measure(Operator op, ModuleStore.Module mod, String kind, int bytes, int ports, int reps, int warmup) {
+        return measureAll(op, mod, kind, new int[] {bytes}, new int[] {ports}, reps, warmup).get(0);
+    }
+
+    /**
+     * All the points of a kind at once: one incarnation each, migrated in rounds, each round moving
+     * every one of them once. A slow spell of the machine (JIT compilation, GC, a neighbour) then
+     * falls on all the points alike instead of on the few measured during it, which would bend the fit.
+     */
+    public static List<Point> measureAll(Operator op, ModuleStore.Module mod, String kind, int[] sizes, int[] ports, int reps, int warmup) {
+        List<Subject> subjects = new ArrayList<>();
+        try {
+            for (int size : sizes)
+                for (int p : ports) subjects.add(new Subject(op, mod, kind, size, p, reps));
+            for (int round = 0; round < warmup + reps; round++)
+                for (Subject s : subjects) s.move(op, round, warmup);
+            List<Point> points = new ArrayList<>();
+            for (Subject s : subjects) points.add(s.check(op));
+            return points;
         } finally {
-            op.destroy(inc);
+            for (Subject s : subjects) op.destroy(s.inc);
         }
     }
 

@@ -23,8 +23,12 @@ public interface Launcher {
     /** Stops the incarnation's code at once, even inside a busy loop (destroy). */
     void kill(Incarnation inc);
 
-    /** What a migration takes from a stopped incarnation: its state and its interfaces, encoded. */
-    record Captured(byte[] state, byte[] ifaces) {}
+    /**
+     * What a migration takes from a stopped incarnation: its state and its interfaces, encoded. The
+     * state's bytes are read from the incarnation's context as they are written out (on its thread,
+     * before it runs again), so a large state is not first copied whole.
+     */
+    record Captured(io.rdc.runtime.util.ByteSource state, byte[] ifaces) {}
 
     /**
      * On the incarnation's own thread, between handlers: encodes {@code ctx.state} and

@@ -5,12 +5,13 @@ import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.util.ByteSink;
+import io.rdc.runtime.util.ByteSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.DirectBuffer;
-import org.agrona.ExpandableDirectByteBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongArrayList;
@@ -253,7 +254,7 @@ final class Migrator {
             Record record = takeRecord(inc, o.destHasCode, null);
             o.capturedNanos = System.nanoTime();
             checkNotAborted(o);
-            ship(o.dest, inc.gid, record.head(), record.state(), record.tail());
+            ship(o.dest, inc.gid, record);
             o.shippedNanos = System.nanoTime();
             // INSTALL follows the chunks on the same publication, from this thread; its answer is taken on
             // the kernel thread (onInstalled). This thread need not wake again: it waits, stopped, while
@@ -298,17 +299,22 @@ final class Migrator {
      * A kernel record in three parts: the record proper and the state's length, the state (the bulk,
      * shipped from where the encoder wrote it), the interfaces with their length.
      */
-    record Record(byte[] head, byte[] state, byte[] tail) {
-        int length() {
-            return head.length + state.length + tail.length;
+    record Record(byte[] head, ByteSource state, byte[] tail) implements ByteSource {
+        @Override
+        public int length() {
+            return head.length + state.length() + tail.length;
         }
 
-        byte[] toBytes() {
-            byte[] out = new byte[length()];
-            System.arraycopy(head, 0, out, 0, head.length);
-            System.arraycopy(state, 0, out, head.length, state.length);
-            System.arraycopy(tail, 0, out, head.length + state.length, tail.length);
-            return out;
+        @Override
+        public void writeTo(ByteSink sink) {
+            sink.put(head);
+            state.writeTo(sink);
+            sink.put(tail);
+        }
+
+        @Override
+        public void close() {
+            state.close();
         }
     }
 
@@ -349,40 +355,50 @@ final class Migrator {
                 ((RefDescriptor) t).write(w);
             }
         }
-        w.i32(c.state().length);
+        w.i32(c.state().length());
         Wire.Writer tail = new Wire.Writer(8 + c.ifaces().length).bytes(c.ifaces());
         return new Record(w.toBytes(), c.state(), tail.toBytes());
     }
 
-    /** Sends the record to D in chunks from this (the incarnation's) thread; the kernel thread never blocks on it. */
-    void ship(int dest, long gid, byte[]... parts) {
-        int total = 0;
-        for (byte[] part : parts) total += part.length;
-        ExpandableDirectByteBuffer b = new ExpandableDirectByteBuffer(Frames.Q_HEADER + 32);
-        UnsafeBuffer data = new UnsafeBuffer(new byte[0]);
+    /**
+     * Sends the record to D in chunks from this (the incarnation's) thread; the kernel thread never
+     * blocks on it. The record is written through one frame-sized array: the state's buffers are read
+     * from the context straight into it and offered from there, so the bulk is copied twice in all
+     * (guest to array, array to Aeron's log) through memory that stays in cache.
+     */
+    void ship(int dest, long gid, ByteSource record) {
         // Whole frames where they are large (IPC: 64 KB), so D reads each in place, not reassembled.
         int frame = k.transport().maxPayloadLength(dest) - (Frames.Q_HEADER + 20);
         int chunk = frame >= 16 * 1024 ? frame : CHUNK;
+        int total = record.length();
         // Back-pressured (D copies out slower than this fills): yield the core to D rather than spin.
         org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.YieldingIdleStrategy();
-        int offset = 0;
-        for (byte[] part : parts) {
-            data.wrap(part);
-            for (int at = 0; at < part.length; at += chunk) {
-                int n = Math.min(chunk, part.length - at);
+        int at = Frames.Q_HEADER + 20;
+        UnsafeBuffer b = new UnsafeBuffer(new byte[at + chunk]);
+        ByteSink frames = new ByteSink(b.byteArray(), at) {
+            int offset;
+
+            @Override
+            protected void full(byte[] array, int from, int to) {
+                int n = to - from;
                 Frames.putHeaderTo(b, Frames.REQUEST, 0, 0, k.nodeId());
                 b.putLong(Frames.Q_CALL, 0);
                 b.putInt(Frames.Q_OP, Kernel.OP_MIGRATE_CHUNK);
                 int p = Frames.Q_HEADER;
                 b.putLong(p, gid);
-                b.putInt(p + 8, offset + at);
+                b.putInt(p + 8, offset);
                 b.putInt(p + 12, total);
                 b.putInt(p + 16, n);
-                // Gathered: the header here, the bytes straight from where they are (one copy, into Aeron's log).
-                if (k.transport().offer(dest, b, 0, p + 20, data, at, n, idle) != Frames.OK)
+                if (k.transport().offer(dest, b, 0, to, idle) != Frames.OK)
                     throw new OperationException("node " + dest + " is unreachable");
+                offset += n;
             }
-            offset += part.length;
+        };
+        try {
+            record.writeTo(frames);
+            frames.finish();
+        } finally {
+            record.close();
         }
     }
 
@@ -736,7 +752,13 @@ final class Migrator {
         List<Ref> table = inc.refs.snapshot();
         Launcher l = k.launcher();
         if (l == null) throw new OperationException("node " + k.nodeId() + " has no incarnation host");
-        return record(inc, table, l.capture(inc, table), destHasCode, channelsOf);
+        Launcher.Captured c = l.capture(inc, table);
+        try {
+            return record(inc, table, c, destHasCode, channelsOf);
+        } catch (RuntimeException e) {
+            c.state().close();
+            throw e;
+        }
     }
 
     /** checkpoint(inc, file) at the incarnation's node: written there; with destroy, its ports are parked. */
@@ -786,7 +808,7 @@ final class Migrator {
         String hash = hdr.str();
         Kernel.Response prep = k.request(node, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(transfer).str(hash), Kernel.REQUEST_TIMEOUT_NS);
         if (prep.status() != Frames.OK) throw new OperationException("node " + node + " refused: " + prep.error());
-        ship(node, transfer, record);
+        ship(node, transfer, ByteSource.of(record));
         Kernel.Response resp = k.request(node, Kernel.OP_MIGRATE_INSTALL,
                 new Wire.Writer().i64(transfer).i32(record.length).i8(mode).str(name), INSTALL_TIMEOUT_NS);
         if (resp.status() != Frames.OK) throw new OperationException("node " + node + " could not make it: " + resp.error());

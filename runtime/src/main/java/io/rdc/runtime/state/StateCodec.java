@@ -50,7 +50,8 @@ import org.graalvm.polyglot.proxy.ProxyExecutable;
  * Uint8Array, collects every string into one "string heap" ({@code Array.join}) and collects the
  * ArrayBuffers met; Java then copies the structure and each ArrayBuffer with
  * {@link Value#readBuffer(long, byte[], int, int)} (a memcpy) and the heap with one String
- * conversion. References are encoded by a Java callback invoked only for non-plain objects.
+ * conversion. {@link #encodeLater} defers that copying: a migration writes the snapshot through one
+ * frame-sized array straight into Aeron's log, so a large state is never held whole in Java. References are encoded by a Java callback invoked only for non-plain objects.
  *
  * <p>Plain objects are grouped by shape (their key list, cached per context across snapshots, bounded):
  * a shape is written once per snapshot and later objects of that shape carry only their values. Once a
@@ -154,6 +155,100 @@ public final class StateCodec {
             return result;
         } finally {
             sc.end();
+        }
+    }
+
+    /**
+     * Encodes {@code value} lazily: the walk runs now (so what cannot move is refused now), but the
+     * bytes, above all those of its ArrayBuffers, are read from the context only when the result is
+     * written to a sink, straight into the sink's array. Until then the context must not run (its
+     * buffers and the encoder's structure buffer are read as they are then), and no other encode may
+     * run in it: the caller is the context's own thread, stopped between handlers (a migration).
+     * Closing the result without writing it releases it.
+     */
+    public static io.rdc.runtime.util.ByteSource encodeLater(Value value, ReferenceCodec refs, String rootName) {
+        Scratch own = SCRATCH.get();
+        Scratch sc = own.busy ? new Scratch() : own;
+        sc.busy = true;
+        int total;
+        try {
+            total = prepare(sc, value, refs == null ? ReferenceCodec.NONE : refs, rootName);
+        } catch (RuntimeException e) {
+            sc.end();
+            throw e;
+        }
+        return new io.rdc.runtime.util.ByteSource() {
+            private boolean open = true;
+
+            @Override
+            public int length() {
+                return total;
+            }
+
+            @Override
+            public void writeTo(io.rdc.runtime.util.ByteSink sink) {
+                if (!open) throw new IllegalStateException("an encoded state is written once");
+                try {
+                    write(sc, sink);
+                } finally {
+                    close();
+                }
+            }
+
+            @Override
+            public void close() {
+                if (open) {
+                    open = false;
+                    sc.end();
+                }
+            }
+        };
+    }
+
+    /** As {@link #write(Scratch, MutableDirectBuffer, int)}, in order into a sink, buffers read straight into its array. */
+    private static void write(Scratch sc, io.rdc.runtime.util.ByteSink sink) {
+        UnsafeBuffer h = sc.header;
+        h.putInt(0, MAGIC, LE);
+        h.putByte(4, VERSION);
+        h.putByte(5, sc.heapCoder);
+        h.putShort(6, (short) 0, LE);
+        h.putInt(8, sc.structLen, LE);
+        h.putInt(12, sc.buffersLen, LE);
+        h.putInt(16, sc.heapLen, LE);
+        h.putInt(20, sc.classifier.len, LE);
+        sink.put(h.byteArray(), 0, HEADER_LENGTH);
+        readInto(sc.struct, sc.structLen, sink);
+        for (int i = 0; i < sc.nBufs; i++) {
+            readInto(sc.bufValues[i], (int) sc.bufValues[i].getBufferSize(), sink);
+            sc.bufValues[i] = null;
+        }
+        if (sc.heapCoder == HEAP_LATIN1) {
+            sink.put(sc.heapBytes);
+        } else {
+            // Char by char (lone surrogates kept, which a charset encoder would replace), through the chunk.
+            byte[] chunk = sc.chunk;
+            String heap = sc.heap;
+            int at = 0;
+            for (int i = 0, n = heap.length(); i < n; i++) {
+                char c = heap.charAt(i);
+                chunk[at++] = (byte) c;
+                chunk[at++] = (byte) (c >>> 8);
+                if (at == chunk.length) {
+                    sink.put(chunk, 0, at);
+                    at = 0;
+                }
+            }
+            sink.put(chunk, 0, at);
+        }
+        sink.put(sc.classifier.buf.byteArray(), 0, sc.classifier.len);
+    }
+
+    private static void readInto(Value buffer, int len, io.rdc.runtime.util.ByteSink sink) {
+        for (int done = 0; done < len; ) {
+            int n = Math.min(len - done, sink.remaining());
+            buffer.readBuffer(done, sink.array(), sink.position(), n);
+            sink.advance(n);
+            done += n;
         }
     }
 
@@ -415,6 +510,7 @@ public final class StateCodec {
     private static final class Scratch {
         boolean busy;
         final UnsafeBuffer view = new UnsafeBuffer(new byte[0]);
+        final UnsafeBuffer header = new UnsafeBuffer(new byte[HEADER_LENGTH]);
         Value struct;
         int structLen, nBufs, buffersLen, heapLen;
         String heap;
