@@ -36,7 +36,7 @@ final class JsonViews {
 
     /** inspect X as JSON: the same data as the text view, from the incarnation's status. */
     static String inspectJson(io.rdc.interpreter.runtime.RuntimeOperations rt, io.rdc.interpreter.runtime.RuntimeOperations.IncarnationHandle h) {
-        io.rdc.runtime.kernel.Status st = rt.operator().status(h.ref());
+        io.rdc.runtime.kernel.Status st = rt.settledStatus(h);
         java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
         o.put("view", "inspect");
         o.put("name", h.name());

@@ -97,6 +97,19 @@ class ShellBatchTest {
         assertTrue(((java.util.List<?>) m.get("references")).size() >= 1, line);
     }
 
+    /** inspect waits a moment for a new incarnation to start; one whose preamble still waits is shown as starting. */
+    @Test
+    void inspectSaysWhenAnIncarnationIsStillStarting() {
+        String echo = java.nio.file.Path.of("..", "test-scripts", "modules", "echo.js").toAbsolutePath().toString();
+        Result r = shell("module echo = \"" + echo + "\"\n"
+                + "create w : echo at node 203 { port in on new \"w.in\" ; stream out to \"nobody.in\" }\ninspect w\n"
+                + "create e : echo at node 202 { port in on new \"e.in\" }\ninspect e\n");
+        assertEquals(0, r.code(), r.err());
+        String[] views = r.out().split("(?m)^(?=e \\()");
+        assertTrue(views[0].contains("EXECUTING (starting: still in its interface preamble or init)"), r.out());
+        assertTrue(views.length == 2 && views[1].matches("(?s)e \\(.*EXECUTING\n.*port\\s+in.*"), r.out());
+    }
+
     @Test
     void helpComesFromTheLanguageReference() {
         Result r = shell("help create\nhelp errors\nhelp\n");

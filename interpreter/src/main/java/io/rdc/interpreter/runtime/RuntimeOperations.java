@@ -266,7 +266,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     @Override
     public void quiesce(Object server, String client, Object peer, long timeoutMillis) {
         IncarnationHandle x = inc(server);
-        Status xs = op.status(x.ref());
+        Status xs = settle(() -> op.status(x.ref()), System.nanoTime() + timeoutMillis * 1_000_000L);
         String clientId = null;
         InterfaceSpec via;
         if (client != null) {
@@ -337,11 +337,8 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
             gid = incarnationNamed(name);
         }
         if (gid == 0) throw new OperationException("no incarnation is named \"" + client + "\"");
-        Status cs = op.kernel().status(gid);
-        while (!cs.started() && cs.state() == io.rdc.runtime.kernel.Incarnation.State.EXECUTING && System.nanoTime() < deadlineNanos) {
-            pause(2);
-            cs = op.kernel().status(gid);
-        }
+        long clientGid = gid;
+        Status cs = settle(() -> op.kernel().status(clientGid), deadlineNanos);
         List<Status.StreamStatus> found = new ArrayList<>();
         List<String> elsewhere = new ArrayList<>();
         for (Status.StreamStatus st : cs.streams()) {
@@ -357,6 +354,28 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
             throw new OperationException(client + " has " + found.size() + " streams to " + x.name() + " ("
                     + String.join(", ", found.stream().map(st -> String.valueOf(st.name())).toList()) + "): say which, as \"" + name + ".STREAM\"");
         return found.get(0);
+    }
+
+    /**
+     * An incarnation's status once it has run its interface preamble and init (create returns before
+     * they run, so its ports and streams may not all be there yet), waiting at most until the
+     * deadline: a preamble can wait on stream space for as long as another incarnation takes.
+     */
+    private static Status settle(java.util.function.Supplier<Status> status, long deadlineNanos) {
+        Status s = status.get();
+        while (!s.started() && s.state() == io.rdc.runtime.kernel.Incarnation.State.EXECUTING && System.nanoTime() < deadlineNanos) {
+            pause(2);
+            s = status.get();
+        }
+        return s;
+    }
+
+    /** How long views and port queries wait for a new incarnation to finish starting. */
+    private static final long SETTLE_NANOS = 2_000_000_000L;
+
+    /** As {@link #settle}, for views and queries: a new incarnation is shown with its interfaces. */
+    public Status settledStatus(IncarnationHandle h) {
+        return settle(() -> op.status(h.ref()), System.nanoTime() + SETTLE_NANOS);
     }
 
     /** An incarnation's gid by name: this RDC's first, then any RDC's (independent clients); 0 if none. */
@@ -479,10 +498,10 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     @Override
     public String inspect(Object target) {
-        if (target instanceof IncarnationHandle h) return Views.inspect(h, op.status(h.ref()));
+        if (target instanceof IncarnationHandle h) return Views.inspect(h, settledStatus(h));
         if (target instanceof Ref r) return Views.inspect(op, r);
         if (target instanceof InterfaceRef i && i.incarnation().reference() instanceof IncarnationHandle h) {
-            Status st = op.status(h.ref());
+            Status st = settledStatus(h);
             return Views.inspectInterface(h, i.name(), st);
         }
         throw new OperationException("inspect needs an incarnation or a reference, not " + target);
@@ -554,7 +573,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     public long queue(Object incarnation, String port) {
         if (incarnation instanceof Ref r && r.kind == RefKind.PORT) return (Long) op.testPort(r).get("count");
         IncarnationHandle h = inc(incarnation);
-        for (Status.PortStatus p : op.status(h.ref()).ports())
+        for (Status.PortStatus p : settledStatus(h).ports())
             if (port.equals(p.name())) return p.queued();
         throw new OperationException(h.name() + " has no port named " + port + declared(h));
     }

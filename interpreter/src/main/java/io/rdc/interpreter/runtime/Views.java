@@ -109,6 +109,7 @@ final class Views {
         StringBuilder sb = new StringBuilder();
         sb.append(h.name()).append(" (").append(Ids.show(h.gid())).append("): module ").append(s.module())
                 .append(", node ").append(s.node()).append(", ").append(s.state());
+        if (!s.started() && s.state() == io.rdc.runtime.kernel.Incarnation.State.EXECUTING) sb.append(" (starting: still in its interface preamble or init)");
         if (s.fault() != null) sb.append(" — ").append(s.fault());
         sb.append('\n');
         sb.append(String.format(Locale.ROOT, "handlers: %d runs, %.1f ms; state: %s; references: %d; priority %d%n",
