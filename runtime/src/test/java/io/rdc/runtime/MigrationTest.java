@@ -303,6 +303,35 @@ class MigrationTest extends PoolFixture {
         assertEquals(201L, report(op, s).get("where"));
     }
 
+    /**
+     * An arrival whose context was readied ahead runs on the thread that readied it (no first use of
+     * the context on a new thread), as the incarnation's thread from then on: it keeps serving, in order.
+     */
+    @Test
+    void arrivalsRunOnTheThreadThatReadiedTheirContext() {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER + "\n// readied " + System.nanoTime(), 201, "mig.readied");
+        Ref s = op.spaceGet("mig.readied", T);
+        io.rdc.runtime.js.JsHost at202 = (io.rdc.runtime.js.JsHost) pool.kernel(202).launcher();
+        io.rdc.runtime.js.JsHost at201 = (io.rdc.runtime.js.JsHost) pool.kernel(201).launcher();
+        long before = at202.arrivalsOnReadyingThread() + at201.arrivalsOnReadyingThread();
+        int seq = 0;
+        for (int i = 0; i < 4; i++) {
+            op.migrate(srv, i % 2 == 0 ? 202 : 201, T);
+            for (int k = 0; k < 5; k++) op.send(s, Map.of("c", "a", "seq", ++seq), null);
+            Map<?, ?> r = report(op, s);
+            assertEquals(i % 2 == 0 ? 202L : 201L, r.get("where"));
+        }
+        // The code was at both nodes after the first move: each later arrival found its context readied at PREPARE.
+        assertTrue(at202.arrivalsOnReadyingThread() + at201.arrivalsOnReadyingThread() - before >= 3,
+                "arrivals on their readying thread: " + (at202.arrivalsOnReadyingThread() + at201.arrivalsOnReadyingThread() - before));
+        Map<?, ?> r = report(op, s);
+        assertEquals(20L, ((Number) r.get("count")).longValue());
+        assertEquals(0L, ((Number) r.get("nerr")).longValue(), String.valueOf(r.get("errors")));
+        Thread t = pool.kernel(201).localIncarnation(op.status(srv).gid()).thread();
+        assertTrue(t.getName().startsWith("inc-"), "the incarnation's thread is named as one: " + t.getName());
+    }
+
     /** Large records arrive into reused arrays; one a little smaller than the array it lands in comes out intact. */
     @Test
     void largeRecordsReuseReceiveArraysWithoutMixingThemUp() {

@@ -71,7 +71,8 @@ final class JsIncarnation implements ProxyExecutable {
         Value init;
         try {
             long t0 = System.nanoTime();
-            JsHost.Warm w = arrival != null && host != null ? host.takeReadied(arrival.transfer()) : null;
+            JsHost.Warm w = preloaded != null ? preloaded : arrival != null && host != null ? host.takeReadied(arrival.transfer()) : null;
+            preloaded = null;
             if (TRACE && arrival != null) System.err.printf("arrive %s: spare %s, took %.3f ms%n", inc.name, w != null, (System.nanoTime() - t0) / 1e6);
             if (w == null) w = JsHost.load(inc.moduleHash().isEmpty() ? null : moduleOf(), this);
             else w.calls().target = this;
@@ -180,6 +181,9 @@ final class JsIncarnation implements ProxyExecutable {
             closeQuietly();
         }
     }
+
+    /** The context readied for this arrival, when it runs on the thread that readied it (JsHost.Spare). */
+    JsHost.Warm preloaded;
 
     /** On the incarnation's thread, stopped between handlers: its state and interfaces for a migration. */
     io.rdc.runtime.kernel.Launcher.Captured capture(List<Ref> table) {
