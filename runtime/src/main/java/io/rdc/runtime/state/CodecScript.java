@@ -5,7 +5,7 @@ import org.graalvm.polyglot.Source;
 /**
  * The JavaScript half of {@link StateCodec}: evaluated once per context (from one cached
  * {@link Source}, so all contexts of an engine share parsed and compiled code). Evaluating it yields
- * {@code [encode, decode]}.
+ * {@code [encode, decode, warmErrorPaths]}.
  *
  * <p>{@code encode(value, rootName, classify)} walks the value in JS and returns
  * {@code [structBuffer, structLength, heapString, arrayBuffers]}; {@code classify(obj)} is a Java
@@ -476,12 +476,15 @@ function decode(latin1, bytes, buffersLen, heapStr, refArray) {
   }
 }
 
-// Warm up the error path once at install time (normal stack depth): nodes initialised for the first
-// time at the bottom of an overflowing stack can fail class initialisation for the whole JVM.
-try { encode({a: [1, 'x', {'b c': () => 0}]}, 'warmup', () => -1); } catch (e) { /* expected */ }
-try { encode({m: new Map([['k', Symbol()]])}, 'warmup', () => -1); } catch (e) { /* expected */ }
+// Runs the error paths once (at normal stack depth): nodes initialised for the first time at the
+// bottom of an overflowing stack can fail class initialisation for the whole JVM. StateCodec calls
+// it once per JVM: it costs a few milliseconds (two thrown errors), too much for every context.
+function warmErrorPaths() {
+  try { encode({a: [1, 'x', {'b c': () => 0}]}, 'warmup', () => -1); } catch (e) { /* expected */ }
+  try { encode({m: new Map([['k', Symbol()]])}, 'warmup', () => -1); } catch (e) { /* expected */ }
+}
 
-return [encode, decode];
+return [encode, decode, warmErrorPaths];
 })()
 """;
 

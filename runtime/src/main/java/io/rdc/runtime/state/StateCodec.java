@@ -496,12 +496,18 @@ public final class StateCodec {
         return new String(tmp, StandardCharsets.ISO_8859_1);
     }
 
+    private static volatile boolean errorPathsWarmed;
+
     private static Value functions(Context context) {
         Value bindings = context.getPolyglotBindings();
         Value fns = bindings.getMember(BINDING);
         if (fns == null || fns.isNull()) {
             fns = context.eval(CodecScript.SOURCE);
             bindings.putMember(BINDING, fns);
+            if (!errorPathsWarmed) { // class initialisation is per JVM (see warmErrorPaths in CodecScript)
+                fns.getArrayElement(2).executeVoid();
+                errorPathsWarmed = true;
+            }
         }
         return fns;
     }
