@@ -266,11 +266,12 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     @Override
     public void quiesce(Object server, String client, Object peer, long timeoutMillis) {
         IncarnationHandle x = inc(server);
-        Status xs = settle(() -> op.status(x.ref()), System.nanoTime() + timeoutMillis * 1_000_000L);
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        Status xs = settle(() -> op.status(x.ref()), deadline);
         String clientId = null;
         InterfaceSpec via;
         if (client != null) {
-            Status.StreamStatus st = clientStream(client, x, xs, System.nanoTime() + timeoutMillis * 1_000_000L);
+            Status.StreamStatus st = clientStream(client, x, xs, deadline);
             clientId = Ids.show(st.gid());
             via = declaredPort(x, xs, st.channel());
         } else {

@@ -94,11 +94,16 @@ public final class JsHost implements Launcher {
 
     /** Runs an incarnation's code on a virtual thread of its own. */
     private static void start(Incarnation inc, JsIncarnation js, Runnable ready, Consumer<String> failed) {
-        inc.host(js);
         Thread t = Thread.ofVirtual().name("inc-" + inc.name).unstarted(() -> js.run(ready, failed));
+        bind(inc, js, t);
+        t.start();
+    }
+
+    /** {@code t} runs {@code inc}'s code, hosted by {@code js}. */
+    private static void bind(Incarnation inc, JsIncarnation js, Thread t) {
+        inc.host(js);
         js.thread = t;
         inc.thread(t);
-        t.start();
     }
 
     @Override
@@ -307,8 +312,7 @@ public final class JsHost implements Launcher {
                 return;
             }
             js.preloaded = sp.warm();
-            js.thread = sp.thread();
-            inc.thread(sp.thread());
+            bind(inc, js, sp.thread());
             if (sp.job().complete(() -> {
                 Thread.currentThread().setName("inc-" + inc.name);
                 js.run(ready, failed);

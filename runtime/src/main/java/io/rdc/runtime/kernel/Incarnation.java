@@ -158,10 +158,6 @@ public final class Incarnation {
         return frozenRequested;
     }
 
-    public boolean isStarted() {
-        return started;
-    }
-
     public boolean isDestroyed() {
         return destroyed;
     }

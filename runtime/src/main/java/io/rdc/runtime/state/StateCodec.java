@@ -144,9 +144,7 @@ public final class StateCodec {
 
     /** Encodes {@code value} into a new byte array; {@code rootName} starts paths in error messages. */
     public static byte[] encode(Value value, ReferenceCodec refs, String rootName) {
-        Scratch sc = SCRATCH.get();
-        if (sc.busy) sc = new Scratch();
-        sc.busy = true;
+        Scratch sc = acquire();
         try {
             int total = prepare(sc, value, refs == null ? ReferenceCodec.NONE : refs, rootName);
             byte[] result = new byte[total];
@@ -167,9 +165,7 @@ public final class StateCodec {
      * Closing the result without writing it releases it.
      */
     public static io.rdc.runtime.util.ByteSource encodeLater(Value value, ReferenceCodec refs, String rootName) {
-        Scratch own = SCRATCH.get();
-        Scratch sc = own.busy ? new Scratch() : own;
-        sc.busy = true;
+        Scratch sc = acquire();
         int total;
         try {
             total = prepare(sc, value, refs == null ? ReferenceCodec.NONE : refs, rootName);
@@ -207,16 +203,8 @@ public final class StateCodec {
 
     /** As {@link #write(Scratch, MutableDirectBuffer, int)}, in order into a sink, buffers read straight into its array. */
     private static void write(Scratch sc, io.rdc.runtime.util.ByteSink sink) {
-        UnsafeBuffer h = sc.header;
-        h.putInt(0, MAGIC, LE);
-        h.putByte(4, VERSION);
-        h.putByte(5, sc.heapCoder);
-        h.putShort(6, (short) 0, LE);
-        h.putInt(8, sc.structLen, LE);
-        h.putInt(12, sc.buffersLen, LE);
-        h.putInt(16, sc.heapLen, LE);
-        h.putInt(20, sc.classifier.len, LE);
-        sink.put(h.byteArray(), 0, HEADER_LENGTH);
+        putHeader(sc, sc.header, 0);
+        sink.put(sc.header.byteArray(), 0, HEADER_LENGTH);
         readInto(sc.struct, sc.structLen, sink);
         for (int i = 0; i < sc.nBufs; i++) {
             readInto(sc.bufValues[i], (int) sc.bufValues[i].getBufferSize(), sink);
@@ -243,6 +231,17 @@ public final class StateCodec {
         sink.put(sc.classifier.buf.byteArray(), 0, sc.classifier.len);
     }
 
+    private static void putHeader(Scratch sc, MutableDirectBuffer out, int p) {
+        out.putInt(p, MAGIC, LE);
+        out.putByte(p + 4, VERSION);
+        out.putByte(p + 5, sc.heapCoder);
+        out.putShort(p + 6, (short) 0, LE);
+        out.putInt(p + 8, sc.structLen, LE);
+        out.putInt(p + 12, sc.buffersLen, LE);
+        out.putInt(p + 16, sc.heapLen, LE);
+        out.putInt(p + 20, sc.classifier.len, LE);
+    }
+
     private static void readInto(Value buffer, int len, io.rdc.runtime.util.ByteSink sink) {
         for (int done = 0; done < len; ) {
             int n = Math.min(len - done, sink.remaining());
@@ -261,10 +260,7 @@ public final class StateCodec {
      * @throws UnmovableValueException if some part of the value cannot move; {@code out} is untouched
      */
     public static int encode(Value value, ReferenceCodec refs, String rootName, MutableDirectBuffer out, int offset) {
-        Scratch sc = SCRATCH.get();
-        boolean nested = sc.busy;
-        if (nested) sc = new Scratch();
-        sc.busy = true;
+        Scratch sc = acquire();
         try {
             int total = prepare(sc, value, refs == null ? ReferenceCodec.NONE : refs, rootName);
             out.checkLimit(offset + total); // expands expandable buffers, throws otherwise
@@ -272,6 +268,14 @@ public final class StateCodec {
         } finally {
             sc.end();
         }
+    }
+
+    /** This thread's scratch, or a new one if it is in use (an encode within an encode); released by {@link Scratch#end}. */
+    private static Scratch acquire() {
+        Scratch sc = SCRATCH.get();
+        if (sc.busy) sc = new Scratch();
+        sc.busy = true;
+        return sc;
     }
 
     /** Runs the JS walk and computes the snapshot size; the parts are kept in {@code sc} for {@link #write}. */
@@ -328,14 +332,7 @@ public final class StateCodec {
         String heap = sc.heap;
         Value[] bufValues = sc.bufValues;
         int p = offset;
-        out.putInt(p, MAGIC, LE);
-        out.putByte(p + 4, VERSION);
-        out.putByte(p + 5, heapCoder);
-        out.putShort(p + 6, (short) 0, LE);
-        out.putInt(p + 8, structLen, LE);
-        out.putInt(p + 12, sc.buffersLen, LE);
-        out.putInt(p + 16, sc.heapLen, LE);
-        out.putInt(p + 20, refsLen, LE);
+        putHeader(sc, out, p);
         p += HEADER_LENGTH;
         copyFrom(sc, sc.struct, structLen, out, p);
         p += structLen;

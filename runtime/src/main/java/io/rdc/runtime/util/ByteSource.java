@@ -19,7 +19,7 @@ public interface ByteSource extends AutoCloseable {
         try {
             ByteSink s = ByteSink.into(out);
             writeTo(s);
-            if (s.position() != 0 && out.length != 0) throw new IllegalStateException("wrote a number of bytes other than the " + out.length + " announced");
+            if (s.position() != 0) throw new IllegalStateException("wrote a number of bytes other than the " + out.length + " announced");
         } finally {
             close();
         }
