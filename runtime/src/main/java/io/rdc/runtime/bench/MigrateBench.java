@@ -30,8 +30,13 @@ import java.util.function.Consumer;
  *
  * <p>and 1 or 9 ports (interfaces, each on a channel of its own). It is migrated back and forth between
  * nodes 202 and 203 (after each, untimed, it is asked where it is and must answer from there, which
- * also lets it finish arriving: see {@link #measure}): {@link #WARMUP} migrations are discarded, then the median of {@link #reps} is
- * reported, per point, as {@code migration_ms} (the source kernel's elapsed time, from the request
+ * also lets it finish arriving: see {@link #measure}). The figures are for a warmed-up runtime, as a node's
+ * are after its first minute: a kind's points are first moved in discarded rounds, at least {@link #WARMUP},
+ * then until GraalJS's compiler has caught up ({@link #warmUp}: a second in which its thread used under 5% of
+ * a core; at most 60 s; the point lines say {@code warmup_rounds}, {@code warmup_s} and {@code jit_quiet}).
+ * On two cores that takes 40–45 s for binary state: the codec's buffer copy reaches its optimised tier only
+ * after the codec's larger functions (2–4 s compilations each on the one compiler thread), and until then a
+ * 16 MB decode takes 20–60 ms instead of 8.5. Then the median of {@link #reps} is reported, per point, as {@code migration_ms} (the source kernel's elapsed time, from the request
  * to the switch, {@link Kernel.Migration#elapsedNanos()}) and {@code frozen_ms} (from the stop at a
  * handler boundary to the switch). {@code wall_ms} adds what the manager sees (its request and the
  * commit round trip). Before the measured points, incarnations of both kinds are migrated a few
@@ -40,7 +45,7 @@ import java.util.function.Consumer;
  * <p>Per kind a least-squares fit over all points: {@code migration_ms = a + b·MB + c·(ports − 1)}
  * with MB = 2<sup>20</sup> bytes of state (binary: the typed arrays' bytes; objects: the JSON text).
  * For {@code objects} the incarnation also measures, in the same run and in its own GraalJS context,
- * {@code JSON.stringify} + {@code JSON.parse} of the same state (per point, so twice per size: three rounds after a
+ * {@code JSON.stringify} + {@code JSON.parse} of the same state (after the warm-up; per point, so twice per size: three rounds after a
  * discarded one, each repeating the round trip for at least 40 ms since the context's only clock is
  * {@code Date.now()}; the median round's mean); the slope of that against MB is {@code json_ms_per_mb}, and {@code ratio = b / json_ms_per_mb}.
  * Equus (table A.4): 19 ms + 0.39 ms/KB + 1.2 ms/port.
@@ -124,7 +129,7 @@ public final class MigrateBench {
             }""";
 
     /** One measured point. */
-    public record Point(String kind, int bytes, int ports, double migrationMs, double frozenMs, double wallMs, double jsonMs, int node) {}
+    public record Point(String kind, int bytes, int ports, double migrationMs, double frozenMs, double wallMs, double jsonMs, int node, Warmup warmup) {}
 
     /** One fit: migration_ms = a + b·MB + c·(ports − 1); for objects also the JSON slope and the ratio. */
     public record Fit(String kind, double a, double b, double c, double jsonMsPerMb) {
@@ -164,7 +169,7 @@ public final class MigrateBench {
             }
             for (String kind : List.of("binary", "objects")) {
                 int[] sizes = kind.equals("binary") ? (quick ? BINARY_QUICK : BINARY) : (quick ? OBJECTS_QUICK : OBJECTS);
-                List<Point> points = measureAll(op, mod, kind, sizes, PORTS, reps, quick ? 1 : WARMUP);
+                List<Point> points = measureAll(op, mod, kind, sizes, PORTS, reps, quick ? 1 : WARMUP, !quick);
                 for (Point p : points) emit.accept(line(p));
                 emit.accept(line(fit(kind, points)));
                 if (breakdown)
@@ -180,6 +185,7 @@ public final class MigrateBench {
                 .num("ports", (long) p.ports()).num("migration_ms", p.migrationMs()).num("frozen_ms", p.frozenMs())
                 .num("wall_ms", p.wallMs()).num("node", (long) p.node()).num("ipc_term_mb", (long) (TERM_LENGTH >> 20));
         if (p.kind().equals("objects")) j.num("json_ms", p.jsonMs());
+        j.num("warmup_rounds", (long) p.warmup().rounds()).num("warmup_s", p.warmup().seconds()).bool("jit_quiet", p.warmup().jitQuiet());
         return j.toString();
     }
 
@@ -197,7 +203,7 @@ public final class MigrateBench {
         final Ref inc, stream;
         final Map<?, ?> before;
         final int bytes;
-        final double jsonMs;
+        double jsonMs = Double.NaN;
         final double[] mig, frozen, wall;
         int moves, at = 202;
 
@@ -211,19 +217,23 @@ public final class MigrateBench {
             stream = op.spaceGet("mig." + tag + ".p0", T);
             before = where(op, stream);
             this.bytes = ((Number) before.get("bytes")).intValue();
-            if (kind.equals("objects")) {
-                Map<?, ?> j = (Map<?, ?>) op.invoke(stream, Map.of("op", "json", "warmup", 1, "rounds", 3), null, T).head();
-                jsonMs = ((Number) j.get("ms")).doubleValue();
-            } else {
-                jsonMs = Double.NaN;
-            }
             mig = new double[reps];
             frozen = new double[reps];
             wall = new double[reps];
         }
 
-        /** One migration to the other node; recorded unless a warm-up. */
-        void move(Operator op, int round, int warmup) {
+        /**
+         * For objects, the JSON baseline: measured after the warm-up, like the migrations, since while
+         * the JIT is busy its compiler thread takes one of the two cores from it too.
+         */
+        void measureJson(Operator op) {
+            if (!kind.equals("objects")) return;
+            Map<?, ?> j = (Map<?, ?>) op.invoke(stream, Map.of("op", "json", "warmup", 1, "rounds", 3), null, T).head();
+            jsonMs = ((Number) j.get("ms")).doubleValue();
+        }
+
+        /** One migration to the other node; recorded as measurement {@code round} unless negative (a warm-up). */
+        void move(Operator op, int round) {
             at = at == 202 ? 203 : 202;
             long t0 = System.nanoTime();
             Kernel.Migration m = op.migrate(inc, at, T);
@@ -234,15 +244,15 @@ public final class MigrateBench {
             // migration's aftermath is not counted in the next one's wait for a handler boundary.
             Object from = where(op, stream).get("where");
             if (((Number) from).intValue() != at) throw new IllegalStateException("migrated to " + at + " but answers from " + from);
-            if (round >= warmup) {
-                mig[round - warmup] = m.elapsedNanos() / 1e6;
-                frozen[round - warmup] = m.frozenNanos() / 1e6;
-                wall[round - warmup] = w / 1e6;
+            if (round >= 0) {
+                mig[round] = m.elapsedNanos() / 1e6;
+                frozen[round] = m.frozenNanos() / 1e6;
+                wall[round] = w / 1e6;
             }
         }
 
         /** It really moved, with its state: it answers from its last node, and that node has it. */
-        Point check(Operator op) {
+        Point check(Operator op, Warmup warm) {
             Map<?, ?> after = where(op, stream);
             int node = op.status(inc).node();
             if (((Number) after.get("where")).intValue() != at || node != at)
@@ -251,13 +261,48 @@ public final class MigrateBench {
                 throw new IllegalStateException("state changed in migration: " + before + " -> " + after);
             if (((Number) after.get("moves")).intValue() != moves)
                 throw new IllegalStateException("onMigrated ran " + after.get("moves") + " times, not " + moves);
-            return new Point(kind, bytes, ports, median(mig), median(frozen), median(wall), jsonMs, node);
+            return new Point(kind, bytes, ports, median(mig), median(frozen), median(wall), jsonMs, node, warm);
+        }
+    }
+
+    /**
+     * How a kind's points were warmed up: rounds discarded, their seconds, and whether the JIT had caught
+     * up (its compiler's CPU below {@link #JIT_QUIET} of a window's wall time) or the cap ended the warm-up.
+     */
+    public record Warmup(int rounds, double seconds, boolean jitQuiet) {}
+
+    /** The JIT has caught up when its compiler used less than this share of one core over a window. */
+    static final double JIT_QUIET = 0.05;
+    static final long JIT_WINDOW_NANOS = 1_000_000_000L, WARMUP_CAP_NANOS = 60_000_000_000L;
+
+    /**
+     * Moves every subject once per round, discarding the figures: at least {@code minRounds}, then, if
+     * {@code untilJitQuiet}, until a window of at least {@link #JIT_WINDOW_NANOS} in which the compiler was
+     * quiet (at most {@link #WARMUP_CAP_NANOS}).
+     */
+    static Warmup warmUp(Operator op, List<Subject> subjects, int minRounds, boolean untilJitQuiet) {
+        JitWatch jit = new JitWatch();
+        long start = System.nanoTime(), window = start, cpu = jit.compilerCpuNanos();
+        int rounds = 0;
+        while (true) {
+            for (Subject s : subjects) s.move(op, -1);
+            rounds++;
+            if (rounds < minRounds) continue;
+            if (!untilJitQuiet) return new Warmup(rounds, (System.nanoTime() - start) / 1e9, false);
+            long now = System.nanoTime();
+            if (now - window < JIT_WINDOW_NANOS) continue;
+            long busy = jit.compilerCpuNanos() - cpu;
+            if (Boolean.getBoolean("rdc.bench.trace")) System.err.printf("warm-up: round %d, compiler %.0f%% of %.2f s%n", rounds, 100.0 * busy / (now - window), (now - window) / 1e9);
+            if (busy < JIT_QUIET * (now - window)) return new Warmup(rounds, (now - start) / 1e9, true);
+            if (now - start > WARMUP_CAP_NANOS) return new Warmup(rounds, (now - start) / 1e9, false);
+            window = now;
+            cpu = jit.compilerCpuNanos();
         }
     }
 
     /** Creates the incarnation at node 202, migrates it back and forth to 203, returns the medians. */
     public static Point measure(Operator op, ModuleStore.Module mod, String kind, int bytes, int ports, int reps, int warmup) {
-        return measureAll(op, mod, kind, new int[] {bytes}, new int[] {ports}, reps, warmup).get(0);
+        return measureAll(op, mod, kind, new int[] {bytes}, new int[] {ports}, reps, warmup, false).get(0);
     }
 
     /**
@@ -265,15 +310,17 @@ public final class MigrateBench {
      * every one of them once. A slow spell of the machine (JIT compilation, GC, a neighbour) then
      * falls on all the points alike instead of on the few measured during it, which would bend the fit.
      */
-    public static List<Point> measureAll(Operator op, ModuleStore.Module mod, String kind, int[] sizes, int[] ports, int reps, int warmup) {
+    public static List<Point> measureAll(Operator op, ModuleStore.Module mod, String kind, int[] sizes, int[] ports, int reps, int warmup, boolean untilJitQuiet) {
         List<Subject> subjects = new ArrayList<>();
         try {
             for (int size : sizes)
                 for (int p : ports) subjects.add(new Subject(op, mod, kind, size, p, reps));
-            for (int round = 0; round < warmup + reps; round++)
-                for (Subject s : subjects) s.move(op, round, warmup);
+            Warmup warm = warmUp(op, subjects, warmup, untilJitQuiet);
+            for (Subject s : subjects) s.measureJson(op);
+            for (int round = 0; round < reps; round++)
+                for (Subject s : subjects) s.move(op, round);
             List<Point> points = new ArrayList<>();
-            for (Subject s : subjects) points.add(s.check(op));
+            for (Subject s : subjects) points.add(s.check(op, warm));
             return points;
         } finally {
             for (Subject s : subjects) op.destroy(s.inc);

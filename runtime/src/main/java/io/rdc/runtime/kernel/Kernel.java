@@ -157,6 +157,11 @@ public final class Kernel implements Agent {
         return incarnations.size();
     }
 
+    /** How many arrivals (migrations to this node) are under way, not yet committed or abandoned. A plain read: for tests and inspection. */
+    public int arrivalsInProgress() {
+        return migrator.arrivalsInProgress();
+    }
+
     /** How many records this node has sent (migration, checkpoint, fork) that carried module code. */
     public long recordsWithCode() {
         return migrator.codeShipped.get();

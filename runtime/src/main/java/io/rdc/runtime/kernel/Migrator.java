@@ -235,6 +235,11 @@ final class Migrator {
         });
     }
 
+    /** Arrivals under way here (a plain read of a kernel-thread map's size: may be momentarily stale). */
+    int arrivalsInProgress() {
+        return incoming.size();
+    }
+
     /** Called when an incarnation is destroyed: a migration under way is abandoned. */
     void abortOutgoing(Incarnation inc, String why) {
         Outgoing o = outgoing.get(inc.gid);
@@ -263,7 +268,9 @@ final class Migrator {
             if (k.offerFrame(o.dest, Frames.REQUEST, o.installCall, Kernel.OP_MIGRATE_INSTALL, install) != Frames.OK)
                 throw new OperationException("node " + o.dest + " is unreachable");
         } catch (RuntimeException e) {
-            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            // A destroy while it ships cancels the context under the capture: say so, not what that broke.
+            String aborted = abortedWhy(o);
+            String why = aborted != null ? aborted : e.getMessage() == null ? e.toString() : e.getMessage();
             k.onKernel(() -> failMoving(o, why));
         }
     }
@@ -290,8 +297,15 @@ final class Migrator {
     }
 
     private static void checkNotAborted(Outgoing o) {
-        if (o.abortedWhy != null) throw new OperationException("aborted: " + o.abortedWhy);
-        if (o.inc.destroyed) throw new OperationException("aborted: " + o.inc.name + " was destroyed");
+        String why = abortedWhy(o);
+        if (why != null) throw new OperationException(why);
+    }
+
+    /** Why the migration was abandoned (a destroy), or null. */
+    private static String abortedWhy(Outgoing o) {
+        if (o.abortedWhy != null) return "aborted: " + o.abortedWhy;
+        if (o.inc.destroyed) return "aborted: " + o.inc.name + " was destroyed";
+        return null;
     }
 
     /** The kernel record and state, as D needs them (§7.4.3: pincdata, reference table, queues' routing). */
@@ -405,8 +419,9 @@ final class Migrator {
     /** M4 at S, in one step on the kernel thread: the routes, the queue and the events go to D. */
     private void switchOver(Outgoing o, Long2LongHashMap portMap) {
         Incarnation inc = o.inc;
-        if (o.abortedWhy != null || inc.destroyed) {
-            failMoving(o, "aborted: " + (o.abortedWhy != null ? o.abortedWhy : inc.name + " was destroyed"));
+        String aborted = abortedWhy(o);
+        if (aborted != null) {
+            failMoving(o, aborted);
             return;
         }
         for (Port p : inc.ports()) {

@@ -61,7 +61,7 @@ class MigrateBenchTest {
         List<MigrateBench.Point> pts = new ArrayList<>();
         for (int mb : new int[] {1, 2, 4})
             for (int ports : new int[] {1, 9})
-                pts.add(new MigrateBench.Point("binary", mb << 20, ports, 2 + 0.5 * mb + 0.25 * (ports - 1), 1, 1, Double.NaN, 203));
+                pts.add(new MigrateBench.Point("binary", mb << 20, ports, 2 + 0.5 * mb + 0.25 * (ports - 1), 1, 1, Double.NaN, 203, new MigrateBench.Warmup(1, 0, false)));
         MigrateBench.Fit f = MigrateBench.fit("binary", pts);
         assertEquals(2, f.a(), 1e-9);
         assertEquals(0.5, f.b(), 1e-9);
