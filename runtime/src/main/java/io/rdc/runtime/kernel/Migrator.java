@@ -9,6 +9,7 @@ import io.rdc.runtime.util.ByteSink;
 import io.rdc.runtime.util.ByteSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.DirectBuffer;
@@ -371,7 +372,21 @@ final class Migrator {
         }
         w.i32(c.state().length());
         Wire.Writer tail = new Wire.Writer(8 + c.ifaces().length).bytes(c.ifaces());
+        // Unicast ports it got from stream space, which only it may return: label and table index. Last,
+        // and optional, so that records (checkpoint files) written before it was carried still read.
+        List<Map.Entry<String, Ref>> spacePorts;
+        synchronized (inc.spaceCache) {
+            spacePorts = new ArrayList<>(inc.spacePorts.entrySet());
+        }
+        spacePorts.removeIf(e -> indexOf(table, e.getValue()) < 0);
+        tail.i32(spacePorts.size());
+        for (Map.Entry<String, Ref> e : spacePorts) tail.str(e.getKey()).i32(indexOf(table, e.getValue()));
         return new Record(w.toBytes(), c.state(), tail.toBytes());
+    }
+
+    private static int indexOf(List<Ref> table, Ref ref) {
+        for (int i = 0; i < table.size(); i++) if (table.get(i) == ref) return i;
+        return -1;
     }
 
     /**
@@ -424,9 +439,14 @@ final class Migrator {
             failMoving(o, aborted);
             return;
         }
+        List<Port> holding = null; // ports whose held arrivals follow them (see below)
         for (Port p : inc.ports()) {
             long to = portMap.get(p.gid);
             if (to == 0) continue;
+            if (p.holdSenders || !p.held.isEmpty()) {
+                if (holding == null) holding = new ArrayList<>();
+                holding.add(p);
+            }
             for (long ch : p.channels()) {
                 if (Ids.isMulticast(ch)) {
                     // This node stays on the group for it (a proxy member): one path, in order, no duplicates.
@@ -468,6 +488,13 @@ final class Migrator {
                     (o.shippedNanos - o.capturedNanos) / 1e6, (o.installedNanos - o.shippedNanos) / 1e6, (now - o.installedNanos) / 1e6);
         Wire.Writer w = new Wire.Writer(64).i64(inc.gid).i32(k.nodeId()).i64(now - o.startNanos).i64(now - o.frozenNanos).i32(events.size());
         for (Event e : events) w.i8(e.type().ordinal()).i64(e.subject()).str(e.subjectName()).str(e.detail()).i64(e.atMillis());
+        // A retained port whose senders are held (§6.2.4) stays holding where it went: COMMIT says so,
+        // and the arrivals held here follow COMMIT on the same publication, ahead of any later arrival
+        // (which follows the redirection); the new port's receiver gets them all when it activates.
+        int holds = 0;
+        if (holding != null) for (Port p : holding) if (p.holdSenders) holds++;
+        w.i32(holds);
+        if (holding != null) for (Port p : holding) if (p.holdSenders) w.i64(portMap.get(p.gid));
         k.requestAsync(o.dest, Kernel.OP_MIGRATE_COMMIT, w, Kernel.REQUEST_TIMEOUT_NS, resp -> {
             // The old record is gone either way: its thread ends, its context closes.
             inc.destroyed = true;
@@ -479,6 +506,14 @@ final class Migrator {
             Wire.Reader rd = resp.reader();
             end(o, null, rd.i64(), rd.i64());
         });
+        if (holding != null) {
+            for (Port p : holding) {
+                long to = portMap.get(p.gid);
+                for (byte[] f : p.held) k.forwardFrame(new UnsafeBuffer(f), 0, f.length, to, 0, 0);
+                p.held.clear();
+                p.holdSenders = false;
+            }
+        }
     }
 
     /** The end of a migration at S, either way: the manager hears, held requests are applied or forwarded. */
@@ -646,6 +681,13 @@ final class Migrator {
             table.add(ref);
         }
         int[] stateAt = r.skipBytes(), ifacesAt = r.skipBytes(); // decoded in place by the new context
+        if (r.hasMore()) for (int i = r.i32(); i > 0; i--) {
+            String label = r.str();
+            int at = r.i32();
+            if (at < 0 || at >= table.size()) throw new OperationException("corrupt record: stream-space port " + at + " of " + table.size());
+            // A fork is a new incarnation: what the original got from stream space is the original's to return.
+            if (mode != FORK) inc.spacePorts.put(label, table.get(at));
+        }
         byte[] data = in.data;
         in.data = null;
         k.launcher().resume(inc, new Launcher.Arrival(data, stateAt[0], stateAt[1], ifacesAt[0], ifacesAt[1], table, byOld::get, in.from, mode, gid),
@@ -690,6 +732,11 @@ final class Migrator {
         k.incarnations.put(inc.gid, inc);
         for (int i = r.i32(); i > 0; i--)
             inc.inbox.put(new Event(Event.Type.values()[r.i8()], r.i64(), r.str(), r.str(), r.i64()));
+        // Retained ports still holding their senders (§6.2.4): the held arrivals come next from S, and wait here.
+        if (r.hasMore()) for (int i = r.i32(); i > 0; i--) {
+            Port p = k.ports.get(r.i64());
+            if (p != null) p.holdSenders = true;
+        }
         long total = elapsed; // S measured from the request to its switch; the commit is one message more
         inc.migrating = false;
         inc.inbox.poke();
