@@ -13,7 +13,8 @@ class JitWatchTest {
     void compilerTimeGrowsWhileNewCodeIsCompiledAndNeverGoesBack() throws Exception {
         JitWatch jit = new JitWatch();
         long before = jit.compilerCpuNanos();
-        try (Context c = Context.newBuilder("js").engine(JsHost.engine()).build()) {
+        // The engine's contexts must all allow the same host access (the runtime's: buffers only).
+        try (Context c = Context.newBuilder("js").engine(JsHost.engine()).allowHostAccess(io.rdc.runtime.state.StateCodec.HOST_ACCESS).build()) {
             // A function no other test runs (its source text is unique), hot enough for the optimising tiers.
             Value f = c.eval("js", "(n) => { let s = " + System.nanoTime() + "; for (let i = 0; i < n; i++) s = (s * 31 + i) % 1000003; return s; }");
             long deadline = System.nanoTime() + 30_000_000_000L;
