@@ -427,6 +427,30 @@ class PropagationTest extends PoolFixture {
     }
 
     /**
+     * A port given away (retained) and taken by its receiver leaves a redirection to the receiver at
+     * the giver's node. The giver migrating afterwards must not redirect it to the giver's own retained
+     * copy: a sender that has not sent since (so still has the old address) reaches the receiver.
+     */
+    @Test
+    void aGiverMigratingAfterItsPortWasTakenKeepsTheRedirectionToTheReceiver() {
+        for (String mode : new String[] {"queue", "hold"}) {
+            Operator op = operator();
+            Peers pr = peers(op, "rgm" + mode + ".", mode);
+            for (int i = 1; i <= 10; i++) op.send(pr.data(), Map.of("seq", i), null);
+            op.flush(pr.data());
+            CommunicationsTest.waitFor(() -> got(op, pr.a()).size() == 10);
+            ask(op, pr.a(), Map.of("op", "handover"));
+            CommunicationsTest.waitFor(() -> Boolean.TRUE.equals(ask(op, pr.b(), Map.of("op", "has")).get("has")));
+            op.migrate(pr.aInc(), 201, T);
+            for (int i = 11; i <= 20; i++) op.send(pr.data(), Map.of("seq", i), null);
+            op.flush(pr.data());
+            CommunicationsTest.waitFor(() -> got(op, pr.b()).size() == 10);
+            assertEquals(List.of(11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L, 20L), got(op, pr.b()), mode);
+            assertEquals(10, got(op, pr.a()).size(), mode);
+        }
+    }
+
+    /**
      * Adversarial, across migration: as above with senders held, while after every other hand-over
      * the incarnation that just gave the port up (its retained original still holding senders, the
      * receiver not yet activated) migrates to another node; 16 migrations in all, 0 lost, duplicated

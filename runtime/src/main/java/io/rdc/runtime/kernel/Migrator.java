@@ -462,8 +462,12 @@ final class Migrator {
                 int i = l.indexOf(p.gid);
                 if (i >= 0) l.setLong(i, to);
             }
-            k.ports.remove(p.gid);
-            k.redirections.put(p.gid, to);
+            // A port whose traffic went elsewhere (retained after propagation: its receiver activated the
+            // new port, §6.2.1) keeps the redirection made then; only a port still receiving here gets one to D.
+            if (k.ports.get(p.gid) == p) {
+                k.ports.remove(p.gid);
+                k.redirections.put(p.gid, to);
+            }
             p.closed = true;
         }
         // Queued messages go first, in arrival order; what arrives from now on follows the redirections.
