@@ -23,13 +23,7 @@ class MigrationFailureTest extends PoolFixture {
         Ref srv = op.create(op.module("bigserver", code), 202, null, List.of(Iface.portNew("in", "fail.in", null)));
         Ref s = op.spaceGet("fail.in", T);
         for (int i = 1; i <= 100; i++) op.send(s, Map.of("c", "a", "seq", i), null);
-        CompletableFuture<Object> migration = CompletableFuture.supplyAsync(() -> {
-            try {
-                return op.migrate(srv, 204, T);
-            } catch (OperationException e) {
-                return e;
-            }
-        });
+        CompletableFuture<Object> migration = MigrationTest.migrateAsync(op, srv, 204, T);
         long end = System.currentTimeMillis() + 5_000;
         while (op.status(srv).state() != Incarnation.State.MIGRATING && System.currentTimeMillis() < end) Thread.onSpinWait();
         pool.stopNode(204);
@@ -56,16 +50,6 @@ class MigrationFailureTest extends PoolFixture {
         assertEquals(expected, n.getAsInt(), what);
     }
 
-    private static CompletableFuture<Object> migrateAsync(Operator op, Ref inc, int node) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return op.migrate(inc, node, T);
-            } catch (OperationException e) {
-                return e;
-            }
-        });
-    }
-
     @Test
     void destroyWhileItWaitsForAHandlerBoundaryAbortsTheMigration() throws Exception {
         Operator op = operator();
@@ -78,7 +62,7 @@ class MigrationFailureTest extends PoolFixture {
         long end = System.currentTimeMillis() + 5_000;
         while (op.status(srv).queued() != 0 && System.currentTimeMillis() < end) Thread.sleep(10);
         // The spin is running: the migration waits for its end (within 10 s), and the destroy comes first.
-        CompletableFuture<Object> migration = migrateAsync(op, srv, 203);
+        CompletableFuture<Object> migration = MigrationTest.migrateAsync(op, srv, 203, T);
         end = System.currentTimeMillis() + 5_000;
         while (op.status(srv).state() != Incarnation.State.MIGRATING && System.currentTimeMillis() < end) Thread.sleep(5);
         assertEquals(Incarnation.State.MIGRATING, op.status(srv).state());
@@ -114,7 +98,7 @@ class MigrationFailureTest extends PoolFixture {
         Ref s = op.spaceGet("abort.transit", T);
         for (int i = 1; i <= 100; i++) op.send(s, Map.of("c", "a", "seq", i), null);
         MigrationTest.report(op, s);
-        CompletableFuture<Object> migration = migrateAsync(op, srv, 203);
+        CompletableFuture<Object> migration = MigrationTest.migrateAsync(op, srv, 203, T);
         long end = System.currentTimeMillis() + 5_000;
         while (op.status(srv).state() != Incarnation.State.MIGRATING && System.currentTimeMillis() < end) Thread.onSpinWait();
         op.destroy(srv);

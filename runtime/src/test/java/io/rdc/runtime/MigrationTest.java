@@ -230,6 +230,17 @@ class MigrationTest extends PoolFixture {
         assertEquals(201L, ((Map<?, ?>) op.invoke(op.spaceGet("mig.bad", T), Map.of(), null, T).head()).get("at"));
     }
 
+    /** Migrates on another thread; the future holds the migration, or the exception that failed it. */
+    static java.util.concurrent.CompletableFuture<Object> migrateAsync(Operator op, Ref inc, int node, Duration within) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return op.migrate(inc, node, within);
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+    }
+
     /** Starts a handler that spins for {@code ms}, and gives it time to start. */
     static void keepBusy(Operator op, Ref stream, int ms) {
         op.send(stream, Map.of("op", "spin", "ms", ms), null);
@@ -244,13 +255,7 @@ class MigrationTest extends PoolFixture {
         Ref s = op.spaceGet("mig.destroyed", T);
         keepBusy(op, s, 800);
         int before = pool.kernel(204).incarnationCount();
-        java.util.concurrent.CompletableFuture<Object> migration = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            try {
-                return op.migrate(srv, 204, Duration.ofSeconds(5));
-            } catch (RuntimeException e) {
-                return e;
-            }
-        });
+        java.util.concurrent.CompletableFuture<Object> migration = migrateAsync(op, srv, 204, Duration.ofSeconds(5));
         CommunicationsTest.sleep(200); // it is waiting for the spinning handler
         assertEquals(Incarnation.State.MIGRATING, op.status(srv).state());
         op.destroy(srv);

@@ -374,13 +374,18 @@ final class Migrator {
         Wire.Writer tail = new Wire.Writer(8 + c.ifaces().length).bytes(c.ifaces());
         // Unicast ports it got from stream space, which only it may return: label and table index. Last,
         // and optional, so that records (checkpoint files) written before it was carried still read.
-        List<Map.Entry<String, Ref>> spacePorts;
+        List<String> labels = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
         synchronized (inc.spaceCache) {
-            spacePorts = new ArrayList<>(inc.spacePorts.entrySet());
+            for (Map.Entry<String, Ref> e : inc.spacePorts.entrySet()) {
+                int i = indexOf(table, e.getValue());
+                if (i < 0) continue;
+                labels.add(e.getKey());
+                at.add(i);
+            }
         }
-        spacePorts.removeIf(e -> indexOf(table, e.getValue()) < 0);
-        tail.i32(spacePorts.size());
-        for (Map.Entry<String, Ref> e : spacePorts) tail.str(e.getKey()).i32(indexOf(table, e.getValue()));
+        tail.i32(labels.size());
+        for (int i = 0; i < labels.size(); i++) tail.str(labels.get(i)).i32(at.get(i));
         return new Record(w.toBytes(), c.state(), tail.toBytes());
     }
 
@@ -439,14 +444,13 @@ final class Migrator {
             failMoving(o, aborted);
             return;
         }
-        List<Port> holding = null; // ports whose held arrivals follow them (see below)
+        List<Port> withHeld = new ArrayList<>(0); // ports whose held arrivals follow them (see below)
+        LongArrayList stillHolding = new LongArrayList(); // their new addresses, for those holding senders
         for (Port p : inc.ports()) {
             long to = portMap.get(p.gid);
             if (to == 0) continue;
-            if (p.holdSenders || !p.held.isEmpty()) {
-                if (holding == null) holding = new ArrayList<>();
-                holding.add(p);
-            }
+            if (p.holdSenders || !p.held.isEmpty()) withHeld.add(p);
+            if (p.holdSenders) stillHolding.addLong(to);
             for (long ch : p.channels()) {
                 if (Ids.isMulticast(ch)) {
                     // This node stays on the group for it (a proxy member): one path, in order, no duplicates.
@@ -495,10 +499,8 @@ final class Migrator {
         // A retained port whose senders are held (§6.2.4) stays holding where it went: COMMIT says so,
         // and the arrivals held here follow COMMIT on the same publication, ahead of any later arrival
         // (which follows the redirection); the new port's receiver gets them all when it activates.
-        int holds = 0;
-        if (holding != null) for (Port p : holding) if (p.holdSenders) holds++;
-        w.i32(holds);
-        if (holding != null) for (Port p : holding) if (p.holdSenders) w.i64(portMap.get(p.gid));
+        w.i32(stillHolding.size());
+        for (int i = 0; i < stillHolding.size(); i++) w.i64(stillHolding.getLong(i));
         k.requestAsync(o.dest, Kernel.OP_MIGRATE_COMMIT, w, Kernel.REQUEST_TIMEOUT_NS, resp -> {
             // The old record is gone either way: its thread ends, its context closes.
             inc.destroyed = true;
@@ -510,13 +512,11 @@ final class Migrator {
             Wire.Reader rd = resp.reader();
             end(o, null, rd.i64(), rd.i64());
         });
-        if (holding != null) {
-            for (Port p : holding) {
-                long to = portMap.get(p.gid);
-                for (byte[] f : p.held) k.forwardFrame(new UnsafeBuffer(f), 0, f.length, to, 0, 0);
-                p.held.clear();
-                p.holdSenders = false;
-            }
+        for (Port p : withHeld) {
+            long to = portMap.get(p.gid);
+            for (byte[] f : p.held) k.forwardFrame(new UnsafeBuffer(f), 0, f.length, to, 0, 0);
+            p.held.clear();
+            p.holdSenders = false;
         }
     }
 
