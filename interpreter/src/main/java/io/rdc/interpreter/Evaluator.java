@@ -44,7 +44,7 @@ public final class Evaluator {
         private Path stdlibRoot;
         private long stepBudget = Long.MAX_VALUE;
         private int maxCallDepth = 200;
-        private SourceReader sourceReader = Files::readString;
+        private SourceReader sourceReader = io.rdc.runtime.util.BoundedFiles::readSource;
 
         public Options out(PrintStream out) {
             this.out = out;
@@ -1029,8 +1029,7 @@ public final class Evaluator {
         builtins.put("read", (call, args) -> {
             Path file = scriptRelative(call, single(call, args), "read");
             try {
-                if (Files.size(file) > Values.MAX_STRING_LENGTH) throw new RdcError(call.position(), "read: " + file + " is too large");
-                return Files.readString(file);
+                return io.rdc.runtime.util.BoundedFiles.readString(file, Values.MAX_STRING_LENGTH);
             } catch (java.io.IOException e) {
                 throw new RdcError(call.position(), "read: cannot read " + file + ": " + e.getMessage());
             }

@@ -36,7 +36,7 @@ public final class ScriptRunner {
 
     static String read(Path file) {
         try {
-            return Files.readString(file);
+            return io.rdc.runtime.util.BoundedFiles.readSource(file);
         } catch (IOException | RuntimeException unreadable) {
             String reason = unreadable instanceof java.nio.file.NoSuchFileException ? "no such file" : unreadable.getMessage();
             throw new RdcError(new Position(file.toString(), 1, 1), "cannot read " + file + ": " + reason);

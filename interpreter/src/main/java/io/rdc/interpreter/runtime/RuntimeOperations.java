@@ -112,7 +112,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     @Override
     public void defineModule(String name, String path) {
         try {
-            modules.put(name, op.module(name, Files.readString(Path.of(path))));
+            modules.put(name, op.module(name, io.rdc.runtime.util.BoundedFiles.readSource(Path.of(path))));
         } catch (IOException e) {
             throw new OperationException("cannot read module file " + path + ": " + e.getMessage());
         }

@@ -53,7 +53,7 @@ public final class CheckpointFile {
     public static byte[] read(Path file) {
         byte[] all;
         try {
-            all = Files.readAllBytes(file);
+            all = io.rdc.runtime.util.BoundedFiles.readBytes(file, Integer.MAX_VALUE - 16);
         } catch (IOException e) {
             throw new OperationException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
         }

@@ -78,7 +78,7 @@ public final class Operator {
     public ModuleStore.Module module(Path file) {
         try {
             String name = file.getFileName().toString().replaceFirst("\\.m?js$", "");
-            return module(name, Files.readString(file));
+            return module(name, io.rdc.runtime.util.BoundedFiles.readSource(file));
         } catch (IOException e) {
             throw new OperationException("cannot read module " + file + ": " + e.getMessage(), e);
         }
