@@ -46,6 +46,18 @@ class StreamSpaceTest extends PoolFixture {
     }
 
     @Test
+    void aReturnNeverRaisesTheCountAboveTheLimit() {
+        Operator op = operator();
+        Ref[] ch = op.channel(null, false);
+        op.spacePut("lim", ch[0], 1); // a stream, limited to one copy
+        OperationException stray = assertThrows(OperationException.class, () -> op.spaceReturn("lim"));
+        assertTrue(stray.getMessage().contains("no copy of 'lim' is out"), stray.getMessage());
+        assertTrue(op.spacePrint().stream().anyMatch(l -> l.contains("lim") && l.contains("1 left")), op.spacePrint().toString());
+        assertNotNull(op.spaceGet("lim", T));
+        assertThrows(OperationException.class, () -> op.spaceGet("lim", Duration.ofMillis(300)), "one copy only, whatever was returned");
+    }
+
+    @Test
     void unlimitedCopiesAreCachedDontcacheAreNot() {
         Operator op = operator();
         Ref[] ch = op.channel(null, false);

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 /**
  * {@code rdc shell --json}: {@code show VIEW} prints JSON instead of the aligned table. The
  * statement still goes through the interpreter; only the view's text is turned into
- * {@code {"view": "nodes", "rows": [{"id": 201, ...}]}} (columns become lower-case keys, numbers stay numbers).
+ * {@code {"view": "nodes", "rows": [{"id": "201.3", "node": 201, ...}]}} (columns become lower-case keys, numbers stay numbers, ids are strings).
  */
 final class JsonViews {
     private JsonViews() {}
@@ -92,15 +92,17 @@ final class JsonViews {
                 int a = Math.min(starts.get(c), line.length());
                 int b = c + 1 < starts.size() ? Math.min(starts.get(c + 1), line.length()) : line.length();
                 String cell = line.substring(a, b).strip();
-                sb.append(c > 0 ? ", " : "").append(quote(keys.get(c))).append(": ").append(value(cell));
+                sb.append(c > 0 ? ", " : "").append(quote(keys.get(c))).append(": ").append(value(keys.get(c), cell));
             }
             sb.append('}');
         }
         return sb.append("]}").toString();
     }
 
-    private static String value(String cell) {
-        if (cell.matches("-?\\d{1,18}(\\.\\d+)?")) return cell;
+    /** Ids such as 201.10 stay strings: as a JSON number 201.10 reads as 201.1, another incarnation. */
+    private static String value(String key, String cell) {
+        boolean id = key.equals("id") || key.endsWith("_id") || key.equals("parent") || key.equals("channel");
+        if (!id && cell.matches("-?\\d{1,18}(\\.\\d+)?")) return cell;
         return quote(cell);
     }
 

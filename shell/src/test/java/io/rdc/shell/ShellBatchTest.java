@@ -68,8 +68,8 @@ class ShellBatchTest {
     void jsonShowsViewsAsJsonRows() {
         Result r = shell("show nodes\n", "--json", "--nodes", "2");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().startsWith("{\"view\": \"nodes\", \"rows\": [{\"id\": 201, \"name\": \"node1\""), r.out());
-        assertTrue(r.out().contains("{\"id\": 202,"), r.out());
+        assertTrue(r.out().startsWith("{\"view\": \"nodes\", \"rows\": [{\"id\": \"201\", \"name\": \"node1\""), r.out());
+        assertTrue(r.out().contains("{\"id\": \"202\","), r.out());
         Result empty = shell("show incarnations\n", "--json");
         assertTrue(empty.out().contains("\"rows\": [], \"message\": \"no incarnations\""), empty.out());
     }

@@ -23,6 +23,7 @@ final class StreamSpace {
     private static final class Entry {
         RefDescriptor ref;
         int copies; // remaining copies when limited (>= 0), or Kernel.UNLIMITED / Kernel.DONTCACHE
+        int limit; // the copies the put allowed, when limited: a return never raises copies above it
 
         boolean limited() {
             return copies >= 0;
@@ -49,6 +50,7 @@ final class StreamSpace {
         Entry e = new Entry();
         e.ref = ref;
         e.copies = unicastPort(ref) ? 1 : copies; // one holder of a unicast port at a time (§6.2.1)
+        e.limit = e.copies;
         entries.put(label, e);
         serve(label, k);
     }
@@ -77,6 +79,8 @@ final class StreamSpace {
             if (e.copies > 0) throw new OperationException("'" + label + "' is in stream space already (nobody has taken it)");
             e.ref = new RefDescriptor(RefKind.PORT, port.gid(), port.channel(), port.addr(), e.ref.rights(), e.ref.noFurther(), 0);
         }
+        if (e.copies >= e.limit)
+            throw new OperationException("no copy of '" + label + "' is out (all " + e.limit + " are in stream space): there is nothing to return");
         e.copies++;
         serve(label, k);
     }
