@@ -1,0 +1,92 @@
+package io.rdc.runtime.kernel;
+
+import io.rdc.runtime.node.NodeInfo;
+import io.rdc.runtime.ref.RefDescriptor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a kernel asks of the pool's control plane (DESIGN §6, dissertation §3.3, §5.4–5.5): the
+ * replicated pool state that outlives any one node or operator. The implementation is
+ * {@code io.rdc.runtime.control.ControlClient}, a client of an Aeron Cluster service; every call is
+ * thread-safe, fails with an {@link OperationException} naming the operation and the reason, and
+ * never waits longer than its timeout (an unreachable control plane is reported, not hung on).
+ */
+public interface ControlPlane extends AutoCloseable {
+
+    /** What a stream-space get hands out: the reference, whether the entry is limited (so a copy is out) and whether the getter may cache it (§5.5.3). */
+    record SpaceGot(RefDescriptor ref, boolean limited, boolean cacheable) {}
+
+    /** A node as the control plane knows it: from its hello, kept alive by heartbeats. */
+    record Member(NodeInfo info, boolean reachable, long lastHeartbeatAgeMs, double load, int incarnations, boolean operator) {}
+
+    /** An RDC as the control plane knows it. */
+    record RdcRecord(long id, String name, String owner, String state, boolean attached) {}
+
+    // ---- membership (the SR coordinator's hello, §3.3)
+
+    /**
+     * A node (or an operator's session kernel, {@code operator = true}) joins: returns the first
+     * counter of a block of ids it alone may use, never handed out before (ids survive restarts).
+     */
+    long hello(NodeInfo node, boolean operator);
+
+    /** Liveness and load; a node silent for longer than the pool's bound is shown unreachable. */
+    void heartbeat(int node, double load, int incarnations);
+
+    /** A further block of ids for {@code node} (the previous one is nearly used up). */
+    long idBlock(int node);
+
+    /** The number of ids in one block handed out by {@link #hello} and {@link #idBlock}. */
+    long idBlockSize();
+
+    void goodbye(int node);
+
+    List<Member> members();
+
+    // ---- RDCs (§3.3: launch, rdcExit), and the names scripts gave to what they made
+
+    /** The RDC named {@code name}, created if there is none (a new id, never reused); {@code created} tells which. */
+    record Opened(RdcRecord rdc, boolean created) {}
+
+    Opened openRdc(String name, String owner, boolean attached);
+
+    List<RdcRecord> rdcs();
+
+    void terminateRdc(long rdc);
+
+    /** Binds a script name ({@code w[2]}, {@code sched}, a channel's name) in an RDC to a value the interpreter understands (JSON text). */
+    void bindName(long rdc, String name, String value);
+
+    void unbindName(long rdc, String name);
+
+    Map<String, String> names(long rdc);
+
+    // ---- stream space (§5.5), one per RDC
+
+    void spacePut(long rdc, String label, RefDescriptor ref, int copies);
+
+    /**
+     * Blocks until the label has an available copy or the timeout passes (then throws). A copy
+     * handed out to a getter that has given up is returned, never lost. {@code holder} is the
+     * getting incarnation's id.
+     */
+    SpaceGot spaceGet(long rdc, String label, long holder, long timeoutNs);
+
+    /** Gives a limited copy back; {@code port} is the returner's port when the entry is a unicast port, else null. */
+    void spaceReturn(long rdc, String label, RefDescriptor port, long holder);
+
+    boolean spaceDelete(long rdc, String label);
+
+    List<String> spacePrint(long rdc);
+
+    // ---- name service (§5.4)
+
+    void register(String name, RefDescriptor ref, long ownerRdc);
+
+    /** The registered reference; throws with a did-you-mean suggestion when there is none. */
+    RefDescriptor lookup(String name);
+
+    @Override
+    void close();
+}
