@@ -105,6 +105,31 @@ public final class Evaluator {
         this.operations = operations;
         this.options = options.copy();
         registerBuiltins();
+        adopt();
+    }
+
+    /** A session attached to an existing RDC starts with the names and modules earlier sessions gave. */
+    private void adopt() {
+        modules.addAll(operations.adoptedModules());
+        for (Map.Entry<String, Object> e : operations.adopted().entrySet()) {
+            String name = e.getKey();
+            Handle handle = new Handle(e.getValue(), name);
+            int bracket = name.indexOf('[');
+            if (bracket <= 0 || !name.endsWith("]")) {
+                globals.define(name, handle);
+                continue;
+            }
+            String family = name.substring(0, bracket), index = name.substring(bracket + 1, name.length() - 1);
+            Object key;
+            try {
+                key = Long.parseLong(index);
+            } catch (NumberFormatException notANumber) {
+                key = index.length() >= 2 && index.startsWith("\"") && index.endsWith("\"") ? index.substring(1, index.length() - 1) : index;
+            }
+            IncarnationFamily f = globals.get(family) instanceof IncarnationFamily existing ? existing : new IncarnationFamily(family);
+            f.put(key, handle);
+            globals.define(family, f);
+        }
     }
 
     public Evaluator(Operations operations) {

@@ -50,6 +50,19 @@ public interface Operations {
 
     void defineChannel(String label, boolean multicast);
 
+    /**
+     * Incarnations the RDC already has when a session attaches to it, by the names earlier
+     * sessions gave them ({@code sched}, {@code w[2]}): the evaluator starts with them defined.
+     */
+    default java.util.Map<String, Object> adopted() {
+        return java.util.Map.of();
+    }
+
+    /** Modules earlier sessions of the RDC declared. */
+    default java.util.Set<String> adoptedModules() {
+        return java.util.Set.of();
+    }
+
     /** Conic {@code link a.out to b.in}: connect a's stream to b's port. */
     void link(Object fromIncarnation, String fromStream, Object toIncarnation, String toPort);
 

@@ -1,6 +1,7 @@
 package io.rdc.shell;
 
 import io.rdc.runtime.node.NodeDescriptor;
+import io.rdc.runtime.node.NodeInfo;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -25,6 +26,18 @@ final class NodeCommand implements Runnable {
         @Option(names = "--idle", defaultValue = "backoff", description = "idle strategy: backoff, yielding, busyspin")
         String idle;
 
+        @Option(names = "--pool", paramLabel = "ADDR", description = "join the standing pool whose control plane is at ADDR (host:port[,host:port...]): say hello, heartbeat, serve until stopped")
+        String pool;
+
+        @Option(names = "--endpoint", paramLabel = "HOST:PORT", description = "this node's UDP endpoint (default: from the descriptor, else 127.0.0.1 and a free port)")
+        String endpoint;
+
+        @Option(names = "--name", description = "this node's name (default: from the descriptor, else node<ID>)")
+        String name;
+
+        @Option(names = "--groups", split = ",", description = "the groups this node belongs to (default: from the descriptor, else all)")
+        java.util.List<String> groups;
+
         @Option(names = "--stop-on-stdin-close", description = "stop when standard input closes (for nodes started by another process)")
         boolean stopOnStdinClose;
 
@@ -32,6 +45,7 @@ final class NodeCommand implements Runnable {
         public Integer call() throws Exception {
             Path descriptor = Main.of(spec).descriptor;
             NodeDescriptor d = descriptor == null ? NodeDescriptor.defaultPool() : NodeDescriptor.read(descriptor);
+            if (pool != null) return joinPool(descriptor == null ? null : d);
             if (d.byId(id).isEmpty()) {
                 System.err.println("rdc node start: node " + id + " is not in the descriptor");
                 return 2;
@@ -49,6 +63,37 @@ final class NodeCommand implements Runnable {
             });
             io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop);
             return 0;
+        }
+
+        private Integer joinPool(NodeDescriptor d) throws Exception {
+            NodeInfo fromFile = d == null ? null : d.byId(id).orElse(null);
+            String ep = endpoint != null ? endpoint : fromFile != null && fromFile.endpoint() != null ? fromFile.endpoint() : "127.0.0.1:" + freeUdpPort();
+            java.util.Map<String, String> attrs = new java.util.LinkedHashMap<>(fromFile == null ? java.util.Map.of() : fromFile.attributes());
+            attrs.put("endpoint", ep);
+            NodeInfo self = new NodeInfo(id, name != null ? name : fromFile != null ? fromFile.name() : "node" + id,
+                    groups != null ? groups : fromFile != null ? fromFile.groups() : java.util.List.of("all"), "jvm", attrs);
+            CountDownLatch stop = new CountDownLatch(1), done = new CountDownLatch(1);
+            // On SIGTERM (rdc pool stop) the node says goodbye and closes its driver before the JVM exits.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                stop.countDown();
+                try {
+                    done.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                    // exiting anyway
+                }
+            }));
+            try {
+                io.rdc.runtime.pool.NodeMain.runInPool(self, pool, idle, stop);
+            } finally {
+                done.countDown();
+            }
+            return 0;
+        }
+
+        private static int freeUdpPort() throws java.io.IOException {
+            try (java.net.DatagramSocket s = new java.net.DatagramSocket(new java.net.InetSocketAddress("127.0.0.1", 0))) {
+                return s.getLocalPort();
+            }
         }
     }
 }

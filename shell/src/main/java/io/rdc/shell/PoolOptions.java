@@ -1,13 +1,19 @@
 package io.rdc.shell;
 
+import io.rdc.interpreter.runtime.RuntimeOperations;
 import io.rdc.runtime.node.NodeDescriptor;
 import io.rdc.runtime.pool.PoolConfig;
 import java.io.IOException;
+import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Chooses the embedded pool a command runs on: the global --nodes / --descriptor, and --idle. */
+/**
+ * Chooses the pool a command acts on: a standing pool (--pool, or the address `rdc pool start`
+ * left in .rdc/pool here, in a parent folder or in ~/.rdc/pool), or an embedded pool of its own
+ * (--embedded, or when no standing pool is found) shaped by the global --nodes / --descriptor.
+ */
 final class PoolOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
@@ -15,15 +21,39 @@ final class PoolOptions {
     @Option(names = "--idle", defaultValue = "backoff", description = "kernel idle strategy: backoff (default), yielding, busyspin")
     String idle;
 
+    @Option(names = "--pool", paramLabel = "ADDR", description = "act on the standing pool whose control plane is at ADDR (host:port[,host:port...]); default: the one named in .rdc/pool")
+    String poolAddress;
+
+    @Option(names = "--embedded", description = "run on an embedded pool of this process's own, even where a standing pool is found")
+    boolean embedded;
+
+    @Option(names = "--rdc", paramLabel = "NAME", description = "the RDC to act in: created by the first session of that name, attached to by later ones")
+    String rdc;
+
+    @Option(names = "--attached", description = "the RDC depends on this session and is terminated when it ends (the dissertation's launch semantics)")
+    boolean attached;
+
     PoolConfig config() throws IOException {
         Main main = Main.of(mixee);
         if (main.verbose) System.setProperty("rdc.verbose", "true");
         PoolConfig c = PoolConfig.defaults().withIdle(idle);
+        String standing = embedded ? null : poolAddress != null ? poolAddress : PoolFile.find(Path.of("").toAbsolutePath()).map(PoolFile::control).orElse(null);
+        if (standing != null) {
+            if (main.descriptor != null || main.nodes != null)
+                throw new IllegalArgumentException("--nodes and --descriptor shape an embedded pool; a standing pool (" + standing + ") has its own nodes (use --embedded to run on one of your own)");
+            return c.withControl(standing).asOperatorOnly();
+        }
+        c = c.withControl(PoolConfig.EMBEDDED_CONTROL);
         if (main.descriptor != null) return c.withDescriptor(NodeDescriptor.read(main.descriptor));
         if (main.nodes != null) {
             if (main.nodes < 1 || main.nodes > 64) throw new IllegalArgumentException("--nodes must be between 1 and 64");
             return c.withDescriptor(main.nodes == 4 ? NodeDescriptor.defaultPool() : NodeDescriptor.ofSize(main.nodes));
         }
         return c;
+    }
+
+    /** The operator session this command acts through, on the pool chosen above. */
+    RuntimeOperations operations() throws IOException {
+        return RuntimeOperations.start(config(), rdc, attached);
     }
 }

@@ -27,7 +27,7 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("rdc run: no such script: " + file);
             return 2;
         }
-        try (RuntimeOperations ops = RuntimeOperations.start(pool.config())) {
+        try (RuntimeOperations ops = pool.operations()) {
             new ScriptRunner(ops, Main.evaluatorOptions()).run(file);
             return 0;
         } catch (RdcError e) {

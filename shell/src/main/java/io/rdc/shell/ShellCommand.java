@@ -51,7 +51,7 @@ final class ShellCommand implements Callable<Integer> {
         Path hist = history != null ? history : Path.of(System.getProperty("user.home"), ".rdc_history");
         boolean interactive = script == null && stdinIsTerminal();
         boolean color = !noColor && interactive && System.getenv("NO_COLOR") == null;
-        try (RuntimeOperations ops = RuntimeOperations.start(pool.config())) {
+        try (RuntimeOperations ops = pool.operations()) {
             if (!interactive) {
                 try (Shell shell = new Shell(ops, new Shell.Settings(false, json, hist), System.out);
                      BufferedReader in = script != null ? Files.newBufferedReader(script)

@@ -45,7 +45,7 @@ final class TestCommand implements Callable<Integer> {
             }
         }
         PoolConfig config = pool.config();
-        TestRunner runner = new TestRunner(() -> RuntimeOperations.start(config), Main.evaluatorOptions());
+        TestRunner runner = new TestRunner(() -> RuntimeOperations.start(config, pool.rdc, pool.attached), Main.evaluatorOptions());
         long passed = 0, failed = 0;
         boolean terminal = ShellCommand.stdinIsTerminal() && System.console() != null;
         int k = 0;

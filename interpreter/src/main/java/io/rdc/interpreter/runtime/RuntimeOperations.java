@@ -74,14 +74,93 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     }
 
     public RuntimeOperations(EmbeddedPool pool, boolean ownsPool) {
+        this(pool, ownsPool, null, false);
+    }
+
+    /**
+     * With a control plane, the session acts in the RDC named {@code rdc} (null: a new one): a
+     * later session of the same name finds the incarnations the earlier ones created by the names
+     * they gave them.
+     */
+    public RuntimeOperations(EmbeddedPool pool, boolean ownsPool, String rdc, boolean attached) {
         this.pool = pool;
         this.ownsPool = ownsPool;
-        this.op = pool.newOperator("script");
+        try {
+            this.op = rdc == null ? pool.newOperator("script") : pool.newOperator("script", rdc, attached);
+            if (op.rdc() != null && !op.rdc().created()) adoptNames();
+        } catch (RuntimeException e) {
+            if (ownsPool) pool.close();
+            throw e;
+        }
+    }
+
+    /** The control plane's script-name prefix for an incarnation this RDC's scripts named. */
+    private static final String INCARNATION_NAME_PREFIX = "incarnation:";
+
+    /** With a control plane, an incarnation's script name outlives this session: later sessions of the RDC find it. */
+    private void remember(IncarnationHandle h) {
+        if (op.control() == null) return;
+        List<Object> ifaces = new ArrayList<>();
+        for (InterfaceSpec s : h.interfaces()) ifaces.add(java.util.Arrays.asList(s.kind().name(), s.name(), s.label(), s.handle()));
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("gid", Long.toString(h.gid()));
+        v.put("module", h.module());
+        v.put("interfaces", ifaces);
+        op.control().bindName(op.session().rdcId, INCARNATION_NAME_PREFIX + h.name(), io.rdc.runtime.util.Json.write(v));
+    }
+
+    private void forget(String name) {
+        if (op.control() != null) op.control().unbindName(op.session().rdcId, INCARNATION_NAME_PREFIX + name);
+    }
+
+    /** Modules the RDC declared in earlier sessions (their code is kept by the control plane). */
+    private final java.util.Set<String> adoptedModules = new java.util.LinkedHashSet<>();
+
+    /** Takes over the names earlier sessions of this RDC gave: each becomes a handle of this session's. */
+    private void adoptNames() {
+        for (Map.Entry<String, String> e : op.control().names(op.session().rdcId).entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith(io.rdc.runtime.kernel.Kernel.MODULE_NAME_PREFIX)) {
+                adoptedModules.add(key.substring(io.rdc.runtime.kernel.Kernel.MODULE_NAME_PREFIX.length()));
+                continue;
+            }
+            if (!key.startsWith(INCARNATION_NAME_PREFIX)) continue;
+            String name = key.substring(INCARNATION_NAME_PREFIX.length());
+            Map<?, ?> v = (Map<?, ?>) io.rdc.runtime.util.Json.parse(e.getValue());
+            long gid = Long.parseLong((String) v.get("gid"));
+            List<InterfaceSpec> ifaces = new ArrayList<>();
+            for (Object o : (List<?>) v.get("interfaces")) {
+                List<?> l = (List<?>) o;
+                ifaces.add(new InterfaceSpec(InterfaceSpec.Kind.valueOf((String) l.get(0)), (String) l.get(1), (String) l.get(2), (String) l.get(3)));
+            }
+            Ref ref = op.adopt(gid);
+            try {
+                op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN");
+            } catch (RuntimeException gone) {
+                // destroyed since, or its node is unreachable: the name is still shown, its operations will say why
+            }
+            byName.put(name, new IncarnationHandle(name, ref, gid, (String) v.get("module"), List.copyOf(ifaces)));
+        }
+    }
+
+    @Override
+    public Map<String, Object> adopted() {
+        return java.util.Collections.unmodifiableMap(byName);
+    }
+
+    @Override
+    public java.util.Set<String> adoptedModules() {
+        return java.util.Collections.unmodifiableSet(adoptedModules);
     }
 
     /** A fresh embedded pool of its own (closed with this). */
     public static RuntimeOperations start(PoolConfig config) {
-        return new RuntimeOperations(EmbeddedPool.start(config), true);
+        return start(config, null, false);
+    }
+
+    /** A pool of its own (embedded, or this JVM's session kernel attached to a standing pool), acting in RDC {@code rdc}. */
+    public static RuntimeOperations start(PoolConfig config, String rdc, boolean attached) {
+        return new RuntimeOperations(EmbeddedPool.start(config), true, rdc, attached);
     }
 
     /** Sets how long get and invoke wait before their statement fails (defaults: 30 s each). */
@@ -137,6 +216,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN");
         IncarnationHandle h = new IncarnationHandle(name, ref, gid, module, List.copyOf(interfaces));
         byName.put(name, h);
+        remember(h);
         pollRules();
         return h;
     }
@@ -167,6 +247,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     public void destroy(Object incarnation) {
         IncarnationHandle h = inc(incarnation);
         op.destroy(h.ref());
+        if (byName.get(h.name()) == h) forget(h.name());
         pollRules();
     }
 

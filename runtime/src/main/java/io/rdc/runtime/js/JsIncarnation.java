@@ -582,7 +582,7 @@ final class JsIncarnation implements ProxyExecutable {
             case "testReference":
                 return Json.write(describeRef(a[1]));
             case "register":
-                kernel.register(a[1].asString(), kernel.propagate(inc, ref(a[2], RefKind.STREAM), 0, -1));
+                kernel.register(inc, a[1].asString(), kernel.propagate(inc, ref(a[2], RefKind.STREAM), 0, -1));
                 return null;
             case "lookup":
                 return JsRef.of(kernel.materialize(inc, kernel.lookup(a[1].asString())));

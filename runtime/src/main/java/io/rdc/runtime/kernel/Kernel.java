@@ -77,7 +77,7 @@ public final class Kernel implements Agent {
     final Transport transport;
     private final ModuleStore modules = new ModuleStore();
     private volatile Launcher launcher;
-    private final AtomicLong counter = new AtomicLong();
+    private final IdBlocks ids = new IdBlocks();
     private final AtomicLong callIds = new AtomicLong();
 
     // ---- routing database and local objects (kernel thread only)
@@ -176,8 +176,13 @@ public final class Kernel implements Agent {
         return modules;
     }
 
+    /** With a control plane: this node's ids come from blocks it hands out, never reused (see IdBlocks). */
+    public void useIds(ControlPlane control, long firstOfBlock) {
+        ids.use(control, nodeId, firstOfBlock);
+    }
+
     public long newGid() {
-        return Ids.make(nodeId, counter.incrementAndGet());
+        return Ids.make(nodeId, ids.next());
     }
 
     @Override
@@ -306,7 +311,7 @@ public final class Kernel implements Agent {
     // Local objects: channels, ports, streams
 
     public long newChannel(boolean multicast) {
-        return Ids.channel(nodeId, counter.incrementAndGet(), multicast);
+        return Ids.channel(nodeId, ids.next(), multicast);
     }
 
     /** Creates a port owned by {@code owner}, attached to {@code channel}, and enters it in the routing database. */
@@ -1012,6 +1017,8 @@ public final class Kernel implements Agent {
 
     /** Sends a request to a node's kernel (possibly this one, through Aeron) and waits for its response. */
     public Response request(int node, int op, Wire.Writer payload, long timeoutNs) {
+        if (pool.isDown(node))
+            throw new OperationException("node " + node + " is UNREACHABLE: the control plane has had no heartbeat from it within its liveness bound");
         long id = Ids.make(nodeId, callIds.incrementAndGet());
         Waiter w = new Waiter();
         calls.put(id, w);
@@ -2189,6 +2196,11 @@ public final class Kernel implements Agent {
     }
 
     public void spacePut(Incarnation inc, String label, RefDescriptor d, int copies) {
+        ControlPlane cp = pool.control();
+        if (cp != null) {
+            cp.spacePut(inc.rdcId, label, d, copies);
+            return;
+        }
         Wire.Writer w = new Wire.Writer().i64(inc.rdcId).str(label);
         d.write(w);
         w.i32(copies);
@@ -2218,6 +2230,12 @@ public final class Kernel implements Agent {
 
     /** Fetches what stream space holds under a label (waiting for it), without making a reference of it. */
     private RefDescriptor spaceFetch(Incarnation inc, String label, long timeoutNs, boolean[] cacheable) {
+        ControlPlane cp = pool.control();
+        if (cp != null) {
+            ControlPlane.SpaceGot got = cp.spaceGet(inc.rdcId, label, inc.gid, timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
+            cacheable[0] = got.cacheable();
+            return got.ref();
+        }
         Response r = request(spaceHome(inc), OP_SPACE_GET, new Wire.Writer().i64(inc.rdcId).str(label),
                 timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
         if (r.status != Frames.OK) throw new OperationException("stream space get '" + label + "': " + r.error());
@@ -2250,8 +2268,13 @@ public final class Kernel implements Agent {
             }
             describe(held).write(w.bool(true));
         }
-        Response r = request(spaceHome(inc), OP_SPACE_RETURN, w, REQUEST_TIMEOUT_NS);
-        if (r.status != Frames.OK) throw new OperationException("stream space return '" + label + "': " + r.error());
+        ControlPlane cp = pool.control();
+        if (cp != null) {
+            cp.spaceReturn(inc.rdcId, label, held == null ? null : describe(held), inc.gid);
+        } else {
+            Response r = request(spaceHome(inc), OP_SPACE_RETURN, w, REQUEST_TIMEOUT_NS);
+            if (r.status != Frames.OK) throw new OperationException("stream space return '" + label + "': " + r.error());
+        }
         if (held != null) synchronized (inc.spaceCache) {
             inc.spacePorts.remove(label, held);
         }
@@ -2261,12 +2284,14 @@ public final class Kernel implements Agent {
         synchronized (inc.spaceCache) {
             inc.spaceCache.remove(label);
         }
+        if (pool.control() != null) return pool.control().spaceDelete(inc.rdcId, label);
         Response r = request(spaceHome(inc), OP_SPACE_DELETE, new Wire.Writer().i64(inc.rdcId).str(label), REQUEST_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException("stream space delete '" + label + "': " + r.error());
         return r.reader().bool();
     }
 
     public List<String> spacePrint(Incarnation inc) {
+        if (pool.control() != null) return pool.control().spacePrint(inc.rdcId);
         Response r = request(spaceHome(inc), OP_SPACE_PRINT, new Wire.Writer().i64(inc.rdcId), REQUEST_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException("stream space print: " + r.error());
         Wire.Reader rd = r.reader();
@@ -2294,7 +2319,11 @@ public final class Kernel implements Agent {
         }
     }
 
-    public void register(String name, RefDescriptor d) {
+    public void register(Incarnation inc, String name, RefDescriptor d) {
+        if (pool.control() != null) {
+            pool.control().register(name, d, inc.rdcId);
+            return;
+        }
         Wire.Writer w = new Wire.Writer().str(name);
         d.write(w);
         Response r = request(pool.nameServiceNode(), OP_NAME_REGISTER, w, REQUEST_TIMEOUT_NS);
@@ -2302,6 +2331,7 @@ public final class Kernel implements Agent {
     }
 
     public RefDescriptor lookup(String name) {
+        if (pool.control() != null) return pool.control().lookup(name);
         Response r = request(pool.nameServiceNode(), OP_NAME_LOOKUP, new Wire.Writer().str(name), REQUEST_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException("lookup '" + name + "': " + r.error());
         return RefDescriptor.read(r.reader());
@@ -2365,6 +2395,15 @@ public final class Kernel implements Agent {
         ModuleStore.Module m = modules.declared(inc.rdcId, name);
         if (m == null && Ids.node(inc.rdcId) == nodeId) m = modules.byName(name);
         if (m != null) return m;
+        ControlPlane cp = pool.control();
+        if (cp != null) {
+            // A standing pool keeps each RDC's declared modules, so they outlive the operator that declared them.
+            String code = cp.names(inc.rdcId).get(MODULE_NAME_PREFIX + name);
+            if (code == null) throw new OperationException("module '" + name + "': no module of that name is declared in the RDC");
+            ModuleStore.Module fetched = modules.add(name, (String) io.rdc.runtime.util.Json.parse(code));
+            modules.declare(inc.rdcId, name, fetched);
+            return fetched;
+        }
         Response r = request(Ids.node(inc.rdcId), OP_MODULE_FETCH, new Wire.Writer().str(name).i64(inc.rdcId), REQUEST_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException("module '" + name + "': " + r.error());
         Wire.Reader rd = r.reader();
@@ -2532,6 +2571,11 @@ public final class Kernel implements Agent {
         return n;
     }
 
+    /** This node's load, as heartbeats report it. */
+    public double currentLoad() {
+        return load();
+    }
+
     /** Load: runnable-ish incarnations here (those with queued work), a cheap proxy for processor load. */
     double load() {
         double l = 0;
@@ -2541,6 +2585,17 @@ public final class Kernel implements Agent {
 
     public List<NodeStatus> nodeStatuses() {
         List<NodeStatus> out = new ArrayList<>();
+        ControlPlane cp = pool.control();
+        if (cp != null) {
+            // The control plane knows every node's liveness and load from its heartbeats: no round of requests.
+            for (ControlPlane.Member m : cp.members()) {
+                if (m.operator()) continue;
+                NodeInfo n = m.info();
+                pool.learn(n, false);
+                out.add(new NodeStatus(n.id(), n.name(), n.groups(), m.reachable(), m.incarnations(), m.load()));
+            }
+            return out;
+        }
         for (NodeInfo n : pool.nodes()) {
             try {
                 Response r = request(n.id(), OP_NODE_STATUS, new Wire.Writer(), TimeUnit.SECONDS.toNanos(2));
@@ -2612,10 +2667,18 @@ public final class Kernel implements Agent {
         return new RefDescriptor(RefKind.INCARNATION, gid, 0, Ids.node(gid), Rights.ALL, false, 0);
     }
 
-    /** Registers the operator's pseudo-incarnation at this node. */
+    /** The control plane's script name under which an RDC keeps a declared module's code. */
+    public static final String MODULE_NAME_PREFIX = "module:";
+
+    /** Registers the operator's pseudo-incarnation at this node: the root of a new RDC named by its own id. */
     public Incarnation newOperatorSession(String name) {
+        return newOperatorSession(name, 0);
+    }
+
+    /** As above, in RDC {@code rdc} (from the control plane), or a new RDC when 0. */
+    public Incarnation newOperatorSession(String name, long rdc) {
         long gid = newGid();
-        Incarnation inc = new Incarnation(this, gid, gid, name, true, 0, null, "null", Incarnation.State.EXECUTING);
+        Incarnation inc = new Incarnation(this, gid, rdc == 0 ? gid : rdc, name, true, 0, null, "null", Incarnation.State.EXECUTING);
         incarnations.put(gid, inc);
         return inc;
     }

@@ -1,5 +1,6 @@
 package io.rdc.runtime.operator;
 
+import io.rdc.runtime.kernel.ControlPlane;
 import io.rdc.runtime.kernel.Event;
 import io.rdc.runtime.kernel.Iface;
 import io.rdc.runtime.kernel.Ids;
@@ -46,10 +47,39 @@ public final class Operator {
 
     private final Kernel kernel;
     private final Incarnation session;
+    /** The RDC as the control plane knows it; null in a pool without one. */
+    private final ControlPlane.Opened rdc;
 
+    /** A session rooting a new RDC. */
     public Operator(Kernel kernel, String name) {
+        this(kernel, name, null, System.getProperty("user.name", "operator"), false);
+    }
+
+    /**
+     * A session in the RDC named {@code rdcName}: with a control plane, the first session of that
+     * name creates the RDC and later ones attach to it (null: a new RDC with a name of its own).
+     * Without a control plane every session roots a new RDC.
+     */
+    public Operator(Kernel kernel, String name, String rdcName, String owner, boolean attached) {
         this.kernel = kernel;
-        this.session = kernel.newOperatorSession(name);
+        ControlPlane cp = kernel.pool().control();
+        if (cp == null) {
+            this.rdc = null;
+            this.session = kernel.newOperatorSession(name);
+        } else {
+            this.rdc = cp.openRdc(rdcName != null ? rdcName : name + "-" + Ids.show(kernel.newGid()), owner, attached);
+            this.session = kernel.newOperatorSession(name, rdc.rdc().id());
+        }
+    }
+
+    /** The RDC this session acts in, as the control plane knows it; null without a control plane. */
+    public ControlPlane.Opened rdc() {
+        return rdc;
+    }
+
+    /** The pool's control plane, or null. */
+    public ControlPlane control() {
+        return kernel.pool().control();
     }
 
     public Kernel kernel() {
@@ -72,6 +102,8 @@ public final class Operator {
     public ModuleStore.Module module(String name, String code) {
         ModuleStore.Module m = kernel.modules().add(name, code);
         kernel.modules().declare(session.rdcId, name, m);
+        ControlPlane cp = control();
+        if (cp != null) cp.bindName(session.rdcId, Kernel.MODULE_NAME_PREFIX + name, Json.write(code));
         return m;
     }
 
@@ -91,6 +123,11 @@ public final class Operator {
     /** Creates an incarnation; returns an incarnation handle with all rights. */
     public Ref create(ModuleStore.Module m, int node, Object args, List<Iface> ifaces, boolean inchoate, String name) {
         long gid = kernel.create(session, node, m, Json.write(args), ifaces, inchoate, name);
+        return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
+    }
+
+    /** A handle with all rights on an incarnation of this session's RDC that an earlier session created. */
+    public Ref adopt(long gid) {
         return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
     }
 
@@ -349,7 +386,7 @@ public final class Operator {
     }
 
     public void register(String name, Ref stream) {
-        kernel.register(name, kernel.propagate(session, session.refs.check(stream, RefKind.STREAM), 0, -1));
+        kernel.register(session, name, kernel.propagate(session, session.refs.check(stream, RefKind.STREAM), 0, -1));
     }
 
     public Ref lookup(String name) {

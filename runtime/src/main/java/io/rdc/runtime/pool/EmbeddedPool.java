@@ -4,6 +4,7 @@ import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.rdc.runtime.js.JsHost;
+import io.rdc.runtime.kernel.ControlPlane;
 import io.rdc.runtime.kernel.Kernel;
 import io.rdc.runtime.kernel.Pool;
 import io.rdc.runtime.node.NodeInfo;
@@ -37,6 +38,11 @@ public final class EmbeddedPool implements AutoCloseable {
     private final List<Kernel> kernels = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private final List<Transport> transports = new ArrayList<>();
+    /** The pool's control plane, when it has one; what this JVM started of it, to stop on close. */
+    private ControlPlane control;
+    private AutoCloseable controlOwned;
+    private Thread watcher;
+    private volatile boolean closing;
 
     private EmbeddedPool(PoolConfig config) {
         this.config = config;
@@ -74,14 +80,22 @@ public final class EmbeddedPool implements AutoCloseable {
                     Thread.onSpinWait();
                 }
             }
-            for (NodeInfo n : pool.nodes()) {
-                if (!config.isLocal(n.id())) continue;
+            if (config.control() != null) {
+                control = ControlPlanes.connect(config.control(), this);
+                pool.control(control);
+            }
+            List<NodeInfo> local = new ArrayList<>();
+            for (NodeInfo n : pool.nodes()) if (config.isLocal(n.id())) local.add(n);
+            if (config.operatorOnly()) local.add(operatorNode());
+            for (NodeInfo n : local) {
                 Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()).preTouchMappedMemory(config.preTouch()));
                 clients.add(aeron);
                 Transport t = new Transport(aeron, config.transport(), n, pool::node, config.termLength());
                 transports.add(t);
+                pool.onEndpointChange(t::forget);
                 Kernel k = new Kernel(n, pool, t);
                 k.launcher(new JsHost(k));
+                if (control != null) k.useIds(control, control.hello(n, config.operatorOnly()));
                 kernels.add(k);
                 if (shared != null) addTo(shared, k);
                 else {
@@ -90,10 +104,69 @@ public final class EmbeddedPool implements AutoCloseable {
                     AgentRunner.startOnThread(runner);
                 }
             }
+            if (control != null) startWatcher();
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+    }
+
+    /**
+     * This JVM's session kernel when it only attaches an operator to a standing pool: an id of its
+     * own among the operators' (1000–3999; ids of objects stay unique because each hello hands out
+     * a fresh id block), and a UDP endpoint on a free port.
+     */
+    private NodeInfo operatorNode() {
+        String host = System.getProperty("rdc.operator.host", "127.0.0.1");
+        int id = 1000 + (int) ((ProcessHandle.current().pid() * 31 + System.nanoTime()) & 0x7fffffff) % 3000;
+        for (int tries = 0; tries < 3000; tries++, id = 1000 + (id - 1000 + 1) % 3000) {
+            if (pool.node(id) != null && !pool.isDown(id)) continue; // a live session holds it
+            NodeInfo n = new NodeInfo(id, "operator-" + ProcessHandle.current().pid(), List.of(), "operator",
+                    java.util.Map.of("endpoint", host + ":" + freeUdpPort(host)));
+            pool.learn(n, true);
+            return n;
+        }
+        throw new IllegalStateException("all operator session ids (1000-3999) are in use in the pool");
+    }
+
+    private static int freeUdpPort(String host) {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(new java.net.InetSocketAddress(host, 0))) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("no free UDP port on " + host + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Heartbeats for this JVM's kernels, and the pool's membership and liveness re-read, twice a second. */
+    private void startWatcher() {
+        watcher = Thread.ofPlatform().daemon(true).name("rdc-pool-watcher").start(() -> {
+            while (!closing) {
+                try {
+                    for (Kernel k : kernels) control.heartbeat(k.nodeId(), k.currentLoad(), k.incarnationCount());
+                    pool.refresh();
+                } catch (RuntimeException e) {
+                    if (!closing) System.err.println("rdc: control plane: " + e.getMessage());
+                }
+                try {
+                    Thread.sleep(HEARTBEAT_MS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    /** How often this JVM's kernels say they are alive (the control plane's bound is several of these). */
+    static final long HEARTBEAT_MS = 500;
+
+    /** The pool's control plane, or null. */
+    public ControlPlane control() {
+        return control;
+    }
+
+    /** ControlPlanes hands over what it started in this JVM (an embedded member), to stop after the kernels. */
+    void ownControl(AutoCloseable c) {
+        this.controlOwned = c;
     }
 
     /** Adds an agent to the running composite and waits until it has been added. */
@@ -193,6 +266,11 @@ public final class EmbeddedPool implements AutoCloseable {
         return new Operator(kernels.get(0), name);
     }
 
+    /** An operator session in the RDC named {@code rdc}: created by the first session of that name, attached to by later ones. */
+    public Operator newOperator(String name, String rdc, boolean attached) {
+        return new Operator(kernels.get(0), name, rdc, System.getProperty("user.name", "operator"), attached);
+    }
+
     public Operator newOperator() {
         return newOperator("operator");
     }
@@ -215,8 +293,19 @@ public final class EmbeddedPool implements AutoCloseable {
     public void close() {
         // Kernels stop first (no duty cycle polls a closing subscription), then their clients,
         // the agent runner and the driver.
+        closing = true;
+        if (watcher != null) watcher.interrupt();
+        if (control != null) for (Kernel k : kernels) {
+            try {
+                control.goodbye(k.nodeId());
+            } catch (RuntimeException ignored) {
+                // the control plane is gone: it will see the silence instead
+            }
+        }
         kernels.forEach(Kernel::shutdown);
         transports.forEach(CloseHelper::quietClose);
+        CloseHelper.quietClose(control);
+        CloseHelper.quietClose(controlOwned);
         clients.forEach(CloseHelper::quietClose);
         runners.forEach(CloseHelper::quietClose);
         CloseHelper.quietClose(driver);

@@ -1,6 +1,7 @@
 package io.rdc.runtime.pool;
 
 import io.rdc.runtime.node.NodeDescriptor;
+import io.rdc.runtime.node.NodeInfo;
 import io.rdc.runtime.transport.TransportMode;
 import java.nio.file.Path;
 import java.util.Set;
@@ -29,6 +30,21 @@ public final class NodeMain {
         try (EmbeddedPool pool = EmbeddedPool.start(cfg);
              io.rdc.runtime.bench.Sink sink = sinkName == null ? null : io.rdc.runtime.bench.Sink.start(pool.newOperator("sink"), sinkName)) {
             System.out.println("node " + id + " ready on " + d.byId(id).get().endpoint());
+            System.out.flush();
+            stop.await();
+        }
+    }
+
+    /**
+     * Runs one node daemon of a standing pool until {@code stop} counts down: it says hello to the
+     * control plane at {@code control}, heartbeats, learns the other nodes from it, and says goodbye
+     * when stopped. Prints "node ID ready" once it can be reached.
+     */
+    public static void runInPool(NodeInfo self, String control, String idle, CountDownLatch stop) throws InterruptedException {
+        PoolConfig cfg = PoolConfig.defaults().withDescriptor(NodeDescriptor.of(java.util.List.of(self))).withTransport(TransportMode.UDP)
+                .withIdle(idle).withLocalNodes(Set.of(self.id())).withControl(control);
+        try (EmbeddedPool pool = EmbeddedPool.start(cfg)) {
+            System.out.println("node " + self.id() + " ready on " + self.endpoint() + " in the pool at " + control);
             System.out.flush();
             stop.await();
         }

@@ -12,14 +12,37 @@ import java.util.Set;
  *             "busyspin" (benchmarks only: it starves Aeron's driver on small machines)
  */
 public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, TransportMode transport, String idle, int termLength,
-                         boolean sharedKernelThread, boolean preTouch) {
+                         boolean sharedKernelThread, boolean preTouch, String control, boolean operatorOnly) {
+    /** {@link #control()}: no control plane (stream space at each RDC's home node, names at the first node). */
+    public static final String NO_CONTROL = null;
+    /** {@link #control()}: one control-plane member embedded in this JVM, living as long as the pool. */
+    public static final String EMBEDDED_CONTROL = "embedded";
+
     public static PoolConfig defaults() {
-        return new PoolConfig(NodeDescriptor.defaultPool(), null, TransportMode.IPC, "backoff", 8 * 1024 * 1024, true, false);
+        return new PoolConfig(NodeDescriptor.defaultPool(), null, TransportMode.IPC, "backoff", 8 * 1024 * 1024, true, false, NO_CONTROL, false);
+    }
+
+    /**
+     * The control plane: {@link #NO_CONTROL}, {@link #EMBEDDED_CONTROL}, or the address of a standing
+     * pool's control plane (its members' ingress endpoints, "host:port,host:port,…").
+     */
+    public PoolConfig withControl(String c) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, c, operatorOnly);
+    }
+
+    /**
+     * An operator attaching to a standing pool: this JVM runs one kernel of its own for the
+     * operator's session (UDP, an id and endpoint of its own, no incarnations placed on it) and
+     * learns the pool's nodes from the control plane.
+     */
+    public PoolConfig asOperatorOnly() {
+        return new PoolConfig(NodeDescriptor.of(java.util.List.of()), java.util.Set.of(), TransportMode.UDP, idle, termLength, sharedKernelThread,
+                preTouch, control, true);
     }
 
     /** One agent thread for all local kernels (default, right for small machines), or one thread each. */
     public PoolConfig withSharedKernelThread(boolean shared) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, shared, preTouch);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, shared, preTouch, control, operatorOnly);
     }
 
     public static PoolConfig ofNodes(int n) {
@@ -27,11 +50,11 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
     }
 
     public PoolConfig withDescriptor(NodeDescriptor d) {
-        return new PoolConfig(d, localNodes, transport, idle, termLength, sharedKernelThread, preTouch);
+        return new PoolConfig(d, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, control, operatorOnly);
     }
 
     public PoolConfig withTransport(TransportMode t) {
-        return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread, preTouch);
+        return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread, preTouch, control, operatorOnly);
     }
 
     /**
@@ -40,7 +63,7 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * pool that moves states of N MB between nodes does best with terms of at least 2·N MB.
      */
     public PoolConfig withTermLength(int bytes) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, bytes, sharedKernelThread, preTouch);
+        return new PoolConfig(descriptor, localNodes, transport, idle, bytes, sharedKernelThread, preTouch, control, operatorOnly);
     }
 
     /**
@@ -50,15 +73,15 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * shipped in 5–10 ms before its logs had been through once, in 0.5–0.8 ms with them touched).
      */
     public PoolConfig withPreTouch(boolean touch) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, touch);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, touch, control, operatorOnly);
     }
 
     public PoolConfig withIdle(String i) {
-        return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread, preTouch);
+        return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread, preTouch, control, operatorOnly);
     }
 
     public PoolConfig withLocalNodes(Set<Integer> nodes) {
-        return new PoolConfig(descriptor, nodes, transport, idle, termLength, sharedKernelThread, preTouch);
+        return new PoolConfig(descriptor, nodes, transport, idle, termLength, sharedKernelThread, preTouch, control, operatorOnly);
     }
 
     public boolean isLocal(int node) {

@@ -80,6 +80,20 @@ public final class Transport implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Drops the publication to a peer whose endpoint changed (a node restarted at another address,
+     * an operator's session kernel reusing an id): the next send connects to where it is now.
+     */
+    public synchronized void forget(int node) {
+        Publication[] ps = publications;
+        if (node < 0 || node >= ps.length || ps[node] == null) return;
+        Publication old = ps[node];
+        Publication[] copy = ps.clone();
+        copy[node] = null;
+        publications = copy;
+        old.close();
+    }
+
     /** Whether a peer's subscription is reachable now (its publication is connected). */
     public boolean isConnected(int node) {
         Publication p = publicationTo(node);
