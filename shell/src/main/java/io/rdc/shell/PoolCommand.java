@@ -1,0 +1,203 @@
+package io.rdc.shell;
+
+import io.rdc.runtime.kernel.ControlPlane;
+import io.rdc.runtime.node.NodeDescriptor;
+import io.rdc.runtime.node.NodeInfo;
+import io.rdc.runtime.pool.ControlPlanes;
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * A standing pool on this machine: control-plane members and node kernels as processes of their
+ * own that outlive the command which started them. Operators, scripts and tests then attach to
+ * it ({@code rdc shell}, {@code rdc run}, {@code rdc test} find it through {@code .rdc/pool}).
+ */
+@Command(name = "pool", mixinStandardHelpOptions = true, description = "Start, inspect and stop a standing pool (control plane and nodes as separate processes).",
+        subcommands = {PoolCommand.Start.class, PoolCommand.Status.class, PoolCommand.Stop.class})
+final class PoolCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    /** The java command that runs a class of ours in a new process, with this JVM's options and class path. */
+    static List<String> java(String mainClass) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
+            if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent")) cmd.add(a);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(mainClass);
+        return cmd;
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a standing pool here and return when it is ready; writes its address to .rdc/pool.",
+            footer = {"", "Examples:", "  rdc pool start                       (1 control-plane member, 4 nodes 201-204)",
+                    "  rdc pool start --nodes 3 --members 3", "  rdc pool start --descriptor nodes.txt"})
+    static final class Start implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--members", defaultValue = "1", description = "control-plane members: 1, or 3 to survive the loss of one (default: ${DEFAULT-VALUE})")
+        int members;
+
+        @Option(names = "--base-port", defaultValue = "20100", description = "the control plane's first port; member i uses ports from base + 100*i (default: ${DEFAULT-VALUE})")
+        int basePort;
+
+        @Option(names = "--dir", description = "where the pool keeps its state and logs (default: .rdc in the working folder)")
+        Path dir;
+
+        @Option(names = "--idle", defaultValue = "backoff", description = "the nodes' idle strategy")
+        String idle;
+
+        @Override
+        public Integer call() throws Exception {
+            Main main = Main.of(spec);
+            if (members != 1 && members != 3) {
+                System.err.println("rdc pool start: --members must be 1 or 3, not " + members);
+                return 2;
+            }
+            Path home = (dir != null ? dir : Path.of(".rdc")).toAbsolutePath();
+            Path file = home.resolve("pool");
+            if (Files.isRegularFile(file)) {
+                PoolFile old = PoolFile.read(file);
+                if (old.pids().stream().anyMatch(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false))) {
+                    System.err.println("rdc pool start: a pool is already running from " + file + " (control plane at " + old.control() + "); stop it first with rdc pool stop");
+                    return 1;
+                }
+            }
+            NodeDescriptor nodes = main.descriptor != null ? NodeDescriptor.read(main.descriptor)
+                    : main.nodes == null || main.nodes == 4 ? NodeDescriptor.defaultPool() : NodeDescriptor.ofSize(main.nodes);
+            Path logs = Files.createDirectories(home.resolve("logs"));
+            List<Process> started = new ArrayList<>();
+            try {
+                String control = ControlPlanes.address(members, basePort);
+                for (int i = 0; i < members; i++) {
+                    List<String> cmd = java(ControlPlanes.MEMBER_MAIN);
+                    cmd.addAll(ControlPlanes.memberArgs(i, members, basePort, home.resolve("control").resolve("member-" + i)));
+                    started.add(launch(cmd, logs.resolve("control-" + i + ".log"), "control member " + i + " ready", "control-plane member " + i));
+                }
+                for (NodeInfo n : nodes.nodes()) {
+                    List<String> cmd = java("io.rdc.shell.Main");
+                    cmd.addAll(List.of("node", "start", "--id", String.valueOf(n.id()), "--pool", control, "--name", n.name(),
+                            "--groups", String.join(",", n.groups()), "--idle", idle));
+                    if (n.endpoint() != null && main.descriptor != null) cmd.addAll(List.of("--endpoint", n.endpoint()));
+                    started.add(launch(cmd, logs.resolve("node-" + n.id() + ".log"), "node " + n.id() + " ready", "node " + n.id()));
+                }
+                new PoolFile(file, control, started.stream().map(Process::pid).toList(), home).write();
+                System.out.println("pool ready: control plane at " + control + " (" + members + (members == 1 ? " member" : " members") + "), nodes "
+                        + nodes.nodes().stream().map(n -> String.valueOf(n.id())).toList() + "; its address is in " + file + " (rdc pool stop ends it)");
+                return 0;
+            } catch (IOException e) {
+                for (Process p : started.reversed()) stop(p.toHandle());
+                System.err.println("rdc pool start: " + e.getMessage());
+                return 1;
+            }
+        }
+
+        /** Starts a daemon process with its output in {@code log} and waits for its ready line (60 s). */
+        private static Process launch(List<String> cmd, Path log, String ready, String what) throws IOException {
+            Files.deleteIfExists(log);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < end) {
+                String out = Files.exists(log) ? Files.readString(log) : "";
+                if (out.contains(ready)) return p;
+                if (!p.isAlive()) throw new IOException(what + " exited (code " + p.exitValue() + ") before it was ready:\n" + tail(out) + "(log: " + log + ")");
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            p.destroyForcibly();
+            throw new IOException(what + " was not ready within 60 s (log: " + log + ")");
+        }
+
+        private static String tail(String s) {
+            String[] lines = s.split("\n");
+            StringBuilder sb = new StringBuilder();
+            for (int i = Math.max(0, lines.length - 8); i < lines.length; i++) sb.append("  ").append(lines[i]).append('\n');
+            return sb.toString();
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the standing pool's control plane, nodes and RDCs.")
+    static final class Status implements Callable<Integer> {
+        @Option(names = "--pool", paramLabel = "ADDR", description = "the control plane's address (default: from .rdc/pool)")
+        String pool;
+
+        @Override
+        public Integer call() {
+            String control = pool != null ? pool : PoolFile.find(Path.of("").toAbsolutePath()).map(PoolFile::control).orElse(null);
+            if (control == null) {
+                System.err.println("rdc pool status: no standing pool found (no .rdc/pool here, in a parent folder or in ~/.rdc); give --pool ADDR");
+                return 1;
+            }
+            try (ControlPlane cp = ControlPlanes.client(control)) {
+                System.out.println("control plane at " + control);
+                System.out.println("nodes:");
+                for (ControlPlane.Member m : cp.members())
+                    System.out.printf("  %-6d %-12s %-12s %-22s load %.1f, %d incarnations%s%n", m.info().id(), m.info().name(), m.reachable() ? "UP" : "UNREACHABLE",
+                            m.info().endpoint(), m.load(), m.incarnations(), m.operator() ? " (operator session)" : "");
+                System.out.println("rdcs:");
+                for (ControlPlane.RdcRecord r : cp.rdcs())
+                    System.out.printf("  %-10s %-20s %-10s owner %s%s%n", io.rdc.runtime.kernel.Ids.show(r.id()), r.name(), r.state(), r.owner(), r.attached() ? " (attached)" : "");
+                return 0;
+            } catch (RuntimeException e) {
+                System.err.println("rdc pool status: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the standing pool named in .rdc/pool: its nodes, then its control plane.")
+    static final class Stop implements Callable<Integer> {
+        @Option(names = "--dir", description = "the pool's folder (default: .rdc in the working folder or a parent)")
+        Path dir;
+
+        @Override
+        public Integer call() throws IOException {
+            Path file = dir != null ? dir.resolve("pool") : PoolFile.find(Path.of("").toAbsolutePath()).map(PoolFile::file).orElse(null);
+            if (file == null || !Files.isRegularFile(file)) {
+                System.err.println("rdc pool stop: no standing pool found (no .rdc/pool here or in a parent folder)");
+                return 1;
+            }
+            PoolFile pf = PoolFile.read(file);
+            int stopped = 0;
+            // Nodes were started after the members: stop them first, so they say goodbye to a live control plane.
+            for (Long pid : pf.pids().reversed()) {
+                var h = ProcessHandle.of(pid);
+                if (h.isPresent() && h.get().isAlive()) {
+                    stop(h.get());
+                    stopped++;
+                }
+            }
+            Files.deleteIfExists(file);
+            System.out.println("pool stopped: " + stopped + " process(es) ended; its state stays in " + pf.dir() + " (rdc pool start there brings it back)");
+            return 0;
+        }
+    }
+
+    /** SIGTERM, then SIGKILL after 15 s. */
+    static void stop(ProcessHandle h) {
+        h.destroy();
+        try {
+            h.onExit().get(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            h.destroyForcibly();
+        }
+    }
+}
