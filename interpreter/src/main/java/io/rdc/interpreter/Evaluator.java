@@ -1185,6 +1185,10 @@ public final class Evaluator {
         if (value instanceof InterfaceRef ref) {
             return ref;
         }
+        // A reference from get or lookup stands where an interface does: the runtime checks that it is a stream.
+        if (value instanceof Handle handle && !operation.equals("link") && !operation.equals("unlink")) {
+            return new InterfaceRef(handle, null);
+        }
         throw new RdcError(expression.position(), operation + " needs a stream or port like w[1].out, not a "
                 + Values.typeName(value) + " (" + Values.repr(value) + ")");
     }

@@ -548,7 +548,11 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     /** The stream the operator uses to reach an incarnation's interface (the channel of its port, or where its stream goes). */
     private Ref target(Object incarnation, String name) {
         if (incarnation instanceof Ref r && r.kind == RefKind.STREAM) return r;
+        if (incarnation instanceof Ref r)
+            throw new OperationException("a " + r.kind.label + " reference cannot be invoked or sent to: that needs a stream (put one in stream space or register one)");
         IncarnationHandle h = inc(incarnation);
+        if (name == null)
+            throw new OperationException("name one of " + h.name() + "'s interfaces (like " + h.name() + ".in)" + declared(h) + ", or use a stream reference from get or lookup");
         InterfaceSpec s = h.iface(name);
         if (s == null) throw new OperationException(h.name() + " has no interface named " + name + declared(h));
         return streamTo(s.label());

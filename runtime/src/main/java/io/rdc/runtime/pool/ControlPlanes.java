@@ -12,6 +12,7 @@ public final class ControlPlanes {
     public static final String MEMBER_MAIN = "io.rdc.runtime.control.ControlPlaneMember";
 
     static ControlPlane connect(String control, EmbeddedPool owner) {
+        if (PoolConfig.EMBEDDED_CONTROL.equals(control)) return null; // TODO(integration): start the embedded member
         throw new UnsupportedOperationException("control plane not yet wired: " + control);
     }
 
