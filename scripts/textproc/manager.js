@@ -2,30 +2,32 @@
 // (scheduler, one worker per node up to the number of documents, a printer spooler, its own
 // "report" channel), then monitors the spooler's reports until every document is printed.
 //
-// args: { docs: [{name, text}], width: 60, nodes?: [ids], spoolerAt?: id, schedulerAt?: id }
+// args: { docs: [{name, text}], width: 60, nodes?: [ids], spoolerAt?: id, schedulerAt?: id,
+//         repeat?: n (feed the documents n times over), pace?: ms between a worker's documents }
 // interfaces: monitor (optional) — a stream to whoever wants the monitoring lines (the operator).
 export function init(ctx, args, ifaces) {
   const docs = args.docs;
   const nodes = args.nodes ?? ctx.nodes().filter((n) => n.reachable).map((n) => n.id);
   const workers = Math.max(1, Math.min(nodes.length, docs.length));
-  ctx.state = { total: docs.length, printed: 0, queue: 0, workers, lines: [] };
+  const total = docs.length * (args.repeat ?? 1);
+  ctx.state = { total, printed: 0, queue: 0, workers, lines: [] };
 
   // 4] the manager's own channel for reports (any order would do: declarations are order-free);
   // a script may have declared it already as the manager's port `report`.
   if (!ifaces.report) ctx.chanCreate('report', 'unicast');
 
   // 1] the scheduler, with a port on a new channel "scheduler"
-  ctx.create('scheduler', { at: args.schedulerAt ?? nodes[0], args: { docs },
+  ctx.create('scheduler', { at: args.schedulerAt ?? nodes[0], args: { docs, repeat: args.repeat ?? 1 },
     interfaces: [{ port: 'tasks', on: 'scheduler' }] });
   // 3] the printer spooler: a port on a new channel "printer1", a stream to "report"
-  ctx.create('spooler', { at: args.spoolerAt ?? nodes[nodes.length - 1], args: { total: docs.length },
+  ctx.create('spooler', { at: args.spoolerAt ?? nodes[nodes.length - 1], args: { total },
     interfaces: [{ port: 'in', on: 'printer1' }, { stream: 'report', to: 'report' }] });
   // 2] the workers: streams to "scheduler" and "printer1"
   for (let i = 0; i < workers; i++) {
-    ctx.create('worker', { at: nodes[i % nodes.length], name: 'worker' + (i + 1), args: { width: args.width ?? 60 },
+    ctx.create('worker', { at: nodes[i % nodes.length], name: 'worker' + (i + 1), args: { width: args.width ?? 60, pace: args.pace ?? 0 },
       interfaces: [{ stream: 'tasks', to: 'scheduler', handle: 'worker' + (i + 1) }, { stream: 'out', to: 'printer1' }] });
   }
-  monitor(ctx, `manager: ${docs.length} documents, ${workers} workers on nodes ${nodes.slice(0, workers).join(',')}`);
+  monitor(ctx, `manager: ${total} documents, ${workers} workers on nodes ${nodes.slice(0, workers).join(',')}`);
 }
 
 function monitor(ctx, line) {

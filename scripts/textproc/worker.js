@@ -1,8 +1,9 @@
 // Repeatedly acquires a document from the scheduler (invoke), formats it, and sends the result
 // asynchronously to the printer spooler (asinvoke). Each document is one handler run: the worker
 // continues by a timer event, so it is frozen, migrated or destroyed between documents.
+// args.pace: milliseconds between documents (0: as fast as the scheduler hands them out).
 export function init(ctx, args) {
-  ctx.state = { width: args.width, done: 0 };
+  ctx.state = { width: args.width, done: 0, pace: args.pace ?? 0 };
   ctx.after(0, 'next');
 }
 
@@ -13,7 +14,7 @@ export function onEvent(ctx, ev) {
   const printed = format(r.head.doc, r.body, ctx.state.width);
   ctx.asinvoke(ctx.ifaces.out, { head: { doc: r.head.doc, worker: ctx.where(), lines: printed.length }, body: printed });
   ctx.state.done++;
-  ctx.after(0, 'next');
+  ctx.after(ctx.state.pace ?? 0, 'next');
 }
 
 // Fills words into lines of at most `width` characters and justifies each full line.

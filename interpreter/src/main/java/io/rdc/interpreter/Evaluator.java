@@ -1074,6 +1074,13 @@ public final class Evaluator {
                 throw new RdcError(call.position(), "files: cannot list " + dir + ": " + e.getMessage());
             }
         });
+        builtins.put("incarnation", (call, args) -> {
+            Object value = single(call, args);
+            if (!(value instanceof String name)) {
+                throw argumentError(call, 0, "incarnation needs the name an incarnation was created with, not a " + Values.typeName(value));
+            }
+            return new Handle(operation(call.position(), "incarnation(" + Values.quote(name) + ")", () -> operations.incarnation(name)), name);
+        });
         builtins.put("lookup", (call, args) -> {
             Object value = single(call, args);
             if (!(value instanceof String name)) {

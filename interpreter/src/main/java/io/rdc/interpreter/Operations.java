@@ -58,6 +58,14 @@ public interface Operations {
         return java.util.Map.of();
     }
 
+    /**
+     * {@code incarnation("worker1")}: an incarnation of this RDC by the name it was created with
+     * (also by incarnations, with {@code ctx.create}), for the control statements.
+     */
+    default Object incarnation(String name) {
+        throw new UnsupportedOperationException("incarnation() needs a running pool");
+    }
+
     /** Modules earlier sessions of the RDC declared. */
     default java.util.Set<String> adoptedModules() {
         return java.util.Set.of();

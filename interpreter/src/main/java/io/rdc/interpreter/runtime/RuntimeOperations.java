@@ -460,6 +460,18 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         return settle(() -> op.status(h.ref()), System.nanoTime() + SETTLE_NANOS);
     }
 
+    @Override
+    public Object incarnation(String name) {
+        IncarnationHandle known = byName.get(name);
+        if (known != null) return known;
+        List<Kernel.Listed> hits = new ArrayList<>();
+        for (Kernel.Listed l : op.kernel().list(op.session().rdcId)) if (l.name().equals(name)) hits.add(l);
+        if (hits.isEmpty()) throw new OperationException("no incarnation of this RDC is named " + name);
+        if (hits.size() > 1) throw new OperationException(hits.size() + " incarnations are named " + name + ": " + hits.stream().map(l -> Ids.show(l.gid())).toList());
+        Kernel.Listed l = hits.get(0);
+        return new IncarnationHandle(name, op.adopt(l.gid()), l.gid(), l.module(), List.of());
+    }
+
     /** An incarnation's gid by name: this RDC's first, then any RDC's (independent clients); 0 if none. */
     private long incarnationNamed(String name) {
         IncarnationHandle h = byName.get(name);
