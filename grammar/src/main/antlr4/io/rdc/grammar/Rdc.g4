@@ -32,6 +32,10 @@ statement
     | 'delete' stringLit                                                        # deleteStatement
     | 'register' stringLit expr                                                 # registerStatement
     | 'show' IDENT                                                              # showStatement
+    // Sessions in a standing pool: which RDC this session acts in, leaving it, ending one (rdcExit).
+    | {_input.LT(1).getText().equals("rdc")}? IDENT stringLit                   # rdcStatement
+    | 'detach'                                                                  # detachStatement
+    | {_input.LT(1).getText().equals("terminate")}? IDENT IDENT stringLit       # terminateStatement
     | 'inspect' expr                                                            # inspectStatement
     | 'let' IDENT '=' expr                                                      # letStatement
     | IDENT '=' expr                                                            # assignStatement

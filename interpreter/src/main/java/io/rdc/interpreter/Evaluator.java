@@ -354,6 +354,22 @@ public final class Evaluator {
                     return null;
                 });
             }
+            case Statement.UseRdc use -> {
+                String name = interpolate(use.name(), scope);
+                operation(use.position(), "rdc " + Values.quote(name), () -> {
+                    operations.useRdc(name);
+                    return null;
+                });
+                adopt();
+            }
+            case Statement.Detach detach -> operation(detach.position(), "detach", () -> {
+                operations.detach();
+                return null;
+            });
+            case Statement.TerminateRdc terminate -> {
+                String name = interpolate(terminate.name(), scope);
+                printText(operation(terminate.position(), "terminate rdc " + Values.quote(name), () -> operations.terminateRdc(name)));
+            }
             case Statement.Show show -> {
                 String what = show.target().name().toLowerCase(java.util.Locale.ROOT);
                 printText(operation(show.position(), "show " + what, () -> operations.show(what)));

@@ -66,6 +66,24 @@ public interface Operations {
         throw new UnsupportedOperationException("incarnation() needs a running pool");
     }
 
+    /**
+     * {@code rdc "NAME"}: the session acts in the RDC of that name from now on, created if no
+     * session has named it before. Only before the session has made anything.
+     */
+    default void useRdc(String name) {
+        throw new UnsupportedOperationException("rdc \"" + name + "\" needs a pool with a control plane");
+    }
+
+    /** {@code detach}: the session's end will not end its RDC, even one launched attached. */
+    default void detach() {
+        throw new UnsupportedOperationException("detach needs a pool with a control plane");
+    }
+
+    /** {@code terminate rdc "NAME"}: destroys the RDC's incarnations and ends it; says what it did. */
+    default String terminateRdc(String name) {
+        throw new UnsupportedOperationException("terminate rdc needs a pool with a control plane");
+    }
+
     /** Modules earlier sessions of the RDC declared. */
     default java.util.Set<String> adoptedModules() {
         return java.util.Set.of();

@@ -208,8 +208,24 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitShowStatement(RdcParser.ShowStatementContext ctx) {
-        String what = oneOf(ctx.IDENT(), "thing to show", "nodes", "incarnations", "channels", "space", "events");
+        String what = oneOf(ctx.IDENT(), "thing to show", "nodes", "incarnations", "channels", "space", "events", "rdcs");
         return new Statement.Show(position(ctx), Statement.ShowTarget.valueOf(what.toUpperCase(Locale.ROOT)));
+    }
+
+    @Override
+    public Object visitRdcStatement(RdcParser.RdcStatementContext ctx) {
+        return new Statement.UseRdc(position(ctx), string(ctx.stringLit()));
+    }
+
+    @Override
+    public Object visitDetachStatement(RdcParser.DetachStatementContext ctx) {
+        return new Statement.Detach(position(ctx));
+    }
+
+    @Override
+    public Object visitTerminateStatement(RdcParser.TerminateStatementContext ctx) {
+        oneOf(ctx.IDENT(1), "what to terminate", "rdc");
+        return new Statement.TerminateRdc(position(ctx), string(ctx.stringLit()));
     }
 
     @Override

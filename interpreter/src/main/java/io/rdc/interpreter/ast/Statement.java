@@ -72,7 +72,16 @@ public sealed interface Statement extends Node {
 
     record Show(Position position, ShowTarget target) implements Statement {}
 
-    enum ShowTarget { NODES, INCARNATIONS, CHANNELS, SPACE, EVENTS }
+    enum ShowTarget { NODES, INCARNATIONS, CHANNELS, SPACE, EVENTS, RDCS }
+
+    /** {@code rdc "NAME"}: this session acts in the RDC of that name (created by the first session to name it). */
+    record UseRdc(Position position, Expression.StringTemplate name) implements Statement {}
+
+    /** {@code detach}: the session ends without ending its RDC, even one launched attached. */
+    record Detach(Position position) implements Statement {}
+
+    /** {@code terminate rdc "NAME"}: destroys every incarnation of the RDC and ends it (the dissertation's rdcExit). */
+    record TerminateRdc(Position position, Expression.StringTemplate name) implements Statement {}
 
     record Inspect(Position position, Expression target) implements Statement {}
 

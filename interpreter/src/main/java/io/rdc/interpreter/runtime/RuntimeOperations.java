@@ -2,6 +2,7 @@ package io.rdc.interpreter.runtime;
 
 import io.rdc.interpreter.InterfaceRef;
 import io.rdc.interpreter.Operations;
+import io.rdc.runtime.kernel.ControlPlane;
 import io.rdc.runtime.kernel.Event;
 import io.rdc.runtime.kernel.Iface;
 import io.rdc.runtime.kernel.Ids;
@@ -41,7 +42,10 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     private final EmbeddedPool pool;
     private final boolean ownsPool;
-    private final Operator op;
+    private Operator op;
+    /** Whether the session's end ends its RDC: launched --attached, or unnamed (nothing of it is left behind). */
+    private boolean endsRdc;
+    private final boolean launchedAttached;
     private final Map<String, IncarnationHandle> byName = new LinkedHashMap<>();
     private final Map<String, Ref[]> channels = new LinkedHashMap<>();
     /** Streams the operator holds to channels by label, so repeated invokes reuse one stream (per-stream order). */
@@ -85,6 +89,8 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     public RuntimeOperations(EmbeddedPool pool, boolean ownsPool, String rdc, boolean attached) {
         this.pool = pool;
         this.ownsPool = ownsPool;
+        this.launchedAttached = attached;
+        this.endsRdc = attached || rdc == null;
         try {
             this.op = rdc == null ? pool.newOperator("script") : pool.newOperator("script", rdc, attached);
             if (op.rdc() != null && !op.rdc().created()) adoptNames();
@@ -180,7 +186,66 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     @Override
     public void close() {
-        if (ownsPool) pool.close();
+        try {
+            if (endsRdc && op.rdc() != null) terminate(op.rdc().rdc());
+        } catch (RuntimeException e) {
+            System.err.println("rdc: ending RDC " + op.rdc().rdc().name() + ": " + e.getMessage());
+        } finally {
+            if (ownsPool) pool.close();
+        }
+    }
+
+    // ------------------------------------------------------------ sessions in a standing pool
+
+    @Override
+    public void useRdc(String name) {
+        if (op.control() == null) throw new OperationException("this pool has no control plane, so RDCs have no names");
+        if (op.rdc().rdc().name().equals(name)) return;
+        if (!byName.isEmpty() || !channels.isEmpty() || !modules.isEmpty())
+            throw new OperationException("rdc must come before the session creates or declares anything (it already acts in RDC " + op.rdc().rdc().name() + ")");
+        ControlPlane.RdcRecord unnamed = op.rdc().rdc();
+        op = pool.newOperator("script", name, launchedAttached);
+        endsRdc = launchedAttached;
+        op.control().terminateRdc(unnamed.id()); // the empty RDC the session started in
+        if (!op.rdc().created()) adoptNames();
+    }
+
+    @Override
+    public void detach() {
+        if (op.control() == null) throw new OperationException("this pool has no control plane: its RDCs end with it");
+        endsRdc = false;
+    }
+
+    @Override
+    public String terminateRdc(String name) {
+        ControlPlane cp = op.control();
+        if (cp == null) throw new OperationException("this pool has no control plane, so RDCs have no names");
+        List<String> live = new ArrayList<>();
+        for (ControlPlane.RdcRecord r : cp.rdcs()) {
+            if (r.state().equals("TERMINATED")) continue;
+            if (r.name().equals(name)) {
+                int n = terminate(r);
+                if (r.id() == op.session().rdcId) endsRdc = false;
+                return "terminated rdc \"" + name + "\": " + n + " incarnation(s) destroyed";
+            }
+            live.add(r.name());
+        }
+        throw new OperationException("no RDC is named \"" + name + "\"" + (live.isEmpty() ? " (there are none)" : " (RDCs: " + String.join(", ", live) + ")"));
+    }
+
+    /** Destroys every incarnation of an RDC and ends it at the control plane; returns how many were destroyed. */
+    private int terminate(ControlPlane.RdcRecord r) {
+        int n = 0;
+        for (Kernel.Listed l : op.kernel().list(r.id())) {
+            try {
+                op.destroy(op.adopt(l.gid()));
+                n++;
+            } catch (RuntimeException gone) {
+                // already gone, or its node is unreachable: ending the RDC goes on
+            }
+        }
+        op.control().terminateRdc(r.id());
+        return n;
     }
 
     // ------------------------------------------------------------ configuration
@@ -590,6 +655,10 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
             case "channels" -> Views.channels(this);
             case "space" -> Views.space(op.spacePrint());
             case "events" -> Views.events(drainEvents());
+            case "rdcs" -> {
+                if (op.control() == null) throw new OperationException("this pool has no control plane: its one RDC is this session's");
+                yield Views.rdcs(op.control().rdcs(), op.session().rdcId);
+            }
             default -> throw new OperationException("show what? nodes, incarnations, channels, space or events, not " + what);
         };
     }
