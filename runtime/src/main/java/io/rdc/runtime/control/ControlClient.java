@@ -1,0 +1,533 @@
+package io.rdc.runtime.control;
+
+import io.aeron.cluster.client.AeronCluster;
+import io.aeron.cluster.client.EgressListener;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.aeron.logbuffer.Header;
+import io.aeron.security.AuthenticationException;
+import io.rdc.runtime.control.codecs.*;
+import io.rdc.runtime.kernel.Ids;
+import io.rdc.runtime.kernel.ControlPlane;
+import io.rdc.runtime.kernel.OperationException;
+import io.rdc.runtime.node.NodeInfo;
+import io.rdc.runtime.ref.RefDescriptor;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A kernel's (or an operator's) handle on the control plane: {@link ControlPlane} over an Aeron
+ * Cluster client session. Thread-safe: calls from many threads share one session under one lock.
+ *
+ * <p>Each request carries this client's random id and a sequence number; the service applies each
+ * (id, seq) once, so a request is simply sent again, with the same seq, whenever its answer may
+ * have been lost: after a new leader is elected, after the session is re-established, or when no
+ * answer came within {@link #RESEND_NS}. A caller waits for its answer by polling the egress itself
+ * (whoever holds the lock polls for everyone), so a round trip costs no thread hand-off; a
+ * background thread polls when nobody waits, keeps the session alive and reconnects.
+ */
+public final class ControlClient implements ControlPlane {
+    static final long RESEND_NS = TimeUnit.SECONDS.toNanos(1);
+    static final long KEEPALIVE_NS = TimeUnit.SECONDS.toNanos(1);
+    /** How long a background request (a cancel, a return of a copy nobody waits for) keeps being retried. */
+    static final long ASYNC_LIMIT_NS = TimeUnit.SECONDS.toNanos(60);
+
+    private static final class Call {
+        final long seq;
+        final byte[] request;
+        final Thread waiter; // null for a background request
+        final Consumer<byte[]> then; // a background request's continuation (on the polling thread)
+        final long deadline;
+        volatile byte[] answer;
+        long sentAt; // 0: not (yet) sent on the current session
+
+        Call(long seq, byte[] request, Thread waiter, Consumer<byte[]> then, long deadline) {
+            this.seq = seq;
+            this.request = request;
+            this.waiter = waiter;
+            this.then = then;
+            this.deadline = deadline;
+        }
+    }
+
+    private final ControlClientConfig config;
+    private final long clientId = new SecureRandom().nextLong();
+    private final long timeoutNs;
+    private final AtomicLong seqs = new AtomicLong();
+    private final ConcurrentSkipListMap<Long, Call> calls = new ConcurrentSkipListMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final MediaDriver driver; // ours, when no driver directory was given
+    private final String aeronDir;
+    private final Thread poller;
+    private volatile boolean closed;
+    private AeronCluster cluster; // under lock
+    private long lastSent; // under lock
+    private final MessageHeaderEncoder header = new MessageHeaderEncoder(); // under lock
+    private final ExpandableArrayBuffer reqBuf = new ExpandableArrayBuffer(256); // under lock
+
+    private final EgressListener egress = new EgressListener() {
+        @Override
+        public void onMessage(long sessionId, long timestamp, DirectBuffer buf, int offset, int length, Header h) {
+            Call c = calls.get(ControlCodec.responseSeq(buf, offset));
+            if (c == null) return; // given up on (its cancel takes care of a copy handed out)
+            byte[] bytes = new byte[length];
+            buf.getBytes(offset, bytes);
+            c.answer = bytes;
+            if (c.waiter != null) LockSupport.unpark(c.waiter);
+            else if (calls.remove(c.seq, c)) c.then.accept(bytes);
+        }
+
+        @Override
+        public void onNewLeader(long sessionId, long termId, int leader, String ingress) {
+            for (Call c : calls.values()) c.sentAt = 0; // what the old leader had not committed is lost: send again
+        }
+    };
+
+    private ControlClient(ControlClientConfig config) {
+        this.config = config;
+        this.timeoutNs = config.timeout().toNanos();
+        if (config.aeronDirectoryName() == null) {
+            String dir = io.aeron.CommonContext.getAeronDirectoryName() + "-rdc-control-client-" + UUID.randomUUID();
+            driver = MediaDriver.launchEmbedded(new MediaDriver.Context().aeronDirectoryName(dir).threadingMode(ThreadingMode.SHARED)
+                    .dirDeleteOnStart(true).dirDeleteOnShutdown(true).termBufferSparseFile(true)
+                    .sharedIdleStrategy(new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000, 100_000)));
+            aeronDir = driver.aeronDirectoryName();
+        } else {
+            driver = null;
+            aeronDir = config.aeronDirectoryName();
+        }
+        try {
+            lock.lock();
+            try {
+                cluster = connectCluster();
+            } finally {
+                lock.unlock();
+            }
+        } catch (RuntimeException e) {
+            CloseHelper.quietClose(driver);
+            throw e;
+        }
+        poller = Thread.ofPlatform().daemon().name("rdc-control-client").start(this::pollLoop);
+    }
+
+    /** Connects (bounded by the config's timeout); fails with an OperationException naming the plane. */
+    public static ControlClient connect(ControlClientConfig config) {
+        return new ControlClient(config);
+    }
+
+    public ControlClientConfig config() {
+        return config;
+    }
+
+    private AeronCluster connectCluster() {
+        AeronCluster.Context ctx = new AeronCluster.Context().aeronDirectoryName(aeronDir)
+                .ingressChannel("aeron:udp?term-length=64k").ingressEndpoints(config.clusterIngressEndpoints())
+                .egressChannel("aeron:udp?endpoint=" + config.egressHost() + ":0|term-length=64k")
+                .messageTimeoutNs(timeoutNs).egressListener(egress)
+                .credentialsSupplier(PoolKeyAuth.credentials(config.poolKey(), config.principal()));
+        try {
+            return AeronCluster.connect(ctx);
+        } catch (AuthenticationException e) {
+            ctx.close();
+            throw new OperationException("control plane at " + config.where() + " refused this client: "
+                    + (config.poolKey() == null ? "it needs the pool's key and none was given" : "the pool key is wrong"), e);
+        } catch (RuntimeException e) {
+            ctx.close();
+            throw new OperationException("control plane at " + config.where() + " did not answer within " + human(timeoutNs)
+                    + " (connect: " + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ transport
+
+    private interface Body {
+        int encode(ExpandableArrayBuffer b, long seq);
+    }
+
+    /** Sends a request and waits for its answer (bounded); the caller polls the egress while it waits. */
+    private DirectBuffer call(String op, long waitNs, Body body) {
+        Call c = submit(body, Thread.currentThread(), null, System.nanoTime() + waitNs);
+        byte[] a = await(c);
+        if (a == null) throw new OperationException(op + ": control plane at " + config.where() + " did not answer within " + human(waitNs));
+        return checked(op, a);
+    }
+
+    private Call submit(Body body, Thread waiter, Consumer<byte[]> then, long deadline) {
+        if (closed) throw new OperationException("control plane client is closed");
+        lock.lock(); // the encoders are shared, and seq order is send order
+        try {
+            Call c = encode(body, waiter, then, deadline);
+            send(c);
+            return c;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Encodes a request under a new seq and records it (under lock). */
+    private Call encode(Body body, Thread waiter, Consumer<byte[]> then, long deadline) {
+        long seq = seqs.incrementAndGet();
+        int len = body.encode(reqBuf, seq);
+        byte[] request = new byte[len];
+        reqBuf.getBytes(0, request);
+        Call c = new Call(seq, request, waiter, then, deadline);
+        calls.put(seq, c);
+        return c;
+    }
+
+    /** Waits until the answer comes or the deadline passes (then the call is dropped and null returned). */
+    private byte[] await(Call c) {
+        int idle = 0;
+        while (c.answer == null) {
+            long now = System.nanoTime();
+            if (now - c.deadline >= 0 || closed || Thread.currentThread().isInterrupted()) break;
+            if (lock.tryLock()) {
+                try {
+                    if (c.sentAt == 0 || now - c.sentAt > RESEND_NS) send(c);
+                    if (cluster != null && !cluster.isClosed() && cluster.pollEgress() > 0) idle = 0;
+                } finally {
+                    lock.unlock();
+                }
+            }
+            if (c.answer != null) break;
+            // Spin briefly (a round trip is tens of µs), then yield, then park: two cores are shared.
+            if (++idle < 200) Thread.onSpinWait();
+            else if (idle < 400) Thread.yield();
+            else LockSupport.parkNanos(Math.min(100_000, Math.max(1, c.deadline - now)));
+        }
+        calls.remove(c.seq, c);
+        return c.answer;
+    }
+
+    /** Offers a request on the current session (under lock); unsent ones are retried by the next poll. */
+    private void send(Call c) {
+        if (cluster == null || cluster.isClosed()) return;
+        if (cluster.offer(new UnsafeBuffer(c.request), 0, c.request.length) > 0) {
+            c.sentAt = System.nanoTime();
+            lastSent = c.sentAt;
+        }
+    }
+
+    private void pollLoop() {
+        org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy(10, 10, 10_000, 1_000_000);
+        long reconnectAfter = 0;
+        while (!closed) {
+            int work = 0;
+            long now = System.nanoTime();
+            lock.lock();
+            try {
+                if (cluster == null || cluster.isClosed()) {
+                    if (now - reconnectAfter >= 0) {
+                        // The session ended (leader lost for too long, session timed out): a new one, same client id.
+                        CloseHelper.quietClose(cluster);
+                        cluster = null;
+                        try {
+                            cluster = connectCluster();
+                            for (Call c : calls.values()) c.sentAt = 0;
+                        } catch (OperationException e) {
+                            reconnectAfter = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+                        }
+                    }
+                } else {
+                    work += cluster.pollEgress();
+                    work += cluster.pollStateChanges();
+                    for (Call c : calls.values()) { // in seq order
+                        if (c.waiter == null && now - c.deadline >= 0) calls.remove(c.seq, c);
+                        else if (c.sentAt == 0 || now - c.sentAt > RESEND_NS) send(c);
+                    }
+                    if (now - lastSent > KEEPALIVE_NS && cluster.sendKeepAlive()) lastSent = now;
+                }
+            } catch (RuntimeException e) {
+                // A failed poll (the session broke under us): reconnect on the next round.
+                CloseHelper.quietClose(cluster);
+                cluster = null;
+            } finally {
+                lock.unlock();
+            }
+            idle.idle(work);
+        }
+    }
+
+    private DirectBuffer checked(String op, byte[] a) {
+        UnsafeBuffer b = new UnsafeBuffer(a);
+        MessageHeaderDecoder headerIn = new MessageHeaderDecoder().wrap(b, 0);
+        if (headerIn.templateId() == AckDecoder.TEMPLATE_ID) {
+            AckDecoder d = new AckDecoder().wrap(b, MessageHeaderDecoder.ENCODED_LENGTH, headerIn.blockLength(), headerIn.version());
+            if (d.status() == Status.ERROR) throw new OperationException(op + ": " + d.text());
+        }
+        return b;
+    }
+
+    private static int at() {
+        return MessageHeaderEncoder.ENCODED_LENGTH;
+    }
+
+    private long ackValue(DirectBuffer b) {
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        return new AckDecoder().wrap(b, at(), h.blockLength(), h.version()).value();
+    }
+
+    private static String human(long ns) {
+        long ms = TimeUnit.NANOSECONDS.toMillis(ns);
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    }
+
+    // ------------------------------------------------------------------ membership
+
+    @Override
+    public long hello(NodeInfo node, boolean operator) {
+        return ackValue(call("hello (node " + node.id() + ")", timeoutNs, (b, seq) -> new HelloEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).node(node.id()).isOperator(ControlCodec.flag(operator)).name(node.name())
+                .nodeType(node.type() == null ? "" : node.type()).groups(ControlCodec.lines(node.groups()))
+                .attributes(ControlCodec.pairs(node.attributes())).encodedLength() + at()));
+    }
+
+    @Override
+    public void heartbeat(int node, double load, int incarnations) {
+        call("heartbeat (node " + node + ")", timeoutNs, (b, seq) -> new HeartbeatEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).node(node).load(load).incarnations(incarnations).encodedLength() + at());
+    }
+
+    @Override
+    public long idBlock(int node) {
+        return ackValue(call("id block (node " + node + ")", timeoutNs, nodeOp(node, 0)));
+    }
+
+    @Override
+    public long idBlockSize() {
+        return ControlService.ID_BLOCK_SIZE;
+    }
+
+    @Override
+    public void goodbye(int node) {
+        call("goodbye (node " + node + ")", timeoutNs, nodeOp(node, 1));
+    }
+
+    private Body nodeOp(int node, int op) {
+        return (b, seq) -> new NodeOpEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).node(node).op((short) op).encodedLength() + at();
+    }
+
+    @Override
+    public List<Member> members() {
+        DirectBuffer b = call("members", timeoutNs, query(0));
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        MembersListDecoder d = new MembersListDecoder().wrap(b, at(), h.blockLength(), h.version());
+        List<Member> out = new ArrayList<>();
+        for (MembersListDecoder.MembersDecoder m : d.members()) {
+            int node = m.node();
+            boolean operator = m.isOperator() != 0, reachable = m.reachable() != 0;
+            int incs = m.incarnations();
+            long age = m.heartbeatAgeMs();
+            double load = m.load();
+            String name = m.name(), type = m.nodeType(), groups = m.groups(), attrs = m.attributes();
+            out.add(new Member(new NodeInfo(node, name, ControlCodec.lines(groups), type, ControlCodec.pairs(attrs)), reachable, age, load, incs, operator));
+        }
+        return out;
+    }
+
+    private Body query(int op) {
+        return (b, seq) -> new QueryEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).op((short) op).encodedLength() + at();
+    }
+
+    // ------------------------------------------------------------------ RDCs
+
+    @Override
+    public Opened openRdc(String name, String owner, boolean attached) {
+        DirectBuffer b = call("open RDC '" + name + "'", timeoutNs, (buf, seq) -> new OpenRdcEncoder().wrapAndApplyHeader(buf, 0, header)
+                .clientId(clientId).seq(seq).attached(ControlCodec.flag(attached)).name(name).owner(owner == null ? "" : owner).encodedLength() + at());
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        RdcListDecoder d = new RdcListDecoder().wrap(b, at(), h.blockLength(), h.version());
+        boolean created = d.created() != 0;
+        return new Opened(rdcList(d).getFirst(), created);
+    }
+
+    @Override
+    public List<RdcRecord> rdcs() {
+        DirectBuffer b = call("rdcs", timeoutNs, query(1));
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        return rdcList(new RdcListDecoder().wrap(b, at(), h.blockLength(), h.version()));
+    }
+
+    private static List<RdcRecord> rdcList(RdcListDecoder d) {
+        List<RdcRecord> out = new ArrayList<>();
+        for (RdcListDecoder.RdcsDecoder r : d.rdcs()) {
+            long id = r.id();
+            boolean attached = r.attached() != 0;
+            String name = r.name(), owner = r.owner(), state = r.state();
+            out.add(new RdcRecord(id, name, owner, state, attached));
+        }
+        return out;
+    }
+
+    @Override
+    public void terminateRdc(long rdc) {
+        call("terminate RDC " + Ids.show(rdc), timeoutNs, rdcOp(rdc, 0));
+    }
+
+    private Body rdcOp(long rdc, int op) {
+        return (b, seq) -> new RdcOpEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).rdc(rdc).op((short) op).encodedLength() + at();
+    }
+
+    @Override
+    public void bindName(long rdc, String name, String value) {
+        call("bind name '" + name + "'", timeoutNs, bind(rdc, 0, name, value));
+    }
+
+    @Override
+    public void unbindName(long rdc, String name) {
+        call("unbind name '" + name + "'", timeoutNs, bind(rdc, 1, name, ""));
+    }
+
+    private Body bind(long rdc, int op, String name, String value) {
+        return (b, seq) -> new BindNameEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).rdc(rdc).op((short) op)
+                .name(name).value(value).encodedLength() + at();
+    }
+
+    @Override
+    public Map<String, String> names(long rdc) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (TextListDecoder.EntriesDecoder e : textList(call("names of RDC " + Ids.show(rdc), timeoutNs, rdcOp(rdc, 1)))) {
+            String k = e.key();
+            out.put(k, e.value());
+        }
+        return out;
+    }
+
+    private static TextListDecoder.EntriesDecoder textList(DirectBuffer b) {
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        return new TextListDecoder().wrap(b, at(), h.blockLength(), h.version()).entries();
+    }
+
+    // ------------------------------------------------------------------ stream space
+
+    @Override
+    public void spacePut(long rdc, String label, RefDescriptor ref, int copies) {
+        call("stream space put '" + label + "'", timeoutNs, (b, seq) -> {
+            SpacePutEncoder e = new SpacePutEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).rdc(rdc).copies(copies);
+            ControlCodec.put(e.desc(), ref);
+            return e.label(label).encodedLength() + at();
+        });
+    }
+
+    @Override
+    public SpaceGot spaceGet(long rdc, String label, long holder, long timeoutNs) {
+        String op = "stream space get '" + label + "'";
+        long wait = timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs;
+        Call c = submit((b, seq) -> new SpaceGetEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).rdc(rdc).holder(holder)
+                .label(label).encodedLength() + at(), Thread.currentThread(), null, System.nanoTime() + wait);
+        byte[] a = await(c);
+        if (a == null) {
+            // Given up: the service drops the waiting getter; if a copy was handed out meanwhile, the
+            // cancel's answer carries it and it goes back (a unicast port as the descriptor it got).
+            long getSeq = c.seq;
+            submit((b, seq) -> new CancelGetEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).getSeq(getSeq).encodedLength() + at(),
+                    null, answer -> giveBackIfHanded(rdc, label, holder, answer), System.nanoTime() + ASYNC_LIMIT_NS);
+            throw new OperationException(op + " did not answer within " + human(wait) + ": no copy of '" + label + "' became available"
+                    + " (or the control plane at " + config.where() + " is unreachable)");
+        }
+        DirectBuffer b = checked(op, a);
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        GotDecoder d = new GotDecoder().wrap(b, at(), h.blockLength(), h.version());
+        return new SpaceGot(ControlCodec.get(d.desc()), d.limited() != 0, d.cacheable() != 0);
+    }
+
+    /** On the polling thread: a copy handed to a get that gave up goes back, as a background request. */
+    private void giveBackIfHanded(long rdc, String label, long holder, byte[] answer) {
+        UnsafeBuffer b = new UnsafeBuffer(answer);
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        if (h.templateId() != GotDecoder.TEMPLATE_ID) return; // cancelled in time (or failed): nothing is out
+        GotDecoder d = new GotDecoder().wrap(b, at(), h.blockLength(), h.version());
+        if (d.limited() == 0) return;
+        RefDescriptor got = ControlCodec.get(d.desc());
+        // The polling thread holds the lock here.
+        send(encode(returnBody(rdc, label, SpaceTable.unicastPort(got) ? got : null, holder), null, x -> {}, System.nanoTime() + ASYNC_LIMIT_NS));
+    }
+
+    @Override
+    public void spaceReturn(long rdc, String label, RefDescriptor port, long holder) {
+        call("stream space return '" + label + "'", timeoutNs, returnBody(rdc, label, port, holder));
+    }
+
+    private Body returnBody(long rdc, String label, RefDescriptor port, long holder) {
+        return (b, seq) -> {
+            SpaceReturnEncoder e = new SpaceReturnEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).rdc(rdc).holder(holder)
+                    .hasPort(ControlCodec.flag(port != null));
+            if (port != null) ControlCodec.put(e.port(), port);
+            return e.label(label).encodedLength() + at();
+        };
+    }
+
+    @Override
+    public boolean spaceDelete(long rdc, String label) {
+        return ackValue(call("stream space delete '" + label + "'", timeoutNs, (b, seq) -> new SpaceDeleteEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).rdc(rdc).label(label).encodedLength() + at())) != 0;
+    }
+
+    @Override
+    public List<String> spacePrint(long rdc) {
+        List<String> out = new ArrayList<>();
+        for (TextListDecoder.EntriesDecoder e : textList(call("stream space print", timeoutNs, rdcOp(rdc, 2)))) {
+            e.skipKey();
+            out.add(e.value());
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ name service
+
+    @Override
+    public void register(String name, RefDescriptor ref, long ownerRdc) {
+        call("register '" + name + "'", timeoutNs, (b, seq) -> {
+            RegisterEncoder e = new RegisterEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).ownerRdc(ownerRdc);
+            ControlCodec.put(e.desc(), ref);
+            return e.name(name).encodedLength() + at();
+        });
+    }
+
+    @Override
+    public RefDescriptor lookup(String name) {
+        DirectBuffer b = call("lookup '" + name + "'", timeoutNs, (buf, seq) -> new LookupEncoder().wrapAndApplyHeader(buf, 0, header)
+                .clientId(clientId).seq(seq).name(name).encodedLength() + at());
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        return ControlCodec.get(new GotDecoder().wrap(b, at(), h.blockLength(), h.version()).desc());
+    }
+
+    /** A raw round trip through the cluster log (no state touched): the bench's baseline. */
+    public void echo() {
+        call("echo", timeoutNs, (b, seq) -> new EchoEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).encodedLength() + at());
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            poller.join(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        lock.lock();
+        try {
+            CloseHelper.quietClose(cluster);
+            cluster = null;
+        } finally {
+            lock.unlock();
+        }
+        CloseHelper.quietClose(driver);
+    }
+}

@@ -1,0 +1,65 @@
+package io.rdc.runtime.control;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How a {@link ControlClient} reaches the control plane.
+ *
+ * @param ingressEndpoints each member's client-facing "host:port", in member order (member 0 first)
+ * @param timeout every call's bound (connect included); a get waits as long as its own timeout says
+ * @param poolKey the pool's key, or null when the plane runs without authentication
+ * @param principal who this client is (an operator's or a node's identity), sent with the credentials
+ * @param aeronDirectoryName a running media driver to use, or null: the client starts its own
+ * @param egressHost the address the members answer to (this host as they can reach it)
+ */
+public record ControlClientConfig(List<String> ingressEndpoints, Duration timeout, byte[] poolKey, String principal,
+        String aeronDirectoryName, String egressHost) {
+
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+    public ControlClientConfig {
+        if (ingressEndpoints == null || ingressEndpoints.isEmpty()) throw new IllegalArgumentException("control plane: no member endpoint given");
+        ingressEndpoints = List.copyOf(ingressEndpoints);
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("control plane: the timeout must be positive");
+        if (principal == null) principal = "";
+        if (egressHost == null) egressHost = "localhost";
+    }
+
+    /** A config for members at "host:port,host:port,..." (an rdc pool address), with the default timeout and no key. */
+    public static ControlClientConfig of(String endpoints) {
+        return new ControlClientConfig(List.of(endpoints.split(",")), DEFAULT_TIMEOUT, null, System.getProperty("user.name", ""), null, null);
+    }
+
+    public ControlClientConfig withTimeout(Duration t) {
+        return new ControlClientConfig(ingressEndpoints, t, poolKey, principal, aeronDirectoryName, egressHost);
+    }
+
+    public ControlClientConfig withPoolKey(byte[] key) {
+        return new ControlClientConfig(ingressEndpoints, timeout, key, principal, aeronDirectoryName, egressHost);
+    }
+
+    public ControlClientConfig withPrincipal(String p) {
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, p, aeronDirectoryName, egressHost);
+    }
+
+    public ControlClientConfig withAeronDirectory(String dir) {
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, dir, egressHost);
+    }
+
+    public ControlClientConfig withEgressHost(String host) {
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, host);
+    }
+
+    /** The members as written in errors: "localhost:9010,localhost:9110". */
+    public String where() {
+        return String.join(",", ingressEndpoints);
+    }
+
+    /** Aeron Cluster's form: "0=host:port,1=host:port". */
+    String clusterIngressEndpoints() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < ingressEndpoints.size(); i++) sb.append(i == 0 ? "" : ",").append(i).append('=').append(ingressEndpoints.get(i).trim());
+        return sb.toString();
+    }
+}

@@ -1,0 +1,222 @@
+package io.rdc.runtime.control;
+
+import io.aeron.CommonContext;
+import io.aeron.archive.Archive;
+import io.aeron.archive.ArchiveThreadingMode;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.cluster.ClusteredMediaDriver;
+import io.aeron.cluster.ConsensusModule;
+import io.aeron.cluster.service.ClusteredServiceContainer;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.agrona.CloseHelper;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+/**
+ * One member of the control plane: a ClusteredMediaDriver (media driver, archive, consensus module)
+ * and a ClusteredServiceContainer running {@link ControlService}. Its cluster and archive
+ * directories live under {@code dir/member-I} and persist, so a member (or the whole plane)
+ * restarted on the same directory recovers its state from snapshot and log. Its Aeron directory is
+ * private to this process and removed on close.
+ *
+ * <p>Ports of member I, from a base port B (or given explicitly): ingress B+10I, consensus B+10I+1,
+ * log B+10I+2, catch-up B+10I+3, archive control B+10I+4. One member replicates its log over IPC.
+ */
+public final class ControlPlaneMember implements AutoCloseable {
+
+    /** Where one member listens. */
+    public record Endpoints(String host, int ingress, int consensus, int log, int catchup, int archive) {
+        public String ingressEndpoint() {
+            return host + ":" + ingress;
+        }
+    }
+
+    /**
+     * @param memberId this member's index in {@code members}
+     * @param members every member's endpoints, in member order
+     * @param dir the plane's directory (this member uses dir/member-I)
+     * @param poolKey the pool's key (clients must prove they hold it), or null for none
+     * @param unreachableAfterMs a node silent this long is shown unreachable
+     */
+    public record Config(int memberId, List<Endpoints> members, File dir, byte[] poolKey, long unreachableAfterMs) {
+        public Config {
+            members = List.copyOf(members);
+            if (memberId < 0 || memberId >= members.size())
+                throw new IllegalArgumentException("control member " + memberId + ": there are " + members.size() + " members (0.." + (members.size() - 1) + ")");
+        }
+
+        public Config(int memberId, List<Endpoints> members, File dir) {
+            this(memberId, members, dir, null, ControlService.DEFAULT_UNREACHABLE_AFTER_MS);
+        }
+
+        /** The members' "host:port" ingress endpoints, for {@link ControlClientConfig}. */
+        public List<String> ingressEndpoints() {
+            return members.stream().map(Endpoints::ingressEndpoint).toList();
+        }
+    }
+
+    public static final int PORTS_PER_MEMBER = 10;
+    static final String TERM = "term-length=256k";
+
+    /** Endpoints of {@code hosts.size()} members whose ports derive from {@code basePort}. */
+    public static List<Endpoints> derive(List<String> hosts, int basePort) {
+        List<Endpoints> out = new ArrayList<>();
+        for (int i = 0; i < hosts.size(); i++) {
+            int b = basePort + PORTS_PER_MEMBER * i;
+            out.add(new Endpoints(hosts.get(i), b, b + 1, b + 2, b + 3, b + 4));
+        }
+        return out;
+    }
+
+    private final Config config;
+    private final ClusteredMediaDriver driver;
+    private final ClusteredServiceContainer container;
+    private final String aeronDir;
+    private volatile boolean closed;
+
+    private ControlPlaneMember(Config config) {
+        this.config = config;
+        int id = config.memberId();
+        Endpoints me = config.members().get(id);
+        File base = new File(config.dir(), "member-" + id);
+        boolean single = config.members().size() == 1;
+        aeronDir = CommonContext.getAeronDirectoryName() + "-rdc-control-" + id + "-" + UUID.randomUUID().toString().substring(0, 8);
+
+        MediaDriver.Context driverCtx = new MediaDriver.Context().aeronDirectoryName(aeronDir).threadingMode(ThreadingMode.SHARED)
+                .dirDeleteOnStart(true).dirDeleteOnShutdown(true).termBufferSparseFile(true)
+                .sharedIdleStrategy(idle());
+        Archive.Context archiveCtx = new Archive.Context().aeronDirectoryName(aeronDir).archiveDir(new File(base, "archive"))
+                .controlChannel("aeron:udp?endpoint=" + me.host() + ":" + me.archive())
+                .localControlChannel("aeron:ipc?term-length=64k").replicationChannel("aeron:udp?endpoint=" + me.host() + ":0")
+                .recordingEventsEnabled(false).threadingMode(ArchiveThreadingMode.SHARED).idleStrategySupplier(ControlPlaneMember::idle)
+                .archiveId(id).segmentFileLength(64 * 1024 * 1024);
+        AeronArchive.Context localArchive = new AeronArchive.Context().aeronDirectoryName(aeronDir)
+                .controlRequestChannel(archiveCtx.localControlChannel()).controlRequestStreamId(archiveCtx.localControlStreamId())
+                .controlResponseChannel(archiveCtx.localControlChannel());
+        ConsensusModule.Context cmCtx = new ConsensusModule.Context().aeronDirectoryName(aeronDir).clusterMemberId(id)
+                .clusterMembers(clusterMembers(config.members())).clusterDir(new File(base, "cluster"))
+                .archiveContext(localArchive.clone()).serviceCount(1)
+                .ingressChannel("aeron:udp?" + TERM)
+                .logChannel(single ? "aeron:ipc?" + TERM : "aeron:udp?" + TERM)
+                .replicationChannel("aeron:udp?endpoint=" + me.host() + ":0")
+                .idleStrategySupplier(ControlPlaneMember::idle)
+                // Failover within a few seconds (defaults: 10 s heartbeat timeout, 60 s startup canvass).
+                .leaderHeartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(100))
+                .leaderHeartbeatTimeoutNs(TimeUnit.MILLISECONDS.toNanos(1500))
+                .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(500))
+                .startupCanvassTimeoutNs(TimeUnit.SECONDS.toNanos(single ? 3 : 6))
+                .sessionTimeoutNs(TimeUnit.SECONDS.toNanos(10));
+        if (config.poolKey() != null) cmCtx.authenticatorSupplier(() -> new PoolKeyAuth.KeyAuthenticator(config.poolKey()));
+        ClusteredServiceContainer.Context svcCtx = new ClusteredServiceContainer.Context().aeronDirectoryName(aeronDir)
+                .archiveContext(localArchive.clone()).clusterDir(new File(base, "cluster"))
+                .clusteredService(new ControlService(config.unreachableAfterMs())).serviceId(0).idleStrategySupplier(ControlPlaneMember::idle);
+        ClusteredMediaDriver d = null;
+        try {
+            d = ClusteredMediaDriver.launch(driverCtx, archiveCtx, cmCtx);
+            container = ClusteredServiceContainer.launch(svcCtx);
+        } catch (RuntimeException e) {
+            CloseHelper.quietClose(d);
+            IoUtil.delete(new File(aeronDir), true);
+            throw new IllegalStateException("control member " + id + " could not start (ports " + me + "): " + e.getMessage(), e);
+        }
+        driver = d;
+    }
+
+    /** Spins briefly (a request is tens of µs of work), then parks up to 100 µs: the cores are shared. */
+    static BackoffIdleStrategy idle() {
+        return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+    }
+
+    public static ControlPlaneMember start(Config config) {
+        return new ControlPlaneMember(config);
+    }
+
+    static String clusterMembers(List<Endpoints> members) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < members.size(); i++) {
+            Endpoints e = members.get(i);
+            sb.append(i).append(',').append(e.host()).append(':').append(e.ingress()).append(',').append(e.host()).append(':').append(e.consensus())
+                    .append(',').append(e.host()).append(':').append(e.log()).append(',').append(e.host()).append(':').append(e.catchup())
+                    .append(',').append(e.host()).append(':').append(e.archive()).append('|');
+        }
+        sb.setLength(sb.length() - 1);
+        return sb.toString();
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** The aeron directory of this member's media driver (clients in this JVM may share it). */
+    public String aeronDirectoryName() {
+        return aeronDir;
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        CloseHelper.quietClose(container);
+        CloseHelper.quietClose(driver);
+        IoUtil.delete(new File(aeronDir), true);
+    }
+
+    /**
+     * {@code ControlPlaneMember --id I --hosts h0,h1,h2 --base-port P --dir D [--key-file F] [--unreachable-ms N]}:
+     * runs member I until stdin closes or the process is told to stop (SIGTERM).
+     */
+    public static void main(String[] args) throws Exception {
+        int id = -1, basePort = 9010;
+        long unreachable = ControlService.DEFAULT_UNREACHABLE_AFTER_MS;
+        List<String> hosts = List.of("localhost");
+        File dir = null;
+        byte[] key = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i], v = i + 1 < args.length ? args[++i] : null;
+            if (v == null) usage("'" + a + "' needs a value");
+            switch (a) {
+                case "--id" -> id = Integer.parseInt(v);
+                case "--hosts" -> hosts = List.of(v.split(","));
+                case "--base-port" -> basePort = Integer.parseInt(v);
+                case "--dir" -> dir = new File(v);
+                case "--key-file" -> key = readKey(Path.of(v));
+                case "--unreachable-ms" -> unreachable = Long.parseLong(v);
+                default -> usage("unknown option '" + a + "'");
+            }
+        }
+        if (id < 0 || dir == null) usage("--id and --dir are required");
+        ControlPlaneMember m = start(new Config(id, derive(hosts, basePort), dir, key, unreachable));
+        Runtime.getRuntime().addShutdownHook(new Thread(m::close));
+        System.out.println("control member " + id + " ready");
+        System.out.flush();
+        try {
+            while (System.in.read() >= 0) {
+                // runs until stdin closes
+            }
+        } catch (IOException ignored) {
+            // stdin gone: stop
+        }
+        m.close();
+        System.exit(0);
+    }
+
+    private static byte[] readKey(Path p) throws IOException {
+        byte[] k = Files.readAllBytes(p);
+        if (k.length < 16) throw new IllegalArgumentException("pool key file " + p + " holds " + k.length + " bytes; a key needs at least 16");
+        return k;
+    }
+
+    private static void usage(String why) {
+        System.err.println("control member: " + why + "\nusage: ControlPlaneMember --id I --dir D [--hosts h0,h1,h2] [--base-port 9010] [--key-file F] [--unreachable-ms 3000]");
+        System.exit(2);
+    }
+}

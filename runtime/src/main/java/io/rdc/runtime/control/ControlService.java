@@ -1,0 +1,501 @@
+package io.rdc.runtime.control;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.cluster.codecs.CloseReason;
+import io.aeron.cluster.service.ClientSession;
+import io.aeron.cluster.service.Cluster;
+import io.aeron.cluster.service.ClusteredService;
+import io.aeron.logbuffer.Header;
+import io.rdc.runtime.control.codecs.*;
+import io.rdc.runtime.kernel.Ids;
+import io.rdc.runtime.kernel.OperationException;
+import io.rdc.runtime.node.NodeInfo;
+import io.rdc.runtime.ref.RefDescriptor;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * The pool's control plane as an Aeron Cluster service (docs/control-plane.md, DESIGN §9.1): a
+ * deterministic state machine over the Raft log. It holds pool membership and liveness, id blocks,
+ * RDCs and the names scripts gave, every RDC's stream space ({@link SpaceTable}) and the name
+ * service. No wall clock (cluster time only) and insertion- or key-ordered maps only, so every
+ * member computes the same state and the same answers.
+ *
+ * <p>Exactly once: each request carries (clientId, seq). The service remembers per client the
+ * answers it gave (the last {@value #RESPONSES_KEPT}), so a request retried after a leader change
+ * is answered again, not applied twice. A get still waiting is remembered as pending: its retry
+ * only moves the answer to the client's current session.
+ */
+public final class ControlService implements ClusteredService {
+
+    /** Ids a hello or idBlock hands out at once: counters [start, start + size). */
+    public static final long ID_BLOCK_SIZE = 1L << 20;
+    /** RDC ids are Ids.make(RDC_NODE, n): node 0 is no node's id (nodes are 1..65535), so they never collide with node-made gids. */
+    public static final int RDC_NODE = 0;
+    public static final long DEFAULT_UNREACHABLE_AFTER_MS = 3_000;
+    static final int RESPONSES_KEPT = 1024;
+    /** A client whose session closed is forgotten (its remembered answers too) this long after. */
+    static final long CLIENT_FORGET_MS = 60_000;
+    static final String RUNNING = "RUNNING", TERMINATED = "TERMINATED";
+    private static final long COUNTER_LIMIT = (1L << 39) - 1;
+
+    static final class MemberState {
+        NodeInfo info;
+        boolean operator, reachable;
+        long lastHeartbeat;
+        double load;
+        int incarnations;
+    }
+
+    static final class RdcState {
+        long id, openerClient;
+        String name, owner;
+        boolean attached, terminated;
+        final Map<String, String> names = new LinkedHashMap<>();
+    }
+
+    record Registration(RefDescriptor ref, long ownerRdc) {}
+
+    static final class ClientState {
+        long session, closedAt, forgottenUpTo; // answers of seq <= forgottenUpTo are no longer kept
+        /** seq → the encoded answer; null while a get waits. */
+        final TreeMap<Long, byte[]> answers = new TreeMap<>();
+    }
+
+    final long unreachableAfterMs;
+    final TreeMap<Integer, MemberState> members = new TreeMap<>();
+    final TreeMap<Integer, Long> blockNext = new TreeMap<>();
+    final LinkedHashMap<Long, RdcState> rdcs = new LinkedHashMap<>();
+    final LinkedHashMap<Long, SpaceTable> spaces = new LinkedHashMap<>();
+    final LinkedHashMap<String, Registration> registry = new LinkedHashMap<>();
+    final LinkedHashMap<Long, ClientState> clients = new LinkedHashMap<>();
+    final TreeMap<Long, Long> sessionClients = new TreeMap<>();
+    long nextRdc = 1;
+
+    private Cluster cluster;
+    private IdleStrategy idle;
+    private long now;
+    private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+    private final MessageHeaderEncoder headerOut = new MessageHeaderEncoder();
+    private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(512);
+    private final ExpandableDirectByteBuffer handOut = new ExpandableDirectByteBuffer(256);
+    private final SpaceTable.Handout handout = this::onHandout;
+
+    public ControlService() {
+        this(DEFAULT_UNREACHABLE_AFTER_MS);
+    }
+
+    /** @param unreachableAfterMs a node silent for longer than this is shown unreachable (the same on every member) */
+    public ControlService(long unreachableAfterMs) {
+        this.unreachableAfterMs = unreachableAfterMs;
+    }
+
+    @Override
+    public void onStart(Cluster cluster, Image snapshotImage) {
+        this.cluster = cluster;
+        this.idle = cluster.idleStrategy();
+        if (snapshotImage != null) ControlSnapshot.load(this, snapshotImage, idle);
+    }
+
+    @Override
+    public void onTakeSnapshot(ExclusivePublication snapshot) {
+        ControlSnapshot.write(this, snapshot, idle);
+    }
+
+    @Override
+    public void onSessionOpen(ClientSession session, long timestamp) {
+        now = timestamp;
+        forgetOldClients();
+    }
+
+    @Override
+    public void onSessionClose(ClientSession session, long timestamp, CloseReason reason) {
+        now = timestamp;
+        Long clientId = sessionClients.remove(session.id());
+        ClientState c = clientId == null ? null : clients.get(clientId);
+        if (c == null || c.session != session.id()) return;
+        c.closedAt = now;
+        // Its waiting getters go (nobody reads their answers), and so do their pending marks, so a
+        // retry of the same get from a new session is queued again.
+        for (SpaceTable s : spaces.values())
+            s.removeGetters(g -> {
+                if (g.client() != clientId) return false;
+                c.answers.remove(g.seq());
+                return true;
+            });
+        // An RDC launched attached depends on its operator's session (dissertation §3.3).
+        for (RdcState r : rdcs.values())
+            if (r.attached && !r.terminated && r.openerClient == clientId) terminate(r);
+        forgetOldClients();
+    }
+
+    @Override
+    public void onTimerEvent(long correlationId, long timestamp) {
+        now = timestamp;
+        MemberState m = members.get((int) correlationId);
+        if (m != null && now - m.lastHeartbeat >= unreachableAfterMs) m.reachable = false;
+    }
+
+    @Override
+    public void onRoleChange(Cluster.Role newRole) {}
+
+    @Override
+    public void onTerminate(Cluster cluster) {}
+
+    // ---------------------------------------------------------------- requests
+
+    @Override
+    public void onSessionMessage(ClientSession session, long timestamp, DirectBuffer buf, int offset, int length, Header hdr) {
+        now = timestamp;
+        header.wrap(buf, offset);
+        if (header.schemaId() != MessageHeaderDecoder.SCHEMA_ID) return; // not ours: nothing to answer
+        int template = header.templateId();
+        long clientId = ControlCodec.requestClient(buf, offset);
+        long seq = ControlCodec.requestSeq(buf, offset);
+        if (template == EchoDecoder.TEMPLATE_ID) { // the bench's raw round trip: no bookkeeping
+            int len = new EchoReplyEncoder().wrapAndApplyHeader(out, 0, headerOut).seq(seq).status(Status.OK).encodedLength();
+            offer(session, out, MessageHeaderEncoder.ENCODED_LENGTH + len);
+            return;
+        }
+        ClientState c = clients.computeIfAbsent(clientId, k -> new ClientState());
+        if (c.session != session.id()) {
+            sessionClients.put(session.id(), clientId);
+            c.session = session.id();
+        }
+        c.closedAt = 0;
+        if (c.answers.containsKey(seq)) { // a retry: answer again (a waiting get: its answer will follow)
+            byte[] again = c.answers.get(seq);
+            if (again != null) offer(session, again);
+            return;
+        }
+        if (seq <= c.forgottenUpTo) {
+            answer(c, seq, error(seq, "request " + seq + " was applied long ago and its answer is no longer kept"));
+            return;
+        }
+        int len;
+        try {
+            len = apply(template, buf, offset, clientId, seq);
+        } catch (OperationException | IllegalArgumentException e) {
+            len = error(seq, e.getMessage());
+        }
+        if (len >= 0) answer(c, seq, len);
+        else c.answers.put(seq, null); // a get waits
+    }
+
+    /** Applies one request; returns the length of its answer in {@link #out}, or -1 when a get waits. */
+    private int apply(int template, DirectBuffer buf, int offset, long clientId, long seq) {
+        int at = offset + MessageHeaderDecoder.ENCODED_LENGTH, bl = header.blockLength(), v = header.version();
+        switch (template) {
+            case HelloDecoder.TEMPLATE_ID -> {
+                HelloDecoder d = new HelloDecoder().wrap(buf, at, bl, v);
+                int node = d.node();
+                boolean operator = d.isOperator() != 0;
+                String name = d.name(), type = d.nodeType(), groups = d.groups(), attrs = d.attributes();
+                if (node <= 0) throw new OperationException("hello: node id must be positive, not " + node);
+                MemberState m = members.computeIfAbsent(node, k -> new MemberState());
+                m.info = new NodeInfo(node, name, ControlCodec.lines(groups), type, ControlCodec.pairs(attrs));
+                m.operator = operator;
+                alive(node, m);
+                return ack(seq, block(node));
+            }
+            case HeartbeatDecoder.TEMPLATE_ID -> {
+                HeartbeatDecoder d = new HeartbeatDecoder().wrap(buf, at, bl, v);
+                MemberState m = members.get(d.node());
+                if (m == null) throw new OperationException("heartbeat: node " + d.node() + " has not said hello (or said goodbye)");
+                m.load = d.load();
+                m.incarnations = d.incarnations();
+                alive(d.node(), m);
+                return ack(seq, 0);
+            }
+            case NodeOpDecoder.TEMPLATE_ID -> {
+                NodeOpDecoder d = new NodeOpDecoder().wrap(buf, at, bl, v);
+                if (d.op() == 0) return ack(seq, block(d.node()));
+                if (members.remove(d.node()) != null) cluster.cancelTimer(d.node());
+                return ack(seq, 0);
+            }
+            case QueryDecoder.TEMPLATE_ID -> {
+                return new QueryDecoder().wrap(buf, at, bl, v).op() == 0 ? membersList(seq) : rdcList(seq, rdcs.values(), false);
+            }
+            case OpenRdcDecoder.TEMPLATE_ID -> {
+                OpenRdcDecoder d = new OpenRdcDecoder().wrap(buf, at, bl, v);
+                boolean attached = d.attached() != 0;
+                String name = d.name(), owner = d.owner();
+                if (!name.isBlank())
+                    for (RdcState r : rdcs.values())
+                        if (!r.terminated && r.name.equals(name)) return rdcList(seq, List.of(r), false);
+                if (nextRdc > COUNTER_LIMIT) throw new OperationException("open RDC '" + name + "': every RDC id has been used");
+                RdcState r = new RdcState();
+                r.id = Ids.make(RDC_NODE, nextRdc++);
+                r.name = name;
+                r.owner = owner;
+                r.attached = attached;
+                r.openerClient = clientId;
+                rdcs.put(r.id, r);
+                return rdcList(seq, List.of(r), true);
+            }
+            case RdcOpDecoder.TEMPLATE_ID -> {
+                RdcOpDecoder d = new RdcOpDecoder().wrap(buf, at, bl, v);
+                long rdc = d.rdc();
+                switch (d.op()) {
+                    case 0 -> {
+                        terminate(rdc(rdc, "terminate RDC"));
+                        return ack(seq, 0);
+                    }
+                    case 1 -> {
+                        return textList(seq, rdc(rdc, "names").names, true);
+                    }
+                    default -> {
+                        List<String> lines = spaceOf(rdc).print();
+                        Map<String, String> m = new LinkedHashMap<>();
+                        for (int i = 0; i < lines.size(); i++) m.put(Integer.toString(i), lines.get(i));
+                        return textList(seq, m, false);
+                    }
+                }
+            }
+            case BindNameDecoder.TEMPLATE_ID -> {
+                BindNameDecoder d = new BindNameDecoder().wrap(buf, at, bl, v);
+                short op = d.op();
+                String name = d.name(), value = d.value();
+                RdcState r = rdc(d.rdc(), op == 0 ? "bind name" : "unbind name");
+                if (r.terminated) throw new OperationException("RDC " + Ids.show(r.id) + " ('" + r.name + "') is terminated");
+                if (op == 0) r.names.put(name, value);
+                else r.names.remove(name);
+                return ack(seq, 0);
+            }
+            case SpacePutDecoder.TEMPLATE_ID -> {
+                SpacePutDecoder d = new SpacePutDecoder().wrap(buf, at, bl, v);
+                long rdc = d.rdc();
+                int copies = d.copies();
+                RefDescriptor ref = ControlCodec.get(d.desc());
+                spaceOf(rdc).put(d.label(), ref, copies, handout);
+                return ack(seq, 0);
+            }
+            case SpaceGetDecoder.TEMPLATE_ID -> {
+                SpaceGetDecoder d = new SpaceGetDecoder().wrap(buf, at, bl, v);
+                long rdc = d.rdc(), holder = d.holder();
+                handed = -1;
+                spaceOf(rdc).get(d.label(), new SpaceTable.Getter(clientId, seq, holder), handout);
+                return handed; // at once, or -1: it waits
+            }
+            case SpaceReturnDecoder.TEMPLATE_ID -> {
+                SpaceReturnDecoder d = new SpaceReturnDecoder().wrap(buf, at, bl, v);
+                long rdc = d.rdc();
+                RefDescriptor port = d.hasPort() != 0 ? ControlCodec.get(d.port()) : null;
+                spaceOf(rdc).giveBack(d.label(), port, handout);
+                return ack(seq, 0);
+            }
+            case SpaceDeleteDecoder.TEMPLATE_ID -> {
+                SpaceDeleteDecoder d = new SpaceDeleteDecoder().wrap(buf, at, bl, v);
+                long rdc = d.rdc();
+                return ack(seq, spaceOf(rdc).delete(d.label()) ? 1 : 0);
+            }
+            case RegisterDecoder.TEMPLATE_ID -> {
+                RegisterDecoder d = new RegisterDecoder().wrap(buf, at, bl, v);
+                long owner = d.ownerRdc();
+                RefDescriptor ref = ControlCodec.get(d.desc());
+                String name = d.name();
+                if (name.isBlank()) throw new OperationException("a service name must not be empty");
+                Registration old = registry.get(name);
+                if (old != null && old.ownerRdc() != owner)
+                    throw new OperationException("'" + name + "' is registered by RDC " + Ids.show(old.ownerRdc()) + "; only it may re-register it");
+                registry.put(name, new Registration(ref, owner));
+                return ack(seq, 0);
+            }
+            case LookupDecoder.TEMPLATE_ID -> {
+                String name = new LookupDecoder().wrap(buf, at, bl, v).name();
+                Registration r = registry.get(name);
+                if (r == null)
+                    throw new OperationException("no service is registered under the name '" + name + "'" + NameSuggest.suggest(registry.keySet(), name));
+                return got(out, seq, r.ref(), false, false);
+            }
+            case CancelGetDecoder.TEMPLATE_ID -> {
+                long getSeq = new CancelGetDecoder().wrap(buf, at, bl, v).getSeq();
+                ClientState c = clients.get(clientId);
+                if (c.answers.containsKey(getSeq) && c.answers.get(getSeq) == null) {
+                    for (SpaceTable s : spaces.values()) s.cancel(clientId, getSeq);
+                    c.answers.put(getSeq, encoded(out, cancelled(getSeq))); // a late retry of the get is told, not queued
+                    return cancelled(seq);
+                }
+                byte[] handedOut = c.answers.get(getSeq);
+                if (handedOut == null) return cancelled(seq); // never seen (or forgotten): nothing was handed out
+                // Already handed out: the answer tells the client what to give back.
+                out.putBytes(0, handedOut); // the same answer, under the cancel's seq
+                out.putLong(ControlCodec.RESPONSE_SEQ_OFFSET, seq, java.nio.ByteOrder.LITTLE_ENDIAN);
+                return handedOut.length;
+            }
+            default -> throw new OperationException("unknown control request (template " + template + ", schema version " + v + ")");
+        }
+    }
+
+    private void alive(int node, MemberState m) {
+        m.lastHeartbeat = now;
+        m.reachable = true;
+        // One liveness timer per node (correlation id = node id), pushed back by every heartbeat.
+        while (!cluster.scheduleTimer(node, now + unreachableAfterMs)) idle.idle();
+    }
+
+    private long block(int node) {
+        long start = blockNext.getOrDefault(node, 1L); // counter 0 stays unused: gid 0 means none
+        if (start + ID_BLOCK_SIZE - 1 > COUNTER_LIMIT) throw new OperationException("id block: node " + node + " has used every id");
+        blockNext.put(node, start + ID_BLOCK_SIZE);
+        return start;
+    }
+
+    private RdcState rdc(long id, String op) {
+        RdcState r = rdcs.get(id);
+        if (r == null) throw new OperationException(op + ": no RDC has id " + Ids.show(id));
+        return r;
+    }
+
+    /** An RDC's stream space, made on first use (kernels may use one before any openRdc names it). */
+    private SpaceTable spaceOf(long rdc) {
+        RdcState r = rdcs.get(rdc);
+        if (r != null && r.terminated) throw new OperationException("RDC " + Ids.show(rdc) + " ('" + r.name + "') is terminated");
+        return spaces.computeIfAbsent(rdc, SpaceTable::new);
+    }
+
+    /** TERMINATED: its stream space (waiting getters are told), names and registrations go. */
+    private void terminate(RdcState r) {
+        if (r.terminated) return;
+        r.terminated = true;
+        r.names.clear();
+        SpaceTable s = spaces.remove(r.id);
+        if (s != null)
+            for (var q : s.waiting.values())
+                for (SpaceTable.Getter g : q) {
+                    ClientState c = clients.get(g.client());
+                    if (c != null) answer(c, g.seq(), error(handOut, g.seq(), "RDC " + Ids.show(r.id) + " was terminated"), handOut);
+                }
+        registry.values().removeIf(reg -> reg.ownerRdc() == r.id);
+    }
+
+    private void forgetOldClients() {
+        for (Iterator<Map.Entry<Long, ClientState>> it = clients.entrySet().iterator(); it.hasNext(); ) {
+            ClientState c = it.next().getValue();
+            if (c.closedAt != 0 && now - c.closedAt > CLIENT_FORGET_MS) it.remove();
+        }
+    }
+
+    // ---------------------------------------------------------------- answers
+
+    private int handed;
+
+    /** A copy goes to a getter: at once (answered by apply) or later (answered here, on its session). */
+    private void onHandout(SpaceTable.Getter g, String label, RefDescriptor ref, boolean limited, boolean cacheable) {
+        ClientState c = clients.get(g.client());
+        if (c != null && c.answers.containsKey(g.seq())) { // it waited: answer now, on its current session
+            answer(c, g.seq(), got(handOut, g.seq(), ref, limited, cacheable), handOut);
+        } else {
+            handed = got(out, g.seq(), ref, limited, cacheable);
+        }
+    }
+
+    private void answer(ClientState c, long seq, int len) {
+        answer(c, seq, len, out);
+    }
+
+    private void answer(ClientState c, long seq, int len, ExpandableDirectByteBuffer from) {
+        byte[] bytes = new byte[len];
+        from.getBytes(0, bytes);
+        c.answers.put(seq, bytes);
+        // Bounded: the oldest answers go first (a waiting get's mark stays).
+        for (Iterator<Map.Entry<Long, byte[]>> it = c.answers.entrySet().iterator(); c.answers.size() > RESPONSES_KEPT && it.hasNext(); ) {
+            Map.Entry<Long, byte[]> e = it.next();
+            if (e.getValue() == null) continue;
+            c.forgottenUpTo = Math.max(c.forgottenUpTo, e.getKey());
+            it.remove();
+        }
+        ClientSession s = cluster.getClientSession(c.session);
+        if (s != null) offer(s, bytes);
+    }
+
+    private static byte[] encoded(ExpandableDirectByteBuffer b, int len) {
+        byte[] bytes = new byte[len];
+        b.getBytes(0, bytes);
+        return bytes;
+    }
+
+    private void offer(ClientSession s, byte[] bytes) {
+        offer(s, new org.agrona.concurrent.UnsafeBuffer(bytes), bytes.length);
+    }
+
+    /** Egress is best effort: an answer lost here is sent again when the client retries. */
+    private void offer(ClientSession s, DirectBuffer b, int len) {
+        for (int i = 0; i < 3; i++) {
+            if (s.offer(b, 0, len) > 0) return;
+            idle.idle();
+        }
+    }
+
+    private int ack(long seq, long value) {
+        return ack(out, seq, Status.OK, value, "");
+    }
+
+    private int error(long seq, String text) {
+        return error(out, seq, text);
+    }
+
+    private int error(ExpandableDirectByteBuffer b, long seq, String text) {
+        return ack(b, seq, Status.ERROR, 0, text == null ? "failed" : text);
+    }
+
+    private int cancelled(long seq) {
+        return ack(out, seq, Status.CANCELLED, 0, "");
+    }
+
+    private int ack(ExpandableDirectByteBuffer b, long seq, Status status, long value, String text) {
+        AckEncoder e = new AckEncoder().wrapAndApplyHeader(b, 0, headerOut);
+        e.seq(seq).status(status).value(value).text(text);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int got(ExpandableDirectByteBuffer b, long seq, RefDescriptor ref, boolean limited, boolean cacheable) {
+        GotEncoder e = new GotEncoder().wrapAndApplyHeader(b, 0, headerOut);
+        e.seq(seq).status(Status.OK).limited(ControlCodec.flag(limited)).cacheable(ControlCodec.flag(cacheable));
+        ControlCodec.put(e.desc(), ref);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int membersList(long seq) {
+        MembersListEncoder e = new MembersListEncoder().wrapAndApplyHeader(out, 0, headerOut);
+        e.seq(seq).status(Status.OK);
+        MembersListEncoder.MembersEncoder g = e.membersCount(members.size());
+        for (MemberState m : members.values()) {
+            long age = now - m.lastHeartbeat;
+            g.next().node(m.info.id()).isOperator(ControlCodec.flag(m.operator)).reachable(ControlCodec.flag(m.reachable && age <= unreachableAfterMs))
+                    .incarnations(m.incarnations).heartbeatAgeMs(age).load(m.load)
+                    .name(m.info.name()).nodeType(m.info.type()).groups(ControlCodec.lines(m.info.groups())).attributes(ControlCodec.pairs(m.info.attributes()));
+        }
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int rdcList(long seq, java.util.Collection<RdcState> list, boolean created) {
+        RdcListEncoder e = new RdcListEncoder().wrapAndApplyHeader(out, 0, headerOut);
+        e.seq(seq).status(Status.OK).created(ControlCodec.flag(created));
+        RdcListEncoder.RdcsEncoder g = e.rdcsCount(list.size());
+        for (RdcState r : list)
+            g.next().id(r.id).attached(ControlCodec.flag(r.attached)).name(r.name).owner(r.owner).state(r.terminated ? TERMINATED : RUNNING);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int textList(long seq, Map<String, String> entries, boolean keyed) {
+        TextListEncoder e = new TextListEncoder().wrapAndApplyHeader(out, 0, headerOut);
+        e.seq(seq).status(Status.OK);
+        TextListEncoder.EntriesEncoder g = e.entriesCount(entries.size());
+        for (Map.Entry<String, String> me : entries.entrySet()) g.next().key(keyed ? me.getKey() : "").value(me.getValue());
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    /** For tests and the snapshot: the RDCs as records. */
+    List<RdcState> rdcStates() {
+        return new ArrayList<>(rdcs.values());
+    }
+}

@@ -1,0 +1,101 @@
+package io.rdc.runtime.control;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.util.List;
+import org.agrona.IoUtil;
+
+/**
+ * A one-member control plane inside this JVM, for the embedded pool: free loopback ports, its log
+ * over IPC, its directory a temporary one deleted on close (or a given one that is kept, so the
+ * plane can be restarted on it). {@link #startMillis()} says how long it took to come up.
+ */
+public final class EmbeddedControlPlane implements AutoCloseable {
+    private final ControlPlaneMember member;
+    private final File dir;
+    private final boolean ownsDir;
+    private final long startMillis;
+
+    private EmbeddedControlPlane(File dir, boolean ownsDir, byte[] poolKey, long unreachableAfterMs) {
+        long t0 = System.nanoTime();
+        this.dir = dir;
+        this.ownsDir = ownsDir;
+        int[] ports = freeUdpPorts(4);
+        ControlPlaneMember.Endpoints e = new ControlPlaneMember.Endpoints("localhost", ports[0], ports[1], ports[2], 0, ports[3]);
+        try {
+            member = ControlPlaneMember.start(new ControlPlaneMember.Config(0, List.of(e), dir, poolKey, unreachableAfterMs));
+        } catch (RuntimeException ex) {
+            if (ownsDir) IoUtil.delete(dir, true);
+            throw ex;
+        }
+        startMillis = (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** A plane on a temporary directory (deleted on close), without a key. */
+    public static EmbeddedControlPlane start() {
+        return start(null, ControlService.DEFAULT_UNREACHABLE_AFTER_MS);
+    }
+
+    public static EmbeddedControlPlane start(byte[] poolKey, long unreachableAfterMs) {
+        try {
+            return new EmbeddedControlPlane(Files.createTempDirectory("rdc-control-").toFile(), true, poolKey, unreachableAfterMs);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("embedded control plane: no temporary directory", ex);
+        }
+    }
+
+    /** A plane on {@code dir}, kept on close: starting again on it restores the state. */
+    public static EmbeddedControlPlane startOn(File dir, byte[] poolKey, long unreachableAfterMs) {
+        return new EmbeddedControlPlane(dir, false, poolKey, unreachableAfterMs);
+    }
+
+    /** A client config for this plane; clients in this JVM share the member's media driver. */
+    public ControlClientConfig clientConfig() {
+        return new ControlClientConfig(member.config().ingressEndpoints(), ControlClientConfig.DEFAULT_TIMEOUT, member.config().poolKey(),
+                System.getProperty("user.name", ""), member.aeronDirectoryName(), "localhost");
+    }
+
+    /** Connects a client (with this plane's key, if any). */
+    public ControlClient connect() {
+        return ControlClient.connect(clientConfig());
+    }
+
+    public List<String> ingressEndpoints() {
+        return member.config().ingressEndpoints();
+    }
+
+    public File dir() {
+        return dir;
+    }
+
+    public long startMillis() {
+        return startMillis;
+    }
+
+    @Override
+    public void close() {
+        member.close();
+        if (ownsDir) IoUtil.delete(dir, true);
+    }
+
+    /** Ports the OS says are free now (a small race with other processes, as with any port-0 probe). */
+    static int[] freeUdpPorts(int n) {
+        DatagramSocket[] s = new DatagramSocket[n];
+        int[] ports = new int[n];
+        try {
+            for (int i = 0; i < n; i++) {
+                s[i] = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                ports[i] = s[i].getLocalPort();
+            }
+            return ports;
+        } catch (IOException ex) {
+            throw new UncheckedIOException("embedded control plane: no free UDP port", ex);
+        } finally {
+            for (DatagramSocket d : s) if (d != null) d.close();
+        }
+    }
+}
