@@ -17,10 +17,10 @@ export function init(ctx, args, ifaces) {
   if (!ifaces.report) ctx.chanCreate('report', 'unicast');
 
   // 1] the scheduler, with a port on a new channel "scheduler"
-  ctx.create('scheduler', { at: args.schedulerAt ?? nodes[0], args: { docs, repeat: args.repeat ?? 1 },
+  ctx.create('scheduler', { at: args.schedulerAt ?? nodes[0], name: 'scheduler', args: { docs, repeat: args.repeat ?? 1 },
     interfaces: [{ port: 'tasks', on: 'scheduler' }] });
   // 3] the printer spooler: a port on a new channel "printer1", a stream to "report"
-  ctx.create('spooler', { at: args.spoolerAt ?? nodes[nodes.length - 1], args: { total },
+  ctx.create('spooler', { at: args.spoolerAt ?? nodes[nodes.length - 1], name: 'spooler', args: { total },
     interfaces: [{ port: 'in', on: 'printer1' }, { stream: 'report', to: 'report' }] });
   // 2] the workers: streams to "scheduler" and "printer1"
   for (let i = 0; i < workers; i++) {

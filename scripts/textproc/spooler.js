@@ -10,6 +10,7 @@ export function onMessage(ctx, port, m) {
   st.pages += m.body.length;
   const queue = ctx.testPort(port).count;
   const report = { head: { printed: st.printed.length, doc: m.head.doc, queue, pages: st.pages } };
-  if (st.printed.length === st.total) report.body = { order: st.printed, pages: st.pages };
+  // The last report carries the printing order, when it fits in one message (a long feed's does not).
+  if (st.printed.length === st.total) report.body = st.total <= 100 ? { order: st.printed, pages: st.pages } : { pages: st.pages };
   ctx.send(ctx.ifaces.report, report);
 }

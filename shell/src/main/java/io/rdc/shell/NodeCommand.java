@@ -66,6 +66,8 @@ final class NodeCommand implements Runnable {
         }
 
         private Integer joinPool(NodeDescriptor d) throws Exception {
+            // A daemon's output goes to its log file: every line is flushed, so the log shows what happened when.
+            System.setOut(new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true));
             NodeInfo fromFile = d == null ? null : d.byId(id).orElse(null);
             String ep = endpoint != null ? endpoint : fromFile != null && fromFile.endpoint() != null ? fromFile.endpoint() : "127.0.0.1:" + freeUdpPort();
             java.util.Map<String, String> attrs = new java.util.LinkedHashMap<>(fromFile == null ? java.util.Map.of() : fromFile.attributes());

@@ -51,7 +51,7 @@ final class PoolCommand implements Runnable {
         @Option(names = "--members", defaultValue = "1", description = "control-plane members: 1, or 3 to survive the loss of one (default: ${DEFAULT-VALUE})")
         int members;
 
-        @Option(names = "--base-port", defaultValue = "20100", description = "the control plane's first port; member i uses ports from base + 100*i (default: ${DEFAULT-VALUE})")
+        @Option(names = "--base-port", defaultValue = "20100", description = "the control plane's first port; member i uses ports from base + 10*i (default: ${DEFAULT-VALUE})")
         int basePort;
 
         @Option(names = "--dir", description = "where the pool keeps its state and logs (default: .rdc in the working folder)")

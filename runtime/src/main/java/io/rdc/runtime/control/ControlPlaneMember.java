@@ -180,6 +180,7 @@ public final class ControlPlaneMember implements AutoCloseable {
         List<String> hosts = List.of("localhost");
         File dir = null;
         byte[] key = null;
+        boolean daemon = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i], v = i + 1 < args.length ? args[++i] : null;
             if (v == null) usage("'" + a + "' needs a value");
@@ -190,6 +191,7 @@ public final class ControlPlaneMember implements AutoCloseable {
                 case "--dir" -> dir = new File(v);
                 case "--key-file" -> key = readKey(Path.of(v));
                 case "--unreachable-ms" -> unreachable = Long.parseLong(v);
+                case "--daemon" -> daemon = Boolean.parseBoolean(v);
                 default -> usage("unknown option '" + a + "'");
             }
         }
@@ -198,6 +200,10 @@ public final class ControlPlaneMember implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(m::close));
         System.out.println("control member " + id + " ready");
         System.out.flush();
+        if (daemon) {
+            // A standing pool's member (rdc pool start): it outlives its starter and stops on SIGTERM.
+            new java.util.concurrent.CountDownLatch(1).await();
+        }
         try {
             while (System.in.read() >= 0) {
                 // runs until stdin closes

@@ -250,7 +250,15 @@ final class JsIncarnation implements ProxyExecutable {
                 if (m.awaitsReply()) kernel.failInvoker(m, "receiver " + inc.name + " failed: " + inc.fault());
                 return alive;
             }
-            if (m.invokeId != 0 && m.awaitsReply() && !m.isDeferred()) replyWith(m, result[0]);
+            if (m.invokeId != 0 && m.awaitsReply() && !m.isDeferred()) {
+                try {
+                    replyWith(m, result[0]);
+                } catch (io.rdc.runtime.kernel.OperationException e) {
+                    // The invoker is gone (its node died, its session ended): the handler ran, only the
+                    // answer is lost. The incarnation carries on with its next message.
+                    kernel.log(inc, "reply not delivered: " + e.getMessage());
+                }
+            }
             return true;
         } finally {
             current = null;

@@ -8,6 +8,8 @@ public final class Ids {
     private Ids() {}
 
     static final int NODE_SHIFT = 40;
+    /** Node ids are below this (24 bits). */
+    public static final int MAX_NODE = 1 << 24;
     static final long MULTICAST_BIT = 1L << 39;
     static final long COUNTER_MASK = MULTICAST_BIT - 1;
 

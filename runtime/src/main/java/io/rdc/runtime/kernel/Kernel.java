@@ -602,6 +602,8 @@ public final class Kernel implements Agent {
         if (m.invokeId == 0) throw new OperationException("the message was not sent by invoke; there is no invoker to reply to");
         if (m.answered) throw new OperationException("the invocation was already replied to");
         m.answered = true;
+        if (pool.isDown(m.replyNode))
+            throw new OperationException("reply failed: the invoker's node " + m.replyNode + " is UNREACHABLE (no heartbeat within the control plane's bound)");
         MutableDirectBuffer b = replier.sendBuffer();
         int len = encodeReply(b, m.invokeId, Frames.OK, m.port.gid, head, body, ref);
         Probe.stamp(3);

@@ -3,8 +3,11 @@ package io.rdc.runtime.kernel;
 import io.rdc.runtime.node.NodeDescriptor;
 import io.rdc.runtime.node.NodeInfo;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntConsumer;
@@ -20,19 +23,19 @@ import java.util.function.IntConsumer;
  */
 public final class Pool {
     private volatile NodeDescriptor descriptor;
-    private volatile NodeInfo[] byId;
+    /** Every node known, by id: replaced whole on a change (copy on write), read without locks. */
+    private volatile Map<Integer, NodeInfo> byId;
     /** Ids of nodes known to be operators' session kernels (no incarnations are placed there). */
-    private volatile boolean[] operator = new boolean[0];
+    private volatile Set<Integer> operators = Set.of();
     private volatile ControlPlane control;
     /** Nodes the control plane reports silent past its liveness bound (refreshed by the pool's watcher). */
-    private volatile boolean[] down = new boolean[0];
+    private volatile Set<Integer> down = Set.of();
     private final List<IntConsumer> endpointChanged = new CopyOnWriteArrayList<>();
 
     public Pool(NodeDescriptor descriptor) {
         this.descriptor = descriptor;
-        int max = descriptor.nodes().stream().mapToInt(NodeInfo::id).max().orElse(0);
-        NodeInfo[] t = new NodeInfo[max + 1];
-        for (NodeInfo n : descriptor.nodes()) t[n.id()] = n;
+        Map<Integer, NodeInfo> t = new HashMap<>();
+        for (NodeInfo n : descriptor.nodes()) t.put(n.id(), n);
         byId = t;
     }
 
@@ -43,12 +46,10 @@ public final class Pool {
 
     /** Any node this pool knows, operators' kernels included; asks the control plane about an unknown id. */
     public NodeInfo node(int id) {
-        NodeInfo[] t = byId;
-        NodeInfo n = id >= 0 && id < t.length ? t[id] : null;
+        NodeInfo n = byId.get(id);
         if (n != null || control == null || id < 0) return n;
         refresh();
-        t = byId;
-        return id < t.length ? t[id] : null;
+        return byId.get(id);
     }
 
     public List<Integer> nodeIds() {
@@ -77,8 +78,7 @@ public final class Pool {
     }
 
     public boolean isOperator(int id) {
-        boolean[] o = operator;
-        return id >= 0 && id < o.length && o[id];
+        return operators.contains(id);
     }
 
     /** Called with a node id whose endpoint changed (a node restarted elsewhere, an operator id reused): transports drop their publication to it. */
@@ -88,8 +88,7 @@ public final class Pool {
 
     /** Whether the control plane reports this node unreachable (no heartbeat within its bound). */
     public boolean isDown(int id) {
-        boolean[] d = down;
-        return id >= 0 && id < d.length && d[id];
+        return down.contains(id);
     }
 
     /** Re-reads the membership from the control plane: new nodes, changed endpoints, liveness. */
@@ -97,32 +96,29 @@ public final class Pool {
         ControlPlane c = control;
         if (c == null) return;
         List<ControlPlane.Member> members = c.members();
-        int max = 0;
-        for (ControlPlane.Member m : members) {
-            learn(m.info(), m.operator());
-            max = Math.max(max, m.info().id());
-        }
-        boolean[] d = new boolean[max + 1];
-        for (ControlPlane.Member m : members) d[m.info().id()] = !m.reachable();
-        down = d;
+        for (ControlPlane.Member m : members) learn(m.info(), m.operator());
+        // A node that said goodbye (or whose session ended) is no longer a member: down as well.
+        Set<Integer> d = new HashSet<>(byId.keySet());
+        for (ControlPlane.Member m : members) if (m.reachable()) d.remove(m.info().id());
+        down = Set.copyOf(d);
     }
 
     /** Adds a node learned from the control plane, or updates one whose description changed. */
     public void learn(NodeInfo n, boolean isOperator) {
         List<Integer> changed = new ArrayList<>(1);
         synchronized (this) {
-            NodeInfo[] t = byId;
-            NodeInfo old = n.id() < t.length ? t[n.id()] : null;
+            NodeInfo old = byId.get(n.id());
             if (n.equals(old) && isOperator(n.id()) == isOperator) return;
             if (old != null && old.endpoint() != null && !old.endpoint().equals(n.endpoint())) changed.add(n.id());
-            NodeInfo[] grown = Arrays.copyOf(t, Math.max(t.length, n.id() + 1));
-            grown[n.id()] = n;
-            boolean[] ops = Arrays.copyOf(operator, grown.length);
-            ops[n.id()] = isOperator;
-            operator = ops;
+            Map<Integer, NodeInfo> grown = new HashMap<>(byId);
+            grown.put(n.id(), n);
+            Set<Integer> ops = new HashSet<>(operators);
+            if (isOperator) ops.add(n.id());
+            else ops.remove(n.id());
+            operators = Set.copyOf(ops);
             byId = grown;
             List<NodeInfo> listed = new ArrayList<>();
-            for (NodeInfo x : grown) if (x != null && !ops[x.id()]) listed.add(x);
+            for (NodeInfo x : new java.util.TreeMap<>(grown).values()) if (!ops.contains(x.id())) listed.add(x);
             descriptor = NodeDescriptor.of(listed);
         }
         for (int id : changed) for (IntConsumer l : endpointChanged) l.accept(id);

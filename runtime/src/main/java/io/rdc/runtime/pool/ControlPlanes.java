@@ -1,7 +1,13 @@
 package io.rdc.runtime.pool;
 
+import io.rdc.runtime.control.ControlClient;
+import io.rdc.runtime.control.ControlClientConfig;
+import io.rdc.runtime.control.ControlPlaneMember;
+import io.rdc.runtime.control.EmbeddedControlPlane;
 import io.rdc.runtime.kernel.ControlPlane;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /** Connects a pool to its control plane: one member started in this JVM, or a standing pool's members. */
@@ -9,25 +15,42 @@ public final class ControlPlanes {
     private ControlPlanes() {}
 
     /** The class a standing pool's control-plane member process runs. */
-    public static final String MEMBER_MAIN = "io.rdc.runtime.control.ControlPlaneMember";
+    public static final String MEMBER_MAIN = ControlPlaneMember.class.getName();
 
-    static ControlPlane connect(String control, EmbeddedPool owner) {
-        if (PoolConfig.EMBEDDED_CONTROL.equals(control)) return null; // TODO(integration): start the embedded member
-        throw new UnsupportedOperationException("control plane not yet wired: " + control);
+    /**
+     * The pool's control plane: for {@link PoolConfig#EMBEDDED_CONTROL} a member started in this JVM
+     * (handed to {@code owner} to stop after its kernels), else a client of the members at the
+     * address, sharing the pool's media driver ({@code aeronDir}).
+     */
+    static ControlPlane connect(String control, EmbeddedPool owner, String aeronDir) {
+        if (PoolConfig.EMBEDDED_CONTROL.equals(control)) {
+            EmbeddedControlPlane plane = EmbeddedControlPlane.start();
+            owner.ownControl(plane);
+            return ControlClient.connect(plane.clientConfig());
+        }
+        return ControlClient.connect(ControlClientConfig.of(control).withAeronDirectory(aeronDir));
     }
 
-    /** A client of the control plane at {@code address}, for commands that only read or change its state. */
+    /** A client of the control plane at {@code address}, for commands that only read or change its state (its own media driver). */
     public static ControlPlane client(String address) {
-        throw new UnsupportedOperationException("control plane not yet wired: " + address);
+        return ControlClient.connect(ControlClientConfig.of(address));
     }
 
-    /** The ingress endpoints of {@code members} members whose ports start at {@code basePort}. */
+    /** The ingress endpoints of {@code members} members on this machine whose ports start at {@code basePort}. */
     public static String address(int members, int basePort) {
-        throw new UnsupportedOperationException();
+        List<String> out = new ArrayList<>();
+        for (ControlPlaneMember.Endpoints e : ControlPlaneMember.derive(Collections.nCopies(members, "localhost"), basePort)) out.add(e.ingressEndpoint());
+        return String.join(",", out);
     }
 
-    /** The arguments of member {@code i}'s process. */
+    /** How many ports each member uses from its base. */
+    public static int portsPerMember() {
+        return ControlPlaneMember.PORTS_PER_MEMBER;
+    }
+
+    /** The arguments of member {@code i}'s daemon process. */
     public static List<String> memberArgs(int i, int members, int basePort, Path dir) {
-        throw new UnsupportedOperationException();
+        return List.of("--id", String.valueOf(i), "--hosts", String.join(",", Collections.nCopies(members, "localhost")),
+                "--base-port", String.valueOf(basePort), "--dir", dir.toString(), "--daemon", "true");
     }
 }

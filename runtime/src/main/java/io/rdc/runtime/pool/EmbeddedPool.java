@@ -5,6 +5,7 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.rdc.runtime.js.JsHost;
 import io.rdc.runtime.kernel.ControlPlane;
+import io.rdc.runtime.kernel.Ids;
 import io.rdc.runtime.kernel.Kernel;
 import io.rdc.runtime.kernel.Pool;
 import io.rdc.runtime.node.NodeInfo;
@@ -81,7 +82,7 @@ public final class EmbeddedPool implements AutoCloseable {
                 }
             }
             if (config.control() != null) {
-                control = ControlPlanes.connect(config.control(), this);
+                control = ControlPlanes.connect(config.control(), this, driver.aeronDirectoryName());
                 pool.control(control);
             }
             List<NodeInfo> local = new ArrayList<>();
@@ -113,21 +114,27 @@ public final class EmbeddedPool implements AutoCloseable {
 
     /**
      * This JVM's session kernel when it only attaches an operator to a standing pool: an id of its
-     * own among the operators' (1000–3999; ids of objects stay unique because each hello hands out
-     * a fresh id block), and a UDP endpoint on a free port.
+     * own among the operators', and a UDP endpoint on a free port.
      */
     private NodeInfo operatorNode() {
         String host = System.getProperty("rdc.operator.host", "127.0.0.1");
-        int id = 1000 + (int) ((ProcessHandle.current().pid() * 31 + System.nanoTime()) & 0x7fffffff) % 3000;
-        for (int tries = 0; tries < 3000; tries++, id = 1000 + (id - 1000 + 1) % 3000) {
-            if (pool.node(id) != null && !pool.isDown(id)) continue; // a live session holds it
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        for (int tries = 0; tries < 100; tries++) {
+            int id = r.nextInt(OPERATOR_IDS_FROM, Ids.MAX_NODE);
+            if (pool.node(id) != null) continue; // a live session holds it
             NodeInfo n = new NodeInfo(id, "operator-" + ProcessHandle.current().pid(), List.of(), "operator",
                     java.util.Map.of("endpoint", host + ":" + freeUdpPort(host)));
             pool.learn(n, true);
             return n;
         }
-        throw new IllegalStateException("all operator session ids (1000-3999) are in use in the pool");
+        throw new IllegalStateException("no free operator session id found in the pool");
     }
+
+    /**
+     * Operators' session kernels take random ids from here up (16 million of them), so a departed
+     * session's id is in practice never taken again: a peer never mistakes a new session for an old one.
+     */
+    static final int OPERATOR_IDS_FROM = 100_000;
 
     private static int freeUdpPort(String host) {
         try (java.net.DatagramSocket s = new java.net.DatagramSocket(new java.net.InetSocketAddress(host, 0))) {

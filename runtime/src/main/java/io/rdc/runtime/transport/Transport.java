@@ -28,6 +28,12 @@ public final class Transport implements AutoCloseable {
     private final Subscription subscription;
     /** Publications by peer node id: an array, so the send path neither boxes nor hashes. */
     private volatile Publication[] publications = new Publication[0];
+    /**
+     * Ids at or above this go in a map instead: operators' session kernels take ids from a large
+     * space (never reused, so a departed session's endpoint is never mistaken for a new one's).
+     */
+    static final int ARRAY_IDS = 65_536;
+    private final java.util.concurrent.ConcurrentHashMap<Integer, Publication> farPublications = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.function.IntFunction<NodeInfo> nodes;
     private final String ipcParams, ipcMtu;
     /**
@@ -65,6 +71,10 @@ public final class Transport implements AutoCloseable {
     public Publication publicationTo(int node) {
         Publication[] ps = publications;
         if (node >= 0 && node < ps.length && ps[node] != null) return ps[node];
+        if (node >= ARRAY_IDS) {
+            Publication p = farPublications.get(node);
+            if (p != null) return p;
+        }
         return addPublication(node);
     }
 
@@ -73,6 +83,7 @@ public final class Transport implements AutoCloseable {
         if (node >= 0 && node < ps.length && ps[node] != null) return ps[node];
         NodeInfo info = nodes.apply(node);
         if (info == null || node < 0) return null;
+        if (node >= ARRAY_IDS) return farPublications.computeIfAbsent(node, n -> aeron.addPublication(channelOf(info), streamIdOf(n)));
         Publication p = aeron.addPublication(channelOf(info), streamIdOf(node));
         Publication[] grown = java.util.Arrays.copyOf(ps, Math.max(ps.length, node + 1));
         grown[node] = p;
@@ -85,6 +96,8 @@ public final class Transport implements AutoCloseable {
      * an operator's session kernel reusing an id): the next send connects to where it is now.
      */
     public synchronized void forget(int node) {
+        Publication far = node >= ARRAY_IDS ? farPublications.remove(node) : null;
+        if (far != null) far.close();
         Publication[] ps = publications;
         if (node < 0 || node >= ps.length || ps[node] == null) return;
         Publication old = ps[node];
@@ -166,6 +179,7 @@ public final class Transport implements AutoCloseable {
     @Override
     public void close() {
         for (Publication p : publications) if (p != null) p.close();
+        farPublications.values().forEach(Publication::close);
         subscription.close();
     }
 }
