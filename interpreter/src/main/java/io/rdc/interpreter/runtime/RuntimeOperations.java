@@ -563,7 +563,9 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     @Override
     public void freezeStream(Object incarnation, String stream, boolean frozen) {
-        op.kernel().freezeStream(op.kernel().interfaceHandle(inc(incarnation).gid(), stream), frozen);
+        IncarnationHandle h = inc(incarnation);
+        settledStatus(h); // its streams exist once its interface preamble has run (create returns before)
+        op.kernel().freezeStream(op.kernel().interfaceHandle(h.gid(), stream), frozen);
     }
 
     // ------------------------------------------------------------ stream space and name service

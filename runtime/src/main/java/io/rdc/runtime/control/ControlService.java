@@ -145,7 +145,11 @@ public final class ControlService implements ClusteredService {
     }
 
     @Override
-    public void onRoleChange(Cluster.Role newRole) {}
+    public void onRoleChange(Cluster.Role newRole) {
+        // Operators read a member's log to see who leads (and tests, to kill the leader).
+        System.out.println("control member " + cluster.memberId() + " is " + newRole);
+        System.out.flush();
+    }
 
     @Override
     public void onTerminate(Cluster cluster) {}

@@ -105,7 +105,10 @@ public final class EmbeddedPool implements AutoCloseable {
                     AgentRunner.startOnThread(runner);
                 }
             }
-            if (control != null) startWatcher();
+            if (control != null) {
+                pool.refresh(); // the pool's nodes and their liveness before the first operation
+                startWatcher();
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
