@@ -101,7 +101,7 @@ final class JsonViews {
 
     /** Ids such as 201.10 stay strings: as a JSON number 201.10 reads as 201.1, another incarnation. */
     private static String value(String key, String cell) {
-        boolean id = key.equals("id") || key.endsWith("_id") || key.equals("parent") || key.equals("channel");
+        boolean id = key.equals("id") || key.endsWith("_id") || key.equals("parent") || key.equals("channel") || key.equals("object");
         if (!id && cell.matches("-?\\d{1,18}(\\.\\d+)?")) return cell;
         return quote(cell);
     }

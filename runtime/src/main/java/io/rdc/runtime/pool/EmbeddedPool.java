@@ -94,6 +94,7 @@ public final class EmbeddedPool implements AutoCloseable {
                 Transport t = new Transport(aeron, config.transport(), n, pool::node, config.termLength());
                 transports.add(t);
                 pool.onEndpointChange(t::forget);
+                t.downNodes(pool::isDown);
                 Kernel k = new Kernel(n, pool, t);
                 k.launcher(new JsHost(k));
                 if (control != null) k.useIds(control, control.hello(n, config.operatorOnly()));

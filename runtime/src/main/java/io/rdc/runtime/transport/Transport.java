@@ -35,6 +35,8 @@ public final class Transport implements AutoCloseable {
     static final int ARRAY_IDS = 65_536;
     private final java.util.concurrent.ConcurrentHashMap<Integer, Publication> farPublications = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.function.IntFunction<NodeInfo> nodes;
+    /** Whether the pool's control plane reports a node gone (no heartbeat, or it said goodbye); asked only when an offer finds it not connected. */
+    private volatile java.util.function.IntPredicate down = n -> false;
     private final String ipcParams, ipcMtu;
     /**
      * Frames within one JVM may be as large as Aeron allows (64 KB less its header): bulk transfers
@@ -107,6 +109,10 @@ public final class Transport implements AutoCloseable {
         old.close();
     }
 
+    public void downNodes(java.util.function.IntPredicate isDown) {
+        this.down = isDown;
+    }
+
     /** Whether a peer's subscription is reachable now (its publication is connected). */
     public boolean isConnected(int node) {
         Publication p = publicationTo(node);
@@ -148,6 +154,7 @@ public final class Transport implements AutoCloseable {
             }
             if (r == Publication.CLOSED || r == Publication.MAX_POSITION_EXCEEDED)
                 return Frames.UNREACHABLE;
+            if (r == Publication.NOT_CONNECTED && down.test(node)) return Frames.UNREACHABLE; // gone for the control plane: no 5 s wait
             if (r == Publication.NOT_CONNECTED || r == Publication.BACK_PRESSURED || r == Publication.ADMIN_ACTION) {
                 long now = System.nanoTime();
                 if (deadline == 0) deadline = now + (r == Publication.NOT_CONNECTED ? CONNECT_TIMEOUT_NS : BACKPRESSURE_TIMEOUT_NS);
