@@ -152,6 +152,33 @@ public final class ControlPlaneMember implements AutoCloseable {
         return sb.toString();
     }
 
+    /** True while this member leads the cluster. */
+    public boolean isLeader() {
+        ConsensusModule.Context c = driver.consensusModule().context();
+        return io.aeron.cluster.service.Cluster.Role.get(c.clusterNodeRoleCounter().get()) == io.aeron.cluster.service.Cluster.Role.LEADER;
+    }
+
+    /**
+     * Asks the cluster for a snapshot (through this member's control toggle, as ClusterTool does)
+     * and waits, bounded, until this member has taken it. The leader acts on it; returns false when
+     * no snapshot was taken within the timeout.
+     */
+    public boolean takeSnapshot(java.time.Duration timeout) {
+        ConsensusModule.Context c = driver.consensusModule().context();
+        long before = c.snapshotCounter().get(), deadline = System.nanoTime() + timeout.toNanos();
+        while (!io.aeron.cluster.ClusterControl.ToggleState.SNAPSHOT.toggle(c.controlToggleCounter()))
+            if (!pause(deadline)) return false;
+        while (c.snapshotCounter().get() == before)
+            if (!pause(deadline)) return false;
+        return true;
+    }
+
+    private static boolean pause(long deadline) {
+        if (System.nanoTime() - deadline >= 0) return false;
+        java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        return true;
+    }
+
     public Config config() {
         return config;
     }
