@@ -130,6 +130,16 @@ public final class ControlClient implements ControlPlane {
         return new ControlClient(config);
     }
 
+    /** The member this client believes leads (-1 while it has no session). */
+    public int leaderMemberId() {
+        lock.lock();
+        try {
+            return cluster == null || cluster.isClosed() ? -1 : cluster.leaderMemberId();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public ControlClientConfig config() {
         return config;
     }

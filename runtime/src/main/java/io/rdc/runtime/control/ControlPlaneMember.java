@@ -223,6 +223,7 @@ public final class ControlPlaneMember implements AutoCloseable {
         if (id < 0 || dir == null) usage("--id and --dir are required");
         ControlPlaneMember m = start(new Config(id, derive(hosts, basePort), dir, key, unreachable));
         Runtime.getRuntime().addShutdownHook(new Thread(m::close));
+        System.out.println("control member " + id + " aeron dir " + m.aeronDirectoryName()); // for whoever must clean up after a kill -9
         System.out.println("control member " + id + " ready");
         System.out.flush();
         try {
