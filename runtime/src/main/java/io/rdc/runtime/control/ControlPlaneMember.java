@@ -112,7 +112,7 @@ public final class ControlPlaneMember implements AutoCloseable {
                 // Failover within a few seconds (defaults: 10 s heartbeat timeout, 60 s startup canvass).
                 .leaderHeartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(100))
                 .leaderHeartbeatTimeoutNs(TimeUnit.MILLISECONDS.toNanos(1500))
-                .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(500))
+                .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(single ? 100 : 500)) // one member nominates itself at once
                 .startupCanvassTimeoutNs(TimeUnit.SECONDS.toNanos(single ? 3 : 6))
                 .sessionTimeoutNs(TimeUnit.SECONDS.toNanos(10));
         if (config.poolKey() != null) cmCtx.authenticatorSupplier(() -> new PoolKeyAuth.KeyAuthenticator(config.poolKey()));
@@ -131,9 +131,12 @@ public final class ControlPlaneMember implements AutoCloseable {
         driver = d;
     }
 
-    /** Spins briefly (a request is tens of µs of work), then parks up to 100 µs: the cores are shared. */
+    /**
+     * Spins, then yields for a while (a round trip is tens of µs and any park costs ≥ 50 µs of timer
+     * slack), then parks up to 1 ms, so an idle plane costs little CPU on a shared machine.
+     */
     static BackoffIdleStrategy idle() {
-        return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+        return new BackoffIdleStrategy(100, 1000, TimeUnit.MICROSECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1));
     }
 
     public static ControlPlaneMember start(Config config) {
