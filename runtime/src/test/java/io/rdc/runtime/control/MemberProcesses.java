@@ -41,7 +41,7 @@ final class MemberProcesses implements AutoCloseable {
     void startAll() throws Exception {
         List<CompletableFuture<Void>> ready = new ArrayList<>();
         for (int i = 0; i < n; i++) ready.add(start(i));
-        for (CompletableFuture<Void> r : ready) r.get(60, TimeUnit.SECONDS);
+        for (CompletableFuture<Void> r : ready) r.get(180, TimeUnit.SECONDS); // JVM start on a loaded machine is slow
     }
 
     CompletableFuture<Void> start(int i) throws IOException {

@@ -30,7 +30,7 @@ class ThreeMemberFailoverTest {
     void leaderLossDuringStreamSpaceTrafficLosesAndRepeatsNothingAndAWholeRestartRestoresAll(@TempDir Path dir) throws Exception {
         try (MemberProcesses plane = new MemberProcesses(3, dir.toFile())) {
             plane.startAll();
-            ControlClientConfig cfg = new ControlClientConfig(plane.ingressEndpoints(), Duration.ofSeconds(20), null, "tester", null, null);
+            ControlClientConfig cfg = new ControlClientConfig(plane.ingressEndpoints(), Duration.ofSeconds(30), null, "tester", null, null);
             long rdc;
             try (ControlClient c = ControlClient.connect(cfg)) {
                 rdc = c.openRdc("textproc", "tester", false).rdc().id();
