@@ -130,16 +130,30 @@ public final class ControlClient implements ControlPlane {
         return new ControlClient(config);
     }
 
+    /** The member this client believes leads (-1 while it has no session). */
+    public int leaderMemberId() {
+        lock.lock();
+        try {
+            return cluster == null || cluster.isClosed() ? -1 : cluster.leaderMemberId();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public ControlClientConfig config() {
         return config;
     }
 
-    private AeronCluster connectCluster() {
-        AeronCluster.Context ctx = new AeronCluster.Context().aeronDirectoryName(aeronDir)
-                .ingressChannel("aeron:udp?term-length=64k").ingressEndpoints(config.clusterIngressEndpoints())
-                .egressChannel("aeron:udp?endpoint=" + config.egressHost() + ":0|term-length=64k")
+    private AeronCluster.Context clusterContext() {
+        return new AeronCluster.Context().aeronDirectoryName(aeronDir)
+                .ingressChannel("aeron:udp?term-length=256k").ingressEndpoints(config.clusterIngressEndpoints())
+                .egressChannel("aeron:udp?endpoint=" + config.egressHost() + ":0|term-length=256k")
                 .messageTimeoutNs(timeoutNs).egressListener(egress)
                 .credentialsSupplier(PoolKeyAuth.credentials(config.poolKey(), config.principal()));
+    }
+
+    private AeronCluster connectCluster() {
+        AeronCluster.Context ctx = clusterContext();
         try {
             return AeronCluster.connect(ctx);
         } catch (AuthenticationException e) {
@@ -226,21 +240,32 @@ public final class ControlClient implements ControlPlane {
     private void pollLoop() {
         org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy(10, 10, 10_000, 1_000_000);
         long reconnectAfter = 0;
+        AeronCluster.AsyncConnect connecting = null;
         while (!closed) {
             int work = 0;
             long now = System.nanoTime();
             lock.lock();
             try {
                 if (cluster == null || cluster.isClosed()) {
-                    if (now - reconnectAfter >= 0) {
-                        // The session ended (leader lost for too long, session timed out): a new one, same client id.
+                    // The session ended (leader lost for too long, session timed out): a new one, same
+                    // client id, connected step by step so that the lock is never held for long.
+                    if (connecting == null && now - reconnectAfter >= 0) {
                         CloseHelper.quietClose(cluster);
                         cluster = null;
+                        connecting = AeronCluster.asyncConnect(clusterContext());
+                    }
+                    if (connecting != null) {
                         try {
-                            cluster = connectCluster();
-                            for (Call c : calls.values()) c.sentAt = 0;
-                        } catch (OperationException e) {
-                            reconnectAfter = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+                            AeronCluster fresh = connecting.poll();
+                            if (fresh != null) {
+                                connecting = null;
+                                cluster = fresh;
+                                for (Call c : calls.values()) c.sentAt = 0;
+                            }
+                        } catch (RuntimeException e) {
+                            CloseHelper.quietClose(connecting);
+                            connecting = null;
+                            reconnectAfter = now + TimeUnit.MILLISECONDS.toNanos(200);
                         }
                     }
                 } else {
@@ -261,6 +286,7 @@ public final class ControlClient implements ControlPlane {
             }
             idle.idle(work);
         }
+        CloseHelper.quietClose(connecting);
     }
 
     private DirectBuffer checked(String op, byte[] a) {

@@ -112,7 +112,7 @@ public final class ControlPlaneMember implements AutoCloseable {
                 // Failover within a few seconds (defaults: 10 s heartbeat timeout, 60 s startup canvass).
                 .leaderHeartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(100))
                 .leaderHeartbeatTimeoutNs(TimeUnit.MILLISECONDS.toNanos(1500))
-                .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(500))
+                .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(single ? 100 : 500)) // one member nominates itself at once
                 .startupCanvassTimeoutNs(TimeUnit.SECONDS.toNanos(single ? 3 : 6))
                 .sessionTimeoutNs(TimeUnit.SECONDS.toNanos(10));
         if (config.poolKey() != null) cmCtx.authenticatorSupplier(() -> new PoolKeyAuth.KeyAuthenticator(config.poolKey()));
@@ -131,9 +131,12 @@ public final class ControlPlaneMember implements AutoCloseable {
         driver = d;
     }
 
-    /** Spins briefly (a request is tens of µs of work), then parks up to 100 µs: the cores are shared. */
+    /**
+     * Spins, then yields for a while (a round trip is tens of µs and any park costs ≥ 50 µs of timer
+     * slack), then parks up to 1 ms, so an idle plane costs little CPU on a shared machine.
+     */
     static BackoffIdleStrategy idle() {
-        return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
+        return new BackoffIdleStrategy(100, 1000, TimeUnit.MICROSECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1));
     }
 
     public static ControlPlaneMember start(Config config) {
@@ -150,6 +153,33 @@ public final class ControlPlaneMember implements AutoCloseable {
         }
         sb.setLength(sb.length() - 1);
         return sb.toString();
+    }
+
+    /** True while this member leads the cluster. */
+    public boolean isLeader() {
+        ConsensusModule.Context c = driver.consensusModule().context();
+        return io.aeron.cluster.service.Cluster.Role.get(c.clusterNodeRoleCounter().get()) == io.aeron.cluster.service.Cluster.Role.LEADER;
+    }
+
+    /**
+     * Asks the cluster for a snapshot (through this member's control toggle, as ClusterTool does)
+     * and waits, bounded, until this member has taken it. The leader acts on it; returns false when
+     * no snapshot was taken within the timeout.
+     */
+    public boolean takeSnapshot(java.time.Duration timeout) {
+        ConsensusModule.Context c = driver.consensusModule().context();
+        long before = c.snapshotCounter().get(), deadline = System.nanoTime() + timeout.toNanos();
+        while (!io.aeron.cluster.ClusterControl.ToggleState.SNAPSHOT.toggle(c.controlToggleCounter()))
+            if (!pause(deadline)) return false;
+        while (c.snapshotCounter().get() == before)
+            if (!pause(deadline)) return false;
+        return true;
+    }
+
+    private static boolean pause(long deadline) {
+        if (System.nanoTime() - deadline >= 0) return false;
+        java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        return true;
     }
 
     public Config config() {
@@ -198,6 +228,7 @@ public final class ControlPlaneMember implements AutoCloseable {
         if (id < 0 || dir == null) usage("--id and --dir are required");
         ControlPlaneMember m = start(new Config(id, derive(hosts, basePort), dir, key, unreachable));
         Runtime.getRuntime().addShutdownHook(new Thread(m::close));
+        System.out.println("control member " + id + " aeron dir " + m.aeronDirectoryName()); // for whoever must clean up after a kill -9
         System.out.println("control member " + id + " ready");
         System.out.flush();
         if (daemon) {

@@ -72,6 +72,11 @@ public final class EmbeddedControlPlane implements AutoCloseable {
         return dir;
     }
 
+    /** Snapshots the state now (see {@link ControlPlaneMember#takeSnapshot}). */
+    public boolean takeSnapshot(java.time.Duration timeout) {
+        return member.takeSnapshot(timeout);
+    }
+
     public long startMillis() {
         return startMillis;
     }
