@@ -14,9 +14,10 @@ import picocli.CommandLine.Parameters;
                 "Prints one JSON object per line; ratio = rdc / Aeron (latency: >1 is slower; throughput: <1 is fewer messages)."},
         footer = {"", "Examples:", "  rdc bench invoke --json", "  rdc bench send --transport ipc --messages 2000000 --json",
                 "  rdc bench script --messages 10000    (statements of a generated script: creates, links, destroys)",
+                "  rdc bench control --json             (the control plane: get, lookup and create through 1 and 3 members, beside raw Aeron Cluster's echo)",
                 "  rdc bench migrate --json             (table A.4: migration time vs state size and ports; --quick for a short run)"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), or script (parse + evaluate a generated script)")
+    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), or control (the control plane)")
     String what;
 
     @Option(names = "--transport", split = ",", defaultValue = "ipc,udp", description = "ipc, udp (two JVMs), udp_same_jvm; default: ${DEFAULT-VALUE}")
@@ -52,6 +53,11 @@ final class BenchCommand implements Callable<Integer> {
             });
             return 0;
         }
+        if (what.equals("control")) {
+            io.rdc.runtime.bench.ControlBench.run(System.out, messages == null ? 20_000 : messages, warmup);
+            io.rdc.runtime.bench.CreateBench.run(System.out, messages == null ? 2_000 : Math.min(messages, 20_000), 200);
+            return 0;
+        }
         if (what.equals("script")) {
             System.out.println(ScriptBench.run(messages == null ? 10_000 : messages, idle));
             return 0;
@@ -65,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
                 default -> null;
             };
             if (line == null) {
-                System.err.println("rdc bench: unknown benchmark '" + what + "' (known: invoke, send, reconfig, migrate, script)");
+                System.err.println("rdc bench: unknown benchmark '" + what + "' (known: invoke, send, reconfig, migrate, script, control)");
                 return 2;
             }
             System.out.println(line);
