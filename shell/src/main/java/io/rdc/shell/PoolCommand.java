@@ -6,7 +6,6 @@ import io.rdc.runtime.node.NodeInfo;
 import io.rdc.runtime.pool.ControlPlanes;
 import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,14 +30,7 @@ final class PoolCommand implements Runnable {
 
     /** The java command that runs a class of ours in a new process, with this JVM's options and class path. */
     static List<String> java(String mainClass) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent")) cmd.add(a);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(mainClass);
-        return cmd;
+        return io.rdc.runtime.util.JavaCommand.of(mainClass);
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a standing pool here and return when it is ready; writes its address to .rdc/pool.",

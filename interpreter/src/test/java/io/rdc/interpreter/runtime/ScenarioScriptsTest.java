@@ -27,7 +27,7 @@ class ScenarioScriptsTest {
             files = s.filter(f -> f.toString().endsWith(".rdc")).sorted().toList();
         }
         assertTrue(files.size() >= 5, "scenario scripts found: " + files);
-        TestRunner runner = new TestRunner(() -> RuntimeOperations.start(PoolConfig.defaults()),
+        TestRunner runner = new TestRunner(() -> RuntimeOperations.start(PoolConfig.defaults().withControl(PoolConfig.EMBEDDED_CONTROL)),
                 new Evaluator.Options().stdlibRoot(Path.of("..", "stdlib")));
         List<DynamicNode> out = new ArrayList<>();
         int total = 0;

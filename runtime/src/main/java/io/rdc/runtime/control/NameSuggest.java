@@ -1,11 +1,11 @@
 package io.rdc.runtime.control;
 
 /** The name service's did-you-mean (as kernel.NameService had it): the closest registered name, if close enough. */
-final class NameSuggest {
+public final class NameSuggest {
     private NameSuggest() {}
 
     /** " (did you mean 'x'?)" when a registered name is close to the one asked for, else "". */
-    static String suggest(Iterable<String> names, String name) {
+    public static String suggest(Iterable<String> names, String name) {
         String best = null;
         int bestD = Integer.MAX_VALUE;
         for (String n : names) {

@@ -13,22 +13,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One RDC's stream space (§5.5) inside the control plane's state machine: the semantics of the
- * former kernel.StreamSpace, ported. A get of a label not (yet) present waits (a {@link Getter} in
+ * One RDC's stream space (§5.5): the semantics, in one place, for the control plane's state
+ * machine and for a pool without a control plane (kernel.StreamSpace, at the RDC's home node). A get of a label not (yet) present waits (a {@link Getter} in
  * the replicated state) until a put or a return; a limited entry hands out its copies one at a time.
  * A port on a unicast channel is limited to one copy whatever the put asked for (§6.2.1), and a
  * return by its getter puts the getter's port back in the entry. Deterministic: insertion-ordered
  * maps only, no clock. Used on the service thread only.
  */
-final class SpaceTable {
+public final class SpaceTable {
 
     /** Receives each hand-out: a copy of {@code label} goes to the getter {@code g}. */
-    interface Handout {
+    public interface Handout {
         void hand(Getter g, String label, RefDescriptor ref, boolean limited, boolean cacheable);
     }
 
     /** A waiting get: the client's request (client, seq) for an incarnation (holder). */
-    record Getter(long client, long seq, long holder) {}
+    public record Getter(long client, long seq, long holder) {}
 
     static final class Entry {
         RefDescriptor ref;
@@ -48,15 +48,15 @@ final class SpaceTable {
     final Map<String, Entry> entries = new LinkedHashMap<>();
     final Map<String, ArrayDeque<Getter>> waiting = new LinkedHashMap<>();
 
-    SpaceTable(long rdc) {
+    public SpaceTable(long rdc) {
         this.rdc = rdc;
     }
 
-    static boolean unicastPort(RefDescriptor d) {
+    public static boolean unicastPort(RefDescriptor d) {
         return d.kind() == RefKind.PORT && !Ids.isMulticast(d.channel());
     }
 
-    void put(String label, RefDescriptor ref, int copies, Handout out) {
+    public void put(String label, RefDescriptor ref, int copies, Handout out) {
         if (copies == 0 || copies < Kernel.DONTCACHE)
             throw new OperationException("copies must be a positive count, UNLIMITED or DONTCACHE, not " + copies);
         Entry e = new Entry();
@@ -68,7 +68,7 @@ final class SpaceTable {
     }
 
     /** Hands a copy out at once when one is available, else queues the getter. */
-    void get(String label, Getter g, Handout out) {
+    public void get(String label, Getter g, Handout out) {
         Entry e = entries.get(label);
         if (e != null && e.available()) {
             hand(label, e, g, out);
@@ -78,7 +78,7 @@ final class SpaceTable {
     }
 
     /** A copy comes back; {@code port} is the returner's port when the entry is a unicast port (else null). */
-    void giveBack(String label, RefDescriptor port, Handout out) {
+    public void giveBack(String label, RefDescriptor port, Handout out) {
         Entry e = entries.get(label);
         if (e == null) throw new OperationException("nothing is labelled '" + label + "' in stream space");
         if (!e.limited()) throw new OperationException("'" + label + "' has unlimited copies; there is nothing to return");
@@ -94,7 +94,7 @@ final class SpaceTable {
         serve(label, out);
     }
 
-    boolean delete(String label) {
+    public boolean delete(String label) {
         return entries.remove(label) != null;
     }
 
@@ -132,7 +132,7 @@ final class SpaceTable {
         out.hand(g, label, e.ref, e.limited(), cacheable);
     }
 
-    List<String> print() {
+    public List<String> print() {
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, Entry> me : entries.entrySet()) {
             Entry e = me.getValue();

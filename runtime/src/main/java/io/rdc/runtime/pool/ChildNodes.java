@@ -5,7 +5,6 @@ import io.rdc.runtime.node.NodeInfo;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.net.DatagramSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,13 +49,7 @@ public final class ChildNodes implements AutoCloseable {
 
     /** As {@link #start(int, String)}, the child also running a benchmark sink registered under {@code sinkName}. */
     public void start(int id, String idle, String sinkName) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent")) cmd.add(a);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.rdc.runtime.pool.NodeMain");
+        List<String> cmd = new ArrayList<>(io.rdc.runtime.util.JavaCommand.of("io.rdc.runtime.pool.NodeMain"));
         cmd.add(String.valueOf(id));
         cmd.add(file.toString());
         cmd.add(idle);
