@@ -14,7 +14,7 @@ final class NodeCommand implements Runnable {
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Start one node kernel (its own Aeron media driver, UDP endpoint from the descriptor) and run until stopped.",
-            footer = {"", "Example:", "  rdc node start --id 203 --descriptor nodes.txt"})
+            footer = {"", "Example:", "  rdc node start --id 203 --descriptor nodes.txt --key pool.key"})
     static final class Start implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--id", required = true, description = "node id, as in the descriptor")
         int id;
@@ -25,6 +25,10 @@ final class NodeCommand implements Runnable {
         @Option(names = "--idle", defaultValue = "backoff", description = "idle strategy: backoff, yielding, busyspin")
         String idle;
 
+        @Option(names = "--key", paramLabel = "FILE", description = "the pool's key file (64 hex digits, readable only by its owner);"
+                + " default $RDC_POOL_KEY, else ~/.rdc/pool.key (made, owner-only, if missing)")
+        Path keyFile;
+
         @Option(names = "--stop-on-stdin-close", description = "stop when standard input closes (for nodes started by another process)")
         boolean stopOnStdinClose;
 
@@ -34,6 +38,14 @@ final class NodeCommand implements Runnable {
             NodeDescriptor d = descriptor == null ? NodeDescriptor.defaultPool() : NodeDescriptor.read(descriptor);
             if (d.byId(id).isEmpty()) {
                 System.err.println("rdc node start: node " + id + " is not in the descriptor");
+                return 2;
+            }
+            io.rdc.runtime.security.PoolKey key;
+            try {
+                key = keyFile != null ? io.rdc.runtime.security.PoolKey.read(keyFile)
+                        : io.rdc.runtime.security.PoolKey.readOrCreate(io.rdc.runtime.security.PoolKey.defaultFile());
+            } catch (SecurityException e) {
+                System.err.println("rdc node start: " + e.getMessage());
                 return 2;
             }
             CountDownLatch stop = new CountDownLatch(1);
@@ -47,7 +59,7 @@ final class NodeCommand implements Runnable {
                 }
                 stop.countDown();
             });
-            io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop);
+            io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop, key);
             return 0;
         }
     }

@@ -1,7 +1,10 @@
 package io.rdc.runtime.pool;
 
 import io.rdc.runtime.node.NodeDescriptor;
+import io.rdc.runtime.security.FrameAuth;
+import io.rdc.runtime.security.PoolKey;
 import io.rdc.runtime.transport.TransportMode;
+import java.nio.file.Path;
 import java.util.Set;
 
 /**
@@ -12,14 +15,40 @@ import java.util.Set;
  *             "busyspin" (benchmarks only: it starves Aeron's driver on small machines)
  */
 public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, TransportMode transport, String idle, int termLength,
-                         boolean sharedKernelThread, boolean preTouch) {
+                         boolean sharedKernelThread, boolean preTouch, PoolKey key, boolean auth, Path checkpointDir) {
+    /**
+     * Defaults: a new key made when the pool starts (null here), frames authenticated unless
+     * {@code -Drdc.auth=off} (benchmark comparisons only), checkpoints confined to
+     * {@code $rdc.checkpoint.dir}, else {@code .rdc/checkpoints} under the working directory.
+     */
     public static PoolConfig defaults() {
-        return new PoolConfig(NodeDescriptor.defaultPool(), null, TransportMode.IPC, "backoff", 8 * 1024 * 1024, true, false);
+        return new PoolConfig(NodeDescriptor.defaultPool(), null, TransportMode.IPC, "backoff", 8 * 1024 * 1024, true, false,
+                null, FrameAuth.onByDefault(), defaultCheckpointDir());
+    }
+
+    public static Path defaultCheckpointDir() {
+        String dir = System.getProperty("rdc.checkpoint.dir");
+        return (dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(".rdc", "checkpoints")).toAbsolutePath().normalize();
+    }
+
+    /** The pool's key (every node of the pool must have the same); null: EmbeddedPool makes one. */
+    public PoolConfig withKey(PoolKey k) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, k, auth, checkpointDir);
+    }
+
+    /** Whether frames are authenticated: off only to measure what authentication costs. */
+    public PoolConfig withAuth(boolean on) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, on, checkpointDir);
+    }
+
+    /** The directory that checkpoints of this pool's local nodes are confined to. */
+    public PoolConfig withCheckpointDir(Path dir) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, dir.toAbsolutePath().normalize());
     }
 
     /** One agent thread for all local kernels (default, right for small machines), or one thread each. */
     public PoolConfig withSharedKernelThread(boolean shared) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, shared, preTouch);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, shared, preTouch, key, auth, checkpointDir);
     }
 
     public static PoolConfig ofNodes(int n) {
@@ -27,11 +56,11 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
     }
 
     public PoolConfig withDescriptor(NodeDescriptor d) {
-        return new PoolConfig(d, localNodes, transport, idle, termLength, sharedKernelThread, preTouch);
+        return new PoolConfig(d, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir);
     }
 
     public PoolConfig withTransport(TransportMode t) {
-        return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread, preTouch);
+        return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir);
     }
 
     /**
@@ -40,7 +69,7 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * pool that moves states of N MB between nodes does best with terms of at least 2·N MB.
      */
     public PoolConfig withTermLength(int bytes) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, bytes, sharedKernelThread, preTouch);
+        return new PoolConfig(descriptor, localNodes, transport, idle, bytes, sharedKernelThread, preTouch, key, auth, checkpointDir);
     }
 
     /**
@@ -50,15 +79,15 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * shipped in 5–10 ms before its logs had been through once, in 0.5–0.8 ms with them touched).
      */
     public PoolConfig withPreTouch(boolean touch) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, touch);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, touch, key, auth, checkpointDir);
     }
 
     public PoolConfig withIdle(String i) {
-        return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread, preTouch);
+        return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir);
     }
 
     public PoolConfig withLocalNodes(Set<Integer> nodes) {
-        return new PoolConfig(descriptor, nodes, transport, idle, termLength, sharedKernelThread, preTouch);
+        return new PoolConfig(descriptor, nodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir);
     }
 
     public boolean isLocal(int node) {
