@@ -505,11 +505,13 @@ public final class Evaluator {
             }
             case Statement.Checkpoint s -> {
                 Handle target = incarnation(s.target(), scope, "checkpoint");
-                String file = resolve(s.position(), interpolate(s.file(), scope)).toString();
+                // Not resolved against the script's directory: checkpoint files live in the pool's
+                // checkpoint directory, and the node resolves (and confines) the name there.
+                String file = interpolate(s.file(), scope);
                 operation(s.position(), "checkpoint " + target.description(), () -> operations.checkpoint(target.reference(), file, s.andDestroy()));
             }
             case Statement.Restore s -> {
-                String file = resolve(s.position(), interpolate(s.file(), scope)).toString();
+                String file = interpolate(s.file(), scope); // in the checkpoint directory, as above
                 Object node = node(s.node(), scope);
                 Object restored = operation(s.position(), "restore " + Values.quote(file), () -> operations.restore(file, s.name(), node));
                 globals.define(s.name(), new Handle(restored, s.name()));

@@ -10,12 +10,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Checkpoint and restore (migration to disk, §9.2) and fork (§5.3). */
 class CheckpointForkTest extends PoolFixture {
-    @TempDir
+    /** The pool's checkpoint directory: checkpoints are confined to it. */
     Path dir;
+
+    @org.junit.jupiter.api.BeforeEach
+    void checkpointDir() {
+        dir = pool.pool().checkpoints().path();
+    }
 
     static final String SERVER = MigrationTest.SERVER + """
 
@@ -63,14 +67,14 @@ class CheckpointForkTest extends PoolFixture {
         corrupt[good.length / 2] ^= 0x55;
         Files.write(dir.resolve("corrupt.ckpt"), corrupt);
         Files.write(dir.resolve("short.ckpt"), java.util.Arrays.copyOf(good, good.length - 10));
-        byte[] v2 = good.clone();
-        v2[8] = 2;
-        Files.write(dir.resolve("v2.ckpt"), v2);
+        byte[] v3 = good.clone();
+        v3[8] = 3;
+        Files.write(dir.resolve("v3.ckpt"), v3);
         Files.writeString(dir.resolve("text.ckpt"), "hello");
 
         assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("corrupt.ckpt"), 203, null)).getMessage().contains("checksum"));
         assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("short.ckpt"), 203, null)).getMessage().contains("truncated"));
-        assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("v2.ckpt"), 203, null)).getMessage().contains("version 2"));
+        assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("v3.ckpt"), 203, null)).getMessage().contains("version 3"));
         assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("text.ckpt"), 203, null)).getMessage().contains("not"));
         // The original still runs and holds its port: a restore would steal it, so it is refused too.
         OperationException e = assertThrows(OperationException.class, () -> op.restore(file, 203, null));

@@ -19,7 +19,12 @@ public abstract class PoolFixture {
 
     @BeforeAll
     void startPool() {
-        pool = EmbeddedPool.start(PoolConfig.defaults());
+        try {
+            // Checkpoints of tests go to a directory of their own, not under the working directory.
+            pool = EmbeddedPool.start(PoolConfig.defaults().withCheckpointDir(java.nio.file.Files.createTempDirectory("rdc-checkpoints")));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @AfterAll

@@ -22,7 +22,7 @@ class UdpProcessesTest {
         try (ChildNodes remote = new ChildNodes(4)) {
             remote.start(203);
             remote.start(204);
-            PoolConfig cfg = PoolConfig.defaults().withDescriptor(remote.descriptor).withTransport(TransportMode.UDP).withLocalNodes(Set.of(201, 202));
+            PoolConfig cfg = remote.config(Set.of(201, 202));
             try (EmbeddedPool pool = EmbeddedPool.start(cfg)) {
                 Operator op = pool.newOperator();
                 Ref[] report = op.channel("udp.report", false);
@@ -53,7 +53,7 @@ class UdpProcessesTest {
         try (ChildNodes remote = new ChildNodes(4)) {
             remote.start(203);
             remote.start(204);
-            PoolConfig cfg = PoolConfig.defaults().withDescriptor(remote.descriptor).withTransport(TransportMode.UDP).withLocalNodes(Set.of(201, 202));
+            PoolConfig cfg = remote.config(Set.of(201, 202));
             try (EmbeddedPool pool = EmbeddedPool.start(cfg)) {
                 Operator op = pool.newOperator();
                 Duration t = Duration.ofSeconds(30);

@@ -15,7 +15,7 @@ final class NodeCommand implements Runnable {
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Start one node kernel (its own Aeron media driver, UDP endpoint from the descriptor) and run until stopped.",
-            footer = {"", "Example:", "  rdc node start --id 203 --descriptor nodes.txt"})
+            footer = {"", "Example:", "  rdc node start --id 203 --descriptor nodes.txt --key pool.key"})
     static final class Start implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--id", required = true, description = "node id, as in the descriptor")
         int id;
@@ -37,6 +37,9 @@ final class NodeCommand implements Runnable {
 
         @Option(names = "--groups", split = ",", description = "the groups this node belongs to (default: from the descriptor, else all)")
         java.util.List<String> groups;
+        @Option(names = "--key", paramLabel = "FILE", description = "the pool's key file (64 hex digits, readable only by its owner);"
+                + " default $RDC_POOL_KEY, else ~/.rdc/pool.key (made, owner-only, if missing)")
+        Path keyFile;
 
         @Option(names = "--stop-on-stdin-close", description = "stop when standard input closes (for nodes started by another process)")
         boolean stopOnStdinClose;
@@ -45,7 +48,15 @@ final class NodeCommand implements Runnable {
         public Integer call() throws Exception {
             Path descriptor = Main.of(spec).descriptor;
             NodeDescriptor d = descriptor == null ? NodeDescriptor.defaultPool() : NodeDescriptor.read(descriptor);
-            if (pool != null) return joinPool(descriptor == null ? null : d);
+            io.rdc.runtime.security.PoolKey key;
+            try {
+                key = keyFile != null ? io.rdc.runtime.security.PoolKey.read(keyFile)
+                        : io.rdc.runtime.security.PoolKey.readOrCreate(io.rdc.runtime.security.PoolKey.defaultFile());
+            } catch (SecurityException e) {
+                System.err.println("rdc node start: " + e.getMessage());
+                return 2;
+            }
+            if (pool != null) return joinPool(descriptor == null ? null : d, key);
             if (d.byId(id).isEmpty()) {
                 System.err.println("rdc node start: node " + id + " is not in the descriptor");
                 return 2;
@@ -61,11 +72,11 @@ final class NodeCommand implements Runnable {
                 }
                 stop.countDown();
             });
-            io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop);
+            io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop, key);
             return 0;
         }
 
-        private Integer joinPool(NodeDescriptor d) throws Exception {
+        private Integer joinPool(NodeDescriptor d, io.rdc.runtime.security.PoolKey key) throws Exception {
             // A daemon's output goes to its log file: every line is flushed, so the log shows what happened when.
             System.setOut(new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true));
             NodeInfo fromFile = d == null ? null : d.byId(id).orElse(null);
@@ -85,7 +96,7 @@ final class NodeCommand implements Runnable {
                 }
             }));
             try {
-                io.rdc.runtime.pool.NodeMain.runInPool(self, pool, idle, stop);
+                io.rdc.runtime.pool.NodeMain.runInPool(self, pool, idle, key, stop);
             } finally {
                 done.countDown();
             }

@@ -71,22 +71,25 @@ final class PoolCommand implements Runnable {
             NodeDescriptor nodes = main.descriptor != null ? NodeDescriptor.read(main.descriptor)
                     : main.nodes == null || main.nodes == 4 ? NodeDescriptor.defaultPool() : NodeDescriptor.ofSize(main.nodes);
             Path logs = Files.createDirectories(home.resolve("logs"));
+            // The pool's key: made once (owner-only), kept with the pool's state, given to every member, node and operator.
+            Path keyFile = home.resolve("pool.key");
+            io.rdc.runtime.security.PoolKey.readOrCreate(keyFile);
             List<Process> started = new ArrayList<>();
             try {
                 String control = ControlPlanes.address(members, basePort);
                 for (int i = 0; i < members; i++) {
                     List<String> cmd = java(ControlPlanes.MEMBER_MAIN);
-                    cmd.addAll(ControlPlanes.memberArgs(i, members, basePort, home.resolve("control").resolve("member-" + i)));
+                    cmd.addAll(ControlPlanes.memberArgs(i, members, basePort, home.resolve("control"), keyFile));
                     started.add(launch(cmd, logs.resolve("control-" + i + ".log"), "control member " + i + " ready", "control-plane member " + i));
                 }
                 for (NodeInfo n : nodes.nodes()) {
                     List<String> cmd = java("io.rdc.shell.Main");
                     cmd.addAll(List.of("node", "start", "--id", String.valueOf(n.id()), "--pool", control, "--name", n.name(),
-                            "--groups", String.join(",", n.groups()), "--idle", idle));
+                            "--groups", String.join(",", n.groups()), "--idle", idle, "--key", keyFile.toString()));
                     if (n.endpoint() != null && main.descriptor != null) cmd.addAll(List.of("--endpoint", n.endpoint()));
                     started.add(launch(cmd, logs.resolve("node-" + n.id() + ".log"), "node " + n.id() + " ready", "node " + n.id()));
                 }
-                new PoolFile(file, control, started.stream().map(Process::pid).toList(), home).write();
+                new PoolFile(file, control, started.stream().map(Process::pid).toList(), home, keyFile).write();
                 System.out.println("pool ready: control plane at " + control + " (" + members + (members == 1 ? " member" : " members") + "), nodes "
                         + nodes.nodes().stream().map(n -> String.valueOf(n.id())).toList() + "; its address is in " + file + " (rdc pool stop ends it)");
                 return 0;
@@ -133,12 +136,14 @@ final class PoolCommand implements Runnable {
 
         @Override
         public Integer call() {
-            String control = pool != null ? pool : PoolFile.find(Path.of("").toAbsolutePath()).map(PoolFile::control).orElse(null);
+            java.util.Optional<PoolFile> found = PoolFile.find(Path.of("").toAbsolutePath());
+            String control = pool != null ? pool : found.map(PoolFile::control).orElse(null);
             if (control == null) {
                 System.err.println("rdc pool status: no standing pool found (no .rdc/pool here, in a parent folder or in ~/.rdc); give --pool ADDR");
                 return 1;
             }
-            try (ControlPlane cp = ControlPlanes.client(control)) {
+            try (ControlPlane cp = ControlPlanes.client(control, found.isPresent() ? found.get().poolKey()
+                    : io.rdc.runtime.security.PoolKey.read(io.rdc.runtime.security.PoolKey.defaultFile()))) {
                 System.out.println("control plane at " + control);
                 System.out.println("nodes:");
                 for (ControlPlane.Member m : cp.members())

@@ -14,9 +14,9 @@ import java.util.Optional;
  * working folder, which later commands look for there, in the parent folders and in
  * {@code ~/.rdc/pool}. Lines of {@code key=value}: {@code control} (the control plane's ingress
  * endpoints), {@code pids} (the processes {@code rdc pool stop} ends), {@code dir} (logs and the
- * control plane's state).
+ * control plane's state), {@code key} (the pool's key file, readable only by its owner).
  */
-record PoolFile(Path file, String control, List<Long> pids, Path dir) {
+record PoolFile(Path file, String control, List<Long> pids, Path dir, Path key) {
 
     static Optional<PoolFile> find(Path from) {
         for (Path d = from; d != null; d = d.getParent()) {
@@ -25,6 +25,11 @@ record PoolFile(Path file, String control, List<Long> pids, Path dir) {
         }
         Path home = Path.of(System.getProperty("user.home"), ".rdc", "pool");
         return Files.isRegularFile(home) ? Optional.of(read(home)) : Optional.empty();
+    }
+
+    /** The pool's key: from the pool file's key= line, else $RDC_POOL_KEY or ~/.rdc/pool.key. */
+    io.rdc.runtime.security.PoolKey poolKey() {
+        return io.rdc.runtime.security.PoolKey.read(key);
     }
 
     static PoolFile read(Path f) {
@@ -41,7 +46,8 @@ record PoolFile(Path file, String control, List<Long> pids, Path dir) {
         if (control == null || control.isBlank()) throw new IllegalStateException(f + ": no control= line (is it a pool file written by rdc pool start?)");
         List<Long> pids = new ArrayList<>();
         for (String p : kv.getOrDefault("pids", "").split(",")) if (!p.isBlank()) pids.add(Long.parseLong(p.trim()));
-        return new PoolFile(f, control, pids, Path.of(kv.getOrDefault("dir", f.getParent().toString())));
+        return new PoolFile(f, control, pids, Path.of(kv.getOrDefault("dir", f.getParent().toString())),
+                kv.containsKey("key") ? Path.of(kv.get("key")) : io.rdc.runtime.security.PoolKey.defaultFile());
     }
 
     void write() throws IOException {
@@ -50,6 +56,7 @@ record PoolFile(Path file, String control, List<Long> pids, Path dir) {
         sb.append("control=").append(control).append('\n');
         sb.append("pids=").append(String.join(",", pids.stream().map(String::valueOf).toList())).append('\n');
         sb.append("dir=").append(dir).append('\n');
+        sb.append("key=").append(key).append('\n');
         Files.writeString(file, sb.toString());
     }
 }

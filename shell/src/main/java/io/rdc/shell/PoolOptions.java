@@ -37,11 +37,15 @@ final class PoolOptions {
         Main main = Main.of(mixee);
         if (main.verbose) System.setProperty("rdc.verbose", "true");
         PoolConfig c = PoolConfig.defaults().withIdle(idle);
-        String standing = embedded ? null : poolAddress != null ? poolAddress : PoolFile.find(Path.of("").toAbsolutePath()).map(PoolFile::control).orElse(null);
+        java.util.Optional<PoolFile> found = embedded ? java.util.Optional.empty() : PoolFile.find(Path.of("").toAbsolutePath());
+        String standing = embedded ? null : poolAddress != null ? poolAddress : found.map(PoolFile::control).orElse(null);
         if (standing != null) {
             if (main.descriptor != null || main.nodes != null)
                 throw new IllegalArgumentException("--nodes and --descriptor shape an embedded pool; a standing pool (" + standing + ") has its own nodes (use --embedded to run on one of your own)");
-            return c.withControl(standing).asOperatorOnly();
+            // The pool's key: from its pool file when it names this pool, else $RDC_POOL_KEY or ~/.rdc/pool.key.
+            io.rdc.runtime.security.PoolKey key = found.isPresent() && found.get().control().equals(standing) ? found.get().poolKey()
+                    : io.rdc.runtime.security.PoolKey.read(io.rdc.runtime.security.PoolKey.defaultFile());
+            return c.withControl(standing).withKey(key).asOperatorOnly();
         }
         c = c.withControl(PoolConfig.EMBEDDED_CONTROL);
         if (main.descriptor != null) return c.withDescriptor(NodeDescriptor.read(main.descriptor));

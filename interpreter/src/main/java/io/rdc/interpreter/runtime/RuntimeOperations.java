@@ -374,7 +374,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     @Override
     public long checkpoint(Object incarnation, String file, boolean destroy) {
-        long n = op.checkpoint(inc(incarnation).ref(), java.nio.file.Path.of(file).toAbsolutePath().toString(), destroy, invokeTimeout);
+        long n = op.checkpoint(inc(incarnation).ref(), file, destroy, invokeTimeout);
         pollRules();
         return n;
     }
@@ -691,6 +691,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         m.put("load", n.load());
         m.put("incarnations", (long) n.incarnations());
         m.put("reachable", n.reachable());
+        m.put("refused", n.refusedFrames());
         return m;
     }
 

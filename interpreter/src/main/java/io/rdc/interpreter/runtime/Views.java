@@ -47,8 +47,9 @@ final class Views {
         for (NodeStatus n : nodes)
             rows.add(List.of(String.valueOf(n.id()), n.name(), String.join(",", n.groups()),
                     n.reachable() ? String.format(Locale.ROOT, "%.1f", n.load()) : "-",
-                    n.reachable() ? String.valueOf(n.incarnations()) : "unreachable"));
-        return table(List.of("ID", "NAME", "GROUPS", "LOAD", "INCARNATIONS"), rows);
+                    n.reachable() ? String.valueOf(n.incarnations()) : "unreachable",
+                    n.reachable() ? String.valueOf(n.refusedFrames()) : "-"));
+        return table(List.of("ID", "NAME", "GROUPS", "LOAD", "INCARNATIONS", "REFUSED"), rows);
     }
 
     static String incarnations(List<Kernel.Listed> list) {

@@ -42,21 +42,21 @@ public final class RdcBench {
         final ChildNodes children;
         final Operator op;
 
-        Rig(Transport transport, Idle idle) throws IOException {
-            this(transport, idle, null);
+        Rig(Transport transport, Idle idle, boolean auth) throws IOException {
+            this(transport, idle, null, auth);
         }
 
-        /** With {@code sink}, node 202 also runs a benchmark sink registered under that name. */
-        Rig(Transport transport, Idle idle, String sink) throws IOException {
+        /** With {@code sink}, node 202 also runs a benchmark sink registered under that name; {@code auth}: frames authenticated. */
+        Rig(Transport transport, Idle idle, String sink, boolean auth) throws IOException {
             if (transport == Transport.UDP) {
                 children = new ChildNodes(2);
+                children.authOff = !auth;
                 children.start(202, idle.jsonName(), sink);
-                pool = EmbeddedPool.start(PoolConfig.defaults().withDescriptor(children.descriptor).withTransport(TransportMode.UDP)
-                        .withIdle(idle.jsonName()).withLocalNodes(Set.of(201)));
+                pool = EmbeddedPool.start(children.config(Set.of(201)).withIdle(idle.jsonName()));
             } else {
                 children = null;
                 NodeDescriptor d = NodeDescriptor.ofSize(2);
-                pool = EmbeddedPool.start(PoolConfig.defaults().withDescriptor(d)
+                pool = EmbeddedPool.start(PoolConfig.defaults().withDescriptor(d).withAuth(auth)
                         .withTransport(transport == Transport.IPC ? TransportMode.IPC : TransportMode.UDP).withIdle(idle.jsonName()));
             }
             op = pool.newOperator("bench");
@@ -73,9 +73,31 @@ public final class RdcBench {
         }
     }
 
+    /**
+     * Whether each rdc measurement is also made with frame authentication off, in the same run,
+     * to report what authentication costs ({@code -Drdc.bench.authCompare=true}, e.g. through
+     * {@code RDC_JAVA_OPTS}); the main figures are always with authentication as configured.
+     */
+    static boolean compareAuth() {
+        return Boolean.getBoolean("rdc.bench.authCompare");
+    }
+
     public static String invoke(Transport transport, Idle idle, int messages, int warmup) throws IOException {
-        double[] rdc;
-        try (Rig rig = new Rig(transport, idle)) {
+        double[] rdc = measureInvoke(transport, idle, messages, warmup, io.rdc.runtime.security.FrameAuth.onByDefault());
+        String noAuth = "";
+        if (compareAuth()) {
+            double[] off = measureInvoke(transport, idle, messages, warmup, false);
+            noAuth = String.format(Locale.ROOT, ",\"noauth_p50_us\":%.2f,\"noauth_p99_us\":%.2f,\"auth_cost_p50\":%.3f", off[0], off[1], rdc[0] / off[0]);
+        }
+        LatencyResult aeron = AeronBaseline.pingPong(transport, messages, warmup, 32, idle, baselineOptions(transport));
+        return String.format(Locale.ROOT,
+                "{\"bench\":\"invoke\",\"transport\":\"%s\",\"idle\":\"%s\",\"messages\":%d,\"p50_us\":%.2f,\"p99_us\":%.2f,"
+                        + "\"aeron_p50_us\":%.2f,\"aeron_p99_us\":%.2f,\"ratio\":%.2f%s}",
+                transport.jsonName(), idle.jsonName(), messages, rdc[0], rdc[1], aeron.p50Us(), aeron.p99Us(), rdc[0] / aeron.p50Us(), noAuth);
+    }
+
+    private static double[] measureInvoke(Transport transport, Idle idle, int messages, int warmup, boolean auth) throws IOException {
+        try (Rig rig = new Rig(transport, idle, auth)) {
             Operator op = rig.op;
             op.create(op.module("bench_echo", "export function onMessage(ctx, port, m) { }"), 202, null,
                     List.of(Iface.portNew("in", "bench.echo", null)));
@@ -91,23 +113,30 @@ public final class RdcBench {
                 if (io.rdc.runtime.kernel.Probe.ON)
                     for (int h = 0; h < 5; h++) hops[h][i] = io.rdc.runtime.kernel.Probe.T[h + 1] - io.rdc.runtime.kernel.Probe.T[h];
             }
-            rdc = percentiles(samples);
             if (io.rdc.runtime.kernel.Probe.ON) {
                 String[] names = {"send->delivered", "delivered->handler", "handler->reply offered", "reply offered->received", "received->resumed"};
                 for (int h = 0; h < 5; h++)
                     System.err.printf(Locale.ROOT, "probe %-26s p50 %8.2f us  p99 %8.2f us%n", names[h], percentiles(hops[h])[0], percentiles(hops[h])[1]);
             }
+            return percentiles(samples);
         }
-        LatencyResult aeron = AeronBaseline.pingPong(transport, messages, warmup, 32, idle, baselineOptions(transport));
-        return String.format(Locale.ROOT,
-                "{\"bench\":\"invoke\",\"transport\":\"%s\",\"idle\":\"%s\",\"messages\":%d,\"p50_us\":%.2f,\"p99_us\":%.2f,"
-                        + "\"aeron_p50_us\":%.2f,\"aeron_p99_us\":%.2f,\"ratio\":%.2f}",
-                transport.jsonName(), idle.jsonName(), messages, rdc[0], rdc[1], aeron.p50Us(), aeron.p99Us(), rdc[0] / aeron.p50Us());
     }
 
     public static String send(Transport transport, Idle idle, int messages) throws IOException {
-        double rate;
-        try (Rig rig = new Rig(transport, idle, "bench.sink")) {
+        double rate = measureSend(transport, idle, messages, io.rdc.runtime.security.FrameAuth.onByDefault());
+        String noAuth = "";
+        if (compareAuth()) {
+            double off = measureSend(transport, idle, messages, false);
+            noAuth = String.format(Locale.ROOT, ",\"noauth_msgs_per_s\":%.0f,\"auth_cost\":%.3f", off, off / rate);
+        }
+        ThroughputResult aeron = AeronBaseline.throughput(transport, messages, 32, idle, baselineOptions(transport));
+        return String.format(Locale.ROOT,
+                "{\"bench\":\"send\",\"transport\":\"%s\",\"idle\":\"%s\",\"messages\":%d,\"msgs_per_s\":%.0f,\"aeron_msgs_per_s\":%.0f,\"ratio\":%.3f%s}",
+                transport.jsonName(), idle.jsonName(), messages, rate, aeron.msgsPerSec(), rate / aeron.msgsPerSec(), noAuth);
+    }
+
+    private static double measureSend(Transport transport, Idle idle, int messages, boolean auth) throws IOException {
+        try (Rig rig = new Rig(transport, idle, "bench.sink", auth)) {
             Operator op = rig.op;
             Ref s = Sink.lookup(op, "bench.sink");
             int warm = Math.min(messages, 100_000);
@@ -117,12 +146,8 @@ public final class RdcBench {
             for (int i = 0; i < messages; i++) op.sendBytes(s, HEAD32, null);
             op.flush(s);
             long ns = System.nanoTime() - t0;
-            rate = messages / (ns / 1e9);
+            return messages / (ns / 1e9);
         }
-        ThroughputResult aeron = AeronBaseline.throughput(transport, messages, 32, idle, baselineOptions(transport));
-        return String.format(Locale.ROOT,
-                "{\"bench\":\"send\",\"transport\":\"%s\",\"idle\":\"%s\",\"messages\":%d,\"msgs_per_s\":%.0f,\"aeron_msgs_per_s\":%.0f,\"ratio\":%.3f}",
-                transport.jsonName(), idle.jsonName(), messages, rate, aeron.msgsPerSec(), rate / aeron.msgsPerSec());
     }
 
     /**

@@ -246,10 +246,9 @@ public final class ControlPlaneMember implements AutoCloseable {
         System.exit(0);
     }
 
-    private static byte[] readKey(Path p) throws IOException {
-        byte[] k = Files.readAllBytes(p);
-        if (k.length < 16) throw new IllegalArgumentException("pool key file " + p + " holds " + k.length + " bytes; a key needs at least 16");
-        return k;
+    /** The pool's key file, as every node and operator of the pool reads it (security.PoolKey: owner-only, hex). */
+    private static byte[] readKey(Path p) {
+        return io.rdc.runtime.security.PoolKey.read(p).bytes();
     }
 
     private static void usage(String why) {

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.zip.CRC32;
+import io.rdc.runtime.security.Hmac;
+import io.rdc.runtime.security.PoolKey;
 
 /**
  * A checkpoint on disk (migration to disk, §9.2): one self-describing, versioned file holding the
@@ -15,28 +17,33 @@ import java.util.zip.CRC32;
  *
  * <pre>
  *   "RDCCKPT\0"  magic, 8 bytes
- *   u32 version  (1)
+ *   u32 version  (2)
  *   u64 length of the record
  *   record       (Migrator's kernel record)
  *   u32 CRC-32 of the record
+ *   32 bytes     HMAC-SHA256 with the pool's key of everything before it
  * </pre>
- * Little-endian. A file with another magic or version, a length that does not match, or a bad
- * checksum is refused before anything is created. Written to a temporary file and renamed, so a
- * crash never leaves half a checkpoint under the name.
+ * Little-endian. A file with another magic or version, a length that does not match, a bad
+ * checksum or a MAC that is not the pool key's is refused before anything is created: the CRC
+ * tells accidental damage, the MAC an edit (or another pool's file), since anyone can recompute a
+ * CRC but only a key holder the MAC. Version 1 files (no MAC) are refused: they cannot be
+ * verified. Written to a temporary file and renamed, so a crash never leaves half a checkpoint
+ * under the name.
  */
 public final class CheckpointFile {
     static final byte[] MAGIC = {'R', 'D', 'C', 'C', 'K', 'P', 'T', 0};
-    public static final int VERSION = 1;
-    private static final int HEADER = 8 + 4 + 8, TRAILER = 4;
+    public static final int VERSION = 2;
+    private static final int HEADER = 8 + 4 + 8, TRAILER = 4 + Hmac.LENGTH;
 
     private CheckpointFile() {}
 
-    public static long write(Path file, byte[] record) {
+    public static long write(Path file, byte[] record, PoolKey key) {
         ByteBuffer b = ByteBuffer.allocate(HEADER + record.length + TRAILER).order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC).putInt(VERSION).putLong(record.length).put(record);
         CRC32 crc = new CRC32();
         crc.update(record);
         b.putInt((int) crc.getValue());
+        new Hmac(key).update(b.array(), 0, b.position()).finish(b.array(), b.position(), Hmac.LENGTH);
         try {
             Path abs = file.toAbsolutePath();
             if (abs.getParent() != null) Files.createDirectories(abs.getParent());
@@ -50,7 +57,7 @@ public final class CheckpointFile {
     }
 
     /** The record in a checkpoint file, or a clear refusal. */
-    public static byte[] read(Path file) {
+    public static byte[] read(Path file, PoolKey key) {
         byte[] all;
         try {
             all = io.rdc.runtime.util.BoundedFiles.readBytes(file, Integer.MAX_VALUE - 16);
@@ -63,6 +70,9 @@ public final class CheckpointFile {
         b.get(magic);
         if (!java.util.Arrays.equals(magic, MAGIC)) throw new OperationException(file + " is not an rdc checkpoint (bad magic)");
         int version = b.getInt();
+        if (version == 1)
+            throw new OperationException(file + " is a checkpoint of version 1, written before checkpoints were signed with the pool's key;"
+                    + " it cannot be verified and is refused");
         if (version != VERSION)
             throw new OperationException(file + " is a checkpoint of version " + version + "; this rdc reads version " + VERSION);
         long len = b.getLong();
@@ -74,6 +84,11 @@ public final class CheckpointFile {
         CRC32 crc = new CRC32();
         crc.update(record);
         if (b.getInt() != (int) crc.getValue()) throw new OperationException(file + " is corrupted (checksum mismatch)");
+        byte[] mac = new byte[Hmac.LENGTH];
+        new Hmac(key).update(all, 0, all.length - Hmac.LENGTH).finish(mac, 0, Hmac.LENGTH);
+        if (!java.security.MessageDigest.isEqual(mac, java.util.Arrays.copyOfRange(all, all.length - Hmac.LENGTH, all.length)))
+            throw new OperationException(file + " is refused: its MAC does not match this pool's key (the file was altered after it was"
+                    + " written, or written by another pool)");
         return record;
     }
 }

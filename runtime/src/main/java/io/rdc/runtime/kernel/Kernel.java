@@ -2,7 +2,6 @@ package io.rdc.runtime.kernel;
 
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
-import io.aeron.FragmentAssembler;
 import io.rdc.runtime.node.NodeInfo;
 import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.ref.RefDescriptor;
@@ -111,7 +110,8 @@ public final class Kernel implements Agent {
     final ExpandableDirectByteBuffer kbuf = new ExpandableDirectByteBuffer(1024);
     private final Wire.Writer kw = new Wire.Writer(512);
     final IdleStrategy offerIdle = new YieldingIdleStrategy();
-    private final FragmentHandler assembler = new FragmentAssembler(this::onFragment);
+    /** Whole messages that passed authentication: the transport reassembles and checks them. */
+    private final FragmentHandler assembler = this::onFragment;
     /**
      * Whoever holds this runs the duty cycle: the agent thread, or a thread waiting on this kernel
      * (an invoker for its reply, an incarnation for its next message) that does the work itself
@@ -1267,7 +1267,8 @@ public final class Kernel implements Agent {
                                 .i64(i.handlerNanos / 1000).i64(i.rdcId);
                     respond(src, call, Frames.OK, w);
                 }
-                case OP_NODE_STATUS -> respond(src, call, Frames.OK, kw.reset().i32(liveIncarnations()).i64(Double.doubleToLongBits(load())));
+                case OP_NODE_STATUS -> respond(src, call, Frames.OK, kw.reset().i32(liveIncarnations()).i64(Double.doubleToLongBits(load()))
+                        .i64(transport.refusedFrames()));
                 default -> respondError(src, call, "unknown kernel operation " + op);
             }
         } catch (RuntimeException e) {
@@ -1408,9 +1409,12 @@ public final class Kernel implements Agent {
         return r.reader().i64();
     }
 
-    /** restore: a checkpoint file (read here) re-made as a new incarnation at {@code node}; returns its id. */
+    /**
+     * restore: a checkpoint file (read here, from the pool's checkpoint directory; its MAC checked
+     * with the pool's key) re-made as a new incarnation at {@code node}; returns its id.
+     */
     public long restore(java.nio.file.Path file, int node, String name) {
-        byte[] record = CheckpointFile.read(file);
+        byte[] record = CheckpointFile.read(pool.checkpoints().forReading(file.toString(), "restore"), pool.key());
         if (pool.node(node) == null) throw new OperationException("node " + node + " is not in the pool (nodes: " + pool.nodeIds() + ")");
         return migrator.restore(record, node, name);
     }
@@ -2602,7 +2606,9 @@ public final class Kernel implements Agent {
             try {
                 Response r = request(n.id(), OP_NODE_STATUS, new Wire.Writer(), TimeUnit.SECONDS.toNanos(2));
                 Wire.Reader rd = r.reader();
-                out.add(new NodeStatus(n.id(), n.name(), n.groups(), true, rd.i32(), Double.longBitsToDouble(rd.i64())));
+                int live = rd.i32();
+                double load = Double.longBitsToDouble(rd.i64());
+                out.add(new NodeStatus(n.id(), n.name(), n.groups(), true, live, load, rd.hasMore() ? rd.i64() : 0));
             } catch (OperationException e) {
                 out.add(new NodeStatus(n.id(), n.name(), n.groups(), false, 0, 0));
             }

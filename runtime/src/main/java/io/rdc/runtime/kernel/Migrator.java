@@ -832,13 +832,14 @@ final class Migrator {
         Incarnation inc = k.local(r.i64());
         long withinNs = r.i64();
         boolean destroy = r.bool();
-        String path = r.str();
+        // Confined to the pool's checkpoint directory here, at the node, before anything is touched.
+        java.nio.file.Path path = k.pool().checkpoints().forWriting(r.str(), "checkpoint of " + inc.name);
         if (inc.pseudo) throw new OperationException("the operator session has no state to checkpoint");
         if (inc.state == Incarnation.State.FAULTING || inc.state == Incarnation.State.INCHOATE)
             throw new OperationException(inc.name + " is " + inc.state + "; it cannot be checkpointed");
         atBoundary(inc, withinNs, src, call, "checkpoint", () -> {
             byte[] record = takeRecord(inc, false, null).toBytes();
-            long bytes = CheckpointFile.write(java.nio.file.Path.of(path), record);
+            long bytes = CheckpointFile.write(path, record, k.pool().key());
             if (destroy) k.callOnKernel(() -> {
                 park(inc);
                 return null;

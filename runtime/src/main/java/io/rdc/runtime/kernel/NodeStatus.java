@@ -2,5 +2,12 @@ package io.rdc.runtime.kernel;
 
 import java.util.List;
 
-/** A node as the pool reports it (appendix B's NodeEntry, extended): id, name, groups, load. */
-public record NodeStatus(int id, String name, List<String> groups, boolean reachable, int incarnations, double load) {}
+/**
+ * A node as the pool reports it (appendix B's NodeEntry, extended): id, name, groups, load, and
+ * how many frames it has refused since it started (failed authentication or replayed: issue 20).
+ */
+public record NodeStatus(int id, String name, List<String> groups, boolean reachable, int incarnations, double load, long refusedFrames) {
+    public NodeStatus(int id, String name, List<String> groups, boolean reachable, int incarnations, double load) {
+        this(id, name, groups, reachable, incarnations, load, 0);
+    }
+}

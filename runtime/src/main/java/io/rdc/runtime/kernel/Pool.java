@@ -31,9 +31,19 @@ public final class Pool {
     /** Nodes the control plane reports silent past its liveness bound (refreshed by the pool's watcher). */
     private volatile Set<Integer> down = Set.of();
     private final List<IntConsumer> endpointChanged = new CopyOnWriteArrayList<>();
+    private final io.rdc.runtime.security.PoolKey key;
+    private final io.rdc.runtime.security.CheckpointDir checkpoints;
 
+    /** A pool with a key of its own and checkpoints under the default directory (tests of one JVM). */
     public Pool(NodeDescriptor descriptor) {
+        this(descriptor, io.rdc.runtime.security.PoolKey.generate(),
+                new io.rdc.runtime.security.CheckpointDir(io.rdc.runtime.pool.PoolConfig.defaultCheckpointDir()));
+    }
+
+    public Pool(NodeDescriptor descriptor, io.rdc.runtime.security.PoolKey key, io.rdc.runtime.security.CheckpointDir checkpoints) {
         this.descriptor = descriptor;
+        this.key = key;
+        this.checkpoints = checkpoints;
         Map<Integer, NodeInfo> t = new HashMap<>();
         for (NodeInfo n : descriptor.nodes()) t.put(n.id(), n);
         byId = t;
@@ -63,6 +73,16 @@ public final class Pool {
     /** Without a control plane, the name service (§5.4) lives at the pool's first node. */
     public int nameServiceNode() {
         return descriptor.nodes().get(0).id();
+    }
+
+    /** The pool's secret: frames and checkpoint files are MAC'ed with it. */
+    public io.rdc.runtime.security.PoolKey key() {
+        return key;
+    }
+
+    /** Where this pool's checkpoint files may be written and read on this machine. */
+    public io.rdc.runtime.security.CheckpointDir checkpoints() {
+        return checkpoints;
     }
 
     public NodeDescriptor descriptor() {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /** Node kernels in child JVMs ({@link NodeMain}) over UDP on loopback, for tests and benchmarks across processes. A child stops when this closes its stdin, so none outlives its starter. */
@@ -18,6 +19,11 @@ public final class ChildNodes implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     public final NodeDescriptor descriptor;
     public final Path file;
+    /** The pool's key, shared with the children through an owner-only file. */
+    public final io.rdc.runtime.security.PoolKey key = io.rdc.runtime.security.PoolKey.generate();
+    private final Path keyFile;
+    /** Children started after this is set run without frame authentication (benchmark comparisons only). */
+    public boolean authOff;
 
     /** A descriptor of {@code count} nodes numbered from 201, on free loopback UDP ports. */
     public ChildNodes(int count) throws IOException {
@@ -36,6 +42,15 @@ public final class ChildNodes implements AutoCloseable {
         for (NodeInfo n : nodes)
             sb.append(n.id()).append(':').append(n.name()).append(':').append(String.join(",", n.groups())).append(":jvm:endpoint=").append(n.endpoint()).append('\n');
         Files.writeString(file, sb.toString());
+        Path keyDir = Files.createTempDirectory("rdc-key", java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        keyFile = key.write(keyDir.resolve("pool.key"));
+    }
+
+    /** A configuration for nodes of this JVM that join the children's pool (same descriptor and key; UDP). */
+    public PoolConfig config(Set<Integer> localNodes) {
+        return PoolConfig.defaults().withDescriptor(descriptor).withTransport(io.rdc.runtime.transport.TransportMode.UDP)
+                .withLocalNodes(localNodes).withKey(key).withAuth(!authOff);
     }
 
     public void start(int id) throws IOException {
@@ -50,6 +65,9 @@ public final class ChildNodes implements AutoCloseable {
     /** As {@link #start(int, String)}, the child also running a benchmark sink registered under {@code sinkName}. */
     public void start(int id, String idle, String sinkName) throws IOException {
         List<String> cmd = new ArrayList<>(io.rdc.runtime.util.JavaCommand.of("io.rdc.runtime.pool.NodeMain"));
+        if (authOff) cmd.add(cmd.size() - 1, "-Drdc.auth=off");
+        cmd.add("--key");
+        cmd.add(keyFile.toString());
         cmd.add(String.valueOf(id));
         cmd.add(file.toString());
         cmd.add(idle);
@@ -85,5 +103,7 @@ public final class ChildNodes implements AutoCloseable {
             }
         }
         Files.deleteIfExists(file);
+        Files.deleteIfExists(keyFile);
+        Files.deleteIfExists(keyFile.getParent());
     }
 }

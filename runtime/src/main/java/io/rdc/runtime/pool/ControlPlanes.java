@@ -5,6 +5,7 @@ import io.rdc.runtime.control.ControlClientConfig;
 import io.rdc.runtime.control.ControlPlaneMember;
 import io.rdc.runtime.control.EmbeddedControlPlane;
 import io.rdc.runtime.kernel.ControlPlane;
+import io.rdc.runtime.security.PoolKey;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,18 +23,18 @@ public final class ControlPlanes {
      * (handed to {@code owner} to stop after its kernels), else a client of the members at the
      * address, sharing the pool's media driver ({@code aeronDir}).
      */
-    static ControlPlane connect(String control, EmbeddedPool owner, String aeronDir) {
+    static ControlPlane connect(String control, EmbeddedPool owner, String aeronDir, PoolKey key) {
         if (PoolConfig.EMBEDDED_CONTROL.equals(control)) {
-            EmbeddedControlPlane plane = EmbeddedControlPlane.start();
+            EmbeddedControlPlane plane = EmbeddedControlPlane.start(key.bytes(), io.rdc.runtime.control.ControlService.DEFAULT_UNREACHABLE_AFTER_MS);
             owner.ownControl(plane);
             return ControlClient.connect(plane.clientConfig());
         }
-        return ControlClient.connect(ControlClientConfig.of(control).withAeronDirectory(aeronDir));
+        return ControlClient.connect(ControlClientConfig.of(control).withAeronDirectory(aeronDir).withPoolKey(key.bytes()));
     }
 
     /** A client of the control plane at {@code address}, for commands that only read or change its state (its own media driver). */
-    public static ControlPlane client(String address) {
-        return ControlClient.connect(ControlClientConfig.of(address));
+    public static ControlPlane client(String address, PoolKey key) {
+        return ControlClient.connect(ControlClientConfig.of(address).withPoolKey(key.bytes()));
     }
 
     /** The ingress endpoints of {@code members} members on this machine whose ports start at {@code basePort}. */
@@ -49,8 +50,8 @@ public final class ControlPlanes {
     }
 
     /** The arguments of member {@code i}'s daemon process. */
-    public static List<String> memberArgs(int i, int members, int basePort, Path dir) {
+    public static List<String> memberArgs(int i, int members, int basePort, Path dir, Path keyFile) {
         return List.of("--id", String.valueOf(i), "--hosts", String.join(",", Collections.nCopies(members, "localhost")),
-                "--base-port", String.valueOf(basePort), "--dir", dir.toString(), "--daemon", "true");
+                "--base-port", String.valueOf(basePort), "--dir", dir.toString(), "--key-file", keyFile.toString(), "--daemon", "true");
     }
 }

@@ -47,7 +47,9 @@ public final class EmbeddedPool implements AutoCloseable {
 
     private EmbeddedPool(PoolConfig config) {
         this.config = config;
-        this.pool = new Pool(config.descriptor());
+        io.rdc.runtime.security.PoolKey key = config.key() != null ? config.key() : io.rdc.runtime.security.PoolKey.generate();
+        this.pool = new Pool(config.descriptor(), key, new io.rdc.runtime.security.CheckpointDir(config.checkpointDir()));
+        io.rdc.runtime.security.FrameAuth auth = new io.rdc.runtime.security.FrameAuth(key, config.auth());
         String dir = new File(System.getProperty("rdc.aeron.dir", defaultDir()),
                 "rdc-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet()).getAbsolutePath();
         boolean udp = config.transport() == io.rdc.runtime.transport.TransportMode.UDP;
@@ -64,7 +66,13 @@ public final class EmbeddedPool implements AutoCloseable {
                 .sharedIdleStrategy(udp ? idle(config.idle()) : idle("backoff"))
                 .ipcTermBufferLength(config.termLength())
                 .publicationTermBufferLength(config.termLength())
-                .spiesSimulateConnection(false);
+                .spiesSimulateConnection(false)
+                // Bounds against peers' SETUP frames (issue 20, docs/security.md): image logs are
+                // sparse files, so a term length a peer names reserves no memory or disk until data
+                // is written (and the transport rejects images whose term length is not the pool's);
+                // and a stream takes at most this many sessions (images) at a time.
+                .termBufferSparseFile(true)
+                .streamSessionLimit(streamSessionLimit(config));
         driver = MediaDriver.launchEmbedded(mdc);
         DynamicCompositeAgent shared = null;
         try {
@@ -82,7 +90,7 @@ public final class EmbeddedPool implements AutoCloseable {
                 }
             }
             if (config.control() != null) {
-                control = ControlPlanes.connect(config.control(), this, driver.aeronDirectoryName());
+                control = ControlPlanes.connect(config.control(), this, driver.aeronDirectoryName(), pool.key());
                 pool.control(control);
             }
             List<NodeInfo> local = new ArrayList<>();
@@ -91,7 +99,7 @@ public final class EmbeddedPool implements AutoCloseable {
             for (NodeInfo n : local) {
                 Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()).preTouchMappedMemory(config.preTouch()));
                 clients.add(aeron);
-                Transport t = new Transport(aeron, config.transport(), n, pool::node, config.termLength());
+                Transport t = new Transport(aeron, config.transport(), n, pool::node, config.termLength(), auth);
                 transports.add(t);
                 pool.onEndpointChange(t::forget);
                 t.downNodes(pool::isDown);
@@ -180,6 +188,14 @@ public final class EmbeddedPool implements AutoCloseable {
         this.controlOwned = c;
     }
 
+    /**
+     * Sessions (Aeron images) one node's subscription accepts at a time: a few per peer (a restarted
+     * peer's old image lingers until it times out), at least 64; {@code -Drdc.aeron.sessionLimit}.
+     */
+    static int streamSessionLimit(PoolConfig config) {
+        return Integer.getInteger("rdc.aeron.sessionLimit", Math.max(64, 4 * config.descriptor().nodes().size()));
+    }
+
     /** Adds an agent to the running composite and waits until it has been added. */
     private static void addTo(DynamicCompositeAgent composite, Agent agent) {
         while (!composite.tryAdd(agent)) Thread.onSpinWait();
@@ -261,6 +277,11 @@ public final class EmbeddedPool implements AutoCloseable {
 
     public PoolConfig config() {
         return config;
+    }
+
+    /** The embedded media driver's directory (tests attach spies to it). */
+    public String aeronDirectoryName() {
+        return driver.aeronDirectoryName();
     }
 
     public List<Kernel> kernels() {

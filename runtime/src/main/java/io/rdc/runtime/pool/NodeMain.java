@@ -2,6 +2,7 @@ package io.rdc.runtime.pool;
 
 import io.rdc.runtime.node.NodeDescriptor;
 import io.rdc.runtime.node.NodeInfo;
+import io.rdc.runtime.security.PoolKey;
 import io.rdc.runtime.transport.TransportMode;
 import java.nio.file.Path;
 import java.util.Set;
@@ -15,8 +16,8 @@ public final class NodeMain {
     private NodeMain() {}
 
     /** Runs node {@code id} until {@code stop} counts down; prints "node ID ready" once it can be reached. */
-    public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop) throws InterruptedException {
-        run(id, d, idle, stop, null);
+    public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop, PoolKey key) throws InterruptedException {
+        run(id, d, idle, stop, null, key);
     }
 
     /**
@@ -24,12 +25,15 @@ public final class NodeMain {
      * also runs a benchmark sink: a port registered in the name service under that name and drained
      * by a thread of its own (see {@link io.rdc.runtime.bench.Sink}).
      */
-    public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop, String sinkName) throws InterruptedException {
+    public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop, String sinkName, PoolKey key) throws InterruptedException {
         if (d.byId(id).isEmpty()) throw new IllegalArgumentException("node " + id + " is not in the descriptor");
-        PoolConfig cfg = PoolConfig.defaults().withDescriptor(d).withTransport(TransportMode.UDP).withIdle(idle).withLocalNodes(Set.of(id));
+        if (key == null) throw new IllegalArgumentException("node " + id + " needs the pool's key (--key FILE)");
+        PoolConfig cfg = PoolConfig.defaults().withDescriptor(d).withTransport(TransportMode.UDP).withIdle(idle).withLocalNodes(Set.of(id))
+                .withKey(key);
         try (EmbeddedPool pool = EmbeddedPool.start(cfg);
              io.rdc.runtime.bench.Sink sink = sinkName == null ? null : io.rdc.runtime.bench.Sink.start(pool.newOperator("sink"), sinkName)) {
-            System.out.println("node " + id + " ready on " + d.byId(id).get().endpoint());
+            System.out.println("node " + id + " ready on " + d.byId(id).get().endpoint() + " (pool key " + key.fingerprint()
+                    + (cfg.auth() ? "" : ", frame authentication OFF") + ", checkpoints in " + cfg.checkpointDir() + ")");
             System.out.flush();
             stop.await();
         }
@@ -40,18 +44,27 @@ public final class NodeMain {
      * control plane at {@code control}, heartbeats, learns the other nodes from it, and says goodbye
      * when stopped. Prints "node ID ready" once it can be reached.
      */
-    public static void runInPool(NodeInfo self, String control, String idle, CountDownLatch stop) throws InterruptedException {
+    public static void runInPool(NodeInfo self, String control, String idle, PoolKey key, CountDownLatch stop) throws InterruptedException {
         PoolConfig cfg = PoolConfig.defaults().withDescriptor(NodeDescriptor.of(java.util.List.of(self))).withTransport(TransportMode.UDP)
-                .withIdle(idle).withLocalNodes(Set.of(self.id())).withControl(control);
+                .withIdle(idle).withLocalNodes(Set.of(self.id())).withControl(control).withKey(key);
         try (EmbeddedPool pool = EmbeddedPool.start(cfg)) {
-            System.out.println("node " + self.id() + " ready on " + self.endpoint() + " in the pool at " + control);
+            System.out.println("node " + self.id() + " ready on " + self.endpoint() + " in the pool at " + control + " (pool key " + key.fingerprint() + ")");
             System.out.flush();
             stop.await();
         }
     }
 
-    /** Usage: NodeMain ID DESCRIPTOR-FILE [IDLE [SINK-NAME]]; stops when standard input closes. */
+    /**
+     * Usage: NodeMain [--key FILE] ID DESCRIPTOR-FILE [IDLE [SINK-NAME]]; stops when standard input
+     * closes. Without --key, the user's default key file ({@link PoolKey#defaultFile()}).
+     */
     public static void main(String[] args) throws Exception {
+        Path keyFile = PoolKey.defaultFile();
+        if (args.length > 1 && args[0].equals("--key")) {
+            keyFile = Path.of(args[1]);
+            args = java.util.Arrays.copyOfRange(args, 2, args.length);
+        }
+        PoolKey key = PoolKey.readOrCreate(keyFile);
         int id = Integer.parseInt(args[0]);
         NodeDescriptor d = NodeDescriptor.read(Path.of(args[1]));
         CountDownLatch stop = new CountDownLatch(1);
@@ -63,7 +76,7 @@ public final class NodeMain {
             }
             stop.countDown();
         });
-        run(id, d, args.length > 2 ? args[2] : "backoff", stop, args.length > 3 ? args[3] : null);
+        run(id, d, args.length > 2 ? args[2] : "backoff", stop, args.length > 3 ? args[3] : null, key);
         System.exit(0);
     }
 }

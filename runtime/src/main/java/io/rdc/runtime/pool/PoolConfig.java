@@ -1,7 +1,10 @@
 package io.rdc.runtime.pool;
 
 import io.rdc.runtime.node.NodeDescriptor;
+import io.rdc.runtime.security.FrameAuth;
+import io.rdc.runtime.security.PoolKey;
 import io.rdc.runtime.transport.TransportMode;
+import java.nio.file.Path;
 import java.util.Set;
 
 /**
@@ -12,37 +15,46 @@ import java.util.Set;
  *             "busyspin" (benchmarks only: it starves Aeron's driver on small machines)
  */
 public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, TransportMode transport, String idle, int termLength,
-                         boolean sharedKernelThread, boolean preTouch, String control, boolean operatorOnly) {
+                         boolean sharedKernelThread, boolean preTouch, PoolKey key, boolean auth, Path checkpointDir, String control,
+                         boolean operatorOnly) {
     /** {@link #control()}: no control plane (stream space at each RDC's home node, names at the first node). */
     public static final String NO_CONTROL = null;
     /** {@link #control()}: one control-plane member embedded in this JVM, living as long as the pool. */
     public static final String EMBEDDED_CONTROL = "embedded";
 
+    /**
+     * Defaults: a new key made when the pool starts (null here), frames authenticated unless
+     * {@code -Drdc.auth=off} (benchmark comparisons only), checkpoints confined to
+     * {@code $rdc.checkpoint.dir}, else {@code .rdc/checkpoints} under the working directory.
+     */
     public static PoolConfig defaults() {
-        return new PoolConfig(NodeDescriptor.defaultPool(), null, TransportMode.IPC, "backoff", 8 * 1024 * 1024, true, false, NO_CONTROL, false);
+        return new PoolConfig(NodeDescriptor.defaultPool(), null, TransportMode.IPC, "backoff", 8 * 1024 * 1024, true, false,
+                null, FrameAuth.onByDefault(), defaultCheckpointDir(), NO_CONTROL, false);
     }
 
-    /**
-     * The control plane: {@link #NO_CONTROL}, {@link #EMBEDDED_CONTROL}, or the address of a standing
-     * pool's control plane (its members' ingress endpoints, "host:port,host:port,…").
-     */
-    public PoolConfig withControl(String c) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, c, operatorOnly);
+    public static Path defaultCheckpointDir() {
+        String dir = System.getProperty("rdc.checkpoint.dir");
+        return (dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(".rdc", "checkpoints")).toAbsolutePath().normalize();
     }
 
-    /**
-     * An operator attaching to a standing pool: this JVM runs one kernel of its own for the
-     * operator's session (UDP, an id and endpoint of its own, no incarnations placed on it) and
-     * learns the pool's nodes from the control plane.
-     */
-    public PoolConfig asOperatorOnly() {
-        return new PoolConfig(NodeDescriptor.of(java.util.List.of()), java.util.Set.of(), TransportMode.UDP, idle, termLength, sharedKernelThread,
-                preTouch, control, true);
+    /** The pool's key (every node of the pool must have the same); null: EmbeddedPool makes one. */
+    public PoolConfig withKey(PoolKey k) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, k, auth, checkpointDir, control, operatorOnly);
+    }
+
+    /** Whether frames are authenticated: off only to measure what authentication costs. */
+    public PoolConfig withAuth(boolean on) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, on, checkpointDir, control, operatorOnly);
+    }
+
+    /** The directory that checkpoints of this pool's local nodes are confined to. */
+    public PoolConfig withCheckpointDir(Path dir) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, dir.toAbsolutePath().normalize(), control, operatorOnly);
     }
 
     /** One agent thread for all local kernels (default, right for small machines), or one thread each. */
     public PoolConfig withSharedKernelThread(boolean shared) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, shared, preTouch, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, shared, preTouch, key, auth, checkpointDir, control, operatorOnly);
     }
 
     public static PoolConfig ofNodes(int n) {
@@ -50,11 +62,11 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
     }
 
     public PoolConfig withDescriptor(NodeDescriptor d) {
-        return new PoolConfig(d, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, control, operatorOnly);
+        return new PoolConfig(d, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly);
     }
 
     public PoolConfig withTransport(TransportMode t) {
-        return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread, preTouch, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly);
     }
 
     /**
@@ -63,7 +75,7 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * pool that moves states of N MB between nodes does best with terms of at least 2·N MB.
      */
     public PoolConfig withTermLength(int bytes) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, bytes, sharedKernelThread, preTouch, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, idle, bytes, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly);
     }
 
     /**
@@ -73,15 +85,33 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * shipped in 5–10 ms before its logs had been through once, in 0.5–0.8 ms with them touched).
      */
     public PoolConfig withPreTouch(boolean touch) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, touch, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, touch, key, auth, checkpointDir, control, operatorOnly);
     }
 
     public PoolConfig withIdle(String i) {
-        return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread, preTouch, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly);
     }
 
     public PoolConfig withLocalNodes(Set<Integer> nodes) {
-        return new PoolConfig(descriptor, nodes, transport, idle, termLength, sharedKernelThread, preTouch, control, operatorOnly);
+        return new PoolConfig(descriptor, nodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly);
+    }
+
+    /**
+     * The control plane: {@link #NO_CONTROL}, {@link #EMBEDDED_CONTROL}, or the address of a standing
+     * pool's control plane (its members' ingress endpoints, "host:port,host:port,…").
+     */
+    public PoolConfig withControl(String c) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, c, operatorOnly);
+    }
+
+    /**
+     * An operator attaching to a standing pool: this JVM runs one kernel of its own for the
+     * operator's session (UDP, an id and endpoint of its own, no incarnations placed on it) and
+     * learns the pool's nodes from the control plane.
+     */
+    public PoolConfig asOperatorOnly() {
+        return new PoolConfig(NodeDescriptor.of(java.util.List.of()), java.util.Set.of(), TransportMode.UDP, idle, termLength, sharedKernelThread,
+                preTouch, key, auth, checkpointDir, control, true);
     }
 
     public boolean isLocal(int node) {

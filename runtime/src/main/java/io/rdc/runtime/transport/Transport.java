@@ -1,10 +1,13 @@
 package io.rdc.runtime.transport;
 
 import io.aeron.Aeron;
+import io.aeron.DirectBufferVector;
+import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import io.rdc.runtime.node.NodeInfo;
+import io.rdc.runtime.security.FrameAuth;
 import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
@@ -18,7 +21,7 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
  */
 public final class Transport implements AutoCloseable {
     /** Stream id used by every node subscription in UDP mode (IPC mode uses the node id). */
-    private static final int UDP_STREAM_ID = 1001;
+    public static final int UDP_STREAM_ID = 1001;
     private static final long CONNECT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
     private static final long BACKPRESSURE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
@@ -26,17 +29,24 @@ public final class Transport implements AutoCloseable {
     private final TransportMode mode;
     private final int selfNode;
     private final Subscription subscription;
-    /** Publications by peer node id: an array, so the send path neither boxes nor hashes. */
-    private volatile Publication[] publications = new Publication[0];
+    /** Publications (with their sealers) by peer node id: an array, so the send path neither boxes nor hashes. */
+    private volatile Peer[] peers = new Peer[0];
     /**
      * Ids at or above this go in a map instead: operators' session kernels take ids from a large
      * space (never reused, so a departed session's endpoint is never mistaken for a new one's).
      */
     static final int ARRAY_IDS = 65_536;
-    private final java.util.concurrent.ConcurrentHashMap<Integer, Publication> farPublications = new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.function.IntFunction<NodeInfo> nodes;
+    private final java.util.concurrent.ConcurrentHashMap<Integer, Peer> farPeers = new java.util.concurrent.ConcurrentHashMap<>();
     /** Whether the pool's control plane reports a node gone (no heartbeat, or it said goodbye); asked only when an offer finds it not connected. */
     private volatile java.util.function.IntPredicate down = n -> false;
+    private final FrameAuth auth;
+    private final FrameAuth.Opener opener;
+    private FragmentHandler lastHandler, assembler;
+    private final int termLength;
+    /** Images to reject, found by Aeron's conductor thread, rejected by the polling thread. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<io.aeron.Image> misfits = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicLong rejectedImages = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.function.IntFunction<NodeInfo> nodes;
     private final String ipcParams, ipcMtu;
     /**
      * Frames within one JVM may be as large as Aeron allows (64 KB less its header): bulk transfers
@@ -44,14 +54,34 @@ public final class Transport implements AutoCloseable {
      */
     static final int IPC_MTU = 65504;
 
-    public Transport(Aeron aeron, TransportMode mode, NodeInfo self, java.util.function.IntFunction<NodeInfo> nodes, int termLength) {
+    /** One peer's publication, and the state that authenticates what goes to it (guarded by the Peer's lock). */
+    private static final class Peer {
+        final Publication publication;
+        final FrameAuth.Sealer sealer;
+        final DirectBufferVector[] three = {new DirectBufferVector(), new DirectBufferVector(), new DirectBufferVector()};
+
+        Peer(Publication publication, FrameAuth.Sealer sealer) {
+            this.publication = publication;
+            this.sealer = sealer;
+        }
+    }
+
+    public Transport(Aeron aeron, TransportMode mode, NodeInfo self, java.util.function.IntFunction<NodeInfo> nodes, int termLength, FrameAuth auth) {
         this.aeron = aeron;
+        this.auth = auth;
+        this.opener = auth.opener(self.id());
         this.mode = mode;
         this.selfNode = self.id();
         this.nodes = nodes;
         this.ipcParams = "?term-length=" + termLength;
         this.ipcMtu = "|mtu=" + IPC_MTU;
-        this.subscription = aeron.addSubscription(channelOf(self), streamIdOf(self.id()));
+        this.termLength = termLength;
+        // Aeron lets a peer's SETUP frame choose an image's term length (up to 1 GB): images whose
+        // term length is not the pool's are rejected (from the polling thread: Aeron's handlers
+        // run on its conductor, where client calls are not allowed).
+        this.subscription = aeron.addSubscription(channelOf(self), streamIdOf(self.id()), image -> {
+            if (image.termBufferLength() != termLength) misfits.offer(image);
+        }, image -> { });
     }
 
     private String channelOf(NodeInfo node) {
@@ -65,48 +95,112 @@ public final class Transport implements AutoCloseable {
         return mode == TransportMode.IPC ? node : UDP_STREAM_ID;
     }
 
+    /**
+     * Polls for whole, authenticated messages: fragments are reassembled here, each message is
+     * checked, and {@code handler} sees only those that pass, without their trailer.
+     */
     public int poll(FragmentHandler handler, int limit) {
-        return subscription.poll(handler, limit);
+        if (handler != lastHandler) {
+            int trailer = auth.trailer();
+            assembler = new FragmentAssembler((buf, off, len, header) -> {
+                if (opener.open(buf, off, len)) handler.onFragment(buf, off, len - trailer, header);
+                else onRefused(header.sessionId());
+            });
+            lastHandler = handler;
+        }
+        int n = subscription.poll(assembler, limit);
+        if (!misfits.isEmpty()) rejectMisfits();
+        return n;
+    }
+
+    /** Frames refused from one Aeron session before its image is rejected: a key holder's session sends none. */
+    static final int REJECT_AFTER_REFUSALS = 16;
+    /** Refusals by Aeron session id (cleared when large: it only needs to catch a session that keeps failing). */
+    private final org.agrona.collections.Int2IntCounterMap refusalsBySession = new org.agrona.collections.Int2IntCounterMap(0);
+
+    private void onRefused(int sessionId) {
+        if (refusalsBySession.size() > 4096) refusalsBySession.clear();
+        if (refusalsBySession.incrementAndGet(sessionId) == REJECT_AFTER_REFUSALS) {
+            io.aeron.Image image = subscription.imageBySessionId(sessionId);
+            if (image != null) misfits.offer(image);
+        }
+    }
+
+    private void rejectMisfits() {
+        io.aeron.Image image;
+        while ((image = misfits.poll()) != null) {
+            long n = rejectedImages.incrementAndGet();
+            String why = image.termBufferLength() != termLength ? "term length " + image.termBufferLength() + " is not the pool's " + termLength
+                    : REJECT_AFTER_REFUSALS + " unauthenticated frames";
+            if (n <= 10 || Long.bitCount(n) == 1) // the first ten, then at powers of two: a flood does not flood the log
+                System.err.println("node " + selfNode + ": rejected Aeron image of session " + image.sessionId() + " from "
+                        + image.sourceIdentity() + ": " + why + " (" + n + " rejected in all)");
+            try {
+                image.reject(why);
+            } catch (RuntimeException e) {
+                // already gone (closed or timed out): nothing to reject
+            }
+        }
+    }
+
+    /** Aeron images (peer sessions) rejected: a term length other than the pool's, or unauthenticated frames. */
+    public long rejectedImages() {
+        return rejectedImages.get();
+    }
+
+    /** Frames this node has refused (bad or missing MAC, replayed, stale) since it started. */
+    public long refusedFrames() {
+        return opener.refused();
+    }
+
+    public FrameAuth.Opener opener() {
+        return opener;
     }
 
     /** The publication to a peer, created and awaited on first use; null when the peer is not known. */
     public Publication publicationTo(int node) {
-        Publication[] ps = publications;
-        if (node >= 0 && node < ps.length && ps[node] != null) return ps[node];
-        if (node >= ARRAY_IDS) {
-            Publication p = farPublications.get(node);
-            if (p != null) return p;
-        }
-        return addPublication(node);
+        Peer p = peer(node);
+        return p == null ? null : p.publication;
     }
 
-    private synchronized Publication addPublication(int node) {
-        Publication[] ps = publications;
+    private Peer peer(int node) {
+        Peer[] ps = peers;
+        if (node >= 0 && node < ps.length && ps[node] != null) return ps[node];
+        if (node >= ARRAY_IDS) {
+            Peer p = farPeers.get(node);
+            if (p != null) return p;
+        }
+        return addPeer(node);
+    }
+
+    private synchronized Peer addPeer(int node) {
+        Peer[] ps = peers;
         if (node >= 0 && node < ps.length && ps[node] != null) return ps[node];
         NodeInfo info = nodes.apply(node);
         if (info == null || node < 0) return null;
-        if (node >= ARRAY_IDS) return farPublications.computeIfAbsent(node, n -> aeron.addPublication(channelOf(info), streamIdOf(n)));
+        if (node >= ARRAY_IDS)
+            return farPeers.computeIfAbsent(node, n -> new Peer(aeron.addPublication(channelOf(info), streamIdOf(n)), auth.sealer(selfNode, n)));
         Publication p = aeron.addPublication(channelOf(info), streamIdOf(node));
-        Publication[] grown = java.util.Arrays.copyOf(ps, Math.max(ps.length, node + 1));
-        grown[node] = p;
-        publications = grown;
-        return p;
+        Peer[] grown = java.util.Arrays.copyOf(ps, Math.max(ps.length, node + 1));
+        grown[node] = new Peer(p, auth.sealer(selfNode, node));
+        peers = grown;
+        return grown[node];
     }
 
     /**
-     * Drops the publication to a peer whose endpoint changed (a node restarted at another address,
-     * an operator's session kernel reusing an id): the next send connects to where it is now.
+     * Drops the publication to a peer whose endpoint changed (a node restarted at another address):
+     * the next send connects to where it is now.
      */
     public synchronized void forget(int node) {
-        Publication far = node >= ARRAY_IDS ? farPublications.remove(node) : null;
-        if (far != null) far.close();
-        Publication[] ps = publications;
+        Peer far = node >= ARRAY_IDS ? farPeers.remove(node) : null;
+        if (far != null) far.publication.close();
+        Peer[] ps = peers;
         if (node < 0 || node >= ps.length || ps[node] == null) return;
-        Publication old = ps[node];
-        Publication[] copy = ps.clone();
+        Peer old = ps[node];
+        Peer[] copy = ps.clone();
         copy[node] = null;
-        publications = copy;
-        old.close();
+        peers = copy;
+        old.publication.close();
     }
 
     public void downNodes(java.util.function.IntPredicate isDown) {
@@ -122,12 +216,12 @@ public final class Transport implements AutoCloseable {
     /** The largest message to {@code node} that Aeron sends as one frame (no fragments). */
     public int maxPayloadLength(int node) {
         Publication p = publicationTo(node);
-        return p == null ? 0 : p.maxPayloadLength();
+        return p == null ? 0 : p.maxPayloadLength() - auth.trailer();
     }
 
     public int maxMessageLength(int node) {
         Publication p = publicationTo(node);
-        return p == null ? 0 : p.maxMessageLength();
+        return p == null ? 0 : p.maxMessageLength() - auth.trailer();
     }
 
     /**
@@ -143,11 +237,29 @@ public final class Transport implements AutoCloseable {
      * into Aeron's log without first being copied behind its header.
      */
     public int offer(int node, DirectBuffer buf, int off, int len, DirectBuffer buf2, int off2, int len2, IdleStrategy idle) {
-        Publication p = publicationTo(node);
-        if (p == null) return Frames.UNREACHABLE;
+        Peer peer = peer(node);
+        if (peer == null) return Frames.UNREACHABLE;
+        if (!auth.on()) return offer(node, peer, buf, off, len, buf2, off2, len2, idle);
+        // Sequence and log order must agree (the receiver refuses a sequence at or below the last):
+        // hold the peer's lock from sealing until the frame is in the log.
+        synchronized (peer) {
+            FrameAuth.Sealer s = peer.sealer;
+            s.seal(buf, off, len, buf2, off2, len2);
+            if (buf2 == null) return offer(node, peer, buf, off, len, s.trailer, 0, FrameAuth.TRAILER, idle);
+            DirectBufferVector[] v = peer.three;
+            v[0].reset(buf, off, len);
+            v[1].reset(buf2, off2, len2);
+            v[2].reset(s.trailer, 0, FrameAuth.TRAILER);
+            return offer(node, peer, null, 0, 0, null, 0, 0, idle);
+        }
+    }
+
+    /** Offers one frame (two parts, or the peer's three-part vector when {@code buf} is null), waiting out back pressure. */
+    private int offer(int node, Peer peer, DirectBuffer buf, int off, int len, DirectBuffer buf2, int off2, int len2, IdleStrategy idle) {
+        Publication p = peer.publication;
         long deadline = 0;
         while (true) {
-            long r = buf2 == null ? p.offer(buf, off, len) : p.offer(buf, off, len, buf2, off2, len2, null);
+            long r = buf == null ? p.offer(peer.three, null) : buf2 == null ? p.offer(buf, off, len) : p.offer(buf, off, len, buf2, off2, len2, null);
             if (r > 0) {
                 if (idle != null) idle.reset();
                 return Frames.OK;
@@ -185,8 +297,8 @@ public final class Transport implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Publication p : publications) if (p != null) p.close();
-        farPublications.values().forEach(Publication::close);
+        for (Peer p : peers) if (p != null) p.publication.close();
+        farPeers.values().forEach(p -> p.publication.close());
         subscription.close();
     }
 }
