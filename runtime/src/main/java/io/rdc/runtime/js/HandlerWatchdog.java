@@ -63,7 +63,14 @@ final class HandlerWatchdog {
         long ms = loading ? limits.moduleLoadBoundMs : limits.handlerBoundMs;
         long bound = TimeUnit.MILLISECONDS.toNanos(ms);
         long seq = js.handlerSeq;
-        if (bound <= 0 || js.overrun != null || inc.guestRunNanos() < TimeUnit.MILLISECONDS.toNanos(PERIOD_MS)) return;
+        if (bound <= 0 || js.overrun != null) return;
+        if (!loading && inc.freezeWaitNanos() > bound && inc.inGuest()) {
+            // Someone waits for it to freeze: the bound counts in wall time, so the freeze ends within it on any machine.
+            js.overrun = "handler did not pause within its bound of " + ms + " ms after a freeze (rdc.limit.handlerBoundMs); interrupted";
+            ControlThreads.run(() -> interrupt(js, inc, seq));
+            return;
+        }
+        if (inc.guestRunNanos() < TimeUnit.MILLISECONDS.toNanos(PERIOD_MS)) return;
         // A handler that has run guest code for a while: from now on its thread's CPU time is what counts (a handler
         // descheduled on a busy machine is not at fault). First sight is at most one period after it started.
         Thread t = js.thread;

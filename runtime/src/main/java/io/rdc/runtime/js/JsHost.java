@@ -19,8 +19,8 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.IOAccess;
 
 /**
- * Runs incarnations as GraalJS contexts on one shared engine, each on its own virtual thread
- * (handlers one at a time; blocking in invoke/receive parks only that virtual thread). Module
+ * Runs incarnations as GraalJS contexts on one shared engine, each on its own platform thread
+ * (handlers one at a time; blocking in invoke/receive parks only that thread). Module
  * sources are cached by content hash, so a context costs about a millisecond.
  *
  * <p>Sandbox: no host access (except reading host buffers, which only the state codec is ever
@@ -98,7 +98,7 @@ public final class JsHost implements Launcher {
         start(inc, new JsIncarnation(kernel, inc, ifaces), ready, failed);
     }
 
-    /** Runs an incarnation's code on a virtual thread of its own. */
+    /** Runs an incarnation's code on a platform thread of its own. */
     private static void start(Incarnation inc, JsIncarnation js, Runnable ready, Consumer<String> failed) {
         Thread t = incarnationThread("inc-" + inc.name, () -> js.run(ready, failed));
         bind(inc, js, t);

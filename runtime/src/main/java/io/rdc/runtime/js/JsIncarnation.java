@@ -33,7 +33,7 @@ import org.graalvm.polyglot.proxy.ProxyExecutable;
 /**
  * One incarnation's JavaScript side: its context, its handlers, and the {@code ctx} calls, which
  * arrive here through one host function (op name first) and go to the kernel. Runs on the
- * incarnation's own virtual thread; handlers run one at a time, and a handler that throws puts the
+ * incarnation's own platform thread; handlers run one at a time, and a handler that throws puts the
  * incarnation in FAULTING without disturbing the node.
  */
 final class JsIncarnation implements ProxyExecutable {

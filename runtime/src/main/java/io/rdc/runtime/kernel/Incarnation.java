@@ -64,6 +64,13 @@ public final class Incarnation {
     /** Freeze requests waiting for the running handler to pause (answered then); guarded by itself. */
     final List<java.util.function.Consumer<String>> freezeWaiters = new ArrayList<>();
     volatile boolean freezeWaiting;
+    /** nanoTime of the oldest freeze waiting for the handler to pause (the watchdog interrupts it after the bound). */
+    volatile long freezeWaitingSince;
+
+    /** How long (wall time) a freeze has been waiting for this incarnation's handler to pause; 0 when none waits. */
+    public long freezeWaitNanos() {
+        return freezeWaiting ? System.nanoTime() - freezeWaitingSince : 0;
+    }
 
     final List<Port> ports = new ArrayList<>();
     final List<Stream> streams = new ArrayList<>();

@@ -400,6 +400,13 @@ public final class Kernel implements Agent {
                 st.bulkInFlight = 0;
             }
             st.bulkInFlight += bodyLen;
+            try {
+                sendReliable(src, st, kind, head, body, ref, 0, 0);
+            } catch (RuntimeException e) {
+                st.bulkInFlight -= bodyLen;
+                throw e;
+            }
+            return;
         }
         sendReliable(src, st, kind, head, body, ref, 0, 0);
     }
@@ -435,16 +442,20 @@ public final class Kernel implements Agent {
         if (st.multicast && st.sent == 0) locate(st);
         if (st.lastSeq - st.ackedSeq >= WINDOW) awaitAcked(st, st.lastSeq - WINDOW / 2);
         long seq = ++st.lastSeq;
-        if (st.multicast) {
-            broadcast(src, st, kind, seq, head, body, ref, invokeId, replyNode);
-            st.sent++;
-        } else {
-            long dest = st.destAddr;
-            int status = offerData(src, st, kind, seq, Ids.node(dest), dest, head, body, ref, invokeId, replyNode);
-            if (status != Frames.OK) {
-                st.lastSeq--;
-                throw new OperationException("send on " + st + " failed: node " + Ids.node(dest) + " is unreachable (Aeron publication not connected)");
+        try {
+            if (st.multicast) {
+                broadcast(src, st, kind, seq, head, body, ref, invokeId, replyNode);
+                st.sent++;
+            } else {
+                long dest = st.destAddr;
+                int status = offerData(src, st, kind, seq, Ids.node(dest), dest, head, body, ref, invokeId, replyNode);
+                if (status != Frames.OK)
+                    throw new OperationException("send on " + st + " failed: node " + Ids.node(dest) + " is unreachable (Aeron publication not connected)");
             }
+        } catch (RuntimeException e) {
+            // Nothing went out (refused before any offer): the number is not used, or the next acknowledged send would wait for it.
+            st.lastSeq--;
+            throw e;
         }
         return seq;
     }
@@ -1967,6 +1978,7 @@ public final class Kernel implements Agent {
                             if (failed == null) respond(src, call, Frames.OK, null);
                             else respondError(src, call, failed);
                         }));
+                        if (!inc.freezeWaiting) inc.freezeWaitingSince = System.nanoTime();
                         inc.freezeWaiting = true;
                     }
                     if (!inc.inGuest()) answerFreezes(inc, null); // it paused meanwhile
@@ -2091,8 +2103,8 @@ public final class Kernel implements Agent {
             control(gid, OP_FREEZE, 0);
             return;
         }
-        // The handler may run up to its bound before it pauses or is interrupted.
-        Response r = request(Ids.node(gid), OP_FREEZE, new Wire.Writer().i64(gid).i32(1), REQUEST_TIMEOUT_NS + limits.handlerBoundNanos());
+        // The handler may run up to its bound (wall time, while a freeze waits) before it pauses or is interrupted.
+        Response r = request(Ids.node(gid), OP_FREEZE, new Wire.Writer().i64(gid).i32(1), REQUEST_TIMEOUT_NS + 2 * limits.handlerBoundNanos());
         if (r.status != Frames.OK) throw new OperationException(r.error());
     }
 
@@ -2345,8 +2357,17 @@ public final class Kernel implements Agent {
 
     /** Fetches what stream space holds under a label (waiting for it), without making a reference of it. */
     private RefDescriptor spaceFetch(Incarnation inc, String label, long timeoutNs, boolean[] cacheable) {
-        Response r = request(spaceHome(inc), OP_SPACE_GET, new Wire.Writer().i64(inc.rdcId).str(label),
-                timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
+        int home = spaceHome(inc);
+        Response r;
+        try {
+            r = request(home, OP_SPACE_GET, new Wire.Writer().i64(inc.rdcId).str(label), timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
+        } catch (OperationException e) {
+            // The home waits for a put and answers only then: a time-out usually means nothing was put, not a dead node.
+            if (String.valueOf(e.getMessage()).contains("did not answer") && (home == nodeId || transport.isConnected(home)))
+                throw new OperationException("stream space get '" + label + "': nothing under '" + label + "' was available within "
+                        + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms (none put, or its copies all taken; stream space at node " + home + ")");
+            throw new OperationException("stream space get '" + label + "': " + e.getMessage() + " (node " + home + ", the RDC's stream space, is unreachable)");
+        }
         if (r.status != Frames.OK) throw new OperationException("stream space get '" + label + "': " + r.error());
         Wire.Reader rd = r.reader();
         rd.i8();

@@ -84,14 +84,7 @@ class ContainmentTest {
 
     /** Runs AttackMain in a child JVM with this JVM's flags, a 512 MB heap and {@code props}; at most two minutes. */
     static Outcome attack(String name, String... props) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (!a.startsWith("-Xmx") && !a.startsWith("-agentlib") && !a.startsWith("-javaagent") && !a.startsWith("-Drdc.limit.")) cmd.add(a);
-        cmd.add("-Xmx512m");
-        cmd.addAll(List.of(props));
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(childJvm(props));
         cmd.add(AttackMain.class.getName());
         cmd.add(name);
         Path out = Files.createTempFile("rdc-attack-" + name, ".txt");
@@ -120,6 +113,19 @@ class ContainmentTest {
             if (p.isAlive()) p.destroyForcibly();
             Files.deleteIfExists(out);
         }
+    }
+
+    /** A java command line with this JVM's flags and class path, a 512 MB heap and {@code props}; the main class comes next. */
+    static List<String> childJvm(String... props) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
+            if (!a.startsWith("-Xmx") && !a.startsWith("-agentlib") && !a.startsWith("-javaagent") && !a.startsWith("-Drdc.limit.")) cmd.add(a);
+        cmd.add("-Xmx512m");
+        cmd.addAll(List.of(props));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        return cmd;
     }
 
     private static String tail(String text) {
