@@ -43,4 +43,10 @@ public abstract class PoolFixture {
         ModuleStore.Module m = op.module("m" + Integer.toHexString(code.hashCode()), code);
         return op.create(m, node, null, List.of(Iface.portNew("in", label, null)));
     }
+
+    /** As {@link #serve}, then a stream to it from stream space. */
+    protected Ref serveAndConnect(Operator op, String code, int node, String label) {
+        serve(op, code, node, label);
+        return op.spaceGet(label, T);
+    }
 }

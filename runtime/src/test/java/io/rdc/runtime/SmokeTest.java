@@ -11,8 +11,7 @@ class SmokeTest extends PoolFixture {
     @Test
     void invokeReachesAJsHandlerOnAnotherNodeAndReturnsItsReply() {
         Operator op = operator();
-        serve(op, "export function onMessage(ctx, port, m) { return { head: { echo: m.head.x * 2 } }; }", 203, "echo");
-        Ref s = op.spaceGet("echo", T);
+        Ref s = serveAndConnect(op, "export function onMessage(ctx, port, m) { return { head: { echo: m.head.x * 2 } }; }", 203, "echo");
         Operator.Received r = op.invoke(s, Map.of("x", 21), null, T);
         assertEquals(Map.of("echo", 42L), r.head());
     }

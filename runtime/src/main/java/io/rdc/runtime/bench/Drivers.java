@@ -49,32 +49,7 @@ final class Drivers
      */
     static void sweepStaleDirs(final File base)
     {
-        final File[] dirs = base.listFiles((dir, name) -> name.startsWith(DIR_PREFIX));
-        if (null == dirs)
-        {
-            return;
-        }
-        for (final File dir : dirs)
-        {
-            final String rest = dir.getName().substring(DIR_PREFIX.length());
-            final int dash = rest.indexOf('-');
-            if (dash <= 0)
-            {
-                continue;
-            }
-            try
-            {
-                final long pid = Long.parseLong(rest.substring(0, dash));
-                if (ProcessHandle.of(pid).isEmpty())
-                {
-                    IoUtil.delete(dir, true);
-                }
-            }
-            catch (final NumberFormatException ignore)
-            {
-                // not one of ours
-            }
-        }
+        io.rdc.runtime.util.ShmDirs.sweepStale(base, DIR_PREFIX);
     }
 
     /**

@@ -19,8 +19,8 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.IOAccess;
 
 /**
- * Runs incarnations as GraalJS contexts on one shared engine, each on its own virtual thread
- * (handlers one at a time; blocking in invoke/receive parks only that virtual thread). Module
+ * Runs incarnations as GraalJS contexts on one shared engine, each on its own platform thread
+ * (handlers one at a time; blocking in invoke/receive parks only that thread). Module
  * sources are cached by content hash, so a context costs about a millisecond.
  *
  * <p>Sandbox: no host access (except reading host buffers, which only the state codec is ever
@@ -37,6 +37,12 @@ public final class JsHost implements Launcher {
             "({n: 1, d: 0.5, s: 'x', a: [1, 'y', {k: true}], m: new Map([[1, 2]]), u: new Uint8Array(256), f: new Float64Array(64), i: new Int32Array(64)})");
 
     private final Kernel kernel;
+    /**
+     * Contexts loaded at once in this JVM (half the cores): loading is CPU-heavy, and a burst of
+     * creations (a fork bomb) loading on a hundred threads at once left running incarnations seconds
+     * without a core. The others wait, blocked, within their creation's timeout.
+     */
+    static final java.util.concurrent.Semaphore LOADS = new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
 
     public JsHost(Kernel kernel) {
         this.kernel = kernel;
@@ -92,11 +98,20 @@ public final class JsHost implements Launcher {
         start(inc, new JsIncarnation(kernel, inc, ifaces), ready, failed);
     }
 
-    /** Runs an incarnation's code on a virtual thread of its own. */
+    /** Runs an incarnation's code on a platform thread of its own. */
     private static void start(Incarnation inc, JsIncarnation js, Runnable ready, Consumer<String> failed) {
-        Thread t = Thread.ofVirtual().name("inc-" + inc.name).unstarted(() -> js.run(ready, failed));
+        Thread t = incarnationThread("inc-" + inc.name, () -> js.run(ready, failed));
         bind(inc, js, t);
         t.start();
+    }
+
+    /**
+     * A platform thread for incarnation code: the OS shares the cores among them, so code that spins
+     * cannot starve the others (on virtual threads it pins a carrier; as many spinners as cores stopped
+     * every incarnation in the JVM). Costs a thread per incarnation (docs/containment.md).
+     */
+    static Thread incarnationThread(String name, Runnable body) {
+        return Thread.ofPlatform().daemon(true).name(name).unstarted(body);
     }
 
     /** {@code t} runs {@code inc}'s code, hosted by {@code js}. */
@@ -150,6 +165,7 @@ public final class JsHost implements Launcher {
     /** Loads the prelude and a module into a new context (an incarnation's first step; done ahead for arrivals). */
     static Warm load(ModuleStore.Module module, JsIncarnation target) {
         Context c = newContext();
+        if (target != null) target.context = c; // its module code may spin: the watchdog can interrupt it now
         try {
             HostCalls calls = new HostCalls(target);
             Value api = c.eval(PRELUDE).execute(calls);
@@ -195,7 +211,7 @@ public final class JsHost implements Launcher {
 
     /** Readies a context for {@code module} on a new thread, which then waits for the arrival it is taken for. */
     private static void makeSpare(ModuleStore.Module module, String threadName, Consumer<Spare> made, Consumer<RuntimeException> failed) {
-        Thread.ofVirtual().name(threadName).start(() -> {
+        incarnationThread(threadName, () -> {
             Warm w;
             try {
                 w = ready(module);
@@ -206,7 +222,7 @@ public final class JsHost implements Launcher {
             java.util.concurrent.CompletableFuture<Runnable> job = new java.util.concurrent.CompletableFuture<>();
             made.accept(new Spare(w, job, Thread.currentThread()));
             job.join().run();
-        });
+        }).start();
     }
 
     @Override

@@ -33,7 +33,7 @@ import org.graalvm.polyglot.proxy.ProxyExecutable;
 /**
  * One incarnation's JavaScript side: its context, its handlers, and the {@code ctx} calls, which
  * arrive here through one host function (op name first) and go to the kernel. Runs on the
- * incarnation's own virtual thread; handlers run one at a time, and a handler that throws puts the
+ * incarnation's own platform thread; handlers run one at a time, and a handler that throws puts the
  * incarnation in FAULTING without disturbing the node.
  */
 final class JsIncarnation implements ProxyExecutable {
@@ -42,7 +42,17 @@ final class JsIncarnation implements ProxyExecutable {
     private final List<Iface> ifaces;
     volatile Thread thread;
     private volatile boolean killed;
-    private Context context;
+    /** Set as soon as it exists (before the module's code runs), so the watchdog can interrupt it. */
+    volatile Context context;
+    /** Why the watchdog interrupted the running handler (its bound), or null. */
+    volatile String overrun;
+    /** Its module's top-level code is running (bounded by moduleLoadBoundMs, not the handler bound). */
+    volatile boolean loading;
+    /** The watchdog's own: the handler it watches, whether module code, and its thread's CPU time at first sight. */
+    long watchSeq = -1, watchCpu;
+    boolean watchLoading;
+    /** Counts handlers run, so that the watchdog interrupts only the handler it found overrunning. */
+    volatile long handlerSeq;
     private Value ctx, mkMsg, mkErr, enc, newBytes, stateSize, dec;
     private Value onMessage, onEvent;
     private Ref selfRef;
@@ -74,8 +84,21 @@ final class JsIncarnation implements ProxyExecutable {
             JsHost.Warm w = preloaded != null ? preloaded : arrival != null && host != null ? host.takeReadied(arrival.transfer()) : null;
             preloaded = null;
             if (TRACE && arrival != null) System.err.printf("arrive %s: spare %s, took %.3f ms%n", inc.name, w != null, (System.nanoTime() - t0) / 1e6);
-            if (w == null) w = JsHost.load(inc.moduleHash().isEmpty() ? null : moduleOf(), this);
-            else w.calls().target = this;
+            if (w == null) {
+                HandlerWatchdog.watch(this);
+                JsHost.LOADS.acquireUninterruptibly();
+                loading = true;
+                inc.startGuest(); // the module's top-level code is bounded too
+                try {
+                    w = JsHost.load(inc.moduleHash().isEmpty() ? null : moduleOf(), this);
+                } finally {
+                    inc.endGuest();
+                    loading = false;
+                    JsHost.LOADS.release();
+                }
+            } else {
+                w.calls().target = this;
+            }
             context = w.context();
             Value api = w.api();
             ctx = api.getMember("ctx");
@@ -94,9 +117,12 @@ final class JsIncarnation implements ProxyExecutable {
             onForked = function(exports, "onForked");
         } catch (PolyglotException | IllegalArgumentException e) {
             closeQuietly();
-            failed.accept("module " + inc.moduleName() + ": " + describe(e));
+            HandlerWatchdog.unwatch(this);
+            String why = overrun;
+            failed.accept("module " + inc.moduleName() + ": " + (why != null ? why : describe(e)));
             return;
         }
+        HandlerWatchdog.watch(this);
         if (arrival != null) {
             arrive(ready, failed);
             return;
@@ -135,6 +161,7 @@ final class JsIncarnation implements ProxyExecutable {
             // Destroyed while between handlers (its context closed under it): nothing more to run.
             if (!killed && !inc.isDestroyed()) kernel.fault(inc, describe(e));
         } finally {
+            HandlerWatchdog.unwatch(this);
             closeQuietly();
         }
     }
@@ -178,6 +205,7 @@ final class JsIncarnation implements ProxyExecutable {
         } catch (PolyglotException | IllegalStateException e) {
             if (!killed && !inc.isDestroyed()) kernel.fault(inc, describe(e));
         } finally {
+            HandlerWatchdog.unwatch(this);
             closeQuietly();
         }
     }
@@ -314,18 +342,23 @@ final class JsIncarnation implements ProxyExecutable {
     /** Runs one handler; false when the incarnation can no longer run (killed, or it threw). */
     private boolean handle(Runnable body) {
         long t0 = System.nanoTime();
+        handlerSeq++;
+        overrun = null;
+        inc.startGuest();
         try {
             body.run();
             return true;
         } catch (PolyglotException e) {
             if (killed || e.isCancelled() || inc.isDestroyed()) return false;
-            kernel.fault(inc, describe(e));
+            String why = overrun;
+            kernel.fault(inc, why != null && e.isInterrupted() ? why : describe(e));
             return true; // it stays, FAULTING, until destroyed; the loop waits
         } catch (IllegalStateException e) {
             if (killed || inc.isDestroyed()) return false; // the context was closed under us
             kernel.fault(inc, e.toString());
             return true;
         } finally {
+            inc.endGuest();
             inc.recordHandler(System.nanoTime() - t0);
             if (inc.wantStateSize && !killed) {
                 inc.wantStateSize = false;
@@ -379,6 +412,14 @@ final class JsIncarnation implements ProxyExecutable {
         }
     }
 
+    Incarnation inc() {
+        return inc;
+    }
+
+    Kernel kernel() {
+        return kernel;
+    }
+
     void kill() {
         killed = true;
         Context c = context;
@@ -411,11 +452,14 @@ final class JsIncarnation implements ProxyExecutable {
     @Override
     public Object execute(Value... a) {
         String op = a[0].asString();
+        inc.pauseGuest(); // time in ctx calls (waiting in invoke, receive...) does not count against the handler's bound
         try {
             return call(op, a);
         } catch (OperationException | ReferenceException | IllegalArgumentException | UnsupportedOperationException
                  | ClassCastException e) {
             return mkErr.execute("ctx." + op + ": " + e.getMessage());
+        } finally {
+            inc.resumeGuest();
         }
     }
 
@@ -506,9 +550,11 @@ final class JsIncarnation implements ProxyExecutable {
             case "destroy":
                 kernel.destroy(handle(a[1], Rights.DESTROY));
                 return null;
-            case "freeze":
-                kernel.freeze(handle(a[1], Rights.FREEZE));
+            case "freeze": {
+                long target = handle(a[1], Rights.FREEZE);
+                kernel.freeze(target, target != inc.gid); // freezing itself: it freezes when this handler returns
                 return null;
+            }
             case "fork": {
                 List<Ref> listed = new ArrayList<>();
                 Value ps = a[2];

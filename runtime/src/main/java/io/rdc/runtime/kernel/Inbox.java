@@ -25,6 +25,7 @@ public final class Inbox {
             items.addLast(item);
             if (item instanceof Message m) {
                 m.port.queued++;
+                m.port.queuedBytes += m.bytes();
                 messages++;
             }
             version++;
@@ -54,6 +55,7 @@ public final class Inbox {
                 it.remove();
                 if (o instanceof Message m) {
                     m.port.queued--;
+                    m.port.queuedBytes -= m.bytes();
                     messages--;
                 }
                 return o;
@@ -73,6 +75,7 @@ public final class Inbox {
     /** As above; while spinning, runs duty cycles of the owner's kernel, which may deliver the item itself. */
     Object take(Filter f, long timeoutNanos, java.util.function.BooleanSupplier stop, Kernel kernel) {
         long deadline = timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+        boolean spin = true;
         while (true) {
             long v = version;
             // Stop first: a message that arrives just as the owner is frozen must stay queued.
@@ -81,7 +84,7 @@ public final class Inbox {
             if (o != null) return o;
             if (System.nanoTime() - deadline >= 0) return null;
             int spins = 0;
-            while (version == v && spins++ < SPINS) {
+            while (spin && version == v && spins++ < SPINS) {
                 if (kernel != null && kernel.assist() > 0) continue;
                 Thread.onSpinWait();
             }
@@ -92,6 +95,9 @@ public final class Inbox {
                 if (left > 0) LockSupport.parkNanos(this, left);
             }
             waiting = null;
+            // Spin (and drive the kernel) again only when woken by an append or a poke: an idle owner that merely
+            // timed out parks again at once (hundreds of idle platform threads spinning every 50 ms cost a core).
+            spin = version != v;
         }
     }
 
@@ -118,6 +124,7 @@ public final class Inbox {
             if (o instanceof Message m && f.accept(m)) {
                 it.remove();
                 m.port.queued--;
+                m.port.queuedBytes -= m.bytes();
                 messages--;
                 out.add(m);
             }
@@ -133,6 +140,7 @@ public final class Inbox {
             if (o instanceof Message m) {
                 it.remove();
                 m.port.queued--;
+                m.port.queuedBytes -= m.bytes();
                 out.add(m);
             }
         }

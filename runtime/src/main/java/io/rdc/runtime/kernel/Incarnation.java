@@ -57,6 +57,20 @@ public final class Incarnation {
     volatile Thread thread;
     /** The JavaScript host running this incarnation; null for the operator. */
     volatile Object host;
+    /** nanoTime when guest code (a handler, outside ctx calls) last started to run; 0 while none runs. */
+    private volatile long guestSince;
+    /** Guest time of the current handler before {@link #guestSince} (time in ctx calls excluded). */
+    private volatile long guestNanos;
+    /** Freeze requests waiting for the running handler to pause (answered then); guarded by itself. */
+    final List<java.util.function.Consumer<String>> freezeWaiters = new ArrayList<>();
+    volatile boolean freezeWaiting;
+    /** nanoTime of the oldest freeze waiting for the handler to pause (the watchdog interrupts it after the bound). */
+    volatile long freezeWaitingSince;
+
+    /** How long (wall time) a freeze has been waiting for this incarnation's handler to pause; 0 when none waits. */
+    public long freezeWaitNanos() {
+        return freezeWaiting ? System.nanoTime() - freezeWaitingSince : 0;
+    }
 
     final List<Port> ports = new ArrayList<>();
     final List<Stream> streams = new ArrayList<>();
@@ -65,6 +79,8 @@ public final class Incarnation {
     final Map<String, io.rdc.runtime.ref.Ref> spaceCache = new HashMap<>();
     /** Unicast ports got from stream space, by label, until returned (guarded by spaceCache). */
     final Map<String, io.rdc.runtime.ref.Ref> spacePorts = new HashMap<>();
+    /** Timers (ctx.after) set and not yet fired (Limits.timers). */
+    final java.util.concurrent.atomic.AtomicInteger timersPending = new java.util.concurrent.atomic.AtomicInteger();
     /** Kernel-managed buffers reachable through buffer handles (copyTo/copyFrom). */
     final Map<Long, byte[]> buffers = new HashMap<>();
     private final ExpandableDirectByteBuffer sendBuffer;
@@ -108,9 +124,58 @@ public final class Incarnation {
         return state;
     }
 
-    /** The state as status and list report it: MIGRATING while a migration is under way. */
+    /**
+     * The state as status and list report it: MIGRATING while a migration is under way; EXECUTING,
+     * not FROZEN, while a handler still runs guest code after a freeze (it freezes when it pauses).
+     */
     public State shownState() {
-        return migratingTo != 0 ? State.MIGRATING : state;
+        if (migratingTo != 0) return State.MIGRATING;
+        State s = state;
+        return s == State.FROZEN && guestSince != 0 ? State.EXECUTING : s;
+    }
+
+    /** The host: a handler (or module code) starts to run guest code. */
+    public void startGuest() {
+        guestNanos = 0;
+        inHandler = true;
+        resumeGuest();
+    }
+
+    /** The host: the handler returned (or threw). */
+    public void endGuest() {
+        inHandler = false;
+        pauseGuest();
+    }
+
+    private volatile boolean inHandler;
+
+    /** The host: guest code runs again (a ctx call returned). */
+    public void resumeGuest() {
+        if (!inHandler) return; // our own prelude calls outside handlers are not counted
+        long now = System.nanoTime();
+        guestSince = now == 0 ? 1 : now;
+    }
+
+    /** The host: guest code stopped (a ctx call, or the handler returned); answers freezes waiting for that. */
+    public void pauseGuest() {
+        long s = guestSince;
+        if (s != 0) {
+            guestNanos += System.nanoTime() - s;
+            guestSince = 0;
+        }
+        if (freezeWaiting) kernel.answerFreezes(this, null);
+    }
+
+    /** Guest time the current handler has run so far (ctx calls excluded); 0 when none runs. */
+    public long guestRunNanos() {
+        if (!inHandler) return 0;
+        long s = guestSince;
+        return guestNanos + (s == 0 ? 0 : System.nanoTime() - s);
+    }
+
+    /** Guest code is running now. */
+    public boolean inGuest() {
+        return guestSince != 0;
     }
 
     public int migratingTo() {

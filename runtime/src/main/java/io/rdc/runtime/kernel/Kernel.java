@@ -52,6 +52,8 @@ public final class Kernel implements Agent {
             OP_MIGRATE = 32, OP_MIGRATE_PREPARE = 33, OP_MIGRATE_CHUNK = 34, OP_MIGRATE_INSTALL = 35, OP_MIGRATE_COMMIT = 36,
             OP_MIGRATE_ABORT = 37, OP_NODE_ACCEPT = 38, OP_CHECKPOINT = 39, OP_FORK = 40;
     static final int ST_MODULE_NEEDED = 4;
+    /** ACK status: the port's queue is over its quota (Limits.portMessages, portBytes); the message was dropped. */
+    static final int ST_QUEUE_FULL = 64;
 
     /** Marks a propagated unicast port whose queue stays with the original (flag 8 of propagate). */
     static final long RETAIN = 1;
@@ -403,6 +405,13 @@ public final class Kernel implements Agent {
                 st.bulkInFlight = 0;
             }
             st.bulkInFlight += bodyLen;
+            try {
+                sendReliable(src, st, kind, head, body, ref, 0, 0);
+            } catch (RuntimeException e) {
+                st.bulkInFlight -= bodyLen;
+                throw e;
+            }
+            return;
         }
         sendReliable(src, st, kind, head, body, ref, 0, 0);
     }
@@ -438,16 +447,20 @@ public final class Kernel implements Agent {
         if (st.multicast && st.sent == 0) locate(st);
         if (st.lastSeq - st.ackedSeq >= WINDOW) awaitAcked(st, st.lastSeq - WINDOW / 2);
         long seq = ++st.lastSeq;
-        if (st.multicast) {
-            broadcast(src, st, kind, seq, head, body, ref, invokeId, replyNode);
-            st.sent++;
-        } else {
-            long dest = st.destAddr;
-            int status = offerData(src, st, kind, seq, Ids.node(dest), dest, head, body, ref, invokeId, replyNode);
-            if (status != Frames.OK) {
-                st.lastSeq--;
-                throw new OperationException("send on " + st + " failed: node " + Ids.node(dest) + " is unreachable (Aeron publication not connected)");
+        try {
+            if (st.multicast) {
+                broadcast(src, st, kind, seq, head, body, ref, invokeId, replyNode);
+                st.sent++;
+            } else {
+                long dest = st.destAddr;
+                int status = offerData(src, st, kind, seq, Ids.node(dest), dest, head, body, ref, invokeId, replyNode);
+                if (status != Frames.OK)
+                    throw new OperationException("send on " + st + " failed: node " + Ids.node(dest) + " is unreachable (Aeron publication not connected)");
             }
+        } catch (RuntimeException e) {
+            // Nothing went out (refused before any offer): the number is not used, or the next acknowledged send would wait for it.
+            st.lastSeq--;
+            throw e;
         }
         return seq;
     }
@@ -788,6 +801,7 @@ public final class Kernel implements Agent {
             long last = 0;
             if (members != null) for (int i = 0; i < members.size(); i++) {
                 Port p = members.get(i);
+                if (queueFull(p) != null) continue; // a member over its queue quota misses group messages until it catches up
                 deliver(p, buf, off, kind, src, stream, seq, channel);
                 last = p.gid;
             }
@@ -876,8 +890,31 @@ public final class Kernel implements Agent {
             heldSenderMessages++;
             return;
         }
+        String full = queueFull(port);
+        if (full != null) {
+            // Back-pressure: refused, and the sender's stream fails saying why (docs/containment.md).
+            if (ack) {
+                queueAck(src, stream, seq, 0, channel, ST_QUEUE_FULL);
+                long invoke = buf.getLong(off + Frames.D_INVOKE);
+                if (invoke != 0) {
+                    int rl = encodeReply(kbuf, invoke, Frames.FAILED, 0, full.getBytes(StandardCharsets.UTF_8), null, null);
+                    transport.offer(buf.getInt(off + Frames.D_REPLY_NODE), kbuf, 0, rl, offerIdle);
+                }
+            }
+            return;
+        }
         deliver(port, buf, off, kind, src, stream, seq, channel);
         if (ack) queueAck(src, stream, seq, port.gid, channel, Frames.OK);
+    }
+
+    /** Why a port takes no more messages (its queue is at its quota), or null. Kernel thread; reads the counts unlocked (a message more or less). */
+    private String queueFull(Port port) {
+        Limits l = limits;
+        int n = port.queued;
+        long bytes = port.queuedBytes;
+        if (n < l.portMessages && bytes < l.portBytes) return null;
+        return "the queue of port " + Ids.show(port.gid) + " at node " + nodeId + " is full (" + n + " messages, " + bytes
+                + " bytes; quota " + l.portMessages + " messages, " + l.portBytes + " bytes: rdc.limit.portMessages, rdc.limit.portBytes)";
     }
 
     /**
@@ -971,6 +1008,11 @@ public final class Kernel implements Agent {
             if (!st.multicast && port != 0 && port != st.destAddr && st.retarget == null && seq > st.switchedAt)
                 st.retarget = new Stream.Retarget(ackedChannel != 0 ? ackedChannel : st.channel, port, 0);
             if (seq > st.ackedSeq) st.ackedSeq = seq;
+        } else if (status == ST_QUEUE_FULL) {
+            st.failure = "message " + seq + " refused: the receiving port's queue at node " + buf.getInt(off + Frames.SRC_NODE)
+                    + " is full (rdc.limit.portMessages, rdc.limit.portBytes)";
+            st.ackedSeq = Math.max(st.ackedSeq, seq);
+            raise(st.owner, Event.Type.STREAM_CLOSED, st.failure);
         } else {
             st.failure = "message " + seq + " refused: no port is attached to channel " + Ids.show(st.channel);
             st.ackedSeq = Math.max(st.ackedSeq, seq);
@@ -1278,6 +1320,34 @@ public final class Kernel implements Agent {
 
     // ---- loader (§8.3): create an incarnation here
 
+    /** Creations each RDC may still start from this node this second: {tokens, second}; guarded by itself. */
+    private final java.util.HashMap<Long, long[]> creationTokens = new java.util.HashMap<>();
+
+    /** A fork bomb meets this before memory runs out: each RDC creates at most Limits.creationsPerSecond a second from here. */
+    private void takeCreationToken(long rdc) {
+        int rate = limits.creationsPerSecond;
+        long second = System.nanoTime() / 1_000_000_000L;
+        synchronized (creationTokens) {
+            long[] b = creationTokens.computeIfAbsent(rdc, k -> new long[] {rate, second});
+            if (b[1] != second) {
+                b[0] = rate;
+                b[1] = second;
+            }
+            if (b[0] <= 0)
+                throw new OperationException("RDC " + Ids.show(rdc) + " started " + rate + " creations at node " + nodeId
+                        + " within a second, its quota (rdc.limit.creationsPerSecond)");
+            b[0]--;
+        }
+    }
+
+    /** Why an RDC may not have one more incarnation here (Limits.incarnationsPerRdc), or null. Kernel thread. */
+    private String overIncarnationQuota(long rdc) {
+        int quota = limits.incarnationsPerRdc, n = 0;
+        for (Incarnation i : incarnations.values()) if (i.rdcId == rdc && !i.pseudo) n++;
+        return n < quota ? null : "RDC " + Ids.show(rdc) + " has " + n + " incarnations at node " + nodeId
+                + ", its quota (rdc.limit.incarnationsPerRdc)";
+    }
+
     private void onCreate(int src, long call, Wire.Reader r) {
         long rdc = r.i64();
         long parent = r.i64();
@@ -1303,6 +1373,11 @@ public final class Kernel implements Agent {
         }
         if (!acceptingIncarnations) {
             respondError(src, call, "node " + nodeId + " is not allocated to new incarnations");
+            return;
+        }
+        String over = overIncarnationQuota(rdc);
+        if (over != null) {
+            respondError(src, call, over);
             return;
         }
         long gid = newGid();
@@ -1339,6 +1414,7 @@ public final class Kernel implements Agent {
                        boolean inchoate, String name, byte[] state) {
         if (pool.node(node) == null)
             throw new OperationException("node " + node + " is not in the pool (nodes: " + pool.nodeIds() + ")");
+        takeCreationToken(creator.rdcId);
         boolean sendCode = !modulesKnownAt.contains(node + "/" + mod.hash());
         for (int attempt = 0; attempt < 2; attempt++) {
             Wire.Writer w = new Wire.Writer(256 + (sendCode ? mod.code().length() * 3 : 0))
@@ -1514,7 +1590,7 @@ public final class Kernel implements Agent {
             return;
         }
         // Materializing registers a stream with this kernel: do it off the kernel thread's current cycle.
-        Thread.ofVirtual().start(() -> {
+        ControlThreads.run(() -> {
             try {
                 Ref ref = materialize(inc, d);
                 if (ref.target() instanceof Stream s) s.name = name;
@@ -1908,6 +1984,19 @@ public final class Kernel implements Agent {
                 inc.frozenRequested = true;
                 if (inc.state == Incarnation.State.EXECUTING) inc.state = Incarnation.State.FROZEN;
                 inc.inbox.poke();
+                if (arg == 1 && inc.inGuest()) {
+                    // Its handler still runs: answered when it pauses (or faults past its bound, or dies).
+                    synchronized (inc.freezeWaiters) {
+                        inc.freezeWaiters.add(failed -> onKernel(() -> {
+                            if (failed == null) respond(src, call, Frames.OK, null);
+                            else respondError(src, call, failed);
+                        }));
+                        if (!inc.freezeWaiting) inc.freezeWaitingSince = System.nanoTime();
+                        inc.freezeWaiting = true;
+                    }
+                    if (!inc.inGuest()) answerFreezes(inc, null); // it paused meanwhile
+                    return;
+                }
             }
             case OP_UNFREEZE -> {
                 if (inc.state == Incarnation.State.FAULTING) throw new OperationException(inc.name + " is FAULTING; it can only be destroyed");
@@ -1935,9 +2024,24 @@ public final class Kernel implements Agent {
         for (Stream s : inc.streams()) streams.remove(s.gid);
         for (Message m : inc.inbox.drainMessages()) failInvoker(m, inc.name + " was " + why);
         inc.inbox.poke();
-        Launcher l = launcher;
-        if (l != null && !inc.pseudo) Thread.ofVirtual().name("rdc-kill-" + inc.name).start(() -> l.kill(inc));
+        answerFreezes(inc, inc.name + " was " + why + " before it froze");
+        ControlThreads.kill(launcher, inc);
         raise(inc, Event.Type.DEAD, why);
+    }
+
+    /**
+     * Answers the freeze requests waiting for an incarnation's handler to pause: OK, or the error
+     * {@code failed} (it faulted or died instead). Any thread.
+     */
+    void answerFreezes(Incarnation inc, String failed) {
+        List<java.util.function.Consumer<String>> waiting;
+        synchronized (inc.freezeWaiters) {
+            if (inc.freezeWaiters.isEmpty()) return;
+            waiting = new ArrayList<>(inc.freezeWaiters);
+            inc.freezeWaiters.clear();
+            inc.freezeWaiting = false;
+        }
+        for (java.util.function.Consumer<String> w : waiting) w.accept(failed);
     }
 
     /**
@@ -1948,22 +2052,26 @@ public final class Kernel implements Agent {
         stopped = true;
         duty.lock(); // wait for a duty cycle in progress to finish
         duty.unlock();
-        List<Thread> killers = new ArrayList<>();
-        for (Incarnation inc : incarnations.values()) {
+        List<Incarnation> all = new ArrayList<>(incarnations.values());
+        java.util.concurrent.CountDownLatch killed = new java.util.concurrent.CountDownLatch(all.size());
+        for (Incarnation inc : all) {
             inc.destroyed = true;
             inc.state = Incarnation.State.DEAD;
             inc.inbox.poke();
             Launcher l = launcher;
-            if (l != null && !inc.pseudo) killers.add(Thread.ofVirtual().start(() -> l.kill(inc)));
+            ControlThreads.run(() -> {
+                try {
+                    if (l != null && !inc.pseudo) l.kill(inc);
+                } finally {
+                    killed.countDown();
+                }
+            });
         }
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        for (Thread t : killers) {
-            try {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            killed.await(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         }
         incarnations.clear();
         Launcher l = launcher;
@@ -1974,6 +2082,7 @@ public final class Kernel implements Agent {
     public void fault(Incarnation inc, String error) {
         inc.fault = error;
         inc.state = Incarnation.State.FAULTING;
+        answerFreezes(inc, inc.name + " went FAULTING before it froze: " + error);
         onKernel(() -> raise(inc, Event.Type.FAULTING, error));
     }
 
@@ -1993,9 +2102,31 @@ public final class Kernel implements Agent {
         control(gid, OP_DESTROY, 0);
     }
 
+    /** Freezes an incarnation; returns once its running handler (if any) has paused: FROZEN is never reported while one runs. */
     public void freeze(long gid) {
-        control(gid, OP_FREEZE, 0);
+        freeze(gid, true);
     }
+
+    /**
+     * As above; without {@code waitForHandler} it returns at once and the handler freezes when it
+     * pauses (an incarnation freezing itself cannot wait for its own handler).
+     */
+    public void freeze(long gid, boolean waitForHandler) {
+        if (!waitForHandler) {
+            control(gid, OP_FREEZE, 0);
+            return;
+        }
+        // The handler may run up to its bound (wall time, while a freeze waits) before it pauses or is interrupted.
+        Response r = request(Ids.node(gid), OP_FREEZE, new Wire.Writer().i64(gid).i32(1), REQUEST_TIMEOUT_NS + 2 * limits.handlerBoundNanos());
+        if (r.status != Frames.OK) throw new OperationException(r.error());
+    }
+
+    /** The bounds and quotas this kernel enforces (docs/containment.md); changeable at run time. */
+    public Limits limits() {
+        return limits;
+    }
+
+    private final Limits limits = new Limits();
 
     public void unfreeze(long gid, int priority) {
         control(gid, OP_UNFREEZE, priority);
@@ -2126,8 +2257,16 @@ public final class Kernel implements Agent {
     public void timer(Incarnation inc, long delayMs, String tag) {
         long gid = inc.gid;
         String name = inc.name;
+        int quota = limits.timers;
+        if (inc.timersPending.incrementAndGet() > quota) {
+            inc.timersPending.decrementAndGet();
+            throw new OperationException(name + " has " + quota + " timers pending, its quota (rdc.limit.timers)");
+        }
         // Looked up when it fires: the incarnation may have migrated meanwhile (the event follows it).
-        schedule(TimeUnit.MILLISECONDS.toNanos(delayMs), () -> deliverEvent(gid, new Event(Event.Type.TIMER, gid, name, tag, System.currentTimeMillis())));
+        schedule(TimeUnit.MILLISECONDS.toNanos(Math.max(0, delayMs)), () -> {
+            inc.timersPending.decrementAndGet();
+            deliverEvent(gid, new Event(Event.Type.TIMER, gid, name, tag, System.currentTimeMillis()));
+        });
     }
 
     /** Delivers an event to a watcher here, or to the node it migrated to (kernel thread). */
@@ -2242,8 +2381,17 @@ public final class Kernel implements Agent {
             cacheable[0] = got.cacheable();
             return got.ref();
         }
-        Response r = request(spaceHome(inc), OP_SPACE_GET, new Wire.Writer().i64(inc.rdcId).str(label),
-                timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
+        int home = spaceHome(inc);
+        Response r;
+        try {
+            r = request(home, OP_SPACE_GET, new Wire.Writer().i64(inc.rdcId).str(label), timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
+        } catch (OperationException e) {
+            // The home waits for a put and answers only then: a time-out usually means nothing was put, not a dead node.
+            if (String.valueOf(e.getMessage()).contains("did not answer") && (home == nodeId || transport.isConnected(home)))
+                throw new OperationException("stream space get '" + label + "': nothing under '" + label + "' was available within "
+                        + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms (none put, or its copies all taken; stream space at node " + home + ")");
+            throw new OperationException("stream space get '" + label + "': " + e.getMessage() + " (node " + home + ", the RDC's stream space, is unreachable)");
+        }
         if (r.status != Frames.OK) throw new OperationException("stream space get '" + label + "': " + r.error());
         Wire.Reader rd = r.reader();
         rd.i8();
@@ -2346,8 +2494,15 @@ public final class Kernel implements Agent {
     // ---- buffer handles: copyTo / copyFrom (§4.5), no synchronisation with the owner
 
     public long newBuffer(Incarnation owner, int size) {
+        if (size < 0) throw new OperationException("a buffer of " + size + " bytes: the size must be 0 or more");
         long id = newGid(); // node-tagged: a migrated incarnation keeps its buffers' ids unique
         synchronized (owner.buffers) {
+            long held = 0;
+            for (byte[] b : owner.buffers.values()) held += b.length;
+            long quota = limits.bufferBytes;
+            if (held + size > quota)
+                throw new OperationException("a buffer of " + size + " bytes would make " + owner.name + "'s buffers " + (held + size)
+                        + " bytes, over its quota of " + quota + " bytes (rdc.limit.bufferBytes)");
             owner.buffers.put(id, new byte[size]);
         }
         return id;

@@ -67,4 +67,9 @@ public final class Message {
     public boolean isDeferred() {
         return deferred;
     }
+
+    /** Its head and body bytes, as counted against its port's queue quota. */
+    long bytes() {
+        return (head == null ? 0 : head.length) + (body == null ? 0 : body.length);
+    }
 }

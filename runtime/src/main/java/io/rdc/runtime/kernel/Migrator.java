@@ -772,8 +772,7 @@ final class Migrator {
         for (Stream s : in.streams) k.streams.remove(s.gid);
         inc.destroyed = true;
         inc.inbox.poke();
-        Launcher l = k.launcher();
-        if (l != null) Thread.ofVirtual().start(() -> l.kill(inc));
+        ControlThreads.kill(k.launcher(), inc);
     }
 
     // =====================================================================================
@@ -859,8 +858,7 @@ final class Migrator {
         k.incarnations.remove(inc.gid);
         for (Stream s : inc.streams()) k.streams.remove(s.gid);
         inc.inbox.poke();
-        Launcher l = k.launcher();
-        if (l != null) Thread.ofVirtual().start(() -> l.kill(inc));
+        ControlThreads.kill(k.launcher(), inc);
         k.raise(inc, Event.Type.DEAD, "checkpointed and destroyed; its ports wait for a restore");
     }
 

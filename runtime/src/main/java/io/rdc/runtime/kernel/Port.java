@@ -23,6 +23,8 @@ public final class Port {
     boolean holdSenders;
     /** Messages queued for this port; guarded by the owner's inbox monitor. */
     int queued;
+    /** Bytes (heads and bodies) of the messages queued for this port (Limits.portBytes); guarded as {@link #queued}. */
+    long queuedBytes;
     volatile boolean closed;
     /** The interface name the port was declared with (null for ports made by code). */
     volatile String name;

@@ -31,6 +31,8 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  */
 public final class EmbeddedPool implements AutoCloseable {
     private static final AtomicInteger SEQ = new AtomicInteger();
+    private final String aeronDir;
+    private final Thread removeDir;
 
     private final PoolConfig config;
     private final Pool pool;
@@ -50,8 +52,13 @@ public final class EmbeddedPool implements AutoCloseable {
         io.rdc.runtime.security.PoolKey key = config.key() != null ? config.key() : io.rdc.runtime.security.PoolKey.generate();
         this.pool = new Pool(config.descriptor(), key, new io.rdc.runtime.security.CheckpointDir(config.checkpointDir()));
         io.rdc.runtime.security.FrameAuth auth = new io.rdc.runtime.security.FrameAuth(key, config.auth());
-        String dir = new File(System.getProperty("rdc.aeron.dir", defaultDir()),
-                "rdc-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet()).getAbsolutePath();
+        File base = new File(System.getProperty("rdc.aeron.dir", defaultDir()));
+        io.rdc.runtime.util.ShmDirs.sweepStale(base, "rdc-"); // those of dead processes (a listing: cheap next to a driver's start)
+        String dir = new File(base, "rdc-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet()).getAbsolutePath();
+        aeronDir = dir;
+        // SIGTERM and System.exit skip close(): the directory (~47 MB of /dev/shm) goes with the JVM anyway.
+        removeDir = new Thread(() -> org.agrona.IoUtil.delete(new File(dir), true), "rdc-shm-cleanup");
+        Runtime.getRuntime().addShutdownHook(removeDir);
         boolean udp = config.transport() == io.rdc.runtime.transport.TransportMode.UDP;
         // With IPC the driver is not on the data path (publications write straight into the log
         // buffers), so it backs off whatever the kernels do; with UDP it follows their strategy.
@@ -341,5 +348,16 @@ public final class EmbeddedPool implements AutoCloseable {
         clients.forEach(CloseHelper::quietClose);
         runners.forEach(CloseHelper::quietClose);
         CloseHelper.quietClose(driver);
+        try {
+            Runtime.getRuntime().removeShutdownHook(removeDir);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway
+        }
+        org.agrona.IoUtil.delete(new java.io.File(aeronDir), true);
+    }
+
+    /** The media driver's directory (deleted on close, on JVM exit, and by the next pool if this process was killed). */
+    public String aeronDirectory() {
+        return aeronDir;
     }
 }

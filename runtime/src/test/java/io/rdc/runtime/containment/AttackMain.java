@@ -1,0 +1,180 @@
+package io.rdc.runtime.containment;
+
+import io.rdc.runtime.kernel.Event;
+import io.rdc.runtime.kernel.Iface;
+import io.rdc.runtime.operator.Operator;
+import io.rdc.runtime.pool.EmbeddedPool;
+import io.rdc.runtime.pool.PoolConfig;
+import io.rdc.runtime.ref.Ref;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One attack on an embedded pool, run in a JVM of its own by {@link ContainmentTest} (an attack that
+ * gets through may take the JVM down). An echo incarnation on the attacked node is invoked every
+ * 50 ms throughout; the output says how slow its slowest answer was, and how each culprit ended.
+ * Lines: {@code culprit <name> <EVENT> <detail>}, {@code echo max_ms=.. answers=.. failures=..}, {@code done}.
+ */
+public final class AttackMain {
+    static final int NODE = 202;
+    static final Duration T = Duration.ofSeconds(10);
+
+    public static void main(String[] args) {
+        try {
+            attack(args[0]);
+        } catch (Throwable e) {
+            e.printStackTrace(System.out);
+            System.out.flush();
+            Runtime.getRuntime().halt(1);
+        }
+    }
+
+    private static void attack(String attack) throws Exception {
+        EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults());
+        Operator op = pool.newOperator();
+        Operator watcher = pool.newOperator();
+        watcher.create(watcher.module("echo", "export function onMessage(ctx, port, m) { return { head: m.head }; }"), NODE, null,
+                List.of(Iface.portNew("in", "echo", null)));
+        Ref echo = watcher.spaceGet("echo", T);
+        watcher.invoke(echo, Map.of("warm", 1), null, T);
+        AtomicLong maxNs = new AtomicLong(), answers = new AtomicLong(), failures = new AtomicLong();
+        StringBuilder firstFailure = new StringBuilder();
+                Thread monitor = Thread.ofPlatform().name("echo-monitor").start(() -> {
+            while (!stop) {
+                long t0 = System.nanoTime();
+                try {
+                    watcher.invoke(echo, Map.of("i", answers.get()), null, Duration.ofSeconds(5));
+                    answers.incrementAndGet();
+                } catch (RuntimeException e) {
+                    failures.incrementAndGet();
+                    synchronized (firstFailure) {
+                        if (firstFailure.isEmpty()) firstFailure.append(e.getMessage());
+                    }
+                }
+                maxNs.accumulateAndGet(System.nanoTime() - t0, Math::max);
+                sleep(50);
+            }
+        });
+        List<Ref> culprits = run(attack, op, pool);
+        Map<String, String> ends = awaitEnds(op, culprits, Long.getLong("attack.waitMs", 40_000));
+        sleep(1000); // and the echo still answers after
+        stop = true;
+        monitor.join(10_000);
+        for (Map.Entry<String, String> e : ends.entrySet()) System.out.println("culprit " + e.getKey() + " " + e.getValue());
+        System.out.println("echo max_ms=" + maxNs.get() / 1_000_000 + " answers=" + answers.get() + " failures=" + failures.get()
+                + (firstFailure.isEmpty() ? "" : " first=" + firstFailure));
+        System.out.println("done");
+        System.out.flush();
+        Runtime.getRuntime().halt(0); // a wedged pool must not keep this JVM
+    }
+
+    private static volatile boolean stop;
+
+    /** Starts the attack; returns the incarnations expected to end FAULTING or DEAD. */
+    private static List<Ref> run(String attack, Operator op, EmbeddedPool pool) {
+        List<Ref> culprits = new ArrayList<>();
+        switch (attack) {
+            case "spin2", "spin4" -> {
+                int n = attack.equals("spin2") ? 2 : 4;
+                var m = op.module("spin", "export function init(ctx) { while (true) {} }");
+                for (int i = 0; i < n; i++) culprits.add(watched(op, op.create(m, NODE, null, List.of(), false, "spinner" + i)));
+            }
+            case "forkbomb" -> {
+                // Each bomb creates two more of itself; the first to be refused reports why and faults.
+                Ref[] report = op.channel("bomb.report", false);
+                op.module("bomb", """
+                        export function init(ctx) {
+                          const spec = { interfaces: [{ stream: 'report', to: 'bomb.report' }] };
+                          try { ctx.create('bomb', spec); ctx.create('bomb', spec); }
+                          catch (e) { ctx.send(ctx.ifaces.report, { head: { error: String(e.message ?? e) } }); throw e; }
+                        }""");
+                op.create(op.module("bomb"), NODE, null, List.of(Iface.stream("report", "bomb.report", null)), false, "bomb");
+                Operator.Received r = op.receive(report[1], Duration.ofSeconds(90));
+                System.out.println("culprit bomb FAULTING " + (r == null ? "no report within 90 s" : ((Map<?, ?>) r.head()).get("error")));
+                sleep(2000); // the node carries on with the bombs that made it
+                System.out.println("incarnations at node " + NODE + ": " + pool.kernel(NODE).incarnationCount());
+            }
+            case "flood" -> {
+                // Four senders, 250,000 sends of 1 KB each, at an incarnation that is frozen.
+                Ref sink = op.create(op.module("sink", "export function onMessage(ctx, port, m) {}"), NODE, null,
+                        List.of(Iface.portNew("in", "flood", null)));
+                op.freeze(sink);
+                var m = op.module("flooder", """
+                        export function init(ctx) {
+                          const body = 'x'.repeat(1000);
+                          for (let i = 0; i < 250000; i++) ctx.send(ctx.ifaces.out, { head: { i }, body });
+                        }""");
+                for (int i = 0; i < 4; i++)
+                    culprits.add(watched(op, op.create(m, 201 + i, null, List.of(Iface.stream("out", "flood", null)), false, "flooder" + i)));
+            }
+            case "buffer" -> culprits.add(watched(op, op.create(op.module("hoarder", """
+                    export function init(ctx) {
+                      const held = [];
+                      for (let i = 0; i < 10; i++) held.push(ctx.buffer(100 * 1024 * 1024));
+                    }"""), NODE, null, List.of(), false, "hoarder")));
+            case "timers" -> culprits.add(watched(op, op.create(op.module("timers", """
+                    export function init(ctx) {
+                      for (let i = 0; i < 1000000; i++) ctx.after(3600000, 't' + i);
+                    }"""), NODE, null, List.of(), false, "timers")));
+            case "measure" -> {
+                // Not an attack: what an idle incarnation costs (heap after a full GC), for docs/containment.md.
+                var m = op.module("idle", "export function onMessage(ctx, port, m) { return { head: m.head }; }");
+                Runtime rt = Runtime.getRuntime();
+                for (int n = 0; n <= 400; n += 100) {
+                    System.gc();
+                    System.out.println("measure incarnations=" + n + " heap_mb=" + (rt.totalMemory() - rt.freeMemory()) / (1 << 20)
+                            + " threads=" + Thread.activeCount());
+                    for (int i = 0; i < 100 && n < 400; i++) op.create(m, NODE, null, List.of());
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown attack " + attack);
+        }
+        return culprits;
+    }
+
+    private static Ref watched(Operator op, Ref inc) {
+        op.setInterest(inc, "FAULTING", "DEAD");
+        return inc;
+    }
+
+    /** Waits for a FAULTING or DEAD event of each culprit (the first one each); destroys the faulted ones. */
+    private static Map<String, String> awaitEnds(Operator op, List<Ref> culprits, long waitMs) {
+        Map<Long, Ref> byId = new HashMap<>();
+        for (Ref r : culprits) byId.put(op.incarnationId(r), r);
+        Map<String, String> ends = new java.util.TreeMap<>();
+        long end = System.currentTimeMillis() + waitMs;
+        while (ends.size() < culprits.size() && System.currentTimeMillis() < end) {
+            Event ev = op.nextEvent(Duration.ofMillis(500));
+            if (ev == null || !byId.containsKey(ev.subject())) continue;
+            if (ends.putIfAbsent(ev.subjectName(), ev.type() + " " + ev.detail()) == null && ev.type() == Event.Type.FAULTING) {
+                try {
+                    op.destroy(byId.get(ev.subject()));
+                } catch (RuntimeException ignored) {
+                    // gone meanwhile
+                }
+            }
+        }
+        for (Ref r : culprits) {
+            String name;
+            try {
+                name = op.status(r).name();
+            } catch (RuntimeException e) {
+                continue;
+            }
+            ends.putIfAbsent(name, "NONE still running");
+        }
+        return ends;
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.rdc.runtime.containment;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each attack of issue 21 against a pool in a JVM of its own ({@link AttackMain}): an echo
+ * incarnation on the attacked node answers within a second throughout, and every culprit ends
+ * FAULTING or DEAD with a reason naming the limit it hit.
+ */
+class ContainmentTest {
+
+    @Test
+    void twoSpinnersDoNotStarveTheNodeAndFaultAtTheirBound() throws Exception {
+        contained("spin2", 2, "bound of 2000 ms", "-Drdc.limit.handlerBoundMs=2000");
+    }
+
+    @Test
+    void fourSpinnersDoNotStarveTheNodeAndFaultAtTheirBound() throws Exception {
+        contained("spin4", 4, "bound of 2000 ms", "-Drdc.limit.handlerBoundMs=2000");
+    }
+
+    @Test
+    void aForkBombStopsAtTheCreationQuotaWithAClearError() throws Exception {
+        Outcome o = contained("forkbomb", 1, "rdc.limit.");
+        Matcher m = Pattern.compile("incarnations at node 202: (\\d+)").matcher(o.output);
+        assertTrue(m.find(), o.output);
+        assertTrue(Integer.parseInt(m.group(1)) <= 1_001 + 10, "the bomb made more than its quota: " + m.group());
+    }
+
+    @Test
+    void aMillionSendsAtAFrozenIncarnationFailTheSendersAtTheQueueQuota() throws Exception {
+        contained("flood", 4, "is full");
+    }
+
+    @Test
+    void oversizedBuffersAreRefusedAtTheBufferQuota() throws Exception {
+        contained("buffer", 1, "rdc.limit.bufferBytes");
+    }
+
+    @Test
+    void aMillionTimersAreRefusedAtTheTimerQuota() throws Exception {
+        contained("timers", 1, "rdc.limit.timers");
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    /** Runs an attack: the echo answered throughout and {@code culprits} culprits ended with {@code reason}. */
+    private static Outcome contained(String attack, int culprits, String reason, String... props) throws Exception {
+        Outcome o = attack(attack, props);
+        o.assertEchoAnsweredWithinASecond();
+        o.assertCulprits(culprits, reason);
+        return o;
+    }
+
+    record Outcome(String output, List<String> culprits, long echoMaxMs, long answers, long failures) {
+        void assertEchoAnsweredWithinASecond() {
+            assertEquals(0, failures, "the echo failed to answer:\n" + output);
+            assertTrue(answers >= 10, "the echo answered only " + answers + " times:\n" + output);
+            assertTrue(echoMaxMs < 1000, "the echo's slowest answer took " + echoMaxMs + " ms:\n" + output);
+        }
+
+        void assertCulprits(int n, String reason) {
+            assertEquals(n, culprits.size(), output);
+            for (String c : culprits) {
+                assertTrue(c.contains(" FAULTING ") || c.contains(" DEAD "), "culprit did not end: " + c + "\n" + output);
+                assertTrue(c.contains(reason), "culprit's reason does not name '" + reason + "': " + c + "\n" + output);
+            }
+        }
+    }
+
+    private static final Pattern ECHO = Pattern.compile("echo max_ms=(\\d+) answers=(\\d+) failures=(\\d+)");
+
+    /** Runs AttackMain in a child JVM with this JVM's flags, a 512 MB heap and {@code props}; at most two minutes. */
+    static Outcome attack(String name, String... props) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(childJvm(props));
+        cmd.add(AttackMain.class.getName());
+        cmd.add(name);
+        Path out = Files.createTempFile("rdc-attack-" + name, ".txt");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            boolean ended = p.waitFor(120, TimeUnit.SECONDS);
+            if (!ended) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            String text = Files.readString(out, StandardCharsets.UTF_8);
+            assertTrue(ended, "attack " + name + " did not end within 2 minutes (the pool is wedged):\n" + tail(text));
+            assertTrue(text.contains("\ndone"), "attack " + name + " ended (exit " + p.exitValue() + ") without finishing:\n" + tail(text));
+            List<String> culprits = new ArrayList<>();
+            long max = -1, answers = 0, failures = -1;
+            for (String line : text.split("\n")) {
+                if (line.startsWith("culprit ")) culprits.add(line);
+                Matcher m = ECHO.matcher(line);
+                if (line.startsWith("echo ") && m.find()) {
+                    max = Long.parseLong(m.group(1));
+                    answers = Long.parseLong(m.group(2));
+                    failures = Long.parseLong(m.group(3));
+                }
+            }
+            return new Outcome(tail(text), culprits, max, answers, failures);
+        } finally {
+            if (p.isAlive()) p.destroyForcibly();
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** A java command line with this JVM's flags and class path, a 512 MB heap and {@code props}; the main class comes next. */
+    static List<String> childJvm(String... props) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
+            if (!a.startsWith("-Xmx") && !a.startsWith("-agentlib") && !a.startsWith("-javaagent") && !a.startsWith("-Drdc.limit.")) cmd.add(a);
+        cmd.add("-Xmx512m");
+        cmd.addAll(List.of(props));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        return cmd;
+    }
+
+    private static String tail(String text) {
+        return text.length() <= 6000 ? text : "..." + text.substring(text.length() - 6000);
+    }
+}
