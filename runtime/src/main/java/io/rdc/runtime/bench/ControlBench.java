@@ -63,9 +63,10 @@ public final class ControlBench {
         c.spacePut(rdc, "b", ref, Kernel.DONTCACHE);
         c.register("bench.service." + rdc, ref, rdc);
         String name = "bench.service." + rdc;
-        long[] echo = time(samples, warmup, c::echo);
-        long[] get = time(samples, warmup, () -> c.spaceGet(rdc, "b", 1, TimeUnit.SECONDS.toNanos(10)));
-        long[] lookup = time(samples, warmup, () -> c.lookup(name));
+        // Interleaved, one of each per round, so that the machine's load drifts over all three alike.
+        Runnable[] ops = {c::echo, () -> c.spaceGet(rdc, "b", 1, TimeUnit.SECONDS.toNanos(10)), () -> c.lookup(name)};
+        long[][] ns = time(samples, warmup, ops);
+        long[] echo = ns[0], get = ns[1], lookup = ns[2];
         double e50 = pct(echo, 50);
         line(out, "echo", members, echo, e50);
         line(out, "get", members, get, e50);
@@ -79,15 +80,16 @@ public final class ControlBench {
                 .num("p50_us", p50 / 1e3).num("p99_us", p99 / 1e3).num("ratio", p50 / echoP50));
     }
 
-    private static long[] time(int samples, int warmup, Runnable op) {
-        for (int i = 0; i < warmup; i++) op.run();
-        long[] ns = new long[samples];
-        for (int i = 0; i < samples; i++) {
-            long t = System.nanoTime();
-            op.run();
-            ns[i] = System.nanoTime() - t;
-        }
-        Arrays.sort(ns);
+    private static long[][] time(int samples, int warmup, Runnable[] ops) {
+        for (int i = 0; i < warmup; i++) for (Runnable op : ops) op.run();
+        long[][] ns = new long[ops.length][samples];
+        for (int i = 0; i < samples; i++)
+            for (int k = 0; k < ops.length; k++) {
+                long t = System.nanoTime();
+                ops[k].run();
+                ns[k][i] = System.nanoTime() - t;
+            }
+        for (long[] a : ns) Arrays.sort(a);
         return ns;
     }
 

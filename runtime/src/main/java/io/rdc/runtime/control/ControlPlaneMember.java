@@ -83,13 +83,13 @@ public final class ControlPlaneMember implements AutoCloseable {
     private final String aeronDir;
     private volatile boolean closed;
 
-    private ControlPlaneMember(Config config) {
+    private ControlPlaneMember(Config config, String aeronDir) {
         this.config = config;
+        this.aeronDir = aeronDir;
         int id = config.memberId();
         Endpoints me = config.members().get(id);
         File base = new File(config.dir(), "member-" + id);
         boolean single = config.members().size() == 1;
-        aeronDir = CommonContext.getAeronDirectoryName() + "-rdc-control-" + id + "-" + UUID.randomUUID().toString().substring(0, 8);
 
         MediaDriver.Context driverCtx = new MediaDriver.Context().aeronDirectoryName(aeronDir).threadingMode(ThreadingMode.SHARED)
                 .dirDeleteOnStart(true).dirDeleteOnShutdown(true).termBufferSparseFile(true)
@@ -132,15 +132,22 @@ public final class ControlPlaneMember implements AutoCloseable {
     }
 
     /**
-     * Spins, then yields for a while (a round trip is tens of µs and any park costs ≥ 50 µs of timer
-     * slack), then parks up to 1 ms, so an idle plane costs little CPU on a shared machine.
+     * Spins, yields a little, then parks from 50 µs up to 1 ms: an idle plane costs little CPU on a
+     * shared machine (measured: 1000 yields per idle spell made four members' agents the load on two
+     * cores). For the lowest latency on dedicated cores, set -Drdc.control.idle=spin.
      */
-    static BackoffIdleStrategy idle() {
-        return new BackoffIdleStrategy(100, 1000, TimeUnit.MICROSECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1));
+    static org.agrona.concurrent.IdleStrategy idle() {
+        if ("spin".equals(System.getProperty("rdc.control.idle"))) return new org.agrona.concurrent.BusySpinIdleStrategy();
+        return new BackoffIdleStrategy(100, 100, TimeUnit.MICROSECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1));
     }
 
     public static ControlPlaneMember start(Config config) {
-        return new ControlPlaneMember(config);
+        return new ControlPlaneMember(config, newAeronDir(config.memberId()));
+    }
+
+    /** A media-driver directory of this process alone (removed on close). */
+    static String newAeronDir(int memberId) {
+        return CommonContext.getAeronDirectoryName() + "-rdc-control-" + memberId + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     static String clusterMembers(List<Endpoints> members) {
@@ -226,9 +233,11 @@ public final class ControlPlaneMember implements AutoCloseable {
             }
         }
         if (id < 0 || dir == null) usage("--id and --dir are required");
-        ControlPlaneMember m = start(new Config(id, derive(hosts, basePort), dir, key, unreachable));
+        String aeronDir = newAeronDir(id);
+        System.out.println("control member " + id + " aeron dir " + aeronDir); // before it exists: whoever kills -9 cleans it up
+        System.out.flush();
+        ControlPlaneMember m = new ControlPlaneMember(new Config(id, derive(hosts, basePort), dir, key, unreachable), aeronDir);
         Runtime.getRuntime().addShutdownHook(new Thread(m::close));
-        System.out.println("control member " + id + " aeron dir " + m.aeronDirectoryName()); // for whoever must clean up after a kill -9
         System.out.println("control member " + id + " ready");
         System.out.flush();
         if (daemon) {
