@@ -83,10 +83,17 @@ public final class RdcBench {
     }
 
     public static String invoke(Transport transport, Idle idle, int messages, int warmup) throws IOException {
-        double[] rdc = measureInvoke(transport, idle, messages, warmup, io.rdc.runtime.security.FrameAuth.onByDefault());
+        boolean on = io.rdc.runtime.security.FrameAuth.onByDefault();
+        double[] rdc = measureInvoke(transport, idle, messages, warmup, on);
         String noAuth = "";
         if (compareAuth()) {
+            // off, on, off, on after the first: the first run also warms the JIT up, so each
+            // setting's better run of two is compared (p50 the lower).
             double[] off = measureInvoke(transport, idle, messages, warmup, false);
+            double[] on2 = measureInvoke(transport, idle, messages, warmup, on);
+            double[] off2 = measureInvoke(transport, idle, messages, warmup, false);
+            if (on2[0] < rdc[0]) rdc = on2;
+            if (off2[0] < off[0]) off = off2;
             noAuth = String.format(Locale.ROOT, ",\"noauth_p50_us\":%.2f,\"noauth_p99_us\":%.2f,\"auth_cost_p50\":%.3f", off[0], off[1], rdc[0] / off[0]);
         }
         LatencyResult aeron = AeronBaseline.pingPong(transport, messages, warmup, 32, idle, baselineOptions(transport));
@@ -123,10 +130,14 @@ public final class RdcBench {
     }
 
     public static String send(Transport transport, Idle idle, int messages) throws IOException {
-        double rate = measureSend(transport, idle, messages, io.rdc.runtime.security.FrameAuth.onByDefault());
+        boolean on = io.rdc.runtime.security.FrameAuth.onByDefault();
+        double rate = measureSend(transport, idle, messages, on);
         String noAuth = "";
         if (compareAuth()) {
+            // as for invoke: each setting's better run of two (the first also warms the JIT up)
             double off = measureSend(transport, idle, messages, false);
+            rate = Math.max(rate, measureSend(transport, idle, messages, on));
+            off = Math.max(off, measureSend(transport, idle, messages, false));
             noAuth = String.format(Locale.ROOT, ",\"noauth_msgs_per_s\":%.0f,\"auth_cost\":%.3f", off, off / rate);
         }
         ThroughputResult aeron = AeronBaseline.throughput(transport, messages, 32, idle, baselineOptions(transport));

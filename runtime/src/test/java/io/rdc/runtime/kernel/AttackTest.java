@@ -61,6 +61,7 @@ class AttackTest {
     Ref vault;
     long vaultGid, rdc;
     MediaDriver attackerDriver;
+    Path attackerDir;
     Aeron attacker;
     Publication toVictim;
     final String victimChannel() {
@@ -83,7 +84,7 @@ class AttackTest {
         vaultGid = owner.incarnationId(vault);
         rdc = owner.session().rdcId;
         attackerDriver = MediaDriver.launchEmbedded(new MediaDriver.Context().threadingMode(ThreadingMode.SHARED)
-                .aeronDirectoryName(Files.createTempDirectory("rdc-attacker").resolve("aeron").toString())
+                .aeronDirectoryName((attackerDir = Files.createTempDirectory("rdc-attacker")).resolve("aeron").toString())
                 .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
         attacker = Aeron.connect(new Aeron.Context().aeronDirectoryName(attackerDriver.aeronDirectoryName()));
         atAttacker = attacker.addSubscription("aeron:udp?endpoint=" + nodes.descriptor.byId(ATTACKER).get().endpoint(), Transport.UDP_STREAM_ID);
@@ -109,6 +110,7 @@ class AttackTest {
         CloseHelper.quietCloseAll(attacker, attackerDriver, legit);
         if (nodes != null) nodes.close();
         Files.deleteIfExists(dropped);
+        if (attackerDir != null) Files.deleteIfExists(attackerDir); // the driver deleted its own directory inside
     }
 
     // ---- the attacks
