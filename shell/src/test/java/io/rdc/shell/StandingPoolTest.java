@@ -94,7 +94,10 @@ class StandingPoolTest {
         Thread.sleep(4000);
         int leader = leader(home, 30);
         ProcessHandle.of(pool.pids().get(leader)).orElseThrow().destroyForcibly(); // kill -9
-        assertTrue(looping.waitFor(240, TimeUnit.SECONDS), "the script goes on after the election");
+        if (!looping.waitFor(240, TimeUnit.SECONDS)) {
+            looping.destroyForcibly();
+            fail("the script did not go on after the election (leader was member " + leader + "):\n" + Files.readString(dir.resolve("loop.out")) + logs(home));
+        }
         String loopOut = Files.readString(dir.resolve("loop.out"));
         assertEquals(0, looping.exitValue(), loopOut);
         assertTrue(loopOut.contains("loops done"), loopOut);
@@ -133,6 +136,19 @@ class StandingPoolTest {
         Result stopped = rdc(60, "pool", "stop", "--dir", home.toString());
         assertEquals(0, stopped.code(), stopped.out());
         for (Long pid : pool.pids()) assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "process " + pid + " ended");
+    }
+
+    /** The pool's logs, for a failure's message. */
+    private static String logs(Path home) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        try (var files = Files.list(home.resolve("logs"))) {
+            for (Path f : files.sorted().toList()) {
+                List<String> lines = Files.readAllLines(f);
+                sb.append("\n--- ").append(f.getFileName()).append('\n');
+                for (String l : lines.subList(Math.max(0, lines.size() - 15), lines.size())) sb.append(l, 0, Math.min(l.length(), 300)).append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     /** The member whose log last says it became LEADER. */
