@@ -22,9 +22,13 @@ public final class Limits {
     public volatile int incarnationsPerRdc = (int) prop("incarnationsPerRdc", 1_000);
     /** Creations per second one RDC may start from one node (a token bucket of this size, refilled each second). */
     public volatile int creationsPerSecond = (int) prop("creationsPerSecond", 100);
-    /** Messages one port may hold queued; beyond, arrivals are refused and their senders' streams fail. */
-    public volatile int portMessages = (int) prop("portMessages", 100_000);
-    /** Bytes (heads and bodies) one port may hold queued. */
+    /**
+     * Messages one port may hold queued; beyond, arrivals are refused and their senders' streams fail.
+     * High because acknowledgements are sent on queueing: a fast sender's backlog at a slower sink is not
+     * bounded by its window (`rdc bench send` left ~100,000 queued on a loaded machine).
+     */
+    public volatile int portMessages = (int) prop("portMessages", 1_000_000);
+    /** Bytes one port may hold queued: heads and bodies, plus {@code Message.OVERHEAD} per message for the objects. */
     public volatile long portBytes = prop("portBytes", 64L << 20);
 
     private static long prop(String name, long dflt) {

@@ -68,8 +68,11 @@ public final class Message {
         return deferred;
     }
 
-    /** Its head and body bytes, as counted against its port's queue quota. */
+    /** What a queued message costs besides its head and body: this object and its arrays' headers (approximate). */
+    static final int OVERHEAD = 128;
+
+    /** Its size as counted against its port's queue quota: head and body bytes plus {@link #OVERHEAD}. */
     long bytes() {
-        return (head == null ? 0 : head.length) + (body == null ? 0 : body.length);
+        return OVERHEAD + (head == null ? 0 : head.length) + (body == null ? 0 : body.length);
     }
 }

@@ -60,7 +60,7 @@ public final class AttackMain {
             }
         });
         List<Ref> culprits = run(attack, op, pool);
-        Map<String, String> ends = awaitEnds(op, culprits, Long.getLong("attack.waitMs", 40_000));
+        Map<String, String> ends = awaitEnds(op, culprits, Long.getLong("attack.waitMs", 80_000));
         sleep(1000); // and the echo still answers after
         stop = true;
         monitor.join(10_000);

@@ -82,7 +82,7 @@ class ContainmentTest {
 
     private static final Pattern ECHO = Pattern.compile("echo max_ms=(\\d+) answers=(\\d+) failures=(\\d+)");
 
-    /** Runs AttackMain in a child JVM with this JVM's flags, a 512 MB heap and {@code props}; at most two minutes. */
+    /** Runs AttackMain in a child JVM with this JVM's flags, a 512 MB heap and {@code props}; at most three minutes. */
     static Outcome attack(String name, String... props) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(childJvm(props));
         cmd.add(AttackMain.class.getName());
@@ -90,12 +90,12 @@ class ContainmentTest {
         Path out = Files.createTempFile("rdc-attack-" + name, ".txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         try {
-            boolean ended = p.waitFor(120, TimeUnit.SECONDS);
+            boolean ended = p.waitFor(180, TimeUnit.SECONDS);
             if (!ended) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
             String text = Files.readString(out, StandardCharsets.UTF_8);
-            assertTrue(ended, "attack " + name + " did not end within 2 minutes (the pool is wedged):\n" + tail(text));
+            assertTrue(ended, "attack " + name + " did not end within 3 minutes (the pool is wedged):\n" + tail(text));
             assertTrue(text.contains("\ndone"), "attack " + name + " ended (exit " + p.exitValue() + ") without finishing:\n" + tail(text));
             List<String> culprits = new ArrayList<>();
             long max = -1, answers = 0, failures = -1;
