@@ -19,9 +19,9 @@ public final class Limits {
     /** Timers (ctx.after) one incarnation may have pending. */
     public volatile int timers = (int) prop("timers", 10_000);
     /** Incarnations one RDC may have at one node (live, created here or arrived). */
-    public volatile int incarnationsPerRdc = (int) prop("incarnationsPerRdc", 1_000);
+    public volatile int incarnationsPerRdc = (int) prop("incarnationsPerRdc", 2_000);
     /** Creations per second one RDC may start from one node (a token bucket of this size, refilled each second). */
-    public volatile int creationsPerSecond = (int) prop("creationsPerSecond", 100);
+    public volatile int creationsPerSecond = (int) prop("creationsPerSecond", 5_000);
     /**
      * Messages one port may hold queued; beyond, arrivals are refused and their senders' streams fail.
      * High because acknowledgements are sent on queueing: a fast sender's backlog at a slower sink is not
