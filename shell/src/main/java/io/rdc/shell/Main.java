@@ -41,7 +41,14 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code = 1;
+        try {
+            code = commandLine().execute(args);
+        } catch (Throwable t) {
+            t.printStackTrace(); // an Error escaped: still exit, or the media driver's threads keep the JVM alive
+        } finally {
+            System.exit(code);
+        }
     }
 
     /** The rdc command line, with its handler for unexpected errors (exit code 1). */
