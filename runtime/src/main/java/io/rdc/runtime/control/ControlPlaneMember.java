@@ -142,8 +142,26 @@ public final class ControlPlaneMember implements AutoCloseable {
     }
 
     public static ControlPlaneMember start(Config config) {
-        return new ControlPlaneMember(config, newAeronDir(config.memberId()));
+        // A member killed (kill -9) leaves its archive's and cluster's mark files looking active until
+        // their timeout (about 10 s): a restart within it is refused, so it waits that long, no longer.
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(MARK_FILE_WAIT_S);
+        while (true) {
+            try {
+                return new ControlPlaneMember(config, newAeronDir(config.memberId()));
+            } catch (IllegalStateException e) {
+                if (!String.valueOf(e.getMessage()).contains("active mark file") || System.nanoTime() > until) throw e;
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
+
+    /** How long a restarting member waits for a killed predecessor's mark files to go stale. */
+    static final int MARK_FILE_WAIT_S = 20;
 
     /** A media-driver directory of this process alone (removed on close). */
     static String newAeronDir(int memberId) {
