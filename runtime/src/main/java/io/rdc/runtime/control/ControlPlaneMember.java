@@ -142,12 +142,16 @@ public final class ControlPlaneMember implements AutoCloseable {
     }
 
     public static ControlPlaneMember start(Config config) {
+        return start(config, newAeronDir(config.memberId()));
+    }
+
+    static ControlPlaneMember start(Config config, String aeronDir) {
         // A member killed (kill -9) leaves its archive's and cluster's mark files looking active until
         // their timeout (about 10 s): a restart within it is refused, so it waits that long, no longer.
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(MARK_FILE_WAIT_S);
         while (true) {
             try {
-                return new ControlPlaneMember(config, newAeronDir(config.memberId()));
+                return new ControlPlaneMember(config, aeronDir);
             } catch (IllegalStateException e) {
                 if (!String.valueOf(e.getMessage()).contains("active mark file") || System.nanoTime() > until) throw e;
                 try {
@@ -254,7 +258,7 @@ public final class ControlPlaneMember implements AutoCloseable {
         String aeronDir = newAeronDir(id);
         System.out.println("control member " + id + " aeron dir " + aeronDir); // before it exists: whoever kills -9 cleans it up
         System.out.flush();
-        ControlPlaneMember m = new ControlPlaneMember(new Config(id, derive(hosts, basePort), dir, key, unreachable), aeronDir);
+        ControlPlaneMember m = start(new Config(id, derive(hosts, basePort), dir, key, unreachable), aeronDir);
         Runtime.getRuntime().addShutdownHook(new Thread(m::close));
         System.out.println("control member " + id + " ready");
         System.out.flush();
