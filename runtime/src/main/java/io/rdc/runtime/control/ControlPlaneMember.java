@@ -255,6 +255,7 @@ public final class ControlPlaneMember implements AutoCloseable {
             }
         }
         if (id < 0 || dir == null) usage("--id and --dir are required");
+        System.setProperty(ControlService.LOG_ROLES, "true");
         String aeronDir = newAeronDir(id);
         System.out.println("control member " + id + " aeron dir " + aeronDir); // before it exists: whoever kills -9 cleans it up
         System.out.flush();

@@ -144,9 +144,14 @@ public final class ControlService implements ClusteredService {
         if (m != null && now - m.lastHeartbeat >= unreachableAfterMs) m.reachable = false;
     }
 
+    /** System property: print this member's role changes (set by a member process's main). */
+    static final String LOG_ROLES = "rdc.control.logRoles";
+
     @Override
     public void onRoleChange(Cluster.Role newRole) {
-        // Operators read a member's log to see who leads (and tests, to kill the leader).
+        // A member process's log says who leads (operators read it; tests use it to kill the leader).
+        // An embedded member stays quiet: its process's output is the operator's.
+        if (!Boolean.getBoolean(LOG_ROLES)) return;
         System.out.println("control member " + cluster.memberId() + " is " + newRole);
         System.out.flush();
     }
