@@ -2748,27 +2748,40 @@ public final class Kernel implements Agent {
         List<NodeStatus> out = new ArrayList<>();
         ControlPlane cp = pool.control();
         if (cp != null) {
-            // The control plane knows every node's liveness and load from its heartbeats: no round of requests.
+            // The control plane knows which nodes are alive (no 2 s wait on a dead one); the live
+            // ones are asked for their counts now, since heartbeats are up to half a second old
+            // (pick spreads a burst of creations by them).
             for (ControlPlane.Member m : cp.members()) {
                 if (m.operator()) continue;
                 NodeInfo n = m.info();
                 pool.learn(n, false);
-                out.add(new NodeStatus(n.id(), n.name(), n.groups(), m.reachable(), m.incarnations(), m.load()));
+                if (!m.reachable()) {
+                    out.add(new NodeStatus(n.id(), n.name(), n.groups(), false, m.incarnations(), m.load()));
+                    continue;
+                }
+                NodeStatus live = liveStatus(n);
+                out.add(live != null ? live : new NodeStatus(n.id(), n.name(), n.groups(), true, m.incarnations(), m.load()));
             }
             return out;
         }
         for (NodeInfo n : pool.nodes()) {
-            try {
-                Response r = request(n.id(), OP_NODE_STATUS, new Wire.Writer(), TimeUnit.SECONDS.toNanos(2));
-                Wire.Reader rd = r.reader();
-                int live = rd.i32();
-                double load = Double.longBitsToDouble(rd.i64());
-                out.add(new NodeStatus(n.id(), n.name(), n.groups(), true, live, load, rd.hasMore() ? rd.i64() : 0));
-            } catch (OperationException e) {
-                out.add(new NodeStatus(n.id(), n.name(), n.groups(), false, 0, 0));
-            }
+            NodeStatus live = liveStatus(n);
+            out.add(live != null ? live : new NodeStatus(n.id(), n.name(), n.groups(), false, 0, 0));
         }
         return out;
+    }
+
+    /** A node's counts, asked of it now (2 s at most); null when it does not answer. */
+    private NodeStatus liveStatus(NodeInfo n) {
+        try {
+            Response r = request(n.id(), OP_NODE_STATUS, new Wire.Writer(), TimeUnit.SECONDS.toNanos(2));
+            Wire.Reader rd = r.reader();
+            int live = rd.i32();
+            double load = Double.longBitsToDouble(rd.i64());
+            return new NodeStatus(n.id(), n.name(), n.groups(), true, live, load, rd.hasMore() ? rd.i64() : 0);
+        } catch (OperationException e) {
+            return null;
+        }
     }
 
     // ---- references: describe for propagation, materialize on arrival
