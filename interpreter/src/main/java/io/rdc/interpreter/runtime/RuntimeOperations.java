@@ -331,6 +331,9 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     @Override
     public void attach(Object incarnation, String port, String channelLabel, Object detachIncarnation, String detachPort, boolean movingQueue) {
         Kernel k = op.kernel();
+        // Their ports exist once their interface preambles have run (create returns before).
+        settledStatus(inc(incarnation));
+        if (detachIncarnation != null) settledStatus(inc(detachIncarnation));
         RefDescriptor newPort = k.interfaceHandle(inc(incarnation).gid(), port);
         RefDescriptor oldPort = detachIncarnation == null ? null : k.interfaceHandle(inc(detachIncarnation).gid(), detachPort);
         Ref channel = streamTo(channelLabel);
