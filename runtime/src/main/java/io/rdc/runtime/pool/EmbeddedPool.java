@@ -122,6 +122,9 @@ public final class EmbeddedPool implements AutoCloseable {
                 }
             }
             if (control != null) {
+                // A heartbeat from every local kernel first: starting the rest of the pool may have
+                // taken longer than the liveness bound since the first hello.
+                for (Kernel k : kernels) control.heartbeat(k.nodeId(), k.currentLoad(), k.incarnationCount());
                 pool.refresh(); // the pool's nodes and their liveness before the first operation
                 startWatcher();
             }
