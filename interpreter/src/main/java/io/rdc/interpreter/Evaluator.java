@@ -29,6 +29,10 @@ import java.util.function.Supplier;
  * Runs AST against an {@link Operations}. The pure language (values, scopes, procedures, use,
  * print) is evaluated here; everything that touches the running system is one Operations call.
  * Not thread-safe: one evaluator per script or per test.
+ *
+ * <p>Why one file of this size: it is the one switch over the AST (statements, expressions, builtins) that
+ * gives the language its meaning; split, each statement's meaning would sit apart from the scope and
+ * error-position rules it shares with every other. Builtins are the part to move out first.
  */
 public final class Evaluator {
 

@@ -34,6 +34,10 @@ import java.util.function.BooleanSupplier;
  * The language's operations on a live pool, through one operator session (one RDC). The
  * interpreter, {@code rdc run}, {@code rdc test} and the shell all act through this class, so a
  * statement means the same everywhere.
+ *
+ * <p>Why one file of this size: it is the whole {@link Operations} interface on one operator session, and
+ * every operation shares that session's name tables (byName, channels, streams by label); the
+ * standing-pool part (adopting names, rdc/detach/terminate) is the piece to move out next.
  */
 public final class RuntimeOperations implements Operations, AutoCloseable {
     /** How long a script's stream-space get waits, and an invoke waits for its reply, before the statement fails. */

@@ -35,6 +35,10 @@ import org.graalvm.polyglot.proxy.ProxyExecutable;
  * arrive here through one host function (op name first) and go to the kernel. Runs on the
  * incarnation's own platform thread; handlers run one at a time, and a handler that throws puts the
  * incarnation in FAULTING without disturbing the node.
+ *
+ * <p>Why one file of this size: it is the ctx object's single dispatch table (one case per primitive of
+ * appendix B) on the incarnation's own thread; splitting it would add a hop or a shared state object
+ * on the message hot path.
  */
 final class JsIncarnation implements ProxyExecutable {
     private final Kernel kernel;

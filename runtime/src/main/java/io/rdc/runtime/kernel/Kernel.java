@@ -40,6 +40,10 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * <p>Threads: the kernel thread owns the maps below. Incarnation and operator threads encode and
  * offer their data messages themselves (no hop through the kernel thread on the send path) and
  * block on {@link Waiter}s that the kernel thread completes.
+ *
+ * <p>Why one file of this size: routing, loader, ghosts and acknowledgement batching share the kernel
+ * thread's tables without locks. Issue 16 splits it into one class per concept behind an adapter and
+ * publisher; until then this file is the known exception.
  */
 public final class Kernel implements Agent {
     // ---- request operation codes

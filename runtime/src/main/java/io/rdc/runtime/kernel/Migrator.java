@@ -37,6 +37,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * changed, so a refusal, a failure or the death of D before it leaves the incarnation running at
  * S with nothing lost. Requests for the incarnation, its streams or its ports that arrive while it
  * moves are held and applied where it ends up; afterwards they are forwarded, as are events.
+ *
+ * <p>Why one file of this size: it is one protocol (§7.4: prepare, transfer, install, commit, abort) with
+ * its failure cases, read top to bottom; the record encoding is the part to move out (issue 16).
  */
 final class Migrator {
     /** The largest piece of state in one Aeron message (the publication's limit is a term/8). */
