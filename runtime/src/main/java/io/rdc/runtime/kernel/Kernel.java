@@ -2411,11 +2411,11 @@ public final class Kernel implements Agent {
      * port: it keeps receiving here until the next get moves it (with its queue) to the getter.
      */
     public void spaceReturn(Incarnation inc, String label) {
-        Wire.Writer w = new Wire.Writer().i64(inc.rdcId).str(label);
         Ref held;
         synchronized (inc.spaceCache) {
             held = inc.spacePorts.get(label);
         }
+        RefDescriptor port = null;
         if (held != null) {
             Port p = (Port) held.target();
             if (held.isClosed() || !callOnKernel(() -> ports.get(p.gid) == p)) {
@@ -2424,12 +2424,14 @@ public final class Kernel implements Agent {
                 }
                 throw new OperationException("stream space return '" + label + "': the port got under this label has since been closed or passed on");
             }
-            describe(held).write(w.bool(true));
+            port = describe(held);
         }
         ControlPlane cp = pool.control();
         if (cp != null) {
-            cp.spaceReturn(inc.rdcId, label, held == null ? null : describe(held), inc.gid);
+            cp.spaceReturn(inc.rdcId, label, port, inc.gid);
         } else {
+            Wire.Writer w = new Wire.Writer().i64(inc.rdcId).str(label);
+            if (port != null) port.write(w.bool(true));
             Response r = request(spaceHome(inc), OP_SPACE_RETURN, w, REQUEST_TIMEOUT_NS);
             if (r.status != Frames.OK) throw new OperationException("stream space return '" + label + "': " + r.error());
         }
