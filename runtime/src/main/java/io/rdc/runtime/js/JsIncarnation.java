@@ -190,7 +190,7 @@ final class JsIncarnation implements ProxyExecutable {
         ready.run();
         try {
             kernel.awaitArrival(inc);
-            if (inc.isDestroyed()) return;
+            if (!kernel.awaitUnfrozen(inc)) return;
             if (host != null && arrival.mode() == 0) host.replenish(moduleOf());
             Value from = dec.execute(String.valueOf(arrival.fromNode()));
             Value to = dec.execute(String.valueOf(kernel.nodeId()));

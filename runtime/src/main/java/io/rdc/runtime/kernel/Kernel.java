@@ -736,6 +736,24 @@ public final class Kernel implements Agent {
         while (inc.migrating && !inc.destroyed) inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || !inc.migrating);
     }
 
+    /**
+     * After an arrival, before its hook: a frozen incarnation runs no guest code, so its
+     * {@code onMigrated} waits for the unfreeze as its handlers do; boundary work (a further
+     * migration) still runs meanwhile. False if it left or was destroyed while it waited.
+     */
+    public boolean awaitUnfrozen(Incarnation inc) {
+        while (!inc.destroyed && (inc.frozenRequested || inc.migrating)) {
+            if (inc.migrating) {
+                awaitArrival(inc);
+                continue;
+            }
+            Object o = inc.inbox.take(x -> x instanceof BoundaryTask, 50_000_000L,
+                    () -> inc.destroyed || inc.migrating || !inc.frozenRequested);
+            if (o != null) ((Runnable) o).run();
+        }
+        return !inc.destroyed;
+    }
+
     /** Waits a little while an incarnation is INCHOATE (it starts when first unfrozen). */
     public void nextForHandlerWait(Incarnation inc) {
         inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || inc.state != Incarnation.State.INCHOATE);

@@ -31,7 +31,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * has it all does S switch, in one step on its kernel thread: ports leave the routing database
  * for redirection entries to their new addresses, queued messages are forwarded in order, events
  * waiting for it are carried along, and D is told to COMMIT — after which D routes the ports,
- * resumes the incarnation, calls {@code onMigrated} and raises MIGRATEDONE.
+ * resumes the incarnation, calls {@code onMigrated} (once unfrozen, if it is frozen) and raises MIGRATEDONE.
  *
  * <p>Beyond Equus (whose migration was not atomic, §7.4.4): until the switch nothing at S has
  * changed, so a refusal, a failure or the death of D before it leaves the incarnation running at

@@ -43,6 +43,9 @@ public final class AttackMain {
         watcher.invoke(echo, Map.of("warm", 1), null, T);
         AtomicLong maxNs = new AtomicLong(), answers = new AtomicLong(), failures = new AtomicLong();
         StringBuilder firstFailure = new StringBuilder();
+        // When the slow answers came (ms since the attack began): tells a stall at the interrupt from one at the start.
+        java.util.List<String> slow = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        long attackStart = System.nanoTime();
                 Thread monitor = Thread.ofPlatform().name("echo-monitor").start(() -> {
             while (!stop) {
                 long t0 = System.nanoTime();
@@ -55,7 +58,9 @@ public final class AttackMain {
                         if (firstFailure.isEmpty()) firstFailure.append(e.getMessage());
                     }
                 }
-                maxNs.accumulateAndGet(System.nanoTime() - t0, Math::max);
+                long took = System.nanoTime() - t0;
+                maxNs.accumulateAndGet(took, Math::max);
+                if (took > 200_000_000L) slow.add(took / 1_000_000 + "ms@" + (t0 - attackStart) / 1_000_000);
                 sleep(50);
             }
         });
@@ -66,7 +71,7 @@ public final class AttackMain {
         monitor.join(10_000);
         for (Map.Entry<String, String> e : ends.entrySet()) System.out.println("culprit " + e.getKey() + " " + e.getValue());
         System.out.println("echo max_ms=" + maxNs.get() / 1_000_000 + " answers=" + answers.get() + " failures=" + failures.get()
-                + (firstFailure.isEmpty() ? "" : " first=" + firstFailure));
+                + (firstFailure.isEmpty() ? "" : " first=" + firstFailure) + (slow.isEmpty() ? "" : " slow=" + slow));
         System.out.println("done");
         System.out.flush();
         Runtime.getRuntime().halt(0); // a wedged pool must not keep this JVM
