@@ -925,16 +925,33 @@ public final class Evaluator {
         };
     }
 
+    /** A left-deep chain ({@code 1 + 1 + …}) is evaluated along its left spine in a loop: 100,000 terms need no deep stack. */
     private Object binary(Expression.Binary binary, Scope scope) {
+        java.util.ArrayDeque<Expression.Binary> spine = new java.util.ArrayDeque<>();
+        Expression at = binary;
+        while (at instanceof Expression.Binary b) {
+            spine.push(b);
+            at = b.left();
+        }
+        Object value = evaluate(at, scope);
+        Expression valueOf = at;
+        while (!spine.isEmpty()) {
+            Expression.Binary b = spine.pop();
+            value = binaryStep(b, value, valueOf, scope);
+            valueOf = b;
+        }
+        return value;
+    }
+
+    private Object binaryStep(Expression.Binary binary, Object left, Expression leftExpression, Scope scope) {
         BinaryOperator operator = binary.operator();
         if (operator == BinaryOperator.AND || operator == BinaryOperator.OR) {
-            boolean left = bool(evaluate(binary.left(), scope), binary.left(), "operand of " + operator.symbol());
-            if (operator == BinaryOperator.AND ? !left : left) {
-                return left; // short circuit
+            boolean l = bool(left, leftExpression, "operand of " + operator.symbol());
+            if (operator == BinaryOperator.AND ? !l : l) {
+                return l; // short circuit
             }
             return bool(evaluate(binary.right(), scope), binary.right(), "operand of " + operator.symbol());
         }
-        Object left = evaluate(binary.left(), scope);
         Object right = evaluate(binary.right(), scope);
         if (operator.isComparison()) {
             return compareOperands(binary, left, right);

@@ -415,31 +415,62 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitMultiplicativeExpr(RdcParser.MultiplicativeExprContext ctx) {
-        return binary(ctx.op, ctx.expr(0), ctx.expr(1));
+        return binaryChain(ctx);
     }
 
     @Override
     public Object visitAdditiveExpr(RdcParser.AdditiveExprContext ctx) {
-        return binary(ctx.op, ctx.expr(0), ctx.expr(1));
+        return binaryChain(ctx);
     }
 
     @Override
     public Object visitComparisonExpr(RdcParser.ComparisonExprContext ctx) {
-        return binary(ctx.op, ctx.expr(0), ctx.expr(1));
+        return binaryChain(ctx);
     }
 
     @Override
     public Object visitAndExpr(RdcParser.AndExprContext ctx) {
-        return binary(ctx.op, ctx.expr(0), ctx.expr(1));
+        return binaryChain(ctx);
     }
 
     @Override
     public Object visitOrExpr(RdcParser.OrExprContext ctx) {
-        return binary(ctx.op, ctx.expr(0), ctx.expr(1));
+        return binaryChain(ctx);
+    }
+
+    /** The operator token of a binary alternative, or null for any other expression. */
+    private static Token binaryOperator(RdcParser.ExprContext ctx) {
+        return switch (ctx) {
+            case RdcParser.MultiplicativeExprContext c -> c.op;
+            case RdcParser.AdditiveExprContext c -> c.op;
+            case RdcParser.ComparisonExprContext c -> c.op;
+            case RdcParser.AndExprContext c -> c.op;
+            case RdcParser.OrExprContext c -> c.op;
+            default -> null;
+        };
+    }
+
+    /**
+     * Binary operators are left-associative, so a long chain ({@code 1 + 1 + …}, {@code a and b and …})
+     * is a left-deep tree: walk its left spine in a loop, not by recursion, so chains of 100,000 terms build.
+     */
+    private Expression binaryChain(RdcParser.ExprContext ctx) {
+        java.util.ArrayDeque<RdcParser.ExprContext> spine = new java.util.ArrayDeque<>();
+        RdcParser.ExprContext at = ctx;
+        while (binaryOperator(at) != null) {
+            spine.push(at);
+            at = at.getRuleContext(RdcParser.ExprContext.class, 0);
+        }
+        Expression result = expression(at);
+        while (!spine.isEmpty()) {
+            RdcParser.ExprContext b = spine.pop();
+            result = binary(binaryOperator(b), result, expression(b.getRuleContext(RdcParser.ExprContext.class, 1)));
+        }
+        return result;
     }
 
     /** Binary nodes sit at their operator, so "cannot add list to number" points at the `+`. */
-    private Expression binary(Token operator, RdcParser.ExprContext left, RdcParser.ExprContext right) {
+    private Expression binary(Token operator, Expression left, Expression right) {
         BinaryOperator op = switch (operator.getText()) {
             case "+" -> BinaryOperator.ADD;
             case "-" -> BinaryOperator.SUBTRACT;
@@ -456,7 +487,7 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
             case "or", "||" -> BinaryOperator.OR;
             default -> throw new IllegalStateException("operator missing from AstBuilder: " + operator.getText());
         };
-        return new Expression.Binary(position(operator), op, expression(left), expression(right));
+        return new Expression.Binary(position(operator), op, left, right);
     }
 
     @Override

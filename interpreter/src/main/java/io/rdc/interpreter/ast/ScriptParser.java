@@ -33,7 +33,11 @@ public final class ScriptParser {
 
     public static Script parseScript(String source, String file) {
         RdcParser.ScriptContext tree = parse(source, file, 1, 1, false, RdcParser::script);
-        return new AstBuilder(file, 0, 0).buildScript(tree);
+        try {
+            return new AstBuilder(file, 0, 0).buildScript(tree);
+        } catch (StackOverflowError tooDeep) {
+            throw new RdcError(new Position(file, 1, 1), "script is nested too deeply to parse");
+        }
     }
 
     public static Expression parseExpression(String source, String file) {
@@ -43,7 +47,11 @@ public final class ScriptParser {
     /** Parses the inside of a string's {@code ${...}}, which starts at {@code line:column} of {@code file}. */
     static Expression parseExpression(String source, String file, int line, int column) {
         RdcParser.StandaloneExpressionContext tree = parse(source, file, line, column, true, RdcParser::standaloneExpression);
-        return new AstBuilder(file, line - 1, column - 1).buildExpression(tree.expr());
+        try {
+            return new AstBuilder(file, line - 1, column - 1).buildExpression(tree.expr());
+        } catch (StackOverflowError tooDeep) {
+            throw new RdcError(new Position(file, line, column), "expression is nested too deeply to parse");
+        }
     }
 
     private static <T extends ParseTree> T parse(String source, String file, int line, int column, boolean interpolation,
