@@ -55,6 +55,38 @@ class CheckpointForkTest extends PoolFixture {
     }
 
     @Test
+    void aRestoreWhoseInstallFailsLeavesNothingAtTheNodeAndTheGoodFileStillRestores() throws Exception {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 202, "ck.leak");
+        Ref s = op.spaceGet("ck.leak", T);
+        for (int i = 1; i <= 10; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        Path file = dir.resolve("leak.ckpt");
+        op.checkpoint(srv, file.toString(), true, T);
+        var key = pool.pool().key();
+        byte[] record = io.rdc.runtime.kernel.CheckpointFile.read(file, key);
+        // Its last field is the count of stream-space ports it holds (none): make it name a port its table
+        // lacks. The file is signed with the pool's key, so only the node's INSTALL can find the fault.
+        assertEquals(0, java.nio.ByteBuffer.wrap(record, record.length - 4, 4).getInt(), "the record ends with an empty label table");
+        byte[] tail = new io.rdc.runtime.transport.Wire.Writer(32).i32(1).str("ck.leak").i32(999).toBytes();
+        byte[] bad = java.util.Arrays.copyOf(record, record.length - 4 + tail.length);
+        System.arraycopy(tail, 0, bad, record.length - 4, tail.length);
+        Path badFile = dir.resolve("leak-bad.ckpt");
+        io.rdc.runtime.kernel.CheckpointFile.write(badFile, bad, key);
+        int before = op.kernel().list(0).size();
+
+        OperationException e = assertThrows(OperationException.class, () -> op.restore(badFile, 203, "leaky"));
+        assertTrue(e.getMessage().contains("corrupt record"), e.getMessage());
+        assertEquals(0, pool.kernel(203).arrivalsInProgress(), "the failed install was aborted at the node");
+        assertEquals(before, op.kernel().list(0).size(), "nothing was created");
+        // What it half-made released the port's claim: the good file restores, with every message queued meanwhile.
+        Ref back = op.restore(file, 203, "srv-ok");
+        Map<?, ?> r = report(op, s);
+        assertEquals(203L, r.get("where"));
+        assertEquals(10L, r.get("count"));
+        assertEquals("srv-ok", op.status(back).name());
+    }
+
+    @Test
     void aCorruptTruncatedOrWrongVersionFileIsRefusedAndNothingIsCreated() throws Exception {
         Operator op = operator();
         Ref srv = serve(op, SERVER, 202, "ck.bad");

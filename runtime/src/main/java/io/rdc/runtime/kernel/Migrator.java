@@ -876,10 +876,17 @@ final class Migrator {
         String hash = hdr.str();
         Kernel.Response prep = k.request(node, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(transfer).str(hash), Kernel.REQUEST_TIMEOUT_NS);
         if (prep.status() != Frames.OK) throw new OperationException("node " + node + " refused: " + prep.error());
-        ship(node, transfer, ByteSource.of(record));
-        Kernel.Response resp = k.request(node, Kernel.OP_MIGRATE_INSTALL,
-                new Wire.Writer().i64(transfer).i32(record.length).i8(mode).str(name), INSTALL_TIMEOUT_NS);
-        if (resp.status() != Frames.OK) throw new OperationException("node " + node + " could not make it: " + resp.error());
+        Kernel.Response resp;
+        try {
+            ship(node, transfer, ByteSource.of(record));
+            resp = k.request(node, Kernel.OP_MIGRATE_INSTALL,
+                    new Wire.Writer().i64(transfer).i32(record.length).i8(mode).str(name), INSTALL_TIMEOUT_NS);
+            if (resp.status() != Frames.OK) throw new OperationException("node " + node + " could not make it: " + resp.error());
+        } catch (OperationException e) {
+            // Prepared (a context readied), perhaps half-made: abort, so the node keeps nothing of it.
+            abortTransplant(node, transfer);
+            throw e;
+        }
         Wire.Reader rd = resp.reader();
         long gid = rd.i64();
         int n = rd.i32();
