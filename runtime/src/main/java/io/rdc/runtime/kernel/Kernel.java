@@ -596,7 +596,7 @@ public final class Kernel implements Agent {
         try {
             Probe.stamp(0);
             sendReliable(src, st, Frames.KIND_INVOKE, head, body, ref, id, nodeId);
-            if (!w.await(timeoutNs, this))
+            if (!awaitUnlessDown(w, timeoutNs, () -> receiverNode(st), "invoke on " + st))
                 throw new OperationException("invoke on " + st + ": no reply within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
         } finally {
             calls.remove(id);
@@ -605,6 +605,33 @@ public final class Kernel implements Agent {
         Probe.stamp(5);
         if (w.status != Frames.OK) throw new OperationException("invoke on " + st + " failed: " + w.value);
         return (Reply) w.value;
+    }
+
+    /** How often a long wait looks whether the node it waits on is still alive. */
+    private static final long LIVENESS_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    /**
+     * Waits for an answer from {@code node} (0 while unknown), failing as soon as the control plane
+     * finds that node down rather than at the caller's timeout (issue 21: an invoke in flight to a
+     * killed node waited out its full timeout). Returns false at the timeout, as {@link Waiter#await} does.
+     */
+    private boolean awaitUnlessDown(Waiter w, long timeoutNs, java.util.function.IntSupplier node, String what) {
+        long deadline = System.nanoTime() + timeoutNs;
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (w.await(Math.min(Math.max(left, 0), LIVENESS_SLICE_NS), this)) return true;
+            if (left <= LIVENESS_SLICE_NS) return false;
+            int n = node.getAsInt();
+            if (n != 0 && n != nodeId && pool.isDown(n))
+                throw new OperationException(what + " failed: node " + n + " is UNREACHABLE (no heartbeat within the control plane's bound); the answer will not come");
+        }
+    }
+
+    /** The node of the port a stream's messages reach, once known (its binding, or what the acknowledgements taught it); else 0. */
+    private static int receiverNode(Stream st) {
+        Stream.Retarget rt = st.retarget;
+        long at = rt != null ? rt.addr() : st.destAddr;
+        return at != 0 ? Ids.node(at) : 0;
     }
 
     /** What an invoker gets back. */
@@ -785,6 +812,11 @@ public final class Kernel implements Agent {
     // Receiving (kernel thread)
 
     private void onFragment(DirectBuffer buf, int off, int len, Header header) {
+        String bad = Frames.malformed(buf, off, len);
+        if (bad != null) {
+            malformed(bad);
+            return;
+        }
         byte type = buf.getByte(off + Frames.TYPE);
         try {
             switch (type) {
@@ -794,12 +826,30 @@ public final class Kernel implements Agent {
                 case Frames.REQUEST -> onRequest(buf, off, len);
                 case Frames.RESPONSE -> onResponse(buf, off, len);
                 case Frames.EVENT -> onEvent(buf, off, len);
-                default -> System.err.println("node " + nodeId + ": dropped unknown frame type " + type);
+                default -> malformed("unknown frame type " + type);
             }
-        } catch (RuntimeException e) {
-            // A malformed or unexpected frame must not stop the kernel: report and carry on.
-            System.err.println("node " + nodeId + ": error handling " + Frames.typeName(type) + " frame: " + e);
+        } catch (RuntimeException | Error e) {
+            // A malformed or unexpected frame must not stop the kernel, nor an Error from it (issue 21): report and carry on.
+            malformed("error handling a " + Frames.typeName(type) + " frame: " + e);
         }
+    }
+
+    private long malformedFrames;
+
+    /** Frames this kernel could not decode or handle, since it started (kernel thread). */
+    public long malformedFrames() {
+        return malformedFrames;
+    }
+
+    /** Counts a frame it could not take; says so for the first ten, then once in 10,000 (a flood must not flood stderr). */
+    private void malformed(String why) {
+        long n = ++malformedFrames;
+        if (n <= 10 || n % 10_000 == 0) System.err.println("node " + nodeId + ": dropped frame " + n + ": " + why);
+    }
+
+    /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
+    void receiveForTest(DirectBuffer buf, int off, int len) {
+        onFragment(buf, off, len, null);
     }
 
     private void onData(DirectBuffer buf, int off, int len) {
@@ -1091,7 +1141,7 @@ public final class Kernel implements Agent {
         try {
             if (offerFrame(node, Frames.REQUEST, id, op, payload) != Frames.OK)
                 throw new OperationException("node " + node + " is unreachable");
-            if (!w.await(timeoutNs, this))
+            if (!awaitUnlessDown(w, timeoutNs, () -> node, "request to node " + node))
                 throw new OperationException("node " + node + " did not answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
         } finally {
             calls.remove(id);
@@ -2070,6 +2120,11 @@ public final class Kernel implements Agent {
      * Stops every incarnation at this node (the node is shutting down): marks them destroyed so
      * that blocked calls return, and stops their code. Waits up to two seconds in all.
      */
+    /** Whether {@link #shutdown} has run: the node no longer serves. */
+    public boolean isStopped() {
+        return stopped;
+    }
+
     public void shutdown() {
         stopped = true;
         duty.lock(); // wait for a duty cycle in progress to finish

@@ -571,12 +571,17 @@ final class Migrator {
         int total = r.i32();
         Incoming in = incoming.get(gid);
         if (in == null) return;
+        int n = r.peekI32();
+        // Chunks come in order on one publication. One that does not fit its claims is dropped: INSTALL
+        // then finds the record incomplete and says so.
+        if (total < 0 || n < 0 || offset != (in.total == total ? in.received : 0) || (long) offset + n > total) return;
         if (in.data == null || in.total != total) {
             recordBuffers.release(in.data);
-            in.data = recordBuffers.take(total);
+            in.data = null;
             in.total = total;
             in.received = 0;
         }
+        if (in.data == null || in.data.length < offset + n) in.data = grow(in.data, in.received, offset + n, total);
         long t0 = TRACE ? System.nanoTime() : 0;
         if (TRACE && in.firstChunk == 0) in.firstChunk = t0;
         in.received += r.bytesInto(in.data, offset); // from Aeron's log straight into place
@@ -584,6 +589,19 @@ final class Migrator {
             in.lastChunk = System.nanoTime();
             in.copyNanos += in.lastChunk - t0;
         }
+    }
+
+    /**
+     * Room for a record as it arrives, not as its chunks claim (issue 21: a frame's claim must not make
+     * the node allocate): at most 8 × the bytes that have come, at least 64 KB, until the claimed total
+     * fits, then a pooled array of that size. Regrowing copies at most about a seventh of the record.
+     */
+    private byte[] grow(byte[] old, int filled, int need, int total) {
+        long want = Math.min(total, Math.max(need, Math.max(64 * 1024L, 8L * need)));
+        byte[] b = want == total ? recordBuffers.take(total) : new byte[(int) want];
+        if (old != null && filled > 0) System.arraycopy(old, 0, b, 0, filled);
+        recordBuffers.release(old);
+        return b;
     }
 
     /** M2–M3 at D: re-make the record, ports (not yet routed), streams, table; load and restore the code. */

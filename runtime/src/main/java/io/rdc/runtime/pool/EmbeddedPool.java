@@ -171,7 +171,7 @@ public final class EmbeddedPool implements AutoCloseable {
         watcher = Thread.ofPlatform().daemon(true).name("rdc-pool-watcher").start(() -> {
             while (!closing) {
                 try {
-                    for (Kernel k : kernels) control.heartbeat(k.nodeId(), k.currentLoad(), k.incarnationCount());
+                    for (Kernel k : kernels) if (!k.isStopped()) control.heartbeat(k.nodeId(), k.currentLoad(), k.incarnationCount());
                     pool.refresh();
                 } catch (RuntimeException e) {
                     if (!closing) System.err.println("rdc: control plane: " + e.getMessage());

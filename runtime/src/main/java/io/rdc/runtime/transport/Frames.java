@@ -85,6 +85,35 @@ public final class Frames {
         b.putInt(SRC_NODE, srcNode);
     }
 
+    /**
+     * Why a received frame cannot be decoded, or null: its fixed header must fit, and the lengths it
+     * claims must fit in its own length, checked before anything is allocated from them (issue 21: one
+     * 80-byte frame claiming a 1.5 GB body made the kernel allocate it). Requests, responses and events
+     * carry Wire payloads, whose reader checks each field against the payload's end.
+     */
+    public static String malformed(DirectBuffer b, int off, int len) {
+        if (len < 8) return "shorter than the common header (" + len + " bytes)";
+        return switch (b.getByte(off + TYPE)) {
+            case DATA -> {
+                if (len < D_HEADER) yield "DATA of " + len + " bytes, shorter than its header";
+                long claimed = (long) (b.getShort(off + SHORT_FIELD) & 0xFFFF) + b.getInt(off + D_BODY_LEN) + b.getInt(off + D_REF_LEN);
+                yield b.getInt(off + D_BODY_LEN) < 0 || b.getInt(off + D_REF_LEN) < 0 || claimed > len - D_HEADER
+                        ? "DATA of " + len + " bytes claims " + claimed + " bytes of head, body and reference" : null;
+            }
+            case ACK -> len < A_LEN ? "ACK of " + len + " bytes, shorter than an ACK" : null;
+            case REPLY -> {
+                if (len < R_HEADER + 4) yield "REPLY of " + len + " bytes, shorter than its header";
+                int hl = b.getInt(off + R_HEADER), bl = b.getInt(off + R_BODY_LEN), rl = b.getInt(off + R_REF_LEN);
+                long claimed = (long) hl + bl + rl;
+                yield hl < 0 || bl < 0 || rl < 0 || claimed > len - R_HEADER - 4
+                        ? "REPLY of " + len + " bytes claims " + claimed + " bytes of head, body and reference" : null;
+            }
+            case REQUEST, RESPONSE -> len < Q_HEADER ? typeName(b.getByte(off + TYPE)) + " of " + len + " bytes, shorter than its header" : null;
+            case EVENT -> null;
+            default -> "unknown frame type " + b.getByte(off + TYPE);
+        };
+    }
+
     public static String typeName(int t) {
         return switch (t) {
             case DATA -> "DATA";

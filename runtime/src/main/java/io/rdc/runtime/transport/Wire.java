@@ -98,7 +98,7 @@ public final class Wire {
         }
 
         private void need(int n) {
-            if (n < 0 || pos + n > end) throw new IllegalArgumentException("truncated kernel message payload");
+            if (n < 0 || n > end - pos) throw new IllegalArgumentException("truncated kernel message payload"); // no int overflow
         }
 
         public int i8() {
@@ -111,6 +111,12 @@ public final class Wire {
             int v = buf.getInt(pos);
             pos += 4;
             return v;
+        }
+
+        /** The next i32 (a length prefix, say), without consuming it. */
+        public int peekI32() {
+            need(4);
+            return buf.getInt(pos);
         }
 
         public long i64() {
