@@ -37,7 +37,7 @@ final class Places {
             case InterfaceRef i -> {
                 RefDescriptor d = interfaceHandle(i);
                 if (d.kind() != RefKind.STREAM_HANDLE)
-                    throw new OperationException(i + " is a port: " + role + " needs a stream (like " + streamExample(handle(i)) + ")");
+                    throw new OperationException(i + " is a port: " + role + " needs a stream" + streamExample(handle(i)));
                 yield d;
             }
             case Ref r -> streamOf(r, role, "a " + r.kind.label + " reference");
@@ -55,7 +55,7 @@ final class Places {
             case InterfaceRef i -> {
                 RefDescriptor d = interfaceHandle(i);
                 if (d.kind() != RefKind.PORT_HANDLE)
-                    throw new OperationException(i + " is a stream: " + role + " needs a port (like " + portExample(handle(i)) + ")");
+                    throw new OperationException(i + " is a stream: " + role + " needs a port" + portExample(handle(i)));
                 yield d;
             }
             case Ref r -> portOf(r, role, "a " + r.kind.label + " reference");
@@ -107,7 +107,7 @@ final class Places {
                 RefDescriptor d = interfaceHandle(b, toPort);
                 if (d.kind() == RefKind.PORT_HANDLE) return streamToPort(d);
             }
-            throw new OperationException(b.name() + "." + toPort + " is a stream: link to a port, like " + portExample(b) + declared(b));
+            throw new OperationException(b.name() + "." + toPort + " is a stream: link to a port" + portExample(b));
         }
         if (to instanceof Ref r) return switch (r.kind) {
             case STREAM -> kernel().describe(r);
@@ -167,13 +167,13 @@ final class Places {
     }
 
     private static String streamExample(IncarnationHandle h) {
-        for (InterfaceSpec s : h.interfaces()) if (s.kind() == InterfaceSpec.Kind.STREAM) return h.name() + "." + s.name();
-        return h.name() + ".out";
+        for (InterfaceSpec s : h.interfaces()) if (s.kind() == InterfaceSpec.Kind.STREAM) return " (like " + h.name() + "." + s.name() + ")";
+        return " (" + h.name() + " declares no streams)";
     }
 
     private static String portExample(IncarnationHandle h) {
-        for (InterfaceSpec s : h.interfaces()) if (s.kind() != InterfaceSpec.Kind.STREAM) return h.name() + "." + s.name();
-        return h.name() + ".in";
+        for (InterfaceSpec s : h.interfaces()) if (s.kind() != InterfaceSpec.Kind.STREAM) return " (like " + h.name() + "." + s.name() + ")";
+        return " (" + h.name() + " declares no ports)";
     }
 
     private static String quoted(String label) {
