@@ -166,7 +166,7 @@ final class Places {
         return (IncarnationHandle) i.incarnation().reference();
     }
 
-    private static String streamExample(IncarnationHandle h) {
+    static String streamExample(IncarnationHandle h) {
         for (InterfaceSpec s : h.interfaces()) if (s.kind() == InterfaceSpec.Kind.STREAM) return " (like " + h.name() + "." + s.name() + ")";
         return " (" + h.name() + " declares no streams)";
     }

@@ -120,9 +120,28 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         op.control().bindName(op.session().rdcId, INCARNATION_NAME_PREFIX + h.name(), io.rdc.runtime.util.Json.write(v));
     }
 
+    /** The control plane's script-name prefix for a channel this RDC's scripts declared. */
+    private static final String CHANNEL_NAME_PREFIX = "channel:";
+
+    /**
+     * With a control plane, a declared channel outlives this session too: a later session of the RDC
+     * knows it by its label (and refuses to declare it again, which would split its senders from its
+     * receivers: stream space would hand the label's new channel to newcomers only).
+     */
+    private void rememberChannel(String label, boolean multicast, long channel) {
+        if (op.control() == null) return;
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("multicast", multicast);
+        v.put("channel", Ids.show(channel));
+        op.control().bindName(op.session().rdcId, CHANNEL_NAME_PREFIX + label, io.rdc.runtime.util.Json.write(v));
+    }
+
     private void forget(String name) {
         if (op.control() != null) op.control().unbindName(op.session().rdcId, INCARNATION_NAME_PREFIX + name);
     }
+
+    /** Channels earlier sessions of the RDC declared, by label: multicast or not. */
+    private final Map<String, Boolean> adoptedChannels = new LinkedHashMap<>();
 
     /** Modules the RDC declared in earlier sessions (their code is kept by the control plane). */
     private final java.util.Set<String> adoptedModules = new java.util.LinkedHashSet<>();
@@ -133,6 +152,11 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
             String key = e.getKey();
             if (key.startsWith(io.rdc.runtime.kernel.Kernel.MODULE_NAME_PREFIX)) {
                 adoptedModules.add(key.substring(io.rdc.runtime.kernel.Kernel.MODULE_NAME_PREFIX.length()));
+                continue;
+            }
+            if (key.startsWith(CHANNEL_NAME_PREFIX)) {
+                Map<?, ?> v = (Map<?, ?>) io.rdc.runtime.util.Json.parse(e.getValue());
+                adoptedChannels.put(key.substring(CHANNEL_NAME_PREFIX.length()), Boolean.TRUE.equals(v.get("multicast")));
                 continue;
             }
             if (!key.startsWith(INCARNATION_NAME_PREFIX)) continue;
@@ -162,6 +186,11 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     @Override
     public java.util.Set<String> adoptedModules() {
         return java.util.Collections.unmodifiableSet(adoptedModules);
+    }
+
+    /** Channels earlier sessions of this RDC declared, by label: whether each is multicast. */
+    public Map<String, Boolean> adoptedChannels() {
+        return java.util.Collections.unmodifiableMap(adoptedChannels);
     }
 
     /** A fresh embedded pool of its own (closed with this). */
@@ -294,7 +323,12 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     @Override
     public void defineChannel(String label, boolean multicast) {
         if (channels.containsKey(label)) throw new OperationException("channel \"" + label + "\" is already defined");
-        channels.put(label, op.channel(label, multicast));
+        if (adoptedChannels.containsKey(label))
+            throw new OperationException("channel \"" + label + "\" is already defined (" + (adoptedChannels.get(label) ? "multicast" : "unicast")
+                    + ") by an earlier session of RDC " + op.rdc().rdc().name() + ": use it by its label");
+        Ref[] made = op.channel(label, multicast);
+        channels.put(label, made);
+        rememberChannel(label, multicast, channelOf(made[0]));
     }
 
     @Override
@@ -307,8 +341,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
             // leaving what it sent queued where it is, as relinking a named stream does.
             op.kernel().rebind(op.kernel().streamOf(op.session(), r), destination.channel(), null);
         } else {
-            throw new OperationException("link needs a stream to link from: " + linkSource(from, "link")
-                    + " (like r.out, or a stream handle from get)");
+            throw new OperationException(linkSource(from, "link"));
         }
         pollRules();
     }
@@ -316,8 +349,9 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     @Override
     public void unlink(Object from, String fromStream, Object to, String toPort) {
         if (!(from instanceof IncarnationHandle a) || fromStream == null)
-            throw new OperationException("unlink takes a named stream away from an incarnation: " + linkSource(from, "unlink")
-                    + (from instanceof Ref r && r.kind == RefKind.STREAM_HANDLE ? "; a stream handle can be linked or rebound elsewhere" : " (like r.out)"));
+            throw new OperationException(from instanceof Ref r && r.kind == RefKind.STREAM_HANDLE
+                    ? "unlink takes a stream away from an incarnation by its name (like r.out); a stream handle can be linked or rebound elsewhere"
+                    : linkSource(from, "unlink"));
         long sends = places.stream(new InterfaceRef(new io.rdc.interpreter.Handle(a, a.name()), fromStream), "unlink").channel();
         long destination = places.linkDestination(to, toPort).channel();
         if (sends != destination)
@@ -326,12 +360,13 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         op.kernel().giveInterface(a.gid(), fromStream, null);
     }
 
-    /** Why a link's left side is no stream to link from. */
+    /** Why a link's (or unlink's) left side is no stream to link from. */
     private static String linkSource(Object from, String what) {
-        if (from instanceof IncarnationHandle h) return h.name() + " is an incarnation; name one of its streams" + declared(h);
-        if (from instanceof Ref r) return "a " + r.kind.label + " reference " + (r.kind == RefKind.PORT || r.kind == RefKind.PORT_HANDLE
-                ? "receives, it does not send (" + what + " a stream to it instead)" : "cannot be " + what + "ed");
-        return from + " is not a stream";
+        if (from instanceof IncarnationHandle h) return h.name() + " is an incarnation: " + what + " one of its streams" + Places.streamExample(h);
+        if (from instanceof Ref r && (r.kind == RefKind.PORT || r.kind == RefKind.PORT_HANDLE))
+            return "a " + r.kind.label + " reference receives, it does not send: " + what + " a stream to it instead";
+        return (from instanceof Ref r ? "a " + r.kind.label + " reference" : String.valueOf(from)) + " is not a stream: " + what
+                + " a stream (like r.out)" + ("link".equals(what) ? " or a stream handle from get" : "");
     }
 
     @Override
