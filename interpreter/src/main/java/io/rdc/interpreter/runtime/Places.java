@@ -29,40 +29,64 @@ final class Places {
         this.ops = ops;
     }
 
+    /** The two ends a script names: a stream, which sends, and a port, which receives. */
+    enum End {
+        STREAM("stream", RefKind.STREAM, RefKind.STREAM_HANDLE, "a stream sends; rebind moves streams"),
+        PORT("port", RefKind.PORT, RefKind.PORT_HANDLE, "a port receives; attach moves ports");
+
+        final String noun;
+        final RefKind own, handle;
+        /** Said when this end is given where the other is needed. */
+        final String hint;
+
+        End(String noun, RefKind own, RefKind handle, String hint) {
+            this.noun = noun;
+            this.own = own;
+            this.handle = handle;
+            this.hint = hint;
+        }
+
+        boolean fits(RefKind kind) {
+            return kind == own || kind == handle;
+        }
+
+        End other() {
+            return this == STREAM ? PORT : STREAM;
+        }
+    }
+
     /** The stream of an incarnation's stream (handle) or of the session's own stream, to rebind or freeze. */
     RefDescriptor stream(Object place, String role) {
-        Object p = unwrap(place);
-        return switch (p) {
-            case String label -> streamOf(ops.spaceGet(label), role, quoted(label) + " in stream space");
-            case InterfaceRef i -> {
-                RefDescriptor d = interfaceHandle(i);
-                if (d.kind() != RefKind.STREAM_HANDLE)
-                    throw new OperationException(i + " is a port: " + role + " needs a stream" + streamExample(handle(i)));
-                yield d;
-            }
-            case Ref r -> streamOf(r, role, "a " + r.kind.label + " reference");
-            case IncarnationHandle h -> throw new OperationException(h.name() + " is an incarnation: " + role
-                    + " needs one of its streams, like " + h.name() + ".out" + declared(h));
-            default -> throw new OperationException(role + " needs a stream, not " + p);
-        };
+        return end(End.STREAM, place, role);
     }
 
     /** The port of an incarnation's port, a port (handle) reference or a label of one in stream space, to attach or move from. */
     RefDescriptor port(Object place, String role) {
+        return end(End.PORT, place, role);
+    }
+
+    private RefDescriptor end(End end, Object place, String role) {
         Object p = unwrap(place);
         return switch (p) {
-            case String label -> portOf(ops.spaceGet(label), role, quoted(label) + " in stream space");
+            case String label -> end(end, ops.spaceGet(label), role, quoted(label) + " in stream space");
             case InterfaceRef i -> {
                 RefDescriptor d = interfaceHandle(i);
-                if (d.kind() != RefKind.PORT_HANDLE)
-                    throw new OperationException(i + " is a stream: " + role + " needs a port" + portExample(handle(i)));
+                if (d.kind() != end.handle)
+                    throw new OperationException(i + " is a " + end.other().noun + ": " + role + " needs a " + end.noun + example(handle(i), end));
                 yield d;
             }
-            case Ref r -> portOf(r, role, "a " + r.kind.label + " reference");
+            case Ref r -> end(end, r, role, "a " + r.kind.label + " reference");
             case IncarnationHandle h -> throw new OperationException(h.name() + " is an incarnation: " + role
-                    + " needs one of its ports, like " + h.name() + ".in" + declared(h));
-            default -> throw new OperationException(role + " needs a port, not " + p);
+                    + " needs one of its " + end.noun + "s" + example(h, end));
+            default -> throw new OperationException(role + " needs a " + end.noun + ", not " + p);
         };
+    }
+
+    private RefDescriptor end(End end, Ref r, String role, String what) {
+        if (!end.fits(r.kind))
+            throw new OperationException(what + " is a " + r.kind.label + ": " + role + " needs a " + end.noun + " or " + end.noun + " handle"
+                    + (end.other().fits(r.kind) ? " (" + end.other().hint + ")" : ""));
+        return end == End.STREAM ? kernel().streamOf(op().session(), r) : kernel().portOf(op().session(), r);
     }
 
     /**
@@ -107,7 +131,7 @@ final class Places {
                 RefDescriptor d = interfaceHandle(b, toPort);
                 if (d.kind() == RefKind.PORT_HANDLE) return streamToPort(d);
             }
-            throw new OperationException(b.name() + "." + toPort + " is a stream: link to a port" + portExample(b));
+            throw new OperationException(b.name() + "." + toPort + " is a stream: link to a port" + example(b, End.PORT));
         }
         if (to instanceof Ref r) return switch (r.kind) {
             case STREAM -> kernel().describe(r);
@@ -148,32 +172,15 @@ final class Places {
         return kernel().interfaceHandle(h.gid(), name);
     }
 
-    private RefDescriptor streamOf(Ref r, String role, String what) {
-        if (r.kind != RefKind.STREAM && r.kind != RefKind.STREAM_HANDLE)
-            throw new OperationException(what + " is a " + r.kind.label + ": " + role + " needs a stream or stream handle"
-                    + (r.kind == RefKind.PORT || r.kind == RefKind.PORT_HANDLE ? " (a port receives; attach moves ports)" : ""));
-        return kernel().streamOf(op().session(), r);
-    }
-
-    private RefDescriptor portOf(Ref r, String role, String what) {
-        if (r.kind != RefKind.PORT && r.kind != RefKind.PORT_HANDLE)
-            throw new OperationException(what + " is a " + r.kind.label + ": " + role + " needs a port or port handle"
-                    + (r.kind == RefKind.STREAM || r.kind == RefKind.STREAM_HANDLE ? " (a stream sends; rebind moves streams)" : ""));
-        return kernel().portOf(op().session(), r);
-    }
-
     private static IncarnationHandle handle(InterfaceRef i) {
         return (IncarnationHandle) i.incarnation().reference();
     }
 
-    static String streamExample(IncarnationHandle h) {
-        for (InterfaceSpec s : h.interfaces()) if (s.kind() == InterfaceSpec.Kind.STREAM) return " (like " + h.name() + "." + s.name() + ")";
-        return " (" + h.name() + " declares no streams)";
-    }
-
-    private static String portExample(IncarnationHandle h) {
-        for (InterfaceSpec s : h.interfaces()) if (s.kind() != InterfaceSpec.Kind.STREAM) return " (like " + h.name() + "." + s.name() + ")";
-        return " (" + h.name() + " declares no ports)";
+    /** An interface of h of that end, to show as an example, or that it has none. */
+    static String example(IncarnationHandle h, End end) {
+        for (InterfaceSpec s : h.interfaces())
+            if ((s.kind() == InterfaceSpec.Kind.STREAM) == (end == End.STREAM)) return " (like " + h.name() + "." + s.name() + ")";
+        return " (" + h.name() + " declares no " + end.noun + "s)";
     }
 
     private static String quoted(String label) {

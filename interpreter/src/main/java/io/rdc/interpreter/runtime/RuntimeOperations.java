@@ -362,7 +362,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     /** Why a link's (or unlink's) left side is no stream to link from. */
     private static String linkSource(Object from, String what) {
-        if (from instanceof IncarnationHandle h) return h.name() + " is an incarnation: " + what + " one of its streams" + Places.streamExample(h);
+        if (from instanceof IncarnationHandle h) return h.name() + " is an incarnation: " + what + " one of its streams" + Places.example(h, Places.End.STREAM);
         if (from instanceof Ref r && (r.kind == RefKind.PORT || r.kind == RefKind.PORT_HANDLE))
             return "a " + r.kind.label + " reference receives, it does not send: " + what + " a stream to it instead";
         return (from instanceof Ref r ? "a " + r.kind.label + " reference" : String.valueOf(from)) + " is not a stream: " + what
