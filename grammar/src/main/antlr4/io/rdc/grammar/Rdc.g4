@@ -52,8 +52,10 @@ statement
     | 'expect' 'error' stringLit block                                          # expectErrorStatement
     // Reserved: parsed now, evaluated by later issues.
     | 'propagate' expr?                                                         # propagateStatement
-    | 'attach' expr 'to' stringLit ('detach' expr)? (MOVING IDENT)?             # attachStatement
-    | 'rebind' stringLit 'to' stringLit (MOVING 'from' stringLit | 'under' IDENT)?  # rebindStatement
+    // The channel, stream and port of attach and rebind: a stream-space label (a string), an
+    // interface like w.out, or a reference from get or lookup.
+    | 'attach' expr 'to' expr ('detach' expr)? (MOVING IDENT)?                  # attachStatement
+    | 'rebind' expr 'to' expr (MOVING 'from' expr | 'under' IDENT)?             # rebindStatement
     | 'quiesce' target=expr ('for' client=stringLit)? ('to' peer=expr)? ('within' timeout=expr)?  # quiesceStatement
     | 'migrate' expr 'to' nodeExpr ('within' expr)?                             # migrateStatement
     | 'fork' expr 'at' nodeExpr 'ports' '[' (memberName (',' memberName)*)? ']' ('as' IDENT)? # forkStatement

@@ -452,19 +452,19 @@ public final class Evaluator {
                     + " message (ctx.send(stream, {ref: port})) or through stream space (put/get); a script moves ports with `attach`");
             case Statement.Attach s -> {
                 InterfaceRef port = interfaceRef(s.target(), scope, "attach");
-                String channel = interpolate(s.channel(), scope);
+                Object channel = place(s.channel(), scope, "attach … to", "a channel");
                 InterfaceRef detach = s.detach() == null ? null : interfaceRef(s.detach(), scope, "attach … detach");
-                operation(s.position(), "attach " + port + " to " + Values.quote(channel), () -> {
+                operation(s.position(), "attach " + port + " to " + describePlace(channel), () -> {
                     operations.attach(port.incarnation().reference(), port.name(), channel,
                             detach == null ? null : detach.incarnation().reference(), detach == null ? null : detach.name(), s.movingQueue());
                     return null;
                 });
             }
             case Statement.Rebind s -> {
-                String stream = interpolate(s.streamHandle(), scope);
-                String channel = interpolate(s.channel(), scope);
-                String from = s.movingFrom() == null ? null : interpolate(s.movingFrom(), scope);
-                operation(s.position(), "rebind " + Values.quote(stream) + " to " + Values.quote(channel), () -> {
+                Object stream = place(s.stream(), scope, "rebind", "the stream to rebind");
+                Object channel = place(s.channel(), scope, "rebind … to", "the new channel");
+                Object from = s.movingFrom() == null ? null : place(s.movingFrom(), scope, "rebind … moving from", "the port to move queued messages from");
+                operation(s.position(), "rebind " + describePlace(stream) + " to " + describePlace(channel), () -> {
                     operations.rebind(stream, channel, from, s.underFailure());
                     return null;
                 });
@@ -1083,8 +1083,10 @@ public final class Evaluator {
         });
         builtins.put("queue", (call, args) -> {
             Object value = single(call, args);
-            if (!(value instanceof InterfaceRef port)) {
-                throw argumentError(call, 0, "queue needs a port like spool.in, not a " + Values.typeName(value));
+            // A port got from stream space counts too (the runtime refuses other references).
+            InterfaceRef port = value instanceof Handle handle ? new InterfaceRef(handle, null) : value instanceof InterfaceRef ref ? ref : null;
+            if (port == null) {
+                throw argumentError(call, 0, "queue needs a port like spool.in or a port from get, not a " + Values.typeName(value));
             }
             return operation(call.position(), "queue(" + port + ")",
                     () -> operations.queue(port.incarnation().reference(), port.name()));
@@ -1231,12 +1233,33 @@ public final class Evaluator {
         if (value instanceof InterfaceRef ref) {
             return ref;
         }
-        // A reference from get or lookup stands where an interface does: the runtime checks that it is a stream.
-        if (value instanceof Handle handle && !operation.equals("link") && !operation.equals("unlink")) {
+        // A reference from get or lookup stands where an interface does: the runtime checks its kind
+        // (a stream to send on, a port or port handle to link or attach, a stream handle to relink).
+        if (value instanceof Handle handle) {
             return new InterfaceRef(handle, null);
         }
-        throw new RdcError(expression.position(), operation + " needs a stream or port like w[1].out, not a "
+        throw new RdcError(expression.position(), operation + " needs a stream or port like w[1].out, or a reference from get or lookup, not a "
                 + Values.typeName(value) + " (" + Values.repr(value) + ")");
+    }
+
+    /**
+     * A channel, stream or port of attach and rebind as {@link Operations} takes it: a stream-space
+     * label (a string), an interface ({@link InterfaceRef}) or a reference from get or lookup.
+     */
+    private Object place(Expression expression, Scope scope, String operation, String what) {
+        Object value = evaluate(expression, scope);
+        return switch (value) {
+            case String label -> label;
+            case InterfaceRef ref -> ref;
+            case Handle handle -> handle.reference();
+            case null, default -> throw new RdcError(expression.position(), operation + " needs " + what
+                    + ": a stream-space label, an interface like w.out or a reference from get or lookup, not a "
+                    + Values.typeName(value) + " (" + Values.repr(value) + ")");
+        };
+    }
+
+    private static String describePlace(Object place) {
+        return place instanceof String label ? Values.quote(label) : String.valueOf(place);
     }
 
     private Iterator<Object> iterate(Object value, Expression expression) {

@@ -89,7 +89,12 @@ public interface Operations {
         return java.util.Set.of();
     }
 
-    /** Conic {@code link a.out to b.in}: connect a's stream to b's port. */
+    /**
+     * Conic {@code link a.out to b.in}: connect a's stream to b's port. Where the script gave a
+     * reference from get or lookup instead of an interface, the reference comes as the incarnation
+     * and the name is null (as for {@link #invoke}): a stream handle to relink on the left, a port,
+     * port handle or stream (to that stream's channel) on the right.
+     */
     void link(Object fromIncarnation, String fromStream, Object toIncarnation, String toPort);
 
     void unlink(Object fromIncarnation, String fromStream, Object toIncarnation, String toPort);
@@ -162,18 +167,21 @@ public interface Operations {
 
     /**
      * {@code attach X.port to "channel" [detach Y.port] [moving queue]}: X's port is attached to the
-     * labelled channel; Y's port, if given, is detached from it (its queued messages from that
-     * channel moved to X's port when movingQueue).
+     * channel; Y's port, if given, is detached from it (its queued messages from that channel moved
+     * to X's port when movingQueue). A port given as a reference comes with a null name. The channel
+     * is a stream-space label ({@code String}), an {@link InterfaceRef} or a reference (a stream or port on it).
      */
-    default void attach(Object incarnation, String port, String channelLabel, Object detachIncarnation, String detachPort, boolean movingQueue) {
+    default void attach(Object incarnation, String port, Object channel, Object detachIncarnation, String detachPort, boolean movingQueue) {
         throw new UnsupportedOperationException("attach is not supported by this runtime");
     }
 
     /**
-     * {@code rebind "streamHandle" to "channel" [moving from "portHandle" | under failure]}: labels in
-     * stream space name the stream handle, the new channel and the port to move queued messages from.
+     * {@code rebind "streamHandle" to "channel" [moving from "portHandle" | under failure]}: the
+     * stream sends to the new channel from now on, its messages queued at the old port moved first.
+     * Each part is a stream-space label ({@code String}), an {@link InterfaceRef} ({@code w.out},
+     * {@code spool.in}) or a reference from get or lookup; movingFrom is null under failure.
      */
-    default void rebind(String streamHandle, String channelLabel, String movingFromPortHandle, boolean underFailure) {
+    default void rebind(Object stream, Object channel, Object movingFrom, boolean underFailure) {
         throw new UnsupportedOperationException("rebind is not supported by this runtime");
     }
 

@@ -125,8 +125,9 @@ class ErrorTest {
 
     @Test
     void operationsTheRuntimeLacksFailWithTheirPosition() {
-        // rebind is implemented by the runtime's Operations; the fake refuses it as an operation
-        assertEquals("t.rdc:1:1: rebind \"a\" to \"b\" failed: rebind is not supported by this runtime", error("rebind \"a\" to \"b\"").getMessage());
+        // attach is implemented by the runtime's Operations; the fake refuses it as an operation
+        assertEquals("t.rdc:3:1: attach a.in to \"b\" failed: attach is not supported by this runtime",
+                error("module m = \"m.js\"\ncreate a : m at node 201\nattach a.in to \"b\"").getMessage());
     }
 
     @Test

@@ -219,6 +219,47 @@ class EvaluatorTest {
     }
 
     @Test
+    void referencesFromGetAndLookupStandWhereInterfacesDo() {
+        ScriptHarness harness = new ScriptHarness();
+        harness.run("""
+                module m = "m.js"
+                create a : m at node 201
+                create b : m at node 202
+                put "a.out" = a copies unlimited
+                register "printing" b
+                let h = get "a.out"
+                let p = lookup("printing")
+                link h to p
+                link a.out to p
+                unlink a.out from p
+                rebind h to p moving from b.in
+                rebind "a.out" to "printer2" under failure
+                rebind a.out to get "a.out" moving from p
+                """);
+        List<String> log = harness.operations.log;
+        // the references reach the runtime unchanged, with no interface name (as invoke and send take them)
+        assertTrue(log.contains("link a.null -> b.null"), log.toString());
+        assertTrue(log.contains("link a.out -> b.null"), log.toString());
+        assertTrue(log.contains("unlink a.out -> b.null"), log.toString());
+        assertTrue(log.contains("rebind a -> b moving from b.in"), log.toString());
+        assertTrue(log.contains("rebind \"a.out\" -> \"printer2\" under failure"), log.toString());
+        assertTrue(log.contains("rebind a.out -> a moving from b"), log.toString());
+    }
+
+    @Test
+    void placesThatAreNeitherLabelsInterfacesNorReferencesAreRefusedWhereTheyAreWritten() {
+        assertEquals("t.rdc:1:8: rebind needs the stream to rebind: a stream-space label, an interface like w.out or a reference from get or lookup, not a number (3)",
+                ScriptHarness.error("rebind 3 to \"c\" under failure").getMessage());
+        assertEquals("t.rdc:1:31: rebind … moving from needs the port to move queued messages from: a stream-space label, an interface like w.out"
+                        + " or a reference from get or lookup, not a list ([1])",
+                ScriptHarness.error("rebind \"s\" to \"c\" moving from [1]").getMessage());
+        assertEquals("t.rdc:1:6: link needs a stream or port like w[1].out, or a reference from get or lookup, not a string (\"x\")",
+                ScriptHarness.error("link \"x\" to \"y\"").getMessage());
+        assertEquals("t.rdc:1:7: queue needs a port like spool.in or a port from get, not a number",
+                ScriptHarness.error("queue(5)").getMessage());
+    }
+
+    @Test
     void waitUntilAndWhenReEvaluateThroughOperations() {
         ScriptHarness harness = new ScriptHarness();
         harness.run("""

@@ -84,6 +84,16 @@ class FakeOperations implements Operations, AutoCloseable {
     }
 
     @Override
+    public void rebind(Object stream, Object channel, Object movingFrom, boolean underFailure) {
+        record("rebind", place(stream) + " -> " + place(channel) + (underFailure ? " under failure" : " moving from " + place(movingFrom)));
+    }
+
+    /** A label as "label" (quoted), an interface or reference as itself. */
+    private static String place(Object place) {
+        return place instanceof String label ? "\"" + label + "\"" : String.valueOf(place);
+    }
+
+    @Override
     public void destroy(Object incarnation) {
         record("destroy", String.valueOf(incarnation));
         status.put((FakeIncarnation) incarnation, "DEAD");

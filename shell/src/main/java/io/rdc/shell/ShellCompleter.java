@@ -61,8 +61,8 @@ final class ShellCompleter implements Completer {
         t("assert", "assert COND [, \"message\"]");
         t("expect", "expect error \"text\" { … }");
         t("propagate", "propagate X   (reserved)");
-        t("attach", "attach X.port to \"label\" [detach Y.port] [moving queue]   (reserved)");
-        t("rebind", "rebind \"handle\" to \"label\" [moving from \"h\" | under failure]   (reserved)");
+        t("attach", "attach X.port to \"label\" [detach Y.port] [moving queue]   (ports, channels: also references from get)");
+        t("rebind", "rebind \"handle\" to \"label\" [moving from \"h\" | under failure]   (each: a label, X.iface or a reference)");
         t("quiesce", "quiesce X [for \"client\"] [to Y] [within D]");
         t("migrate", "migrate X to node ID [within 5s]   (reserved)");
         t("fork", "fork X at node ID ports [p]   (reserved)");

@@ -331,15 +331,15 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     @Override
     public Object visitAttachStatement(RdcParser.AttachStatementContext ctx) {
         boolean movingQueue = ctx.MOVING() != null && oneOf(ctx.IDENT(), "thing to move", "queue") != null;
-        return new Statement.Attach(position(ctx), expression(ctx.expr(0)), string(ctx.stringLit()),
-                ctx.expr().size() > 1 ? expression(ctx.expr(1)) : null, movingQueue);
+        return new Statement.Attach(position(ctx), expression(ctx.expr(0)), expression(ctx.expr(1)),
+                ctx.expr().size() > 2 ? expression(ctx.expr(2)) : null, movingQueue);
     }
 
     @Override
     public Object visitRebindStatement(RdcParser.RebindStatementContext ctx) {
         boolean underFailure = ctx.IDENT() != null && oneOf(ctx.IDENT(), "rebind condition", "failure") != null;
-        return new Statement.Rebind(position(ctx), string(ctx.stringLit(0)), string(ctx.stringLit(1)),
-                ctx.stringLit().size() > 2 ? string(ctx.stringLit(2)) : null, underFailure);
+        return new Statement.Rebind(position(ctx), expression(ctx.expr(0)), expression(ctx.expr(1)),
+                ctx.expr().size() > 2 ? expression(ctx.expr(2)) : null, underFailure);
     }
 
     @Override

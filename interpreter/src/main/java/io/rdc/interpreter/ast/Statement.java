@@ -134,12 +134,18 @@ public sealed interface Statement extends Node {
     /** target may be null. */
     record Propagate(Position position, Expression target) implements Statement {}
 
-    /** {@code attach A to "chan" detach B moving queue}; detach may be null. */
-    record Attach(Position position, Expression target, StringTemplate channel, Expression detach,
+    /**
+     * {@code attach A to "chan" detach B moving queue}; detach may be null. The channel is a label
+     * (a string), an interface or a reference from get/lookup.
+     */
+    record Attach(Position position, Expression target, Expression channel, Expression detach,
                   boolean movingQueue) implements Statement {}
 
-    /** {@code rebind "sh" to "chan" moving from "ph" | under failure}; movingFrom may be null. */
-    record Rebind(Position position, StringTemplate streamHandle, StringTemplate channel, StringTemplate movingFrom,
+    /**
+     * {@code rebind "sh" to "chan" moving from "ph" | under failure}; movingFrom may be null. Each
+     * part is a stream-space label (a string), an interface like {@code w.out} or a reference from get/lookup.
+     */
+    record Rebind(Position position, Expression stream, Expression channel, Expression movingFrom,
                   boolean underFailure) implements Statement {}
 
     record FreezeStream(Position position, Expression target) implements Statement {}

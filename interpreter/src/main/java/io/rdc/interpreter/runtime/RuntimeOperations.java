@@ -56,6 +56,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     private final Map<String, Ref> streamsByLabel = new HashMap<>();
     private final List<Rule> rules = new ArrayList<>();
     private final List<Event> events = new ArrayList<>();
+    private final Places places = new Places(this);
 
     /** An incarnation as the language sees it: the operator's handle plus how it was declared. */
     public record IncarnationHandle(String name, Ref ref, long gid, String module, List<InterfaceSpec> interfaces) {
@@ -119,9 +120,28 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         op.control().bindName(op.session().rdcId, INCARNATION_NAME_PREFIX + h.name(), io.rdc.runtime.util.Json.write(v));
     }
 
+    /** The control plane's script-name prefix for a channel this RDC's scripts declared. */
+    private static final String CHANNEL_NAME_PREFIX = "channel:";
+
+    /**
+     * With a control plane, a declared channel outlives this session too: a later session of the RDC
+     * knows it by its label (and refuses to declare it again, which would split its senders from its
+     * receivers: stream space would hand the label's new channel to newcomers only).
+     */
+    private void rememberChannel(String label, boolean multicast, long channel) {
+        if (op.control() == null) return;
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("multicast", multicast);
+        v.put("channel", Ids.show(channel));
+        op.control().bindName(op.session().rdcId, CHANNEL_NAME_PREFIX + label, io.rdc.runtime.util.Json.write(v));
+    }
+
     private void forget(String name) {
         if (op.control() != null) op.control().unbindName(op.session().rdcId, INCARNATION_NAME_PREFIX + name);
     }
+
+    /** Channels earlier sessions of the RDC declared, by label: multicast or not. */
+    private final Map<String, Boolean> adoptedChannels = new LinkedHashMap<>();
 
     /** Modules the RDC declared in earlier sessions (their code is kept by the control plane). */
     private final java.util.Set<String> adoptedModules = new java.util.LinkedHashSet<>();
@@ -132,6 +152,11 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
             String key = e.getKey();
             if (key.startsWith(io.rdc.runtime.kernel.Kernel.MODULE_NAME_PREFIX)) {
                 adoptedModules.add(key.substring(io.rdc.runtime.kernel.Kernel.MODULE_NAME_PREFIX.length()));
+                continue;
+            }
+            if (key.startsWith(CHANNEL_NAME_PREFIX)) {
+                Map<?, ?> v = (Map<?, ?>) io.rdc.runtime.util.Json.parse(e.getValue());
+                adoptedChannels.put(key.substring(CHANNEL_NAME_PREFIX.length()), Boolean.TRUE.equals(v.get("multicast")));
                 continue;
             }
             if (!key.startsWith(INCARNATION_NAME_PREFIX)) continue;
@@ -161,6 +186,11 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     @Override
     public java.util.Set<String> adoptedModules() {
         return java.util.Collections.unmodifiableSet(adoptedModules);
+    }
+
+    /** Channels earlier sessions of this RDC declared, by label: whether each is multicast. */
+    public Map<String, Boolean> adoptedChannels() {
+        return java.util.Collections.unmodifiableMap(adoptedChannels);
     }
 
     /** A fresh embedded pool of its own (closed with this). */
@@ -293,23 +323,50 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     @Override
     public void defineChannel(String label, boolean multicast) {
         if (channels.containsKey(label)) throw new OperationException("channel \"" + label + "\" is already defined");
-        channels.put(label, op.channel(label, multicast));
+        if (adoptedChannels.containsKey(label))
+            throw new OperationException("channel \"" + label + "\" is already defined (" + (adoptedChannels.get(label) ? "multicast" : "unicast")
+                    + ") by an earlier session of RDC " + op.rdc().rdc().name() + ": use it by its label");
+        Ref[] made = op.channel(label, multicast);
+        channels.put(label, made);
+        rememberChannel(label, multicast, channelOf(made[0]));
     }
 
     @Override
     public void link(Object from, String fromStream, Object to, String toPort) {
-        IncarnationHandle a = inc(from), b = inc(to);
-        InterfaceSpec port = b.iface(toPort);
-        if (port == null || port.kind() == InterfaceSpec.Kind.STREAM)
-            throw new OperationException(b.name() + " has no port named " + toPort + declared(b));
-        Ref s = streamTo(port.label());
-        op.kernel().giveInterface(a.gid(), fromStream, op.kernel().describe(s));
+        RefDescriptor destination = places.linkDestination(to, toPort);
+        if (from instanceof IncarnationHandle a && fromStream != null) {
+            op.kernel().giveInterface(a.gid(), fromStream, destination);
+        } else if (from instanceof Ref r && (r.kind == RefKind.STREAM || r.kind == RefKind.STREAM_HANDLE)) {
+            // A stream got by its handle is already someone's: linking it elsewhere rebinds it (inc_rebindStream),
+            // leaving what it sent queued where it is, as relinking a named stream does.
+            op.kernel().rebind(op.kernel().streamOf(op.session(), r), destination.channel(), null);
+        } else {
+            throw new OperationException(linkSource(from, "link"));
+        }
+        pollRules();
     }
 
     @Override
     public void unlink(Object from, String fromStream, Object to, String toPort) {
-        IncarnationHandle a = inc(from);
+        if (!(from instanceof IncarnationHandle a) || fromStream == null)
+            throw new OperationException(from instanceof Ref r && r.kind == RefKind.STREAM_HANDLE
+                    ? "unlink takes a stream away from an incarnation by its name (like r.out); a stream handle can be linked or rebound elsewhere"
+                    : linkSource(from, "unlink"));
+        long sends = places.stream(new InterfaceRef(new io.rdc.interpreter.Handle(a, a.name()), fromStream), "unlink").channel();
+        long destination = places.linkDestination(to, toPort).channel();
+        if (sends != destination)
+            throw new OperationException(a.name() + "." + fromStream + " is not linked to " + (toPort == null ? String.valueOf(to) : to + "." + toPort)
+                    + " (it sends on channel " + Ids.show(sends) + ", that is channel " + Ids.show(destination) + ")");
         op.kernel().giveInterface(a.gid(), fromStream, null);
+    }
+
+    /** Why a link's (or unlink's) left side is no stream to link from. */
+    private static String linkSource(Object from, String what) {
+        if (from instanceof IncarnationHandle h) return h.name() + " is an incarnation: " + what + " one of its streams" + Places.example(h, Places.End.STREAM);
+        if (from instanceof Ref r && (r.kind == RefKind.PORT || r.kind == RefKind.PORT_HANDLE))
+            return "a " + r.kind.label + " reference receives, it does not send: " + what + " a stream to it instead";
+        return (from instanceof Ref r ? "a " + r.kind.label + " reference" : String.valueOf(from)) + " is not a stream: " + what
+                + " a stream (like r.out)" + ("link".equals(what) ? " or a stream handle from get" : "");
     }
 
     @Override
@@ -333,27 +390,27 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     // ------------------------------------------------------------ reconfiguration
 
     @Override
-    public void attach(Object incarnation, String port, String channelLabel, Object detachIncarnation, String detachPort, boolean movingQueue) {
-        Kernel k = op.kernel();
-        // Their ports exist once their interface preambles have run (create returns before).
-        settledStatus(inc(incarnation));
-        if (detachIncarnation != null) settledStatus(inc(detachIncarnation));
-        RefDescriptor newPort = k.interfaceHandle(inc(incarnation).gid(), port);
-        RefDescriptor oldPort = detachIncarnation == null ? null : k.interfaceHandle(inc(detachIncarnation).gid(), detachPort);
-        Ref channel = streamTo(channelLabel);
-        k.attach(newPort, oldPort, channelOf(channel), movingQueue);
+    public void attach(Object incarnation, String port, Object channel, Object detachIncarnation, String detachPort, boolean movingQueue) {
+        RefDescriptor newPort = places.port(iface(incarnation, port), "attach");
+        RefDescriptor oldPort = detachIncarnation == null ? null : places.port(iface(detachIncarnation, detachPort), "attach … detach");
+        op.kernel().attach(newPort, oldPort, places.channel(channel, "attach … to"), movingQueue);
         pollRules();
     }
 
     @Override
-    public void rebind(String streamHandle, String channelLabel, String movingFromPortHandle, boolean underFailure) {
-        if (!underFailure && movingFromPortHandle == null)
+    public void rebind(Object stream, Object channel, Object movingFrom, boolean underFailure) {
+        if (!underFailure && movingFrom == null)
             throw new OperationException("rebind needs `moving from \"port handle\"` or `under failure`");
-        Ref stream = op.spaceGet(streamHandle, getTimeout);
-        Ref channel = streamTo(channelLabel);
-        Ref from = underFailure ? null : op.spaceGet(movingFromPortHandle, getTimeout);
-        op.rebind(stream, channel, from);
+        RefDescriptor s = places.stream(stream, "rebind");
+        long ch = places.channel(channel, "rebind … to");
+        RefDescriptor from = underFailure ? null : places.port(movingFrom, "rebind … moving from");
+        op.kernel().rebind(s, ch, from);
         pollRules();
+    }
+
+    /** An interface as the evaluator hands it over (incarnation and name; a reference with no name) as one place. */
+    private static Object iface(Object incarnation, String name) {
+        return name == null ? incarnation : new InterfaceRef(new io.rdc.interpreter.Handle(incarnation, String.valueOf(incarnation)), name);
     }
 
     // ------------------------------------------------------------ migration, fork, checkpoint (ch. 7)
@@ -404,7 +461,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         for (io.rdc.runtime.kernel.Status.PortStatus p : op.status(ref).ports()) {
             if (p.name() == null) continue;
             String label = name + "." + p.name();
-            Ref stream = op.kernel().materialize(op.session(), new RefDescriptor(RefKind.STREAM, 0, p.channel(), p.gid(), 0, false, 0));
+            Ref stream = op.kernel().materialize(op.session(), Places.streamTo(p.channel(), p.gid()));
             streamsByLabel.put(label, stream);
             specs.add(new InterfaceSpec(InterfaceSpec.Kind.PORT_ON_NEW_CHANNEL, p.name(), label, null));
         }
@@ -541,7 +598,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         if (hits.isEmpty()) throw new OperationException("no incarnation of this RDC is named " + name);
         if (hits.size() > 1) throw new OperationException(hits.size() + " incarnations are named " + name + ": " + hits.stream().map(l -> Ids.show(l.gid())).toList());
         Kernel.Listed l = hits.get(0);
-        return new IncarnationHandle(name, op.adopt(l.gid()), l.gid(), l.module(), List.of());
+        return adopt(name, op.adopt(l.gid()), l.module()); // with its ports, as interfaces to invoke and link to
     }
 
     /** An incarnation's gid by name: this RDC's first, then any RDC's (independent clients); 0 if none. */
@@ -570,9 +627,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     @Override
     public void freezeStream(Object incarnation, String stream, boolean frozen) {
-        IncarnationHandle h = inc(incarnation);
-        settledStatus(h); // its streams exist once its interface preamble has run (create returns before)
-        op.kernel().freezeStream(op.kernel().interfaceHandle(h.gid(), stream), frozen);
+        op.kernel().freezeStream(places.stream(iface(incarnation, stream), frozen ? "freeze stream" : "unfreeze stream"), frozen);
     }
 
     // ------------------------------------------------------------ stream space and name service
@@ -586,6 +641,11 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     @Override
     public Object get(String label) {
+        return spaceGet(label);
+    }
+
+    /** A reference from stream space, waiting at most the get timeout. */
+    Ref spaceGet(String label) {
         return op.spaceGet(label, getTimeout);
     }
 
@@ -644,7 +704,8 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         return streamTo(s.label());
     }
 
-    private Ref streamTo(String label) {
+    /** The session's stream to the channel of a label: one it declared, or from stream space (kept for reuse). */
+    Ref streamTo(String label) {
         Ref s = streamsByLabel.get(label);
         if (s != null && !s.isClosed()) return s;
         Ref[] own = channels.get(label);
@@ -749,7 +810,11 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     @Override
     public long queue(Object incarnation, String port) {
         if (incarnation instanceof Ref r && r.kind == RefKind.PORT) return (Long) op.testPort(r).get("count");
+        if (incarnation instanceof Ref r)
+            throw new OperationException("queue counts a port of an incarnation (like x.in) or a port this session got from stream space, not a " + r.kind.label
+                    + (r.kind == RefKind.PORT_HANDLE ? " (its queue is at the port's owner)" : ""));
         IncarnationHandle h = inc(incarnation);
+        if (port == null) throw new OperationException("name one of " + h.name() + "'s ports, like " + h.name() + ".in" + declared(h));
         for (Status.PortStatus p : settledStatus(h).ports())
             if (port.equals(p.name())) return p.queued();
         throw new OperationException(h.name() + " has no port named " + port + declared(h));
@@ -841,7 +906,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         throw new OperationException("expected an incarnation, not " + o);
     }
 
-    private static String declared(IncarnationHandle h) {
+    static String declared(IncarnationHandle h) {
         List<String> names = h.interfaces().stream().map(InterfaceSpec::name).toList();
         return names.isEmpty() ? " (it declares no interfaces)" : " (it declares " + String.join(", ", names) + ")";
     }
