@@ -160,7 +160,7 @@ final class PoolCommand implements Runnable {
         }
     }
 
-    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the standing pool named in .rdc/pool: its nodes, then its control plane.")
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the standing pool named in .rdc/pool: its nodes, then (after a snapshot of its state) its control plane.")
     static final class Stop implements Callable<Integer> {
         @Option(names = "--dir", description = "the pool's folder (default: .rdc in the working folder or a parent)")
         Path dir;
@@ -173,16 +173,27 @@ final class PoolCommand implements Runnable {
                 return 1;
             }
             PoolFile pf = PoolFile.read(file);
-            int stopped = 0;
+            int stopped = 0, members = pf.control().split(",").length;
+            String snapshot = "not asked (no member was running)";
             // Nodes were started after the members: stop them first, so they say goodbye to a live control plane.
-            for (Long pid : pf.pids().reversed()) {
-                var h = ProcessHandle.of(pid);
+            List<Long> pids = pf.pids();
+            for (int i = pids.size() - 1; i >= 0; i--) {
+                java.util.Set<Integer> running = new java.util.TreeSet<>();
+                for (int m = 0; m < members && i == members - 1; m++)
+                    if (ProcessHandle.of(pids.get(m)).map(ProcessHandle::isAlive).orElse(false)) running.add(m);
+                if (!running.isEmpty()) {
+                    // The nodes are gone: a snapshot of the final state now means the next start replays (almost) no log.
+                    String failed = ControlPlanes.snapshotStanding(pf.dir().resolve("control"), running);
+                    snapshot = failed == null ? "taken" : "not taken: " + failed + "; the next start replays the log";
+                }
+                var h = ProcessHandle.of(pids.get(i));
                 if (h.isPresent() && h.get().isAlive()) {
                     stop(h.get());
                     stopped++;
                 }
             }
             Files.deleteIfExists(file);
+            System.out.println("control plane snapshot " + snapshot);
             System.out.println("pool stopped: " + stopped + " process(es) ended; its state stays in " + pf.dir() + " (rdc pool start there brings it back)");
             return 0;
         }

@@ -221,22 +221,26 @@ public final class ControlPlaneMember implements AutoCloseable {
      * (ClusterTool's bound, 10 s) until it is taken. For {@code rdc pool stop}, before it stops the
      * members, so that their next start replays little.
      *
+     * @param running the members whose processes run (a dead member's stale files would make the
+     *     tool wait for its driver), or null for all
      * @return null when the snapshot was taken, else why not
      */
-    public static String snapshotRunning(File planeDir) {
-        File[] dirs = planeDir.listFiles((d, n) -> n.startsWith("member-"));
+    public static String snapshotRunning(File planeDir, java.util.Set<Integer> running) {
+        File[] dirs = planeDir.listFiles((d, n) -> n.matches("member-\\d+"));
         if (dirs == null || dirs.length == 0) return "no control-plane member in " + planeDir;
         java.util.Arrays.sort(dirs);
         java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
         try (java.io.PrintStream out = new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8)) {
             for (File m : dirs) {
                 File cluster = new File(m, "cluster");
-                if (!io.aeron.cluster.ClusterTool.markFileExists(cluster)) continue;
-                if (io.aeron.cluster.ClusterTool.isLeader(out, cluster) != 0) continue;
-                return io.aeron.cluster.ClusterTool.snapshot(cluster, out) ? null : "the leader (" + m.getName() + ") took no snapshot: " + said.toString().trim();
+                if (running != null && !running.contains(Integer.parseInt(m.getName().substring("member-".length())))) continue;
+                try {
+                    if (!io.aeron.cluster.ClusterTool.markFileExists(cluster) || io.aeron.cluster.ClusterTool.isLeader(out, cluster) != 0) continue;
+                    return io.aeron.cluster.ClusterTool.snapshot(cluster, out) ? null : "the leader (" + m.getName() + ") took no snapshot: " + said.toString().trim();
+                } catch (RuntimeException e) {
+                    out.println(m.getName() + ": " + e.getMessage()); // not reachable: ask the next
+                }
             }
-        } catch (RuntimeException e) {
-            return "the members could not be asked: " + e.getMessage();
         }
         return "no member of " + planeDir + " leads now" + (said.size() == 0 ? "" : ": " + said.toString().trim());
     }

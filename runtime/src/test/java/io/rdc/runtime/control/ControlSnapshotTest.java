@@ -59,7 +59,7 @@ class ControlSnapshotTest {
             c.bindName(rdc, "w", "{\"inc\":\"201.7\"}");
             c.spacePut(rdc, "lines", service(201, 3), 1);
             assertEquals(0, plane.member().snapshotCount(), "this policy takes none on its own");
-            assertNull(ControlPlaneMember.snapshotRunning(dir.toFile()), "asked through the leader's control toggle, as ClusterTool does");
+            assertNull(ControlPlaneMember.snapshotRunning(dir.toFile(), null), "asked through the leader's control toggle, as ClusterTool does");
             assertEquals(1, plane.member().snapshotCount());
             assertEquals(0, plane.member().entriesSinceSnapshot());
         }
@@ -70,7 +70,7 @@ class ControlSnapshotTest {
             assertEquals(1, plane.member().entriesSinceSnapshot(), "nothing replayed: only this request since the snapshot");
             assertTrue(c.spacePrint(rdc).getFirst().startsWith("entry\tlines\tstream\t201.3\t1 left"), c.spacePrint(rdc).toString());
         }
-        assertEquals("no control-plane member in " + dir.resolve("nowhere"), ControlPlaneMember.snapshotRunning(dir.resolve("nowhere").toFile()));
+        assertEquals("no control-plane member in " + dir.resolve("nowhere"), ControlPlaneMember.snapshotRunning(dir.resolve("nowhere").toFile(), null));
     }
 
     @Test
