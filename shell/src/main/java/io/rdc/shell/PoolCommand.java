@@ -82,6 +82,8 @@ final class PoolCommand implements Runnable {
                     cmd.addAll(ControlPlanes.memberArgs(i, members, basePort, home.resolve("control"), keyFile));
                     started.add(launch(cmd, logs.resolve("control-" + i + ".log"), "control member " + i + " ready", "control-plane member " + i));
                 }
+                // A node's first call must find a leader: under load an election can outlast its 5 s connect.
+                awaitLeader(logs, members);
                 for (NodeInfo n : nodes.nodes()) {
                     List<String> cmd = java("io.rdc.shell.Main");
                     cmd.addAll(List.of("node", "start", "--id", String.valueOf(n.id()), "--pool", control, "--name", n.name(),
@@ -98,6 +100,24 @@ final class PoolCommand implements Runnable {
                 System.err.println("rdc pool start: " + e.getMessage());
                 return 1;
             }
+        }
+
+        /** Waits (60 s) until a member's log says it leads (members print their role changes). */
+        private static void awaitLeader(Path logs, int members) throws IOException {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < end) {
+                for (int i = 0; i < members; i++) {
+                    Path log = logs.resolve("control-" + i + ".log");
+                    if (Files.exists(log) && Files.readString(log).contains("control member " + i + " is LEADER")) return;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            throw new IOException("the control plane elected no leader within 60 s (logs: " + logs + "/control-*.log)");
         }
 
         /** Starts a daemon process with its output in {@code log} and waits for its ready line (60 s). */
