@@ -15,6 +15,7 @@ import picocli.CommandLine.Parameters;
         footer = {"", "Examples:", "  rdc bench invoke --json", "  rdc bench send --transport ipc --messages 2000000 --json",
                 "  rdc bench script --messages 10000    (statements of a generated script: creates, links, destroys)",
                 "  rdc bench control --json             (the control plane: get, lookup and create through 1 and 3 members, beside raw Aeron Cluster's echo)",
+                "  rdc bench control --idle backoff,yielding --messages 5000 --json   (also 1 member with agents that never park)",
                 "  rdc bench migrate --json             (table A.4: migration time vs state size and ports; --quick for a short run)"})
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), or control (the control plane)")
@@ -23,7 +24,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--transport", split = ",", defaultValue = "ipc,udp", description = "ipc, udp (two JVMs), udp_same_jvm; default: ${DEFAULT-VALUE}")
     List<String> transports;
 
-    @Option(names = "--idle", defaultValue = "yielding", description = "idle strategy on both sides: backoff, yielding, busyspin (busyspin starves the driver on 2 cores)")
+    @Option(names = "--idle", description = {"idle strategy on both sides: backoff, yielding, busyspin (busyspin starves the driver on 2 cores); default: yielding",
+            "control: the members' and the client's, a comma-separated list measured one after the other; default: backoff (what a pool runs with)"})
     String idle;
 
     @Option(names = "--messages", description = "invocations (default 20000) or messages sent (default 1000000)")
@@ -41,6 +43,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (idle == null && !what.equals("control")) idle = "yielding";
         if (what.equals("reconfig")) {
             for (String m : java.util.List.of("propagation", "attachment", "rebinding"))
                 System.out.println(io.rdc.runtime.bench.ReconfigBench.run(m, messages == null ? 10_000 : messages, 100));
@@ -54,7 +57,8 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (what.equals("control")) {
-            io.rdc.runtime.bench.ControlBench.run(System.out, messages == null ? 20_000 : messages, warmup);
+            for (String i : (idle == null ? "backoff" : idle).split(","))
+                io.rdc.runtime.bench.ControlBench.run(System.out, messages == null ? 20_000 : messages, warmup, io.rdc.runtime.control.ControlIdle.parse(i));
             io.rdc.runtime.bench.CreateBench.run(System.out, messages == null ? 2_000 : Math.min(messages, 20_000), 200);
             return 0;
         }

@@ -82,6 +82,8 @@ final class PoolCommand implements Runnable {
                     cmd.addAll(ControlPlanes.memberArgs(i, members, basePort, home.resolve("control"), keyFile));
                     started.add(launch(cmd, logs.resolve("control-" + i + ".log"), "control member " + i + " ready", "control-plane member " + i));
                 }
+                // A node's first call must find a leader: under load an election can outlast its 5 s connect.
+                awaitLeader(logs, members);
                 for (NodeInfo n : nodes.nodes()) {
                     List<String> cmd = java("io.rdc.shell.Main");
                     cmd.addAll(List.of("node", "start", "--id", String.valueOf(n.id()), "--pool", control, "--name", n.name(),
@@ -98,6 +100,24 @@ final class PoolCommand implements Runnable {
                 System.err.println("rdc pool start: " + e.getMessage());
                 return 1;
             }
+        }
+
+        /** Waits (60 s) until a member's log says it leads (members print their role changes). */
+        private static void awaitLeader(Path logs, int members) throws IOException {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < end) {
+                for (int i = 0; i < members; i++) {
+                    Path log = logs.resolve("control-" + i + ".log");
+                    if (Files.exists(log) && Files.readString(log).contains("control member " + i + " is LEADER")) return;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            throw new IOException("the control plane elected no leader within 60 s (logs: " + logs + "/control-*.log)");
         }
 
         /** Starts a daemon process with its output in {@code log} and waits for its ready line (60 s). */
@@ -160,7 +180,7 @@ final class PoolCommand implements Runnable {
         }
     }
 
-    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the standing pool named in .rdc/pool: its nodes, then its control plane.")
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the standing pool named in .rdc/pool: its nodes, then (after a snapshot of its state) its control plane.")
     static final class Stop implements Callable<Integer> {
         @Option(names = "--dir", description = "the pool's folder (default: .rdc in the working folder or a parent)")
         Path dir;
@@ -173,16 +193,27 @@ final class PoolCommand implements Runnable {
                 return 1;
             }
             PoolFile pf = PoolFile.read(file);
-            int stopped = 0;
+            int stopped = 0, members = pf.control().split(",").length;
+            String snapshot = "not asked (no member was running)";
             // Nodes were started after the members: stop them first, so they say goodbye to a live control plane.
-            for (Long pid : pf.pids().reversed()) {
-                var h = ProcessHandle.of(pid);
+            List<Long> pids = pf.pids();
+            for (int i = pids.size() - 1; i >= 0; i--) {
+                java.util.Set<Integer> running = new java.util.TreeSet<>();
+                for (int m = 0; m < members && i == members - 1; m++)
+                    if (ProcessHandle.of(pids.get(m)).map(ProcessHandle::isAlive).orElse(false)) running.add(m);
+                if (!running.isEmpty()) {
+                    // The nodes are gone: a snapshot of the final state now means the next start replays (almost) no log.
+                    String failed = ControlPlanes.snapshotStanding(pf.dir().resolve("control"), running);
+                    snapshot = failed == null ? "taken" : "not taken: " + failed + "; the next start replays the log";
+                }
+                var h = ProcessHandle.of(pids.get(i));
                 if (h.isPresent() && h.get().isAlive()) {
                     stop(h.get());
                     stopped++;
                 }
             }
             Files.deleteIfExists(file);
+            System.out.println("control plane snapshot " + snapshot);
             System.out.println("pool stopped: " + stopped + " process(es) ended; its state stays in " + pf.dir() + " (rdc pool start there brings it back)");
             return 0;
         }

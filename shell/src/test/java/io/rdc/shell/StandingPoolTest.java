@@ -2,13 +2,11 @@ package io.rdc.shell;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.File;
+import io.rdc.shell.PoolProcesses.Result;
+
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -94,6 +92,7 @@ class StandingPoolTest {
         Thread.sleep(4000);
         int leader = leader(home, 30);
         ProcessHandle.of(pool.pids().get(leader)).orElseThrow().destroyForcibly(); // kill -9
+        PoolProcesses.removeKilledMembersDriverDir(home, leader);
         if (!looping.waitFor(240, TimeUnit.SECONDS)) {
             looping.destroyForcibly();
             fail("the script did not go on after the election (leader was member " + leader + "):\n" + Files.readString(dir.resolve("loop.out")) + logs(home));
@@ -135,20 +134,12 @@ class StandingPoolTest {
 
         Result stopped = rdc(60, "pool", "stop", "--dir", home.toString());
         assertEquals(0, stopped.code(), stopped.out());
+        assertTrue(stopped.out().contains("control plane snapshot taken"), "stop snapshots the plane's state first (with one member dead): " + stopped.out());
         for (Long pid : pool.pids()) assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "process " + pid + " ended");
     }
 
-    /** The pool's logs, for a failure's message. */
     private static String logs(Path home) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        try (var files = Files.list(home.resolve("logs"))) {
-            for (Path f : files.sorted().toList()) {
-                List<String> lines = Files.readAllLines(f);
-                sb.append("\n--- ").append(f.getFileName()).append('\n');
-                for (String l : lines.subList(Math.max(0, lines.size() - 15), lines.size())) sb.append(l, 0, Math.min(l.length(), 300)).append('\n');
-            }
-        }
-        return sb.toString();
+        return PoolProcesses.logs(home);
     }
 
     /** The member whose log last says it became LEADER. */
@@ -168,8 +159,6 @@ class StandingPoolTest {
         throw new AssertionError("no member says it is the leader");
     }
 
-    record Result(int code, String out) {}
-
     private Result script(int seconds, String addr, String name, String text) throws Exception {
         return rdc(seconds, "run", "--pool", addr, "--rdc", "app", write(name, text));
     }
@@ -181,37 +170,14 @@ class StandingPoolTest {
     }
 
     private Result rdc(int seconds, String... args) throws Exception {
-        Path out = Files.createTempFile(dir, "out", ".txt");
-        Process p = start(List.of(args), out);
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("rdc " + String.join(" ", args) + " did not finish within " + seconds + " s:\n" + Files.readString(out));
-        }
-        return new Result(p.exitValue(), Files.readString(out));
+        return PoolProcesses.rdc(dir, seconds, args);
     }
 
-    /** An rdc command as its own process (as an operator runs it), in the test's folder. */
     private Process start(List<String> args, Path out) throws IOException {
-        List<String> cmd = new ArrayList<>(PoolCommand.java("io.rdc.shell.Main"));
-        cmd.addAll(args);
-        return new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        return PoolProcesses.start(dir, args, out);
     }
 
-    /** A base port with {@code n} free UDP ports above it (a probe: another process may still take one). */
     private static int freeBasePort(int n) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int base = 30000 + (int) (Math.random() * 20000);
-            List<DatagramSocket> held = new ArrayList<>();
-            try {
-                for (int i = 0; i < n; i++) held.add(new DatagramSocket(base + i, InetAddress.getLoopbackAddress()));
-                return base;
-            } catch (IOException taken) {
-                // try another range
-            } finally {
-                for (DatagramSocket s : held) s.close();
-            }
-        }
-        throw new IOException("no free range of " + n + " UDP ports");
+        return PoolProcesses.freeBasePort(n);
     }
 }

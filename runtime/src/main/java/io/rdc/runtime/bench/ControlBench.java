@@ -2,6 +2,8 @@ package io.rdc.runtime.bench;
 
 import io.rdc.runtime.control.ControlClient;
 import io.rdc.runtime.control.ControlClientConfig;
+import io.rdc.runtime.control.ControlIdle;
+import io.rdc.runtime.control.ControlService;
 import io.rdc.runtime.control.ControlPlaneMember;
 import io.rdc.runtime.control.EmbeddedControlPlane;
 import io.rdc.runtime.kernel.Ids;
@@ -27,29 +29,37 @@ import org.agrona.IoUtil;
  * every get goes to the plane) and a name lookup, through a 1-member (embedded) and a 3-member
  * plane (three members in this JVM), each beside the raw cluster round trip measured on the same
  * members in the same run: an Echo message through the Raft log and back, answered without
- * touching the state. One JSON line per figure, {@code bench: "control"}; ratio = p50 ÷ echo p50.
+ * touching the state. One JSON line per figure, {@code bench: "control"}; ratio = p50 ÷ echo p50;
+ * {@code idle} names how the members' agents and the client wait ({@link ControlIdle}). The
+ * 3-member plane runs only with the default back-off: its twelve agents cannot all stay awake on
+ * a small machine, and with back-off they need not.
  */
 public final class ControlBench {
     private ControlBench() {}
 
-    public static void run(PrintStream out, int samples, int warmup) {
+    public static void run(PrintStream out, int samples, int warmup, ControlIdle idle) {
         long t0 = System.nanoTime();
-        try (EmbeddedControlPlane plane = EmbeddedControlPlane.start()) {
-            out.println(new JsonLine().str("bench", "control").str("op", "start").num("members", 1L)
+        try (EmbeddedControlPlane plane = EmbeddedControlPlane.start(null, ControlService.DEFAULT_UNREACHABLE_AFTER_MS, idle)) {
+            out.println(new JsonLine().str("bench", "control").str("op", "start").num("members", 1L).str("idle", idle.jsonName())
                     .num("ms", (System.nanoTime() - t0) / 1e6).num("plane_ms", (double) plane.startMillis()));
             try (ControlClient c = plane.connect()) {
-                measure(out, c, 1, samples, warmup);
+                measure(out, c, 1, idle, samples, warmup);
             }
         }
+        if (idle == ControlIdle.BACKOFF) runThreeMembers(out, samples, warmup);
+    }
+
+    private static void runThreeMembers(PrintStream out, int samples, int warmup) {
+        ControlIdle idle = ControlIdle.BACKOFF;
         File dir = tempDir();
         List<ControlPlaneMember> members = new ArrayList<>();
         try {
             List<ControlPlaneMember.Endpoints> eps = ControlPlaneMember.derive(List.of("localhost", "localhost", "localhost"), freeBase(3));
-            for (int i = 0; i < 3; i++) members.add(ControlPlaneMember.start(new ControlPlaneMember.Config(i, eps, dir)));
+            for (int i = 0; i < 3; i++) members.add(ControlPlaneMember.start(new ControlPlaneMember.Config(i, eps, dir).withIdle(idle)));
             ControlClientConfig cfg = new ControlClientConfig(members.getFirst().config().ingressEndpoints(), java.time.Duration.ofSeconds(20),
-                    null, "bench", members.getFirst().aeronDirectoryName(), "localhost");
+                    null, "bench", members.getFirst().aeronDirectoryName(), "localhost", idle);
             try (ControlClient c = ControlClient.connect(cfg)) {
-                measure(out, c, 3, samples, warmup);
+                measure(out, c, 3, idle, samples, warmup);
             }
         } finally {
             for (ControlPlaneMember m : members) m.close();
@@ -57,7 +67,7 @@ public final class ControlBench {
         }
     }
 
-    private static void measure(PrintStream out, ControlClient c, int members, int samples, int warmup) {
+    private static void measure(PrintStream out, ControlClient c, int members, ControlIdle idle, int samples, int warmup) {
         long rdc = c.openRdc("bench-" + System.nanoTime(), "bench", false).rdc().id();
         RefDescriptor ref = new RefDescriptor(RefKind.STREAM, 0, Ids.channel(201, 1, false), Ids.make(201, 1), 0, false, 0);
         c.spacePut(rdc, "b", ref, Kernel.DONTCACHE);
@@ -68,15 +78,16 @@ public final class ControlBench {
         long[][] ns = time(samples, warmup, ops);
         long[] echo = ns[0], get = ns[1], lookup = ns[2];
         double e50 = pct(echo, 50);
-        line(out, "echo", members, echo, e50);
-        line(out, "get", members, get, e50);
-        line(out, "lookup", members, lookup, e50);
+        line(out, "echo", members, idle, echo, e50);
+        line(out, "get", members, idle, get, e50);
+        line(out, "lookup", members, idle, lookup, e50);
         c.terminateRdc(rdc);
     }
 
-    private static void line(PrintStream out, String op, int members, long[] ns, double echoP50) {
+    private static void line(PrintStream out, String op, int members, ControlIdle idle, long[] ns, double echoP50) {
         double p50 = pct(ns, 50), p99 = pct(ns, 99);
-        out.println(new JsonLine().str("bench", "control").str("op", op).num("members", (long) members).num("samples", (long) ns.length)
+        out.println(new JsonLine().str("bench", "control").str("op", op).num("members", (long) members).str("idle", idle.jsonName())
+                .num("samples", (long) ns.length)
                 .num("p50_us", p50 / 1e3).num("p99_us", p99 / 1e3).num("ratio", p50 / echoP50));
     }
 
@@ -121,11 +132,11 @@ public final class ControlBench {
         throw new IllegalStateException("control bench: no free range of UDP ports");
     }
 
-    /** {@code ControlBench [samples] [warmup]}: JSON lines on stdout. */
+    /** {@code ControlBench [samples] [warmup] [idle]}: JSON lines on stdout. */
     public static void main(String[] args) {
         int samples = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
-        run(System.out, samples, warmup);
+        run(System.out, samples, warmup, args.length > 2 ? ControlIdle.parse(args[2]) : ControlIdle.BACKOFF);
         System.exit(0);
     }
 }

@@ -28,6 +28,7 @@ import java.util.function.Consumer;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -79,6 +80,8 @@ public final class ControlClient implements ControlPlane {
     private long lastSent; // under lock
     private final MessageHeaderEncoder header = new MessageHeaderEncoder(); // under lock
     private final ExpandableArrayBuffer reqBuf = new ExpandableArrayBuffer(256); // under lock
+    /** How each calling thread waits for its answer (one strategy per thread: they keep state). */
+    private final ThreadLocal<IdleStrategy> waitIdle;
 
     private final EgressListener egress = new EgressListener() {
         @Override
@@ -101,11 +104,12 @@ public final class ControlClient implements ControlPlane {
     private ControlClient(ControlClientConfig config) {
         this.config = config;
         this.timeoutNs = config.timeout().toNanos();
+        this.waitIdle = ThreadLocal.withInitial(config.idle()::newStrategy);
         if (config.aeronDirectoryName() == null) {
             String dir = io.aeron.CommonContext.getAeronDirectoryName() + "-rdc-control-client-" + UUID.randomUUID();
             driver = MediaDriver.launchEmbedded(new MediaDriver.Context().aeronDirectoryName(dir).threadingMode(ThreadingMode.SHARED)
                     .dirDeleteOnStart(true).dirDeleteOnShutdown(true).termBufferSparseFile(true)
-                    .sharedIdleStrategy(new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000, 100_000)));
+                    .sharedIdleStrategy(config.idle().newStrategy()));
             aeronDir = driver.aeronDirectoryName();
         } else {
             driver = null;
@@ -206,23 +210,22 @@ public final class ControlClient implements ControlPlane {
 
     /** Waits until the answer comes or the deadline passes (then the call is dropped and null returned). */
     private byte[] await(Call c) {
-        int idle = 0;
+        IdleStrategy idle = waitIdle.get();
+        idle.reset();
         while (c.answer == null) {
             long now = System.nanoTime();
             if (now - c.deadline >= 0 || closed || Thread.currentThread().isInterrupted()) break;
             if (lock.tryLock()) {
                 try {
                     if (c.sentAt == 0 || now - c.sentAt > RESEND_NS) send(c);
-                    if (cluster != null && !cluster.isClosed() && cluster.pollEgress() > 0) idle = 0;
+                    if (cluster != null && !cluster.isClosed() && cluster.pollEgress() > 0) idle.reset();
                 } finally {
                     lock.unlock();
                 }
             }
             if (c.answer != null) break;
-            // Spin briefly (a round trip is tens of µs), then yield, then park: two cores are shared.
-            if (++idle < 200) Thread.onSpinWait();
-            else if (idle < 400) Thread.yield();
-            else LockSupport.parkNanos(Math.min(100_000, Math.max(1, c.deadline - now)));
+            idle.idle(); // the poller unparks a parked caller when it takes the answer in
+
         }
         calls.remove(c.seq, c);
         return c.answer;
@@ -238,7 +241,7 @@ public final class ControlClient implements ControlPlane {
     }
 
     private void pollLoop() {
-        org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.BackoffIdleStrategy(10, 10, 10_000, 1_000_000);
+        IdleStrategy idle = config.idle().newStrategy();
         long reconnectAfter = 0;
         AeronCluster.AsyncConnect connecting = null;
         while (!closed) {

@@ -12,9 +12,10 @@ import java.util.List;
  * @param principal who this client is (an operator's or a node's identity), sent with the credentials
  * @param aeronDirectoryName a running media driver to use, or null: the client starts its own
  * @param egressHost the address the members answer to (this host as they can reach it)
+ * @param idle how a caller waits for its answer, and the client's threads for work (default: {@link ControlIdle#fromSystemProperty()})
  */
 public record ControlClientConfig(List<String> ingressEndpoints, Duration timeout, byte[] poolKey, String principal,
-        String aeronDirectoryName, String egressHost) {
+        String aeronDirectoryName, String egressHost, ControlIdle idle) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -24,6 +25,12 @@ public record ControlClientConfig(List<String> ingressEndpoints, Duration timeou
         if (timeout == null || timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("control plane: the timeout must be positive");
         if (principal == null) principal = "";
         if (egressHost == null) egressHost = "localhost";
+        if (idle == null) idle = ControlIdle.fromSystemProperty();
+    }
+
+    public ControlClientConfig(List<String> ingressEndpoints, Duration timeout, byte[] poolKey, String principal, String aeronDirectoryName,
+            String egressHost) {
+        this(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, null);
     }
 
     /** A config for members at "host:port,host:port,..." (an rdc pool address), with the default timeout and no key. */
@@ -32,23 +39,27 @@ public record ControlClientConfig(List<String> ingressEndpoints, Duration timeou
     }
 
     public ControlClientConfig withTimeout(Duration t) {
-        return new ControlClientConfig(ingressEndpoints, t, poolKey, principal, aeronDirectoryName, egressHost);
+        return new ControlClientConfig(ingressEndpoints, t, poolKey, principal, aeronDirectoryName, egressHost, idle);
     }
 
     public ControlClientConfig withPoolKey(byte[] key) {
-        return new ControlClientConfig(ingressEndpoints, timeout, key, principal, aeronDirectoryName, egressHost);
+        return new ControlClientConfig(ingressEndpoints, timeout, key, principal, aeronDirectoryName, egressHost, idle);
     }
 
     public ControlClientConfig withPrincipal(String p) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, p, aeronDirectoryName, egressHost);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, p, aeronDirectoryName, egressHost, idle);
     }
 
     public ControlClientConfig withAeronDirectory(String dir) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, dir, egressHost);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, dir, egressHost, idle);
     }
 
     public ControlClientConfig withEgressHost(String host) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, host);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, host, idle);
+    }
+
+    public ControlClientConfig withIdle(ControlIdle i) {
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, i);
     }
 
     /** The members as written in errors: "localhost:9010,localhost:9110". */

@@ -19,7 +19,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.agrona.CloseHelper;
 import org.agrona.IoUtil;
-import org.agrona.concurrent.BackoffIdleStrategy;
 
 /**
  * One member of the control plane: a ClusteredMediaDriver (media driver, archive, consensus module)
@@ -46,16 +45,33 @@ public final class ControlPlaneMember implements AutoCloseable {
      * @param dir the plane's directory (this member uses dir/member-I)
      * @param poolKey the pool's key (clients must prove they hold it), or null for none
      * @param unreachableAfterMs a node silent this long is shown unreachable
+     * @param idle how the member's agents wait for work (default: {@link ControlIdle#fromSystemProperty()})
+     * @param snapshots when the member snapshots on its own (default: {@link SnapshotPolicy#DEFAULT})
      */
-    public record Config(int memberId, List<Endpoints> members, File dir, byte[] poolKey, long unreachableAfterMs) {
+    public record Config(int memberId, List<Endpoints> members, File dir, byte[] poolKey, long unreachableAfterMs, ControlIdle idle,
+            SnapshotPolicy snapshots) {
         public Config {
             members = List.copyOf(members);
+            if (idle == null) idle = ControlIdle.fromSystemProperty();
+            if (snapshots == null) snapshots = SnapshotPolicy.DEFAULT;
             if (memberId < 0 || memberId >= members.size())
                 throw new IllegalArgumentException("control member " + memberId + ": there are " + members.size() + " members (0.." + (members.size() - 1) + ")");
         }
 
+        public Config(int memberId, List<Endpoints> members, File dir, byte[] poolKey, long unreachableAfterMs) {
+            this(memberId, members, dir, poolKey, unreachableAfterMs, null, null);
+        }
+
         public Config(int memberId, List<Endpoints> members, File dir) {
             this(memberId, members, dir, null, ControlService.DEFAULT_UNREACHABLE_AFTER_MS);
+        }
+
+        public Config withIdle(ControlIdle i) {
+            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, i, snapshots);
+        }
+
+        public Config withSnapshots(SnapshotPolicy p) {
+            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, idle, p);
         }
 
         /** The members' "host:port" ingress endpoints, for {@link ControlClientConfig}. */
@@ -80,6 +96,8 @@ public final class ControlPlaneMember implements AutoCloseable {
     private final Config config;
     private final ClusteredMediaDriver driver;
     private final ClusteredServiceContainer container;
+    private final ControlService service;
+    private final PeriodicSnapshots snapshots;
     private final String aeronDir;
     private volatile boolean closed;
 
@@ -93,11 +111,11 @@ public final class ControlPlaneMember implements AutoCloseable {
 
         MediaDriver.Context driverCtx = new MediaDriver.Context().aeronDirectoryName(aeronDir).threadingMode(ThreadingMode.SHARED)
                 .dirDeleteOnStart(true).dirDeleteOnShutdown(true).termBufferSparseFile(true)
-                .sharedIdleStrategy(idle());
+                .sharedIdleStrategy(config.idle().newStrategy());
         Archive.Context archiveCtx = new Archive.Context().aeronDirectoryName(aeronDir).archiveDir(new File(base, "archive"))
                 .controlChannel("aeron:udp?endpoint=" + me.host() + ":" + me.archive())
                 .localControlChannel("aeron:ipc?term-length=64k").replicationChannel("aeron:udp?endpoint=" + me.host() + ":0")
-                .recordingEventsEnabled(false).threadingMode(ArchiveThreadingMode.SHARED).idleStrategySupplier(ControlPlaneMember::idle)
+                .recordingEventsEnabled(false).threadingMode(ArchiveThreadingMode.SHARED).idleStrategySupplier(config.idle()::newStrategy)
                 .archiveId(id).segmentFileLength(64 * 1024 * 1024);
         AeronArchive.Context localArchive = new AeronArchive.Context().aeronDirectoryName(aeronDir)
                 .controlRequestChannel(archiveCtx.localControlChannel()).controlRequestStreamId(archiveCtx.localControlStreamId())
@@ -108,7 +126,7 @@ public final class ControlPlaneMember implements AutoCloseable {
                 .ingressChannel("aeron:udp?" + TERM)
                 .logChannel(single ? "aeron:ipc?" + TERM : "aeron:udp?" + TERM)
                 .replicationChannel("aeron:udp?endpoint=" + me.host() + ":0")
-                .idleStrategySupplier(ControlPlaneMember::idle)
+                .idleStrategySupplier(config.idle()::newStrategy)
                 // Failover within a few seconds (defaults: 10 s heartbeat timeout, 60 s startup canvass).
                 .leaderHeartbeatIntervalNs(TimeUnit.MILLISECONDS.toNanos(100))
                 .leaderHeartbeatTimeoutNs(TimeUnit.MILLISECONDS.toNanos(1500))
@@ -116,9 +134,10 @@ public final class ControlPlaneMember implements AutoCloseable {
                 .startupCanvassTimeoutNs(TimeUnit.SECONDS.toNanos(single ? 3 : 6))
                 .sessionTimeoutNs(TimeUnit.SECONDS.toNanos(10));
         if (config.poolKey() != null) cmCtx.authenticatorSupplier(() -> new PoolKeyAuth.KeyAuthenticator(config.poolKey()));
+        service = new ControlService(config.unreachableAfterMs());
         ClusteredServiceContainer.Context svcCtx = new ClusteredServiceContainer.Context().aeronDirectoryName(aeronDir)
                 .archiveContext(localArchive.clone()).clusterDir(new File(base, "cluster"))
-                .clusteredService(new ControlService(config.unreachableAfterMs())).serviceId(0).idleStrategySupplier(ControlPlaneMember::idle);
+                .clusteredService(service).serviceId(0).idleStrategySupplier(config.idle()::newStrategy);
         ClusteredMediaDriver d = null;
         try {
             d = ClusteredMediaDriver.launch(driverCtx, archiveCtx, cmCtx);
@@ -129,16 +148,7 @@ public final class ControlPlaneMember implements AutoCloseable {
             throw new IllegalStateException("control member " + id + " could not start (ports " + me + "): " + e.getMessage(), e);
         }
         driver = d;
-    }
-
-    /**
-     * Spins, yields a little, then parks from 50 µs up to 1 ms: an idle plane costs little CPU on a
-     * shared machine (measured: 1000 yields per idle spell made four members' agents the load on two
-     * cores). For the lowest latency on dedicated cores, set -Drdc.control.idle=spin.
-     */
-    static org.agrona.concurrent.IdleStrategy idle() {
-        if ("spin".equals(System.getProperty("rdc.control.idle"))) return new org.agrona.concurrent.BusySpinIdleStrategy();
-        return new BackoffIdleStrategy(100, 100, TimeUnit.MICROSECONDS.toNanos(50), TimeUnit.MILLISECONDS.toNanos(1));
+        snapshots = new PeriodicSnapshots(this, config.snapshots(), service::entriesSinceSnapshot);
     }
 
     public static ControlPlaneMember start(Config config) {
@@ -205,6 +215,51 @@ public final class ControlPlaneMember implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Asks the running plane whose directory is {@code planeDir} (members' processes on this
+     * machine) for a snapshot, as ClusterTool does: through the leader's control toggle, waiting
+     * (ClusterTool's bound, 10 s) until it is taken. For {@code rdc pool stop}, before it stops the
+     * members, so that their next start replays little.
+     *
+     * @param running the members whose processes run (a dead member's stale files would make the
+     *     tool wait for its driver), or null for all
+     * @return null when the snapshot was taken, else why not
+     */
+    public static String snapshotRunning(File planeDir, java.util.Set<Integer> running) {
+        File[] dirs = planeDir.listFiles((d, n) -> n.matches("member-\\d+"));
+        if (dirs == null || dirs.length == 0) return "no control-plane member in " + planeDir;
+        java.util.Arrays.sort(dirs);
+        java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+        try (java.io.PrintStream out = new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            for (File m : dirs) {
+                File cluster = new File(m, "cluster");
+                if (running != null && !running.contains(Integer.parseInt(m.getName().substring("member-".length())))) continue;
+                try {
+                    if (!io.aeron.cluster.ClusterTool.markFileExists(cluster) || io.aeron.cluster.ClusterTool.isLeader(out, cluster) != 0) continue;
+                    return io.aeron.cluster.ClusterTool.snapshot(cluster, out) ? null : "the leader (" + m.getName() + ") took no snapshot: " + said.toString().trim();
+                } catch (RuntimeException e) {
+                    out.println(m.getName() + ": " + e.getMessage()); // not reachable: ask the next
+                }
+            }
+        }
+        return "no member of " + planeDir + " leads now" + (said.size() == 0 ? "" : ": " + said.toString().trim());
+    }
+
+    /** Snapshots this member has taken since it started. */
+    public long snapshotCount() {
+        return driver.consensusModule().context().snapshotCounter().get();
+    }
+
+    /** Requests this member applied (or replayed, as it started) since its last snapshot, or since the one it started from. */
+    public long entriesSinceSnapshot() {
+        return service.entriesSinceSnapshot();
+    }
+
+    /** True when this member started from a snapshot (then replayed only the log after it). */
+    public boolean startedFromSnapshot() {
+        return service.startedFromSnapshot();
+    }
+
     private static boolean pause(long deadline) {
         if (System.nanoTime() - deadline >= 0) return false;
         java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
@@ -224,13 +279,15 @@ public final class ControlPlaneMember implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
+        CloseHelper.quietClose(snapshots);
         CloseHelper.quietClose(container);
         CloseHelper.quietClose(driver);
         IoUtil.delete(new File(aeronDir), true);
     }
 
     /**
-     * {@code ControlPlaneMember --id I --hosts h0,h1,h2 --base-port P --dir D [--key-file F] [--unreachable-ms N]}:
+     * {@code ControlPlaneMember --id I --hosts h0,h1,h2 --base-port P --dir D [--key-file F] [--unreachable-ms N] [--idle backoff|yielding|busyspin]
+     * [--snapshot-entries N] [--snapshot-seconds S]}:
      * runs member I until stdin closes or the process is told to stop (SIGTERM).
      */
     public static void main(String[] args) throws Exception {
@@ -240,6 +297,8 @@ public final class ControlPlaneMember implements AutoCloseable {
         File dir = null;
         byte[] key = null;
         boolean daemon = false;
+        ControlIdle idle = null;
+        long snapshotEntries = SnapshotPolicy.DEFAULT.entries(), snapshotSeconds = SnapshotPolicy.DEFAULT.interval().toSeconds();
         for (int i = 0; i < args.length; i++) {
             String a = args[i], v = i + 1 < args.length ? args[++i] : null;
             if (v == null) usage("'" + a + "' needs a value");
@@ -251,6 +310,9 @@ public final class ControlPlaneMember implements AutoCloseable {
                 case "--key-file" -> key = readKey(Path.of(v));
                 case "--unreachable-ms" -> unreachable = Long.parseLong(v);
                 case "--daemon" -> daemon = Boolean.parseBoolean(v);
+                case "--idle" -> idle = ControlIdle.parse(v);
+                case "--snapshot-entries" -> snapshotEntries = Long.parseLong(v);
+                case "--snapshot-seconds" -> snapshotSeconds = Long.parseLong(v);
                 default -> usage("unknown option '" + a + "'");
             }
         }
@@ -259,7 +321,8 @@ public final class ControlPlaneMember implements AutoCloseable {
         String aeronDir = newAeronDir(id);
         System.out.println("control member " + id + " aeron dir " + aeronDir); // before it exists: whoever kills -9 cleans it up
         System.out.flush();
-        ControlPlaneMember m = start(new Config(id, derive(hosts, basePort), dir, key, unreachable), aeronDir);
+        ControlPlaneMember m = start(new Config(id, derive(hosts, basePort), dir, key, unreachable, idle,
+                new SnapshotPolicy(snapshotEntries, java.time.Duration.ofSeconds(snapshotSeconds))), aeronDir);
         Runtime.getRuntime().addShutdownHook(new Thread(m::close));
         System.out.println("control member " + id + " ready");
         System.out.flush();
@@ -284,7 +347,7 @@ public final class ControlPlaneMember implements AutoCloseable {
     }
 
     private static void usage(String why) {
-        System.err.println("control member: " + why + "\nusage: ControlPlaneMember --id I --dir D [--hosts h0,h1,h2] [--base-port 9010] [--key-file F] [--unreachable-ms 3000]");
+        System.err.println("control member: " + why + "\nusage: ControlPlaneMember --id I --dir D [--hosts h0,h1,h2] [--base-port 9010] [--key-file F] [--unreachable-ms 3000] [--idle backoff|yielding|busyspin] [--snapshot-entries 10000] [--snapshot-seconds 600]");
         System.exit(2);
     }
 }

@@ -98,16 +98,35 @@ public final class ControlService implements ClusteredService {
         this.unreachableAfterMs = unreachableAfterMs;
     }
 
+    /**
+     * Requests applied since the last snapshot (or since the one this member started from): the
+     * member's {@link PeriodicSnapshots} reads it from another thread. Not part of the state.
+     */
+    private final java.util.concurrent.atomic.AtomicLong entriesSinceSnapshot = new java.util.concurrent.atomic.AtomicLong();
+    private volatile boolean startedFromSnapshot;
+
     @Override
     public void onStart(Cluster cluster, Image snapshotImage) {
         this.cluster = cluster;
         this.idle = cluster.idleStrategy();
         if (snapshotImage != null) ControlSnapshot.load(this, snapshotImage, idle);
+        startedFromSnapshot = snapshotImage != null;
     }
 
     @Override
     public void onTakeSnapshot(ExclusivePublication snapshot) {
         ControlSnapshot.write(this, snapshot, idle);
+        entriesSinceSnapshot.lazySet(0);
+    }
+
+    /** Requests applied (or replayed) since the last snapshot this member took or started from. */
+    public long entriesSinceSnapshot() {
+        return entriesSinceSnapshot.get();
+    }
+
+    /** True when this member's state was loaded from a snapshot as it started (the log replayed after it). */
+    public boolean startedFromSnapshot() {
+        return startedFromSnapshot;
     }
 
     @Override
@@ -164,6 +183,7 @@ public final class ControlService implements ClusteredService {
     @Override
     public void onSessionMessage(ClientSession session, long timestamp, DirectBuffer buf, int offset, int length, Header hdr) {
         now = timestamp;
+        entriesSinceSnapshot.lazySet(entriesSinceSnapshot.get() + 1); // one writer: this thread
         header.wrap(buf, offset);
         if (header.schemaId() != MessageHeaderDecoder.SCHEMA_ID) return; // not ours: nothing to answer
         int template = header.templateId();

@@ -20,14 +20,14 @@ public final class EmbeddedControlPlane implements AutoCloseable {
     private final boolean ownsDir;
     private final long startMillis;
 
-    private EmbeddedControlPlane(File dir, boolean ownsDir, byte[] poolKey, long unreachableAfterMs) {
+    private EmbeddedControlPlane(File dir, boolean ownsDir, byte[] poolKey, long unreachableAfterMs, ControlIdle idle, SnapshotPolicy snapshots) {
         long t0 = System.nanoTime();
         this.dir = dir;
         this.ownsDir = ownsDir;
         int[] ports = freeUdpPorts(4);
         ControlPlaneMember.Endpoints e = new ControlPlaneMember.Endpoints("localhost", ports[0], ports[1], ports[2], 0, ports[3]);
         try {
-            member = ControlPlaneMember.start(new ControlPlaneMember.Config(0, List.of(e), dir, poolKey, unreachableAfterMs));
+            member = ControlPlaneMember.start(new ControlPlaneMember.Config(0, List.of(e), dir, poolKey, unreachableAfterMs, idle, snapshots));
         } catch (RuntimeException ex) {
             if (ownsDir) IoUtil.delete(dir, true);
             throw ex;
@@ -41,8 +41,13 @@ public final class EmbeddedControlPlane implements AutoCloseable {
     }
 
     public static EmbeddedControlPlane start(byte[] poolKey, long unreachableAfterMs) {
+        return start(poolKey, unreachableAfterMs, null);
+    }
+
+    /** A plane on a temporary directory whose agents (and clients from {@link #clientConfig()}) wait as {@code idle} says (null: the default). */
+    public static EmbeddedControlPlane start(byte[] poolKey, long unreachableAfterMs, ControlIdle idle) {
         try {
-            return new EmbeddedControlPlane(Files.createTempDirectory("rdc-control-").toFile(), true, poolKey, unreachableAfterMs);
+            return new EmbeddedControlPlane(Files.createTempDirectory("rdc-control-").toFile(), true, poolKey, unreachableAfterMs, idle, null);
         } catch (IOException ex) {
             throw new UncheckedIOException("embedded control plane: no temporary directory", ex);
         }
@@ -50,13 +55,18 @@ public final class EmbeddedControlPlane implements AutoCloseable {
 
     /** A plane on {@code dir}, kept on close: starting again on it restores the state. */
     public static EmbeddedControlPlane startOn(File dir, byte[] poolKey, long unreachableAfterMs) {
-        return new EmbeddedControlPlane(dir, false, poolKey, unreachableAfterMs);
+        return startOn(dir, poolKey, unreachableAfterMs, null);
+    }
+
+    /** A plane on {@code dir}, kept on close, snapshotting as {@code snapshots} says (null: the default). */
+    public static EmbeddedControlPlane startOn(File dir, byte[] poolKey, long unreachableAfterMs, SnapshotPolicy snapshots) {
+        return new EmbeddedControlPlane(dir, false, poolKey, unreachableAfterMs, null, snapshots);
     }
 
     /** A client config for this plane; clients in this JVM share the member's media driver. */
     public ControlClientConfig clientConfig() {
         return new ControlClientConfig(member.config().ingressEndpoints(), ControlClientConfig.DEFAULT_TIMEOUT, member.config().poolKey(),
-                System.getProperty("user.name", ""), member.aeronDirectoryName(), "localhost");
+                System.getProperty("user.name", ""), member.aeronDirectoryName(), "localhost", member.config().idle());
     }
 
     /** Connects a client (with this plane's key, if any). */
@@ -75,6 +85,11 @@ public final class EmbeddedControlPlane implements AutoCloseable {
     /** Snapshots the state now (see {@link ControlPlaneMember#takeSnapshot}). */
     public boolean takeSnapshot(java.time.Duration timeout) {
         return member.takeSnapshot(timeout);
+    }
+
+    /** This plane's member (its snapshot counters, among others). */
+    public ControlPlaneMember member() {
+        return member;
     }
 
     public long startMillis() {

@@ -44,6 +44,16 @@ public final class ControlPlanes {
         return String.join(",", out);
     }
 
+    /**
+     * Asks a standing pool's running control plane (its members' directory) for a snapshot, and
+     * waits until it is taken; null then, else why not. See {@link ControlPlaneMember#snapshotRunning}.
+     *
+     * @param running the members whose processes run
+     */
+    public static String snapshotStanding(Path controlDir, java.util.Set<Integer> running) {
+        return ControlPlaneMember.snapshotRunning(controlDir.toFile(), running);
+    }
+
     /** How many ports each member uses from its base. */
     public static int portsPerMember() {
         return ControlPlaneMember.PORTS_PER_MEMBER;
