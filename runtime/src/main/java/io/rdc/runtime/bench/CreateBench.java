@@ -32,7 +32,8 @@ public final class CreateBench {
             for (int i = 0; i < warmup; i++) create(op, m, pool, i % nodes, "w" + i);
             long[] us = new long[count];
             long t0 = System.nanoTime();
-            long cpu0 = processCpuNanos();
+            JitWatch jit = new JitWatch();
+            long cpu0 = processCpuNanos(), jit0 = jit.compilerCpuNanos();
             for (int i = 0; i < count; i++) {
                 long s = System.nanoTime();
                 create(op, m, pool, i % nodes, "c" + i);
@@ -40,11 +41,11 @@ public final class CreateBench {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             Arrays.sort(us);
-            long cpuNs = processCpuNanos() - cpu0;
+            long cpuNs = processCpuNanos() - cpu0, jitNs = jit.compilerCpuNanos() - jit0;
             if (CreateProbe.ON) System.err.print(CreateProbe.report());
             out.println(new JsonLine().str("bench", "control").str("op", "create").num("members", 1L).num("count", (long) count)
                     .num("per_s", count / secs).num("p50_us", (double) us[count / 2]).num("p99_us", (double) us[(int) (count * 0.99)])
-                    .num("cpu_ms_per_create", cpuNs / 1e6 / count)
+                    .num("cpu_ms_per_create", cpuNs / 1e6 / count).num("jit_cpu_ms_per_create", jitNs / 1e6 / count)
                     .str("what", "operator create with a port on a new channel (stream-space put) and a script-name binding, through a 1-member control plane"));
         }
     }
