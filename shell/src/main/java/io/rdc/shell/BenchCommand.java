@@ -16,9 +16,10 @@ import picocli.CommandLine.Parameters;
                 "  rdc bench script --messages 10000    (statements of a generated script: creates, links, destroys)",
                 "  rdc bench control --json             (the control plane: get, lookup and create through 1 and 3 members, beside raw Aeron Cluster's echo)",
                 "  rdc bench control --idle backoff,yielding --messages 5000 --json   (also 1 member with agents that never park)",
+                "  rdc bench scale --json               (1,000 then 10,000 incarnations: creations/s, memory each, one invoke each; --messages N for one size)",
                 "  rdc bench migrate --json             (table A.4: migration time vs state size and ports; --quick for a short run)"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), or control (the control plane)")
+    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), control (the control plane), or scale (many incarnations)")
     String what;
 
     @Option(names = "--transport", split = ",", defaultValue = "ipc,udp", description = "ipc, udp (two JVMs), udp_same_jvm; default: ${DEFAULT-VALUE}")
@@ -62,6 +63,10 @@ final class BenchCommand implements Callable<Integer> {
             io.rdc.runtime.bench.CreateBench.run(System.out, messages == null ? 2_000 : Math.min(messages, 20_000), 200);
             return 0;
         }
+        if (what.equals("scale")) {
+            io.rdc.runtime.bench.ScaleBench.run(System.out, messages == null ? List.of(1_000, 10_000) : List.of(messages));
+            return 0;
+        }
         if (what.equals("script")) {
             System.out.println(ScriptBench.run(messages == null ? 10_000 : messages, idle));
             return 0;
@@ -75,7 +80,7 @@ final class BenchCommand implements Callable<Integer> {
                 default -> null;
             };
             if (line == null) {
-                System.err.println("rdc bench: unknown benchmark '" + what + "' (known: invoke, send, reconfig, migrate, script, control)");
+                System.err.println("rdc bench: unknown benchmark '" + what + "' (known: invoke, send, reconfig, migrate, script, control, scale)");
                 return 2;
             }
             System.out.println(line);

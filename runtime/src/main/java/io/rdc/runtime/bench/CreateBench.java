@@ -1,5 +1,6 @@
 package io.rdc.runtime.bench;
 
+import io.rdc.runtime.kernel.CreateProbe;
 import io.rdc.runtime.kernel.Iface;
 import io.rdc.runtime.kernel.ModuleStore;
 import io.rdc.runtime.operator.Operator;
@@ -31,6 +32,8 @@ public final class CreateBench {
             for (int i = 0; i < warmup; i++) create(op, m, pool, i % nodes, "w" + i);
             long[] us = new long[count];
             long t0 = System.nanoTime();
+            JitWatch jit = new JitWatch();
+            long cpu0 = processCpuNanos(), jit0 = jit.compilerCpuNanos();
             for (int i = 0; i < count; i++) {
                 long s = System.nanoTime();
                 create(op, m, pool, i % nodes, "c" + i);
@@ -38,15 +41,25 @@ public final class CreateBench {
             }
             double secs = (System.nanoTime() - t0) / 1e9;
             Arrays.sort(us);
+            long cpuNs = processCpuNanos() - cpu0, jitNs = jit.compilerCpuNanos() - jit0;
+            if (CreateProbe.ON) System.err.print(CreateProbe.report());
             out.println(new JsonLine().str("bench", "control").str("op", "create").num("members", 1L).num("count", (long) count)
                     .num("per_s", count / secs).num("p50_us", (double) us[count / 2]).num("p99_us", (double) us[(int) (count * 0.99)])
+                    .num("cpu_ms_per_create", cpuNs / 1e6 / count).num("jit_cpu_ms_per_create", jitNs / 1e6 / count)
                     .str("what", "operator create with a port on a new channel (stream-space put) and a script-name binding, through a 1-member control plane"));
         }
+    }
+
+    /** CPU time of the whole process (every thread): per creation, a figure a busy shared machine disturbs less than wall time. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static void create(Operator op, ModuleStore.Module m, EmbeddedPool pool, int nodeIndex, String name) {
         int node = pool.pool().nodes().get(nodeIndex).id();
         Ref r = op.create(m, node, null, List.of(Iface.portNew("in", name + ".in", null)), false, name);
         op.control().bindName(op.session().rdcId, "incarnation:" + name, "{\"gid\":\"" + op.incarnationId(r) + "\"}");
+        CreateProbe.stamp(CreateProbe.BOUND);
+        CreateProbe.end();
     }
 }

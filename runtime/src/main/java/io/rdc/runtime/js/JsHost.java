@@ -80,6 +80,13 @@ public final class JsHost implements Launcher {
                 .build();
     }
 
+    /** One context made with an incarnation's options, its realm made (one trivial evaluation), closed: the floor of a creation (rdc bench scale). */
+    public static void plainContextCycle() {
+        try (Context c = newContext()) {
+            c.eval("js", "0");
+        }
+    }
+
     static Source moduleSource(ModuleStore.Module m) {
         return SOURCES.computeIfAbsent(m.hash(), h -> Source.newBuilder("js", m.code(), m.name().endsWith(".mjs") ? m.name() : m.name() + ".mjs")
                 .mimeType("application/javascript+module").buildLiteral());
@@ -95,7 +102,22 @@ public final class JsHost implements Launcher {
 
     @Override
     public void launch(Incarnation inc, List<Iface> ifaces, Runnable ready, Consumer<String> failed) {
-        start(inc, new JsIncarnation(kernel, inc, ifaces), ready, failed);
+        JsIncarnation js = new JsIncarnation(kernel, inc, ifaces);
+        Spare sp = inc.moduleHash().isEmpty() ? null : CreationSpares.take();
+        if (sp == null) {
+            start(inc, js, ready, failed);
+            return;
+        }
+        // On the spare's own thread, where its context was made: only the module is left to evaluate.
+        js.preloaded = sp.warm();
+        bind(inc, js, sp.thread());
+        if (!sp.job().complete(() -> {
+            Thread.currentThread().setName("inc-" + inc.name);
+            js.run(ready, failed);
+        })) { // cannot happen (a spare is taken once); if it did, its context is not this creation's
+            js.preloaded = null;
+            start(inc, js, ready, failed);
+        }
     }
 
     /** Runs an incarnation's code on a platform thread of its own. */
@@ -162,17 +184,30 @@ public final class JsHost implements Launcher {
         }
     }
 
-    /** Loads the prelude and a module into a new context (an incarnation's first step; done ahead for arrivals). */
+    /**
+     * Loads the prelude and a module into a new context (an incarnation's first step; done ahead for
+     * arrivals). With a null module, only the prelude: {@link #withModule} adds the module later.
+     */
     static Warm load(ModuleStore.Module module, JsIncarnation target) {
         Context c = newContext();
         if (target != null) target.context = c; // its module code may spin: the watchdog can interrupt it now
         try {
             HostCalls calls = new HostCalls(target);
             Value api = c.eval(PRELUDE).execute(calls);
-            Value exports = c.eval(moduleSource(module));
+            Value exports = module == null ? null : c.eval(moduleSource(module));
             return new Warm(c, calls, api, exports);
         } catch (RuntimeException e) {
             c.close(true);
+            throw e;
+        }
+    }
+
+    /** A prelude-only context (a creation spare's) with {@code module} evaluated in it; the context is closed if that fails. */
+    static Warm withModule(Warm prelude, ModuleStore.Module module) {
+        try {
+            return new Warm(prelude.context(), prelude.calls(), prelude.api(), prelude.context().eval(moduleSource(module)));
+        } catch (RuntimeException e) {
+            prelude.context().close(true);
             throw e;
         }
     }
@@ -211,10 +246,14 @@ public final class JsHost implements Launcher {
 
     /** Readies a context for {@code module} on a new thread, which then waits for the arrival it is taken for. */
     private static void makeSpare(ModuleStore.Module module, String threadName, Consumer<Spare> made, Consumer<RuntimeException> failed) {
+        makeSpare(() -> ready(module), threadName, made, failed);
+    }
+
+    static void makeSpare(java.util.function.Supplier<Warm> loader, String threadName, Consumer<Spare> made, Consumer<RuntimeException> failed) {
         incarnationThread(threadName, () -> {
             Warm w;
             try {
-                w = ready(module);
+                w = loader.get();
             } catch (RuntimeException e) {
                 failed.accept(e);
                 return;

@@ -85,6 +85,7 @@ final class JsIncarnation implements ProxyExecutable {
         Value init;
         try {
             long t0 = System.nanoTime();
+            if (arrival == null) io.rdc.runtime.kernel.CreateProbe.stamp(io.rdc.runtime.kernel.CreateProbe.THREAD_RUNS);
             JsHost.Warm w = preloaded != null ? preloaded : arrival != null && host != null ? host.takeReadied(arrival.transfer()) : null;
             preloaded = null;
             if (TRACE && arrival != null) System.err.printf("arrive %s: spare %s, took %.3f ms%n", inc.name, w != null, (System.nanoTime() - t0) / 1e6);
@@ -102,6 +103,7 @@ final class JsIncarnation implements ProxyExecutable {
                 }
             } else {
                 w.calls().target = this;
+                if (w.exports() == null) w = evaluateModule(w); // a creation spare: prelude only
             }
             context = w.context();
             Value api = w.api();
@@ -250,6 +252,20 @@ final class JsIncarnation implements ProxyExecutable {
                 }
                 if (!alive) break;
             }
+        }
+    }
+
+    /** Evaluates this incarnation's module in a creation spare's context, its top-level code bounded like a load's. */
+    private JsHost.Warm evaluateModule(JsHost.Warm prelude) {
+        context = prelude.context(); // its module code may spin: the watchdog can interrupt it now
+        HandlerWatchdog.watch(this);
+        loading = true;
+        inc.startGuest();
+        try {
+            return JsHost.withModule(prelude, moduleOf());
+        } finally {
+            inc.endGuest();
+            loading = false;
         }
     }
 

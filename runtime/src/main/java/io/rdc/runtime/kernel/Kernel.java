@@ -1421,6 +1421,7 @@ public final class Kernel implements Agent {
     }
 
     private void onCreate(int src, long call, Wire.Reader r) {
+        CreateProbe.stamp(CreateProbe.NODE_RECEIVED);
         long rdc = r.i64();
         long parent = r.i64();
         String hash = r.str();
@@ -1460,7 +1461,10 @@ public final class Kernel implements Agent {
         inc.initialState = state;
         incarnations.put(gid, inc);
         l.launch(inc, ifaces,
-                () -> respondFromAnyThread(src, call, Frames.OK, new Wire.Writer().i64(gid)),
+                () -> {
+                    CreateProbe.stamp(CreateProbe.READY);
+                    respondFromAnyThread(src, call, Frames.OK, new Wire.Writer().i64(gid));
+                },
                 why -> {
                     incarnations.remove(gid);
                     inc.destroyed = true;
@@ -1494,7 +1498,9 @@ public final class Kernel implements Agent {
                     .str(argsJson).bool(inchoate).str(name).i32(ifaces.size());
             for (Iface f : ifaces) w.i8(f.kind().ordinal()).str(f.name()).str(f.label()).str(f.handleLabel());
             if (state != null) w.bytes(state);
+            CreateProbe.stamp(CreateProbe.SENT);
             Response resp = request(node, OP_CREATE, w, TimeUnit.SECONDS.toNanos(30));
+            CreateProbe.stamp(CreateProbe.ANSWERED);
             if (resp.status == ST_MODULE_NEEDED) {
                 sendCode = true;
                 continue;
