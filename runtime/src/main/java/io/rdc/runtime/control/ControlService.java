@@ -163,6 +163,24 @@ public final class ControlService implements ClusteredService {
         if (m != null && now - m.lastHeartbeat >= unreachableAfterMs) m.reachable = false;
     }
 
+    /**
+     * A new leadership term (after an election, or at start; in the log, so every member applies it
+     * at the same point). Nobody could heartbeat while the election ran, which is no node's fault:
+     * each node that was alive gets a whole liveness bound from the term's start, or the first
+     * request after a long election would find every node UNREACHABLE at once (seen when the leader
+     * was killed during a reconfiguration script).
+     */
+    @Override
+    public void onNewLeadershipTermEvent(long leadershipTermId, long logPosition, long timestamp, long termBaseLogPosition,
+                                         int leaderMemberId, int logSessionId, java.util.concurrent.TimeUnit timeUnit, int appVersion) {
+        now = timestamp;
+        for (MemberState m : members.values()) {
+            if (!m.reachable || m.lastHeartbeat >= timestamp) continue;
+            m.lastHeartbeat = timestamp;
+            while (!cluster.scheduleTimer(m.info.id(), timestamp + unreachableAfterMs)) idle.idle();
+        }
+    }
+
     /** System property: print this member's role changes (set by a member process's main). */
     static final String LOG_ROLES = "rdc.control.logRoles";
 
