@@ -1,8 +1,8 @@
 package io.rdc.shell;
 
-import io.rdc.runtime.bench.Idle;
-import io.rdc.runtime.bench.RdcBench;
-import io.rdc.runtime.bench.Transport;
+import io.rdc.bench.Idle;
+import io.rdc.bench.RdcBench;
+import io.rdc.bench.Transport;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,11 +47,11 @@ final class BenchCommand implements Callable<Integer> {
         if (idle == null && !what.equals("control")) idle = "yielding";
         if (what.equals("reconfig")) {
             for (String m : java.util.List.of("propagation", "attachment", "rebinding"))
-                System.out.println(io.rdc.runtime.bench.ReconfigBench.run(m, messages == null ? 10_000 : messages, 100));
+                System.out.println(io.rdc.bench.ReconfigBench.run(m, messages == null ? 10_000 : messages, 100));
             return 0;
         }
         if (what.equals("migrate")) {
-            io.rdc.runtime.bench.MigrateBench.run(quick, breakdown, idle, l -> {
+            io.rdc.bench.MigrateBench.run(quick, breakdown, idle, l -> {
                 System.out.println(l);
                 System.out.flush();
             });
@@ -59,12 +59,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (what.equals("control")) {
             for (String i : (idle == null ? "backoff" : idle).split(","))
-                io.rdc.runtime.bench.ControlBench.run(System.out, messages == null ? 20_000 : messages, warmup, io.rdc.runtime.control.ControlIdle.parse(i));
-            io.rdc.runtime.bench.CreateBench.run(System.out, messages == null ? 2_000 : Math.min(messages, 20_000), 200);
+                io.rdc.bench.ControlBench.run(System.out, messages == null ? 20_000 : messages, warmup, io.rdc.runtime.control.ControlIdle.parse(i));
+            io.rdc.bench.CreateBench.run(System.out, messages == null ? 2_000 : Math.min(messages, 20_000), 200);
             return 0;
         }
         if (what.equals("scale")) {
-            io.rdc.runtime.bench.ScaleBench.run(System.out, messages == null ? List.of(1_000, 10_000) : List.of(messages));
+            io.rdc.bench.ScaleBench.run(System.out, messages == null ? List.of(1_000, 10_000) : List.of(messages));
             return 0;
         }
         if (what.equals("script")) {
