@@ -9,7 +9,6 @@ import io.rdc.interpreter.ast.ScriptParser;
 import io.rdc.interpreter.ast.Statement;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,9 +29,9 @@ import java.util.function.Supplier;
  * print) is evaluated here; everything that touches the running system is one Operations call.
  * Not thread-safe: one evaluator per script or per test.
  *
- * <p>Why one file of this size: it is the one switch over the AST (statements, expressions, builtins) that
+ * <p>Why one file of this size: it is the one switch over the AST (statements and expressions) that
  * gives the language its meaning; split, each statement's meaning would sit apart from the scope and
- * error-position rules it shares with every other. Builtins are the part to move out first.
+ * error-position rules it shares with every other. The built-in functions live in {@link Builtins}.
  */
 public final class Evaluator {
 
@@ -91,24 +90,20 @@ public final class Evaluator {
         }
     }
 
-    private interface Builtin {
-        Object apply(Expression.Call call, List<Object> arguments);
-    }
-
     private final Operations operations;
     private final Options options;
     private final Scope globals = new Scope(null);
     private final Map<String, String> sources = new HashMap<>();
     private final Set<Path> included = new HashSet<>();
     private final Set<String> modules = new LinkedHashSet<>();
-    private final Map<String, Builtin> builtins = new LinkedHashMap<>();
+    private final Map<String, Builtins.Builtin> builtins;
     private long steps;
     private int callDepth;
 
     public Evaluator(Operations operations, Options options) {
         this.operations = operations;
         this.options = options.copy();
-        registerBuiltins();
+        this.builtins = Builtins.standard(operations);
         adopt();
     }
 
@@ -748,7 +743,7 @@ public final class Evaluator {
     }
 
     /** Calls the runtime; any non-RdcError failure becomes "<what> failed: <reason>" at this position. */
-    private <T> T operation(Position position, String what, Supplier<T> action) {
+    static <T> T operation(Position position, String what, Supplier<T> action) {
         try {
             return action.get();
         } catch (RdcError | Yielded passThrough) {
@@ -987,7 +982,7 @@ public final class Evaluator {
     }
 
     /** Family indices are integers or strings; 2.0 and 2 name the same member. */
-    private static Object familyKey(Object index, Expression expression) {
+    static Object familyKey(Object index, Expression expression) {
         if (index instanceof String) {
             return index;
         }
@@ -1064,7 +1059,7 @@ public final class Evaluator {
 
     private Object call(Expression.Call call, Scope scope) {
         Procedure procedure = scope.procedure(call.name());
-        Builtin builtin = procedure == null ? builtins.get(call.name()) : null;
+        Builtins.Builtin builtin = procedure == null ? builtins.get(call.name()) : null;
         if (procedure == null && builtin == null) {
             Scope owner = scope.owner(call.name());
             if (owner != null) {
@@ -1114,175 +1109,8 @@ public final class Evaluator {
         }
     }
 
-    private static String count(int n, String noun) {
+    static String count(int n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");
-    }
-
-    private void registerBuiltins() {
-        builtins.put("len", (call, args) -> {
-            Object value = single(call, args);
-            return switch (value) {
-                case List<?> list -> (long) list.size();
-                case String s -> (long) s.length();
-                case Map<?, ?> record -> (long) record.size();
-                case RangeValue range -> range.size();
-                case IncarnationFamily family -> (long) family.members().size();
-                case null, default -> throw argumentError(call, 0, "len needs a list, string, record or range, not a " + Values.typeName(value));
-            };
-        });
-        builtins.put("min", (call, args) -> extreme(call, args, -1));
-        builtins.put("max", (call, args) -> extreme(call, args, 1));
-        builtins.put("str", (call, args) -> {
-            String text = Values.format(single(call, args));
-            if (text.length() > Values.MAX_STRING_LENGTH) {
-                throw new RdcError(call.position(), "string longer than " + Values.MAX_STRING_LENGTH + " characters");
-            }
-            return text;
-        });
-        builtins.put("type", (call, args) -> Values.typeName(single(call, args)));
-        builtins.put("has", (call, args) -> {
-            // has(record, "field"), has(family, key): whether reading it would find something
-            arity(call, args, 2);
-            return switch (args.get(0)) {
-                case null -> false;
-                case Map<?, ?> record -> {
-                    if (!(args.get(1) instanceof String field)) throw argumentError(call, 1, "has needs a field name, not a " + Values.typeName(args.get(1)));
-                    yield record.containsKey(field);
-                }
-                case IncarnationFamily family -> family.members().containsKey(familyKey(args.get(1), call.arguments().get(1)));
-                default -> throw argumentError(call, 0, "has needs a record or a family of incarnations, not a " + Values.typeName(args.get(0)));
-            };
-        });
-        builtins.put("range", (call, args) -> {
-            arity(call, args, 2);
-            return new RangeValue(integer(args.get(0), call.arguments().get(0), "range start"),
-                    integer(args.get(1), call.arguments().get(1), "range end"));
-        });
-        builtins.put("nodes", (call, args) -> {
-            // nodes() or nodes("group"): the pool's nodes, optionally those of one group
-            if (args.size() > 1) throw new RdcError(call.position(), "nodes takes at most one argument (a node group), got " + args.size());
-            if (args.size() == 1 && !(args.get(0) instanceof String)) throw argumentError(call, 0, "nodes needs a group name, not a " + Values.typeName(args.get(0)));
-            List<Object> all = operation(call.position(), "nodes()", () -> operations.nodes());
-            if (args.size() == 1) {
-                String group = (String) args.get(0);
-                List<Object> in = new ArrayList<>();
-                for (Object n : all)
-                    if (n instanceof Map<?, ?> m && m.get("groups") instanceof List<?> g && g.contains(group)) in.add(n);
-                all = in;
-            }
-            return Values.fromOperations(all, "node");
-        });
-        builtins.put("pick", (call, args) -> {
-            List<Object> plain = new ArrayList<>();
-            for (int i = 0; i < args.size(); i++) {
-                plain.add(toOperations(call.arguments().get(i), args.get(i)));
-            }
-            return Values.fromOperations(operation(call.position(), "pick()", () -> operations.pick(plain)), "picked node");
-        });
-        builtins.put("status", (call, args) -> {
-            Object value = single(call, args);
-            if (!(value instanceof Handle handle)) {
-                throw argumentError(call, 0, "status needs an incarnation, not a " + Values.typeName(value));
-            }
-            return Values.fromOperations(operation(call.position(), "status(" + handle.description() + ")",
-                    () -> operations.status(handle.reference())), "status");
-        });
-        builtins.put("queue", (call, args) -> {
-            Object value = single(call, args);
-            // A port got from stream space counts too (the runtime refuses other references).
-            InterfaceRef port = value instanceof Handle handle ? new InterfaceRef(handle, null) : value instanceof InterfaceRef ref ? ref : null;
-            if (port == null) {
-                throw argumentError(call, 0, "queue needs a port like spool.in or a port from get, not a " + Values.typeName(value));
-            }
-            return operation(call.position(), "queue(" + port + ")",
-                    () -> operations.queue(port.incarnation().reference(), port.name()));
-        });
-        // Data for a configuration: a script reads the files it hands to incarnations (which have no I/O).
-        builtins.put("read", (call, args) -> {
-            Path file = scriptRelative(call, single(call, args), "read");
-            try {
-                return io.rdc.runtime.util.BoundedFiles.readString(file, Values.MAX_STRING_LENGTH);
-            } catch (java.io.IOException e) {
-                throw new RdcError(call.position(), "read: cannot read " + file + ": " + e.getMessage());
-            }
-        });
-        builtins.put("files", (call, args) -> {
-            Path dir = scriptRelative(call, single(call, args), "files");
-            try (java.util.stream.Stream<Path> list = Files.list(dir)) {
-                List<Object> out = new ArrayList<>();
-                for (Path f : list.filter(Files::isRegularFile).sorted().toList()) {
-                    Map<String, Object> rec = new LinkedHashMap<>();
-                    rec.put("name", f.getFileName().toString());
-                    rec.put("path", f.toString());
-                    out.add(Values.fromOperations(rec, "file"));
-                }
-                return Values.fromOperations(out, "files");
-            } catch (java.io.IOException e) {
-                throw new RdcError(call.position(), "files: cannot list " + dir + ": " + e.getMessage());
-            }
-        });
-        builtins.put("incarnation", (call, args) -> {
-            Object value = single(call, args);
-            if (!(value instanceof String name)) {
-                throw argumentError(call, 0, "incarnation needs the name an incarnation was created with, not a " + Values.typeName(value));
-            }
-            return new Handle(operation(call.position(), "incarnation(" + Values.quote(name) + ")", () -> operations.incarnation(name)), name);
-        });
-        builtins.put("lookup", (call, args) -> {
-            Object value = single(call, args);
-            if (!(value instanceof String name)) {
-                throw argumentError(call, 0, "lookup needs a string name, not a " + Values.typeName(value));
-            }
-            return Values.fromOperations(operation(call.position(), "lookup(" + Values.quote(name) + ")",
-                    () -> operations.lookup(name)), name);
-        });
-    }
-
-    /** A path argument resolved against the directory of the script that calls. */
-    private static Path scriptRelative(Expression.Call call, Object value, String what) {
-        if (!(value instanceof String s)) throw argumentError(call, 0, what + " needs a path string, not a " + Values.typeName(value));
-        Path p = Path.of(s);
-        if (p.isAbsolute()) return p;
-        Path base = Path.of(call.position().file()).toAbsolutePath().getParent();
-        return base == null ? p : base.resolve(p).normalize();
-    }
-
-    private static void arity(Expression.Call call, List<Object> args, int expected) {
-        if (args.size() != expected) {
-            throw new RdcError(call.position(), call.name() + " takes " + count(expected, "argument") + ", got " + args.size());
-        }
-    }
-
-    private static Object single(Expression.Call call, List<Object> args) {
-        arity(call, args, 1);
-        return args.get(0);
-    }
-
-    private static RdcError argumentError(Expression.Call call, int index, String message) {
-        return new RdcError(call.arguments().get(index).position(), message);
-    }
-
-    private Object extreme(Expression.Call call, List<Object> args, int sign) {
-        if (args.isEmpty()) {
-            throw new RdcError(call.position(), call.name() + " needs at least one argument");
-        }
-        if (args.size() == 1 && args.get(0) instanceof RangeValue range) {
-            if (range.size() == 0) {
-                throw new RdcError(call.position(), call.name() + " of an empty range");
-            }
-            return sign < 0 ? range.from() : range.to();
-        }
-        List<?> candidates = args.size() == 1 && args.get(0) instanceof List<?> list ? list : args;
-        if (candidates.isEmpty()) {
-            throw new RdcError(call.position(), call.name() + " of an empty list");
-        }
-        Object best = candidates.get(0);
-        for (Object candidate : candidates) {
-            if (Arithmetic.compare(call, candidate, best) * sign > 0) {
-                best = candidate;
-            }
-        }
-        return best;
     }
 
     // ------------------------------------------------------------ coercions
@@ -1317,7 +1145,7 @@ public final class Evaluator {
                 + Values.typeName(value) + " (" + Values.repr(value) + ")");
     }
 
-    private static Object toOperations(Expression expression, Object value) {
+    static Object toOperations(Expression expression, Object value) {
         try {
             return Values.toOperations(value);
         } catch (IllegalArgumentException tooLarge) {
