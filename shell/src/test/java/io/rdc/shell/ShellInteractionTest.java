@@ -125,7 +125,7 @@ class ShellInteractionTest {
     @Order(8)
     void aSyntaxErrorIsShownWithACaretAndTheSessionGoesOn() throws Exception {
         String out = sh.run("print 1 +");
-        assertTrue(out.matches("(?s).*<\\d+>:1:\\d+: .*\nprint 1 \\+\n +\\^.*"), out);
+        assertTrue(out.matches("(?s).*input \\d+:1:\\d+: .*\nprint 1 \\+\n +\\^.*"), out);
         out = sh.run("print wrker");
         assertTrue(out.contains("unknown name `wrker`"), out);
         assertTrue(out.contains("\nprint wrker\n      ^"), out);

@@ -334,9 +334,9 @@ public final class ControlService implements ClusteredService {
             }
             case SpaceReturnDecoder.TEMPLATE_ID -> {
                 SpaceReturnDecoder d = new SpaceReturnDecoder().wrap(buf, at, bl, v);
-                long rdc = d.rdc();
+                long rdc = d.rdc(), holder = d.holder();
                 RefDescriptor port = d.hasPort() != 0 ? ControlCodec.get(d.port()) : null;
-                spaceOf(rdc).giveBack(d.label(), port, handout);
+                spaceOf(rdc).giveBack(d.label(), port, holder, handout);
                 return ack(seq, 0);
             }
             case SpaceDeleteDecoder.TEMPLATE_ID -> {

@@ -45,6 +45,9 @@ final class ControlSnapshot {
                 SnapEntryEncoder enc = new SnapEntryEncoder().wrapAndApplyHeader(b, 0, h).rdc(t.rdc).copies(e.getValue().copies).copyLimit(e.getValue().limit);
                 ControlCodec.put(enc.desc(), e.getValue().ref);
                 w.send(enc.label(e.getKey()).encodedLength());
+                for (Map.Entry<Long, Integer> held : e.getValue().holders.entrySet())
+                    w.send(new SnapHolderEncoder().wrapAndApplyHeader(b, 0, h).rdc(t.rdc).holder(held.getKey()).count(held.getValue())
+                            .label(e.getKey()).encodedLength());
             }
             for (Map.Entry<String, ArrayDeque<SpaceTable.Getter>> q : t.waiting.entrySet())
                 for (SpaceTable.Getter g : q.getValue())
@@ -168,6 +171,13 @@ final class ControlSnapshot {
                     e.limit = d.copyLimit();
                     e.ref = ControlCodec.get(d.desc());
                     s.spaces.computeIfAbsent(rdc, SpaceTable::new).entries.put(d.label(), e);
+                }
+                case SnapHolderDecoder.TEMPLATE_ID -> {
+                    SnapHolderDecoder d = new SnapHolderDecoder().wrap(buf, at, bl, v);
+                    long rdc = d.rdc(), holder = d.holder();
+                    int count = d.count();
+                    SpaceTable.Entry e = s.spaces.get(rdc).entries.get(d.label()); // written right after its entry
+                    e.holders.put(holder, count);
                 }
                 case SnapWaiterDecoder.TEMPLATE_ID -> {
                     SnapWaiterDecoder d = new SnapWaiterDecoder().wrap(buf, at, bl, v);

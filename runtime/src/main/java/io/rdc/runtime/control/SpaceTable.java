@@ -34,6 +34,8 @@ public final class SpaceTable {
         RefDescriptor ref;
         int copies; // remaining copies when limited (>= 0), or Kernel.UNLIMITED / Kernel.DONTCACHE
         int limit; // the copies the put allowed, when limited: a return never raises copies above it
+        /** Who holds the copies that are out, and how many each (limited entries; holder 0, unknown, is not counted). */
+        final Map<Long, Integer> holders = new LinkedHashMap<>();
 
         boolean limited() {
             return copies >= 0;
@@ -77,20 +79,29 @@ public final class SpaceTable {
         waiting.computeIfAbsent(label, x -> new ArrayDeque<>()).add(g);
     }
 
-    /** A copy comes back; {@code port} is the returner's port when the entry is a unicast port (else null). */
-    public void giveBack(String label, RefDescriptor port, Handout out) {
+    /**
+     * A copy comes back from {@code holder} (an incarnation's gid; 0 when the caller cannot say, as
+     * pools without a control plane); {@code port} is the returner's port when the entry is a unicast
+     * port (else null). Only a holder of a copy got under this label may return one (issue 14).
+     */
+    public void giveBack(String label, RefDescriptor port, long holder, Handout out) {
         Entry e = entries.get(label);
         if (e == null) throw new OperationException("nothing is labelled '" + label + "' in stream space");
         if (!e.limited()) throw new OperationException("'" + label + "' has unlimited copies; there is nothing to return");
-        if (unicastPort(e.ref)) {
+        boolean unicast = unicastPort(e.ref);
+        if (unicast) {
             if (port == null)
                 throw new OperationException("'" + label + "' is a unicast port: only the incarnation that got it from stream space can return it");
             if (e.copies > 0) throw new OperationException("'" + label + "' is in stream space already (nobody has taken it)");
-            e.ref = new RefDescriptor(RefKind.PORT, port.gid(), port.channel(), port.addr(), e.ref.rights(), e.ref.noFurther(), 0);
         }
         if (e.copies >= e.limit)
             throw new OperationException("no copy of '" + label + "' is out (all " + e.limit + " are in stream space): there is nothing to return");
+        if (holder != 0 && e.holders.getOrDefault(holder, 0) == 0)
+            throw new OperationException("'" + label + "': " + Ids.show(holder) + " holds no copy got from it; only an incarnation that got a copy may return one");
+        // checked: now change
+        if (unicast) e.ref = new RefDescriptor(RefKind.PORT, port.gid(), port.channel(), port.addr(), e.ref.rights(), e.ref.noFurther(), 0);
         e.copies++;
+        if (holder != 0) e.holders.computeIfPresent(holder, (h, n) -> n > 1 ? n - 1 : null);
         serve(label, out);
     }
 
@@ -124,7 +135,10 @@ public final class SpaceTable {
     }
 
     private void hand(String label, Entry e, Getter g, Handout out) {
-        if (e.limited()) e.copies--;
+        if (e.limited()) {
+            e.copies--;
+            if (g.holder() != 0) e.holders.merge(g.holder(), 1, Integer::sum);
+        }
         boolean handle = e.ref.kind() == RefKind.STREAM_HANDLE || e.ref.kind() == RefKind.PORT_HANDLE;
         // §5.5.3: unlimited copies are cached by the getter; limited, DONTCACHE and handles are not,
         // so that a reconfiguration that replaces them is seen by the next get.

@@ -35,7 +35,7 @@ final class StreamSpace {
 
     /** A copy comes back; {@code port} is the returner's port when the entry is a unicast port (else null). */
     void giveBack(String label, RefDescriptor port, Kernel k) {
-        table.giveBack(label, port, handout(k));
+        table.giveBack(label, port, 0, handout(k)); // without a control plane, getters are not known by gid
     }
 
     boolean delete(String label) {

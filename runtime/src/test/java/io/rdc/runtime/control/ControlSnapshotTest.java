@@ -4,6 +4,7 @@ import static io.rdc.runtime.control.ControlStateTest.service;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.aeron.cluster.RecordingLog;
+import io.rdc.runtime.kernel.Ids;
 import io.rdc.runtime.kernel.OperationException;
 import java.io.File;
 import java.nio.file.Path;
@@ -58,6 +59,8 @@ class ControlSnapshotTest {
             rdc = c.openRdc("grep", "ann", false).rdc().id();
             c.bindName(rdc, "w", "{\"inc\":\"201.7\"}");
             c.spacePut(rdc, "lines", service(201, 3), 1);
+            c.spacePut(rdc, "held", service(201, 4), 1);
+            assertNotNull(c.spaceGet(rdc, "held", Ids.make(202, 5), TimeUnit.SECONDS.toNanos(10)));
             assertEquals(0, plane.member().snapshotCount(), "this policy takes none on its own");
             assertNull(ControlPlaneMember.snapshotRunning(dir.toFile(), null), "asked through the leader's control toggle, as ClusterTool does");
             assertEquals(1, plane.member().snapshotCount());
@@ -69,6 +72,9 @@ class ControlSnapshotTest {
             assertTrue(plane.member().startedFromSnapshot());
             assertEquals(1, plane.member().entriesSinceSnapshot(), "nothing replayed: only this request since the snapshot");
             assertTrue(c.spacePrint(rdc).getFirst().startsWith("entry\tlines\tstream\t201.3\t1 left"), c.spacePrint(rdc).toString());
+            // who holds a copy is in the snapshot too: a stranger is still refused, the holder may return
+            assertThrows(OperationException.class, () -> c.spaceReturn(rdc, "held", null, Ids.make(203, 6)));
+            c.spaceReturn(rdc, "held", null, Ids.make(202, 5));
         }
         assertEquals("no control-plane member in " + dir.resolve("nowhere"), ControlPlaneMember.snapshotRunning(dir.resolve("nowhere").toFile(), null));
     }

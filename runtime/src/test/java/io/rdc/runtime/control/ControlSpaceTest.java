@@ -84,6 +84,26 @@ class ControlSpaceTest {
     }
 
     @Test
+    void onlyAHolderMayReturnACopy() {
+        long r = rdc("holders");
+        long alice = Ids.make(202, 1), bob = Ids.make(203, 2), mallory = Ids.make(204, 3);
+        client.spacePut(r, "two", stream(Ids.channel(201, 10, false)), 2);
+        assertNotNull(client.spaceGet(r, "two", alice, T));
+        assertNotNull(client.spaceGet(r, "two", bob, T));
+        // before issue 14 any incarnation could return, and the stray return made a copy for itself
+        OperationException stray = assertThrows(OperationException.class, () -> client.spaceReturn(r, "two", null, mallory));
+        assertEquals("stream space return 'two': 'two': 204.3 holds no copy got from it; only an incarnation that got a copy may return one",
+                stray.getMessage());
+        assertTrue(client.spacePrint(r).getFirst().endsWith("0 left"), "the refused return changed nothing: " + client.spacePrint(r));
+        client.spaceReturn(r, "two", null, alice);
+        OperationException twice = assertThrows(OperationException.class, () -> client.spaceReturn(r, "two", null, alice));
+        assertTrue(twice.getMessage().contains("202.1 holds no copy"), "a holder returns what it holds, once: " + twice.getMessage());
+        assertTrue(client.spacePrint(r).getFirst().endsWith("1 left"), client.spacePrint(r).toString());
+        client.spaceReturn(r, "two", null, bob);
+        assertTrue(client.spacePrint(r).getFirst().endsWith("2 left"), client.spacePrint(r).toString());
+    }
+
+    @Test
     void aGetThatGaveUpLosesNoCopy() throws Exception {
         long r = rdc("gaveup");
         // The getter gives up; the copy put right after must still be there for the next getter.
