@@ -33,10 +33,15 @@ final class GraphView {
 
     static Graph build(Shell shell) {
         Operator op = shell.ops().operator();
+        return build(op, op.nodes(), op.session().rdcId);
+    }
+
+    /** The graph of RDC {@code rdc} (0: every RDC of the pool; channel labels are known for the session's own). */
+    static Graph build(Operator op, List<NodeStatus> nodeList, long rdc) {
         Map<Integer, String> nodes = new TreeMap<>();
-        for (NodeStatus n : op.nodes()) nodes.put(n.id(), n.name());
+        for (NodeStatus n : nodeList) nodes.put(n.id(), n.name());
         List<Inc> incs = new ArrayList<>();
-        for (Kernel.Listed l : op.kernel().list(op.session().rdcId)) {
+        for (Kernel.Listed l : op.kernel().list(rdc)) {
             try {
                 Status s = op.kernel().status(l.gid());
                 incs.add(new Inc(l.gid(), l.name(), l.module(), s.state().name(), s.node(), s.ports(), s.streams()));
