@@ -394,7 +394,8 @@ public final class Evaluator {
             case Statement.Web web -> {
                 Object port = web.port() == null ? (long) WebView.DEFAULT_PORT : evaluate(web.port(), scope);
                 if (!(port instanceof Long p) || p < 0 || p > 65535)
-                    throw new RdcError(web.position(), "web needs a port number from 0 to 65535 (0: a free one), not " + Values.format(port));
+                    throw new RdcError(web.position(), "web needs a port number from 0 to 65535 (0: a free one), not "
+                            + (port instanceof String text ? Values.quote(text) : Values.format(port)));
                 if (options.webView == null)
                     throw new RdcError(web.position(), "web serves the live view from the shell: use it in `rdc shell`, or run `rdc web`");
                 printText(operation(web.position(), "web", () -> options.webView.start(p.intValue())));

@@ -33,15 +33,10 @@ final class GraphView {
 
     static Graph build(Shell shell) {
         Operator op = shell.ops().operator();
-        return build(op, op.nodes(), op.session().rdcId);
-    }
-
-    /** The graph of RDC {@code rdc} (0: every RDC of the pool; channel labels are known for the session's own). */
-    static Graph build(Operator op, List<NodeStatus> nodeList, long rdc) {
         Map<Integer, String> nodes = new TreeMap<>();
-        for (NodeStatus n : nodeList) nodes.put(n.id(), n.name());
+        for (NodeStatus n : op.nodes()) nodes.put(n.id(), n.name());
         List<Inc> incs = new ArrayList<>();
-        for (Kernel.Listed l : op.kernel().list(rdc)) {
+        for (Kernel.Listed l : op.kernel().list(op.session().rdcId)) {
             try {
                 Status s = op.kernel().status(l.gid());
                 incs.add(new Inc(l.gid(), l.name(), l.module(), s.state().name(), s.node(), s.ports(), s.streams()));
@@ -50,12 +45,7 @@ final class GraphView {
             }
         }
         incs.sort((a, b) -> a.node() != b.node() ? Integer.compare(a.node(), b.node()) : Long.compare(a.gid(), b.gid()));
-        // channel ids as the stream-space print shows them -> labels
-        Map<String, String> shownToLabel = new HashMap<>();
-        for (String line : op.spacePrint()) {
-            String[] f = line.split("\t");
-            if (f.length >= 4 && f[0].equals("entry") && f[2].equals("stream")) shownToLabel.putIfAbsent(f[3], f[1]);
-        }
+        Map<String, String> shownToLabel = channelLabels(op);
         Map<Long, String> labels = new LinkedHashMap<>();
         Map<Long, List<Object[]>> receivers = new HashMap<>();
         for (Inc i : incs) {
@@ -79,6 +69,16 @@ final class GraphView {
             }
         }
         return new Graph(nodes, incs, labels, edges);
+    }
+
+    /** Labels of the session's RDC's channels, by the channel id as the stream-space print shows it ("201.9"). */
+    static Map<String, String> channelLabels(Operator op) {
+        Map<String, String> shownToLabel = new HashMap<>();
+        for (String line : op.spacePrint()) {
+            String[] f = line.split("\t");
+            if (f.length >= 4 && f[0].equals("entry") && f[2].equals("stream")) shownToLabel.putIfAbsent(f[3], f[1]);
+        }
+        return shownToLabel;
     }
 
     /** An unnamed stream beside a named one on the same channel is a copy of it (a handle, a reply path): not drawn. */

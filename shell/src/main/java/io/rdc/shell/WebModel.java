@@ -1,6 +1,9 @@
 package io.rdc.shell;
 
+import io.rdc.runtime.kernel.ControlPlane;
 import io.rdc.runtime.kernel.Ids;
+import io.rdc.runtime.kernel.Incarnation;
+import io.rdc.runtime.kernel.Kernel;
 import io.rdc.runtime.kernel.NodeStatus;
 import io.rdc.runtime.kernel.Status;
 import io.rdc.runtime.operator.Operator;
@@ -22,35 +25,55 @@ import java.util.Set;
 final class WebModel {
     private WebModel() {}
 
-    /** One look at the pool; {@code json} is what the page receives. */
-    record Snapshot(List<NodeStatus> nodes, List<GraphView.Inc> incarnations, Map<Long, String> channelLabels, String json) {
+    /** One look at the pool; {@code queued} by incarnation id, from the listing; {@code json} is what the page receives. */
+    record Snapshot(List<NodeStatus> nodes, List<GraphView.Inc> incarnations, Map<Long, Integer> queued, Map<Long, String> channelLabels, String json) {
         GraphView.Inc incarnation(String id) {
             for (GraphView.Inc i : incarnations) if (Ids.show(i.gid()).equals(id)) return i;
             return null;
         }
-
-        boolean reachable(int node) {
-            for (NodeStatus n : nodes) if (n.id() == node) return n.reachable();
-            return false;
-        }
     }
 
-    static final Snapshot EMPTY = new Snapshot(List.of(), List.of(), Map.of(), "{}");
+    static final Snapshot EMPTY = new Snapshot(List.of(), List.of(), Map.of(), Map.of(), "{}");
 
     /**
-     * Looks at RDC {@code rdc} (0: every RDC). Two entries for one incarnation (the moment of a
-     * migration) count once, the one not MIGRATING. An incarnation the previous look saw and this
-     * one's list lacks is asked for its status before it is called gone: the list skips a node that
-     * does not answer, and a migrating incarnation may be between nodes. One whose node cannot be
-     * reached stays, marked UNREACHABLE: the operator wants to see what was there.
+     * Looks at RDC {@code rdc} (0: every RDC). Each look lists the nodes (from the control plane's
+     * membership when there is one: one request, not one per node) and the incarnations with their
+     * node, state and queue; an incarnation's interfaces (its status: one request each) are asked
+     * again only when it is new or its node or state changed, or in a {@code full} look, which also
+     * re-reads the channel labels. So a migration costs the next look one status, and a look stays
+     * a few requests however big the RDC (docs/web.md).
+     *
+     * <p>Two entries for one incarnation (the moment of a migration) count once, the one not
+     * MIGRATING. An incarnation the previous look saw and this one's list lacks is asked for its
+     * status before it is called gone: the list skips a node that does not answer, and a migrating
+     * incarnation may be between nodes. One whose node cannot be reached stays, marked UNREACHABLE:
+     * the operator wants to see what was there.
      */
-    static Snapshot take(Operator op, long rdc, Snapshot previous) {
-        List<NodeStatus> nodes = op.nodes();
-        GraphView.Graph g = GraphView.build(op, nodes, rdc);
+    static Snapshot take(Operator op, long rdc, Snapshot previous, boolean full) {
+        List<NodeStatus> nodes = nodes(op);
+        Map<Long, GraphView.Inc> before = new HashMap<>();
+        for (GraphView.Inc i : previous.incarnations()) before.put(i.gid(), i);
+        Map<Long, Kernel.Listed> listed = new LinkedHashMap<>();
+        for (Kernel.Listed l : op.kernel().list(rdc)) {
+            Kernel.Listed seen = listed.get(l.gid());
+            if (seen == null || seen.state() == Incarnation.State.MIGRATING) listed.put(l.gid(), l);
+        }
         Map<Long, GraphView.Inc> byGid = new LinkedHashMap<>();
-        for (GraphView.Inc i : g.incarnations()) {
-            GraphView.Inc seen = byGid.get(i.gid());
-            if (seen == null || seen.state().equals("MIGRATING")) byGid.put(i.gid(), i);
+        Map<Long, Integer> queued = new HashMap<>();
+        for (Kernel.Listed l : listed.values()) {
+            GraphView.Inc was = before.get(l.gid());
+            queued.put(l.gid(), l.queued());
+            if (!full && was != null && was.node() == l.node() && was.state().equals(l.state().name())) {
+                byGid.put(l.gid(), was);
+                continue;
+            }
+            try {
+                Status s = op.kernel().status(l.gid());
+                byGid.put(l.gid(), new GraphView.Inc(l.gid(), l.name(), l.module(), s.state().name(), s.node(), s.ports(), s.streams()));
+            } catch (RuntimeException gone) {
+                byGid.put(l.gid(), new GraphView.Inc(l.gid(), l.name(), l.module(), l.state().name(), l.node(),
+                        was == null ? List.of() : was.ports(), was == null ? List.of() : was.streams()));
+            }
         }
         Set<Integer> unreachable = new LinkedHashSet<>();
         for (NodeStatus n : nodes) if (!n.reachable()) unreachable.add(n.id());
@@ -61,8 +84,34 @@ final class WebModel {
         }
         List<GraphView.Inc> incs = new ArrayList<>(byGid.values());
         Map<Long, String> labels = new HashMap<>(previous.channelLabels());
-        labels.putAll(g.channelLabels());
-        return new Snapshot(nodes, incs, labels, json(nodes, incs, labels));
+        if (full || !labels.keySet().containsAll(channels(incs))) {
+            Map<String, String> shown = GraphView.channelLabels(op);
+            for (long ch : channels(incs)) {
+                String l = shown.get(Ids.show(ch));
+                if (l != null) labels.put(ch, l);
+            }
+        }
+        return new Snapshot(nodes, incs, queued, labels, json(nodes, incs, queued, labels));
+    }
+
+    /** The nodes: from the control plane's membership (heartbeat load and counts), else asked one by one. */
+    private static List<NodeStatus> nodes(Operator op) {
+        ControlPlane cp = op.control();
+        if (cp == null) return op.nodes();
+        List<NodeStatus> out = new ArrayList<>();
+        for (ControlPlane.Member m : cp.members())
+            if (!m.operator()) out.add(new NodeStatus(m.info().id(), m.info().name(), m.info().groups(), m.reachable(), m.incarnations(), m.load()));
+        out.sort((a, b) -> Integer.compare(a.id(), b.id()));
+        return out;
+    }
+
+    private static Set<Long> channels(List<GraphView.Inc> incs) {
+        Set<Long> out = new LinkedHashSet<>();
+        for (GraphView.Inc i : incs) {
+            for (Status.PortStatus p : i.ports()) out.add(p.channel());
+            for (Status.StreamStatus st : i.streams()) out.add(st.channel());
+        }
+        return out;
     }
 
     private static GraphView.Inc unreachable(GraphView.Inc i) {
@@ -80,7 +129,7 @@ final class WebModel {
         }
     }
 
-    private static String json(List<NodeStatus> nodes, List<GraphView.Inc> incs, Map<Long, String> labels) {
+    private static String json(List<NodeStatus> nodes, List<GraphView.Inc> incs, Map<Long, Integer> queuedByInc, Map<Long, String> labels) {
         List<Object> ns = new ArrayList<>();
         for (NodeStatus n : nodes) {
             Map<String, Object> o = new LinkedHashMap<>();
@@ -98,10 +147,8 @@ final class WebModel {
         Set<String> edgeIds = new LinkedHashSet<>();
         for (GraphView.Inc i : incs) {
             String id = Ids.show(i.gid());
-            int queued = 0;
             List<Object> ports = new ArrayList<>(), streams = new ArrayList<>();
             for (Status.PortStatus p : i.ports()) {
-                queued += p.queued();
                 ports.add(Map.of("name", name(p.name()), "channel", Ids.show(p.channel()), "queued", p.queued()));
                 channel(channels, p.channel(), labels);
                 edge(edges, edgeIds, "c" + Ids.show(p.channel()), "i" + id, name(p.name()), "port");
@@ -122,7 +169,7 @@ final class WebModel {
             o.put("module", i.module());
             o.put("node", String.valueOf(i.node()));
             o.put("state", i.state());
-            o.put("queued", queued);
+            o.put("queued", queuedByInc.getOrDefault(i.gid(), 0));
             o.put("ports", ports);
             o.put("streams", streams);
             is.add(o);

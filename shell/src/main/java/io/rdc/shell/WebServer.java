@@ -30,6 +30,8 @@ import java.util.concurrent.locks.Lock;
 final class WebServer implements AutoCloseable {
     static final long POLL_MILLIS = 200;
     private static final int LOG_LINES = 500;
+    /** Every this many looks, every incarnation's interfaces and the channel labels are read again (rewiring shows within 2 s). */
+    private static final int FULL_LOOK_EVERY = 10;
 
     private final RuntimeOperations ops;
     /** The shell's operator lock, held while a statement runs: events are read only without one running. */
@@ -39,7 +41,9 @@ final class WebServer implements AutoCloseable {
     private final ArrayDeque<Map<String, Object>> log = new ArrayDeque<>();
     private volatile WebModel.Snapshot latest = WebModel.EMPTY;
     private volatile boolean stopped;
+    private final Object looking = new Object();
     private int eventsSeen;
+    private long looks;
     private Javalin app;
     private Thread poller;
     private String url;
@@ -70,7 +74,7 @@ final class WebServer implements AutoCloseable {
                 String host = ctx.host() == null ? "" : ctx.host().replaceFirst(":\\d+$", "");
                 if (hosts != null && !hosts.contains(host)) throw new ForbiddenResponse("this view answers to " + hosts + " only");
             });
-            config.routes.get("/api/model", ctx -> ctx.contentType("application/json").result(latest.json()));
+            config.routes.get("/api/model", ctx -> ctx.contentType("application/json").result(current().json()));
             config.routes.get("/api/incarnation/{id}", ctx -> {
                 String[] answer = inspect(ctx.pathParam("id"));
                 ctx.status(HttpStatus.forStatus(Integer.parseInt(answer[0]))).contentType("application/json").result(answer[1]);
@@ -110,7 +114,7 @@ final class WebServer implements AutoCloseable {
 
     /** {status, JSON}: what {@code inspect} prints for one incarnation of the current snapshot. */
     private String[] inspect(String id) {
-        GraphView.Inc inc = latest.incarnation(id);
+        GraphView.Inc inc = current().incarnation(id);
         if (inc == null) return new String[] {"404", Json.write(Map.of("error", "no incarnation " + id + " in the view"))};
         try {
             Status st = ops.operator().kernel().status(inc.gid());
@@ -145,9 +149,22 @@ final class WebServer implements AutoCloseable {
         }
     }
 
+    /** The latest look, when the poller is looking (a page is open); else a look now. */
+    private WebModel.Snapshot current() {
+        if (clients.isEmpty() || latest == WebModel.EMPTY) look();
+        return latest;
+    }
+
+    /** One look at the pool; what changed goes to every page. One at a time: each compares with the one before. */
     private void look() {
+        synchronized (looking) {
+            lookOnce();
+        }
+    }
+
+    private void lookOnce() {
         WebModel.Snapshot before = latest;
-        WebModel.Snapshot now = WebModel.take(ops.operator(), rdc, before);
+        WebModel.Snapshot now = WebModel.take(ops.operator(), rdc, before, looks++ % FULL_LOOK_EVERY == 0);
         List<String> lines = before == WebModel.EMPTY
                 ? List.of("watching " + now.incarnations().size() + " incarnations on " + now.nodes().size() + " nodes")
                 : WebModel.changes(before, now);

@@ -90,13 +90,15 @@ class WebViewTest {
         return ((JavascriptExecutor) browser).executeScript(script, args);
     }
 
+    /** Whether the condition held before the limit passed (a check that ends after it does not count). */
     static boolean within(Duration limit, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + limit.toNanos();
-        while (System.nanoTime() < end) {
-            if (condition.getAsBoolean()) return true;
+        while (true) {
+            boolean held = condition.getAsBoolean();
+            if (System.nanoTime() > end) return false;
+            if (held) return true;
             Thread.sleep(50);
         }
-        return condition.getAsBoolean();
     }
 
     /** The node (id) whose list holds the incarnation named {@code name} on the page, or null. */
@@ -151,6 +153,8 @@ class WebViewTest {
         long tookMs = (System.nanoTime() - moved) / 1_000_000;
         assertTrue(shown, "worker1 shown at node " + to + " within 2 s of its migration (after " + tookMs + " ms it is listed at "
                 + listedAt("worker1") + ", drawn in " + drawnIn("worker1") + ")");
+        System.out.println("web view: worker1 shown at node " + to + " " + tookMs + " ms after the migrate statement returned (the page's last drawing took "
+                + js("return Math.round(window.rdcRenderMillis)") + " ms)");
         assertEquals(loadedAt, js("return window.rdcPageLoadedAt"), "the page was not reloaded");
         assertEquals(0L, js("return performance.getEntriesByType('resource').filter(e => e.name.includes('/api/model')).length"),
                 "the page does not poll the model");
@@ -183,6 +187,37 @@ class WebViewTest {
 
     @Test
     @Order(5)
+    void theServerIsReadOnlyLoopbackAndAnswersToItsOwnNamesOnly() throws Exception {
+        assertTrue(run("web 0").contains("already at " + browser.getCurrentUrl()), "a second web names the running one");
+        java.net.URI page = java.net.URI.create(browser.getCurrentUrl());
+        assertEquals("127.0.0.1", page.getHost(), "loopback");
+        assertTrue(status(rawGet(page.getPort(), "/api/model", "evil.example")) == 403,
+                "a request naming another host (DNS rebinding) is refused");
+        String model = rawGet(page.getPort(), "/api/model", "127.0.0.1:" + page.getPort());
+        assertEquals(200, status(model), model);
+        Object parsed = io.rdc.runtime.util.Json.parse(model.substring(model.indexOf("\r\n\r\n") + 4));
+        for (Object inc : (List<?>) ((java.util.Map<?, ?>) parsed).get("incarnations")) {
+            java.util.Map<?, ?> m = (java.util.Map<?, ?>) inc;
+            assertInstanceOf(String.class, m.get("id"), "ids are strings: " + m);
+            assertInstanceOf(String.class, m.get("node"), "node ids too: " + m);
+        }
+        assertEquals(404, status(rawGet(page.getPort(), "/api/incarnation/999.999", "localhost")), "an unknown id");
+    }
+
+    static int status(String response) {
+        return Integer.parseInt(response.substring(response.indexOf(' ') + 1, response.indexOf(' ') + 4));
+    }
+
+    /** One HTTP/1.0 GET (no chunks) with the Host header given (HttpClient will not send a made-up one); the whole response. */
+    static String rawGet(int port, String path, String host) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    @Order(6)
     void anUnreachableNodeIsMarked() throws Exception {
         ops.pool().stopNode(204);
         assertTrue(within(Duration.ofSeconds(60), () -> !browser.findElements(By.cssSelector(".node.unreachable[data-node-id='204']")).isEmpty()

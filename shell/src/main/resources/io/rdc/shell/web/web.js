@@ -61,7 +61,8 @@ function renderLists(m) {
       li.addEventListener('click', () => select(i.id));
       list.append(li);
     }
-    const meta = n.reachable ? `load ${n.load.toFixed(1)} · ${n.incarnations} incarnations` : 'UNREACHABLE';
+    const here = list.children.length;
+    const meta = n.reachable ? `load ${n.load.toFixed(1)} · ${here} incarnation${here === 1 ? '' : 's'}` : 'UNREACHABLE';
     box.append(el('div', { class: 'node' + (n.reachable ? '' : ' unreachable'), 'data-node-id': n.id, 'data-reachable': String(n.reachable) },
       el('div', { class: 'title' }, `node ${n.id} (${n.name})`, el('span', { class: 'meta' }, meta)), list));
   }
@@ -91,8 +92,11 @@ function renderGraph(m) {
         continue;
       }
       if (w.group === 'nodes' && (w.data.parent || null) !== (have.data('parent') || null)) {
-        have.move({ parent: w.data.parent || null }); // a migration: the box moves to its new node
-        reshaped = true;
+        // a migration: the box moves into its new node's box, below what is there (no new layout: the picture stays put)
+        const parent = cy.getElementById(w.data.parent);
+        const box = parent.boundingBox();
+        have.move({ parent: w.data.parent });
+        have.position({ x: (box.x1 + box.x2) / 2, y: parent.isParent() ? box.y2 + 10 : (box.y1 + box.y2) / 2 });
       }
       const data = Object.assign({}, w.data); delete data.parent;
       have.data(data);
@@ -106,12 +110,14 @@ function renderGraph(m) {
 
 function render(m) {
   if (!m.nodes) return; // the server has not looked at the pool yet
+  const started = performance.now();
   const before = model;
   model = m;
   window.rdcModel = m;
   renderLists(m);
   renderGraph(m);
   window.rdcRenders++;
+  window.rdcRenderMillis = performance.now() - started; // how long drawing took (layout included)
   if (selected) {
     const now = m.incarnations.find((i) => i.id === selected);
     const then = before && before.incarnations.find((i) => i.id === selected);
