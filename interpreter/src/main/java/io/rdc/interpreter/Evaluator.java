@@ -9,7 +9,6 @@ import io.rdc.interpreter.ast.ScriptParser;
 import io.rdc.interpreter.ast.Statement;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,9 +29,9 @@ import java.util.function.Supplier;
  * print) is evaluated here; everything that touches the running system is one Operations call.
  * Not thread-safe: one evaluator per script or per test.
  *
- * <p>Why one file of this size: it is the one switch over the AST (statements, expressions, builtins) that
+ * <p>Why one file of this size: it is the one switch over the AST (statements and expressions) that
  * gives the language its meaning; split, each statement's meaning would sit apart from the scope and
- * error-position rules it shares with every other. Builtins are the part to move out first.
+ * error-position rules it shares with every other. The built-in functions live in {@link Builtins}.
  */
 public final class Evaluator {
 
@@ -99,24 +98,20 @@ public final class Evaluator {
         }
     }
 
-    private interface Builtin {
-        Object apply(Expression.Call call, List<Object> arguments);
-    }
-
     private final Operations operations;
     private final Options options;
     private final Scope globals = new Scope(null);
     private final Map<String, String> sources = new HashMap<>();
     private final Set<Path> included = new HashSet<>();
     private final Set<String> modules = new LinkedHashSet<>();
-    private final Map<String, Builtin> builtins = new LinkedHashMap<>();
+    private final Map<String, Builtins.Builtin> builtins;
     private long steps;
     private int callDepth;
 
     public Evaluator(Operations operations, Options options) {
         this.operations = operations;
         this.options = options.copy();
-        registerBuiltins();
+        this.builtins = Builtins.standard(operations);
         adopt();
     }
 
@@ -289,7 +284,7 @@ public final class Evaluator {
         step(statement.position());
         switch (statement) {
             case Statement.ModuleDeclaration module -> {
-                String path = resolve(module.position(), interpolate(module.path(), scope)).toString();
+                String path = resolve(module.position(), text(module.path(), scope, "a module's file")).toString();
                 operation(module.position(), "module " + module.name(), () -> {
                     operations.defineModule(module.name(), path);
                     return null;
@@ -298,7 +293,7 @@ public final class Evaluator {
             }
             case Statement.Create create -> executeCreate(create, scope);
             case Statement.ChannelDeclaration channel -> {
-                String label = interpolate(channel.label(), scope);
+                String label = text(channel.label(), scope, "a channel's label");
                 operation(channel.position(), "channel " + Values.quote(label), () -> {
                     operations.defineChannel(label, channel.multicast());
                     return null;
@@ -345,21 +340,21 @@ public final class Evaluator {
             }
             case Statement.Put put -> executePut(put, scope);
             case Statement.ReturnReference returned -> {
-                String label = interpolate(returned.label(), scope);
+                String label = text(returned.label(), scope, "a label");
                 operation(returned.position(), "return " + Values.quote(label), () -> {
                     operations.returnReference(label);
                     return null;
                 });
             }
             case Statement.DeleteReference delete -> {
-                String label = interpolate(delete.label(), scope);
+                String label = text(delete.label(), scope, "a label");
                 operation(delete.position(), "delete " + Values.quote(label), () -> {
                     operations.delete(label);
                     return null;
                 });
             }
             case Statement.Register register -> {
-                String name = interpolate(register.name(), scope);
+                String name = text(register.name(), scope, "a registered name");
                 Object value = toOperations(register.value(), evaluate(register.value(), scope));
                 operation(register.position(), "register " + Values.quote(name), () -> {
                     operations.register(name, value);
@@ -440,6 +435,7 @@ public final class Evaluator {
                 }
             }
             case Statement.ProcDefinition proc -> scope.defineProcedure(proc.name(), new Procedure(proc, scope));
+            case Statement.Yield yielded -> throw new Yielded(evaluate(yielded.value(), scope));
             case Statement.Use use -> executeUse(use, scope);
             case Statement.Print print -> {
                 List<String> parts = new ArrayList<>();
@@ -502,7 +498,7 @@ public final class Evaluator {
             }
             case Statement.Quiesce s -> {
                 Handle server = incarnation(s.target(), scope, "quiesce");
-                String client = s.client() == null ? null : interpolate(s.client(), scope);
+                String client = s.client() == null ? null : text(s.client(), scope, "a client");
                 Handle peer = s.peer() == null ? null : incarnation(s.peer(), scope, "quiesce … to");
                 long timeout = s.timeout() == null ? 30_000 : duration(evaluate(s.timeout(), scope), s.timeout(), "quiesce … within");
                 operation(s.position(), "quiesce " + server.description() + (client == null ? "" : " for " + Values.quote(client)), () -> {
@@ -528,11 +524,11 @@ public final class Evaluator {
                 Handle target = incarnation(s.target(), scope, "checkpoint");
                 // Not resolved against the script's directory: checkpoint files live in the pool's
                 // checkpoint directory, and the node resolves (and confines) the name there.
-                String file = interpolate(s.file(), scope);
+                String file = text(s.file(), scope, "a checkpoint file");
                 operation(s.position(), "checkpoint " + target.description(), () -> operations.checkpoint(target.reference(), file, s.andDestroy()));
             }
             case Statement.Restore s -> {
-                String file = interpolate(s.file(), scope); // in the checkpoint directory, as above
+                String file = text(s.file(), scope, "a checkpoint file"); // in the checkpoint directory, as above
                 Object node = node(s.node(), scope);
                 Object restored = operation(s.position(), "restore " + Values.quote(file), () -> operations.restore(file, s.name(), node));
                 globals.define(s.name(), new Handle(restored, s.name()));
@@ -569,8 +565,8 @@ public final class Evaluator {
         List<Operations.InterfaceSpec> interfaces = new ArrayList<>();
         for (Statement.InterfaceDeclaration declaration : create.interfaces()) {
             Operations.InterfaceSpec.Kind kind = Operations.InterfaceSpec.Kind.valueOf(declaration.kind().name());
-            interfaces.add(new Operations.InterfaceSpec(kind, declaration.name(), interpolate(declaration.label(), scope),
-                    declaration.handle() == null ? null : interpolate(declaration.handle(), scope)));
+            interfaces.add(new Operations.InterfaceSpec(kind, declaration.name(), text(declaration.label(), scope, "an interface's label"),
+                    declaration.handle() == null ? null : text(declaration.handle(), scope, "a handle")));
         }
         Object reference = operation(create.position(), "create " + name, () -> operations.create(
                 name, create.module(), arguments, create.inchoate(), node, interfaces));
@@ -598,7 +594,7 @@ public final class Evaluator {
     }
 
     private void executePut(Statement.Put put, Scope scope) {
-        String label = interpolate(put.label(), scope);
+        String label = text(put.label(), scope, "a label");
         Object value = toOperations(put.value(), evaluate(put.value(), scope));
         long copies = 1;
         boolean dontCache = false;
@@ -645,8 +641,11 @@ public final class Evaluator {
         }
         String file = path.toString();
         registerSource(file, source);
-        Script used = ScriptParser.parseScript(source, file);
-        executeTopLevel(used.statements());
+        try {
+            executeTopLevel(ScriptParser.parseScript(source, file).statements());
+        } catch (RdcError error) {
+            throw located(error).usedFrom(file, use.position());
+        }
     }
 
     /** A path written in a script is relative to the directory of the file it is written in. */
@@ -677,22 +676,35 @@ public final class Evaluator {
         }
     }
 
+    /** Retries its condition while it reads a value not there yet (a missing field); any other error ends the wait. */
     private void executeWait(Statement.WaitUntil wait, Scope scope) {
         long timeout = duration(evaluate(wait.timeout(), scope), wait.timeout(), "wait timeout");
         String task = "wait until " + ExpressionFormatter.format(wait.condition());
         long start = System.nanoTime();
+        RdcError[] lastMissing = {null};
         boolean met;
         try {
             met = operation(wait.position(), "wait until", () -> operations.waitUntil(() -> {
                 options.progress.update(task, (System.nanoTime() - start) / 1_000_000, timeout);
-                return condition(wait.condition(), scope, "wait condition");
+                try {
+                    boolean holds = condition(wait.condition(), scope, "wait condition");
+                    lastMissing[0] = null;
+                    return holds;
+                } catch (RdcError error) {
+                    if (!error.isMissingValue()) {
+                        throw error;
+                    }
+                    lastMissing[0] = error;
+                    return false;
+                }
             }, timeout));
         } finally {
             options.progress.finish(task);
         }
         if (!met) {
             throw new RdcError(wait.position(), "timed out after " + new DurationValue(timeout) + " waiting until "
-                    + ExpressionFormatter.format(wait.condition()));
+                    + ExpressionFormatter.format(wait.condition())
+                    + (lastMissing[0] == null ? "" : "; the condition could not be evaluated: " + lastMissing[0].getMessage()));
         }
     }
 
@@ -748,11 +760,11 @@ public final class Evaluator {
     }
 
     /** Calls the runtime; any non-RdcError failure becomes "<what> failed: <reason>" at this position. */
-    private <T> T operation(Position position, String what, Supplier<T> action) {
+    static <T> T operation(Position position, String what, Supplier<T> action) {
         try {
             return action.get();
-        } catch (RdcError error) {
-            throw error;
+        } catch (RdcError | Yielded passThrough) {
+            throw passThrough;
         } catch (RuntimeException failure) {
             String reason = failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
             throw new RdcError(position, what + " failed: " + reason, failure);
@@ -781,13 +793,17 @@ public final class Evaluator {
             case Expression.Member member -> member(evaluate(member.target(), scope), member);
             case Expression.Index index -> index(evaluate(index.target(), scope), evaluate(index.index(), scope), index);
             case Expression.Call call -> call(call, scope);
+            case Expression.Coalesce coalesce -> {
+                Object left = optional(coalesce.left(), scope);
+                yield left == null || left == MISSING ? evaluate(coalesce.right(), scope) : left;
+            }
             case Expression.Range range -> new RangeValue(
                     integer(evaluate(range.from(), scope), range.from(), "range start"),
                     integer(evaluate(range.to(), scope), range.to(), "range end"));
             case Expression.Unary unary -> unary(unary, evaluate(unary.operand(), scope));
             case Expression.Binary binary -> binary(binary, scope);
             case Expression.Get get -> {
-                String label = interpolate(get.label(), scope);
+                String label = text(get.label(), scope, "a label");
                 yield Values.fromOperations(operation(get.position(), "get " + Values.quote(label),
                         () -> operations.get(label)), label);
             }
@@ -825,6 +841,29 @@ public final class Evaluator {
         return (Map<String, Object>) toOperations(head, evaluateRecord(head, scope));
     }
 
+    /** A label, name or file name: any expression giving a string (a literal is interpolated as usual). */
+    private String text(Expression expression, Scope scope, String what) {
+        if (expression instanceof Expression.StringTemplate template) {
+            return interpolate(template, scope);
+        }
+        Object value;
+        try {
+            value = evaluate(expression, scope);
+        } catch (RdcError error) {
+            if ((expression instanceof Expression.Identifier || expression instanceof Expression.Member)
+                    && error.bareMessage().startsWith("unknown name")) {
+                // the usual slip: module w = worker.js, put t = ... without quotes
+                throw new RdcError(error.position(), error.bareMessage() + " (" + what + " is a string: did you mean \""
+                        + ExpressionFormatter.format(expression) + "\"?)");
+            }
+            throw error;
+        }
+        if (value instanceof String string) {
+            return string;
+        }
+        throw new RdcError(expression.position(), what + " is a string, not a " + Values.typeName(value));
+    }
+
     private String interpolate(Expression.StringTemplate template, Scope scope) {
         StringBuilder text = new StringBuilder();
         for (Expression.StringTemplate.Part part : template.parts()) {
@@ -860,16 +899,61 @@ public final class Evaluator {
                 if (!record.containsKey(member.name())) {
                     Set<String> fields = new TreeSet<>();
                     record.keySet().forEach(key -> fields.add((String) key));
-                    throw new RdcError(member.position(), "record has no field `" + member.name() + "`"
+                    throw RdcError.missing(member.position(), "record has no field `" + member.name() + "`"
                             + Suggestions.didYouMean(member.name(), fields));
                 }
                 yield record.get(member.name());
             }
             case IncarnationFamily family -> throw new RdcError(member.position(), "`" + family.name()
                     + "` is a family of incarnations; pick one first, e.g. " + family.name() + "[1]." + member.name());
-            case null, default -> throw new RdcError(member.position(), "cannot take ." + member.name() + " of a "
+            case null -> throw RdcError.missing(member.position(), "cannot take ." + member.name() + " of null");
+            default -> throw new RdcError(member.position(), "cannot take ." + member.name() + " of a "
                     + Values.typeName(target));
         };
+    }
+
+    /** Marks a value that is not there, for {@code ??}. */
+    private static final Object MISSING = new Object();
+
+    /**
+     * The value of {@code expression} for the left of {@code ??}: {@link #MISSING} where a chain of
+     * fields and indexes reads a field a record lacks, or a field of null; anything else as usual.
+     */
+    private Object optional(Expression expression, Scope scope) {
+        switch (expression) {
+            case Expression.Member member -> {
+                Object target = optional(member.target(), scope);
+                if (target == MISSING || target == null || target instanceof Map<?, ?> record && !record.containsKey(member.name())) {
+                    return MISSING;
+                }
+                return member(target, member);
+            }
+            case Expression.Index index -> {
+                Object target = optional(index.target(), scope);
+                if (target == MISSING || target == null) {
+                    return MISSING;
+                }
+                Object key = evaluate(index.index(), scope);
+                if (target instanceof Map<?, ?> record && key instanceof String field && !record.containsKey(field)) {
+                    return MISSING;
+                }
+                return index(target, key, index);
+            }
+            default -> {
+                return evaluate(expression, scope);
+            }
+        }
+    }
+
+    /** How {@code yield} leaves a function's body: caught by the call, never seen by users. */
+    private static final class Yielded extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Object value;
+
+        Yielded(Object value) {
+            super(null, null, false, false);
+            this.value = value;
+        }
     }
 
     private Object index(Object target, Object index, Expression.Index expression) {
@@ -896,7 +980,7 @@ public final class Evaluator {
                 if (!record.containsKey(field)) {
                     Set<String> fields = new TreeSet<>();
                     record.keySet().forEach(key -> fields.add((String) key));
-                    throw new RdcError(expression.position(), "record has no field `" + field + "`"
+                    throw RdcError.missing(expression.position(), "record has no field `" + field + "`"
                             + Suggestions.didYouMean(field, fields));
                 }
                 return record.get(field);
@@ -915,7 +999,7 @@ public final class Evaluator {
     }
 
     /** Family indices are integers or strings; 2.0 and 2 name the same member. */
-    private static Object familyKey(Object index, Expression expression) {
+    static Object familyKey(Object index, Expression expression) {
         if (index instanceof String) {
             return index;
         }
@@ -992,7 +1076,7 @@ public final class Evaluator {
 
     private Object call(Expression.Call call, Scope scope) {
         Procedure procedure = scope.procedure(call.name());
-        Builtin builtin = procedure == null ? builtins.get(call.name()) : null;
+        Builtins.Builtin builtin = procedure == null ? builtins.get(call.name()) : null;
         if (procedure == null && builtin == null) {
             Scope owner = scope.owner(call.name());
             if (owner != null) {
@@ -1033,167 +1117,17 @@ public final class Evaluator {
             }
             executeStatements(definition.body().statements(), local);
             return null;
+        } catch (Yielded yielded) {
+            return yielded.value;
+        } catch (RdcError error) {
+            throw located(error).calledFrom(definition.name(), call.position());
         } finally {
             callDepth--;
         }
     }
 
-    private static String count(int n, String noun) {
+    static String count(int n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");
-    }
-
-    private void registerBuiltins() {
-        builtins.put("len", (call, args) -> {
-            Object value = single(call, args);
-            return switch (value) {
-                case List<?> list -> (long) list.size();
-                case String s -> (long) s.length();
-                case Map<?, ?> record -> (long) record.size();
-                case RangeValue range -> range.size();
-                case IncarnationFamily family -> (long) family.members().size();
-                case null, default -> throw argumentError(call, 0, "len needs a list, string, record or range, not a " + Values.typeName(value));
-            };
-        });
-        builtins.put("min", (call, args) -> extreme(call, args, -1));
-        builtins.put("max", (call, args) -> extreme(call, args, 1));
-        builtins.put("str", (call, args) -> {
-            String text = Values.format(single(call, args));
-            if (text.length() > Values.MAX_STRING_LENGTH) {
-                throw new RdcError(call.position(), "string longer than " + Values.MAX_STRING_LENGTH + " characters");
-            }
-            return text;
-        });
-        builtins.put("type", (call, args) -> Values.typeName(single(call, args)));
-        builtins.put("range", (call, args) -> {
-            arity(call, args, 2);
-            return new RangeValue(integer(args.get(0), call.arguments().get(0), "range start"),
-                    integer(args.get(1), call.arguments().get(1), "range end"));
-        });
-        builtins.put("nodes", (call, args) -> {
-            // nodes() or nodes("group"): the pool's nodes, optionally those of one group
-            if (args.size() > 1) throw new RdcError(call.position(), "nodes takes at most one argument (a node group), got " + args.size());
-            if (args.size() == 1 && !(args.get(0) instanceof String)) throw argumentError(call, 0, "nodes needs a group name, not a " + Values.typeName(args.get(0)));
-            List<Object> all = operation(call.position(), "nodes()", () -> operations.nodes());
-            if (args.size() == 1) {
-                String group = (String) args.get(0);
-                List<Object> in = new ArrayList<>();
-                for (Object n : all)
-                    if (n instanceof Map<?, ?> m && m.get("groups") instanceof List<?> g && g.contains(group)) in.add(n);
-                all = in;
-            }
-            return Values.fromOperations(all, "node");
-        });
-        builtins.put("pick", (call, args) -> {
-            List<Object> plain = new ArrayList<>();
-            for (int i = 0; i < args.size(); i++) {
-                plain.add(toOperations(call.arguments().get(i), args.get(i)));
-            }
-            return Values.fromOperations(operation(call.position(), "pick()", () -> operations.pick(plain)), "picked node");
-        });
-        builtins.put("status", (call, args) -> {
-            Object value = single(call, args);
-            if (!(value instanceof Handle handle)) {
-                throw argumentError(call, 0, "status needs an incarnation, not a " + Values.typeName(value));
-            }
-            return Values.fromOperations(operation(call.position(), "status(" + handle.description() + ")",
-                    () -> operations.status(handle.reference())), "status");
-        });
-        builtins.put("queue", (call, args) -> {
-            Object value = single(call, args);
-            // A port got from stream space counts too (the runtime refuses other references).
-            InterfaceRef port = value instanceof Handle handle ? new InterfaceRef(handle, null) : value instanceof InterfaceRef ref ? ref : null;
-            if (port == null) {
-                throw argumentError(call, 0, "queue needs a port like spool.in or a port from get, not a " + Values.typeName(value));
-            }
-            return operation(call.position(), "queue(" + port + ")",
-                    () -> operations.queue(port.incarnation().reference(), port.name()));
-        });
-        // Data for a configuration: a script reads the files it hands to incarnations (which have no I/O).
-        builtins.put("read", (call, args) -> {
-            Path file = scriptRelative(call, single(call, args), "read");
-            try {
-                return io.rdc.runtime.util.BoundedFiles.readString(file, Values.MAX_STRING_LENGTH);
-            } catch (java.io.IOException e) {
-                throw new RdcError(call.position(), "read: cannot read " + file + ": " + e.getMessage());
-            }
-        });
-        builtins.put("files", (call, args) -> {
-            Path dir = scriptRelative(call, single(call, args), "files");
-            try (java.util.stream.Stream<Path> list = Files.list(dir)) {
-                List<Object> out = new ArrayList<>();
-                for (Path f : list.filter(Files::isRegularFile).sorted().toList()) {
-                    Map<String, Object> rec = new LinkedHashMap<>();
-                    rec.put("name", f.getFileName().toString());
-                    rec.put("path", f.toString());
-                    out.add(Values.fromOperations(rec, "file"));
-                }
-                return Values.fromOperations(out, "files");
-            } catch (java.io.IOException e) {
-                throw new RdcError(call.position(), "files: cannot list " + dir + ": " + e.getMessage());
-            }
-        });
-        builtins.put("incarnation", (call, args) -> {
-            Object value = single(call, args);
-            if (!(value instanceof String name)) {
-                throw argumentError(call, 0, "incarnation needs the name an incarnation was created with, not a " + Values.typeName(value));
-            }
-            return new Handle(operation(call.position(), "incarnation(" + Values.quote(name) + ")", () -> operations.incarnation(name)), name);
-        });
-        builtins.put("lookup", (call, args) -> {
-            Object value = single(call, args);
-            if (!(value instanceof String name)) {
-                throw argumentError(call, 0, "lookup needs a string name, not a " + Values.typeName(value));
-            }
-            return Values.fromOperations(operation(call.position(), "lookup(" + Values.quote(name) + ")",
-                    () -> operations.lookup(name)), name);
-        });
-    }
-
-    /** A path argument resolved against the directory of the script that calls. */
-    private static Path scriptRelative(Expression.Call call, Object value, String what) {
-        if (!(value instanceof String s)) throw argumentError(call, 0, what + " needs a path string, not a " + Values.typeName(value));
-        Path p = Path.of(s);
-        if (p.isAbsolute()) return p;
-        Path base = Path.of(call.position().file()).toAbsolutePath().getParent();
-        return base == null ? p : base.resolve(p).normalize();
-    }
-
-    private static void arity(Expression.Call call, List<Object> args, int expected) {
-        if (args.size() != expected) {
-            throw new RdcError(call.position(), call.name() + " takes " + count(expected, "argument") + ", got " + args.size());
-        }
-    }
-
-    private static Object single(Expression.Call call, List<Object> args) {
-        arity(call, args, 1);
-        return args.get(0);
-    }
-
-    private static RdcError argumentError(Expression.Call call, int index, String message) {
-        return new RdcError(call.arguments().get(index).position(), message);
-    }
-
-    private Object extreme(Expression.Call call, List<Object> args, int sign) {
-        if (args.isEmpty()) {
-            throw new RdcError(call.position(), call.name() + " needs at least one argument");
-        }
-        if (args.size() == 1 && args.get(0) instanceof RangeValue range) {
-            if (range.size() == 0) {
-                throw new RdcError(call.position(), call.name() + " of an empty range");
-            }
-            return sign < 0 ? range.from() : range.to();
-        }
-        List<?> candidates = args.size() == 1 && args.get(0) instanceof List<?> list ? list : args;
-        if (candidates.isEmpty()) {
-            throw new RdcError(call.position(), call.name() + " of an empty list");
-        }
-        Object best = candidates.get(0);
-        for (Object candidate : candidates) {
-            if (Arithmetic.compare(call, candidate, best) * sign > 0) {
-                best = candidate;
-            }
-        }
-        return best;
     }
 
     // ------------------------------------------------------------ coercions
@@ -1228,7 +1162,7 @@ public final class Evaluator {
                 + Values.typeName(value) + " (" + Values.repr(value) + ")");
     }
 
-    private static Object toOperations(Expression expression, Object value) {
+    static Object toOperations(Expression expression, Object value) {
         try {
             return Values.toOperations(value);
         } catch (IllegalArgumentException tooLarge) {
