@@ -36,8 +36,9 @@ final class WebModel {
     static final Snapshot EMPTY = new Snapshot(List.of(), List.of(), Map.of(), Map.of(), "{}");
 
     /**
-     * Looks at RDC {@code rdc} (0: every RDC). Each look lists the nodes (from the control plane's
-     * membership when there is one: one request, not one per node) and the incarnations with their
+     * Looks at RDC {@code rdc} (0: every RDC). A look lists the nodes when {@code readNodes} (from the
+     * control plane's membership when there is one: one request, not one per node; else the previous
+     * look's, as reachability changes in seconds anyway) and the incarnations with their
      * node, state and queue; an incarnation's interfaces (its status: one request each) are asked
      * again only when it is new or its node or state changed, or in a {@code full} look, which also
      * re-reads the channel labels. So a migration costs the next look one status, and a look stays
@@ -49,8 +50,8 @@ final class WebModel {
      * incarnation may be between nodes. One whose node cannot be reached stays, marked UNREACHABLE:
      * the operator wants to see what was there.
      */
-    static Snapshot take(Operator op, long rdc, Snapshot previous, boolean full) {
-        List<NodeStatus> nodes = nodes(op);
+    static Snapshot take(Operator op, long rdc, Snapshot previous, boolean full, boolean readNodes) {
+        List<NodeStatus> nodes = readNodes || previous.nodes().isEmpty() ? nodes(op) : previous.nodes();
         Map<Long, GraphView.Inc> before = new HashMap<>();
         for (GraphView.Inc i : previous.incarnations()) before.put(i.gid(), i);
         Map<Long, Kernel.Listed> listed = new LinkedHashMap<>();

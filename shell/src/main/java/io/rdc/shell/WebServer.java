@@ -32,6 +32,8 @@ final class WebServer implements AutoCloseable {
     private static final int LOG_LINES = 500;
     /** Every this many looks, every incarnation's interfaces and the channel labels are read again (rewiring shows within 2 s). */
     private static final int FULL_LOOK_EVERY = 10;
+    /** Every this many looks, the nodes (load, reachability) are read again (1 s). */
+    private static final int NODES_LOOK_EVERY = 5;
 
     private final RuntimeOperations ops;
     /** The shell's operator lock, held while a statement runs: events are read only without one running. */
@@ -164,7 +166,8 @@ final class WebServer implements AutoCloseable {
 
     private void lookOnce() {
         WebModel.Snapshot before = latest;
-        WebModel.Snapshot now = WebModel.take(ops.operator(), rdc, before, looks++ % FULL_LOOK_EVERY == 0);
+        long look = looks++;
+        WebModel.Snapshot now = WebModel.take(ops.operator(), rdc, before, look % FULL_LOOK_EVERY == 0, look % NODES_LOOK_EVERY == 0);
         List<String> lines = before == WebModel.EMPTY
                 ? List.of("watching " + now.incarnations().size() + " incarnations on " + now.nodes().size() + " nodes")
                 : WebModel.changes(before, now);
