@@ -38,6 +38,8 @@ statement
     | 'detach'                                                                  # detachStatement
     | {_input.LT(1).getText().equals("terminate")}? IDENT IDENT stringLit       # terminateStatement
     | 'inspect' expr                                                            # inspectStatement
+    // The shell's live web view of the pool (docs/web.md): `web` or `web 8080`.
+    | {_input.LT(1).getText().equals("web")}? IDENT expr?                      # webStatement
     | 'let' IDENT '=' expr                                                      # letStatement
     | IDENT '=' expr                                                            # assignStatement
     | ifStatement                                                               # ifStatementAlt

@@ -84,9 +84,17 @@ public final class Evaluator {
             return this;
         }
 
+        private WebView webView;
+
+        /** Who serves {@code web} (the shell); none: the statement fails saying where it works. */
+        public Options webView(WebView webView) {
+            this.webView = webView;
+            return this;
+        }
+
         public Options copy() {
             return new Options().out(out).stdlibRoot(stdlibRoot).stepBudget(stepBudget).maxCallDepth(maxCallDepth)
-                    .sourceReader(sourceReader).progress(progress);
+                    .sourceReader(sourceReader).progress(progress).webView(webView);
         }
     }
 
@@ -377,6 +385,15 @@ public final class Evaluator {
                 Object target = evaluate(inspect.target(), scope);
                 printText(operation(inspect.position(), "inspect " + Values.format(target),
                         () -> operations.inspect(toOperations(inspect.target(), target))));
+            }
+            case Statement.Web web -> {
+                Object port = web.port() == null ? (long) WebView.DEFAULT_PORT : evaluate(web.port(), scope);
+                if (!(port instanceof Long p) || p < 0 || p > 65535)
+                    throw new RdcError(web.position(), "web needs a port number from 0 to 65535 (0: a free one), not "
+                            + (port instanceof String text ? Values.quote(text) : Values.format(port)));
+                if (options.webView == null)
+                    throw new RdcError(web.position(), "web serves the live view from the shell: use it in `rdc shell`, or run `rdc web`");
+                printText(operation(web.position(), "web", () -> options.webView.start(p.intValue())));
             }
             case Statement.Let let -> scope.define(let.name(), evaluate(let.value(), scope));
             case Statement.Assign assign -> {

@@ -37,6 +37,25 @@ class ScriptRunnerTest {
     }
 
     @Test
+    void webAsksItsHostAndFailsWhereThereIsNone() {
+        java.util.List<Integer> ports = new java.util.ArrayList<>();
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        ScriptRunner shellLike = new ScriptRunner(new FakeOperations(), new Evaluator.Options()
+                .out(new PrintStream(printed, true, StandardCharsets.UTF_8))
+                .webView(port -> {
+                    ports.add(port);
+                    return "web view at http://127.0.0.1:" + port + "/";
+                }));
+        shellLike.run("web\nweb 8000 + 1", "<shell>");
+        assertEquals(java.util.List.of(WebView.DEFAULT_PORT, 8001), ports);
+        assertEquals("web view at http://127.0.0.1:7070/\nweb view at http://127.0.0.1:8001/\n", printed.toString(StandardCharsets.UTF_8));
+        RdcError bad = assertThrows(RdcError.class, () -> shellLike.run("web \"x\"", "<shell>"));
+        assertEquals("<shell>:1:1: web needs a port number from 0 to 65535 (0: a free one), not \"x\"", bad.getMessage());
+        RdcError none = assertThrows(RdcError.class, () -> new ScriptRunner(new FakeOperations()).run("web", "s.rdc"));
+        assertEquals("s.rdc:1:1: web serves the live view from the shell: use it in `rdc shell`, or run `rdc web`", none.getMessage());
+    }
+
+    @Test
     void missingFileIsAnRdcError(@TempDir Path directory) {
         Path missing = directory.resolve("nope.rdc");
         RdcError error = assertThrows(RdcError.class, () -> new ScriptRunner(new FakeOperations()).run(missing));

@@ -45,12 +45,7 @@ final class GraphView {
             }
         }
         incs.sort((a, b) -> a.node() != b.node() ? Integer.compare(a.node(), b.node()) : Long.compare(a.gid(), b.gid()));
-        // channel ids as the stream-space print shows them -> labels
-        Map<String, String> shownToLabel = new HashMap<>();
-        for (String line : op.spacePrint()) {
-            String[] f = line.split("\t");
-            if (f.length >= 4 && f[0].equals("entry") && f[2].equals("stream")) shownToLabel.putIfAbsent(f[3], f[1]);
-        }
+        Map<String, String> shownToLabel = channelLabels(op);
         Map<Long, String> labels = new LinkedHashMap<>();
         Map<Long, List<Object[]>> receivers = new HashMap<>();
         for (Inc i : incs) {
@@ -74,6 +69,16 @@ final class GraphView {
             }
         }
         return new Graph(nodes, incs, labels, edges);
+    }
+
+    /** Labels of the session's RDC's channels, by the channel id as the stream-space print shows it ("201.9"). */
+    static Map<String, String> channelLabels(Operator op) {
+        Map<String, String> shownToLabel = new HashMap<>();
+        for (String line : op.spacePrint()) {
+            String[] f = line.split("\t");
+            if (f.length >= 4 && f[0].equals("entry") && f[2].equals("stream")) shownToLabel.putIfAbsent(f[3], f[1]);
+        }
+        return shownToLabel;
     }
 
     /** An unnamed stream beside a named one on the same channel is a copy of it (a handle, a reply path): not drawn. */

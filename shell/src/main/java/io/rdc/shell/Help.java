@@ -31,6 +31,7 @@ final class Help {
               graph --mermaid FILE           the same as a Mermaid flowchart
               watch VIEW [every 2s]          redraw show VIEW (nodes, incarnations, channels, space, events) until Ctrl-C
               watch inspect X [every 2s]     redraw inspect X until Ctrl-C
+              web [PORT]                     the live web view of the pool on http://127.0.0.1:PORT/ (default 7070; a statement)
               exit                           leave (also Ctrl-D); the pool shuts down
             Keys: Tab completes (statements, names, w[2], x.<interface>, labels, nodes, modules, paths);
               Up/Down and Ctrl-R search history (~/.rdc_history); an open { ( [ continues on the next line;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         exitCodeList = {"0:ok", "1:a script, test or operation failed", "2:usage error (bad arguments, missing file)"},
         footer = {"", "Examples:", "  rdc run scripts/textproc/textproc.rdc", "  rdc test test-scripts/ --junit target/rdc-reports",
                 "  rdc shell --nodes 8", "  rdc bench invoke --transport ipc"},
-        subcommands = {ShellCommand.class, RunCommand.class, TestCommand.class, NodeCommand.class, PoolCommand.class, BenchCommand.class, CompletionCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ShellCommand.class, RunCommand.class, WebCommand.class, TestCommand.class, NodeCommand.class, PoolCommand.class, BenchCommand.class, CompletionCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -59,6 +59,8 @@ final class Shell implements AutoCloseable {
     private volatile boolean interruptedBySignal;
     private int inputs;
     private final ShellCommands commands;
+    /** The web view the {@code web} statement started, if any. */
+    private WebServer web;
     /** Progress of long statements, drawn once the shell has a terminal. */
     private final ProgressLine progress = new ProgressLine();
 
@@ -68,7 +70,7 @@ final class Shell implements AutoCloseable {
         this.out = new Redirect(output);
         this.printOut = new PrintStream(out, true, StandardCharsets.UTF_8);
         Operations operations = settings.json() ? JsonViews.jsonShow(ops) : ops;
-        this.runner = new ScriptRunner(operations, Main.evaluatorOptions().out(printOut).progress(progress));
+        this.runner = new ScriptRunner(operations, Main.evaluatorOptions().out(printOut).progress(progress).webView(this::startWeb));
         this.worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(null, r, "rdc-shell-eval", 64L << 20);
             t.setDaemon(true);
@@ -289,8 +291,26 @@ final class Shell implements AutoCloseable {
         return out;
     }
 
+    /** The {@code web} statement: the live view of the pool this shell is attached to, on loopback, until the shell ends. */
+    private synchronized String startWeb(int port) {
+        if (web != null) return "the web view is already at " + web.url();
+        WebServer server = new WebServer(ops, operatorLock, 0);
+        try {
+            String url = server.start(WebCommand.LOOPBACK, port);
+            web = server;
+            return "web view at " + url + " (read-only, until the shell ends)";
+        } catch (RuntimeException e) {
+            server.close();
+            throw new IllegalStateException("cannot serve on port " + port + ": " + WebCommand.reason(e), e);
+        }
+    }
+
     @Override
     public void close() {
+        synchronized (this) {
+            if (web != null) web.close();
+            web = null;
+        }
         worker.shutdownNow();
     }
 

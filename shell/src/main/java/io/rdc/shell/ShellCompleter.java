@@ -45,6 +45,7 @@ final class ShellCompleter implements Completer {
         t("register", "register \"name\" X.port");
         t("show", "show nodes|incarnations|channels|space|events");
         t("inspect", "inspect X");
+        t("web", "web [PORT]   (the live web view of the pool, default port 7070: docs/web.md)");
         t("let", "let NAME = EXPR");
         t("if", "if COND { … } else { … }");
         t("forall", "forall i in 1..n { … }");

@@ -29,6 +29,16 @@ class CommandLineTest {
     }
 
     @Test
+    void webRefusesABadPortOrAMissingScriptBeforeTouchingAPool(@TempDir Path dir) {
+        Result port = rdc("web", "--embedded", "--port", "70000");
+        assertEquals(2, port.code());
+        assertEquals("rdc web: --port must be from 0 to 65535", port.err().strip());
+        Result script = rdc("web", "--embedded", "--script", dir.resolve("nope.rdc").toString());
+        assertEquals(2, script.code());
+        assertTrue(script.err().contains("no such script"), script.err());
+    }
+
+    @Test
     void aBrokenScriptExitsWithOneAndSaysFileLineColumn(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("broken.rdc");
         Files.writeString(f, "let x = 1\nprint x +\n");

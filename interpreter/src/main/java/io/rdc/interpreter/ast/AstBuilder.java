@@ -231,6 +231,11 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     }
 
     @Override
+    public Object visitWebStatement(RdcParser.WebStatementContext ctx) {
+        return new Statement.Web(position(ctx), ctx.expr() == null ? null : expression(ctx.expr()));
+    }
+
+    @Override
     public Object visitInspectStatement(RdcParser.InspectStatementContext ctx) {
         return new Statement.Inspect(position(ctx), expression(ctx.expr()));
     }

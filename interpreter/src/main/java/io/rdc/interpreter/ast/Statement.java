@@ -85,6 +85,9 @@ public sealed interface Statement extends Node {
 
     record Inspect(Position position, Expression target) implements Statement {}
 
+    /** {@code web [PORT]}: serve the live web view of the pool (the shell's); port null when not given. */
+    record Web(Position position, Expression port) implements Statement {}
+
     // ------------------------------------------------------------ pure language
 
     record Let(Position position, String name, Expression value) implements Statement {}

@@ -733,6 +733,11 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         };
     }
 
+    /** What {@code inspect} prints for an incarnation known by its status (one this session holds no handle to, too). */
+    public static String inspectText(String name, Status status) {
+        return Views.inspect(name, status);
+    }
+
     @Override
     public String inspect(Object target) {
         if (target instanceof IncarnationHandle h) return Views.inspect(h, settledStatus(h));

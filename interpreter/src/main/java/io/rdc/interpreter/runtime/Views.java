@@ -107,8 +107,12 @@ final class Views {
     }
 
     static String inspect(RuntimeOperations.IncarnationHandle h, Status s) {
+        return inspect(h.name(), s);
+    }
+
+    static String inspect(String name, Status s) {
         StringBuilder sb = new StringBuilder();
-        sb.append(h.name()).append(" (").append(Ids.show(h.gid())).append("): module ").append(s.module())
+        sb.append(name).append(" (").append(Ids.show(s.gid())).append("): module ").append(s.module())
                 .append(", node ").append(s.node()).append(", ").append(s.state());
         if (!s.started() && s.state() == io.rdc.runtime.kernel.Incarnation.State.EXECUTING) sb.append(" (starting: still in its interface preamble or init)");
         if (s.fault() != null) sb.append(" — ").append(s.fault());
