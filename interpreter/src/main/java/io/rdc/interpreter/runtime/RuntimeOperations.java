@@ -170,7 +170,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
             }
             Ref ref = op.adopt(gid);
             try {
-                op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN");
+                op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN", "OUTPUT");
             } catch (RuntimeException gone) {
                 // destroyed since, or its node is unreachable: the name is still shown, its operations will say why
             }
@@ -312,7 +312,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         io.rdc.runtime.kernel.ModuleStore.Module m = modules.get(module);
         Ref ref = op.create(m != null ? m : op.module(module), at, plain(args), ifaces, inchoate, name);
         long gid = op.incarnationId(ref);
-        op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN");
+        op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN", "OUTPUT");
         IncarnationHandle h = new IncarnationHandle(name, ref, gid, module, List.copyOf(interfaces));
         byName.put(name, h);
         remember(h);

@@ -62,6 +62,13 @@ final class JsIncarnation implements ProxyExecutable {
     private Ref selfRef;
     /** The invocation being handled, answered implicitly when its handler returns. */
     private Message current;
+    /** Where its print, console.log and ctx.log lines go: its node's log and its watchers, rate-limited. */
+    private final io.rdc.runtime.kernel.IncarnationOutput output;
+
+    /** A line the code printed (print, console.*, ctx.log), possibly several in one string. */
+    void printed(String text) {
+        for (String l : text.split("\n", -1)) output.line(l);
+    }
 
     JsIncarnation(Kernel kernel, Incarnation inc, List<Iface> ifaces) {
         this(kernel, inc, ifaces, null, null);
@@ -76,6 +83,7 @@ final class JsIncarnation implements ProxyExecutable {
     JsIncarnation(Kernel kernel, Incarnation inc, List<Iface> ifaces, io.rdc.runtime.kernel.Launcher.Arrival arrival, JsHost host) {
         this.kernel = kernel;
         this.inc = inc;
+        this.output = new io.rdc.runtime.kernel.IncarnationOutput(kernel, inc);
         this.ifaces = ifaces;
         this.arrival = arrival;
         this.host = host;
@@ -708,7 +716,7 @@ final class JsIncarnation implements ProxyExecutable {
                 return Json.write(out);
             }
             case "log":
-                kernel.log(inc, a[1].asString());
+                printed(a[1].asString());
                 return null;
             default:
                 throw new IllegalArgumentException("unknown call");

@@ -797,6 +797,11 @@ public final class Kernel implements Agent {
         logSink.accept("[" + inc.name + "@" + nodeId + "] " + text);
     }
 
+    /** One line for the node's log (incarnation output: {@link IncarnationOutput}). */
+    public void logLine(String line) {
+        logSink.accept(line);
+    }
+
     /** The next event delivered to an incarnation (the operator polls its events this way); null on timeout. */
     public Object nextEvent(Incarnation inc, long timeoutNs) {
         return inc.inbox.take(o -> o instanceof Event, timeoutNs, () -> inc.destroyed, this);
