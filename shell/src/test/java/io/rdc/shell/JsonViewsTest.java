@@ -27,4 +27,17 @@ class JsonViewsTest {
         assertEquals("202", rows.get(1).get("node").textValue());
         assertEquals(12, rows.get(1).get("queued").intValue());
     }
+
+    /** {@code rdc pool status --json}: node and RDC ids are strings too. */
+    @Test
+    void poolStatusJsonWritesIdsAsStrings() throws Exception {
+        var node = new io.rdc.runtime.node.NodeInfo(201, "node1", java.util.List.of("all"), "std", java.util.Map.of("endpoint", "127.0.0.1:20201"));
+        var members = java.util.List.of(new io.rdc.runtime.kernel.ControlPlane.Member(node, false, 9000, 0.5, 3, false));
+        var rdcs = java.util.List.of(new io.rdc.runtime.kernel.ControlPlane.RdcRecord(io.rdc.runtime.kernel.Ids.make(201, 10), "textproc", "op", "RUNNING", false));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(PoolCommand.statusJson("127.0.0.1:9010", members, rdcs));
+        assertEquals("201", json.get("nodes").get(0).get("id").textValue());
+        assertEquals("UNREACHABLE", json.get("nodes").get(0).get("state").textValue());
+        assertEquals("201.10", json.get("rdcs").get(0).get("id").textValue());
+        assertEquals(3, json.get("nodes").get(0).get("incarnations").intValue());
+    }
 }
