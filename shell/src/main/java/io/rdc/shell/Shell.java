@@ -64,7 +64,7 @@ final class Shell implements AutoCloseable {
     /** The piped input, read ahead (null on a terminal): {@code watch} ends when more of it is waiting. */
     private volatile BatchInput batchInput;
     /** How many of the operator's events this shell has shown (above the prompt, or by watch events). */
-    private int eventsShown;
+    private long eventsShown;
 
     Shell(RuntimeOperations ops, Settings settings, OutputStream output) {
         this.ops = ops;
@@ -258,15 +258,16 @@ final class Shell implements AutoCloseable {
 
     /** The operator's events this shell has not shown yet, now marked shown. Call it holding the operator (operatorLock). */
     List<io.rdc.runtime.kernel.Event> unshownEvents() {
-        List<io.rdc.runtime.kernel.Event> all = ops.events();
-        List<io.rdc.runtime.kernel.Event> fresh = all.subList(Math.min(eventsShown, all.size()), all.size());
-        eventsShown = all.size();
-        return fresh;
+        List<io.rdc.runtime.kernel.Event> kept = ops.events();
+        long letGo = ops.eventsLetGo(); // kept.get(0) is event number letGo (counting from the session's first)
+        int from = (int) Math.max(0, Math.min(kept.size(), eventsShown - letGo));
+        eventsShown = letGo + kept.size();
+        return kept.subList(from, kept.size());
     }
 
     /** Marks every event so far as shown (the interactive shell starts with the new ones). */
     void skipShownEvents() {
-        eventsShown = ops.events().size();
+        unshownEvents();
     }
 
     /** Ctrl-C: interrupt the running statement, if any (waits and sleeps stop, loops stop at their next step). */

@@ -123,14 +123,16 @@ class ShellBatchTest {
         assertTrue(r.out().contains("graph --dot FILE"), r.out());
     }
 
+    /** A spooler on node 202 and a worker on 203 that sends to it (the text-processing modules). */
+    private static final String SPOOLER_AND_WORKER = "module spooler = \"" + ShellHarness.TEXTPROC + "/spooler.js\"\nmodule worker = \""
+            + ShellHarness.TEXTPROC + "/worker.js\"\nchannel \"report\" unicast\n"
+            + "create sp : spooler({total: 1}) at node 202 { port in on new \"printer1\"; stream report to \"report\" }\n"
+            + "create w : worker({width: 10}) at node 203 { stream out to \"printer1\" }\n";
+
     @Test
     void graphMermaidWritesAFlowchart(@TempDir Path dir) throws Exception {
-        String m = ShellHarness.TEXTPROC.toString();
         Path out = dir.resolve("g.mmd");
-        Result r = shell("module spooler = \"" + m + "/spooler.js\"\nmodule worker = \"" + m + "/worker.js\"\nchannel \"report\" unicast\n"
-                + "create sp : spooler({total: 1}) at node 202 { port in on new \"printer1\"; stream report to \"report\" }\n"
-                + "create w : worker({width: 10}) at node 203 { stream out to \"printer1\" }\n"
-                + "graph --mermaid " + out + "\ngraph\n");
+        Result r = shell(SPOOLER_AND_WORKER + "graph --mermaid " + out + "\ngraph\n");
         assertEquals(0, r.code(), r.err() + r.out());
         String g = Files.readString(out);
         assertTrue(g.startsWith("flowchart LR\n"), g);
@@ -227,12 +229,8 @@ class ShellBatchTest {
 
     @Test
     void graphJsonHoldsWhatTheDotFormDraws(@TempDir Path dir) throws Exception {
-        String m = ShellHarness.TEXTPROC.toString();
         Path dot = dir.resolve("g.dot");
-        Result r = shell("module spooler = \"" + m + "/spooler.js\"\nmodule worker = \"" + m + "/worker.js\"\nchannel \"report\" unicast\n"
-                + "create sp : spooler({total: 1}) at node 202 { port in on new \"printer1\"; stream report to \"report\" }\n"
-                + "create w : worker({width: 10}) at node 203 { stream out to \"printer1\" }\n"
-                + "create w2 : worker({width: 10}) at node 204 { stream out to \"printer1\" }\n"
+        Result r = shell(SPOOLER_AND_WORKER + "create w2 : worker({width: 10}) at node 204 { stream out to \"printer1\" }\n"
                 + "graph --dot " + dot + "\ngraph --json\n");
         assertEquals(0, r.code(), r.err() + r.out());
         String d = Files.readString(dot);

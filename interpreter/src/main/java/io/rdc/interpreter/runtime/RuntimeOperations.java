@@ -890,7 +890,21 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     List<Event> drainEvents() {
         Event e;
         while ((e = op.nextEvent(Duration.ZERO)) != null) events.add(e);
+        if (events.size() > EVENTS_KEPT + EVENTS_KEPT / 10) { // let the oldest go in batches (incarnations' output makes many)
+            int n = events.size() - EVENTS_KEPT;
+            events.subList(0, n).clear();
+            eventsLetGo += n;
+        }
         return List.copyOf(events);
+    }
+
+    /** Events kept for {@code show events} and the shell; older ones are let go (counted by {@link #eventsLetGo}). */
+    public static final int EVENTS_KEPT = 10_000;
+    private long eventsLetGo;
+
+    /** How many of the oldest events were let go: {@link #events()}'s first is the one after them. */
+    public long eventsLetGo() {
+        return eventsLetGo;
     }
 
     Map<String, Ref[]> channels() {
