@@ -29,7 +29,7 @@ public final class IncarnationOutput {
     public IncarnationOutput(Kernel kernel, Incarnation inc) {
         this.kernel = kernel;
         this.inc = inc;
-        this.prefix = "[" + inc.name + " " + Ids.show(inc.gid) + "] ";
+        this.prefix = prefix(inc.name, inc.gid);
     }
 
     /** One printed line (without its line end), from the incarnation's thread. */
@@ -71,6 +71,10 @@ public final class IncarnationOutput {
 
     /** The line as the node's log and the shell show it: {@code [name id] text}. */
     public static String shown(Event e) {
-        return "[" + e.subjectName() + " " + Ids.show(e.subject()) + "] " + (e.detail() == null ? "" : e.detail());
+        return prefix(e.subjectName(), e.subject()) + (e.detail() == null ? "" : e.detail());
+    }
+
+    private static String prefix(String name, long gid) {
+        return "[" + name + " " + Ids.show(gid) + "] ";
     }
 }
