@@ -135,9 +135,11 @@ final class ShellCommands {
                 StringBuilder frame = new StringBuilder();
                 if (ansi && lines[0] > 0) frame.append("\u001b[").append(lines[0]).append("A\r\u001b[J");
                 String header = statement + " — every " + everyMillis + " ms, " + until(count, terminal);
-                frame.append(header).append('\n').append(text);
+                boolean titled = !shell.settings().json(); // under --json every line is a JSON view, for a program to read
+                if (titled) frame.append(header).append('\n');
+                frame.append(text);
                 if (!text.endsWith("\n")) frame.append('\n');
-                lines[0] = 1 + (int) text.lines().count();
+                lines[0] = (titled ? 1 : 0) + (int) text.lines().count();
                 shell.out().print(frame);
                 shell.out().flush();
                 if (count > 0 && frames >= count) return;

@@ -200,6 +200,9 @@ class ShellBatchTest {
         assertEquals(0, r.code(), r.err() + r.out());
         assertEquals(3, r.out().split("show nodes — every 100 ms, 3 frames", -1).length - 1, r.out());
         assertTrue(r.out().endsWith("\nafter\n"), r.out());
+        Result json = shell("watch nodes every 100ms --count 2\n", "--json");
+        assertEquals(2, json.out().lines().count(), "under --json, only the views' JSON lines: " + json.out());
+        for (String l : json.out().lines().toList()) assertTrue(l.startsWith("{\"view\": \"nodes\""), l);
         Result bad = shell("watch nodes --count 0\n");
         assertEquals(1, bad.code());
         assertTrue(bad.out().contains("--count needs a number of at least 1"), bad.out());
