@@ -70,7 +70,9 @@ class JsRefsAndOutputTest extends PoolFixture {
             Ref inc = op.create(op.module("chatty", code), 203, null, List.of(Iface.portNew("in", "chatty.in", null)), false, "chatty");
             op.setInterest(inc, "OUTPUT");
             String id = io.rdc.runtime.kernel.Ids.show(op.incarnationId(inc));
-            op.send(op.spaceGet("chatty.in", T), Map.of(), null);
+            Ref in = op.spaceGet("chatty.in", T);
+            long t0 = System.nanoTime();
+            op.send(in, Map.of(), null);
 
             List<Event> out = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -84,19 +86,45 @@ class JsRefsAndOutputTest extends PoolFixture {
                 accounted += m.matches() ? Long.parseLong(m.group(1)) : 1;
             }
             assertEquals(10_001, accounted, "every line is either delivered or counted as dropped: " + out.size() + " events");
+            // each second that the printing spanned lets LINES_PER_SECOND through (a loaded machine prints 10,000 lines in several)
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L + 1;
+            long allowed = IncarnationOutput.LINES_PER_SECOND * (seconds + 1);
             Event first = out.get(0);
             assertEquals("chatty", first.subjectName());
             assertEquals("hello from 203", first.detail());
             assertEquals("[chatty " + id + "] hello from 203", IncarnationOutput.shown(first));
             long delivered = out.stream().filter(e -> !e.detail().startsWith("… ")).count();
-            assertTrue(delivered <= 2L * IncarnationOutput.LINES_PER_SECOND, "no flood: " + delivered + " lines arrived");
+            assertTrue(delivered <= allowed, "no flood: " + delivered + " lines arrived in about " + seconds + " s");
             assertTrue(out.stream().anyMatch(e -> dropped.matcher(e.detail()).matches()), "the drop is reported");
             // the node's log has the same lines, prefixed
             assertTrue(log.contains("[chatty " + id + "] hello from 203"), log.subList(0, Math.min(5, log.size())).toString());
-            assertTrue(log.size() <= 2L * IncarnationOutput.LINES_PER_SECOND + 2, "the node's log is not flooded either: " + log.size());
+            assertTrue(log.size() <= allowed + seconds + 1, "the node's log is not flooded either: " + log.size());
             assertEquals("EXECUTING", op.kernel().status(op.incarnationId(inc)).state().name());
         } finally {
             node.logSink(System.out::println);
         }
+    }
+
+    /** A manager's children print to the same watchers as the manager (the shell sees textproc's workers). */
+    @Test
+    void whoWatchesAnIncarnationsOutputWatchesItsChildrensToo() {
+        Operator op = operator();
+        op.module("kid", """
+                export function init(ctx) { ctx.after(300, 'speak'); }
+                export function onEvent(ctx, e) { print('kid says hi from ' + ctx.where()); }""");
+        String parent = """
+                export function onMessage(ctx, port, m) { ctx.create('kid', { at: 204, name: 'kid' }); }""";
+        Ref mgr = op.create(op.module("parent", parent), 202, null, List.of(Iface.portNew("in", "parent.in", null)), false, "parent");
+        op.setInterest(mgr, "OUTPUT");
+        op.send(op.spaceGet("parent.in", T), Map.of(), null);
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        Event got = null;
+        while (got == null && System.nanoTime() < deadline) {
+            Event e = op.nextEvent(Duration.ofMillis(200));
+            if (e != null && e.type() == Event.Type.OUTPUT) got = e;
+        }
+        assertNotNull(got, "the child's line reached its creator's watcher");
+        assertEquals("kid", got.subjectName());
+        assertEquals("kid says hi from 204", got.detail());
     }
 }

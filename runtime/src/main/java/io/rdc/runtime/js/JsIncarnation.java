@@ -573,6 +573,7 @@ final class JsIncarnation implements ProxyExecutable {
                 long gid = a[1].isString()
                         ? kernel.create(inc, node, kernel.moduleByName(inc, a[1].asString()), args, spec, a[5].asBoolean(), name)
                         : kernel.createFrom(inc, handle(a[1], Rights.STATUS), node, args, spec, a[5].asBoolean(), name);
+                io.rdc.runtime.kernel.IncarnationOutput.inherit(kernel, inc, gid);
                 return JsRef.of(inc.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false));
             }
             case "destroy":
@@ -588,6 +589,7 @@ final class JsIncarnation implements ProxyExecutable {
                 Value ps = a[2];
                 for (long i = 0; ps.hasArrayElements() && i < ps.getArraySize(); i++) listed.add(ref(ps.getArrayElement(i), RefKind.PORT));
                 var f = kernel.forkSelf(inc, a[1].asInt(), listed, a[3].isNull() ? null : a[3].asString());
+                io.rdc.runtime.kernel.IncarnationOutput.inherit(kernel, inc, f.getKey());
                 Map<String, Object> streams = new LinkedHashMap<>();
                 for (var e : f.getValue().entrySet()) streams.put(e.getKey(), JsRef.of(e.getValue()));
                 return ProxyArray.fromArray(JsRef.of(inc.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(f.getKey()), Rights.ALL, false)),

@@ -1,5 +1,7 @@
 package io.rdc.runtime.kernel;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -67,6 +69,26 @@ public final class IncarnationOutput {
     private void emit(String text) {
         kernel.logLine(prefix + text);
         kernel.raise(inc, Event.Type.OUTPUT, text);
+    }
+
+    /**
+     * Whoever watches {@code creator}'s output watches its new child's too, so the lines of
+     * incarnations a manager creates reach the operator's session like the manager's own. One
+     * request to the child's node per such watcher (none when nobody watches the creator's output);
+     * a watcher gone meanwhile is skipped.
+     */
+    public static void inherit(Kernel kernel, Incarnation creator, long child) {
+        List<Long> watchers = new ArrayList<>(1);
+        synchronized (creator) {
+            for (Incarnation.Interest i : creator.interests) if ((i.mask() & Event.Type.OUTPUT.bit) != 0) watchers.add(i.watcher());
+        }
+        for (long w : watchers) {
+            try {
+                kernel.setInterest(w, child, Event.Type.OUTPUT.bit);
+            } catch (RuntimeException gone) {
+                // the child died already, or its node went: its lines stay in that node's log
+            }
+        }
     }
 
     /** The line as the node's log and the shell show it: {@code [name id] text}. */

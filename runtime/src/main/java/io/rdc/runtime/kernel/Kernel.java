@@ -2307,7 +2307,12 @@ public final class Kernel implements Agent {
     }
 
     public void setInterest(Incarnation watcher, long subject, int mask) {
-        Response r = request(Ids.node(subject), OP_INTEREST, new Wire.Writer().i64(subject).i64(watcher.gid).i32(mask), REQUEST_TIMEOUT_NS);
+        setInterest(watcher.gid, subject, mask);
+    }
+
+    /** As above for a watcher anywhere, by id (a creator's output watchers watch its children too: {@link IncarnationOutput#inherit}). */
+    void setInterest(long watcher, long subject, int mask) {
+        Response r = request(Ids.node(subject), OP_INTEREST, new Wire.Writer().i64(subject).i64(watcher).i32(mask), REQUEST_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException("setInterest: " + r.error());
     }
 
