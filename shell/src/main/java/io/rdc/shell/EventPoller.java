@@ -21,7 +21,6 @@ final class EventPoller {
     private final LineReader reader;
     private volatile boolean stopped;
     private Thread thread;
-    private int seen;
 
     EventPoller(Shell shell, LineReader reader) {
         this.shell = shell;
@@ -29,7 +28,7 @@ final class EventPoller {
     }
 
     void start() {
-        seen = shell.ops().events().size();
+        shell.skipShownEvents();
         thread = Thread.ofPlatform().daemon().name("rdc-shell-events").start(this::loop);
     }
 
@@ -46,23 +45,44 @@ final class EventPoller {
                 return;
             }
             if (!shell.operatorLock.tryLock()) continue; // a statement is running: its own output comes first
-            List<Event> all;
+            List<Event> fresh;
             try {
-                all = shell.ops().events();
+                fresh = shell.unshownEvents();
             } catch (RuntimeException e) {
                 continue;
             } finally {
                 shell.operatorLock.unlock();
             }
-            for (int i = seen; i < all.size(); i++) {
-                Event e = all.get(i);
-                String text = "event " + TIME.format(Instant.ofEpochMilli(e.atMillis())) + " " + e.type() + " " + e.subjectName()
-                        + (e.detail() == null || e.detail().isBlank() ? "" : " — " + e.detail());
+            for (Event e : fresh) {
+                // an embedded pool's output is already above the prompt, from its nodes' log (children's too)
+                if (e.type() == Event.Type.OUTPUT && shell.embedded()) continue;
+                String text = line(e, false);
                 reader.printAbove(shell.settings().color()
-                        ? new AttributedString(text, AttributedStyle.DEFAULT.foreground(AttributedStyle.YELLOW))
+                        ? new AttributedString(text, AttributedStyle.DEFAULT.foreground(e.type() == Event.Type.OUTPUT ? AttributedStyle.WHITE : AttributedStyle.YELLOW))
                         : new AttributedString(text));
             }
-            seen = Math.max(seen, all.size());
         }
+    }
+
+    /**
+     * One event as the shell shows it: {@code event 12:00:01.250 DEAD w — destroyed}; a printed line as
+     * {@code event 12:00:01.250 OUTPUT [w 201.3] text}; with {@code json}, one JSON object, ids as strings.
+     */
+    static String line(Event e, boolean json) {
+        String time = TIME.format(Instant.ofEpochMilli(e.atMillis()));
+        if (json) {
+            java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+            o.put("view", "event");
+            o.put("time", time);
+            o.put("at_ms", e.atMillis());
+            o.put("type", e.type().name());
+            o.put("incarnation", e.subjectName());
+            o.put("id", io.rdc.runtime.kernel.Ids.show(e.subject()));
+            o.put("detail", e.detail());
+            return io.rdc.runtime.util.Json.write(o);
+        }
+        if (e.type() == Event.Type.OUTPUT) return "event " + time + " OUTPUT " + io.rdc.runtime.kernel.IncarnationOutput.shown(e);
+        return "event " + time + " " + e.type() + " " + e.subjectName()
+                + (e.detail() == null || e.detail().isBlank() ? "" : " — " + e.detail());
     }
 }

@@ -135,10 +135,7 @@ final class GraphView {
             for (Inc i : here) sb.append("    ").append(id(i)).append(" [label=").append(dotQuote(i.name() + "\n" + i.module() + ", " + i.state())).append("];\n");
             sb.append("  }\n");
         }
-        java.util.Set<Long> channels = new java.util.LinkedHashSet<>();
-        for (Edge e : g.edges()) channels.add(e.channel());
-        for (Inc i : g.incarnations()) for (Status.PortStatus p : i.ports()) channels.add(p.channel());
-        for (long ch : channels) {
+        for (long ch : channels(g)) {
             String l = g.channelLabels().get(ch);
             sb.append("  ").append(chId(ch)).append(" [shape=ellipse, label=").append(dotQuote((l == null ? "" : l + "\n") + Ids.show(ch))).append("];\n");
         }
@@ -151,6 +148,52 @@ final class GraphView {
             for (Status.PortStatus p : i.ports())
                 sb.append("  ").append(chId(p.channel())).append(" -> ").append(id(i)).append(" [label=").append(dotQuote(name(p.name()))).append("];\n");
         return sb.append("}\n").toString();
+    }
+
+    /** The channels drawn: those edges run through and those ports receive from (as in the dot and mermaid forms). */
+    private static java.util.Set<Long> channels(Graph g) {
+        java.util.Set<Long> channels = new java.util.LinkedHashSet<>();
+        for (Edge e : g.edges()) channels.add(e.channel());
+        for (Inc i : g.incarnations()) for (Status.PortStatus p : i.ports()) channels.add(p.channel());
+        return channels;
+    }
+
+    /**
+     * {@code graph --json}: what the dot form draws, as data — nodes, incarnations with their ports and
+     * streams, channels and edges (stream ▶ channel ▶ port). Every id is a string.
+     */
+    static String json(Graph g) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("view", "graph");
+        List<Object> nodes = new ArrayList<>();
+        for (Map.Entry<Integer, String> n : g.nodes().entrySet()) nodes.add(map("id", String.valueOf(n.getKey()), "name", n.getValue()));
+        o.put("nodes", nodes);
+        List<Object> incs = new ArrayList<>();
+        for (Inc i : g.incarnations()) {
+            List<Object> ports = new ArrayList<>(), streams = new ArrayList<>();
+            for (Status.PortStatus p : i.ports())
+                ports.add(map("name", p.name(), "id", Ids.show(p.gid()), "channel", Ids.show(p.channel()), "queued", p.queued()));
+            for (Status.StreamStatus st : i.streams())
+                if (!copy(i, st)) streams.add(map("name", st.name(), "id", Ids.show(st.gid()), "channel", Ids.show(st.channel()), "failure", st.failure()));
+            incs.add(map("id", Ids.show(i.gid()), "name", i.name(), "module", i.module(), "state", i.state(), "node", String.valueOf(i.node()),
+                    "ports", ports, "streams", streams));
+        }
+        o.put("incarnations", incs);
+        List<Object> channels = new ArrayList<>();
+        for (long ch : channels(g)) channels.add(map("id", Ids.show(ch), "label", g.channelLabels().get(ch)));
+        o.put("channels", channels);
+        List<Object> edges = new ArrayList<>();
+        for (Edge e : g.edges())
+            edges.add(map("from", Ids.show(e.from().gid()), "stream", e.stream(), "channel", Ids.show(e.channel()),
+                    "to", e.to() == null ? null : Ids.show(e.to().gid()), "port", e.port()));
+        o.put("edges", edges);
+        return io.rdc.runtime.util.Json.write(o) + "\n";
+    }
+
+    private static Map<String, Object> map(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
     }
 
     private static String mermaidText(String s) {
@@ -166,10 +209,7 @@ final class GraphView {
             for (Inc i : here) sb.append("    ").append(id(i)).append("[\"").append(mermaidText(i.name())).append("<br/>").append(mermaidText(i.module())).append("\"]\n");
             sb.append("  end\n");
         }
-        java.util.Set<Long> channels = new java.util.LinkedHashSet<>();
-        for (Edge e : g.edges()) channels.add(e.channel());
-        for (Inc i : g.incarnations()) for (Status.PortStatus p : i.ports()) channels.add(p.channel());
-        for (long ch : channels) {
+        for (long ch : channels(g)) {
             String l = g.channelLabels().get(ch);
             sb.append("  ").append(chId(ch)).append("([\"").append(mermaidText((l == null ? "" : l + " ") + Ids.show(ch))).append("\"])\n");
         }

@@ -29,8 +29,11 @@ final class Help {
               graph                          incarnations by node, and stream → channel → port edges
               graph --dot FILE               the same as a Graphviz digraph (dot -Tsvg FILE)
               graph --mermaid FILE           the same as a Mermaid flowchart
-              watch VIEW [every 2s]          redraw show VIEW (nodes, incarnations, channels, space, events) until Ctrl-C
-              watch inspect X [every 2s]     redraw inspect X until Ctrl-C
+              graph --json [FILE]            the same as JSON: nodes, incarnations, ports, streams, channels, edges
+              watch VIEW [every 2s] [--count N]  redraw show VIEW (nodes, incarnations, channels, space) until Ctrl-C,
+                                             or N frames; piped input: until the next input or its end
+              watch inspect X [every 2s] [--count N]  the same for inspect X
+              watch events [--count N]       print each event as it comes (incarnations' output too), N of them
               web [PORT]                     the live web view of the pool on http://127.0.0.1:PORT/ (default 7070; a statement)
               exit                           leave (also Ctrl-D); the pool shuts down
             Keys: Tab completes (statements, names, w[2], x.<interface>, labels, nodes, modules, paths);

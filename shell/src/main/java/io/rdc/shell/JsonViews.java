@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 /**
  * {@code rdc shell --json}: {@code show VIEW} prints JSON instead of the aligned table. The
  * statement still goes through the interpreter; only the view's text is turned into
- * {@code {"view": "nodes", "rows": [{"id": "201.3", "node": 201, ...}]}} (columns become lower-case keys, numbers stay numbers, ids are strings).
+ * {@code {"view": "incarnations", "rows": [{"id": "201.3", "node": "201", "queued": 0, ...}]}} (columns become lower-case
+ * keys, numbers stay numbers, ids are strings: as a JSON number, 201.10 would read as 201.1, another incarnation).
  */
 final class JsonViews {
     private JsonViews() {}
@@ -42,7 +43,7 @@ final class JsonViews {
         o.put("name", h.name());
         o.put("id", io.rdc.runtime.kernel.Ids.show(st.gid()));
         o.put("module", st.module());
-        o.put("node", st.node());
+        o.put("node", String.valueOf(st.node()));
         o.put("state", st.state().name());
         if (st.fault() != null) o.put("fault", st.fault());
         o.put("priority", st.priority());
@@ -101,10 +102,16 @@ final class JsonViews {
 
     /** Ids such as 201.10 stay strings: as a JSON number 201.10 reads as 201.1, another incarnation. */
     private static String value(String key, String cell) {
-        boolean id = key.equals("id") || key.endsWith("_id") || key.equals("parent") || key.equals("channel") || key.equals("object");
-        if (!id && cell.matches("-?\\d{1,18}(\\.\\d+)?")) return cell;
+        if (!isId(key) && cell.matches("-?\\d{1,18}(\\.\\d+)?")) return cell;
         return quote(cell);
     }
+
+    /** Columns that hold ids (of incarnations, nodes, RDCs, channels, ports, streams): always JSON strings. */
+    static boolean isId(String key) {
+        return ID_KEYS.contains(key) || key.endsWith("_id");
+    }
+
+    private static final java.util.Set<String> ID_KEYS = java.util.Set.of("id", "parent", "channel", "object", "node", "rdc", "port", "stream", "owner");
 
     static String quote(String s) {
         StringBuilder sb = new StringBuilder("\"");

@@ -151,6 +151,9 @@ final class PoolCommand implements Runnable {
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the standing pool's control plane, nodes and RDCs.")
     static final class Status implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--pool", paramLabel = "ADDR", description = "the control plane's address (default: from .rdc/pool)")
         String pool;
 
@@ -164,6 +167,10 @@ final class PoolCommand implements Runnable {
             }
             try (ControlPlane cp = ControlPlanes.client(control, found.isPresent() ? found.get().poolKey()
                     : io.rdc.runtime.security.PoolKey.read(io.rdc.runtime.security.PoolKey.defaultFile()))) {
+                if (Main.of(spec).json) {
+                    System.out.println(statusJson(control, cp.members(), cp.rdcs()));
+                    return 0;
+                }
                 System.out.println("control plane at " + control);
                 System.out.println("nodes:");
                 for (ControlPlane.Member m : cp.members())
@@ -178,6 +185,38 @@ final class PoolCommand implements Runnable {
                 return 1;
             }
         }
+    }
+
+    /** {@code rdc pool status --json}: the same as the text, ids as strings (an RDC id such as 201.10 is no number). */
+    static String statusJson(String control, List<ControlPlane.Member> members, List<ControlPlane.RdcRecord> rdcs) {
+        java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+        o.put("view", "pool");
+        o.put("control", control);
+        List<Object> nodes = new java.util.ArrayList<>();
+        for (ControlPlane.Member m : members) {
+            java.util.Map<String, Object> n = new java.util.LinkedHashMap<>();
+            n.put("id", String.valueOf(m.info().id()));
+            n.put("name", m.info().name());
+            n.put("state", m.reachable() ? "UP" : "UNREACHABLE");
+            n.put("endpoint", m.info().endpoint());
+            n.put("load", m.load());
+            n.put("incarnations", m.incarnations());
+            n.put("operator", m.operator());
+            nodes.add(n);
+        }
+        o.put("nodes", nodes);
+        List<Object> list = new java.util.ArrayList<>();
+        for (ControlPlane.RdcRecord r : rdcs) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("id", io.rdc.runtime.kernel.Ids.show(r.id()));
+            m.put("name", r.name());
+            m.put("state", r.state());
+            m.put("owner", r.owner());
+            m.put("attached", r.attached());
+            list.add(m);
+        }
+        o.put("rdcs", list);
+        return io.rdc.runtime.util.Json.write(o);
     }
 
     @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the standing pool named in .rdc/pool: its nodes, then (after a snapshot of its state) its control plane.")

@@ -63,6 +63,10 @@ final class Shell implements AutoCloseable {
     private WebServer web;
     /** Progress of long statements, drawn once the shell has a terminal. */
     private final ProgressLine progress = new ProgressLine();
+    /** The piped input, read ahead (null on a terminal): {@code watch} ends when more of it is waiting. */
+    private volatile BatchInput batchInput;
+    /** How many of the operator's events this shell has shown (above the prompt, or by watch events). */
+    private long eventsShown;
 
     Shell(RuntimeOperations ops, Settings settings, OutputStream output) {
         this.ops = ops;
@@ -117,6 +121,7 @@ final class Shell implements AutoCloseable {
         w.println("rdc shell — " + ops.operator().nodes().size() + " nodes. Statements of the configuration language; "
                 + "help for help, Tab completes, Ctrl-C stops a statement, Ctrl-D leaves.");
         w.flush();
+        logTo(line -> reader.printAbove(line)); // an embedded pool's node log, above the line being typed
         EventPoller events = new EventPoller(this, reader);
         if (settings.events()) events.start();
         try {
@@ -150,11 +155,14 @@ final class Shell implements AutoCloseable {
     }
 
     /** Reads inputs from a non-terminal (a pipe, a file): same statements, no prompt; 1 if any failed. */
-    int batch(BufferedReader in) throws IOException {
+    int batch(BufferedReader reader) throws IOException {
         boolean failed = false;
         StringBuilder pending = new StringBuilder();
+        BatchInput in = new BatchInput(reader);
+        batchInput = in;
+        logTo(line -> System.err.println(line)); // an embedded pool's node log: stdout carries only what the inputs print
         String line;
-        while ((line = in.readLine()) != null) {
+        while ((line = in.next()) != null) {
             if (!pending.isEmpty()) pending.append('\n');
             pending.append(line);
             if (ShellParser.openBrackets(pending.toString()) > 0) continue;
@@ -228,6 +236,40 @@ final class Shell implements AutoCloseable {
             printOut.flush();
             if (terminal != null) terminal.handle(Terminal.Signal.INT, previous);
         }
+    }
+
+    /** Piped input: more of it (a line or its end) is waiting to be read. */
+    boolean inputWaiting() {
+        BatchInput in = batchInput;
+        return in != null && in.waiting();
+    }
+
+    /**
+     * An embedded pool's nodes run in this process: their log (incarnation output, prefixed with the
+     * incarnation's name) goes to {@code sink} rather than raw onto the shell's output. A standing
+     * pool's nodes keep their own logs; their output reaches the shell as OUTPUT events.
+     */
+    private void logTo(java.util.function.Consumer<String> sink) {
+        if (embedded()) for (io.rdc.runtime.kernel.Kernel k : ops.pool().kernels()) k.logSink(sink);
+    }
+
+    /** The pool's nodes run in this process (not a standing pool reached over the network). */
+    boolean embedded() {
+        return !ops.pool().config().operatorOnly();
+    }
+
+    /** The operator's events this shell has not shown yet, now marked shown. Call it holding the operator (operatorLock). */
+    List<io.rdc.runtime.kernel.Event> unshownEvents() {
+        List<io.rdc.runtime.kernel.Event> kept = ops.events();
+        long letGo = ops.eventsLetGo(); // kept.get(0) is event number letGo (counting from the session's first)
+        int from = (int) Math.max(0, Math.min(kept.size(), eventsShown - letGo));
+        eventsShown = letGo + kept.size();
+        return kept.subList(from, kept.size());
+    }
+
+    /** Marks every event so far as shown (the interactive shell starts with the new ones). */
+    void skipShownEvents() {
+        unshownEvents();
     }
 
     /** Ctrl-C: interrupt the running statement, if any (waits and sleeps stop, loops stop at their next step). */

@@ -145,6 +145,11 @@ final class ShellCompleter implements Completer {
             out.addAll(names());
             return out;
         }
+        if ("watch".equals(first) && !List.of("watch", "inspect", "every", "--count").contains(prev)) {
+            out.add(new Candidate("every", "every", null, "every 2s", null, null, true));
+            out.add(new Candidate("--count", "--count", null, "--count N: stop after N frames (events)", null, null, true));
+            return out;
+        }
         switch (prev) {
             case "show" -> {
                 for (String v : ShellCommands.VIEWS) out.add(new Candidate(v, v, "views", null, null, null, true));
@@ -167,6 +172,7 @@ final class ShellCompleter implements Completer {
             case "graph" -> {
                 out.add(new Candidate("--dot", "--dot", null, "graph --dot FILE", null, null, true));
                 out.add(new Candidate("--mermaid", "--mermaid", null, "graph --mermaid FILE", null, null, true));
+                out.add(new Candidate("--json", "--json", null, "graph --json [FILE]", null, null, true));
                 return out;
             }
             case "node" -> {

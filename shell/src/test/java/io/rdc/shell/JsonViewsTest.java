@@ -11,7 +11,33 @@ class JsonViewsTest {
     void idsAreStringsAndCountsStayNumbers() {
         String table = "ID      NAME  NODE  PARENT  QUEUED\n"
                      + "201.10  w     201   201.1   3\n";
-        assertEquals("{\"view\": \"incarnations\", \"rows\": [{\"id\": \"201.10\", \"name\": \"w\", \"node\": 201, \"parent\": \"201.1\", \"queued\": 3}]}",
+        assertEquals("{\"view\": \"incarnations\", \"rows\": [{\"id\": \"201.10\", \"name\": \"w\", \"node\": \"201\", \"parent\": \"201.1\", \"queued\": 3}]}",
                 JsonViews.toJson("incarnations", table));
+    }
+
+    /** Read back by a real JSON parser, 201.10 stays 201.10 (a number would come back as 201.1). */
+    @Test
+    void aJsonParserReadsTheIdsBackAsTheyWere() throws Exception {
+        String table = "NAME  ID      MODULE  NODE  STATE      QUEUED  HANDLER TIME\n"
+                     + "w     201.10  worker  201   EXECUTING  0       0.2 ms\n"
+                     + "v     201.1   worker  202   EXECUTING  12      1.0 ms\n";
+        var rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(JsonViews.toJson("incarnations", table)).get("rows");
+        assertEquals("201.10", rows.get(0).get("id").textValue());
+        assertEquals("201.1", rows.get(1).get("id").textValue());
+        assertEquals("202", rows.get(1).get("node").textValue());
+        assertEquals(12, rows.get(1).get("queued").intValue());
+    }
+
+    /** {@code rdc pool status --json}: node and RDC ids are strings too. */
+    @Test
+    void poolStatusJsonWritesIdsAsStrings() throws Exception {
+        var node = new io.rdc.runtime.node.NodeInfo(201, "node1", java.util.List.of("all"), "std", java.util.Map.of("endpoint", "127.0.0.1:20201"));
+        var members = java.util.List.of(new io.rdc.runtime.kernel.ControlPlane.Member(node, false, 9000, 0.5, 3, false));
+        var rdcs = java.util.List.of(new io.rdc.runtime.kernel.ControlPlane.RdcRecord(io.rdc.runtime.kernel.Ids.make(201, 10), "textproc", "op", "RUNNING", false));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(PoolCommand.statusJson("127.0.0.1:9010", members, rdcs));
+        assertEquals("201", json.get("nodes").get(0).get("id").textValue());
+        assertEquals("UNREACHABLE", json.get("nodes").get(0).get("state").textValue());
+        assertEquals("201.10", json.get("rdcs").get(0).get("id").textValue());
+        assertEquals(3, json.get("nodes").get(0).get("incarnations").intValue());
     }
 }

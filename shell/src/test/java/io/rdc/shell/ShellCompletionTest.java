@@ -58,6 +58,14 @@ class ShellCompletionTest {
     }
 
     @Test
+    void watchAndGraphOfferTheirOptions() {
+        assertTrue(values("watch ").containsAll(List.of("nodes", "events", "inspect")), values("watch ").toString());
+        assertEquals(List.of("every", "--count"), values("watch nodes "));
+        assertEquals(List.of("every", "--count"), values("watch nodes every 2s "));
+        assertTrue(values("graph ").containsAll(List.of("--dot", "--mermaid", "--json")), values("graph ").toString());
+    }
+
+    @Test
     void expressionsOfferIncarnationsFamilyMembersAndFunctions() {
         List<String> v = values("link s[");
         assertTrue(v.containsAll(List.of("s[1]", "s[2]", "sp", "len(", "pick(")), v.toString());

@@ -50,4 +50,23 @@ class ShellWatchAndEventsTest {
             assertFalse(sh.screen().lines().anyMatch(l -> l.strip().equals("dropped")), "the dropped line never ran:\n" + sh.screen());
         }
     }
+
+    /** An incarnation's print shows once above the prompt, prefixed with its name and id (the embedded pool's node log), not raw. */
+    @Test
+    void whatAnIncarnationPrintsShowsOnceAboveThePromptWithItsName(@TempDir Path dir) throws Exception {
+        Path mod = dir.resolve("talker.js");
+        java.nio.file.Files.writeString(mod, "export function onMessage(ctx, port, m) { print('hello ' + m.head.n); }\n");
+        try (ShellHarness sh = new ShellHarness(dir.resolve("history"), true)) {
+            sh.run("module talker = \"" + mod + "\"");
+            sh.run("create t : talker at node 203 { port in on new \"t.in\" }");
+            // printed while the invoke runs (before the next prompt) or above the prompt after it
+            if (!sh.run("invoke t.in {n: 3}").contains("] hello 3")) sh.waitFor("] hello 3", Duration.ofSeconds(10));
+            Thread.sleep(1000); // the event poller's turn: it must not print the line a second time
+            String screen = sh.screen();
+            assertEquals(1, screen.lines().filter(l -> l.contains("hello 3")).count(), screen);
+            assertTrue(screen.lines().anyMatch(l -> l.matches("\\[t 203\\.\\d+] hello 3")), screen);
+            sh.type("print \"still here\"\r"); // (waiting for the text, not a prompt: an event above reprints the prompt too)
+            sh.waitFor("\nstill here", Duration.ofSeconds(10));
+        }
+    }
 }

@@ -170,7 +170,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
             }
             Ref ref = op.adopt(gid);
             try {
-                op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN");
+                op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN", "OUTPUT");
             } catch (RuntimeException gone) {
                 // destroyed since, or its node is unreachable: the name is still shown, its operations will say why
             }
@@ -312,7 +312,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         io.rdc.runtime.kernel.ModuleStore.Module m = modules.get(module);
         Ref ref = op.create(m != null ? m : op.module(module), at, plain(args), ifaces, inchoate, name);
         long gid = op.incarnationId(ref);
-        op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN");
+        op.setInterest(ref, "DEAD", "FAULTING", "MADE", "UNFROZEN", "OUTPUT");
         IncarnationHandle h = new IncarnationHandle(name, ref, gid, module, List.copyOf(interfaces));
         byName.put(name, h);
         remember(h);
@@ -895,7 +895,21 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     List<Event> drainEvents() {
         Event e;
         while ((e = op.nextEvent(Duration.ZERO)) != null) events.add(e);
+        if (events.size() > EVENTS_KEPT + EVENTS_KEPT / 10) { // let the oldest go in batches (incarnations' output makes many)
+            int n = events.size() - EVENTS_KEPT;
+            events.subList(0, n).clear();
+            eventsLetGo += n;
+        }
         return List.copyOf(events);
+    }
+
+    /** Events kept for {@code show events} and the shell; older ones are let go (counted by {@link #eventsLetGo}). */
+    public static final int EVENTS_KEPT = 10_000;
+    private long eventsLetGo;
+
+    /** How many of the oldest events were let go: {@link #events()}'s first is the one after them. */
+    public long eventsLetGo() {
+        return eventsLetGo;
     }
 
     Map<String, Ref[]> channels() {

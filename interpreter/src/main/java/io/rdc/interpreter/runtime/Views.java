@@ -165,10 +165,11 @@ final class Views {
 
     /** {@code show rdcs}: the pool's RDCs as its control plane knows them; this session's is marked. */
     static String rdcs(List<io.rdc.runtime.kernel.ControlPlane.RdcRecord> rdcs, long mine) {
-        StringBuilder sb = new StringBuilder(String.format("%-12s %-24s %-11s %-12s%n", "id", "name", "state", "owner"));
+        List<List<String>> rows = new ArrayList<>();
         for (io.rdc.runtime.kernel.ControlPlane.RdcRecord r : rdcs)
-            sb.append(String.format("%-12s %-24s %-11s %-12s%s%n", Ids.show(r.id()), r.name(), r.state(), r.owner(),
-                    (r.attached() ? " attached" : "") + (r.id() == mine ? "  (this session)" : "")));
-        return sb.toString().stripTrailing();
+            rows.add(List.of(Ids.show(r.id()), r.name(), String.valueOf(r.state()), String.valueOf(r.owner()),
+                    String.join(", ", (r.attached() ? "attached" : ""), (r.id() == mine ? "this session" : "")).replaceAll("^, |, $", "")));
+        if (rows.isEmpty()) return "no rdcs";
+        return table(List.of("ID", "NAME", "STATE", "OWNER", "NOTE"), rows);
     }
 }

@@ -66,7 +66,14 @@ public final class JsHost implements Launcher {
     }
 
     static Context newContext() {
+        return newContext(java.io.OutputStream.nullOutputStream());
+    }
+
+    /** A context whose print and console output go to {@code printed} (an incarnation's: {@link PrintedLines}). */
+    static Context newContext(java.io.OutputStream printed) {
         return Context.newBuilder("js")
+                .out(printed)
+                .err(printed)
                 .engine(engine())
                 .allowHostAccess(io.rdc.runtime.state.StateCodec.HOST_ACCESS)
                 .allowHostClassLookup(c -> false)
@@ -189,10 +196,10 @@ public final class JsHost implements Launcher {
      * arrivals). With a null module, only the prelude: {@link #withModule} adds the module later.
      */
     static Warm load(ModuleStore.Module module, JsIncarnation target) {
-        Context c = newContext();
+        HostCalls calls = new HostCalls(target);
+        Context c = newContext(new PrintedLines(calls));
         if (target != null) target.context = c; // its module code may spin: the watchdog can interrupt it now
         try {
-            HostCalls calls = new HostCalls(target);
             Value api = c.eval(PRELUDE).execute(calls);
             Value exports = module == null ? null : c.eval(moduleSource(module));
             return new Warm(c, calls, api, exports);

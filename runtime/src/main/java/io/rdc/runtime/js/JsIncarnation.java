@@ -62,6 +62,13 @@ final class JsIncarnation implements ProxyExecutable {
     private Ref selfRef;
     /** The invocation being handled, answered implicitly when its handler returns. */
     private Message current;
+    /** Where its print, console.log and ctx.log lines go: its node's log and its watchers, rate-limited. */
+    private final io.rdc.runtime.kernel.IncarnationOutput output;
+
+    /** A line the code printed (print, console.*, ctx.log), possibly several in one string. */
+    void printed(String text) {
+        for (String l : text.split("\n", -1)) output.line(l);
+    }
 
     JsIncarnation(Kernel kernel, Incarnation inc, List<Iface> ifaces) {
         this(kernel, inc, ifaces, null, null);
@@ -76,6 +83,7 @@ final class JsIncarnation implements ProxyExecutable {
     JsIncarnation(Kernel kernel, Incarnation inc, List<Iface> ifaces, io.rdc.runtime.kernel.Launcher.Arrival arrival, JsHost host) {
         this.kernel = kernel;
         this.inc = inc;
+        this.output = new io.rdc.runtime.kernel.IncarnationOutput(kernel, inc);
         this.ifaces = ifaces;
         this.arrival = arrival;
         this.host = host;
@@ -565,6 +573,7 @@ final class JsIncarnation implements ProxyExecutable {
                 long gid = a[1].isString()
                         ? kernel.create(inc, node, kernel.moduleByName(inc, a[1].asString()), args, spec, a[5].asBoolean(), name)
                         : kernel.createFrom(inc, handle(a[1], Rights.STATUS), node, args, spec, a[5].asBoolean(), name);
+                io.rdc.runtime.kernel.IncarnationOutput.inherit(kernel, inc, gid);
                 return JsRef.of(inc.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false));
             }
             case "destroy":
@@ -580,6 +589,7 @@ final class JsIncarnation implements ProxyExecutable {
                 Value ps = a[2];
                 for (long i = 0; ps.hasArrayElements() && i < ps.getArraySize(); i++) listed.add(ref(ps.getArrayElement(i), RefKind.PORT));
                 var f = kernel.forkSelf(inc, a[1].asInt(), listed, a[3].isNull() ? null : a[3].asString());
+                io.rdc.runtime.kernel.IncarnationOutput.inherit(kernel, inc, f.getKey());
                 Map<String, Object> streams = new LinkedHashMap<>();
                 for (var e : f.getValue().entrySet()) streams.put(e.getKey(), JsRef.of(e.getValue()));
                 return ProxyArray.fromArray(JsRef.of(inc.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(f.getKey()), Rights.ALL, false)),
@@ -708,7 +718,7 @@ final class JsIncarnation implements ProxyExecutable {
                 return Json.write(out);
             }
             case "log":
-                kernel.log(inc, a[1].asString());
+                printed(a[1].asString());
                 return null;
             default:
                 throw new IllegalArgumentException("unknown call");

@@ -2,6 +2,7 @@ package io.rdc.runtime.js;
 
 import io.rdc.runtime.kernel.Message;
 import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.proxy.ProxyArray;
 import org.graalvm.polyglot.proxy.ProxyObject;
 
 /** The reply handle of an invocation message: whoever holds it can reply to, or forward, the invocation. */
@@ -19,7 +20,7 @@ final class JsReply implements ProxyObject {
 
     @Override
     public Object getMemberKeys() {
-        return new String[] {"kind"};
+        return ProxyArray.fromArray("kind"); // a JavaScript array: a Java one is a host object the sandbox hides (JsRef)
     }
 
     @Override

@@ -6,7 +6,9 @@ package io.rdc.runtime.kernel;
  */
 public record Event(Type type, long subject, String subjectName, String detail, long atMillis) {
     public enum Type {
-        DEAD(1), FAULTING(2), MADE(4), MESSAGE(8), STREAM_CLOSED(16), MIGRATEDONE(32), UNFROZEN(64), TIMER(128), MIGRATEFAILED(256);
+        DEAD(1), FAULTING(2), MADE(4), MESSAGE(8), STREAM_CLOSED(16), MIGRATEDONE(32), UNFROZEN(64), TIMER(128), MIGRATEFAILED(256),
+        /** A line the incarnation printed (print, console.log): {@link IncarnationOutput}, rate-limited. */
+        OUTPUT(512);
 
         public final int bit;
 

@@ -797,6 +797,11 @@ public final class Kernel implements Agent {
         logSink.accept("[" + inc.name + "@" + nodeId + "] " + text);
     }
 
+    /** One line for the node's log (incarnation output: {@link IncarnationOutput}). */
+    public void logLine(String line) {
+        logSink.accept(line);
+    }
+
     /** The next event delivered to an incarnation (the operator polls its events this way); null on timeout. */
     public Object nextEvent(Incarnation inc, long timeoutNs) {
         return inc.inbox.take(o -> o instanceof Event, timeoutNs, () -> inc.destroyed, this);
@@ -2302,7 +2307,12 @@ public final class Kernel implements Agent {
     }
 
     public void setInterest(Incarnation watcher, long subject, int mask) {
-        Response r = request(Ids.node(subject), OP_INTEREST, new Wire.Writer().i64(subject).i64(watcher.gid).i32(mask), REQUEST_TIMEOUT_NS);
+        setInterest(watcher.gid, subject, mask);
+    }
+
+    /** As above for a watcher anywhere, by id (a creator's output watchers watch its children too: {@link IncarnationOutput#inherit}). */
+    void setInterest(long watcher, long subject, int mask) {
+        Response r = request(Ids.node(subject), OP_INTEREST, new Wire.Writer().i64(subject).i64(watcher).i32(mask), REQUEST_TIMEOUT_NS);
         if (r.status != Frames.OK) throw new OperationException("setInterest: " + r.error());
     }
 
