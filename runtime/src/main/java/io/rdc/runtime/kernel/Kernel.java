@@ -76,14 +76,14 @@ public final class Kernel implements Agent {
     static final long REQUEST_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     static final long ACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
 
-    private final NodeInfo info;
-    private final int nodeId;
-    private final Pool pool;
+    final NodeInfo info;
+    final int nodeId;
+    final Pool pool;
     final Transport transport;
-    private final ModuleStore modules = new ModuleStore();
-    private volatile Launcher launcher;
-    private final IdBlocks ids = new IdBlocks();
-    private final AtomicLong callIds = new AtomicLong();
+    final ModuleStore modules = new ModuleStore();
+    volatile Launcher launcher;
+    final IdBlocks ids = new IdBlocks();
+    final AtomicLong callIds = new AtomicLong();
 
     // ---- routing database and local objects (kernel thread only)
     final Long2ObjectHashMap<Port> ports = new Long2ObjectHashMap<>();
@@ -96,46 +96,45 @@ public final class Kernel implements Agent {
      * stream to {old port, new port, new channel, new binding's epoch}, four longs per old port.
      * Never needs removing: it applies only to frames stamped with an earlier epoch.
      */
-    private final Long2ObjectHashMap<long[]> streamRedirections = new Long2ObjectHashMap<>();
+    final Long2ObjectHashMap<long[]> streamRedirections = new Long2ObjectHashMap<>();
     /** Callbacks of requests made from the kernel thread, which must never wait for a response. */
-    private final Long2ObjectHashMap<java.util.function.Consumer<Response>> pendingCallbacks = new Long2ObjectHashMap<>();
+    final Long2ObjectHashMap<java.util.function.Consumer<Response>> pendingCallbacks = new Long2ObjectHashMap<>();
     final Long2ObjectHashMap<Stream> streams = new Long2ObjectHashMap<>();
-    private final java.util.HashMap<Long, StreamSpace> spaces = new java.util.HashMap<>();
-    private final NameService names = new NameService();
+    final java.util.HashMap<Long, StreamSpace> spaces = new java.util.HashMap<>();
+    final NameService names = new NameService();
     /** Migration (ch. 7.4): moving incarnations away from and to this node, and forwarding requests after them. */
     final Migrator migrator = new Migrator(this);
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    final PriorityQueue<Timer> timers = new PriorityQueue<>();
 
     // ---- shared with local threads
     final ConcurrentHashMap<Long, Incarnation> incarnations = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, Waiter> calls = new ConcurrentHashMap<>();
-    private final ManyToOneConcurrentArrayQueue<Runnable> commands = new ManyToOneConcurrentArrayQueue<>(16_384);
-    private final java.util.Set<String> modulesKnownAt = ConcurrentHashMap.newKeySet();
-
-    // ---- kernel-thread scratch
-    final ExpandableDirectByteBuffer kbuf = new ExpandableDirectByteBuffer(1024);
-    private final Wire.Writer kw = new Wire.Writer(512);
-    final IdleStrategy offerIdle = new YieldingIdleStrategy();
+    final ConcurrentHashMap<Long, Waiter> calls = new ConcurrentHashMap<>();
+    final ManyToOneConcurrentArrayQueue<Runnable> commands = new ManyToOneConcurrentArrayQueue<>(16_384);
+    final java.util.Set<String> modulesKnownAt = ConcurrentHashMap.newKeySet();
     /** Whole messages that passed authentication: the transport reassembles and checks them. */
-    private final FragmentHandler assembler = this::onFragment;
+    final FragmentHandler assembler = this::onFragment;
     /**
      * Whoever holds this runs the duty cycle: the agent thread, or a thread waiting on this kernel
      * (an invoker for its reply, an incarnation for its next message) that does the work itself
      * instead of waiting for the agent thread to be scheduled — on a 2-core machine that is the
      * difference between a microsecond and a scheduling quantum.
      */
-    private final java.util.concurrent.locks.ReentrantLock duty = new java.util.concurrent.locks.ReentrantLock();
+    final java.util.concurrent.locks.ReentrantLock duty = new java.util.concurrent.locks.ReentrantLock();
 
     // ---- acknowledgement batch: one cumulative ACK per stream per duty cycle
-    private int ackCount;
+    int ackCount;
     private long[] ackStream = new long[64], ackSeq = new long[64], ackPort = new long[64], ackChannel = new long[64];
     private int[] ackNode = new int[64];
+
+    // ---- the kernel's parts, each on the kernel thread unless it says otherwise
+    final KernelPublisher publisher;
 
     public Kernel(NodeInfo info, Pool pool, Transport transport) {
         this.info = info;
         this.nodeId = info.id();
         this.pool = pool;
         this.transport = transport;
+        this.publisher = new KernelPublisher(this);
     }
 
     public void launcher(Launcher l) {
@@ -205,7 +204,7 @@ public final class Kernel implements Agent {
     }
 
     /** When a waiting thread last ran this kernel's duty cycle (the agent thread then need not). */
-    private volatile long lastAssistNanos;
+    volatile long lastAssistNanos;
 
     /** Runs one duty cycle for a thread that waits on this kernel, unless another thread is running one. */
     public int assist() {
@@ -232,9 +231,9 @@ public final class Kernel implements Agent {
     }
 
     /** Set when the node shuts down: no more duty cycles (its transport is about to close). */
-    private volatile boolean stopped;
+    volatile boolean stopped;
 
-    private int cycle() {
+    int cycle() {
         if (stopped || !duty.tryLock()) return 0;
         try {
             int work = commands.drain(Runnable::run, 256);
@@ -247,7 +246,7 @@ public final class Kernel implements Agent {
         }
     }
 
-    private boolean onKernelThread() {
+    boolean onKernelThread() {
         return duty.isHeldByCurrentThread();
     }
 
@@ -302,7 +301,7 @@ public final class Kernel implements Agent {
         return t;
     }
 
-    private int runTimers() {
+    int runTimers() {
         int n = 0;
         long now = System.nanoTime();
         while (!timers.isEmpty() && timers.peek().deadline - now <= 0) {
@@ -389,7 +388,7 @@ public final class Kernel implements Agent {
     public void send(Incarnation src, Stream st, int kind, byte[] head, byte[] body, RefDescriptor ref) {
         int bodyLen = body == null ? 0 : body.length;
         checkSendable(st, head);
-        int total = Frames.D_HEADER + len(head) + bodyLen + (ref == null ? 0 : RefDescriptor.ENCODED_LENGTH);
+        int total = Frames.D_HEADER + KernelPublisher.len(head) + bodyLen + (ref == null ? 0 : RefDescriptor.ENCODED_LENGTH);
         if ((kind == Frames.KIND_SEND || kind == Frames.KIND_DGRAM) && total > MAX_FRAME)
             throw new OperationException((kind == Frames.KIND_SEND ? "send" : "dgram") + " on " + st + ": message of "
                     + total + " bytes exceeds one frame (" + MAX_FRAME + " bytes); use asinvoke or invoke for bulk data");
@@ -420,10 +419,6 @@ public final class Kernel implements Agent {
         sendReliable(src, st, kind, head, body, ref, 0, 0);
     }
 
-    private static int len(byte[] b) {
-        return b == null ? 0 : b.length;
-    }
-
     private void checkSendable(Stream st, byte[] head) {
         if (st.closed) throw new OperationException(st + " is closed");
         String f = st.failure;
@@ -432,7 +427,7 @@ public final class Kernel implements Agent {
             throw new OperationException("message head of " + head.length + " bytes exceeds " + MAX_HEAD + " bytes; put bulk data in the body");
     }
 
-    private long sendReliable(Incarnation src, Stream st, int kind, byte[] head, byte[] body, RefDescriptor ref,
+    long sendReliable(Incarnation src, Stream st, int kind, byte[] head, byte[] body, RefDescriptor ref,
                               long invokeId, int replyNode) {
         if (st.frozen) awaitUnfrozen(st);
         Stream.Retarget rt = st.retarget;
@@ -530,60 +525,20 @@ public final class Kernel implements Agent {
         int delivered = 0;
         for (NodeInfo n : pool.nodes()) {
             MutableDirectBuffer b = src.sendBuffer();
-            int len = encodeData(b, st, kind | Frames.F_MULTICAST, seq, 0, head, body, ref, invokeId, replyNode);
+            int len = publisher.encodeData(b, st, kind | Frames.F_MULTICAST, seq, 0, head, body, ref, invokeId, replyNode);
             if (transport.offerIfConnected(n.id(), b, 0, len, null) == Frames.OK) delivered++;
         }
         if (delivered == 0 && kind != Frames.KIND_DGRAM)
             throw new OperationException("multicast on " + st + " failed: no node reachable");
     }
 
-    private int offerData(Incarnation src, Stream st, int kind, long seq, int node, long port, byte[] head, byte[] body,
+    int offerData(Incarnation src, Stream st, int kind, long seq, int node, long port, byte[] head, byte[] body,
                           RefDescriptor ref, long invokeId, int replyNode) {
         MutableDirectBuffer b = src.sendBuffer();
-        int len = encodeData(b, st, kind, seq, port, head, body, ref, invokeId, replyNode);
+        int len = publisher.encodeData(b, st, kind, seq, port, head, body, ref, invokeId, replyNode);
         if (len > transport.maxMessageLength(node) && transport.maxMessageLength(node) > 0)
             throw new OperationException("message of " + len + " bytes exceeds the transport's limit of " + transport.maxMessageLength(node) + " bytes");
         return transport.offer(node, b, 0, len, null);
-    }
-
-    private int encodeData(MutableDirectBuffer b, Stream st, int flags, long seq, long port, byte[] head, byte[] body,
-                           RefDescriptor ref, long invokeId, int replyNode) {
-        int hl = len(head), bl = len(body);
-        b.putByte(Frames.TYPE, Frames.DATA);
-        b.putByte(Frames.FLAGS, (byte) flags);
-        b.putShort(Frames.SHORT_FIELD, (short) hl);
-        b.putInt(Frames.SRC_NODE, nodeId);
-        b.putLong(Frames.D_STREAM, st.gid);
-        b.putLong(Frames.D_SEQ, seq);
-        b.putLong(Frames.D_CHANNEL, st.channel);
-        b.putLong(Frames.D_PORT, port);
-        b.putLong(Frames.D_INVOKE, invokeId);
-        b.putInt(Frames.D_REPLY_NODE, replyNode);
-        b.putInt(Frames.D_BODY_LEN, bl);
-        b.putInt(Frames.D_HOPS, 0);
-        b.putLong(Frames.D_EPOCH, st.epoch);
-        return putPayload(b, Frames.D_HEADER, head, body, ref, Frames.D_REF_LEN);
-    }
-
-    /** Writes head, body and an optional reference from {@code pos}; the reference's length goes in {@code refLenField}. */
-    private static int putPayload(MutableDirectBuffer b, int pos, byte[] head, byte[] body, RefDescriptor ref, int refLenField) {
-        if (head != null) {
-            b.putBytes(pos, head);
-            pos += head.length;
-        }
-        if (body != null) {
-            b.putBytes(pos, body);
-            pos += body.length;
-        }
-        if (ref != null) {
-            byte[] rb = ref.toBytes();
-            b.putBytes(pos, rb);
-            b.putInt(refLenField, rb.length);
-            pos += rb.length;
-        } else {
-            b.putInt(refLenField, 0);
-        }
-        return pos;
     }
 
     /** A synchronous invocation: sends and blocks until the receiver replies or implicitly acknowledges. */
@@ -608,14 +563,14 @@ public final class Kernel implements Agent {
     }
 
     /** How often a long wait looks whether the node it waits on is still alive. */
-    private static final long LIVENESS_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(250);
+    static final long LIVENESS_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(250);
 
     /**
      * Waits for an answer from {@code node} (0 while unknown), failing as soon as the control plane
      * finds that node down rather than at the caller's timeout (issue 21: an invoke in flight to a
      * killed node waited out its full timeout). Returns false at the timeout, as {@link Waiter#await} does.
      */
-    private boolean awaitUnlessDown(Waiter w, long timeoutNs, java.util.function.IntSupplier node, String what) {
+    boolean awaitUnlessDown(Waiter w, long timeoutNs, java.util.function.IntSupplier node, String what) {
         long deadline = System.nanoTime() + timeoutNs;
         while (true) {
             long left = deadline - System.nanoTime();
@@ -628,7 +583,7 @@ public final class Kernel implements Agent {
     }
 
     /** The node of the port a stream's messages reach, once known (its binding, or what the acknowledgements taught it); else 0. */
-    private static int receiverNode(Stream st) {
+    static int receiverNode(Stream st) {
         Stream.Retarget rt = st.retarget;
         long at = rt != null ? rt.addr() : st.destAddr;
         return at != 0 ? Ids.node(at) : 0;
@@ -649,21 +604,10 @@ public final class Kernel implements Agent {
         if (pool.isDown(m.replyNode))
             throw new OperationException("reply failed: the invoker's node " + m.replyNode + " is UNREACHABLE (no heartbeat within the control plane's bound)");
         MutableDirectBuffer b = replier.sendBuffer();
-        int len = encodeReply(b, m.invokeId, Frames.OK, m.port.gid, head, body, ref);
+        int len = publisher.encodeReply(b, m.invokeId, Frames.OK, m.port.gid, head, body, ref);
         Probe.stamp(3);
         if (transport.offer(m.replyNode, b, 0, len, null) != Frames.OK)
             throw new OperationException("reply failed: the invoker's node " + m.replyNode + " is unreachable");
-    }
-
-    private int encodeReply(MutableDirectBuffer b, long invokeId, int status, long port, byte[] head, byte[] body, RefDescriptor ref) {
-        int hl = len(head), bl = len(body);
-        Frames.putHeaderTo(b, Frames.REPLY, 0, status, nodeId);
-        b.putShort(Frames.SHORT_FIELD, (short) status);
-        b.putLong(Frames.R_INVOKE, invokeId);
-        b.putInt(Frames.R_BODY_LEN, bl);
-        b.putLong(Frames.R_PORT, port);
-        b.putInt(Frames.R_HEADER, hl);
-        return putPayload(b, Frames.R_HEADER + 4, head, body, ref, Frames.R_REF_LEN);
     }
 
     /** Fails the invoker of a message that will never be answered (port closed, receiver died). */
@@ -672,8 +616,8 @@ public final class Kernel implements Agent {
         m.answered = true;
         byte[] msg = why.getBytes(StandardCharsets.UTF_8);
         onKernel(() -> {
-            int len = encodeReply(kbuf, m.invokeId, Frames.FAILED, m.port.gid, msg, null, null);
-            transport.offer(m.replyNode, kbuf, 0, len, offerIdle);
+            int len = publisher.encodeReply(publisher.kbuf, m.invokeId, Frames.FAILED, m.port.gid, msg, null, null);
+            transport.offer(m.replyNode, publisher.kbuf, 0, len, publisher.offerIdle);
         });
     }
 
@@ -786,7 +730,7 @@ public final class Kernel implements Agent {
         inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || inc.state != Incarnation.State.INCHOATE);
     }
 
-    private volatile java.util.function.Consumer<String> logSink = System.out::println;
+    volatile java.util.function.Consumer<String> logSink = System.out::println;
 
     /** Where ctx.log lines go (stdout unless the pool redirects them). */
     public void logSink(java.util.function.Consumer<String> sink) {
@@ -834,7 +778,7 @@ public final class Kernel implements Agent {
         }
     }
 
-    private long malformedFrames;
+    long malformedFrames;
 
     /** Frames this kernel could not decode or handle, since it started (kernel thread). */
     public long malformedFrames() {
@@ -881,11 +825,11 @@ public final class Kernel implements Agent {
             // the group's messages reach them by one path, in order.
             if (proxied != null) for (int i = 0; i < proxied.size(); i++) {
                 long to = proxied.getLong(i);
-                kbuf.putBytes(0, buf, off, len);
-                kbuf.putByte(Frames.FLAGS, (byte) ((flags & ~Frames.F_MULTICAST) | Frames.F_FORWARDED));
-                kbuf.putLong(Frames.D_PORT, to);
-                kbuf.putInt(Frames.D_HOPS, kbuf.getInt(Frames.D_HOPS) + 1);
-                transport.offer(Ids.node(to), kbuf, 0, len, offerIdle);
+                publisher.kbuf.putBytes(0, buf, off, len);
+                publisher.kbuf.putByte(Frames.FLAGS, (byte) ((flags & ~Frames.F_MULTICAST) | Frames.F_FORWARDED));
+                publisher.kbuf.putLong(Frames.D_PORT, to);
+                publisher.kbuf.putInt(Frames.D_HOPS, publisher.kbuf.getInt(Frames.D_HOPS) + 1);
+                transport.offer(Ids.node(to), publisher.kbuf, 0, len, publisher.offerIdle);
                 last = to;
             }
             if (ack) queueAck(src, stream, seq, last, channel, Frames.OK);
@@ -900,7 +844,7 @@ public final class Kernel implements Agent {
             if (sr != null) {
                 for (int i = 0; i < sr.length; i += 4) {
                     if (sr[i] == portAddr && buf.getLong(off + Frames.D_EPOCH) < sr[i + 3]) {
-                        forwardFrame(buf, off, len, sr[i + 1], sr[i + 2], sr[i + 3]);
+                        publisher.forwardFrame(buf, off, len, sr[i + 1], sr[i + 2], sr[i + 3]);
                         return;
                     }
                 }
@@ -916,7 +860,7 @@ public final class Kernel implements Agent {
                 // This channel's attachment moved to another port: follow it, whoever sent this.
                 long next = channelRedirections.get(channel);
                 if (next != 0 && next != port.gid) {
-                    forwardFrame(buf, off, len, next, 0, 0);
+                    publisher.forwardFrame(buf, off, len, next, 0, 0);
                     return;
                 }
                 port = null;
@@ -927,7 +871,7 @@ public final class Kernel implements Agent {
             if (next == 0) next = channelRedirections.get(channel);
             if (next != 0 && next != portAddr) {
                 if (Ids.node(next) != nodeId) {
-                    forwardFrame(buf, off, len, next, 0, 0);
+                    publisher.forwardFrame(buf, off, len, next, 0, 0);
                     return;
                 }
                 port = ports.get(next);
@@ -940,7 +884,7 @@ public final class Kernel implements Agent {
             else {
                 long next = channelRedirections.get(channel);
                 if (next != 0 && Ids.node(next) != nodeId) {
-                    forwardFrame(buf, off, len, next, 0, 0);
+                    publisher.forwardFrame(buf, off, len, next, 0, 0);
                     return;
                 }
             }
@@ -951,8 +895,8 @@ public final class Kernel implements Agent {
                 long invoke = buf.getLong(off + Frames.D_INVOKE);
                 if (invoke != 0) {
                     byte[] why = ("no port is attached to channel " + Ids.show(channel) + " at node " + nodeId).getBytes(StandardCharsets.UTF_8);
-                    int rl = encodeReply(kbuf, invoke, Frames.NO_PORT, 0, why, null, null);
-                    transport.offer(buf.getInt(off + Frames.D_REPLY_NODE), kbuf, 0, rl, offerIdle);
+                    int rl = publisher.encodeReply(publisher.kbuf, invoke, Frames.NO_PORT, 0, why, null, null);
+                    transport.offer(buf.getInt(off + Frames.D_REPLY_NODE), publisher.kbuf, 0, rl, publisher.offerIdle);
                 }
             }
             return;
@@ -969,8 +913,8 @@ public final class Kernel implements Agent {
                 queueAck(src, stream, seq, 0, channel, ST_QUEUE_FULL);
                 long invoke = buf.getLong(off + Frames.D_INVOKE);
                 if (invoke != 0) {
-                    int rl = encodeReply(kbuf, invoke, Frames.FAILED, 0, full.getBytes(StandardCharsets.UTF_8), null, null);
-                    transport.offer(buf.getInt(off + Frames.D_REPLY_NODE), kbuf, 0, rl, offerIdle);
+                    int rl = publisher.encodeReply(publisher.kbuf, invoke, Frames.FAILED, 0, full.getBytes(StandardCharsets.UTF_8), null, null);
+                    transport.offer(buf.getInt(off + Frames.D_REPLY_NODE), publisher.kbuf, 0, rl, publisher.offerIdle);
                 }
             }
             return;
@@ -980,28 +924,13 @@ public final class Kernel implements Agent {
     }
 
     /** Why a port takes no more messages (its queue is at its quota), or null. Kernel thread; reads the counts unlocked (a message more or less). */
-    private String queueFull(Port port) {
+    String queueFull(Port port) {
         Limits l = limits;
         int n = port.queued;
         long bytes = port.queuedBytes;
         if (n < l.portMessages && bytes < l.portBytes) return null;
         return "the queue of port " + Ids.show(port.gid) + " at node " + nodeId + " is full (" + n + " messages, " + bytes
                 + " bytes; quota " + l.portMessages + " messages, " + l.portBytes + " bytes: rdc.limit.portMessages, rdc.limit.portBytes)";
-    }
-
-    /**
-     * Forwards a frame along a redirection entry (§8.4.3), rewriting the destination address (and
-     * the channel and binding epoch, for a rebound stream, so the new port accepts it as arriving
-     * over its channel under the new binding).
-     */
-    void forwardFrame(DirectBuffer buf, int off, int len, long next, long newChannel, long epoch) {
-        kbuf.putBytes(0, buf, off, len);
-        kbuf.putLong(Frames.D_PORT, next);
-        if (newChannel != 0) kbuf.putLong(Frames.D_CHANNEL, newChannel);
-        if (epoch != 0) kbuf.putLong(Frames.D_EPOCH, epoch);
-        kbuf.putInt(Frames.D_HOPS, kbuf.getInt(Frames.D_HOPS) + 1);
-        redirectedMessages++;
-        transport.offer(Ids.node(next), kbuf, 0, len, offerIdle);
     }
 
     private void deliver(Port port, DirectBuffer buf, int off, int kind, int src, long stream, long seq, long channel) {
@@ -1038,7 +967,7 @@ public final class Kernel implements Agent {
             }
         }
         if (status != Frames.OK) {
-            sendAck(node, stream, seq, port, channel, status);
+            publisher.sendAck(node, stream, seq, port, channel, status);
             return;
         }
         if (ackCount == ackStream.length) flushAcks();
@@ -1050,20 +979,11 @@ public final class Kernel implements Agent {
         ackCount++;
     }
 
-    private int flushAcks() {
+    int flushAcks() {
         int n = ackCount;
-        for (int i = 0; i < n; i++) sendAck(ackNode[i], ackStream[i], ackSeq[i], ackPort[i], ackChannel[i], Frames.OK);
+        for (int i = 0; i < n; i++) publisher.sendAck(ackNode[i], ackStream[i], ackSeq[i], ackPort[i], ackChannel[i], Frames.OK);
         ackCount = 0;
         return n;
-    }
-
-    private void sendAck(int node, long stream, long seq, long port, long channel, int status) {
-        Frames.putHeaderTo(kbuf, Frames.ACK, 0, status, nodeId);
-        kbuf.putLong(Frames.A_STREAM, stream);
-        kbuf.putLong(Frames.A_SEQ, seq);
-        kbuf.putLong(Frames.A_PORT, port);
-        kbuf.putLong(Frames.A_CHANNEL, channel);
-        transport.offer(node, kbuf, 0, Frames.A_LEN, offerIdle);
     }
 
     private void onAck(DirectBuffer buf, int off) {
@@ -1139,7 +1059,7 @@ public final class Kernel implements Agent {
         Waiter w = new Waiter();
         calls.put(id, w);
         try {
-            if (offerFrame(node, Frames.REQUEST, id, op, payload) != Frames.OK)
+            if (publisher.offerFrame(node, Frames.REQUEST, id, op, payload) != Frames.OK)
                 throw new OperationException("node " + node + " is unreachable");
             if (!awaitUnlessDown(w, timeoutNs, () -> node, "request to node " + node))
                 throw new OperationException("node " + node + " did not answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
@@ -1194,11 +1114,11 @@ public final class Kernel implements Agent {
     long requestAsync(int node, int op, Wire.Writer payload, java.util.function.Consumer<Response> then) {
         long id = Ids.make(nodeId, callIds.incrementAndGet());
         if (then != null) pendingCallbacks.put(id, then);
-        Frames.putHeaderTo(kbuf, Frames.REQUEST, 0, 0, nodeId);
-        kbuf.putLong(Frames.Q_CALL, id);
-        kbuf.putInt(Frames.Q_OP, op);
-        kbuf.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
-        transport.offer(node, kbuf, 0, Frames.Q_HEADER + payload.length(), offerIdle);
+        Frames.putHeaderTo(publisher.kbuf, Frames.REQUEST, 0, 0, nodeId);
+        publisher.kbuf.putLong(Frames.Q_CALL, id);
+        publisher.kbuf.putInt(Frames.Q_OP, op);
+        publisher.kbuf.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
+        transport.offer(node, publisher.kbuf, 0, Frames.Q_HEADER + payload.length(), publisher.offerIdle);
         return id;
     }
 
@@ -1247,40 +1167,6 @@ public final class Kernel implements Agent {
         pendingCallbacks.remove(id);
     }
 
-    /**
-     * Sends a request or response frame from any thread, straight onto the peer's publication (no hop
-     * through the kernel thread). Returns a Frames status.
-     */
-    int offerFrame(int node, byte kind, long callId, int opOrStatus, Wire.Writer payload) {
-        int plen = payload == null ? 0 : payload.length();
-        UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + plen]);
-        Frames.putHeaderTo(b, kind, 0, 0, nodeId);
-        b.putLong(Frames.Q_CALL, callId);
-        b.putInt(Frames.Q_OP, opOrStatus);
-        if (plen > 0) b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, plen);
-        return transport.offer(node, b, 0, Frames.Q_HEADER + plen, null);
-    }
-
-    /** Sends a response from the kernel thread. */
-    void respond(int node, long callId, int status, Wire.Writer payload) {
-        int plen = payload == null ? 0 : payload.length();
-        ExpandableDirectByteBuffer b = kbuf;
-        Frames.putHeaderTo(b, Frames.RESPONSE, 0, 0, nodeId);
-        b.putLong(Frames.Q_CALL, callId);
-        b.putInt(Frames.Q_OP, status);
-        if (plen > 0) b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, plen);
-        transport.offer(node, b, 0, Frames.Q_HEADER + plen, offerIdle);
-    }
-
-    /** Sends a response from any thread (the loader answers from the new incarnation's thread). */
-    void respondFromAnyThread(int node, long callId, int status, Wire.Writer payload) {
-        onKernel(() -> respond(node, callId, status, payload));
-    }
-
-    void respondError(int node, long callId, String message) {
-        respond(node, callId, Frames.FAILED, new Wire.Writer().str(message));
-    }
-
     void onRequest(DirectBuffer buf, int off, int len) {
         int src = buf.getInt(off + Frames.SRC_NODE);
         long call = buf.getLong(off + Frames.Q_CALL);
@@ -1302,14 +1188,14 @@ public final class Kernel implements Agent {
                 case OP_MODULE_FETCH -> {
                     String wanted = r.str();
                     ModuleStore.Module m = r.hasMore() ? modules.byName(r.i64(), wanted) : modules.byName(wanted);
-                    if (m == null) respondError(src, call, "no module of that name is known to the RDC");
-                    else respond(src, call, Frames.OK, kw.reset().str(m.name()).str(m.code()));
+                    if (m == null) publisher.respondError(src, call, "no module of that name is known to the RDC");
+                    else publisher.respond(src, call, Frames.OK, publisher.kw.reset().str(m.name()).str(m.code()));
                 }
                 case OP_BLUEPRINT -> {
                     Incarnation b = local(r.i64());
                     if (b.state != Incarnation.State.INCHOATE)
                         throw new OperationException(b.name + " is " + b.state + "; only an INCHOATE incarnation serves as a blueprint");
-                    respond(src, call, Frames.OK, kw.reset().str(b.module.name()).str(b.module.code()));
+                    publisher.respond(src, call, Frames.OK, publisher.kw.reset().str(b.module.name()).str(b.module.code()));
                 }
                 case OP_IFACE -> onIface(src, call, r);
                 case OP_ACTIVATE -> onActivate(src, call, r);
@@ -1327,7 +1213,7 @@ public final class Kernel implements Agent {
                 case OP_FORK -> migrator.onFork(src, call, r);
                 case OP_NODE_ACCEPT -> {
                     acceptingIncarnations = r.bool();
-                    respond(src, call, Frames.OK, null);
+                    publisher.respond(src, call, Frames.OK, null);
                 }
                 case OP_CHANNEL_INFO -> {
                     long ch = r.i64();
@@ -1337,13 +1223,13 @@ public final class Kernel implements Agent {
                     for (Stream st : streams.values())
                         if (st.channel == ch && !st.closed && !st.owner.destroyed)
                             out.add("stream " + st.owner.name + (st.name != null ? "." + st.name : "") + " (" + Ids.show(st.gid) + ") at " + nodeId);
-                    Wire.Writer w = kw.reset().i32(out.size());
+                    Wire.Writer w = publisher.kw.reset().i32(out.size());
                     for (String x : out) w.str(x);
-                    respond(src, call, Frames.OK, w);
+                    publisher.respond(src, call, Frames.OK, w);
                 }
                 // Answered in order after whatever the requester sent here before it: when a rebinding
                 // has moved a stream's messages here, they have all arrived once this is answered.
-                case OP_ROUTE_BARRIER -> respond(src, call, Frames.OK, null);
+                case OP_ROUTE_BARRIER -> publisher.respond(src, call, Frames.OK, null);
                 case OP_IFACE_HANDLE -> {
                     Incarnation inc = local(r.i64());
                     String name = r.str();
@@ -1351,49 +1237,49 @@ public final class Kernel implements Agent {
                     for (Port p : inc.ports()) if (name.equals(p.name)) d = new RefDescriptor(RefKind.PORT_HANDLE, p.gid, p.firstChannel(), nodeId, 0, false, 0);
                     for (Stream st : inc.streams()) if (d == null && name.equals(st.name)) d = new RefDescriptor(RefKind.STREAM_HANDLE, st.gid, st.channel, nodeId, 0, false, 0);
                     if (d == null) throw new OperationException(inc.name + " has no port or stream named " + name);
-                    Wire.Writer w = kw.reset();
+                    Wire.Writer w = publisher.kw.reset();
                     d.write(w);
-                    respond(src, call, Frames.OK, w);
+                    publisher.respond(src, call, Frames.OK, w);
                 }
                 case OP_FREEZE_STREAM -> {
                     Stream st = streams.get(r.i64());
                     if (st == null) throw new OperationException("no such stream at node " + nodeId);
                     st.frozen = r.bool();
-                    respond(src, call, Frames.OK, null);
+                    publisher.respond(src, call, Frames.OK, null);
                 }
                 case OP_SNAPSHOT -> {
                     Incarnation inc = local(r.i64());
                     Launcher l = launcher;
                     if (l == null || inc.pseudo) throw new OperationException(inc.name + " has no state to snapshot");
                     l.snapshot(inc, (bytes, error) -> onKernel(() -> {
-                        if (error != null) respondError(src, call, error);
-                        else respond(src, call, Frames.OK, new Wire.Writer(bytes.length + 8).bytes(bytes));
+                        if (error != null) publisher.respondError(src, call, error);
+                        else publisher.respond(src, call, Frames.OK, new Wire.Writer(bytes.length + 8).bytes(bytes));
                     }));
                 }
                 case OP_LIST -> {
                     long rdc = r.i64();
-                    Wire.Writer w = kw.reset();
+                    Wire.Writer w = publisher.kw.reset();
                     List<Incarnation> list = new ArrayList<>();
                     for (Incarnation i : incarnations.values()) if (!i.pseudo && !i.destroyed && (rdc == 0 || i.rdcId == rdc)) list.add(i);
                     w.i32(list.size());
                     for (Incarnation i : list)
                         w.i64(i.gid).str(i.name).str(i.moduleName()).i8(i.shownState().ordinal()).i32(i.inbox.messageCount())
                                 .i64(i.handlerNanos / 1000).i64(i.rdcId);
-                    respond(src, call, Frames.OK, w);
+                    publisher.respond(src, call, Frames.OK, w);
                 }
-                case OP_NODE_STATUS -> respond(src, call, Frames.OK, kw.reset().i32(liveIncarnations()).i64(Double.doubleToLongBits(load()))
+                case OP_NODE_STATUS -> publisher.respond(src, call, Frames.OK, publisher.kw.reset().i32(liveIncarnations()).i64(Double.doubleToLongBits(load()))
                         .i64(transport.refusedFrames()));
-                default -> respondError(src, call, "unknown kernel operation " + op);
+                default -> publisher.respondError(src, call, "unknown kernel operation " + op);
             }
         } catch (RuntimeException e) {
-            respondError(src, call, e.getMessage() == null ? e.toString() : e.getMessage());
+            publisher.respondError(src, call, e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }
 
     // ---- loader (§8.3): create an incarnation here
 
     /** Creations each RDC may still start from this node this second: {tokens, second}; guarded by itself. */
-    private final java.util.HashMap<Long, long[]> creationTokens = new java.util.HashMap<>();
+    final java.util.HashMap<Long, long[]> creationTokens = new java.util.HashMap<>();
 
     /** A fork bomb meets this before memory runs out: each RDC creates at most Limits.creationsPerSecond a second from here. */
     private void takeCreationToken(long rdc) {
@@ -1413,7 +1299,7 @@ public final class Kernel implements Agent {
     }
 
     /** Why an RDC may not have one more incarnation here (Limits.incarnationsPerRdc), or null. Kernel thread. */
-    private String overIncarnationQuota(long rdc) {
+    String overIncarnationQuota(long rdc) {
         int quota = limits.incarnationsPerRdc, n = 0;
         for (Incarnation i : incarnations.values()) if (i.rdcId == rdc && !i.pseudo) n++;
         return n < quota ? null : "RDC " + Ids.show(rdc) + " has " + n + " incarnations at node " + nodeId
@@ -1436,21 +1322,21 @@ public final class Kernel implements Agent {
         byte[] state = r.hasMore() ? r.bytes() : null;
         ModuleStore.Module mod = code != null ? modules.add(moduleName, code) : modules.get(hash);
         if (mod == null) {
-            respond(src, call, ST_MODULE_NEEDED, null);
+            publisher.respond(src, call, ST_MODULE_NEEDED, null);
             return;
         }
         Launcher l = launcher;
         if (l == null) {
-            respondError(src, call, "node " + nodeId + " has no incarnation host");
+            publisher.respondError(src, call, "node " + nodeId + " has no incarnation host");
             return;
         }
         if (!acceptingIncarnations) {
-            respondError(src, call, "node " + nodeId + " is not allocated to new incarnations");
+            publisher.respondError(src, call, "node " + nodeId + " is not allocated to new incarnations");
             return;
         }
         String over = overIncarnationQuota(rdc);
         if (over != null) {
-            respondError(src, call, over);
+            publisher.respondError(src, call, over);
             return;
         }
         long gid = newGid();
@@ -1463,13 +1349,13 @@ public final class Kernel implements Agent {
         l.launch(inc, ifaces,
                 () -> {
                     CreateProbe.stamp(CreateProbe.READY);
-                    respondFromAnyThread(src, call, Frames.OK, new Wire.Writer().i64(gid));
+                    publisher.respondFromAnyThread(src, call, Frames.OK, new Wire.Writer().i64(gid));
                 },
                 why -> {
                     incarnations.remove(gid);
                     inc.destroyed = true;
                     inc.state = Incarnation.State.DEAD;
-                    onKernel(() -> respondError(src, call, why));
+                    onKernel(() -> publisher.respondError(src, call, why));
                 });
     }
 
@@ -1664,7 +1550,7 @@ public final class Kernel implements Agent {
         if (l == null || inc.pseudo) throw new OperationException(inc.name + " has no code to give an interface to");
         if (d == null) {
             l.setInterface(inc, name, null);
-            respond(src, call, Frames.OK, null);
+            publisher.respond(src, call, Frames.OK, null);
             return;
         }
         // Materializing registers a stream with this kernel: do it off the kernel thread's current cycle.
@@ -1673,9 +1559,9 @@ public final class Kernel implements Agent {
                 Ref ref = materialize(inc, d);
                 if (ref.target() instanceof Stream s) s.name = name;
                 l.setInterface(inc, name, ref);
-                respondFromAnyThread(src, call, Frames.OK, null);
+                publisher.respondFromAnyThread(src, call, Frames.OK, null);
             } catch (RuntimeException e) {
-                onKernel(() -> respondError(src, call, String.valueOf(e.getMessage())));
+                onKernel(() -> publisher.respondError(src, call, String.valueOf(e.getMessage())));
             }
         });
     }
@@ -1701,24 +1587,13 @@ public final class Kernel implements Agent {
     /** Debug trace of deliveries (-Drdc.trace=true), for finding ordering bugs. */
     public static final java.util.List<String> TRACE = Boolean.getBoolean("rdc.trace") ? java.util.Collections.synchronizedList(new ArrayList<>()) : null;
 
-    /** Messages this kernel forwarded: queued ones moved by a reconfiguration, and arrivals redirected. Kernel thread writes. */
-    private volatile long movedMessages, redirectedMessages;
-
-    public long movedMessages() {
-        return movedMessages;
-    }
-
-    public long redirectedMessages() {
-        return redirectedMessages;
-    }
-
     /** Arrivals this kernel held pending for a port propagated retained with senders held (§6.2.4). Kernel thread writes. */
-    private volatile long heldSenderMessages;
+    volatile long heldSenderMessages;
 
     public long heldSenderMessages() {
         return heldSenderMessages;
     }
-    private static void hold(Port port, DirectBuffer buf, int off, int len) {
+    static void hold(Port port, DirectBuffer buf, int off, int len) {
         byte[] copy = new byte[len];
         buf.getBytes(off, copy);
         port.held.add(copy);
@@ -1730,32 +1605,6 @@ public final class Kernel implements Agent {
         List<byte[]> frames = new ArrayList<>(port.held);
         port.held.clear();
         for (byte[] f : frames) onData(new org.agrona.concurrent.UnsafeBuffer(f), 0, f.length);
-    }
-
-    /** Forwards a queued message to a port elsewhere: already acknowledged, so the new kernel does not ack it again. */
-    void forwardMessage(Message m, long to) {
-        forwardMessage(m, to, m.channel, m.epoch);
-    }
-
-    private void forwardMessage(Message m, long to, long channel, long epoch) {
-        int hl = len(m.head), bl = len(m.body);
-        kbuf.putByte(Frames.TYPE, Frames.DATA);
-        kbuf.putByte(Frames.FLAGS, (byte) (m.kind | Frames.F_FORWARDED));
-        kbuf.putShort(Frames.SHORT_FIELD, (short) hl);
-        kbuf.putInt(Frames.SRC_NODE, m.srcNode);
-        kbuf.putLong(Frames.D_STREAM, m.streamGid);
-        kbuf.putLong(Frames.D_SEQ, m.seq);
-        kbuf.putLong(Frames.D_CHANNEL, channel);
-        kbuf.putLong(Frames.D_PORT, to);
-        kbuf.putLong(Frames.D_INVOKE, m.answered ? 0 : m.invokeId);
-        kbuf.putInt(Frames.D_REPLY_NODE, m.replyNode);
-        kbuf.putInt(Frames.D_BODY_LEN, bl);
-        kbuf.putInt(Frames.D_HOPS, 1);
-        kbuf.putLong(Frames.D_EPOCH, epoch);
-        int pos = putPayload(kbuf, Frames.D_HEADER, m.head, m.body, m.ref, Frames.D_REF_LEN);
-        m.answered = true; // its invoker, if any, is now the new receiver's to answer
-        movedMessages++;
-        transport.offer(Ids.node(to), kbuf, 0, pos, offerIdle);
     }
 
     /** Enters a port on a channel in the routing database (kernel thread); the inverse of unroute. */
@@ -1822,7 +1671,7 @@ public final class Kernel implements Agent {
         int restoring = r.hasMore() ? r.i8() : 0; // 1: only say whether it is parked; 2: take it only if parked
         Port p = ports.get(old);
         if (restoring != 0 && (p == null || p.closed)) {
-            respond(src, call, Frames.OK, kw.reset().i32(-1)); // gone: the restored port takes the channel afresh
+            publisher.respond(src, call, Frames.OK, publisher.kw.reset().i32(-1)); // gone: the restored port takes the channel afresh
             return;
         }
         if (p == null || p.closed) throw new OperationException("port " + Ids.show(old) + " is not at node " + nodeId + " (moved or closed)");
@@ -1830,7 +1679,7 @@ public final class Kernel implements Agent {
             throw new OperationException("port " + Ids.show(old) + " is held by " + p.owner.name + ", which is still running; destroy it "
                     + "first, or checkpoint it 'and destroy'");
         if (restoring == 1) {
-            respond(src, call, Frames.OK, kw.reset().i32(0));
+            publisher.respond(src, call, Frames.OK, publisher.kw.reset().i32(0));
             return;
         }
         long[] chans = p.channels();
@@ -1840,7 +1689,7 @@ public final class Kernel implements Agent {
         }
         ports.remove(old);
         redirections.put(old, to);
-        if (moveQueue) for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p)) forwardMessage(m, to);
+        if (moveQueue) for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p)) publisher.forwardMessage(m, to);
         // Senders held pending since the propagation (§6.2.4) follow the redirection just made, before any later arrival.
         if (p.holdSenders) {
             p.holdSenders = false;
@@ -1855,9 +1704,9 @@ public final class Kernel implements Agent {
             Ref ref = p.ownerRef;
             if (ref != null && !ref.isClosed()) p.owner.refs.remove(ref);
         }
-        Wire.Writer w = kw.reset().i32(chans.length);
+        Wire.Writer w = publisher.kw.reset().i32(chans.length);
         for (long c : chans) w.i64(c);
-        respond(src, call, Frames.OK, w);
+        publisher.respond(src, call, Frames.OK, w);
     }
 
     // ---- port attachment (§6.2.2, §8.5.2)
@@ -1888,7 +1737,7 @@ public final class Kernel implements Agent {
             if (!Ids.isMulticast(ch) && l != null && !l.isEmpty())
                 throw new OperationException("channel " + Ids.show(ch) + " is unicast and has a port; give the port to detach");
             route(p, ch);
-            respond(src, call, Frames.OK, null);
+            publisher.respond(src, call, Frames.OK, null);
             return;
         }
         // The channel joins this port only once the old port has let it go: until then, messages
@@ -1900,13 +1749,13 @@ public final class Kernel implements Agent {
             p.pendingChannels.removeLong(ch);
             if (resp.status() != Frames.OK) {
                 replayHeld(p); // they follow the old route after all
-                respondError(src, call, "detaching " + Ids.show(oldGid) + ": " + resp.error());
+                publisher.respondError(src, call, "detaching " + Ids.show(oldGid) + ": " + resp.error());
                 return;
             }
             route(p, ch);
             channelRedirections.remove(ch);
             replayHeld(p); // after the old queue, which arrived before the detach's response
-            respond(src, call, Frames.OK, null);
+            publisher.respond(src, call, Frames.OK, null);
         });
     }
 
@@ -1921,8 +1770,8 @@ public final class Kernel implements Agent {
             throw new OperationException("port " + Ids.show(oldGid) + " is not attached to channel " + Ids.show(ch) + " at node " + nodeId);
         unroute(p, ch);
         channelRedirections.put(ch, to);
-        if (moveQueue) for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).channel == ch)) forwardMessage(m, to);
-        respond(src, call, Frames.OK, null);
+        if (moveQueue) for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).channel == ch)) publisher.forwardMessage(m, to);
+        publisher.respond(src, call, Frames.OK, null);
     }
 
     // ---- stream rebinding (§6.2.3, figure 8.6)
@@ -1981,12 +1830,12 @@ public final class Kernel implements Agent {
         if (p == null) throw new OperationException("port " + Ids.show(portGid) + " is not at node " + nodeId);
         redirectStream(stream, portGid, to, newChannel, epoch);
         for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).streamGid == stream))
-            forwardMessage(m, to, newChannel, epoch);
+            publisher.forwardMessage(m, to, newChannel, epoch);
         // The sender must not send straight to the new port before the moved messages are there.
         requestAsync(Ids.node(to), OP_ROUTE_BARRIER, new Wire.Writer(), arrived ->
                 requestAsync(Ids.node(stream), OP_REBIND_STREAM, new Wire.Writer().i64(stream).i64(newChannel).i64(to).i64(epoch), resp -> {
-                    if (resp.status() != Frames.OK) respondError(src, call, "rebinding the stream: " + resp.error());
-                    else respond(src, call, Frames.OK, null);
+                    if (resp.status() != Frames.OK) publisher.respondError(src, call, "rebinding the stream: " + resp.error());
+                    else publisher.respond(src, call, Frames.OK, null);
                 }));
     }
 
@@ -2016,7 +1865,7 @@ public final class Kernel implements Agent {
         long to = r.i64();
         long epoch = r.i64();
         if (ch == 0) {
-            respond(src, call, Frames.OK, kw.reset().i64(++st.epochsIssued));
+            publisher.respond(src, call, Frames.OK, publisher.kw.reset().i64(++st.epochsIssued));
             return;
         }
         if (Ids.isMulticast(ch) != st.multicast) throw new OperationException("a stream cannot be rebound between unicast and multicast channels");
@@ -2024,7 +1873,7 @@ public final class Kernel implements Agent {
         Stream.Retarget pending = st.retarget;
         if (epoch > st.epoch && (pending == null || pending.epoch() < epoch)) // else a later rebinding came first
             st.retarget = new Stream.Retarget(ch, to, epoch);
-        respond(src, call, Frames.OK, null);
+        publisher.respond(src, call, Frames.OK, null);
     }
 
     /** The handle of an incarnation's named port or stream (a ghost operation for holders of its handle). */
@@ -2066,8 +1915,8 @@ public final class Kernel implements Agent {
                     // Its handler still runs: answered when it pauses (or faults past its bound, or dies).
                     synchronized (inc.freezeWaiters) {
                         inc.freezeWaiters.add(failed -> onKernel(() -> {
-                            if (failed == null) respond(src, call, Frames.OK, null);
-                            else respondError(src, call, failed);
+                            if (failed == null) publisher.respond(src, call, Frames.OK, null);
+                            else publisher.respondError(src, call, failed);
                         }));
                         if (!inc.freezeWaiting) inc.freezeWaitingSince = System.nanoTime();
                         inc.freezeWaiting = true;
@@ -2086,7 +1935,7 @@ public final class Kernel implements Agent {
             }
             default -> throw new IllegalStateException();
         }
-        respond(src, call, Frames.OK, null);
+        publisher.respond(src, call, Frames.OK, null);
     }
 
     /** Destroys a local incarnation: stops its code, closes its ports, answers its pending invokers. */
@@ -2209,7 +2058,7 @@ public final class Kernel implements Agent {
         return limits;
     }
 
-    private final Limits limits = new Limits();
+    final Limits limits = new Limits();
 
     public void unfreeze(long gid, int priority) {
         control(gid, OP_UNFREEZE, priority);
@@ -2218,7 +2067,7 @@ public final class Kernel implements Agent {
     private void onStatus(int src, long call, Wire.Reader r) {
         Incarnation inc = local(r.i64());
         inc.wantStateSize = true;
-        Wire.Writer w = kw.reset();
+        Wire.Writer w = publisher.kw.reset();
         w.i64(inc.gid).str(inc.name).str(inc.moduleName()).i8(inc.shownState().ordinal()).i32(nodeId).i32(inc.priority)
                 .i64(inc.createdMillis).i64(inc.handlerNanos / 1000).i64(inc.handlerRuns).i64(inc.stateBytes)
                 .i32(inc.inbox.messageCount()).i32(inc.refs.size()).i64(inc.parentGid).str(inc.fault).bool(inc.started);
@@ -2239,11 +2088,11 @@ public final class Kernel implements Agent {
         List<Stream> ss = inc.streams();
         w.i32(ss.size());
         for (Stream s : ss) w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.unacknowledged()).str(s.failure).str(s.name);
-        respond(src, call, Frames.OK, w);
+        publisher.respond(src, call, Frames.OK, w);
     }
 
     /** One line of an incarnation's reference table, saying what the reference refers to. */
-    private static String describeForInspect(Ref r) {
+    static String describeForInspect(Ref r) {
         Object t = r.target();
         String what;
         if (t instanceof Stream st) what = "to channel " + Ids.show(st.channel) + (st.failure != null ? " (FAILED)" : "");
@@ -2298,7 +2147,7 @@ public final class Kernel implements Agent {
             inc.interests.removeIf(i -> i.watcher() == watcher);
             if (mask != 0) inc.interests.add(new Incarnation.Interest(watcher, mask));
         }
-        respond(src, call, Frames.OK, null);
+        publisher.respond(src, call, Frames.OK, null);
     }
 
     public void setInterest(Incarnation watcher, long subject, int mask) {
@@ -2318,9 +2167,9 @@ public final class Kernel implements Agent {
             Wire.Writer w = new Wire.Writer(64).i64(i.watcher()).i64(inc.gid).i32(type.ordinal()).str(inc.name).str(detail)
                     .i64(System.currentTimeMillis());
             onKernel(() -> {
-                Frames.putHeaderTo(kbuf, Frames.EVENT, 0, 0, nodeId);
-                kbuf.putBytes(8, w.buffer(), 0, w.length());
-                transport.offer(Ids.node(i.watcher()), kbuf, 0, 8 + w.length(), offerIdle);
+                Frames.putHeaderTo(publisher.kbuf, Frames.EVENT, 0, 0, nodeId);
+                publisher.kbuf.putBytes(8, w.buffer(), 0, w.length());
+                transport.offer(Ids.node(i.watcher()), publisher.kbuf, 0, 8 + w.length(), publisher.offerIdle);
             });
         }
     }
@@ -2362,9 +2211,9 @@ public final class Kernel implements Agent {
         int there = migrator.whereNow(watcher);
         if (there == 0) return;
         Wire.Writer ww = new Wire.Writer(64).i64(watcher).i64(e.subject()).i32(e.type().ordinal()).str(e.subjectName()).str(e.detail()).i64(e.atMillis());
-        Frames.putHeaderTo(kbuf, Frames.EVENT, 0, 0, nodeId);
-        kbuf.putBytes(8, ww.buffer(), 0, ww.length());
-        transport.offer(there, kbuf, 0, 8 + ww.length(), offerIdle);
+        Frames.putHeaderTo(publisher.kbuf, Frames.EVENT, 0, 0, nodeId);
+        publisher.kbuf.putBytes(8, ww.buffer(), 0, ww.length());
+        transport.offer(there, publisher.kbuf, 0, 8 + ww.length(), publisher.offerIdle);
     }
 
     // ---- locate (§8.4.3)
@@ -2383,7 +2232,7 @@ public final class Kernel implements Agent {
             first = channelRedirections.get(channel);
             n = 1;
         }
-        respond(src, call, Frames.OK, kw.reset().i32(n).i64(first));
+        publisher.respond(src, call, Frames.OK, publisher.kw.reset().i32(n).i64(first));
     }
 
     // ---- stream space (§5.5), held at the RDC's home node
@@ -2397,29 +2246,29 @@ public final class Kernel implements Agent {
                 RefDescriptor d = RefDescriptor.read(r);
                 int copies = r.i32();
                 space.put(label, d, copies, this, src);
-                respond(src, call, Frames.OK, null);
+                publisher.respond(src, call, Frames.OK, null);
             }
             case OP_SPACE_GET -> space.get(r.str(), src, call, this);
             case OP_SPACE_RETURN -> {
                 String label = r.str();
                 space.giveBack(label, r.hasMore() && r.bool() ? RefDescriptor.read(r) : null, this);
-                respond(src, call, Frames.OK, null);
+                publisher.respond(src, call, Frames.OK, null);
             }
             case OP_SPACE_DELETE -> {
                 boolean existed = space.delete(r.str());
-                respond(src, call, Frames.OK, kw.reset().bool(existed));
+                publisher.respond(src, call, Frames.OK, publisher.kw.reset().bool(existed));
             }
             case OP_SPACE_PRINT -> {
                 List<String> lines = space.print();
-                Wire.Writer w = kw.reset().i32(lines.size());
+                Wire.Writer w = publisher.kw.reset().i32(lines.size());
                 for (String s : lines) w.str(s);
-                respond(src, call, Frames.OK, w);
+                publisher.respond(src, call, Frames.OK, w);
             }
             default -> throw new IllegalStateException();
         }
     }
 
-    private int spaceHome(Incarnation inc) {
+    int spaceHome(Incarnation inc) {
         return Ids.node(inc.rdcId);
     }
 
@@ -2457,7 +2306,7 @@ public final class Kernel implements Agent {
     }
 
     /** Fetches what stream space holds under a label (waiting for it), without making a reference of it. */
-    private RefDescriptor spaceFetch(Incarnation inc, String label, long timeoutNs, boolean[] cacheable) {
+    RefDescriptor spaceFetch(Incarnation inc, String label, long timeoutNs, boolean[] cacheable) {
         ControlPlane cp = pool.control();
         if (cp != null) {
             ControlPlane.SpaceGot got = cp.spaceGet(inc.rdcId, label, inc.gid, timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
@@ -2545,16 +2394,16 @@ public final class Kernel implements Agent {
         String name = r.str();
         if (op == OP_NAME_REGISTER) {
             names.register(name, RefDescriptor.read(r));
-            respond(src, call, Frames.OK, null);
+            publisher.respond(src, call, Frames.OK, null);
         } else {
             RefDescriptor d = names.lookup(name);
             if (d == null) {
-                respondError(src, call, "no service is registered under the name '" + name + "'" + names.suggest(name));
+                publisher.respondError(src, call, "no service is registered under the name '" + name + "'" + names.suggest(name));
                 return;
             }
-            Wire.Writer w = kw.reset();
+            Wire.Writer w = publisher.kw.reset();
             d.write(w);
-            respond(src, call, Frames.OK, w);
+            publisher.respond(src, call, Frames.OK, w);
         }
     }
 
@@ -2612,13 +2461,13 @@ public final class Kernel implements Agent {
             if (offset < 0 || n < 0 || offset + n > b.length)
                 throw new OperationException("copyFrom: range " + offset + ".." + (offset + n) + " is outside the buffer of " + b.length + " bytes");
             byte[] out = java.util.Arrays.copyOfRange(b, offset, offset + n);
-            respond(src, call, Frames.OK, kw.reset().bytes(out));
+            publisher.respond(src, call, Frames.OK, publisher.kw.reset().bytes(out));
         } else {
             byte[] data = r.bytes();
             if (offset < 0 || offset + data.length > b.length)
                 throw new OperationException("copyTo: range " + offset + ".." + (offset + data.length) + " is outside the buffer of " + b.length + " bytes");
             System.arraycopy(data, 0, b, offset, data.length);
-            respond(src, call, Frames.OK, null);
+            publisher.respond(src, call, Frames.OK, null);
         }
     }
 
@@ -2857,7 +2706,7 @@ public final class Kernel implements Agent {
     }
 
     /** A node's counts, asked of it now (2 s at most); null when it does not answer. */
-    private NodeStatus liveStatus(NodeInfo n) {
+    NodeStatus liveStatus(NodeInfo n) {
         try {
             Response r = request(n.id(), OP_NODE_STATUS, new Wire.Writer(), TimeUnit.SECONDS.toNanos(2));
             Wire.Reader rd = r.reader();
@@ -2954,5 +2803,15 @@ public final class Kernel implements Agent {
 
     public Transport transport() {
         return transport;
+    }
+
+    // ---- KernelPublisher
+
+    public long movedMessages() {
+        return publisher.movedMessages();
+    }
+
+    public long redirectedMessages() {
+        return publisher.redirectedMessages();
     }
 }

@@ -188,9 +188,9 @@ final class Migrator {
     /** Passes a request on unchanged (the answer goes straight to whoever asked), or with a port's new address. */
     private boolean forwardTo(int node, DirectBuffer buf, int off, int len, long newPortGid) {
         if (node == 0 || node == k.nodeId()) return false;
-        k.kbuf.putBytes(0, buf, off, len);
-        if (newPortGid != 0) k.kbuf.putLong(Frames.Q_HEADER, newPortGid);
-        k.transport().offer(node, k.kbuf, 0, len, k.offerIdle);
+        k.publisher.kbuf.putBytes(0, buf, off, len);
+        if (newPortGid != 0) k.publisher.kbuf.putLong(Frames.Q_HEADER, newPortGid);
+        k.transport().offer(node, k.publisher.kbuf, 0, len, k.publisher.offerIdle);
         return true;
     }
 
@@ -211,7 +211,7 @@ final class Migrator {
         if (k.pool().node(dest) == null)
             throw new OperationException("node " + dest + " is not in the pool (nodes: " + k.pool().nodeIds() + ")");
         if (dest == k.nodeId()) {
-            k.respond(src, call, Frames.OK, new Wire.Writer().i64(0).i64(0));
+            k.publisher.respond(src, call, Frames.OK, new Wire.Writer().i64(0).i64(0));
             return;
         }
         Outgoing o = new Outgoing(inc, dest, withinNs, src, call, waitForEnd);
@@ -227,7 +227,7 @@ final class Migrator {
             o.preparedNanos = System.nanoTime();
             if (!o.waitForEnd) {
                 o.answered = true;
-                k.respond(src, call, Frames.OK, new Wire.Writer().i64(-1).i64(-1));
+                k.publisher.respond(src, call, Frames.OK, new Wire.Writer().i64(-1).i64(-1));
             }
             o.installCall = k.expectResponse(dest, withinNs + INSTALL_TIMEOUT_NS, installed -> onInstalled(o, installed));
             k.runOnIncarnation(inc, (BoundaryTask) () -> move(o));
@@ -269,7 +269,7 @@ final class Migrator {
             // the kernel thread (onInstalled). This thread need not wake again: it waits, stopped, while
             // 'migrating' is set, and ends with the switch.
             Wire.Writer install = new Wire.Writer().i64(inc.gid).i32(record.length());
-            if (k.offerFrame(o.dest, Frames.REQUEST, o.installCall, Kernel.OP_MIGRATE_INSTALL, install) != Frames.OK)
+            if (k.publisher.offerFrame(o.dest, Frames.REQUEST, o.installCall, Kernel.OP_MIGRATE_INSTALL, install) != Frames.OK)
                 throw new OperationException("node " + o.dest + " is unreachable");
         } catch (RuntimeException e) {
             // A destroy while it ships cancels the context under the capture: say so, not what that broke.
@@ -481,7 +481,7 @@ final class Migrator {
         List<Event> events = new ArrayList<>();
         for (Message m : inc.inbox.drainMessages()) {
             long to = portMap.get(m.port.gid);
-            if (to != 0) k.forwardMessage(m, to);
+            if (to != 0) k.publisher.forwardMessage(m, to);
             else k.failInvoker(m, inc.name + " migrated and its port " + Ids.show(m.port.gid) + " did not");
         }
         Object item;
@@ -517,7 +517,7 @@ final class Migrator {
         });
         for (Port p : withHeld) {
             long to = portMap.get(p.gid);
-            for (byte[] f : p.held) k.forwardFrame(new UnsafeBuffer(f), 0, f.length, to, 0, 0);
+            for (byte[] f : p.held) k.publisher.forwardFrame(new UnsafeBuffer(f), 0, f.length, to, 0, 0);
             p.held.clear();
             p.holdSenders = false;
         }
@@ -541,8 +541,8 @@ final class Migrator {
         if (error != null) k.raise(inc, Event.Type.MIGRATEFAILED, error);
         if (!o.answered) {
             o.answered = true;
-            if (error != null) k.respondError(o.managerNode, o.managerCall, "migrate " + inc.name + " to node " + o.dest + ": " + error);
-            else k.respond(o.managerNode, o.managerCall, Frames.OK, new Wire.Writer().i64(elapsedNs).i64(frozenNs));
+            if (error != null) k.publisher.respondError(o.managerNode, o.managerCall, "migrate " + inc.name + " to node " + o.dest + ": " + error);
+            else k.publisher.respond(o.managerNode, o.managerCall, Frames.OK, new Wire.Writer().i64(elapsedNs).i64(frozenNs));
         }
         for (byte[] f : o.held) k.onRequest(new UnsafeBuffer(f), 0, f.length);
     }
@@ -561,7 +561,7 @@ final class Migrator {
         if (old != null) discard(old);
         ModuleStore.Module mod = k.modules().get(hash);
         if (mod != null) k.launcher().prepareArrival(gid, mod); // load it while the source ships the state
-        k.respond(src, call, Frames.OK, new Wire.Writer().bool(mod != null));
+        k.publisher.respond(src, call, Frames.OK, new Wire.Writer().bool(mod != null));
     }
 
     /** A piece of the record (no response: the INSTALL request that follows on the same path is answered). */
@@ -722,7 +722,7 @@ final class Migrator {
                     Wire.Writer ok = new Wire.Writer(16 + pairs.size() * 8).i64(inc.gid).i32(pairs.size() / 2);
                     for (int i = 0; i < pairs.size(); i++) ok.i64(pairs.getLong(i));
                     recordBuffers.release(data); // decoded: nothing reads it any more
-                    if (k.offerFrame(src, Frames.RESPONSE, call, Frames.OK, ok) != Frames.OK)
+                    if (k.publisher.offerFrame(src, Frames.RESPONSE, call, Frames.OK, ok) != Frames.OK)
                         k.onKernel(() -> {
                             incoming.remove(gid);
                             discard(in);
@@ -732,7 +732,7 @@ final class Migrator {
                     recordBuffers.release(data);
                     incoming.remove(gid);
                     discard(in);
-                    k.respondError(src, call, "restoring " + inc.name + " failed: " + why);
+                    k.publisher.respondError(src, call, "restoring " + inc.name + " failed: " + why);
                 }));
     }
 
@@ -768,7 +768,7 @@ final class Migrator {
         k.raise(inc, Event.Type.MIGRATEDONE, "from node " + from + " to node " + k.nodeId() + " in "
                 + String.format(java.util.Locale.ROOT, "%.3f", total / 1e6) + " ms (frozen "
                 + String.format(java.util.Locale.ROOT, "%.3f", frozen / 1e6) + " ms)");
-        k.respond(src, call, Frames.OK, new Wire.Writer().i64(total).i64(frozen));
+        k.publisher.respond(src, call, Frames.OK, new Wire.Writer().i64(total).i64(frozen));
     }
 
     /** S gave up (a failure, a destroy): whatever was installed here goes. */
@@ -776,7 +776,7 @@ final class Migrator {
         long gid = r.i64();
         Incoming in = incoming.remove(gid);
         if (in != null) discard(in);
-        k.respond(src, call, Frames.OK, null);
+        k.publisher.respond(src, call, Frames.OK, null);
     }
 
     private void discard(Incoming in) {
@@ -809,15 +809,15 @@ final class Migrator {
             if (t != null) t.cancel();
             try {
                 Wire.Writer w = work.get();
-                k.respondFromAnyThread(src, call, Frames.OK, w);
+                k.publisher.respondFromAnyThread(src, call, Frames.OK, w);
             } catch (RuntimeException e) {
                 String why = e.getMessage() == null ? e.toString() : e.getMessage();
-                k.onKernel(() -> k.respondError(src, call, what + " " + inc.name + ": " + why));
+                k.onKernel(() -> k.publisher.respondError(src, call, what + " " + inc.name + ": " + why));
             }
         });
         timeout.set(k.schedule(withinNs, () -> {
             if (phase.compareAndSet(0, 2))
-                k.respondError(src, call, what + " " + inc.name + ": a handler was still running after "
+                k.publisher.respondError(src, call, what + " " + inc.name + ": a handler was still running after "
                         + TimeUnit.NANOSECONDS.toMillis(withinNs) + " ms; nothing was done");
         }));
     }
