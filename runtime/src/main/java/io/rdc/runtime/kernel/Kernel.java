@@ -83,7 +83,6 @@ public final class Kernel implements Agent {
     final ModuleStore modules = new ModuleStore();
     volatile Launcher launcher;
     final IdBlocks ids = new IdBlocks();
-    final AtomicLong callIds = new AtomicLong();
 
     // ---- routing database and local objects (kernel thread only)
     final Long2ObjectHashMap<Port> ports = new Long2ObjectHashMap<>();
@@ -97,8 +96,6 @@ public final class Kernel implements Agent {
      * Never needs removing: it applies only to frames stamped with an earlier epoch.
      */
     final Long2ObjectHashMap<long[]> streamRedirections = new Long2ObjectHashMap<>();
-    /** Callbacks of requests made from the kernel thread, which must never wait for a response. */
-    final Long2ObjectHashMap<java.util.function.Consumer<Response>> pendingCallbacks = new Long2ObjectHashMap<>();
     final Long2ObjectHashMap<Stream> streams = new Long2ObjectHashMap<>();
     final java.util.HashMap<Long, StreamSpace> spaces = new java.util.HashMap<>();
     final NameService names = new NameService();
@@ -108,7 +105,6 @@ public final class Kernel implements Agent {
 
     // ---- shared with local threads
     final ConcurrentHashMap<Long, Incarnation> incarnations = new ConcurrentHashMap<>();
-    final ConcurrentHashMap<Long, Waiter> calls = new ConcurrentHashMap<>();
     final ManyToOneConcurrentArrayQueue<Runnable> commands = new ManyToOneConcurrentArrayQueue<>(16_384);
     final java.util.Set<String> modulesKnownAt = ConcurrentHashMap.newKeySet();
     /** Whole messages that passed authentication: the transport reassembles and checks them. */
@@ -121,13 +117,10 @@ public final class Kernel implements Agent {
      */
     final java.util.concurrent.locks.ReentrantLock duty = new java.util.concurrent.locks.ReentrantLock();
 
-    // ---- acknowledgement batch: one cumulative ACK per stream per duty cycle
-    int ackCount;
-    private long[] ackStream = new long[64], ackSeq = new long[64], ackPort = new long[64], ackChannel = new long[64];
-    private int[] ackNode = new int[64];
-
     // ---- the kernel's parts, each on the kernel thread unless it says otherwise
     final KernelPublisher publisher;
+    final Requests requests;
+    final AckBatch acks;
 
     public Kernel(NodeInfo info, Pool pool, Transport transport) {
         this.info = info;
@@ -135,6 +128,8 @@ public final class Kernel implements Agent {
         this.pool = pool;
         this.transport = transport;
         this.publisher = new KernelPublisher(this);
+        this.requests = new Requests(this);
+        this.acks = new AckBatch(this);
     }
 
     public void launcher(Launcher l) {
@@ -238,7 +233,7 @@ public final class Kernel implements Agent {
         try {
             int work = commands.drain(Runnable::run, 256);
             work += transport.poll(assembler, 256);
-            if (ackCount > 0) work += flushAcks();
+            if (acks.ackCount > 0) work += acks.flushAcks();
             if (!timers.isEmpty()) work += runTimers();
             return work;
         } finally {
@@ -544,42 +539,22 @@ public final class Kernel implements Agent {
     /** A synchronous invocation: sends and blocks until the receiver replies or implicitly acknowledges. */
     public Reply invoke(Incarnation src, Stream st, byte[] head, byte[] body, RefDescriptor ref, long timeoutNs) {
         checkSendable(st, head);
-        long id = Ids.make(nodeId, callIds.incrementAndGet());
+        long id = Ids.make(nodeId, requests.callIds.incrementAndGet());
         Waiter w = new Waiter();
-        calls.put(id, w);
+        requests.calls.put(id, w);
         st.pendingInvoke = id;
         try {
             Probe.stamp(0);
             sendReliable(src, st, Frames.KIND_INVOKE, head, body, ref, id, nodeId);
-            if (!awaitUnlessDown(w, timeoutNs, () -> receiverNode(st), "invoke on " + st))
+            if (!requests.awaitUnlessDown(w, timeoutNs, () -> receiverNode(st), "invoke on " + st))
                 throw new OperationException("invoke on " + st + ": no reply within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
         } finally {
-            calls.remove(id);
+            requests.calls.remove(id);
             st.pendingInvoke = 0;
         }
         Probe.stamp(5);
         if (w.status != Frames.OK) throw new OperationException("invoke on " + st + " failed: " + w.value);
         return (Reply) w.value;
-    }
-
-    /** How often a long wait looks whether the node it waits on is still alive. */
-    static final long LIVENESS_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(250);
-
-    /**
-     * Waits for an answer from {@code node} (0 while unknown), failing as soon as the control plane
-     * finds that node down rather than at the caller's timeout (issue 21: an invoke in flight to a
-     * killed node waited out its full timeout). Returns false at the timeout, as {@link Waiter#await} does.
-     */
-    boolean awaitUnlessDown(Waiter w, long timeoutNs, java.util.function.IntSupplier node, String what) {
-        long deadline = System.nanoTime() + timeoutNs;
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (w.await(Math.min(Math.max(left, 0), LIVENESS_SLICE_NS), this)) return true;
-            if (left <= LIVENESS_SLICE_NS) return false;
-            int n = node.getAsInt();
-            if (n != 0 && n != nodeId && pool.isDown(n))
-                throw new OperationException(what + " failed: node " + n + " is UNREACHABLE (no heartbeat within the control plane's bound); the answer will not come");
-        }
     }
 
     /** The node of the port a stream's messages reach, once known (its binding, or what the acknowledgements taught it); else 0. */
@@ -768,7 +743,7 @@ public final class Kernel implements Agent {
                 case Frames.ACK -> onAck(buf, off);
                 case Frames.REPLY -> onReply(buf, off, len);
                 case Frames.REQUEST -> onRequest(buf, off, len);
-                case Frames.RESPONSE -> onResponse(buf, off, len);
+                case Frames.RESPONSE -> requests.onResponse(buf, off, len);
                 case Frames.EVENT -> onEvent(buf, off, len);
                 default -> malformed("unknown frame type " + type);
             }
@@ -832,7 +807,7 @@ public final class Kernel implements Agent {
                 transport.offer(Ids.node(to), publisher.kbuf, 0, len, publisher.offerIdle);
                 last = to;
             }
-            if (ack) queueAck(src, stream, seq, last, channel, Frames.OK);
+            if (ack) acks.queueAck(src, stream, seq, last, channel, Frames.OK);
             return;
         }
 
@@ -891,7 +866,7 @@ public final class Kernel implements Agent {
         }
         if (port == null || port.closed) {
             if (kind != Frames.KIND_DGRAM && !forwarded) {
-                queueAck(src, stream, seq, 0, channel, Frames.NO_PORT);
+                acks.queueAck(src, stream, seq, 0, channel, Frames.NO_PORT);
                 long invoke = buf.getLong(off + Frames.D_INVOKE);
                 if (invoke != 0) {
                     byte[] why = ("no port is attached to channel " + Ids.show(channel) + " at node " + nodeId).getBytes(StandardCharsets.UTF_8);
@@ -910,7 +885,7 @@ public final class Kernel implements Agent {
         if (full != null) {
             // Back-pressure: refused, and the sender's stream fails saying why (docs/containment.md).
             if (ack) {
-                queueAck(src, stream, seq, 0, channel, ST_QUEUE_FULL);
+                acks.queueAck(src, stream, seq, 0, channel, ST_QUEUE_FULL);
                 long invoke = buf.getLong(off + Frames.D_INVOKE);
                 if (invoke != 0) {
                     int rl = publisher.encodeReply(publisher.kbuf, invoke, Frames.FAILED, 0, full.getBytes(StandardCharsets.UTF_8), null, null);
@@ -920,7 +895,7 @@ public final class Kernel implements Agent {
             return;
         }
         deliver(port, buf, off, kind, src, stream, seq, channel);
-        if (ack) queueAck(src, stream, seq, port.gid, channel, Frames.OK);
+        if (ack) acks.queueAck(src, stream, seq, port.gid, channel, Frames.OK);
     }
 
     /** Why a port takes no more messages (its queue is at its quota), or null. Kernel thread; reads the counts unlocked (a message more or less). */
@@ -954,38 +929,6 @@ public final class Kernel implements Agent {
         if (!owner.interests.isEmpty()) raise(owner, Event.Type.MESSAGE, "port " + Ids.show(port.gid));
     }
 
-    private void queueAck(int node, long stream, long seq, long port, long channel, int status) {
-        if (stream == 0) return;
-        for (int i = 0; i < ackCount; i++) {
-            if (ackStream[i] == stream && ackNode[i] == node) {
-                if (status != Frames.OK || ackPort[i] != port) {
-                    flushAcks(); // a refusal, or a new port, is sent after the acknowledgements before it
-                    break;
-                }
-                if (seq > ackSeq[i]) ackSeq[i] = seq;
-                return;
-            }
-        }
-        if (status != Frames.OK) {
-            publisher.sendAck(node, stream, seq, port, channel, status);
-            return;
-        }
-        if (ackCount == ackStream.length) flushAcks();
-        ackStream[ackCount] = stream;
-        ackSeq[ackCount] = seq;
-        ackPort[ackCount] = port;
-        ackChannel[ackCount] = channel;
-        ackNode[ackCount] = node;
-        ackCount++;
-    }
-
-    int flushAcks() {
-        int n = ackCount;
-        for (int i = 0; i < n; i++) publisher.sendAck(ackNode[i], ackStream[i], ackSeq[i], ackPort[i], ackChannel[i], Frames.OK);
-        ackCount = 0;
-        return n;
-    }
-
     private void onAck(DirectBuffer buf, int off) {
         int status = buf.getShort(off + Frames.SHORT_FIELD);
         long gid = buf.getLong(off + Frames.A_STREAM);
@@ -1015,7 +958,7 @@ public final class Kernel implements Agent {
     private void onReply(DirectBuffer buf, int off, int len) {
         int status = buf.getShort(off + Frames.SHORT_FIELD);
         long id = buf.getLong(off + Frames.R_INVOKE);
-        Waiter w = calls.get(id);
+        Waiter w = requests.calls.get(id);
         Probe.stamp(4);
         if (w == null) return; // the invoker gave up
         int bl = buf.getInt(off + Frames.R_BODY_LEN);
@@ -1049,122 +992,6 @@ public final class Kernel implements Agent {
         public String error() {
             return payload == null ? "failed" : new Wire.Reader(payload).str();
         }
-    }
-
-    /** Sends a request to a node's kernel (possibly this one, through Aeron) and waits for its response. */
-    public Response request(int node, int op, Wire.Writer payload, long timeoutNs) {
-        if (pool.isDown(node))
-            throw new OperationException("node " + node + " is UNREACHABLE: the control plane has had no heartbeat from it within its liveness bound");
-        long id = Ids.make(nodeId, callIds.incrementAndGet());
-        Waiter w = new Waiter();
-        calls.put(id, w);
-        try {
-            if (publisher.offerFrame(node, Frames.REQUEST, id, op, payload) != Frames.OK)
-                throw new OperationException("node " + node + " is unreachable");
-            if (!awaitUnlessDown(w, timeoutNs, () -> node, "request to node " + node))
-                throw new OperationException("node " + node + " did not answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
-        } finally {
-            calls.remove(id);
-        }
-        return new Response(w.status, w.payload);
-    }
-
-    private void onResponse(DirectBuffer buf, int off, int len) {
-        long id = buf.getLong(off + Frames.Q_CALL);
-        int status = buf.getInt(off + Frames.Q_OP);
-        byte[] payload = new byte[len - Frames.Q_HEADER];
-        buf.getBytes(off + Frames.Q_HEADER, payload);
-        java.util.function.Consumer<Response> callback = pendingCallbacks.remove(id);
-        if (callback != null) {
-            callback.accept(new Response(status, payload));
-            return;
-        }
-        Waiter w = calls.get(id);
-        if (w != null) {
-            w.complete(status, payload, null);
-            return;
-        }
-        // Nobody waits any more. A limited stream-space copy sent to a requester that gave up goes
-        // back — asynchronously: the kernel thread must never wait for a response it alone can read.
-        if (status == Frames.OK && payload.length > 0) {
-            try {
-                Wire.Reader r = new Wire.Reader(payload);
-                if (r.i8() == 'G') {
-                    long rdc = r.i64();
-                    String label = r.str();
-                    boolean limited = r.bool();
-                    r.bool();
-                    RefDescriptor d = RefDescriptor.read(r);
-                    Wire.Writer back = new Wire.Writer().i64(rdc).str(label);
-                    if (StreamSpace.unicastPort(d)) d.write(back.bool(true)); // not taken: it stays where it was
-                    if (limited) requestAsync(Ids.node(rdc), OP_SPACE_RETURN, back);
-                }
-            } catch (RuntimeException ignored) {
-                // not a stream-space response
-            }
-        }
-    }
-
-    /** Sends a request whose response nobody waits for (kernel thread only). */
-    private void requestAsync(int node, int op, Wire.Writer payload) {
-        requestAsync(node, op, payload, null);
-    }
-
-    /** Sends a request from the kernel thread; {@code then} runs on the kernel thread when the response comes. */
-    long requestAsync(int node, int op, Wire.Writer payload, java.util.function.Consumer<Response> then) {
-        long id = Ids.make(nodeId, callIds.incrementAndGet());
-        if (then != null) pendingCallbacks.put(id, then);
-        Frames.putHeaderTo(publisher.kbuf, Frames.REQUEST, 0, 0, nodeId);
-        publisher.kbuf.putLong(Frames.Q_CALL, id);
-        publisher.kbuf.putInt(Frames.Q_OP, op);
-        publisher.kbuf.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
-        transport.offer(node, publisher.kbuf, 0, Frames.Q_HEADER + payload.length(), publisher.offerIdle);
-        return id;
-    }
-
-    /**
-     * As above, with a bound: if no response comes within {@code timeoutNs} (the node died or never
-     * heard), {@code then} gets a FAILED response saying so.
-     */
-    void requestAsync(int node, int op, Wire.Writer payload, long timeoutNs, java.util.function.Consumer<Response> then) {
-        requestAsync(node, op, payload, timeoutNs, then, System.nanoTime() + Math.min(timeoutNs, TimeUnit.SECONDS.toNanos(3)));
-    }
-
-    private void requestAsync(int node, int op, Wire.Writer payload, long timeoutNs, java.util.function.Consumer<Response> then, long connectBy) {
-        if (node != nodeId && !transport.isConnected(node)) {
-            // Never wait on the kernel thread for a peer: look again shortly (a new publication
-            // takes a moment to connect), and give up if it never does.
-            if (System.nanoTime() - connectBy > 0)
-                then.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " is unreachable").toBytes()));
-            else schedule(TimeUnit.MILLISECONDS.toNanos(5), () -> requestAsync(node, op, payload, timeoutNs, then, connectBy));
-            return;
-        }
-        failUnanswered(node, requestAsync(node, op, payload, then), timeoutNs);
-    }
-
-    /** Kernel thread: the callback expecting {@code id} gets a FAILED response if none has come within {@code timeoutNs}. */
-    private void failUnanswered(int node, long id, long timeoutNs) {
-        schedule(timeoutNs, () -> {
-            java.util.function.Consumer<Response> c = pendingCallbacks.remove(id);
-            if (c != null) c.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " did not answer within "
-                    + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms").toBytes()));
-        });
-    }
-
-    /**
-     * Kernel thread: a call id whose response {@code then} takes (on the kernel thread) although the
-     * request will be sent later, from another thread ({@link #offerFrame}); FAILED after {@code timeoutNs}.
-     */
-    long expectResponse(int node, long timeoutNs, java.util.function.Consumer<Response> then) {
-        long id = Ids.make(nodeId, callIds.incrementAndGet());
-        pendingCallbacks.put(id, then);
-        failUnanswered(node, id, timeoutNs);
-        return id;
-    }
-
-    /** Kernel thread: a response expected with {@link #expectResponse} is no longer wanted. */
-    void forgetResponse(long id) {
-        pendingCallbacks.remove(id);
     }
 
     void onRequest(DirectBuffer buf, int off, int len) {
@@ -1745,7 +1572,7 @@ public final class Kernel implements Agent {
         // order after the old queue), and forwarded ones are delivered here by address.
         p.pendingChannels.addLong(ch);
         Wire.Writer w = new Wire.Writer().i64(oldGid).i64(ch).i64(newGid).bool(moveQueue);
-        requestAsync(Ids.node(oldGid), OP_DETACH, w, resp -> {
+        requests.requestAsync(Ids.node(oldGid), OP_DETACH, w, resp -> {
             p.pendingChannels.removeLong(ch);
             if (resp.status() != Frames.OK) {
                 replayHeld(p); // they follow the old route after all
@@ -1832,8 +1659,8 @@ public final class Kernel implements Agent {
         for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).streamGid == stream))
             publisher.forwardMessage(m, to, newChannel, epoch);
         // The sender must not send straight to the new port before the moved messages are there.
-        requestAsync(Ids.node(to), OP_ROUTE_BARRIER, new Wire.Writer(), arrived ->
-                requestAsync(Ids.node(stream), OP_REBIND_STREAM, new Wire.Writer().i64(stream).i64(newChannel).i64(to).i64(epoch), resp -> {
+        requests.requestAsync(Ids.node(to), OP_ROUTE_BARRIER, new Wire.Writer(), arrived ->
+                requests.requestAsync(Ids.node(stream), OP_REBIND_STREAM, new Wire.Writer().i64(stream).i64(newChannel).i64(to).i64(epoch), resp -> {
                     if (resp.status() != Frames.OK) publisher.respondError(src, call, "rebinding the stream: " + resp.error());
                     else publisher.respond(src, call, Frames.OK, null);
                 }));
@@ -2813,5 +2640,11 @@ public final class Kernel implements Agent {
 
     public long redirectedMessages() {
         return publisher.redirectedMessages();
+    }
+
+    // ---- Requests
+
+    public Response request(int node, int op, Wire.Writer payload, long timeoutNs) {
+        return requests.request(node, op, payload, timeoutNs);
     }
 }

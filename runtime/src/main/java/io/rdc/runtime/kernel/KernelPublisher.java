@@ -142,6 +142,15 @@ final class KernelPublisher {
         return k.transport.offer(node, b, 0, Frames.Q_HEADER + plen, null);
     }
 
+    /** Sends a request from the kernel thread. */
+    void offerRequest(int node, long callId, int op, Wire.Writer payload) {
+        Frames.putHeaderTo(kbuf, Frames.REQUEST, 0, 0, k.nodeId);
+        kbuf.putLong(Frames.Q_CALL, callId);
+        kbuf.putInt(Frames.Q_OP, op);
+        kbuf.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
+        k.transport.offer(node, kbuf, 0, Frames.Q_HEADER + payload.length(), offerIdle);
+    }
+
     /** Sends a response from the kernel thread. */
     void respond(int node, long callId, int status, Wire.Writer payload) {
         int plen = payload == null ? 0 : payload.length();

@@ -217,7 +217,7 @@ final class Migrator {
         Outgoing o = new Outgoing(inc, dest, withinNs, src, call, waitForEnd);
         outgoing.put(gid, o);
         inc.migratingTo = dest;
-        k.requestAsync(dest, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(gid).str(inc.moduleHash()), Kernel.REQUEST_TIMEOUT_NS, resp -> {
+        k.requests.requestAsync(dest, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(gid).str(inc.moduleHash()), Kernel.REQUEST_TIMEOUT_NS, resp -> {
             if (o.ended) return;
             if (resp.status() != Frames.OK) {
                 end(o, "node " + dest + " refused: " + resp.error(), 0, 0);
@@ -229,7 +229,7 @@ final class Migrator {
                 o.answered = true;
                 k.publisher.respond(src, call, Frames.OK, new Wire.Writer().i64(-1).i64(-1));
             }
-            o.installCall = k.expectResponse(dest, withinNs + INSTALL_TIMEOUT_NS, installed -> onInstalled(o, installed));
+            o.installCall = k.requests.expectResponse(dest, withinNs + INSTALL_TIMEOUT_NS, installed -> onInstalled(o, installed));
             k.runOnIncarnation(inc, (BoundaryTask) () -> move(o));
             o.timeout = k.schedule(withinNs, () -> {
                 if (o.phase.compareAndSet(0, 2))
@@ -250,7 +250,7 @@ final class Migrator {
         if (o == null) return;
         o.abortedWhy = why;
         if (o.phase.compareAndSet(0, 2)) end(o, "aborted: " + why, 0, 0);
-        k.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(inc.gid), null);
+        k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(inc.gid), null);
     }
 
     /** M2–M3 on the incarnation's own thread, at a handler boundary: stop, flush, take the state, ship it. */
@@ -296,7 +296,7 @@ final class Migrator {
 
     /** Kernel thread: a migration failed after the incarnation stopped; D drops what it has, it carries on here. */
     private void failMoving(Outgoing o, String why) {
-        k.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(o.inc.gid), null);
+        k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(o.inc.gid), null);
         end(o, why, 0, 0);
     }
 
@@ -504,7 +504,7 @@ final class Migrator {
         // (which follows the redirection); the new port's receiver gets them all when it activates.
         w.i32(stillHolding.size());
         for (int i = 0; i < stillHolding.size(); i++) w.i64(stillHolding.getLong(i));
-        k.requestAsync(o.dest, Kernel.OP_MIGRATE_COMMIT, w, Kernel.REQUEST_TIMEOUT_NS, resp -> {
+        k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_COMMIT, w, Kernel.REQUEST_TIMEOUT_NS, resp -> {
             // The old record is gone either way: its thread ends, its context closes.
             inc.destroyed = true;
             inc.inbox.poke();
@@ -530,7 +530,7 @@ final class Migrator {
         o.phase.set(2);
         Kernel.Timer t = o.timeout;
         if (t != null) t.cancel();
-        if (o.installCall != 0) k.forgetResponse(o.installCall);
+        if (o.installCall != 0) k.requests.forgetResponse(o.installCall);
         Incarnation inc = o.inc;
         outgoing.remove(inc.gid);
         inc.migratingTo = 0;
