@@ -83,20 +83,6 @@ public final class Kernel implements Agent {
     final ModuleStore modules = new ModuleStore();
     volatile Launcher launcher;
     final IdBlocks ids = new IdBlocks();
-
-    // ---- routing database and local objects (kernel thread only)
-    final Long2ObjectHashMap<Port> ports = new Long2ObjectHashMap<>();
-    final Long2ObjectHashMap<ArrayList<Port>> channelPorts = new Long2ObjectHashMap<>();
-    final Long2LongHashMap redirections = new Long2LongHashMap(0);
-    /** A unicast channel's attachment that moved away from a port here: channel to the new port (§8.5.2). */
-    final Long2LongHashMap channelRedirections = new Long2LongHashMap(0);
-    /**
-     * A rebound stream's messages of earlier bindings still arriving at its old port(s) here (§8.5.3):
-     * stream to {old port, new port, new channel, new binding's epoch}, four longs per old port.
-     * Never needs removing: it applies only to frames stamped with an earlier epoch.
-     */
-    final Long2ObjectHashMap<long[]> streamRedirections = new Long2ObjectHashMap<>();
-    final Long2ObjectHashMap<Stream> streams = new Long2ObjectHashMap<>();
     final java.util.HashMap<Long, StreamSpace> spaces = new java.util.HashMap<>();
     final NameService names = new NameService();
     /** Migration (ch. 7.4): moving incarnations away from and to this node, and forwarding requests after them. */
@@ -121,6 +107,9 @@ public final class Kernel implements Agent {
     final KernelPublisher publisher;
     final Requests requests;
     final AckBatch acks;
+    final Router router;
+    final Sender sender;
+    final Receiver receiver;
 
     public Kernel(NodeInfo info, Pool pool, Transport transport) {
         this.info = info;
@@ -130,6 +119,9 @@ public final class Kernel implements Agent {
         this.publisher = new KernelPublisher(this);
         this.requests = new Requests(this);
         this.acks = new AckBatch(this);
+        this.router = new Router(this);
+        this.sender = new Sender(this);
+        this.receiver = new Receiver(this);
     }
 
     public void launcher(Launcher l) {
@@ -314,395 +306,11 @@ public final class Kernel implements Agent {
         return Ids.channel(nodeId, ids.next(), multicast);
     }
 
-    /** Creates a port owned by {@code owner}, attached to {@code channel}, and enters it in the routing database. */
-    public Port newPort(Incarnation owner, long channel) {
-        Port p = new Port(newGid(), owner, channel);
-        synchronized (owner) {
-            owner.ports.add(p);
-        }
-        callOnKernel(() -> {
-            if (!Ids.isMulticast(channel)) {
-                ArrayList<Port> existing = channelPorts.get(channel);
-                if (existing != null && !existing.isEmpty())
-                    throw new OperationException("channel " + Ids.show(channel) + " is unicast and already has a port");
-            }
-            ports.put(p.gid, p);
-            route(p, channel);
-            return null;
-        });
-        return p;
-    }
-
-    /** Creates a stream owned by {@code owner} on {@code channel}; addrHint is the port address if known. */
-    public Stream newStream(Incarnation owner, long channel, long addrHint) {
-        Stream s = new Stream(newGid(), owner, channel, addrHint);
-        synchronized (owner) {
-            owner.streams.add(s);
-        }
-        callOnKernel(() -> streams.put(s.gid, s));
-        return s;
-    }
-
-    public void closePort(Port p) {
-        if (p.closed) return;
-        p.closed = true;
-        synchronized (p.owner) {
-            p.owner.ports.remove(p);
-        }
-        callOnKernel(() -> {
-            unrouteAll(p);
-            if (p.holdSenders) {
-                p.holdSenders = false;
-                replayHeld(p); // senders held for a new port that will not come: refused like later arrivals
-            }
-            return null;
-        });
-        // Messages still queued at a closed port are refused to their invokers.
-        for (Message m : p.owner.inbox.drainMessages()) {
-            if (m.port == p) failInvoker(m, "port " + Ids.show(p.gid) + " was closed");
-            else p.owner.inbox.put(m);
-        }
-    }
-
-    public void closeStream(Stream s) {
-        s.closed = true;
-        synchronized (s.owner) {
-            s.owner.streams.remove(s);
-        }
-        onKernel(() -> streams.remove(s.gid));
-    }
-
-    // =====================================================================================
-    // Sending (caller's thread)
-
-    /**
-     * Sends a message on a stream with one of the asynchronous primitives (send, asinvoke, dgram).
-     * Reliable kinds return once the message is handed to Aeron within the stream's window; a later
-     * refusal by the destination fails the stream, and the next call says why.
-     */
-    public void send(Incarnation src, Stream st, int kind, byte[] head, byte[] body, RefDescriptor ref) {
-        int bodyLen = body == null ? 0 : body.length;
-        checkSendable(st, head);
-        int total = Frames.D_HEADER + KernelPublisher.len(head) + bodyLen + (ref == null ? 0 : RefDescriptor.ENCODED_LENGTH);
-        if ((kind == Frames.KIND_SEND || kind == Frames.KIND_DGRAM) && total > MAX_FRAME)
-            throw new OperationException((kind == Frames.KIND_SEND ? "send" : "dgram") + " on " + st + ": message of "
-                    + total + " bytes exceeds one frame (" + MAX_FRAME + " bytes); use asinvoke or invoke for bulk data");
-        if (kind == Frames.KIND_DGRAM) {
-            // Unreliable: no sequence, no acknowledgement, no error when nobody listens.
-            long dest = st.destAddr;
-            if (st.multicast) broadcast(src, st, kind, 0, head, body, ref, 0, 0);
-            else if (dest != 0) offerData(src, st, kind, 0, Ids.node(dest), dest, head, body, ref, 0, 0);
-            else offerData(src, st, kind, 0, Ids.node(st.channel), 0, head, body, ref, 0, 0);
-            return;
-        }
-        if (kind == Frames.KIND_ASINVOKE) {
-            // The per-stream buffer limit of asinvoke: wait until earlier bulk is acknowledged.
-            if (st.ackedSeq >= st.lastSeq) st.bulkInFlight = 0;
-            if (st.bulkInFlight + bodyLen > BULK_LIMIT && st.bulkInFlight > 0) {
-                awaitAcked(st, st.lastSeq);
-                st.bulkInFlight = 0;
-            }
-            st.bulkInFlight += bodyLen;
-            try {
-                sendReliable(src, st, kind, head, body, ref, 0, 0);
-            } catch (RuntimeException e) {
-                st.bulkInFlight -= bodyLen;
-                throw e;
-            }
-            return;
-        }
-        sendReliable(src, st, kind, head, body, ref, 0, 0);
-    }
-
-    private void checkSendable(Stream st, byte[] head) {
-        if (st.closed) throw new OperationException(st + " is closed");
-        String f = st.failure;
-        if (f != null) throw new OperationException(st + " failed: " + f);
-        if (head != null && head.length > MAX_HEAD)
-            throw new OperationException("message head of " + head.length + " bytes exceeds " + MAX_HEAD + " bytes; put bulk data in the body");
-    }
-
-    long sendReliable(Incarnation src, Stream st, int kind, byte[] head, byte[] body, RefDescriptor ref,
-                              long invokeId, int replyNode) {
-        if (st.frozen) awaitUnfrozen(st);
-        Stream.Retarget rt = st.retarget;
-        if (rt != null) {
-            // Switch only with nothing in flight: what is in flight follows the old route, which
-            // forwards in order; what is sent next goes straight to the new port, under the new
-            // binding's epoch. A retarget set meanwhile (a later rebinding) stays for the next send.
-            awaitAcked(st, st.lastSeq);
-            st.switchedAt = st.lastSeq;
-            st.channel = rt.channel();
-            st.destAddr = rt.addr();
-            if (rt.epoch() > st.epoch) st.epoch = rt.epoch();
-            Stream.RETARGET.compareAndSet(st, rt, null);
-        }
-        if (!st.multicast && st.destAddr == 0) locate(st);
-        if (st.multicast && st.sent == 0) locate(st);
-        if (st.lastSeq - st.ackedSeq >= WINDOW) awaitAcked(st, st.lastSeq - WINDOW / 2);
-        long seq = ++st.lastSeq;
-        try {
-            if (st.multicast) {
-                broadcast(src, st, kind, seq, head, body, ref, invokeId, replyNode);
-                st.sent++;
-            } else {
-                long dest = st.destAddr;
-                int status = offerData(src, st, kind, seq, Ids.node(dest), dest, head, body, ref, invokeId, replyNode);
-                if (status != Frames.OK)
-                    throw new OperationException("send on " + st + " failed: node " + Ids.node(dest) + " is unreachable (Aeron publication not connected)");
-            }
-        } catch (RuntimeException e) {
-            // Nothing went out (refused before any offer): the number is not used, or the next acknowledged send would wait for it.
-            st.lastSeq--;
-            throw e;
-        }
-        return seq;
-    }
-
-    private void awaitUnfrozen(Stream st) {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        while (st.frozen) {
-            if (st.closed) throw new OperationException(st + " is closed");
-            if (System.nanoTime() - deadline > 0) throw new OperationException(st + " stayed frozen for 10 minutes");
-            if (assist() == 0) java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-        }
-    }
-
-    private void awaitAcked(Stream st, long seq) {
-        long deadline = System.nanoTime() + ACK_TIMEOUT_NS;
-        int spins = 0;
-        while (st.ackedSeq < seq) {
-            if (st.failure != null) throw new OperationException("send on " + st + " failed: " + st.failure);
-            if (System.nanoTime() - deadline > 0)
-                throw new OperationException("send on " + st + " failed: no acknowledgement for " + (st.lastSeq - st.ackedSeq)
-                        + " messages within " + TimeUnit.NANOSECONDS.toSeconds(ACK_TIMEOUT_NS) + " s (destination node "
-                        + (st.multicast ? "group" : String.valueOf(Ids.node(st.destAddr))) + " unreachable or overloaded)");
-            if (assist() > 0) continue; // the acknowledgements may be ours to read
-            if (++spins < 100) Thread.onSpinWait();
-            else if (spins < 200) Thread.yield();
-            else java.util.concurrent.locks.LockSupport.parkNanos(20_000);
-        }
-    }
-
-    /** Waits until every message sent on the stream is acknowledged (queued at its port), or fails. */
-    public void flush(Stream st) {
-        awaitAcked(st, st.lastSeq);
-    }
-
-    /** Finds the port(s) of a stream's channel by broadcasting LOCATE (§8.4.3). */
-    private void locate(Stream st) {
-        long found = 0;
-        int members = 0;
-        for (NodeInfo n : pool.nodes()) {
-            if (!transport.isConnected(n.id()) && n.id() != nodeId) continue;
-            Wire.Writer w = new Wire.Writer(16).i64(st.channel);
-            Response r;
-            try {
-                r = request(n.id(), OP_LOCATE, w, TimeUnit.SECONDS.toNanos(2));
-            } catch (OperationException e) {
-                continue; // an unreachable node holds no port we can use
-            }
-            if (r.status == Frames.OK) {
-                Wire.Reader rd = r.reader();
-                int count = rd.i32();
-                long first = rd.i64();
-                members += count;
-                if (found == 0 && count > 0) found = first;
-            }
-        }
-        if (members == 0)
-            throw new OperationException("send on " + st + " failed: no port is attached to channel " + Ids.show(st.channel));
-        if (!st.multicast) st.destAddr = found;
-    }
-
-    private void broadcast(Incarnation src, Stream st, int kind, long seq, byte[] head, byte[] body, RefDescriptor ref,
-                           long invokeId, int replyNode) {
-        int delivered = 0;
-        for (NodeInfo n : pool.nodes()) {
-            MutableDirectBuffer b = src.sendBuffer();
-            int len = publisher.encodeData(b, st, kind | Frames.F_MULTICAST, seq, 0, head, body, ref, invokeId, replyNode);
-            if (transport.offerIfConnected(n.id(), b, 0, len, null) == Frames.OK) delivered++;
-        }
-        if (delivered == 0 && kind != Frames.KIND_DGRAM)
-            throw new OperationException("multicast on " + st + " failed: no node reachable");
-    }
-
-    int offerData(Incarnation src, Stream st, int kind, long seq, int node, long port, byte[] head, byte[] body,
-                          RefDescriptor ref, long invokeId, int replyNode) {
-        MutableDirectBuffer b = src.sendBuffer();
-        int len = publisher.encodeData(b, st, kind, seq, port, head, body, ref, invokeId, replyNode);
-        if (len > transport.maxMessageLength(node) && transport.maxMessageLength(node) > 0)
-            throw new OperationException("message of " + len + " bytes exceeds the transport's limit of " + transport.maxMessageLength(node) + " bytes");
-        return transport.offer(node, b, 0, len, null);
-    }
-
-    /** A synchronous invocation: sends and blocks until the receiver replies or implicitly acknowledges. */
-    public Reply invoke(Incarnation src, Stream st, byte[] head, byte[] body, RefDescriptor ref, long timeoutNs) {
-        checkSendable(st, head);
-        long id = Ids.make(nodeId, requests.callIds.incrementAndGet());
-        Waiter w = new Waiter();
-        requests.calls.put(id, w);
-        st.pendingInvoke = id;
-        try {
-            Probe.stamp(0);
-            sendReliable(src, st, Frames.KIND_INVOKE, head, body, ref, id, nodeId);
-            if (!requests.awaitUnlessDown(w, timeoutNs, () -> receiverNode(st), "invoke on " + st))
-                throw new OperationException("invoke on " + st + ": no reply within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
-        } finally {
-            requests.calls.remove(id);
-            st.pendingInvoke = 0;
-        }
-        Probe.stamp(5);
-        if (w.status != Frames.OK) throw new OperationException("invoke on " + st + " failed: " + w.value);
-        return (Reply) w.value;
-    }
-
-    /** The node of the port a stream's messages reach, once known (its binding, or what the acknowledgements taught it); else 0. */
-    static int receiverNode(Stream st) {
-        Stream.Retarget rt = st.retarget;
-        long at = rt != null ? rt.addr() : st.destAddr;
-        return at != 0 ? Ids.node(at) : 0;
-    }
-
     /** What an invoker gets back. */
     public record Reply(byte[] head, byte[] body, RefDescriptor ref, long port) {
         public String headText() {
             return head == null || head.length == 0 ? "null" : new String(head, StandardCharsets.UTF_8);
         }
-    }
-
-    /** Replies to an invocation; the invoker, blocked since, resumes. */
-    public void reply(Incarnation replier, Message m, byte[] head, byte[] body, RefDescriptor ref) {
-        if (m.invokeId == 0) throw new OperationException("the message was not sent by invoke; there is no invoker to reply to");
-        if (m.answered) throw new OperationException("the invocation was already replied to");
-        m.answered = true;
-        if (pool.isDown(m.replyNode))
-            throw new OperationException("reply failed: the invoker's node " + m.replyNode + " is UNREACHABLE (no heartbeat within the control plane's bound)");
-        MutableDirectBuffer b = replier.sendBuffer();
-        int len = publisher.encodeReply(b, m.invokeId, Frames.OK, m.port.gid, head, body, ref);
-        Probe.stamp(3);
-        if (transport.offer(m.replyNode, b, 0, len, null) != Frames.OK)
-            throw new OperationException("reply failed: the invoker's node " + m.replyNode + " is unreachable");
-    }
-
-    /** Fails the invoker of a message that will never be answered (port closed, receiver died). */
-    public void failInvoker(Message m, String why) {
-        if (m.invokeId == 0 || m.answered) return;
-        m.answered = true;
-        byte[] msg = why.getBytes(StandardCharsets.UTF_8);
-        onKernel(() -> {
-            int len = publisher.encodeReply(publisher.kbuf, m.invokeId, Frames.FAILED, m.port.gid, msg, null, null);
-            transport.offer(m.replyNode, publisher.kbuf, 0, len, publisher.offerIdle);
-        });
-    }
-
-    /**
-     * Forwards an invocation to another stream (§4.4): the original invoker stays blocked until the
-     * final receiver replies. The head may be replaced.
-     */
-    public void forward(Incarnation src, Stream st, Message m, byte[] head) {
-        if (m.invokeId == 0) throw new OperationException("only an invocation can be forwarded");
-        if (m.answered) throw new OperationException("the invocation was already replied to");
-        checkSendable(st, head);
-        m.answered = true;
-        sendReliable(src, st, Frames.KIND_INVOKE, head == null ? m.head : head, m.body, m.ref, m.invokeId, m.replyNode);
-    }
-
-    // =====================================================================================
-    // The owner's side of its queues (incarnation thread)
-
-    /**
-     * The next thing for an incarnation's handlers: a Message (when it has an onMessage handler,
-     * and its source is not held: {@link Held}), an Event or a Runnable. Waits while it is frozen or faulting; returns null once destroyed.
-     */
-    public Object nextForHandler(Incarnation inc, boolean messages) {
-        Inbox.Filter f = messages ? inc.held::dispatchable : o -> !(o instanceof Message);
-        while (!inc.destroyed) {
-            if (inc.migrating) {
-                inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || !inc.migrating);
-                continue;
-            }
-            if (inc.frozenRequested || inc.state == Incarnation.State.FAULTING) {
-                // Frozen between handlers: only the kernel's own boundary work (a migration) runs.
-                Object o = inc.inbox.take(x -> x instanceof BoundaryTask, 50_000_000L,
-                        () -> inc.destroyed || inc.migrating || (!inc.frozenRequested && inc.state != Incarnation.State.FAULTING));
-                if (o != null) return o;
-                continue;
-            }
-            Object o = inc.inbox.take(f, -1, () -> inc.destroyed || inc.frozenRequested, this);
-            if (o != null) return o;
-        }
-        return null;
-    }
-
-    /**
-     * Blocking receive (§4.4) at one port (or any, when port is null), optionally only messages
-     * from one source stream. Returns null on timeout. A frozen incarnation receives nothing until
-     * it is unfrozen.
-     */
-    public Message receive(Incarnation inc, Port port, long fromStream, long timeoutNs) {
-        if (port != null && port.owner != inc) throw new OperationException(inc.name + " does not own " + port);
-        if (port != null && port.closed) throw new OperationException(port + " is closed");
-        Inbox.Filter f = o -> o instanceof Message m && (port == null || m.port == port) && (fromStream == 0 || m.streamGid == fromStream);
-        long deadline = timeoutNs < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNs;
-        while (!inc.destroyed) {
-            long left = deadline == Long.MAX_VALUE ? -1 : deadline - System.nanoTime();
-            if (deadline != Long.MAX_VALUE && left <= 0) return null;
-            if (inc.frozenRequested) {
-                inc.inbox.take(o -> false, Math.min(left < 0 ? 50_000_000L : left, 50_000_000L), () -> inc.destroyed || !inc.frozenRequested);
-                continue;
-            }
-            Object o = inc.inbox.take(f, left, () -> inc.destroyed || inc.frozenRequested, this);
-            if (o != null) return (Message) o;
-        }
-        throw new OperationException(inc.name + " was destroyed while receiving");
-    }
-
-    /** testPort (§4.4): how many messages wait at a port, their heads, and how many from each source. */
-    public java.util.Map<String, Object> testPort(Incarnation inc, Port port, long fromStream) {
-        if (port.owner != inc) throw new OperationException(inc.name + " does not own " + port);
-        List<Object> heads = new ArrayList<>();
-        java.util.Map<String, Object> sources = new java.util.LinkedHashMap<>();
-        int count = 0;
-        for (Message m : inc.inbox.messages()) {
-            if (m.port != port || (fromStream != 0 && m.streamGid != fromStream)) continue;
-            count++;
-            if (heads.size() < 32) heads.add(io.rdc.runtime.util.Json.parse(m.headText()));
-            sources.merge(Ids.show(m.streamGid), 1L, (a, b) -> (Long) a + (Long) b);
-        }
-        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
-        out.put("count", (long) count);
-        out.put("heads", heads);
-        out.put("sources", sources);
-        return out;
-    }
-
-    /** Waits until an incarnation arriving by migration is committed here (or destroyed). */
-    public void awaitArrival(Incarnation inc) {
-        while (inc.migrating && !inc.destroyed) inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || !inc.migrating);
-    }
-
-    /**
-     * After an arrival, before its hook: a frozen incarnation runs no guest code, so its
-     * {@code onMigrated} waits for the unfreeze as its handlers do; boundary work (a further
-     * migration) still runs meanwhile. False if it left or was destroyed while it waited.
-     */
-    public boolean awaitUnfrozen(Incarnation inc) {
-        while (!inc.destroyed && (inc.frozenRequested || inc.migrating)) {
-            if (inc.migrating) {
-                awaitArrival(inc);
-                continue;
-            }
-            Object o = inc.inbox.take(x -> x instanceof BoundaryTask, 50_000_000L,
-                    () -> inc.destroyed || inc.migrating || !inc.frozenRequested);
-            if (o != null) ((Runnable) o).run();
-        }
-        return !inc.destroyed;
-    }
-
-    /** Waits a little while an incarnation is INCHOATE (it starts when first unfrozen). */
-    public void nextForHandlerWait(Incarnation inc) {
-        inc.inbox.take(o -> false, 50_000_000L, () -> inc.destroyed || inc.state != Incarnation.State.INCHOATE);
     }
 
     volatile java.util.function.Consumer<String> logSink = System.out::println;
@@ -714,17 +322,6 @@ public final class Kernel implements Agent {
 
     public void log(Incarnation inc, String text) {
         logSink.accept("[" + inc.name + "@" + nodeId + "] " + text);
-    }
-
-    /** The next event delivered to an incarnation (the operator polls its events this way); null on timeout. */
-    public Object nextEvent(Incarnation inc, long timeoutNs) {
-        return inc.inbox.take(o -> o instanceof Event, timeoutNs, () -> inc.destroyed, this);
-    }
-
-    /** The receiver keeps the invoker waiting for a later reply (no implicit acknowledgement). */
-    public void defer(Message m) {
-        if (m.invokeId == 0) throw new OperationException("the message was not sent by invoke; there is no reply to defer");
-        m.deferred = true;
     }
 
     // =====================================================================================
@@ -739,7 +336,7 @@ public final class Kernel implements Agent {
         byte type = buf.getByte(off + Frames.TYPE);
         try {
             switch (type) {
-                case Frames.DATA -> onData(buf, off, len);
+                case Frames.DATA -> router.onData(buf, off, len);
                 case Frames.ACK -> onAck(buf, off);
                 case Frames.REPLY -> onReply(buf, off, len);
                 case Frames.REQUEST -> onRequest(buf, off, len);
@@ -771,171 +368,13 @@ public final class Kernel implements Agent {
         onFragment(buf, off, len, null);
     }
 
-    private void onData(DirectBuffer buf, int off, int len) {
-        int flags = buf.getByte(off + Frames.FLAGS);
-        int kind = flags & Frames.KIND_MASK;
-        int src = buf.getInt(off + Frames.SRC_NODE);
-        long stream = buf.getLong(off + Frames.D_STREAM);
-        long seq = buf.getLong(off + Frames.D_SEQ);
-        long channel = buf.getLong(off + Frames.D_CHANNEL);
-        long portAddr = buf.getLong(off + Frames.D_PORT);
-        boolean multicast = (flags & Frames.F_MULTICAST) != 0;
-        // A forwarded frame was acknowledged where it first queued; a redirected one (hops > 0) was not.
-        boolean forwarded = (flags & Frames.F_FORWARDED) != 0;
-        boolean rerouted = forwarded || buf.getInt(off + Frames.D_HOPS) > 0;
-        boolean ack = kind != Frames.KIND_DGRAM && !forwarded;
-
-        if (multicast) {
-            ArrayList<Port> members = channelPorts.get(channel);
-            org.agrona.collections.LongArrayList proxied = migrator.multicastProxies.get(channel);
-            if ((members == null || members.isEmpty()) && proxied == null) return; // not a member here: drop (§8.4.4)
-            long last = 0;
-            if (members != null) for (int i = 0; i < members.size(); i++) {
-                Port p = members.get(i);
-                if (queueFull(p) != null) continue; // a member over its queue quota misses group messages until it catches up
-                deliver(p, buf, off, kind, src, stream, seq, channel);
-                last = p.gid;
-            }
-            // Members that migrated away: this kernel is their proxy on the channel (§8.5.4), so
-            // the group's messages reach them by one path, in order.
-            if (proxied != null) for (int i = 0; i < proxied.size(); i++) {
-                long to = proxied.getLong(i);
-                publisher.kbuf.putBytes(0, buf, off, len);
-                publisher.kbuf.putByte(Frames.FLAGS, (byte) ((flags & ~Frames.F_MULTICAST) | Frames.F_FORWARDED));
-                publisher.kbuf.putLong(Frames.D_PORT, to);
-                publisher.kbuf.putInt(Frames.D_HOPS, publisher.kbuf.getInt(Frames.D_HOPS) + 1);
-                transport.offer(Ids.node(to), publisher.kbuf, 0, len, publisher.offerIdle);
-                last = to;
-            }
-            if (ack) acks.queueAck(src, stream, seq, last, channel, Frames.OK);
-            return;
-        }
-
-        if (portAddr != 0) {
-            // The stream was rebound away from this port: a frame of an earlier binding follows it
-            // (however it came here), restamped with the new binding's epoch so that no older
-            // redirection catches it again; frames of that binding or a later one never do.
-            long[] sr = streamRedirections.get(stream);
-            if (sr != null) {
-                for (int i = 0; i < sr.length; i += 4) {
-                    if (sr[i] == portAddr && buf.getLong(off + Frames.D_EPOCH) < sr[i + 3]) {
-                        publisher.forwardFrame(buf, off, len, sr[i + 1], sr[i + 2], sr[i + 3]);
-                        return;
-                    }
-                }
-            }
-        }
-        Port port = portAddr != 0 ? ports.get(portAddr) : null;
-        if (port != null) {
-            if (!rerouted && !port.channels.containsLong(channel) && port.pendingChannels.containsLong(channel)) {
-                hold(port, buf, off, len); // attaching: direct arrivals wait for the old port's queue
-                return;
-            }
-            if (!port.channels.containsLong(channel) && !(rerouted && port.pendingChannels.containsLong(channel))) {
-                // This channel's attachment moved to another port: follow it, whoever sent this.
-                long next = channelRedirections.get(channel);
-                if (next != 0 && next != port.gid) {
-                    publisher.forwardFrame(buf, off, len, next, 0, 0);
-                    return;
-                }
-                port = null;
-            }
-        }
-        if (port == null && portAddr != 0) {
-            long next = redirections.get(portAddr);
-            if (next == 0) next = channelRedirections.get(channel);
-            if (next != 0 && next != portAddr) {
-                if (Ids.node(next) != nodeId) {
-                    publisher.forwardFrame(buf, off, len, next, 0, 0);
-                    return;
-                }
-                port = ports.get(next);
-            }
-        }
-        if (port == null && Ids.isMulticast(channel)) return; // a proxied group message for a member that is gone
-        if (port == null) {
-            ArrayList<Port> l = channelPorts.get(channel);
-            if (l != null && !l.isEmpty()) port = l.get(0);
-            else {
-                long next = channelRedirections.get(channel);
-                if (next != 0 && Ids.node(next) != nodeId) {
-                    publisher.forwardFrame(buf, off, len, next, 0, 0);
-                    return;
-                }
-            }
-        }
-        if (port == null || port.closed) {
-            if (kind != Frames.KIND_DGRAM && !forwarded) {
-                acks.queueAck(src, stream, seq, 0, channel, Frames.NO_PORT);
-                long invoke = buf.getLong(off + Frames.D_INVOKE);
-                if (invoke != 0) {
-                    byte[] why = ("no port is attached to channel " + Ids.show(channel) + " at node " + nodeId).getBytes(StandardCharsets.UTF_8);
-                    int rl = publisher.encodeReply(publisher.kbuf, invoke, Frames.NO_PORT, 0, why, null, null);
-                    transport.offer(buf.getInt(off + Frames.D_REPLY_NODE), publisher.kbuf, 0, rl, publisher.offerIdle);
-                }
-            }
-            return;
-        }
-        if (port.holdSenders) {
-            hold(port, buf, off, len); // propagated retained, senders held (§6.2.4): unacknowledged until the new port is received
-            heldSenderMessages++;
-            return;
-        }
-        String full = queueFull(port);
-        if (full != null) {
-            // Back-pressure: refused, and the sender's stream fails saying why (docs/containment.md).
-            if (ack) {
-                acks.queueAck(src, stream, seq, 0, channel, ST_QUEUE_FULL);
-                long invoke = buf.getLong(off + Frames.D_INVOKE);
-                if (invoke != 0) {
-                    int rl = publisher.encodeReply(publisher.kbuf, invoke, Frames.FAILED, 0, full.getBytes(StandardCharsets.UTF_8), null, null);
-                    transport.offer(buf.getInt(off + Frames.D_REPLY_NODE), publisher.kbuf, 0, rl, publisher.offerIdle);
-                }
-            }
-            return;
-        }
-        deliver(port, buf, off, kind, src, stream, seq, channel);
-        if (ack) acks.queueAck(src, stream, seq, port.gid, channel, Frames.OK);
-    }
-
-    /** Why a port takes no more messages (its queue is at its quota), or null. Kernel thread; reads the counts unlocked (a message more or less). */
-    String queueFull(Port port) {
-        Limits l = limits;
-        int n = port.queued;
-        long bytes = port.queuedBytes;
-        if (n < l.portMessages && bytes < l.portBytes) return null;
-        return "the queue of port " + Ids.show(port.gid) + " at node " + nodeId + " is full (" + n + " messages, " + bytes
-                + " bytes; quota " + l.portMessages + " messages, " + l.portBytes + " bytes: rdc.limit.portMessages, rdc.limit.portBytes)";
-    }
-
-    private void deliver(Port port, DirectBuffer buf, int off, int kind, int src, long stream, long seq, long channel) {
-        int hl = buf.getShort(off + Frames.SHORT_FIELD) & 0xFFFF;
-        int bl = buf.getInt(off + Frames.D_BODY_LEN);
-        int rl = buf.getInt(off + Frames.D_REF_LEN);
-        byte[] head = hl == 0 ? null : new byte[hl];
-        if (hl > 0) buf.getBytes(off + Frames.D_HEADER, head);
-        byte[] body = bl == 0 ? null : new byte[bl];
-        if (bl > 0) buf.getBytes(off + Frames.D_HEADER + hl, body);
-        RefDescriptor ref = null;
-        if (rl > 0) ref = RefDescriptor.read(new Wire.Reader(buf, off + Frames.D_HEADER + hl + bl, rl));
-        long invoke = buf.getLong(off + Frames.D_INVOKE);
-        int replyNode = buf.getInt(off + Frames.D_REPLY_NODE);
-        Message m = new Message(port, stream, seq, channel, src, kind, invoke, replyNode, head, body, ref, buf.getLong(off + Frames.D_EPOCH));
-        if (TRACE != null) TRACE.add(Ids.show(port.gid) + " seq " + seq + " hops " + buf.getInt(off + Frames.D_HOPS)
-                + ((buf.getByte(off + Frames.FLAGS) & Frames.F_FORWARDED) != 0 ? " fwd" : "") + " at node " + nodeId + " from " + src);
-        Incarnation owner = port.owner;
-        Probe.stamp(1);
-        owner.inbox.put(m);
-        if (!owner.interests.isEmpty()) raise(owner, Event.Type.MESSAGE, "port " + Ids.show(port.gid));
-    }
-
     private void onAck(DirectBuffer buf, int off) {
         int status = buf.getShort(off + Frames.SHORT_FIELD);
         long gid = buf.getLong(off + Frames.A_STREAM);
         long seq = buf.getLong(off + Frames.A_SEQ);
         long port = buf.getLong(off + Frames.A_PORT);
         long ackedChannel = buf.getLong(off + Frames.A_CHANNEL);
-        Stream st = streams.get(gid);
+        Stream st = router.streams.get(gid);
         if (st == null) return;
         if (status == Frames.OK) {
             // Learn the final address (§8.4.3), applied by the sender once nothing is in flight.
@@ -1008,7 +447,7 @@ public final class Kernel implements Agent {
                 case OP_DESTROY, OP_FREEZE, OP_UNFREEZE -> onControl(src, call, op, r);
                 case OP_STATUS -> onStatus(src, call, r);
                 case OP_INTEREST -> onInterest(src, call, r);
-                case OP_LOCATE -> onLocate(src, call, r);
+                case OP_LOCATE -> router.onLocate(src, call, r);
                 case OP_SPACE_PUT, OP_SPACE_GET, OP_SPACE_RETURN, OP_SPACE_DELETE, OP_SPACE_PRINT -> onSpace(src, call, op, r);
                 case OP_NAME_REGISTER, OP_NAME_LOOKUP -> onName(src, call, op, r);
                 case OP_BUFFER_READ, OP_BUFFER_WRITE -> onBuffer(src, call, op, r);
@@ -1045,9 +484,9 @@ public final class Kernel implements Agent {
                 case OP_CHANNEL_INFO -> {
                     long ch = r.i64();
                     List<String> out = new ArrayList<>();
-                    ArrayList<Port> l = channelPorts.get(ch);
+                    ArrayList<Port> l = router.channelPorts.get(ch);
                     if (l != null) for (Port p : l) out.add("port " + p.owner.name + (p.name != null ? "." + p.name : "") + " (" + Ids.show(p.gid) + ") at " + nodeId);
-                    for (Stream st : streams.values())
+                    for (Stream st : router.streams.values())
                         if (st.channel == ch && !st.closed && !st.owner.destroyed)
                             out.add("stream " + st.owner.name + (st.name != null ? "." + st.name : "") + " (" + Ids.show(st.gid) + ") at " + nodeId);
                     Wire.Writer w = publisher.kw.reset().i32(out.size());
@@ -1069,7 +508,7 @@ public final class Kernel implements Agent {
                     publisher.respond(src, call, Frames.OK, w);
                 }
                 case OP_FREEZE_STREAM -> {
-                    Stream st = streams.get(r.i64());
+                    Stream st = router.streams.get(r.i64());
                     if (st == null) throw new OperationException("no such stream at node " + nodeId);
                     st.frozen = r.bool();
                     publisher.respond(src, call, Frames.OK, null);
@@ -1320,22 +759,6 @@ public final class Kernel implements Agent {
         return r.reader().bytes();
     }
 
-    /** What is attached to a channel on every reachable node: "port owner.name (id) at node" and "stream …" lines. */
-    public List<String> channelInfo(long channel) {
-        List<String> out = new ArrayList<>();
-        for (NodeInfo n : pool.nodes()) {
-            try {
-                Response r = request(n.id(), OP_CHANNEL_INFO, new Wire.Writer().i64(channel), TimeUnit.SECONDS.toNanos(2));
-                if (r.status != Frames.OK) continue;
-                Wire.Reader rd = r.reader();
-                for (int i = rd.i32(); i > 0; i--) out.add(rd.str());
-            } catch (OperationException e) {
-                // unreachable node: nothing to report from it
-            }
-        }
-        return out;
-    }
-
     /** One incarnation as {@code list} reports it. */
     public record Listed(long gid, String name, String module, Incarnation.State state, int node, int queued, long handlerMicros, long rdc) {}
 
@@ -1414,49 +837,6 @@ public final class Kernel implements Agent {
     /** Debug trace of deliveries (-Drdc.trace=true), for finding ordering bugs. */
     public static final java.util.List<String> TRACE = Boolean.getBoolean("rdc.trace") ? java.util.Collections.synchronizedList(new ArrayList<>()) : null;
 
-    /** Arrivals this kernel held pending for a port propagated retained with senders held (§6.2.4). Kernel thread writes. */
-    volatile long heldSenderMessages;
-
-    public long heldSenderMessages() {
-        return heldSenderMessages;
-    }
-    static void hold(Port port, DirectBuffer buf, int off, int len) {
-        byte[] copy = new byte[len];
-        buf.getBytes(off, copy);
-        port.held.add(copy);
-    }
-
-    /** Replays held frames as arrivals, in the order they came (kernel thread). */
-    private void replayHeld(Port port) {
-        if (port.held.isEmpty()) return;
-        List<byte[]> frames = new ArrayList<>(port.held);
-        port.held.clear();
-        for (byte[] f : frames) onData(new org.agrona.concurrent.UnsafeBuffer(f), 0, f.length);
-    }
-
-    /** Enters a port on a channel in the routing database (kernel thread); the inverse of unroute. */
-    void route(Port p, long channel) {
-        if (!p.channels.containsLong(channel)) p.channels.addLong(channel);
-        ArrayList<Port> l = channelPorts.computeIfAbsent(channel, k -> new ArrayList<>());
-        if (!l.contains(p)) l.add(p);
-    }
-
-    /** Removes a port from the routing database altogether (kernel thread). */
-    void unrouteAll(Port p) {
-        ports.remove(p.gid);
-        for (long ch : p.channels()) unroute(p, ch);
-    }
-
-    /** Removes a port's entries for one channel from the routing database (kernel thread). */
-    void unroute(Port p, long channel) {
-        p.channels.removeLong(channel);
-        ArrayList<Port> l = channelPorts.get(channel);
-        if (l != null) {
-            l.remove(p);
-            if (l.isEmpty()) channelPorts.remove(channel);
-        }
-    }
-
     // ---- port propagation (§6.2.1, figures 8.4 and 8.5)
 
     /**
@@ -1469,10 +849,10 @@ public final class Kernel implements Agent {
         synchronized (inc) {
             inc.ports.add(p);
         }
-        callOnKernel(() -> ports.put(p.gid, p)); // reachable by address (forwarded queue) before the channel entry
+        callOnKernel(() -> router.ports.put(p.gid, p)); // reachable by address (forwarded queue) before the channel entry
         Response r = request(Ids.node(d.gid()), OP_ACTIVATE, new Wire.Writer().i64(d.gid()).i64(p.gid).bool(moveQueue), REQUEST_TIMEOUT_NS);
         if (r.status != Frames.OK) {
-            callOnKernel(() -> ports.remove(p.gid));
+            callOnKernel(() -> router.ports.remove(p.gid));
             synchronized (inc) {
                 inc.ports.remove(p);
             }
@@ -1484,7 +864,7 @@ public final class Kernel implements Agent {
         for (int i = 0; i < n; i++) chans[i] = rd.i64();
         callOnKernel(() -> {
             p.channels.clear();
-            for (long c : chans) route(p, c);
+            for (long c : chans) router.route(p, c);
             return null;
         });
         return p;
@@ -1496,7 +876,7 @@ public final class Kernel implements Agent {
         long to = r.i64();
         boolean moveQueue = r.bool();
         int restoring = r.hasMore() ? r.i8() : 0; // 1: only say whether it is parked; 2: take it only if parked
-        Port p = ports.get(old);
+        Port p = router.ports.get(old);
         if (restoring != 0 && (p == null || p.closed)) {
             publisher.respond(src, call, Frames.OK, publisher.kw.reset().i32(-1)); // gone: the restored port takes the channel afresh
             return;
@@ -1511,16 +891,16 @@ public final class Kernel implements Agent {
         }
         long[] chans = p.channels();
         for (long c : chans) {
-            unroute(p, c);
-            channelRedirections.put(c, to);
+            router.unroute(p, c);
+            router.channelRedirections.put(c, to);
         }
-        ports.remove(old);
-        redirections.put(old, to);
+        router.ports.remove(old);
+        router.redirections.put(old, to);
         if (moveQueue) for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p)) publisher.forwardMessage(m, to);
         // Senders held pending since the propagation (§6.2.4) follow the redirection just made, before any later arrival.
         if (p.holdSenders) {
             p.holdSenders = false;
-            replayHeld(p);
+            router.replayHeld(p);
         }
         // The original detaches (§6.2.1); retained, it keeps what was queued but receives nothing new.
         if (moveQueue) {
@@ -1557,13 +937,13 @@ public final class Kernel implements Agent {
         long ch = r.i64();
         long oldGid = r.i64();
         boolean moveQueue = r.bool();
-        Port p = ports.get(newGid);
+        Port p = router.ports.get(newGid);
         if (p == null || p.closed) throw new OperationException("port " + Ids.show(newGid) + " is not at node " + nodeId);
         if (oldGid == 0) {
-            ArrayList<Port> l = channelPorts.get(ch);
+            ArrayList<Port> l = router.channelPorts.get(ch);
             if (!Ids.isMulticast(ch) && l != null && !l.isEmpty())
                 throw new OperationException("channel " + Ids.show(ch) + " is unicast and has a port; give the port to detach");
-            route(p, ch);
+            router.route(p, ch);
             publisher.respond(src, call, Frames.OK, null);
             return;
         }
@@ -1575,13 +955,13 @@ public final class Kernel implements Agent {
         requests.requestAsync(Ids.node(oldGid), OP_DETACH, w, resp -> {
             p.pendingChannels.removeLong(ch);
             if (resp.status() != Frames.OK) {
-                replayHeld(p); // they follow the old route after all
+                router.replayHeld(p); // they follow the old route after all
                 publisher.respondError(src, call, "detaching " + Ids.show(oldGid) + ": " + resp.error());
                 return;
             }
-            route(p, ch);
-            channelRedirections.remove(ch);
-            replayHeld(p); // after the old queue, which arrived before the detach's response
+            router.route(p, ch);
+            router.channelRedirections.remove(ch);
+            router.replayHeld(p); // after the old queue, which arrived before the detach's response
             publisher.respond(src, call, Frames.OK, null);
         });
     }
@@ -1592,11 +972,11 @@ public final class Kernel implements Agent {
         long ch = r.i64();
         long to = r.i64();
         boolean moveQueue = r.bool();
-        Port p = ports.get(oldGid);
+        Port p = router.ports.get(oldGid);
         if (p == null || !p.channels.containsLong(ch))
             throw new OperationException("port " + Ids.show(oldGid) + " is not attached to channel " + Ids.show(ch) + " at node " + nodeId);
-        unroute(p, ch);
-        channelRedirections.put(ch, to);
+        router.unroute(p, ch);
+        router.channelRedirections.put(ch, to);
         if (moveQueue) for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).channel == ch)) publisher.forwardMessage(m, to);
         publisher.respond(src, call, Frames.OK, null);
     }
@@ -1627,21 +1007,6 @@ public final class Kernel implements Agent {
         if (r.status != Frames.OK) throw new OperationException("rebind: " + r.error());
     }
 
-    /** The address of a unicast channel's port, by LOCATE (§8.4.3). */
-    public long locatePort(long channel) {
-        for (NodeInfo n : pool.nodes()) {
-            if (!transport.isConnected(n.id()) && n.id() != nodeId) continue;
-            try {
-                Response r = request(n.id(), OP_LOCATE, new Wire.Writer(16).i64(channel), TimeUnit.SECONDS.toNanos(2));
-                Wire.Reader rd = r.reader();
-                if (rd.i32() > 0) return rd.i64();
-            } catch (OperationException e) {
-                // unreachable: holds nothing we can use
-            }
-        }
-        throw new OperationException("no port is attached to channel " + Ids.show(channel));
-    }
-
     /**
      * Figure 8.6 at the current receiver, in one step: redirect the stream's arrivals of earlier
      * bindings (epochs below the new one), forward its queued messages into the new binding. Then,
@@ -1653,7 +1018,7 @@ public final class Kernel implements Agent {
         long newChannel = r.i64();
         long to = r.i64();
         long epoch = r.i64();
-        Port p = ports.get(portGid);
+        Port p = router.ports.get(portGid);
         if (p == null) throw new OperationException("port " + Ids.show(portGid) + " is not at node " + nodeId);
         redirectStream(stream, portGid, to, newChannel, epoch);
         for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).streamGid == stream))
@@ -1668,7 +1033,7 @@ public final class Kernel implements Agent {
 
     /** Enters the stream's redirection away from {@code port} here, replacing an older one from that port. */
     private void redirectStream(long stream, long port, long to, long channel, long epoch) {
-        long[] sr = streamRedirections.get(stream);
+        long[] sr = router.streamRedirections.get(stream);
         int i = 0;
         while (sr != null && i < sr.length && sr[i] != port) i += 4;
         if (sr == null) sr = new long[4];
@@ -1677,7 +1042,7 @@ public final class Kernel implements Agent {
         sr[i + 1] = to;
         sr[i + 2] = channel;
         sr[i + 3] = epoch;
-        streamRedirections.put(stream, sr);
+        router.streamRedirections.put(stream, sr);
     }
 
     /**
@@ -1686,7 +1051,7 @@ public final class Kernel implements Agent {
      * under failure, nothing redirected) takes the next one.
      */
     private void onRebindStream(int src, long call, Wire.Reader r) {
-        Stream st = streams.get(r.i64());
+        Stream st = router.streams.get(r.i64());
         if (st == null) throw new OperationException("no such stream at node " + nodeId);
         long ch = r.i64();
         long to = r.i64();
@@ -1773,9 +1138,9 @@ public final class Kernel implements Agent {
         incarnations.remove(inc.gid);
         for (Port p : inc.ports()) {
             p.closed = true;
-            unrouteAll(p);
+            router.unrouteAll(p);
         }
-        for (Stream s : inc.streams()) streams.remove(s.gid);
+        for (Stream s : inc.streams()) router.streams.remove(s.gid);
         for (Message m : inc.inbox.drainMessages()) failInvoker(m, inc.name + " was " + why);
         inc.inbox.poke();
         answerFreezes(inc, inc.name + " was " + why + " before it froze");
@@ -2043,25 +1408,6 @@ public final class Kernel implements Agent {
         transport.offer(there, publisher.kbuf, 0, 8 + ww.length(), publisher.offerIdle);
     }
 
-    // ---- locate (§8.4.3)
-
-    private void onLocate(int src, long call, Wire.Reader r) {
-        long channel = r.i64();
-        ArrayList<Port> l = channelPorts.get(channel);
-        int n = 0;
-        long first = 0;
-        if (l != null) for (Port p : l) if (!p.closed) {
-            if (first == 0) first = p.gid;
-            n++;
-        }
-        if (n == 0 && !Ids.isMulticast(channel) && channelRedirections.get(channel) != 0) {
-            // Its port moved on (migration, propagation): the redirection is the way there.
-            first = channelRedirections.get(channel);
-            n = 1;
-        }
-        publisher.respond(src, call, Frames.OK, publisher.kw.reset().i32(n).i64(first));
-    }
-
     // ---- stream space (§5.5), held at the RDC's home node
 
     private void onSpace(int src, long call, int op, Wire.Reader r) {
@@ -2173,7 +1519,7 @@ public final class Kernel implements Agent {
         RefDescriptor port = null;
         if (held != null) {
             Port p = (Port) held.target();
-            if (held.isClosed() || !callOnKernel(() -> ports.get(p.gid) == p)) {
+            if (held.isClosed() || !callOnKernel(() -> router.ports.get(p.gid) == p)) {
                 synchronized (inc.spaceCache) {
                     inc.spacePorts.remove(label);
                 }
@@ -2356,7 +1702,7 @@ public final class Kernel implements Agent {
     /** After a successful send: a reference propagated with "destroy original" leaves the sender's table. */
     public void afterPropagate(Incarnation inc, Ref r, int flags) {
         if ((flags & FLAG_HOLD) != 0 && r.kind == RefKind.PORT && r.target() instanceof Port p && !Ids.isMulticast(p.firstChannel()))
-            callOnKernel(() -> p.holdSenders = ports.get(p.gid) == p); // from now on arrivals wait for the new port (§6.2.4)
+            callOnKernel(() -> p.holdSenders = router.ports.get(p.gid) == p); // from now on arrivals wait for the new port (§6.2.4)
         if ((flags & 1) == 0) return;
         // A unicast port moves when its receiver takes it (the original detaches then), so it is not closed here.
         if (r.kind == RefKind.PORT && !Ids.isMulticast(((Port) r.target()).firstChannel())) return;
@@ -2459,23 +1805,6 @@ public final class Kernel implements Agent {
         Ref pr = inc.refs.add(RefKind.PORT, p, 0, false);
         p.ownerRef = pr;
         return pr;
-    }
-
-    /**
-     * Attaches a port to one more channel (that of {@code channelStream}): messages from all its
-     * channels merge into the port in arrival order (§4.1). A unicast channel may have one port.
-     */
-    public void joinChannel(Incarnation inc, Ref port, Ref channelStream) {
-        Port p = (Port) inc.refs.check(port, RefKind.PORT).target();
-        long ch = ((Stream) inc.refs.check(channelStream, RefKind.STREAM).target()).channel;
-        callOnKernel(() -> {
-            if (p.channels.containsLong(ch)) return null;
-            ArrayList<Port> l = channelPorts.get(ch);
-            if (!Ids.isMulticast(ch) && l != null && !l.isEmpty())
-                throw new OperationException("channel " + Ids.show(ch) + " is unicast and already has a port");
-            route(p, ch);
-            return null;
-        });
     }
 
     /** The node list with load (appendix B's inc_nodes), optionally only one group's nodes. */
@@ -2646,5 +1975,99 @@ public final class Kernel implements Agent {
 
     public Response request(int node, int op, Wire.Writer payload, long timeoutNs) {
         return requests.request(node, op, payload, timeoutNs);
+    }
+
+    // ---- Router
+
+    public Port newPort(Incarnation owner, long channel) {
+        return router.newPort(owner, channel);
+    }
+
+    public Stream newStream(Incarnation owner, long channel, long addrHint) {
+        return router.newStream(owner, channel, addrHint);
+    }
+
+    public void closePort(Port p) {
+        router.closePort(p);
+    }
+
+    public void closeStream(Stream s) {
+        router.closeStream(s);
+    }
+
+    public List<String> channelInfo(long channel) {
+        return router.channelInfo(channel);
+    }
+
+    public long heldSenderMessages() {
+        return router.heldSenderMessages();
+    }
+
+    public long locatePort(long channel) {
+        return router.locatePort(channel);
+    }
+
+    public void joinChannel(Incarnation inc, Ref port, Ref channelStream) {
+        router.joinChannel(inc, port, channelStream);
+    }
+
+    // ---- Sender
+
+    public void send(Incarnation src, Stream st, int kind, byte[] head, byte[] body, RefDescriptor ref) {
+        sender.send(src, st, kind, head, body, ref);
+    }
+
+    public void flush(Stream st) {
+        sender.flush(st);
+    }
+
+    public Reply invoke(Incarnation src, Stream st, byte[] head, byte[] body, RefDescriptor ref, long timeoutNs) {
+        return sender.invoke(src, st, head, body, ref, timeoutNs);
+    }
+
+    public void reply(Incarnation replier, Message m, byte[] head, byte[] body, RefDescriptor ref) {
+        sender.reply(replier, m, head, body, ref);
+    }
+
+    public void failInvoker(Message m, String why) {
+        sender.failInvoker(m, why);
+    }
+
+    public void forward(Incarnation src, Stream st, Message m, byte[] head) {
+        sender.forward(src, st, m, head);
+    }
+
+    // ---- Receiver
+
+    public Object nextForHandler(Incarnation inc, boolean messages) {
+        return receiver.nextForHandler(inc, messages);
+    }
+
+    public Message receive(Incarnation inc, Port port, long fromStream, long timeoutNs) {
+        return receiver.receive(inc, port, fromStream, timeoutNs);
+    }
+
+    public java.util.Map<String, Object> testPort(Incarnation inc, Port port, long fromStream) {
+        return receiver.testPort(inc, port, fromStream);
+    }
+
+    public void awaitArrival(Incarnation inc) {
+        receiver.awaitArrival(inc);
+    }
+
+    public boolean awaitUnfrozen(Incarnation inc) {
+        return receiver.awaitUnfrozen(inc);
+    }
+
+    public void nextForHandlerWait(Incarnation inc) {
+        receiver.nextForHandlerWait(inc);
+    }
+
+    public Object nextEvent(Incarnation inc, long timeoutNs) {
+        return receiver.nextEvent(inc, timeoutNs);
+    }
+
+    public void defer(Message m) {
+        receiver.defer(m);
     }
 }

@@ -150,14 +150,14 @@ final class Migrator {
                 owner = inc;
             }
             case STREAM -> {
-                Stream s = k.streams.get(gid);
+                Stream s = k.router.streams.get(gid);
                 if (s == null) return forwardTo(whereNow(gid), buf, off, len, 0);
                 owner = s.owner;
             }
             default -> {
-                Port p = k.ports.get(gid);
+                Port p = k.router.ports.get(gid);
                 if (p == null) {
-                    long next = k.redirections.get(gid);
+                    long next = k.router.redirections.get(gid);
                     return next != 0 && next != gid && forwardTo(Ids.node(next), buf, off, len, next);
                 }
                 owner = p.owner;
@@ -457,12 +457,12 @@ final class Migrator {
             for (long ch : p.channels()) {
                 if (Ids.isMulticast(ch)) {
                     // This node stays on the group for it (a proxy member): one path, in order, no duplicates.
-                    ArrayList<Port> members = k.channelPorts.get(ch);
+                    ArrayList<Port> members = k.router.channelPorts.get(ch);
                     if (members != null && members.contains(p)) multicastProxies.computeIfAbsent(ch, c -> new LongArrayList()).addLong(to);
                 } else {
-                    k.channelRedirections.put(ch, to);
+                    k.router.channelRedirections.put(ch, to);
                 }
-                k.unroute(p, ch);
+                k.router.unroute(p, ch);
             }
             // Proxies kept here for this port's earlier self now point at its new address.
             for (LongArrayList l : multicastProxies.values()) {
@@ -471,9 +471,9 @@ final class Migrator {
             }
             // A port whose traffic went elsewhere (retained after propagation: its receiver activated the
             // new port, §6.2.1) keeps the redirection made then; only a port still receiving here gets one to D.
-            if (k.ports.get(p.gid) == p) {
-                k.ports.remove(p.gid);
-                k.redirections.put(p.gid, to);
+            if (k.router.ports.get(p.gid) == p) {
+                k.router.ports.remove(p.gid);
+                k.router.redirections.put(p.gid, to);
             }
             p.closed = true;
         }
@@ -487,7 +487,7 @@ final class Migrator {
         Object item;
         while ((item = inc.inbox.poll(x -> x instanceof Event)) != null) events.add((Event) item);
         for (Stream s : inc.streams()) {
-            k.streams.remove(s.gid);
+            k.router.streams.remove(s.gid);
             movedTo.put(s.gid, o.dest);
         }
         movedTo.put(inc.gid, o.dest);
@@ -681,7 +681,7 @@ final class Migrator {
                 }
                 inc.streams.add(s);
                 in.streams.add(s);
-                k.streams.put(sg, s);
+                k.router.streams.put(sg, s);
                 target = s;
             } else if (kind == RefKind.PORT) {
                 long old = r.i64();
@@ -693,7 +693,7 @@ final class Migrator {
                 p.name = pname;
                 inc.ports.add(p);
                 in.ports.add(p);
-                k.ports.put(p.gid, p); // reachable by address (forwarded queue) before its channels are routed
+                k.router.ports.put(p.gid, p); // reachable by address (forwarded queue) before its channels are routed
                 byOld.put(old, p);
                 pairs.addLong(old);
                 pairs.addLong(p.gid);
@@ -749,8 +749,8 @@ final class Migrator {
                 // A migrated multicast port is served by its proxy member (the node it first left); a
                 // restored or forked one is a new member of the group.
                 if (!Ids.isMulticast(ch) || in.mode != MIGRATE) {
-                    k.route(p, ch);
-                    if (!Ids.isMulticast(ch)) k.channelRedirections.remove(ch);
+                    k.router.route(p, ch);
+                    if (!Ids.isMulticast(ch)) k.router.channelRedirections.remove(ch);
                 }
         movedTo.remove(inc.gid);
         for (Stream s : in.streams) movedTo.remove(s.gid);
@@ -759,7 +759,7 @@ final class Migrator {
             inc.inbox.put(new Event(Event.Type.values()[r.i8()], r.i64(), r.str(), r.str(), r.i64()));
         // Retained ports still holding their senders (§6.2.4): the held arrivals come next from S, and wait here.
         if (r.hasMore()) for (int i = r.i32(); i > 0; i--) {
-            Port p = k.ports.get(r.i64());
+            Port p = k.router.ports.get(r.i64());
             if (p != null) p.holdSenders = true;
         }
         long total = elapsed; // S measured from the request to its switch; the commit is one message more
@@ -788,9 +788,9 @@ final class Migrator {
         if (inc == null) return;
         for (Port p : in.ports) {
             p.closed = true;
-            k.ports.remove(p.gid);
+            k.router.ports.remove(p.gid);
         }
-        for (Stream s : in.streams) k.streams.remove(s.gid);
+        for (Stream s : in.streams) k.router.streams.remove(s.gid);
         inc.destroyed = true;
         inc.inbox.poke();
         ControlThreads.kill(k.launcher(), inc);
@@ -877,7 +877,7 @@ final class Migrator {
         inc.destroyed = true;
         inc.state = Incarnation.State.DEAD;
         k.incarnations.remove(inc.gid);
-        for (Stream s : inc.streams()) k.streams.remove(s.gid);
+        for (Stream s : inc.streams()) k.router.streams.remove(s.gid);
         inc.inbox.poke();
         ControlThreads.kill(k.launcher(), inc);
         k.raise(inc, Event.Type.DEAD, "checkpointed and destroyed; its ports wait for a restore");
