@@ -79,7 +79,7 @@ final class Migrator {
         volatile long preparedNanos, capturedNanos, shippedNanos, installedNanos;
         volatile String abortedWhy;
         /** The 'within' bound; cancelled at the end so that it does not keep the incarnation (and its state) reachable. */
-        volatile Kernel.Timer timeout;
+        volatile Ghosts.Timer timeout;
         /**
          * The INSTALL request's call id, expected on the kernel thread before the incarnation's thread
          * sends the request itself right behind the last chunk (no hop back to the kernel thread).
@@ -231,7 +231,7 @@ final class Migrator {
             }
             o.installCall = k.requests.expectResponse(dest, withinNs + INSTALL_TIMEOUT_NS, installed -> onInstalled(o, installed));
             k.runOnIncarnation(inc, (BoundaryTask) () -> move(o));
-            o.timeout = k.schedule(withinNs, () -> {
+            o.timeout = k.ghosts.schedule(withinNs, () -> {
                 if (o.phase.compareAndSet(0, 2))
                     end(o, "a handler of " + inc.name + " was still running after " + TimeUnit.NANOSECONDS.toMillis(withinNs)
                             + " ms; the migration was abandoned and it carries on at node " + k.nodeId(), 0, 0);
@@ -528,7 +528,7 @@ final class Migrator {
         if (o.ended) return;
         o.ended = true;
         o.phase.set(2);
-        Kernel.Timer t = o.timeout;
+        Ghosts.Timer t = o.timeout;
         if (t != null) t.cancel();
         if (o.installCall != 0) k.requests.forgetResponse(o.installCall);
         Incarnation inc = o.inc;
@@ -538,7 +538,7 @@ final class Migrator {
             inc.migrating = false; // it carries on here
             inc.inbox.poke();
         }
-        if (error != null) k.raise(inc, Event.Type.MIGRATEFAILED, error);
+        if (error != null) k.ghosts.raise(inc, Event.Type.MIGRATEFAILED, error);
         if (!o.answered) {
             o.answered = true;
             if (error != null) k.publisher.respondError(o.managerNode, o.managerCall, "migrate " + inc.name + " to node " + o.dest + ": " + error);
@@ -765,7 +765,7 @@ final class Migrator {
         long total = elapsed; // S measured from the request to its switch; the commit is one message more
         inc.migrating = false;
         inc.inbox.poke();
-        k.raise(inc, Event.Type.MIGRATEDONE, "from node " + from + " to node " + k.nodeId() + " in "
+        k.ghosts.raise(inc, Event.Type.MIGRATEDONE, "from node " + from + " to node " + k.nodeId() + " in "
                 + String.format(java.util.Locale.ROOT, "%.3f", total / 1e6) + " ms (frozen "
                 + String.format(java.util.Locale.ROOT, "%.3f", frozen / 1e6) + " ms)");
         k.publisher.respond(src, call, Frames.OK, new Wire.Writer().i64(total).i64(frozen));
@@ -802,10 +802,10 @@ final class Migrator {
     /** Runs {@code work} on the incarnation's thread at its next handler boundary, or fails it after {@code withinNs}. */
     private void atBoundary(Incarnation inc, long withinNs, int src, long call, String what, java.util.function.Supplier<Wire.Writer> work) {
         AtomicInteger phase = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicReference<Kernel.Timer> timeout = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Ghosts.Timer> timeout = new java.util.concurrent.atomic.AtomicReference<>();
         k.runOnIncarnation(inc, (BoundaryTask) () -> {
             if (!phase.compareAndSet(0, 1)) return;
-            Kernel.Timer t = timeout.get();
+            Ghosts.Timer t = timeout.get();
             if (t != null) t.cancel();
             try {
                 Wire.Writer w = work.get();
@@ -815,7 +815,7 @@ final class Migrator {
                 k.onKernel(() -> k.publisher.respondError(src, call, what + " " + inc.name + ": " + why));
             }
         });
-        timeout.set(k.schedule(withinNs, () -> {
+        timeout.set(k.ghosts.schedule(withinNs, () -> {
             if (phase.compareAndSet(0, 2))
                 k.publisher.respondError(src, call, what + " " + inc.name + ": a handler was still running after "
                         + TimeUnit.NANOSECONDS.toMillis(withinNs) + " ms; nothing was done");
@@ -880,7 +880,7 @@ final class Migrator {
         for (Stream s : inc.streams()) k.router.streams.remove(s.gid);
         inc.inbox.poke();
         ControlThreads.kill(k.launcher(), inc);
-        k.raise(inc, Event.Type.DEAD, "checkpointed and destroyed; its ports wait for a restore");
+        k.ghosts.raise(inc, Event.Type.DEAD, "checkpointed and destroyed; its ports wait for a restore");
     }
 
     /** A record (from a checkpoint or a fork) made into a new incarnation at {@code node}; returns {new id, port pairs}. */

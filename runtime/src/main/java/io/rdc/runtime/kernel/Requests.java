@@ -147,7 +147,7 @@ final class Requests {
             // takes a moment to connect), and give up if it never does.
             if (System.nanoTime() - connectBy > 0)
                 then.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " is unreachable").toBytes()));
-            else k.schedule(TimeUnit.MILLISECONDS.toNanos(5), () -> requestAsync(node, op, payload, timeoutNs, then, connectBy));
+            else k.ghosts.schedule(TimeUnit.MILLISECONDS.toNanos(5), () -> requestAsync(node, op, payload, timeoutNs, then, connectBy));
             return;
         }
         failUnanswered(node, requestAsync(node, op, payload, then), timeoutNs);
@@ -155,7 +155,7 @@ final class Requests {
 
     /** Kernel thread: the callback expecting {@code id} gets a FAILED response if none has come within {@code timeoutNs}. */
     void failUnanswered(int node, long id, long timeoutNs) {
-        k.schedule(timeoutNs, () -> {
+        k.ghosts.schedule(timeoutNs, () -> {
             java.util.function.Consumer<Response> c = pendingCallbacks.remove(id);
             if (c != null) c.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " did not answer within "
                     + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms").toBytes()));

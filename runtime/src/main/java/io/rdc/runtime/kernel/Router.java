@@ -103,7 +103,7 @@ final class Router {
         });
         // Messages still queued at a closed port are refused to their invokers.
         for (Message m : p.owner.inbox.drainMessages()) {
-            if (m.port == p) k.failInvoker(m, "port " + Ids.show(p.gid) + " was closed");
+            if (m.port == p) k.sender.failInvoker(m, "port " + Ids.show(p.gid) + " was closed");
             else p.owner.inbox.put(m);
         }
     }
@@ -297,7 +297,7 @@ final class Router {
         Incarnation owner = port.owner;
         Probe.stamp(1);
         owner.inbox.put(m);
-        if (!owner.interests.isEmpty()) k.raise(owner, Event.Type.MESSAGE, "port " + Ids.show(port.gid));
+        if (!owner.interests.isEmpty()) k.ghosts.raise(owner, Event.Type.MESSAGE, "port " + Ids.show(port.gid));
     }
 
     /** What is attached to a channel on every reachable node: "port owner.name (id) at node" and "stream …" lines. */
