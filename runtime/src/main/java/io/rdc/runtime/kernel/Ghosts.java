@@ -376,11 +376,7 @@ final class Ghosts {
             if ((i.mask() & type.bit) == 0) continue;
             Wire.Writer w = new Wire.Writer(64).i64(i.watcher()).i64(inc.gid).i32(type.ordinal()).str(inc.name).str(detail)
                     .i64(System.currentTimeMillis());
-            k.onKernel(() -> {
-                Frames.putHeaderTo(k.publisher.kbuf, Frames.EVENT, 0, 0, k.nodeId);
-                k.publisher.kbuf.putBytes(8, w.buffer(), 0, w.length());
-                k.transport.offer(Ids.node(i.watcher()), k.publisher.kbuf, 0, 8 + w.length(), k.publisher.offerIdle);
-            });
+            k.onKernel(() -> k.publisher.offerEvent(Ids.node(i.watcher()), w));
         }
     }
 
@@ -410,8 +406,43 @@ final class Ghosts {
         int there = k.migrator.whereNow(watcher);
         if (there == 0) return;
         Wire.Writer ww = new Wire.Writer(64).i64(watcher).i64(e.subject()).i32(e.type().ordinal()).str(e.subjectName()).str(e.detail()).i64(e.atMillis());
-        Frames.putHeaderTo(k.publisher.kbuf, Frames.EVENT, 0, 0, k.nodeId);
-        k.publisher.kbuf.putBytes(8, ww.buffer(), 0, ww.length());
-        k.transport.offer(there, k.publisher.kbuf, 0, 8 + ww.length(), k.publisher.offerIdle);
+        k.publisher.offerEvent(there, ww);
+    }
+
+    /** The handle of a local incarnation's named port or stream. */
+    void onIfaceHandle(int src, long call, Wire.Reader r) {
+        Incarnation inc = k.local(r.i64());
+        String name = r.str();
+        RefDescriptor d = null;
+        for (Port p : inc.ports()) if (name.equals(p.name)) d = new RefDescriptor(RefKind.PORT_HANDLE, p.gid, p.firstChannel(), k.nodeId, 0, false, 0);
+        for (Stream st : inc.streams()) if (d == null && name.equals(st.name)) d = new RefDescriptor(RefKind.STREAM_HANDLE, st.gid, st.channel, k.nodeId, 0, false, 0);
+        if (d == null) throw new OperationException(inc.name + " has no port or stream named " + name);
+        Wire.Writer w = k.publisher.kw.reset();
+        d.write(w);
+        k.publisher.respond(src, call, Frames.OK, w);
+    }
+
+    /** A snapshot of a local incarnation's state, taken between its handlers. */
+    void onSnapshot(int src, long call, Wire.Reader r) {
+        Incarnation inc = k.local(r.i64());
+        Launcher l = k.launcher;
+        if (l == null || inc.pseudo) throw new OperationException(inc.name + " has no state to snapshot");
+        l.snapshot(inc, (bytes, error) -> k.onKernel(() -> {
+            if (error != null) k.publisher.respondError(src, call, error);
+            else k.publisher.respond(src, call, Frames.OK, new Wire.Writer(bytes.length + 8).bytes(bytes));
+        }));
+    }
+
+    /** The local incarnations of an RDC (0: all), for list. */
+    void onList(int src, long call, Wire.Reader r) {
+        long rdc = r.i64();
+        Wire.Writer w = k.publisher.kw.reset();
+        List<Incarnation> list = new ArrayList<>();
+        for (Incarnation i : k.incarnations.values()) if (!i.pseudo && !i.destroyed && (rdc == 0 || i.rdcId == rdc)) list.add(i);
+        w.i32(list.size());
+        for (Incarnation i : list)
+            w.i64(i.gid).str(i.name).str(i.moduleName()).i8(i.shownState().ordinal()).i32(i.inbox.messageCount())
+                    .i64(i.handlerNanos / 1000).i64(i.rdcId);
+        k.publisher.respond(src, call, Frames.OK, w);
     }
 }

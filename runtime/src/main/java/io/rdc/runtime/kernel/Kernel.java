@@ -88,8 +88,6 @@ public final class Kernel implements Agent {
     // ---- shared with local threads
     final ConcurrentHashMap<Long, Incarnation> incarnations = new ConcurrentHashMap<>();
     final ManyToOneConcurrentArrayQueue<Runnable> commands = new ManyToOneConcurrentArrayQueue<>(16_384);
-    /** Whole messages that passed authentication: the transport reassembles and checks them. */
-    final FragmentHandler assembler = this::onFragment;
     /**
      * Whoever holds this runs the duty cycle: the agent thread, or a thread waiting on this kernel
      * (an invoker for its reply, an incarnation for its next message) that does the work itself
@@ -99,6 +97,7 @@ public final class Kernel implements Agent {
     final java.util.concurrent.locks.ReentrantLock duty = new java.util.concurrent.locks.ReentrantLock();
 
     // ---- the kernel's parts, each on the kernel thread unless it says otherwise
+    final KernelAdapter adapter;
     final KernelPublisher publisher;
     final Requests requests;
     final AckBatch acks;
@@ -118,6 +117,7 @@ public final class Kernel implements Agent {
         this.nodeId = info.id();
         this.pool = pool;
         this.transport = transport;
+        this.adapter = new KernelAdapter(this);
         this.publisher = new KernelPublisher(this);
         this.requests = new Requests(this);
         this.acks = new AckBatch(this);
@@ -223,7 +223,7 @@ public final class Kernel implements Agent {
         if (stopped || !duty.tryLock()) return 0;
         try {
             int work = commands.drain(Runnable::run, 256);
-            work += transport.poll(assembler, 256);
+            work += transport.poll(adapter.assembler, 256);
             if (acks.ackCount > 0) work += acks.flushAcks();
             if (!ghosts.timers.isEmpty()) work += ghosts.runTimers();
             return work;
@@ -288,101 +288,6 @@ public final class Kernel implements Agent {
     }
 
     // =====================================================================================
-    // Receiving (kernel thread)
-
-    private void onFragment(DirectBuffer buf, int off, int len, Header header) {
-        String bad = Frames.malformed(buf, off, len);
-        if (bad != null) {
-            malformed(bad);
-            return;
-        }
-        byte type = buf.getByte(off + Frames.TYPE);
-        try {
-            switch (type) {
-                case Frames.DATA -> router.onData(buf, off, len);
-                case Frames.ACK -> onAck(buf, off);
-                case Frames.REPLY -> onReply(buf, off, len);
-                case Frames.REQUEST -> onRequest(buf, off, len);
-                case Frames.RESPONSE -> requests.onResponse(buf, off, len);
-                case Frames.EVENT -> onEvent(buf, off, len);
-                default -> malformed("unknown frame type " + type);
-            }
-        } catch (RuntimeException | Error e) {
-            // A malformed or unexpected frame must not stop the kernel, nor an Error from it (issue 21): report and carry on.
-            malformed("error handling a " + Frames.typeName(type) + " frame: " + e);
-        }
-    }
-
-    long malformedFrames;
-
-    /** Frames this kernel could not decode or handle, since it started (kernel thread). */
-    public long malformedFrames() {
-        return malformedFrames;
-    }
-
-    /** Counts a frame it could not take; says so for the first ten, then once in 10,000 (a flood must not flood stderr). */
-    private void malformed(String why) {
-        long n = ++malformedFrames;
-        if (n <= 10 || n % 10_000 == 0) System.err.println("node " + nodeId + ": dropped frame " + n + ": " + why);
-    }
-
-    /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
-    void receiveForTest(DirectBuffer buf, int off, int len) {
-        onFragment(buf, off, len, null);
-    }
-
-    private void onAck(DirectBuffer buf, int off) {
-        int status = buf.getShort(off + Frames.SHORT_FIELD);
-        long gid = buf.getLong(off + Frames.A_STREAM);
-        long seq = buf.getLong(off + Frames.A_SEQ);
-        long port = buf.getLong(off + Frames.A_PORT);
-        long ackedChannel = buf.getLong(off + Frames.A_CHANNEL);
-        Stream st = router.streams.get(gid);
-        if (st == null) return;
-        if (status == Frames.OK) {
-            // Learn the final address (§8.4.3), applied by the sender once nothing is in flight.
-            // Acknowledgements of messages sent before the last switch are stale news.
-            if (!st.multicast && port != 0 && port != st.destAddr && st.retarget == null && seq > st.switchedAt)
-                st.retarget = new Stream.Retarget(ackedChannel != 0 ? ackedChannel : st.channel, port, 0);
-            if (seq > st.ackedSeq) st.ackedSeq = seq;
-        } else if (status == ST_QUEUE_FULL) {
-            st.failure = "message " + seq + " refused: the receiving port's queue at node " + buf.getInt(off + Frames.SRC_NODE)
-                    + " is full (rdc.limit.portMessages, rdc.limit.portBytes)";
-            st.ackedSeq = Math.max(st.ackedSeq, seq);
-            ghosts.raise(st.owner, Event.Type.STREAM_CLOSED, st.failure);
-        } else {
-            st.failure = "message " + seq + " refused: no port is attached to channel " + Ids.show(st.channel);
-            st.ackedSeq = Math.max(st.ackedSeq, seq);
-            ghosts.raise(st.owner, Event.Type.STREAM_CLOSED, st.failure);
-        }
-    }
-
-    private void onReply(DirectBuffer buf, int off, int len) {
-        int status = buf.getShort(off + Frames.SHORT_FIELD);
-        long id = buf.getLong(off + Frames.R_INVOKE);
-        Waiter w = requests.calls.get(id);
-        Probe.stamp(4);
-        if (w == null) return; // the invoker gave up
-        int bl = buf.getInt(off + Frames.R_BODY_LEN);
-        int rl = buf.getInt(off + Frames.R_REF_LEN);
-        int pos = off + Frames.R_HEADER;
-        int hl = buf.getInt(pos);
-        pos += 4;
-        byte[] head = hl == 0 ? null : new byte[hl];
-        if (hl > 0) buf.getBytes(pos, head);
-        pos += hl;
-        if (status != Frames.OK) {
-            w.complete(status, null, head == null ? "refused" : new String(head, StandardCharsets.UTF_8));
-            return;
-        }
-        byte[] body = bl == 0 ? null : new byte[bl];
-        if (bl > 0) buf.getBytes(pos, body);
-        pos += bl;
-        RefDescriptor ref = rl > 0 ? RefDescriptor.read(new Wire.Reader(buf, pos, rl)) : null;
-        w.complete(Frames.OK, null, new Reply(head, body, ref, buf.getLong(off + Frames.R_PORT)));
-    }
-
-    // =====================================================================================
     // Requests between kernels (loader, ghosts, stream space, name service)
 
     /** A response to a request: a status and a payload in Wire format (or an error message). */
@@ -393,115 +298,6 @@ public final class Kernel implements Agent {
 
         public String error() {
             return payload == null ? "failed" : new Wire.Reader(payload).str();
-        }
-    }
-
-    void onRequest(DirectBuffer buf, int off, int len) {
-        int src = buf.getInt(off + Frames.SRC_NODE);
-        long call = buf.getLong(off + Frames.Q_CALL);
-        int op = buf.getInt(off + Frames.Q_OP);
-        Wire.Reader r = new Wire.Reader(buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER);
-        try {
-            // Requests for an incarnation (or its streams and ports) that is moving or has moved
-            // are held until it has, or forwarded to where it is now (§7.4.3).
-            if (migrator.intercept(src, call, op, buf, off, len)) return;
-            switch (op) {
-                case OP_CREATE -> loader.onCreate(src, call, r);
-                case OP_DESTROY, OP_FREEZE, OP_UNFREEZE -> ghosts.onControl(src, call, op, r);
-                case OP_STATUS -> ghosts.onStatus(src, call, r);
-                case OP_INTEREST -> ghosts.onInterest(src, call, r);
-                case OP_LOCATE -> router.onLocate(src, call, r);
-                case OP_SPACE_PUT, OP_SPACE_GET, OP_SPACE_RETURN, OP_SPACE_DELETE, OP_SPACE_PRINT -> space.onSpace(src, call, op, r);
-                case OP_NAME_REGISTER, OP_NAME_LOOKUP -> space.onName(src, call, op, r);
-                case OP_BUFFER_READ, OP_BUFFER_WRITE -> bufferHandles.onBuffer(src, call, op, r);
-                case OP_MODULE_FETCH -> {
-                    String wanted = r.str();
-                    ModuleStore.Module m = r.hasMore() ? loader.modules.byName(r.i64(), wanted) : loader.modules.byName(wanted);
-                    if (m == null) publisher.respondError(src, call, "no module of that name is known to the RDC");
-                    else publisher.respond(src, call, Frames.OK, publisher.kw.reset().str(m.name()).str(m.code()));
-                }
-                case OP_BLUEPRINT -> {
-                    Incarnation b = local(r.i64());
-                    if (b.state != Incarnation.State.INCHOATE)
-                        throw new OperationException(b.name + " is " + b.state + "; only an INCHOATE incarnation serves as a blueprint");
-                    publisher.respond(src, call, Frames.OK, publisher.kw.reset().str(b.module.name()).str(b.module.code()));
-                }
-                case OP_IFACE -> ghosts.onIface(src, call, r);
-                case OP_ACTIVATE -> reconfiguration.onActivate(src, call, r);
-                case OP_ATTACH -> reconfiguration.onAttach(src, call, r);
-                case OP_DETACH -> reconfiguration.onDetach(src, call, r);
-                case OP_REBIND_AT_RECEIVER -> reconfiguration.onRebindAtReceiver(src, call, r);
-                case OP_REBIND_STREAM -> reconfiguration.onRebindStream(src, call, r);
-                case OP_MIGRATE -> migrator.onMigrate(src, call, r);
-                case OP_MIGRATE_PREPARE -> migrator.onPrepare(src, call, r);
-                case OP_MIGRATE_CHUNK -> migrator.onChunk(r);
-                case OP_MIGRATE_INSTALL -> migrator.onInstall(src, call, r);
-                case OP_MIGRATE_COMMIT -> migrator.onCommit(src, call, r);
-                case OP_MIGRATE_ABORT -> migrator.onAbort(src, call, r);
-                case OP_CHECKPOINT -> migrator.onCheckpoint(src, call, r);
-                case OP_FORK -> migrator.onFork(src, call, r);
-                case OP_NODE_ACCEPT -> {
-                    acceptingIncarnations = r.bool();
-                    publisher.respond(src, call, Frames.OK, null);
-                }
-                case OP_CHANNEL_INFO -> {
-                    long ch = r.i64();
-                    List<String> out = new ArrayList<>();
-                    ArrayList<Port> l = router.channelPorts.get(ch);
-                    if (l != null) for (Port p : l) out.add("port " + p.owner.name + (p.name != null ? "." + p.name : "") + " (" + Ids.show(p.gid) + ") at " + nodeId);
-                    for (Stream st : router.streams.values())
-                        if (st.channel == ch && !st.closed && !st.owner.destroyed)
-                            out.add("stream " + st.owner.name + (st.name != null ? "." + st.name : "") + " (" + Ids.show(st.gid) + ") at " + nodeId);
-                    Wire.Writer w = publisher.kw.reset().i32(out.size());
-                    for (String x : out) w.str(x);
-                    publisher.respond(src, call, Frames.OK, w);
-                }
-                // Answered in order after whatever the requester sent here before it: when a rebinding
-                // has moved a stream's messages here, they have all arrived once this is answered.
-                case OP_ROUTE_BARRIER -> publisher.respond(src, call, Frames.OK, null);
-                case OP_IFACE_HANDLE -> {
-                    Incarnation inc = local(r.i64());
-                    String name = r.str();
-                    RefDescriptor d = null;
-                    for (Port p : inc.ports()) if (name.equals(p.name)) d = new RefDescriptor(RefKind.PORT_HANDLE, p.gid, p.firstChannel(), nodeId, 0, false, 0);
-                    for (Stream st : inc.streams()) if (d == null && name.equals(st.name)) d = new RefDescriptor(RefKind.STREAM_HANDLE, st.gid, st.channel, nodeId, 0, false, 0);
-                    if (d == null) throw new OperationException(inc.name + " has no port or stream named " + name);
-                    Wire.Writer w = publisher.kw.reset();
-                    d.write(w);
-                    publisher.respond(src, call, Frames.OK, w);
-                }
-                case OP_FREEZE_STREAM -> {
-                    Stream st = router.streams.get(r.i64());
-                    if (st == null) throw new OperationException("no such stream at node " + nodeId);
-                    st.frozen = r.bool();
-                    publisher.respond(src, call, Frames.OK, null);
-                }
-                case OP_SNAPSHOT -> {
-                    Incarnation inc = local(r.i64());
-                    Launcher l = launcher;
-                    if (l == null || inc.pseudo) throw new OperationException(inc.name + " has no state to snapshot");
-                    l.snapshot(inc, (bytes, error) -> onKernel(() -> {
-                        if (error != null) publisher.respondError(src, call, error);
-                        else publisher.respond(src, call, Frames.OK, new Wire.Writer(bytes.length + 8).bytes(bytes));
-                    }));
-                }
-                case OP_LIST -> {
-                    long rdc = r.i64();
-                    Wire.Writer w = publisher.kw.reset();
-                    List<Incarnation> list = new ArrayList<>();
-                    for (Incarnation i : incarnations.values()) if (!i.pseudo && !i.destroyed && (rdc == 0 || i.rdcId == rdc)) list.add(i);
-                    w.i32(list.size());
-                    for (Incarnation i : list)
-                        w.i64(i.gid).str(i.name).str(i.moduleName()).i8(i.shownState().ordinal()).i32(i.inbox.messageCount())
-                                .i64(i.handlerNanos / 1000).i64(i.rdcId);
-                    publisher.respond(src, call, Frames.OK, w);
-                }
-                case OP_NODE_STATUS -> publisher.respond(src, call, Frames.OK, publisher.kw.reset().i32(nodeLoad.liveIncarnations()).i64(Double.doubleToLongBits(nodeLoad.load()))
-                        .i64(transport.refusedFrames()));
-                default -> publisher.respondError(src, call, "unknown kernel operation " + op);
-            }
-        } catch (RuntimeException e) {
-            publisher.respondError(src, call, e.getMessage() == null ? e.toString() : e.getMessage());
         }
     }
 
@@ -652,17 +448,6 @@ public final class Kernel implements Agent {
     }
 
     final Limits limits = new Limits();
-
-    private void onEvent(DirectBuffer buf, int off, int len) {
-        Wire.Reader r = new Wire.Reader(buf, off + 8, len - 8);
-        long watcher = r.i64();
-        long subject = r.i64();
-        Event.Type type = Event.Type.values()[r.i32()];
-        String name = r.str();
-        String detail = r.str();
-        long at = r.i64();
-        ghosts.deliverEvent(watcher, new Event(type, subject, name, detail, at));
-    }
 
     /** The control plane's script name under which an RDC keeps a declared module's code. */
     public static final String MODULE_NAME_PREFIX = "module:";
@@ -1013,5 +798,16 @@ public final class Kernel implements Agent {
 
     public List<NodeStatus> nodeStatuses() {
         return nodeLoad.nodeStatuses();
+    }
+
+    // ---- KernelAdapter
+
+    public long malformedFrames() {
+        return adapter.malformedFrames();
+    }
+
+    /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
+    void receiveForTest(DirectBuffer buf, int off, int len) {
+        adapter.receiveForTest(buf, off, len);
     }
 }

@@ -142,6 +142,13 @@ final class KernelPublisher {
         return k.transport.offer(node, b, 0, Frames.Q_HEADER + plen, null);
     }
 
+    /** Sends an event (its fields written by {@link Ghosts}) from the kernel thread. */
+    void offerEvent(int node, Wire.Writer event) {
+        Frames.putHeaderTo(kbuf, Frames.EVENT, 0, 0, k.nodeId);
+        kbuf.putBytes(8, event.buffer(), 0, event.length());
+        k.transport.offer(node, kbuf, 0, 8 + event.length(), offerIdle);
+    }
+
     /** Sends a request from the kernel thread. */
     void offerRequest(int node, long callId, int op, Wire.Writer payload) {
         Frames.putHeaderTo(kbuf, Frames.REQUEST, 0, 0, k.nodeId);

@@ -296,4 +296,26 @@ final class Loader {
         k.incarnations.put(gid, inc);
         return inc;
     }
+
+    /** A module's code by name, for a node that lacks it (at the RDC's home node). */
+    void onModuleFetch(int src, long call, Wire.Reader r) {
+        String wanted = r.str();
+        ModuleStore.Module m = r.hasMore() ? modules.byName(r.i64(), wanted) : modules.byName(wanted);
+        if (m == null) k.publisher.respondError(src, call, "no module of that name is known to the RDC");
+        else k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().str(m.name()).str(m.code()));
+    }
+
+    /** The module of an INCHOATE incarnation, for creation from it (§3.2.1). */
+    void onBlueprint(int src, long call, Wire.Reader r) {
+        Incarnation b = k.local(r.i64());
+        if (b.state != Incarnation.State.INCHOATE)
+            throw new OperationException(b.name + " is " + b.state + "; only an INCHOATE incarnation serves as a blueprint");
+        k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().str(b.module.name()).str(b.module.code()));
+    }
+
+    /** Opens or closes this node to new incarnations (§7.4.2). */
+    void onNodeAccept(int src, long call, Wire.Reader r) {
+        k.acceptingIncarnations = r.bool();
+        k.publisher.respond(src, call, Frames.OK, null);
+    }
 }

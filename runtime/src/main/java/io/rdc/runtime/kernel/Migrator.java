@@ -544,7 +544,7 @@ final class Migrator {
             if (error != null) k.publisher.respondError(o.managerNode, o.managerCall, "migrate " + inc.name + " to node " + o.dest + ": " + error);
             else k.publisher.respond(o.managerNode, o.managerCall, Frames.OK, new Wire.Writer().i64(elapsedNs).i64(frozenNs));
         }
-        for (byte[] f : o.held) k.onRequest(new UnsafeBuffer(f), 0, f.length);
+        for (byte[] f : o.held) k.adapter.onRequest(new UnsafeBuffer(f), 0, f.length);
     }
 
     // =====================================================================================

@@ -104,4 +104,10 @@ final class NodeLoad {
             return null;
         }
     }
+
+    /** This node's counts: live incarnations, load, refused frames. */
+    void onNodeStatus(int src, long call, Wire.Reader r) {
+        k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().i32(liveIncarnations()).i64(Double.doubleToLongBits(load()))
+                .i64(k.transport.refusedFrames()));
+    }
 }

@@ -279,4 +279,12 @@ final class Reconfiguration {
         Response r = k.requests.request(Ids.node(streamHandle.gid()), OP_FREEZE_STREAM, new Wire.Writer().i64(streamHandle.gid()).bool(frozen), REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException((frozen ? "freezeStream: " : "unfreezeStream: ") + r.error());
     }
+
+    /** freezeStream / unfreezeStream at the stream's node. */
+    void onFreezeStream(int src, long call, Wire.Reader r) {
+        Stream st = k.router.streams.get(r.i64());
+        if (st == null) throw new OperationException("no such stream at node " + k.nodeId);
+        st.frozen = r.bool();
+        k.publisher.respond(src, call, Frames.OK, null);
+    }
 }

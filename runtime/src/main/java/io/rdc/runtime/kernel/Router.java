@@ -409,4 +409,18 @@ final class Router {
             return null;
         });
     }
+
+    /** What is attached to a channel here, for channelInfo. */
+    void onChannelInfo(int src, long call, Wire.Reader r) {
+        long ch = r.i64();
+        List<String> out = new ArrayList<>();
+        ArrayList<Port> l = channelPorts.get(ch);
+        if (l != null) for (Port p : l) out.add("port " + p.owner.name + (p.name != null ? "." + p.name : "") + " (" + Ids.show(p.gid) + ") at " + k.nodeId);
+        for (Stream st : streams.values())
+            if (st.channel == ch && !st.closed && !st.owner.destroyed)
+                out.add("stream " + st.owner.name + (st.name != null ? "." + st.name : "") + " (" + Ids.show(st.gid) + ") at " + k.nodeId);
+        Wire.Writer w = k.publisher.kw.reset().i32(out.size());
+        for (String x : out) w.str(x);
+        k.publisher.respond(src, call, Frames.OK, w);
+    }
 }
