@@ -111,6 +111,8 @@ public final class Kernel implements Agent {
     final SpaceAndNames space;
     final BufferHandles bufferHandles;
     final NodeLoad nodeLoad;
+    final MigrationRecord records;
+    final Transplants transplants;
 
     public Kernel(NodeInfo info, Pool pool, Transport transport) {
         this.info = info;
@@ -131,6 +133,8 @@ public final class Kernel implements Agent {
         this.space = new SpaceAndNames(this);
         this.bufferHandles = new BufferHandles(this);
         this.nodeLoad = new NodeLoad(this);
+        this.records = new MigrationRecord(this);
+        this.transplants = new Transplants(this);
     }
 
     public void launcher(Launcher l) {
@@ -165,7 +169,7 @@ public final class Kernel implements Agent {
 
     /** How many records this node has sent (migration, checkpoint, fork) that carried module code. */
     public long recordsWithCode() {
-        return migrator.codeShipped.get();
+        return records.codeShipped.get();
     }
 
     /** How many arrays for receiving large migrating records this node keeps for reuse. */
@@ -312,69 +316,8 @@ public final class Kernel implements Agent {
         }
     }
 
-    /**
-     * Migrates an incarnation to {@code node} (§7.4). A handler running when it is asked is waited
-     * for up to {@code withinNs}. With {@code waitForEnd} this returns when the incarnation runs at
-     * the destination (or throws why it stayed where it was); without, as soon as the destination
-     * has committed resources — the end is then told by a MIGRATEDONE or MIGRATEFAILED event. An
-     * incarnation migrating itself must not wait (it moves when its handler returns).
-     */
-    public Migration migrate(long gid, int node, long withinNs, boolean waitForEnd) {
-        Response r = request(Ids.node(gid), OP_MIGRATE, new Wire.Writer().i64(gid).i32(node).i64(withinNs).bool(waitForEnd),
-                withinNs + Migrator.INSTALL_TIMEOUT_NS + REQUEST_TIMEOUT_NS);
-        if (r.status != Frames.OK) throw new OperationException(r.error());
-        Wire.Reader rd = r.reader();
-        return new Migration(rd.i64(), rd.i64());
-    }
-
-    /**
-     * checkpoint (§9.2): at its next handler boundary (waited for up to {@code withinNs}) the
-     * incarnation's record is written to {@code file} at the node where it runs; with
-     * {@code destroy} it is then destroyed, its ports parked for a restore. Returns the file's size.
-     */
-    public long checkpoint(long gid, String file, boolean destroy, long withinNs) {
-        Response r = request(Ids.node(gid), OP_CHECKPOINT, new Wire.Writer().i64(gid).i64(withinNs).bool(destroy).str(file),
-                withinNs + Migrator.INSTALL_TIMEOUT_NS);
-        if (r.status != Frames.OK) throw new OperationException(r.error());
-        return r.reader().i64();
-    }
-
-    /**
-     * restore: a checkpoint file (read here, from the pool's checkpoint directory; its MAC checked
-     * with the pool's key) re-made as a new incarnation at {@code node}; returns its id.
-     */
-    public long restore(java.nio.file.Path file, int node, String name) {
-        byte[] record = CheckpointFile.read(pool.checkpoints().forReading(file.toString(), "restore"), pool.key());
-        if (pool.node(node) == null) throw new OperationException("node " + node + " is not in the pool (nodes: " + pool.nodeIds() + ")");
-        return migrator.restore(record, node, name);
-    }
-
     /** What fork gives its caller: the child's id, and a stream to each listed unicast port's copy, by port name. */
     public record Forked(long child, java.util.Map<String, RefDescriptor> streams) {}
-
-    /** fork by a holder of the incarnation's handle: done by the incarnation at its next handler boundary. */
-    public Forked fork(long gid, int node, List<String> ports, String name, long withinNs) {
-        Wire.Writer w = new Wire.Writer().i64(gid).i32(node).i64(withinNs).str(name).i32(ports.size());
-        for (String p : ports) w.str(p);
-        Response r = request(Ids.node(gid), OP_FORK, w, withinNs + Migrator.INSTALL_TIMEOUT_NS);
-        if (r.status != Frames.OK) throw new OperationException(r.error());
-        Wire.Reader rd = r.reader();
-        long child = rd.i64();
-        java.util.Map<String, RefDescriptor> streams = new java.util.LinkedHashMap<>();
-        for (int i = rd.i32(); i > 0; i--) streams.put(rd.str(), RefDescriptor.read(rd));
-        return new Forked(child, streams);
-    }
-
-    /** ctx.fork, on the calling incarnation's own thread: returns the child's id and the parent's new streams (already in its table). */
-    public java.util.Map.Entry<Long, java.util.Map<String, Ref>> forkSelf(Incarnation inc, int node, List<Ref> ports, String name) {
-        List<Port> listed = new ArrayList<>();
-        for (Ref p : ports) listed.add((Port) inc.refs.check(p, RefKind.PORT).target());
-        if (pool.node(node) == null) throw new OperationException("node " + node + " is not in the pool (nodes: " + pool.nodeIds() + ")");
-        Migrator.Fork f = migrator.fork(inc, node, listed, name);
-        java.util.Map<String, Ref> streams = new java.util.LinkedHashMap<>();
-        for (var e : f.channels().entrySet()) streams.put(e.getKey(), inc.refs.add(RefKind.STREAM, newStream(inc, e.getValue(), 0), 0, false));
-        return java.util.Map.entry(f.child(), streams);
-    }
 
     /** One incarnation as {@code list} reports it. */
     public record Listed(long gid, String name, String module, Incarnation.State state, int node, int queued, long handlerMicros, long rdc) {}
@@ -809,5 +752,29 @@ public final class Kernel implements Agent {
     /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
     void receiveForTest(DirectBuffer buf, int off, int len) {
         adapter.receiveForTest(buf, off, len);
+    }
+
+    // ---- Migrator
+
+    public Migration migrate(long gid, int node, long withinNs, boolean waitForEnd) {
+        return migrator.migrate(gid, node, withinNs, waitForEnd);
+    }
+
+    // ---- Transplants
+
+    public long checkpoint(long gid, String file, boolean destroy, long withinNs) {
+        return transplants.checkpoint(gid, file, destroy, withinNs);
+    }
+
+    public long restore(java.nio.file.Path file, int node, String name) {
+        return transplants.restore(file, node, name);
+    }
+
+    public Forked fork(long gid, int node, List<String> ports, String name, long withinNs) {
+        return transplants.fork(gid, node, ports, name, withinNs);
+    }
+
+    public java.util.Map.Entry<Long, java.util.Map<String, Ref>> forkSelf(Incarnation inc, int node, List<Ref> ports, String name) {
+        return transplants.forkSelf(inc, node, ports, name);
     }
 }
