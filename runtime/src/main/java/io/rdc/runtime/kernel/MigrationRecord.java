@@ -2,7 +2,6 @@ package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.ref.RefDescriptor;
-import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Wire;
 import io.rdc.runtime.util.ByteSink;
@@ -10,12 +9,6 @@ import io.rdc.runtime.util.ByteSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.agrona.DirectBuffer;
-import org.agrona.collections.Long2LongHashMap;
-import org.agrona.collections.Long2ObjectHashMap;
-import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 import static io.rdc.runtime.kernel.Kernel.*;
 

@@ -1,33 +1,11 @@
 package io.rdc.runtime.kernel;
 
-import io.aeron.logbuffer.FragmentHandler;
-import io.aeron.logbuffer.Header;
 import io.rdc.runtime.node.NodeInfo;
-import io.rdc.runtime.ref.Ref;
-import io.rdc.runtime.ref.RefDescriptor;
-import io.rdc.runtime.ref.RefKind;
-import io.rdc.runtime.ref.Rights;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Transport;
 import io.rdc.runtime.transport.Wire;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.PriorityQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
-import org.agrona.DirectBuffer;
-import org.agrona.ExpandableDirectByteBuffer;
-import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Long2LongHashMap;
-import org.agrona.collections.Long2ObjectHashMap;
-import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.YieldingIdleStrategy;
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /** Node status and load (appendix B's inc_nodes): from the control plane's view of members, or asked of each node. */
