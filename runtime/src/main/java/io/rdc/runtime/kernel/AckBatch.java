@@ -1,6 +1,7 @@
 package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.transport.Frames;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**

@@ -3,6 +3,7 @@ package io.rdc.runtime.kernel;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Wire;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /** Buffer handles (§4.5): an incarnation's buffers, read and written by holders of a handle with no synchronisation with the owner. */

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**

@@ -17,20 +17,31 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 
 /**
- * A node's kernel (ch. 8): one Agrona agent whose duty cycle polls the node's Aeron subscription,
- * runs commands handed to it by local threads, flushes batched acknowledgements and fires timers.
- * It holds the routing database (§8.4.2: local ports by kernel port address and by channel,
- * redirection entries), the loader (§8.3: incarnation creation), the ghost operations on local
- * incarnations (destroy, freeze, status, events), and — at the nodes that host them — the stream
- * spaces of RDCs and the name service.
+ * A node's kernel (ch. 8): one Agrona agent whose duty cycle runs commands handed to it by local
+ * threads, polls the node's Aeron subscription, flushes batched acknowledgements and fires timers.
+ * As Aeron's ConsensusModuleAgent sits between its IngressAdapter and EgressPublisher, this agent
+ * owns the duty cycle and wires its parts, one per concept of the dissertation:
+ * <ul>
+ *   <li>{@link KernelAdapter} decodes what arrives and dispatches it; {@link KernelPublisher} encodes
+ *       what leaves and offers it (the only code that writes frames);</li>
+ *   <li>{@link Router}: the routing database, redirections, locate, multicast delivery (§8.4);</li>
+ *   <li>{@link Loader}: creation, the preamble, the module store (§8.3, §5.5.1);</li>
+ *   <li>{@link Ghosts}: control, status, events and timers on local incarnations (§8.3, §7.2.3);</li>
+ *   <li>{@link Sender} and {@link Receiver}: the communication primitives on the caller's and the
+ *       owner's threads (ch. 4); {@link References}: references in messages (§4.6);</li>
+ *   <li>{@link Reconfiguration}: propagation, attachment, rebinding (ch. 6, §8.5);
+ *       {@link Migrator}, {@link MigrationRecord}, {@link Transplants}: migration, checkpoint,
+ *       restore, fork (§7.4, §9.2);</li>
+ *   <li>{@link Requests} (kernel-to-kernel calls), {@link AckBatch}, {@link SpaceAndNames} (stream
+ *       space and name service, or their control-plane delegation), {@link BufferHandles},
+ *       {@link NodeLoad}.</li>
+ * </ul>
+ * The parts reach each other through this class's fields; this class keeps the public API the
+ * interpreter, operator and tests use, delegating each call to its part.
  *
- * <p>Threads: the kernel thread owns the maps below. Incarnation and operator threads encode and
- * offer their data messages themselves (no hop through the kernel thread on the send path) and
- * block on {@link Waiter}s that the kernel thread completes.
- *
- * <p>Why one file of this size: routing, loader, ghosts and acknowledgement batching share the kernel
- * thread's tables without locks. Issue 16 splits it into one class per concept behind an adapter and
- * publisher; until then this file is the known exception.
+ * <p>Threads: the kernel thread owns the parts' maps (no locks). Incarnation and operator threads
+ * encode and offer their data messages themselves (no hop through the kernel thread on the send
+ * path) and block on {@link Waiter}s that the kernel thread completes.
  */
 public final class Kernel implements Agent {
     // ---- request operation codes
@@ -254,7 +265,7 @@ public final class Kernel implements Agent {
     }
 
     // =====================================================================================
-    // Local objects: channels, ports, streams
+    // Ids, the node's log, and the records of the public API
 
     public long newChannel(boolean multicast) {
         return Ids.channel(nodeId, ids.next(), multicast);
@@ -277,9 +288,6 @@ public final class Kernel implements Agent {
     public void log(Incarnation inc, String text) {
         logSink.accept("[" + inc.name + "@" + nodeId + "] " + text);
     }
-
-    // =====================================================================================
-    // Requests between kernels (loader, ghosts, stream space, name service)
 
     /** A response to a request: a status and a payload in Wire format (or an error message). */
     public record Response(int status, byte[] payload) {
@@ -309,23 +317,11 @@ public final class Kernel implements Agent {
     /** One incarnation as {@code list} reports it. */
     public record Listed(long gid, String name, String module, Incarnation.State state, int node, int queued, long handlerMicros, long rdc) {}
 
-    // =====================================================================================
-    // Reconfiguration (ch. 6, §8.5): port propagation, port attachment, stream rebinding.
-    //
-    // Equus needed "moving" ports and "pending" messages because its forwarding could be interleaved
-    // with arrivals. Here the node that gives a port up does so in one step on its kernel thread:
-    // the routing entries go, the redirection comes, the queue is forwarded (drained under the
-    // inbox lock, so reception cannot interleave) — arrivals are processed before or after, never
-    // during. What arrives later follows the redirection, in order. Senders switch to the new
-    // address only once nothing they sent is in flight (Stream.retarget). Stream redirections are
-    // scoped by binding epoch (Frames.D_EPOCH): they catch the frames of earlier bindings, however
-    // those travelled, and never a frame of the new one, so none has to be taken back
-    // (docs/reconfiguration.md, "Binding epochs").
-
     /** Debug trace of deliveries (-Drdc.trace=true), for finding ordering bugs. */
     public static final java.util.List<String> TRACE = Boolean.getBoolean("rdc.trace") ? java.util.Collections.synchronizedList(new ArrayList<>()) : null;
 
-    // ---- ghosts: operations on local incarnations
+    // =====================================================================================
+    // Local incarnations, limits, shutdown
 
     Incarnation local(long gid) {
         Incarnation inc = incarnations.get(gid);
@@ -333,15 +329,15 @@ public final class Kernel implements Agent {
         return inc;
     }
 
-    /**
-     * Stops every incarnation at this node (the node is shutting down): marks them destroyed so
-     * that blocked calls return, and stops their code. Waits up to two seconds in all.
-     */
     /** Whether {@link #shutdown} has run: the node no longer serves. */
     public boolean isStopped() {
         return stopped;
     }
 
+    /**
+     * Stops every incarnation at this node (the node is shutting down): marks them destroyed so
+     * that blocked calls return, and stops their code. Waits up to two seconds in all.
+     */
     public void shutdown() {
         stopped = true;
         duty.lock(); // wait for a duty cycle in progress to finish
@@ -393,6 +389,9 @@ public final class Kernel implements Agent {
     public Transport transport() {
         return transport;
     }
+
+    // =====================================================================================
+    // The public API, delegated to the parts
 
     // ---- KernelPublisher
 

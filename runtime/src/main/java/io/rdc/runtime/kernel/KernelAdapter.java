@@ -7,6 +7,7 @@ import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Wire;
 import java.nio.charset.StandardCharsets;
 import org.agrona.DirectBuffer;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.agrona.concurrent.UnsafeBuffer;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**

@@ -14,6 +14,7 @@ import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**
@@ -36,8 +37,10 @@ import static io.rdc.runtime.kernel.Kernel.*;
  * S with nothing lost. Requests for the incarnation, its streams or its ports that arrive while it
  * moves are held and applied where it ends up; afterwards they are forwarded, as are events.
  *
- * <p>Why one file of this size: it is one protocol (§7.4: prepare, transfer, install, commit, abort) with
- * its failure cases, read top to bottom; the record encoding is the part to move out (issue 16).
+ * <p>This class is the protocol (§7.4: prepare, transfer, install, commit, abort) with its failure
+ * cases, read top to bottom; the record it moves is taken, encoded and shipped by
+ * {@link MigrationRecord} (and decoded here, in {@link #onInstall}), and checkpoint, restore and
+ * fork, which reuse its destination side, are in {@link Transplants}.
  */
 final class Migrator {
     private static final boolean TRACE = Boolean.getBoolean("rdc.migrate.trace");

@@ -6,6 +6,7 @@ import io.rdc.runtime.transport.Wire;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /** Node status and load (appendix B's inc_nodes): from the control plane's view of members, or asked of each node. */

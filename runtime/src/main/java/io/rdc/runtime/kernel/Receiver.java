@@ -2,6 +2,7 @@ package io.rdc.runtime.kernel;
 
 import java.util.ArrayList;
 import java.util.List;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**

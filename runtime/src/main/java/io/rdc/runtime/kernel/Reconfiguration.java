@@ -5,13 +5,21 @@ import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Wire;
 import java.util.ArrayList;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**
  * Reconfiguration (ch. 6, §8.5) at the nodes it touches: port propagation (§6.2.1, figures 8.4 and
  * 8.5), port attachment (§6.2.2, §8.5.2), stream rebinding (§6.2.3, figure 8.6) and stream freezing.
- * Each step that gives something up runs in one go on the kernel thread: routing entries go,
- * redirections come, queued messages are forwarded; what arrives later follows the redirection.
+ *
+ * <p>Equus needed "moving" ports and "pending" messages because its forwarding could be interleaved
+ * with arrivals. Here the node that gives a port up does so in one step on its kernel thread: the
+ * routing entries go, the redirection comes, the queue is forwarded (drained under the inbox lock,
+ * so reception cannot interleave) — arrivals are processed before or after, never during. What
+ * arrives later follows the redirection, in order. Senders switch to the new address only once
+ * nothing they sent is in flight (Stream.retarget). Stream redirections are scoped by binding epoch
+ * (Frames.D_EPOCH): they catch the frames of earlier bindings, however those travelled, and never a
+ * frame of the new one, so none has to be taken back (docs/reconfiguration.md, "Binding epochs").
  */
 final class Reconfiguration {
     private final Kernel k;

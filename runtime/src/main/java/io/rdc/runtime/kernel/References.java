@@ -4,6 +4,7 @@ import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.ref.Rights;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**

@@ -14,6 +14,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**

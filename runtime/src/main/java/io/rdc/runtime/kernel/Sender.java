@@ -6,6 +6,7 @@ import io.rdc.runtime.transport.Frames;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.agrona.MutableDirectBuffer;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**

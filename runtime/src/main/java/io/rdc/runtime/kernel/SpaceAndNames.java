@@ -7,6 +7,7 @@ import io.rdc.runtime.transport.Wire;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
 import static io.rdc.runtime.kernel.Kernel.*;
 
 /**
