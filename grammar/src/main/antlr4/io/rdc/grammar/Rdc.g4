@@ -17,9 +17,9 @@ sep : NL | ';' ;
 block : '{' statementList '}' ;
 
 statement
-    : 'module' IDENT '=' stringLit                                              # moduleStatement
+    : 'module' IDENT '=' file=expr                                              # moduleStatement
     | 'create' createTarget ':' IDENT ('(' arguments? ')')? INCHOATE? 'at' nodeExpr interfaceBlock?  # createStatement
-    | 'channel' stringLit IDENT                                                 # channelStatement
+    | 'channel' label=expr IDENT                                                # channelStatement
     | 'link' expr 'to' expr                                                     # linkStatement
     | 'unlink' expr 'from' expr                                                 # unlinkStatement
     | 'destroy' expr                                                            # destroyStatement
@@ -27,10 +27,11 @@ statement
     | 'freeze' expr                                                             # freezeStatement
     | 'unfreeze' 'stream' expr                                                  # unfreezeStreamStatement
     | 'unfreeze' expr ('priority' expr)?                                        # unfreezeStatement
-    | 'put' stringLit '=' expr copiesClause?                                    # putStatement
-    | 'return' stringLit                                                        # returnStatement
-    | 'delete' stringLit                                                        # deleteStatement
-    | 'register' stringLit expr                                                 # registerStatement
+    // Labels, names and file names are expressions: a string, a variable, "w${i}", base + ".log".
+    | 'put' label=expr '=' value=expr copiesClause?                             # putStatement
+    | 'return' label=expr                                                       # returnStatement
+    | 'delete' label=expr                                                       # deleteStatement
+    | 'register' name=expr value=expr                                           # registerStatement
     | 'show' IDENT                                                              # showStatement
     // Sessions in a standing pool: which RDC this session acts in, leaving it, ending one (rdcExit).
     | {_input.LT(1).getText().equals("rdc")}? IDENT stringLit                   # rdcStatement
@@ -42,6 +43,9 @@ statement
     | ifStatement                                                               # ifStatementAlt
     | 'forall' IDENT 'in' expr block                                            # forallStatement
     | 'proc' IDENT '(' parameters? ')' block                                    # procStatement
+    // A function gives a value: `yield` (not `return`, the stream-space statement) ends it with one.
+    | 'fn' IDENT '(' parameters? ')' (block | '=' NL* expr)                     # fnStatement
+    | 'yield' expr                                                              # yieldStatement
     | 'use' stringLit                                                           # useStatement
     | 'wait' 'until' expr 'within' expr                                         # waitStatement
     | 'when' expr block                                                         # whenStatement
@@ -56,11 +60,11 @@ statement
     // interface like w.out, or a reference from get or lookup.
     | 'attach' expr 'to' expr ('detach' expr)? (MOVING IDENT)?                  # attachStatement
     | 'rebind' expr 'to' expr (MOVING 'from' expr | 'under' IDENT)?             # rebindStatement
-    | 'quiesce' target=expr ('for' client=stringLit)? ('to' peer=expr)? ('within' timeout=expr)?  # quiesceStatement
+    | 'quiesce' target=expr ('for' client=expr)? ('to' peer=expr)? ('within' timeout=expr)?  # quiesceStatement
     | 'migrate' expr 'to' nodeExpr ('within' expr)?                             # migrateStatement
     | 'fork' expr 'at' nodeExpr 'ports' '[' (memberName (',' memberName)*)? ']' ('as' IDENT)? # forkStatement
-    | 'checkpoint' expr 'to' stringLit ('and' 'destroy')?                       # checkpointStatement
-    | 'restore' stringLit 'as' IDENT 'at' nodeExpr                              # restoreStatement
+    | 'checkpoint' target=expr 'to' file=expr ('and' 'destroy')?                # checkpointStatement
+    | 'restore' file=expr 'as' IDENT 'at' nodeExpr                              # restoreStatement
     | 'call'? expr                                                              # expressionStatement
     ;
 
@@ -77,8 +81,8 @@ nodeExpr
 interfaceBlock : '{' sep* (interfaceDeclaration (sep+ interfaceDeclaration)* sep*)? '}' ;
 
 interfaceDeclaration
-    : 'stream' memberName 'to' stringLit ('handle' stringLit)?                # streamDeclaration
-    | 'port' memberName 'on' (NEW | EXISTING) stringLit ('handle' stringLit)?  # portDeclaration
+    : 'stream' memberName 'to' label=expr ('handle' handle=expr)?               # streamDeclaration
+    | 'port' memberName 'on' (NEW | EXISTING) label=expr ('handle' handle=expr)?  # portDeclaration
     ;
 
 // `copies dontcache` and plain `dontcache` mean the same.
@@ -105,6 +109,8 @@ expr
     | op=('not' | '!') expr                                    # notExpr
     | expr op=('and' | '&&') expr                              # andExpr
     | expr op=('or' | '||') expr                               # orExpr
+    // `r.field ?? default`: the default when the left is null or reads a field the record lacks.
+    | <assoc=right> expr '??' NL* expr                         # coalesceExpr
     ;
 
 primary
@@ -119,7 +125,7 @@ primary
     | IDENT '(' arguments? ')'                                 # callExpr
     | IDENT                                                    # identifier
     | '(' NL* expr NL* ')'                                     # parenExpr
-    | 'get' stringLit                                          # getExpr
+    | 'get' primary                                            # getExpr
     | 'invoke' expr record ('body' expr)?                      # invokeExpr
     | 'send' expr record ('body' expr)?                        # sendExpr
     ;
@@ -133,7 +139,7 @@ memberName
     : IDENT | 'module' | 'create' | 'at' | 'stream' | 'port' | 'on' | 'to' | 'from' | 'handle'
     | 'channel' | 'link' | 'unlink' | 'destroy' | 'freeze' | 'unfreeze' | 'priority' | 'put'
     | 'get' | 'return' | 'delete' | 'register' | 'show' | 'inspect' | 'let' | 'if' | 'else'
-    | 'forall' | 'in' | 'proc' | 'use' | 'wait' | 'until' | 'within' | 'when' | 'sleep'
+    | 'forall' | 'in' | 'proc' | 'fn' | 'yield' | 'use' | 'wait' | 'until' | 'within' | 'when' | 'sleep'
     | 'print' | 'test' | 'assert' | 'expect' | 'error' | 'invoke' | 'send' | 'body' | 'copies'
     | 'propagate' | 'attach' | 'detach' | 'rebind' | 'under' | 'quiesce' | 'for' | 'migrate'
     | 'fork' | 'ports' | 'checkpoint' | 'restore' | 'as' | 'call' | 'and' | 'or' | 'not'

@@ -281,7 +281,7 @@ public final class Evaluator {
         step(statement.position());
         switch (statement) {
             case Statement.ModuleDeclaration module -> {
-                String path = resolve(module.position(), interpolate(module.path(), scope)).toString();
+                String path = resolve(module.position(), text(module.path(), scope, "a module's file")).toString();
                 operation(module.position(), "module " + module.name(), () -> {
                     operations.defineModule(module.name(), path);
                     return null;
@@ -290,7 +290,7 @@ public final class Evaluator {
             }
             case Statement.Create create -> executeCreate(create, scope);
             case Statement.ChannelDeclaration channel -> {
-                String label = interpolate(channel.label(), scope);
+                String label = text(channel.label(), scope, "a channel's label");
                 operation(channel.position(), "channel " + Values.quote(label), () -> {
                     operations.defineChannel(label, channel.multicast());
                     return null;
@@ -337,21 +337,21 @@ public final class Evaluator {
             }
             case Statement.Put put -> executePut(put, scope);
             case Statement.ReturnReference returned -> {
-                String label = interpolate(returned.label(), scope);
+                String label = text(returned.label(), scope, "a label");
                 operation(returned.position(), "return " + Values.quote(label), () -> {
                     operations.returnReference(label);
                     return null;
                 });
             }
             case Statement.DeleteReference delete -> {
-                String label = interpolate(delete.label(), scope);
+                String label = text(delete.label(), scope, "a label");
                 operation(delete.position(), "delete " + Values.quote(label), () -> {
                     operations.delete(label);
                     return null;
                 });
             }
             case Statement.Register register -> {
-                String name = interpolate(register.name(), scope);
+                String name = text(register.name(), scope, "a registered name");
                 Object value = toOperations(register.value(), evaluate(register.value(), scope));
                 operation(register.position(), "register " + Values.quote(name), () -> {
                     operations.register(name, value);
@@ -423,6 +423,7 @@ public final class Evaluator {
                 }
             }
             case Statement.ProcDefinition proc -> scope.defineProcedure(proc.name(), new Procedure(proc, scope));
+            case Statement.Yield yielded -> throw new Yielded(evaluate(yielded.value(), scope));
             case Statement.Use use -> executeUse(use, scope);
             case Statement.Print print -> {
                 List<String> parts = new ArrayList<>();
@@ -485,7 +486,7 @@ public final class Evaluator {
             }
             case Statement.Quiesce s -> {
                 Handle server = incarnation(s.target(), scope, "quiesce");
-                String client = s.client() == null ? null : interpolate(s.client(), scope);
+                String client = s.client() == null ? null : text(s.client(), scope, "a client");
                 Handle peer = s.peer() == null ? null : incarnation(s.peer(), scope, "quiesce … to");
                 long timeout = s.timeout() == null ? 30_000 : duration(evaluate(s.timeout(), scope), s.timeout(), "quiesce … within");
                 operation(s.position(), "quiesce " + server.description() + (client == null ? "" : " for " + Values.quote(client)), () -> {
@@ -511,11 +512,11 @@ public final class Evaluator {
                 Handle target = incarnation(s.target(), scope, "checkpoint");
                 // Not resolved against the script's directory: checkpoint files live in the pool's
                 // checkpoint directory, and the node resolves (and confines) the name there.
-                String file = interpolate(s.file(), scope);
+                String file = text(s.file(), scope, "a checkpoint file");
                 operation(s.position(), "checkpoint " + target.description(), () -> operations.checkpoint(target.reference(), file, s.andDestroy()));
             }
             case Statement.Restore s -> {
-                String file = interpolate(s.file(), scope); // in the checkpoint directory, as above
+                String file = text(s.file(), scope, "a checkpoint file"); // in the checkpoint directory, as above
                 Object node = node(s.node(), scope);
                 Object restored = operation(s.position(), "restore " + Values.quote(file), () -> operations.restore(file, s.name(), node));
                 globals.define(s.name(), new Handle(restored, s.name()));
@@ -552,8 +553,8 @@ public final class Evaluator {
         List<Operations.InterfaceSpec> interfaces = new ArrayList<>();
         for (Statement.InterfaceDeclaration declaration : create.interfaces()) {
             Operations.InterfaceSpec.Kind kind = Operations.InterfaceSpec.Kind.valueOf(declaration.kind().name());
-            interfaces.add(new Operations.InterfaceSpec(kind, declaration.name(), interpolate(declaration.label(), scope),
-                    declaration.handle() == null ? null : interpolate(declaration.handle(), scope)));
+            interfaces.add(new Operations.InterfaceSpec(kind, declaration.name(), text(declaration.label(), scope, "an interface's label"),
+                    declaration.handle() == null ? null : text(declaration.handle(), scope, "a handle")));
         }
         Object reference = operation(create.position(), "create " + name, () -> operations.create(
                 name, create.module(), arguments, create.inchoate(), node, interfaces));
@@ -581,7 +582,7 @@ public final class Evaluator {
     }
 
     private void executePut(Statement.Put put, Scope scope) {
-        String label = interpolate(put.label(), scope);
+        String label = text(put.label(), scope, "a label");
         Object value = toOperations(put.value(), evaluate(put.value(), scope));
         long copies = 1;
         boolean dontCache = false;
@@ -628,8 +629,11 @@ public final class Evaluator {
         }
         String file = path.toString();
         registerSource(file, source);
-        Script used = ScriptParser.parseScript(source, file);
-        executeTopLevel(used.statements());
+        try {
+            executeTopLevel(ScriptParser.parseScript(source, file).statements());
+        } catch (RdcError error) {
+            throw located(error).usedFrom(file, use.position());
+        }
     }
 
     /** A path written in a script is relative to the directory of the file it is written in. */
@@ -660,22 +664,35 @@ public final class Evaluator {
         }
     }
 
+    /** Retries its condition while it reads a value not there yet (a missing field); any other error ends the wait. */
     private void executeWait(Statement.WaitUntil wait, Scope scope) {
         long timeout = duration(evaluate(wait.timeout(), scope), wait.timeout(), "wait timeout");
         String task = "wait until " + ExpressionFormatter.format(wait.condition());
         long start = System.nanoTime();
+        RdcError[] lastMissing = {null};
         boolean met;
         try {
             met = operation(wait.position(), "wait until", () -> operations.waitUntil(() -> {
                 options.progress.update(task, (System.nanoTime() - start) / 1_000_000, timeout);
-                return condition(wait.condition(), scope, "wait condition");
+                try {
+                    boolean holds = condition(wait.condition(), scope, "wait condition");
+                    lastMissing[0] = null;
+                    return holds;
+                } catch (RdcError error) {
+                    if (!error.isMissingValue()) {
+                        throw error;
+                    }
+                    lastMissing[0] = error;
+                    return false;
+                }
             }, timeout));
         } finally {
             options.progress.finish(task);
         }
         if (!met) {
             throw new RdcError(wait.position(), "timed out after " + new DurationValue(timeout) + " waiting until "
-                    + ExpressionFormatter.format(wait.condition()));
+                    + ExpressionFormatter.format(wait.condition())
+                    + (lastMissing[0] == null ? "" : "; the condition could not be evaluated: " + lastMissing[0].getMessage()));
         }
     }
 
@@ -734,8 +751,8 @@ public final class Evaluator {
     private <T> T operation(Position position, String what, Supplier<T> action) {
         try {
             return action.get();
-        } catch (RdcError error) {
-            throw error;
+        } catch (RdcError | Yielded passThrough) {
+            throw passThrough;
         } catch (RuntimeException failure) {
             String reason = failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
             throw new RdcError(position, what + " failed: " + reason, failure);
@@ -764,13 +781,17 @@ public final class Evaluator {
             case Expression.Member member -> member(evaluate(member.target(), scope), member);
             case Expression.Index index -> index(evaluate(index.target(), scope), evaluate(index.index(), scope), index);
             case Expression.Call call -> call(call, scope);
+            case Expression.Coalesce coalesce -> {
+                Object left = optional(coalesce.left(), scope);
+                yield left == null || left == MISSING ? evaluate(coalesce.right(), scope) : left;
+            }
             case Expression.Range range -> new RangeValue(
                     integer(evaluate(range.from(), scope), range.from(), "range start"),
                     integer(evaluate(range.to(), scope), range.to(), "range end"));
             case Expression.Unary unary -> unary(unary, evaluate(unary.operand(), scope));
             case Expression.Binary binary -> binary(binary, scope);
             case Expression.Get get -> {
-                String label = interpolate(get.label(), scope);
+                String label = text(get.label(), scope, "a label");
                 yield Values.fromOperations(operation(get.position(), "get " + Values.quote(label),
                         () -> operations.get(label)), label);
             }
@@ -808,6 +829,29 @@ public final class Evaluator {
         return (Map<String, Object>) toOperations(head, evaluateRecord(head, scope));
     }
 
+    /** A label, name or file name: any expression giving a string (a literal is interpolated as usual). */
+    private String text(Expression expression, Scope scope, String what) {
+        if (expression instanceof Expression.StringTemplate template) {
+            return interpolate(template, scope);
+        }
+        Object value;
+        try {
+            value = evaluate(expression, scope);
+        } catch (RdcError error) {
+            if ((expression instanceof Expression.Identifier || expression instanceof Expression.Member)
+                    && error.bareMessage().startsWith("unknown name")) {
+                // the usual slip: module w = worker.js, put t = ... without quotes
+                throw new RdcError(error.position(), error.bareMessage() + " (" + what + " is a string: did you mean \""
+                        + ExpressionFormatter.format(expression) + "\"?)");
+            }
+            throw error;
+        }
+        if (value instanceof String string) {
+            return string;
+        }
+        throw new RdcError(expression.position(), what + " is a string, not a " + Values.typeName(value));
+    }
+
     private String interpolate(Expression.StringTemplate template, Scope scope) {
         StringBuilder text = new StringBuilder();
         for (Expression.StringTemplate.Part part : template.parts()) {
@@ -843,16 +887,61 @@ public final class Evaluator {
                 if (!record.containsKey(member.name())) {
                     Set<String> fields = new TreeSet<>();
                     record.keySet().forEach(key -> fields.add((String) key));
-                    throw new RdcError(member.position(), "record has no field `" + member.name() + "`"
+                    throw RdcError.missing(member.position(), "record has no field `" + member.name() + "`"
                             + Suggestions.didYouMean(member.name(), fields));
                 }
                 yield record.get(member.name());
             }
             case IncarnationFamily family -> throw new RdcError(member.position(), "`" + family.name()
                     + "` is a family of incarnations; pick one first, e.g. " + family.name() + "[1]." + member.name());
-            case null, default -> throw new RdcError(member.position(), "cannot take ." + member.name() + " of a "
+            case null -> throw RdcError.missing(member.position(), "cannot take ." + member.name() + " of null");
+            default -> throw new RdcError(member.position(), "cannot take ." + member.name() + " of a "
                     + Values.typeName(target));
         };
+    }
+
+    /** Marks a value that is not there, for {@code ??}. */
+    private static final Object MISSING = new Object();
+
+    /**
+     * The value of {@code expression} for the left of {@code ??}: {@link #MISSING} where a chain of
+     * fields and indexes reads a field a record lacks, or a field of null; anything else as usual.
+     */
+    private Object optional(Expression expression, Scope scope) {
+        switch (expression) {
+            case Expression.Member member -> {
+                Object target = optional(member.target(), scope);
+                if (target == MISSING || target == null || target instanceof Map<?, ?> record && !record.containsKey(member.name())) {
+                    return MISSING;
+                }
+                return member(target, member);
+            }
+            case Expression.Index index -> {
+                Object target = optional(index.target(), scope);
+                if (target == MISSING || target == null) {
+                    return MISSING;
+                }
+                Object key = evaluate(index.index(), scope);
+                if (target instanceof Map<?, ?> record && key instanceof String field && !record.containsKey(field)) {
+                    return MISSING;
+                }
+                return index(target, key, index);
+            }
+            default -> {
+                return evaluate(expression, scope);
+            }
+        }
+    }
+
+    /** How {@code yield} leaves a function's body: caught by the call, never seen by users. */
+    private static final class Yielded extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient Object value;
+
+        Yielded(Object value) {
+            super(null, null, false, false);
+            this.value = value;
+        }
     }
 
     private Object index(Object target, Object index, Expression.Index expression) {
@@ -879,7 +968,7 @@ public final class Evaluator {
                 if (!record.containsKey(field)) {
                     Set<String> fields = new TreeSet<>();
                     record.keySet().forEach(key -> fields.add((String) key));
-                    throw new RdcError(expression.position(), "record has no field `" + field + "`"
+                    throw RdcError.missing(expression.position(), "record has no field `" + field + "`"
                             + Suggestions.didYouMean(field, fields));
                 }
                 return record.get(field);
@@ -1016,6 +1105,10 @@ public final class Evaluator {
             }
             executeStatements(definition.body().statements(), local);
             return null;
+        } catch (Yielded yielded) {
+            return yielded.value;
+        } catch (RdcError error) {
+            throw located(error).calledFrom(definition.name(), call.position());
         } finally {
             callDepth--;
         }
@@ -1047,6 +1140,19 @@ public final class Evaluator {
             return text;
         });
         builtins.put("type", (call, args) -> Values.typeName(single(call, args)));
+        builtins.put("has", (call, args) -> {
+            // has(record, "field"), has(family, key): whether reading it would find something
+            arity(call, args, 2);
+            return switch (args.get(0)) {
+                case null -> false;
+                case Map<?, ?> record -> {
+                    if (!(args.get(1) instanceof String field)) throw argumentError(call, 1, "has needs a field name, not a " + Values.typeName(args.get(1)));
+                    yield record.containsKey(field);
+                }
+                case IncarnationFamily family -> family.members().containsKey(familyKey(args.get(1), call.arguments().get(1)));
+                default -> throw argumentError(call, 0, "has needs a record or a family of incarnations, not a " + Values.typeName(args.get(0)));
+            };
+        });
         builtins.put("range", (call, args) -> {
             arity(call, args, 2);
             return new RangeValue(integer(args.get(0), call.arguments().get(0), "range start"),

@@ -157,7 +157,8 @@ class ErrorTest {
         assertEquals("t.rdc:1:1: unexpected `}` (no block is open here)", error("}").getMessage());
         assertEquals("t.rdc:2:10: unexpected `*`, expected an expression", error("let x = 3\nprint x +* 2").getMessage());
         assertEquals("t.rdc:1:10: unexpected `1`, expected `in`", error("forall i 1..3 { }").getMessage());
-        assertEquals("t.rdc:1:12: unexpected `worker`, expected a string", error("module w = worker.js").getMessage());
+        assertEquals("t.rdc:1:12: unknown name `worker` (a module's file is a string: did you mean \"worker.js\"?)",
+                new ScriptHarness().fail("module w = worker.js").getMessage());
         assertEquals("t.rdc:1:6: `call` must be followed by a procedure call like addPrinter()", error("call x").getMessage());
     }
 

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 class ReconfigurationTest extends PoolFixture {
     static final int MESSAGES = 10_000, SWITCHES = 100;
 
-    /** The receivers of the experiment: the benchmark's own (record sequence numbers, pass the port on when asked). */
-    static final String RECORDER = io.rdc.runtime.bench.ReconfigBench.RECORDER;
+    /** The receivers of the experiment, as `rdc bench reconfig` runs them: the library's rdc/recorder.js. */
+    static final String RECORDER = "export { init, onMessage } from \"rdc/recorder.js\";";
 
     /** Checks the A.3 invariant over what two receivers recorded; returns the number of runs. */
     static int check(List<Long> a, List<Long> b, int reconfigurations) {

@@ -1,8 +1,8 @@
 package io.rdc.shell;
 
-import io.rdc.runtime.bench.Idle;
-import io.rdc.runtime.bench.RdcBench;
-import io.rdc.runtime.bench.Transport;
+import io.rdc.bench.Idle;
+import io.rdc.bench.RdcBench;
+import io.rdc.bench.Transport;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,14 +12,15 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure rdc against raw Aeron on the same channel type and idle strategy, in one run.",
                 "Prints one JSON object per line; ratio = rdc / Aeron (latency: >1 is slower; throughput: <1 is fewer messages)."},
-        footer = {"", "Examples:", "  rdc bench invoke --json", "  rdc bench send --transport ipc --messages 2000000 --json",
+        footer = {"", "Examples:", "  rdc bench all --json                 (every benchmark once: migrate quick, control 3,000 samples, scale 1,000; some minutes)",
+                "  rdc bench invoke --json", "  rdc bench send --transport ipc --messages 2000000 --json",
                 "  rdc bench script --messages 10000    (statements of a generated script: creates, links, destroys)",
                 "  rdc bench control --json             (the control plane: get, lookup and create through 1 and 3 members, beside raw Aeron Cluster's echo)",
                 "  rdc bench control --idle backoff,yielding --messages 5000 --json   (also 1 member with agents that never park)",
                 "  rdc bench scale --json               (1,000 then 10,000 incarnations: creations/s, memory each, one invoke each; --messages N for one size)",
                 "  rdc bench migrate --json             (table A.4: migration time vs state size and ports; --quick for a short run)"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), control (the control plane), or scale (many incarnations)")
+    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), control (the control plane), scale (many incarnations), or all (each of them once, in that order)")
     String what;
 
     @Option(names = "--transport", split = ",", defaultValue = "ipc,udp", description = "ipc, udp (two JVMs), udp_same_jvm; default: ${DEFAULT-VALUE}")
@@ -42,16 +43,37 @@ final class BenchCommand implements Callable<Integer> {
     boolean breakdown;
 
 
+    /** What {@code bench all} runs, in order: the cheap and decisive figures first. */
+    static final List<String> ALL = List.of("invoke", "send", "reconfig", "migrate", "control", "scale", "script");
+
     @Override
     public Integer call() throws Exception {
+        if (!what.equals("all")) return run(what);
+        // One run of every benchmark; one that fails prints an error line and the others still run.
+        int worst = 0;
+        for (String each : ALL) {
+            try {
+                worst = Math.max(worst, run(each));
+            } catch (Exception | Error e) {
+                System.out.println("{\"bench\":\"" + each + "\",\"error\":\"" + String.valueOf(e.getMessage()).replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
+                worst = 1;
+            }
+            System.out.flush();
+        }
+        return worst;
+    }
+
+    private Integer run(String what) throws Exception {
+        String idle = this.idle;
         if (idle == null && !what.equals("control")) idle = "yielding";
+        boolean all = this.what.equals("all");
         if (what.equals("reconfig")) {
             for (String m : java.util.List.of("propagation", "attachment", "rebinding"))
-                System.out.println(io.rdc.runtime.bench.ReconfigBench.run(m, messages == null ? 10_000 : messages, 100));
+                System.out.println(io.rdc.bench.ReconfigBench.run(m, messages == null ? 10_000 : messages, 100));
             return 0;
         }
         if (what.equals("migrate")) {
-            io.rdc.runtime.bench.MigrateBench.run(quick, breakdown, idle, l -> {
+            io.rdc.bench.MigrateBench.run(quick || all, breakdown, idle, l -> {
                 System.out.println(l);
                 System.out.flush();
             });
@@ -59,12 +81,13 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (what.equals("control")) {
             for (String i : (idle == null ? "backoff" : idle).split(","))
-                io.rdc.runtime.bench.ControlBench.run(System.out, messages == null ? 20_000 : messages, warmup, io.rdc.runtime.control.ControlIdle.parse(i));
-            io.rdc.runtime.bench.CreateBench.run(System.out, messages == null ? 2_000 : Math.min(messages, 20_000), 200);
+                io.rdc.bench.ControlBench.run(System.out, messages == null ? (all ? 3_000 : 20_000) : messages, all ? 1_000 : warmup,
+                        io.rdc.runtime.control.ControlIdle.parse(i));
+            io.rdc.bench.CreateBench.run(System.out, messages == null ? 2_000 : Math.min(messages, 20_000), 200);
             return 0;
         }
         if (what.equals("scale")) {
-            io.rdc.runtime.bench.ScaleBench.run(System.out, messages == null ? List.of(1_000, 10_000) : List.of(messages));
+            io.rdc.bench.ScaleBench.run(System.out, messages == null ? (all ? List.of(1_000) : List.of(1_000, 10_000)) : List.of(messages));
             return 0;
         }
         if (what.equals("script")) {
@@ -80,7 +103,7 @@ final class BenchCommand implements Callable<Integer> {
                 default -> null;
             };
             if (line == null) {
-                System.err.println("rdc bench: unknown benchmark '" + what + "' (known: invoke, send, reconfig, migrate, script, control, scale)");
+                System.err.println("rdc bench: unknown benchmark '" + what + "' (known: all, " + String.join(", ", ALL) + ")");
                 return 2;
             }
             System.out.println(line);

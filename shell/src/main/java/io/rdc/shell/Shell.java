@@ -182,7 +182,7 @@ final class Shell implements AutoCloseable {
 
     /** Evaluates statements through the interpreter on the worker thread; Ctrl-C interrupts them. */
     boolean evaluate(String source, Terminal terminal) {
-        String name = "<" + (++inputs) + ">";
+        String name = "input " + (++inputs);
         return onWorker(() -> runner.run(source, name), terminal);
     }
 
@@ -246,7 +246,7 @@ final class Shell implements AutoCloseable {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         out.divert(buffer);
         try {
-            runner.run(statement, "<" + (++inputs) + ">");
+            runner.run(statement, "input " + (++inputs));
         } finally {
             printOut.flush();
             out.divert(null);

@@ -49,6 +49,8 @@ final class ShellCompleter implements Completer {
         t("if", "if COND { … } else { … }");
         t("forall", "forall i in 1..n { … }");
         t("proc", "proc NAME(args) { … }");
+        t("fn", "fn NAME(args) { … yield EXPR }  |  fn NAME(args) = EXPR");
+        t("yield", "yield EXPR   (the value of the enclosing fn)");
         t("use", "use \"file.rdc\"");
         t("wait", "wait until COND within 10s");
         t("when", "when COND { … }");
@@ -200,7 +202,7 @@ final class ShellCompleter implements Completer {
             case "use" -> {
                 return paths("\"");
             }
-            case "create", "let", "proc", "module", "test", "register", "put" -> {
+            case "create", "let", "proc", "fn", "module", "test", "register", "put" -> {
                 return out; // a new name or a label comes next
             }
             case "until" -> {

@@ -60,7 +60,7 @@ class ShellBatchTest {
     void anErrorIsShownWithItsCaretTheRestStillRunsAndTheExitCodeIsOne() {
         Result r = shell("print wrker\nprint \"after\"\n");
         assertEquals(1, r.code());
-        assertTrue(r.out().contains("<1>:1:7: unknown name `wrker`\nprint wrker\n      ^\n"), r.out());
+        assertTrue(r.out().contains("input 1:1:7: unknown name `wrker`\nprint wrker\n      ^\n"), r.out());
         assertTrue(r.out().endsWith("after\n"), r.out());
     }
 

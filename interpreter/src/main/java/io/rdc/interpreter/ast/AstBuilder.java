@@ -20,6 +20,8 @@ import org.antlr.v4.runtime.tree.TerminalNode;
 /** Parse tree to immutable AST (the Trino AstBuilder shape): one visit method per labelled alternative. */
 final class AstBuilder extends RdcBaseVisitor<Object> {
     private final String file;
+    /** How many `fn` bodies enclose the statement being built: `yield` is only allowed inside one. */
+    private int functionDepth;
     private final int lineOffset;
     private final int columnOffset;
 
@@ -108,7 +110,7 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitModuleStatement(RdcParser.ModuleStatementContext ctx) {
-        return new Statement.ModuleDeclaration(position(ctx), ctx.IDENT().getText(), string(ctx.stringLit()));
+        return new Statement.ModuleDeclaration(position(ctx), ctx.IDENT().getText(), expression(ctx.file));
     }
 
     @Override
@@ -128,20 +130,20 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     @Override
     public Object visitStreamDeclaration(RdcParser.StreamDeclarationContext ctx) {
         return new Statement.InterfaceDeclaration(position(ctx), InterfaceKind.STREAM, ctx.memberName().getText(),
-                string(ctx.stringLit(0)), string(ctx.stringLit().size() > 1 ? ctx.stringLit(1) : null));
+                expression(ctx.label), optionalExpression(ctx.handle));
     }
 
     @Override
     public Object visitPortDeclaration(RdcParser.PortDeclarationContext ctx) {
         InterfaceKind kind = ctx.NEW() != null ? InterfaceKind.PORT_ON_NEW_CHANNEL : InterfaceKind.PORT_ON_EXISTING_CHANNEL;
         return new Statement.InterfaceDeclaration(position(ctx), kind, ctx.memberName().getText(),
-                string(ctx.stringLit(0)), string(ctx.stringLit().size() > 1 ? ctx.stringLit(1) : null));
+                expression(ctx.label), optionalExpression(ctx.handle));
     }
 
     @Override
     public Object visitChannelStatement(RdcParser.ChannelStatementContext ctx) {
         String mode = oneOf(ctx.IDENT(), "channel kind", "unicast", "multicast");
-        return new Statement.ChannelDeclaration(position(ctx), string(ctx.stringLit()), mode.equals("multicast"));
+        return new Statement.ChannelDeclaration(position(ctx), expression(ctx.label), mode.equals("multicast"));
     }
 
     @Override
@@ -188,22 +190,22 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
         } else if (ctx.copiesClause() instanceof RdcParser.CopiesDontCacheContext dontCache) {
             copies = new Statement.Copies(position(dontCache), null, false, true);
         }
-        return new Statement.Put(position(ctx), string(ctx.stringLit()), expression(ctx.expr()), copies);
+        return new Statement.Put(position(ctx), expression(ctx.label), expression(ctx.value), copies);
     }
 
     @Override
     public Object visitReturnStatement(RdcParser.ReturnStatementContext ctx) {
-        return new Statement.ReturnReference(position(ctx), string(ctx.stringLit()));
+        return new Statement.ReturnReference(position(ctx), expression(ctx.label));
     }
 
     @Override
     public Object visitDeleteStatement(RdcParser.DeleteStatementContext ctx) {
-        return new Statement.DeleteReference(position(ctx), string(ctx.stringLit()));
+        return new Statement.DeleteReference(position(ctx), expression(ctx.label));
     }
 
     @Override
     public Object visitRegisterStatement(RdcParser.RegisterStatementContext ctx) {
-        return new Statement.Register(position(ctx), string(ctx.stringLit()), expression(ctx.expr()));
+        return new Statement.Register(position(ctx), expression(ctx.name), expression(ctx.value));
     }
 
     @Override
@@ -266,16 +268,55 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitProcStatement(RdcParser.ProcStatementContext ctx) {
+        List<String> parameters = parameters(ctx.parameters());
+        return new Statement.ProcDefinition(position(ctx), ctx.IDENT().getText(), parameters, outsideFunction(ctx.block()), false);
+    }
+
+    /** A body that runs on its own (a proc's, a `when`'s) is no part of an enclosing fn: `yield` there is refused. */
+    private Statement.Block outsideFunction(RdcParser.BlockContext ctx) {
+        int saved = functionDepth;
+        functionDepth = 0;
+        try {
+            return block(ctx);
+        } finally {
+            functionDepth = saved;
+        }
+    }
+
+    /** {@code fn f(x) { … yield v }}, or {@code fn f(x) = v} for a body that is one yield. */
+    @Override
+    public Object visitFnStatement(RdcParser.FnStatementContext ctx) {
+        List<String> parameters = parameters(ctx.parameters());
+        functionDepth++;
+        try {
+            Statement.Block body = ctx.block() != null ? block(ctx.block())
+                    : new Statement.Block(position(ctx.expr()), List.of(new Statement.Yield(position(ctx.expr()), expression(ctx.expr()))));
+            return new Statement.ProcDefinition(position(ctx), ctx.IDENT().getText(), parameters, body, true);
+        } finally {
+            functionDepth--;
+        }
+    }
+
+    @Override
+    public Object visitYieldStatement(RdcParser.YieldStatementContext ctx) {
+        if (functionDepth == 0) {
+            throw new RdcError(position(ctx), "`yield` gives the value of a function, so it belongs inside `fn name(…) { … }`"
+                    + " (to give a copy back to stream space, write `return \"label\"`)");
+        }
+        return new Statement.Yield(position(ctx), expression(ctx.expr()));
+    }
+
+    private List<String> parameters(RdcParser.ParametersContext ctx) {
         List<String> parameters = new ArrayList<>();
-        if (ctx.parameters() != null) {
-            for (TerminalNode parameter : ctx.parameters().IDENT()) {
+        if (ctx != null) {
+            for (TerminalNode parameter : ctx.IDENT()) {
                 if (parameters.contains(parameter.getText())) {
                     throw new RdcError(position(parameter.getSymbol()), "parameter `" + parameter.getText() + "` appears twice");
                 }
                 parameters.add(parameter.getText());
             }
         }
-        return new Statement.ProcDefinition(position(ctx), ctx.IDENT().getText(), parameters, block(ctx.block()));
+        return parameters;
     }
 
     @Override
@@ -290,7 +331,7 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitWhenStatement(RdcParser.WhenStatementContext ctx) {
-        return new Statement.When(position(ctx), expression(ctx.expr()), block(ctx.block()));
+        return new Statement.When(position(ctx), expression(ctx.expr()), outsideFunction(ctx.block()));
     }
 
     @Override
@@ -344,7 +385,7 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitQuiesceStatement(RdcParser.QuiesceStatementContext ctx) {
-        return new Statement.Quiesce(position(ctx), expression(ctx.target), ctx.client == null ? null : string(ctx.client),
+        return new Statement.Quiesce(position(ctx), expression(ctx.target), optionalExpression(ctx.client),
                 ctx.peer == null ? null : expression(ctx.peer), ctx.timeout == null ? null : expression(ctx.timeout));
     }
 
@@ -366,13 +407,13 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitCheckpointStatement(RdcParser.CheckpointStatementContext ctx) {
-        return new Statement.Checkpoint(position(ctx), expression(ctx.expr()), string(ctx.stringLit()),
+        return new Statement.Checkpoint(position(ctx), expression(ctx.target), expression(ctx.file),
                 ctx.getChildCount() > 4); // `and destroy` adds two children
     }
 
     @Override
     public Object visitRestoreStatement(RdcParser.RestoreStatementContext ctx) {
-        return new Statement.Restore(position(ctx), string(ctx.stringLit()), ctx.IDENT().getText(),
+        return new Statement.Restore(position(ctx), expression(ctx.file), ctx.IDENT().getText(),
                 nodeTarget(ctx.nodeExpr()));
     }
 
@@ -436,6 +477,12 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     @Override
     public Object visitOrExpr(RdcParser.OrExprContext ctx) {
         return binaryChain(ctx);
+    }
+
+    @Override
+    public Object visitCoalesceExpr(RdcParser.CoalesceExprContext ctx) {
+        return new Expression.Coalesce(position(ctx.getChild(1) instanceof TerminalNode op ? op.getSymbol() : ctx.getStart()),
+                expression(ctx.expr(0)), expression(ctx.expr(1)));
     }
 
     /** The operator token of a binary alternative, or null for any other expression. */
@@ -597,7 +644,7 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitGetExpr(RdcParser.GetExprContext ctx) {
-        return new Expression.Get(position(ctx), string(ctx.stringLit()));
+        return new Expression.Get(position(ctx), (Expression) visit(ctx.primary()));
     }
 
     @Override

@@ -74,8 +74,11 @@ public sealed interface Expression extends Node {
 
     record Binary(Position position, BinaryOperator operator, Expression left, Expression right) implements Expression {}
 
-    /** {@code get "label"}: fetch a reference from the stream space. */
-    record Get(Position position, StringTemplate label) implements Expression {}
+    /** {@code get "label"} (or {@code get name}, {@code get ("w" + i)}): fetch a reference from the stream space. */
+    record Get(Position position, Expression label) implements Expression {}
+
+    /** {@code left ?? right}: right when left is null or reads a record field that is not there. */
+    record Coalesce(Position position, Expression left, Expression right) implements Expression {}
 
     /** {@code invoke X.stream {head} body EXPR}: a request; its value is the reply. body may be null. */
     record Invoke(Position position, Expression target, RecordLiteral head, Expression body) implements Expression {}

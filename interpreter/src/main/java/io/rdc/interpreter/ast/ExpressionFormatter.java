@@ -23,6 +23,7 @@ public final class ExpressionFormatter {
             };
             case Expression.Unary unary -> unary.operator() == Expression.UnaryOperator.NOT ? 3 : 8;
             case Expression.Range range -> 5;
+            case Expression.Coalesce coalesce -> 0;
             case Expression.Invoke invoke -> 0;
             case Expression.Send send -> 0;
             default -> 9;
@@ -62,7 +63,8 @@ public final class ExpressionFormatter {
                 // left-associative: the right operand needs parentheses at equal precedence
                 yield format(binary.left(), own) + " " + binary.operator().symbol() + " " + format(binary.right(), own + 1);
             }
-            case Expression.Get get -> "get " + formatString(get.label());
+            case Expression.Get get -> "get " + format(get.label(), 9);
+            case Expression.Coalesce coalesce -> format(coalesce.left(), 1) + " ?? " + format(coalesce.right(), 0);
             case Expression.Invoke invoke -> "invoke " + format(invoke.target(), 9) + " " + format(invoke.head(), 0)
                     + (invoke.body() == null ? "" : " body " + format(invoke.body(), 0));
             case Expression.Send send -> "send " + format(send.target(), 9) + " " + format(send.head(), 0)

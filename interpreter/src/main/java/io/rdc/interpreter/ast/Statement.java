@@ -15,7 +15,7 @@ public sealed interface Statement extends Node {
     // ------------------------------------------------------------ configuration
 
     /** {@code module worker = "worker.js"} */
-    record ModuleDeclaration(Position position, String name, StringTemplate path) implements Statement {}
+    record ModuleDeclaration(Position position, String name, Expression path) implements Statement {}
 
     /** {@code create w[i] : worker(args) inchoate at node 201 { interfaces }}; index and arguments may be null/empty. */
     record Create(Position position, String name, Expression index, String module, Position modulePosition,
@@ -31,13 +31,13 @@ public sealed interface Statement extends Node {
     record NodeTarget(Position position, boolean byId, Expression expression) {}
 
     /** {@code stream NAME to "label" handle "h"} or {@code port NAME on new|existing "label" handle "h"}. */
-    record InterfaceDeclaration(Position position, InterfaceKind kind, String name, StringTemplate label,
-                                StringTemplate handle) {}
+    record InterfaceDeclaration(Position position, InterfaceKind kind, String name, Expression label,
+                                Expression handle) {}
 
     enum InterfaceKind { STREAM, PORT_ON_NEW_CHANNEL, PORT_ON_EXISTING_CHANNEL }
 
     /** {@code channel "label" unicast|multicast} */
-    record ChannelDeclaration(Position position, StringTemplate label, boolean multicast) implements Statement {}
+    record ChannelDeclaration(Position position, Expression label, boolean multicast) implements Statement {}
 
     /** {@code link a.x to b.y} */
     record Link(Position position, Expression from, Expression to) implements Statement {}
@@ -55,18 +55,18 @@ public sealed interface Statement extends Node {
     // ------------------------------------------------------------ stream space and name service
 
     /** {@code put "label" = EXPR copies N|unlimited|dontcache}; copies null = default (one copy). */
-    record Put(Position position, StringTemplate label, Expression value, Copies copies) implements Statement {}
+    record Put(Position position, Expression label, Expression value, Copies copies) implements Statement {}
 
     /** count is null for {@code unlimited} and for {@code dontcache}. */
     record Copies(Position position, Expression count, boolean unlimited, boolean dontCache) {}
 
     /** {@code return "label"}: give a reference taken with get back to the stream space. */
-    record ReturnReference(Position position, StringTemplate label) implements Statement {}
+    record ReturnReference(Position position, Expression label) implements Statement {}
 
-    record DeleteReference(Position position, StringTemplate label) implements Statement {}
+    record DeleteReference(Position position, Expression label) implements Statement {}
 
     /** {@code register "name" EXPR} in the name service. */
-    record Register(Position position, StringTemplate name, Expression value) implements Statement {}
+    record Register(Position position, Expression name, Expression value) implements Statement {}
 
     // ------------------------------------------------------------ observation
 
@@ -96,11 +96,15 @@ public sealed interface Statement extends Node {
 
     record Forall(Position position, String variable, Expression iterable, Block body) implements Statement {}
 
-    record ProcDefinition(Position position, String name, List<String> parameters, Block body) implements Statement {
+    /** {@code proc} (no value) or {@code fn} ({@code function}: a call's value is what {@code yield} gives, else null). */
+    record ProcDefinition(Position position, String name, List<String> parameters, Block body, boolean function) implements Statement {
         public ProcDefinition {
             parameters = List.copyOf(parameters);
         }
     }
+
+    /** {@code yield EXPR}: ends the enclosing {@code fn} with that value. */
+    record Yield(Position position, Expression value) implements Statement {}
 
     record Use(Position position, StringTemplate path) implements Statement {}
 
@@ -153,7 +157,7 @@ public sealed interface Statement extends Node {
     record UnfreezeStream(Position position, Expression target) implements Statement {}
 
     /** client (null: every client, for withdrawal), peer (who takes the state over) and timeout may be null. */
-    record Quiesce(Position position, Expression target, StringTemplate client, Expression peer, Expression timeout) implements Statement {}
+    record Quiesce(Position position, Expression target, Expression client, Expression peer, Expression timeout) implements Statement {}
 
     /** timeout may be null. */
     record Migrate(Position position, Expression target, NodeTarget node, Expression timeout) implements Statement {}
@@ -165,9 +169,9 @@ public sealed interface Statement extends Node {
         }
     }
 
-    record Checkpoint(Position position, Expression target, StringTemplate file, boolean andDestroy) implements Statement {}
+    record Checkpoint(Position position, Expression target, Expression file, boolean andDestroy) implements Statement {}
 
-    record Restore(Position position, StringTemplate file, String name, NodeTarget node) implements Statement {}
+    record Restore(Position position, Expression file, String name, NodeTarget node) implements Statement {}
 
     // ------------------------------------------------------------ structure
 

@@ -100,8 +100,8 @@ class ParserTest {
         assertEquals(3, create.interfaces().size());
         Statement.InterfaceDeclaration stream = create.interfaces().get(0);
         assertEquals(InterfaceKind.STREAM, stream.kind());
-        assertEquals("scheduler", stream.label().constantText());
-        assertEquals(2, stream.handle().parts().size());
+        assertEquals("scheduler", ((Expression.StringTemplate) stream.label()).constantText());
+        assertEquals(2, ((Expression.StringTemplate) stream.handle()).parts().size());
         assertEquals(InterfaceKind.PORT_ON_NEW_CHANNEL, create.interfaces().get(1).kind());
         assertNull(create.interfaces().get(1).handle());
         assertEquals(InterfaceKind.PORT_ON_EXISTING_CHANNEL, create.interfaces().get(2).kind());

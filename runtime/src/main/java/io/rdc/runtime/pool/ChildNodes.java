@@ -59,19 +59,22 @@ public final class ChildNodes implements AutoCloseable {
 
     /** Starts node {@code id} in a child JVM with the given idle strategy and waits until it is ready. */
     public void start(int id, String idle) throws IOException {
-        start(id, idle, null);
+        start(id, idle, NodeMain.class.getName());
     }
 
-    /** As {@link #start(int, String)}, the child also running a benchmark sink registered under {@code sinkName}. */
-    public void start(int id, String idle, String sinkName) throws IOException {
-        List<String> cmd = new ArrayList<>(io.rdc.runtime.util.JavaCommand.of("io.rdc.runtime.pool.NodeMain"));
+    /**
+     * As {@link #start(int, String)}, the child JVM running {@code mainClass} instead of {@link NodeMain}: a
+     * main that takes NodeMain's arguments followed by {@code extraArgs} (the benchmarks' node with a sink).
+     */
+    public void start(int id, String idle, String mainClass, String... extraArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(io.rdc.runtime.util.JavaCommand.of(mainClass));
         if (authOff) cmd.add(cmd.size() - 1, "-Drdc.auth=off");
         cmd.add("--key");
         cmd.add(keyFile.toString());
         cmd.add(String.valueOf(id));
         cmd.add(file.toString());
         cmd.add(idle);
-        if (sinkName != null) cmd.add(sinkName);
+        cmd.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         processes.add(p);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()));

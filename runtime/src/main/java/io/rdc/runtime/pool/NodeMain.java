@@ -7,6 +7,8 @@ import io.rdc.runtime.transport.TransportMode;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * One node kernel as its own process: its own media driver, UDP to its peers at the endpoints of
@@ -17,25 +19,28 @@ public final class NodeMain {
 
     /** Runs node {@code id} until {@code stop} counts down; prints "node ID ready" once it can be reached. */
     public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop, PoolKey key) throws InterruptedException {
-        run(id, d, idle, stop, null, key);
+        run(id, d, idle, stop, key, pool -> null);
     }
 
     /**
-     * As {@link #run(int, NodeDescriptor, String, CountDownLatch)}; with {@code sinkName}, the node
-     * also runs a benchmark sink: a port registered in the name service under that name and drained
-     * by a thread of its own (see {@link io.rdc.runtime.bench.Sink}).
+     * As {@link #run(int, NodeDescriptor, String, CountDownLatch, PoolKey)}, also running what {@code extra}
+     * starts on the pool once it is up (closed before the pool), e.g. the benchmarks' sink.
      */
-    public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop, String sinkName, PoolKey key) throws InterruptedException {
+    public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop, PoolKey key,
+            Function<EmbeddedPool, AutoCloseable> extra) throws InterruptedException {
         if (d.byId(id).isEmpty()) throw new IllegalArgumentException("node " + id + " is not in the descriptor");
         if (key == null) throw new IllegalArgumentException("node " + id + " needs the pool's key (--key FILE)");
         PoolConfig cfg = PoolConfig.defaults().withDescriptor(d).withTransport(TransportMode.UDP).withIdle(idle).withLocalNodes(Set.of(id))
                 .withKey(key);
-        try (EmbeddedPool pool = EmbeddedPool.start(cfg);
-             io.rdc.runtime.bench.Sink sink = sinkName == null ? null : io.rdc.runtime.bench.Sink.start(pool.newOperator("sink"), sinkName)) {
+        try (EmbeddedPool pool = EmbeddedPool.start(cfg); AutoCloseable ignored = extra.apply(pool)) {
             System.out.println("node " + id + " ready on " + d.byId(id).get().endpoint() + " (pool key " + key.fingerprint()
                     + (cfg.auth() ? "" : ", frame authentication OFF") + ", checkpoints in " + cfg.checkpointDir() + ")");
             System.out.flush();
             stop.await();
+        } catch (InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("node " + id + ": " + e.getMessage(), e);
         }
     }
 
@@ -55,10 +60,18 @@ public final class NodeMain {
     }
 
     /**
-     * Usage: NodeMain [--key FILE] ID DESCRIPTOR-FILE [IDLE [SINK-NAME]]; stops when standard input
-     * closes. Without --key, the user's default key file ({@link PoolKey#defaultFile()}).
+     * Usage: NodeMain [--key FILE] ID DESCRIPTOR-FILE [IDLE]; stops when standard input closes. Without
+     * --key, the user's default key file ({@link PoolKey#defaultFile()}).
      */
     public static void main(String[] args) throws Exception {
+        main(args, (pool, rest) -> null);
+    }
+
+    /**
+     * NodeMain's command line for mains that add to a node: arguments after IDLE go to {@code extra},
+     * which may start something on the pool (closed when the node stops).
+     */
+    public static void main(String[] args, BiFunction<EmbeddedPool, String[], AutoCloseable> extra) throws Exception {
         Path keyFile = PoolKey.defaultFile();
         if (args.length > 1 && args[0].equals("--key")) {
             keyFile = Path.of(args[1]);
@@ -67,6 +80,7 @@ public final class NodeMain {
         PoolKey key = PoolKey.readOrCreate(keyFile);
         int id = Integer.parseInt(args[0]);
         NodeDescriptor d = NodeDescriptor.read(Path.of(args[1]));
+        String[] rest = args.length > 3 ? java.util.Arrays.copyOfRange(args, 3, args.length) : new String[0];
         CountDownLatch stop = new CountDownLatch(1);
         Thread.ofPlatform().daemon(true).start(() -> {
             try {
@@ -76,7 +90,7 @@ public final class NodeMain {
             }
             stop.countDown();
         });
-        run(id, d, args.length > 2 ? args[2] : "backoff", stop, args.length > 3 ? args[3] : null, key);
+        run(id, d, args.length > 2 ? args[2] : "backoff", stop, key, pool -> extra.apply(pool, rest));
         System.exit(0);
     }
 }
