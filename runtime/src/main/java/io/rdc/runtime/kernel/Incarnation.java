@@ -163,7 +163,7 @@ public final class Incarnation {
             guestNanos += System.nanoTime() - s;
             guestSince = 0;
         }
-        if (freezeWaiting) kernel.answerFreezes(this, null);
+        if (freezeWaiting) kernel.ghosts.answerFreezes(this, null);
     }
 
     /** Guest time the current handler has run so far (ctx calls excluded); 0 when none runs. */

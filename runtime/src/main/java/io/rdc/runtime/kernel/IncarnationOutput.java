@@ -50,7 +50,7 @@ public final class IncarnationOutput {
         dropped++;
         if (!summaryScheduled) { // reported when the second ends, even if the incarnation prints nothing more
             summaryScheduled = true;
-            kernel.schedule(Math.max(0, windowStart + WINDOW_NS - now), this::summariseLater);
+            kernel.ghosts.schedule(Math.max(0, windowStart + WINDOW_NS - now), this::summariseLater);
         }
     }
 
@@ -68,7 +68,7 @@ public final class IncarnationOutput {
 
     private void emit(String text) {
         kernel.logLine(prefix + text);
-        kernel.raise(inc, Event.Type.OUTPUT, text);
+        kernel.ghosts.raise(inc, Event.Type.OUTPUT, text);
     }
 
     /**

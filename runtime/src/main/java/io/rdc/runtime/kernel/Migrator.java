@@ -5,11 +5,8 @@ import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Wire;
-import io.rdc.runtime.util.ByteSink;
-import io.rdc.runtime.util.ByteSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.agrona.DirectBuffer;
@@ -17,6 +14,8 @@ import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
+
+import static io.rdc.runtime.kernel.Kernel.*;
 
 /**
  * Migration of incarnations between nodes (§7.4, the M1–M4 algorithm), at both ends.
@@ -38,15 +37,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * S with nothing lost. Requests for the incarnation, its streams or its ports that arrive while it
  * moves are held and applied where it ends up; afterwards they are forwarded, as are events.
  *
- * <p>Why one file of this size: it is one protocol (§7.4: prepare, transfer, install, commit, abort) with
- * its failure cases, read top to bottom; the record encoding is the part to move out (issue 16).
+ * <p>This class is the protocol (§7.4: prepare, transfer, install, commit, abort) with its failure
+ * cases, read top to bottom; the record it moves is taken, encoded and shipped by
+ * {@link MigrationRecord} (and decoded here, in {@link #onInstall}), and checkpoint, restore and
+ * fork, which reuse its destination side, are in {@link Transplants}.
  */
 final class Migrator {
-    /** The largest piece of state in one Aeron message (the publication's limit is a term/8). */
-    private static final int CHUNK = 256 * 1024;
     private static final boolean TRACE = Boolean.getBoolean("rdc.migrate.trace");
-    /** Records that carried module code (D lacked the hash): module code moves only then. */
-    final java.util.concurrent.atomic.AtomicLong codeShipped = new java.util.concurrent.atomic.AtomicLong();
     static final long INSTALL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
 
     private final Kernel k;
@@ -79,7 +76,7 @@ final class Migrator {
         volatile long preparedNanos, capturedNanos, shippedNanos, installedNanos;
         volatile String abortedWhy;
         /** The 'within' bound; cancelled at the end so that it does not keep the incarnation (and its state) reachable. */
-        volatile Kernel.Timer timeout;
+        volatile Ghosts.Timer timeout;
         /**
          * The INSTALL request's call id, expected on the kernel thread before the incarnation's thread
          * sends the request itself right behind the last chunk (no hop back to the kernel thread).
@@ -150,14 +147,14 @@ final class Migrator {
                 owner = inc;
             }
             case STREAM -> {
-                Stream s = k.streams.get(gid);
+                Stream s = k.router.streams.get(gid);
                 if (s == null) return forwardTo(whereNow(gid), buf, off, len, 0);
                 owner = s.owner;
             }
             default -> {
-                Port p = k.ports.get(gid);
+                Port p = k.router.ports.get(gid);
                 if (p == null) {
-                    long next = k.redirections.get(gid);
+                    long next = k.router.redirections.get(gid);
                     return next != 0 && next != gid && forwardTo(Ids.node(next), buf, off, len, next);
                 }
                 owner = p.owner;
@@ -188,9 +185,9 @@ final class Migrator {
     /** Passes a request on unchanged (the answer goes straight to whoever asked), or with a port's new address. */
     private boolean forwardTo(int node, DirectBuffer buf, int off, int len, long newPortGid) {
         if (node == 0 || node == k.nodeId()) return false;
-        k.kbuf.putBytes(0, buf, off, len);
-        if (newPortGid != 0) k.kbuf.putLong(Frames.Q_HEADER, newPortGid);
-        k.transport().offer(node, k.kbuf, 0, len, k.offerIdle);
+        k.publisher.kbuf.putBytes(0, buf, off, len);
+        if (newPortGid != 0) k.publisher.kbuf.putLong(Frames.Q_HEADER, newPortGid);
+        k.transport().offer(node, k.publisher.kbuf, 0, len, k.publisher.offerIdle);
         return true;
     }
 
@@ -211,13 +208,13 @@ final class Migrator {
         if (k.pool().node(dest) == null)
             throw new OperationException("node " + dest + " is not in the pool (nodes: " + k.pool().nodeIds() + ")");
         if (dest == k.nodeId()) {
-            k.respond(src, call, Frames.OK, new Wire.Writer().i64(0).i64(0));
+            k.publisher.respond(src, call, Frames.OK, new Wire.Writer().i64(0).i64(0));
             return;
         }
         Outgoing o = new Outgoing(inc, dest, withinNs, src, call, waitForEnd);
         outgoing.put(gid, o);
         inc.migratingTo = dest;
-        k.requestAsync(dest, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(gid).str(inc.moduleHash()), Kernel.REQUEST_TIMEOUT_NS, resp -> {
+        k.requests.requestAsync(dest, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(gid).str(inc.moduleHash()), Kernel.REQUEST_TIMEOUT_NS, resp -> {
             if (o.ended) return;
             if (resp.status() != Frames.OK) {
                 end(o, "node " + dest + " refused: " + resp.error(), 0, 0);
@@ -227,11 +224,11 @@ final class Migrator {
             o.preparedNanos = System.nanoTime();
             if (!o.waitForEnd) {
                 o.answered = true;
-                k.respond(src, call, Frames.OK, new Wire.Writer().i64(-1).i64(-1));
+                k.publisher.respond(src, call, Frames.OK, new Wire.Writer().i64(-1).i64(-1));
             }
-            o.installCall = k.expectResponse(dest, withinNs + INSTALL_TIMEOUT_NS, installed -> onInstalled(o, installed));
-            k.runOnIncarnation(inc, (BoundaryTask) () -> move(o));
-            o.timeout = k.schedule(withinNs, () -> {
+            o.installCall = k.requests.expectResponse(dest, withinNs + INSTALL_TIMEOUT_NS, installed -> onInstalled(o, installed));
+            k.ghosts.runOnIncarnation(inc, (BoundaryTask) () -> move(o));
+            o.timeout = k.ghosts.schedule(withinNs, () -> {
                 if (o.phase.compareAndSet(0, 2))
                     end(o, "a handler of " + inc.name + " was still running after " + TimeUnit.NANOSECONDS.toMillis(withinNs)
                             + " ms; the migration was abandoned and it carries on at node " + k.nodeId(), 0, 0);
@@ -250,7 +247,7 @@ final class Migrator {
         if (o == null) return;
         o.abortedWhy = why;
         if (o.phase.compareAndSet(0, 2)) end(o, "aborted: " + why, 0, 0);
-        k.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(inc.gid), null);
+        k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(inc.gid), null);
     }
 
     /** M2–M3 on the incarnation's own thread, at a handler boundary: stop, flush, take the state, ship it. */
@@ -260,16 +257,16 @@ final class Migrator {
         inc.migrating = true;
         o.frozenNanos = System.nanoTime();
         try {
-            Record record = takeRecord(inc, o.destHasCode, null);
+            MigrationRecord.Record record = k.records.takeRecord(inc, o.destHasCode, null);
             o.capturedNanos = System.nanoTime();
             checkNotAborted(o);
-            ship(o.dest, inc.gid, record);
+            k.records.ship(o.dest, inc.gid, record);
             o.shippedNanos = System.nanoTime();
             // INSTALL follows the chunks on the same publication, from this thread; its answer is taken on
             // the kernel thread (onInstalled). This thread need not wake again: it waits, stopped, while
             // 'migrating' is set, and ends with the switch.
             Wire.Writer install = new Wire.Writer().i64(inc.gid).i32(record.length());
-            if (k.offerFrame(o.dest, Frames.REQUEST, o.installCall, Kernel.OP_MIGRATE_INSTALL, install) != Frames.OK)
+            if (k.publisher.offerFrame(o.dest, Frames.REQUEST, o.installCall, Kernel.OP_MIGRATE_INSTALL, install) != Frames.OK)
                 throw new OperationException("node " + o.dest + " is unreachable");
         } catch (RuntimeException e) {
             // A destroy while it ships cancels the context under the capture: say so, not what that broke.
@@ -296,7 +293,7 @@ final class Migrator {
 
     /** Kernel thread: a migration failed after the incarnation stopped; D drops what it has, it carries on here. */
     private void failMoving(Outgoing o, String why) {
-        k.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(o.inc.gid), null);
+        k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(o.inc.gid), null);
         end(o, why, 0, 0);
     }
 
@@ -310,133 +307,6 @@ final class Migrator {
         if (o.abortedWhy != null) return "aborted: " + o.abortedWhy;
         if (o.inc.destroyed) return "aborted: " + o.inc.name + " was destroyed";
         return null;
-    }
-
-    /** The kernel record and state, as D needs them (§7.4.3: pincdata, reference table, queues' routing). */
-    /**
-     * A kernel record in three parts: the record proper and the state's length, the state (the bulk,
-     * shipped from where the encoder wrote it), the interfaces with their length.
-     */
-    record Record(byte[] head, ByteSource state, byte[] tail) implements ByteSource {
-        @Override
-        public int length() {
-            return head.length + state.length() + tail.length;
-        }
-
-        @Override
-        public void writeTo(ByteSink sink) {
-            sink.put(head);
-            state.writeTo(sink);
-            sink.put(tail);
-        }
-
-        @Override
-        public void close() {
-            state.close();
-        }
-    }
-
-    /** As above; {@code channelsOf} (fork) gives each port the channels its copy gets. */
-    Record record(Incarnation inc, List<Ref> table, Launcher.Captured c, boolean destHasCode,
-                  java.util.function.Function<Port, long[]> channelsOf) {
-        ModuleStore.Module mod = inc.module;
-        if (!destHasCode) codeShipped.incrementAndGet();
-        Wire.Writer w = new Wire.Writer(1024 + (destHasCode ? 0 : mod.code().length() * 3));
-        w.i64(inc.gid).i64(inc.rdcId).str(inc.name).i64(inc.parentGid).str(mod.hash()).str(mod.name()).str(destHasCode ? null : mod.code())
-                .str(inc.argsJson).i32(inc.priority).bool(inc.frozenRequested).i8(inc.state.ordinal()).i64(inc.handlerNanos).i64(inc.handlerRuns)
-                .i64(inc.createdMillis).i64(inc.stateBytes).str(inc.statePreview);
-        List<Incarnation.Interest> interests;
-        synchronized (inc) {
-            interests = new ArrayList<>(inc.interests);
-        }
-        w.i32(interests.size());
-        for (Incarnation.Interest i : interests) w.i64(i.watcher()).i32(i.mask());
-        synchronized (inc.buffers) {
-            w.i32(inc.buffers.size());
-            for (var e : inc.buffers.entrySet()) w.i64(e.getKey()).bytes(e.getValue());
-        }
-        inc.held.write(w);
-        w.i32(table.size());
-        for (Ref ref : table) {
-            w.i8(ref.kind.ordinal()).i32(ref.rights()).bool(ref.noFurtherPropagation());
-            Object t = ref.target();
-            if (t instanceof Stream s) {
-                Stream.Retarget rt = s.retarget;
-                w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.lastSeq).str(s.name).bool(s.frozen).str(s.failure)
-                        .i64(rt == null ? 0 : rt.channel()).i64(rt == null ? 0 : rt.addr()).i64(rt == null ? 0 : rt.epoch()).i64(s.sent)
-                        .i64(s.epoch).i64(s.epochsIssued);
-            } else if (t instanceof Port p) {
-                long[] chans = channelsOf == null ? p.channels() : channelsOf.apply(p);
-                w.i64(p.gid).str(p.name).i32(chans.length);
-                for (long ch : chans) w.i64(ch);
-            } else {
-                ((RefDescriptor) t).write(w);
-            }
-        }
-        w.i32(c.state().length());
-        Wire.Writer tail = new Wire.Writer(8 + c.ifaces().length).bytes(c.ifaces());
-        // Unicast ports it got from stream space, which only it may return: label and table index. Last,
-        // and optional, so that records (checkpoint files) written before it was carried still read.
-        List<String> labels = new ArrayList<>();
-        List<Integer> at = new ArrayList<>();
-        synchronized (inc.spaceCache) {
-            for (Map.Entry<String, Ref> e : inc.spacePorts.entrySet()) {
-                int i = indexOf(table, e.getValue());
-                if (i < 0) continue;
-                labels.add(e.getKey());
-                at.add(i);
-            }
-        }
-        tail.i32(labels.size());
-        for (int i = 0; i < labels.size(); i++) tail.str(labels.get(i)).i32(at.get(i));
-        return new Record(w.toBytes(), c.state(), tail.toBytes());
-    }
-
-    private static int indexOf(List<Ref> table, Ref ref) {
-        for (int i = 0; i < table.size(); i++) if (table.get(i) == ref) return i;
-        return -1;
-    }
-
-    /**
-     * Sends the record to D in chunks from this (the incarnation's) thread; the kernel thread never
-     * blocks on it. The record is written through one frame-sized array: the state's buffers are read
-     * from the context straight into it and offered from there, so the bulk is copied twice in all
-     * (guest to array, array to Aeron's log) through memory that stays in cache.
-     */
-    void ship(int dest, long gid, ByteSource record) {
-        // Whole frames where they are large (IPC: 64 KB), so D reads each in place, not reassembled.
-        int frame = k.transport().maxPayloadLength(dest) - (Frames.Q_HEADER + 20);
-        int chunk = frame >= 16 * 1024 ? frame : CHUNK;
-        int total = record.length();
-        // Back-pressured (D copies out slower than this fills): yield the core to D rather than spin.
-        org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.YieldingIdleStrategy();
-        int at = Frames.Q_HEADER + 20;
-        UnsafeBuffer b = new UnsafeBuffer(new byte[at + chunk]);
-        ByteSink frames = new ByteSink(b.byteArray(), at) {
-            int offset;
-
-            @Override
-            protected void full(byte[] array, int from, int to) {
-                int n = to - from;
-                Frames.putHeaderTo(b, Frames.REQUEST, 0, 0, k.nodeId());
-                b.putLong(Frames.Q_CALL, 0);
-                b.putInt(Frames.Q_OP, Kernel.OP_MIGRATE_CHUNK);
-                int p = Frames.Q_HEADER;
-                b.putLong(p, gid);
-                b.putInt(p + 8, offset);
-                b.putInt(p + 12, total);
-                b.putInt(p + 16, n);
-                if (k.transport().offer(dest, b, 0, to, idle) != Frames.OK)
-                    throw new OperationException("node " + dest + " is unreachable");
-                offset += n;
-            }
-        };
-        try {
-            record.writeTo(frames);
-            frames.finish();
-        } finally {
-            record.close();
-        }
     }
 
     /** M4 at S, in one step on the kernel thread: the routes, the queue and the events go to D. */
@@ -457,12 +327,12 @@ final class Migrator {
             for (long ch : p.channels()) {
                 if (Ids.isMulticast(ch)) {
                     // This node stays on the group for it (a proxy member): one path, in order, no duplicates.
-                    ArrayList<Port> members = k.channelPorts.get(ch);
+                    ArrayList<Port> members = k.router.channelPorts.get(ch);
                     if (members != null && members.contains(p)) multicastProxies.computeIfAbsent(ch, c -> new LongArrayList()).addLong(to);
                 } else {
-                    k.channelRedirections.put(ch, to);
+                    k.router.channelRedirections.put(ch, to);
                 }
-                k.unroute(p, ch);
+                k.router.unroute(p, ch);
             }
             // Proxies kept here for this port's earlier self now point at its new address.
             for (LongArrayList l : multicastProxies.values()) {
@@ -471,9 +341,9 @@ final class Migrator {
             }
             // A port whose traffic went elsewhere (retained after propagation: its receiver activated the
             // new port, §6.2.1) keeps the redirection made then; only a port still receiving here gets one to D.
-            if (k.ports.get(p.gid) == p) {
-                k.ports.remove(p.gid);
-                k.redirections.put(p.gid, to);
+            if (k.router.ports.get(p.gid) == p) {
+                k.router.ports.remove(p.gid);
+                k.router.redirections.put(p.gid, to);
             }
             p.closed = true;
         }
@@ -481,13 +351,13 @@ final class Migrator {
         List<Event> events = new ArrayList<>();
         for (Message m : inc.inbox.drainMessages()) {
             long to = portMap.get(m.port.gid);
-            if (to != 0) k.forwardMessage(m, to);
-            else k.failInvoker(m, inc.name + " migrated and its port " + Ids.show(m.port.gid) + " did not");
+            if (to != 0) k.publisher.forwardMessage(m, to);
+            else k.sender.failInvoker(m, inc.name + " migrated and its port " + Ids.show(m.port.gid) + " did not");
         }
         Object item;
         while ((item = inc.inbox.poll(x -> x instanceof Event)) != null) events.add((Event) item);
         for (Stream s : inc.streams()) {
-            k.streams.remove(s.gid);
+            k.router.streams.remove(s.gid);
             movedTo.put(s.gid, o.dest);
         }
         movedTo.put(inc.gid, o.dest);
@@ -504,7 +374,7 @@ final class Migrator {
         // (which follows the redirection); the new port's receiver gets them all when it activates.
         w.i32(stillHolding.size());
         for (int i = 0; i < stillHolding.size(); i++) w.i64(stillHolding.getLong(i));
-        k.requestAsync(o.dest, Kernel.OP_MIGRATE_COMMIT, w, Kernel.REQUEST_TIMEOUT_NS, resp -> {
+        k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_COMMIT, w, Kernel.REQUEST_TIMEOUT_NS, resp -> {
             // The old record is gone either way: its thread ends, its context closes.
             inc.destroyed = true;
             inc.inbox.poke();
@@ -517,7 +387,7 @@ final class Migrator {
         });
         for (Port p : withHeld) {
             long to = portMap.get(p.gid);
-            for (byte[] f : p.held) k.forwardFrame(new UnsafeBuffer(f), 0, f.length, to, 0, 0);
+            for (byte[] f : p.held) k.publisher.forwardFrame(new UnsafeBuffer(f), 0, f.length, to, 0, 0);
             p.held.clear();
             p.holdSenders = false;
         }
@@ -528,9 +398,9 @@ final class Migrator {
         if (o.ended) return;
         o.ended = true;
         o.phase.set(2);
-        Kernel.Timer t = o.timeout;
+        Ghosts.Timer t = o.timeout;
         if (t != null) t.cancel();
-        if (o.installCall != 0) k.forgetResponse(o.installCall);
+        if (o.installCall != 0) k.requests.forgetResponse(o.installCall);
         Incarnation inc = o.inc;
         outgoing.remove(inc.gid);
         inc.migratingTo = 0;
@@ -538,13 +408,13 @@ final class Migrator {
             inc.migrating = false; // it carries on here
             inc.inbox.poke();
         }
-        if (error != null) k.raise(inc, Event.Type.MIGRATEFAILED, error);
+        if (error != null) k.ghosts.raise(inc, Event.Type.MIGRATEFAILED, error);
         if (!o.answered) {
             o.answered = true;
-            if (error != null) k.respondError(o.managerNode, o.managerCall, "migrate " + inc.name + " to node " + o.dest + ": " + error);
-            else k.respond(o.managerNode, o.managerCall, Frames.OK, new Wire.Writer().i64(elapsedNs).i64(frozenNs));
+            if (error != null) k.publisher.respondError(o.managerNode, o.managerCall, "migrate " + inc.name + " to node " + o.dest + ": " + error);
+            else k.publisher.respond(o.managerNode, o.managerCall, Frames.OK, new Wire.Writer().i64(elapsedNs).i64(frozenNs));
         }
-        for (byte[] f : o.held) k.onRequest(new UnsafeBuffer(f), 0, f.length);
+        for (byte[] f : o.held) k.adapter.onRequest(new UnsafeBuffer(f), 0, f.length);
     }
 
     // =====================================================================================
@@ -559,9 +429,9 @@ final class Migrator {
         Incoming in = new Incoming(src, gid);
         Incoming old = incoming.put(gid, in);
         if (old != null) discard(old);
-        ModuleStore.Module mod = k.modules().get(hash);
+        ModuleStore.Module mod = k.loader.modules().get(hash);
         if (mod != null) k.launcher().prepareArrival(gid, mod); // load it while the source ships the state
-        k.respond(src, call, Frames.OK, new Wire.Writer().bool(mod != null));
+        k.publisher.respond(src, call, Frames.OK, new Wire.Writer().bool(mod != null));
     }
 
     /** A piece of the record (no response: the INSTALL request that follows on the same path is answered). */
@@ -633,7 +503,7 @@ final class Migrator {
         Incarnation.State state = Incarnation.State.values()[r.i8()];
         long handlerNanos = r.i64(), handlerRuns = r.i64(), created = r.i64(), stateSize = r.i64();
         String statePreview = r.str();
-        ModuleStore.Module mod = code != null ? k.modules().add(moduleName, code) : k.modules().get(hash);
+        ModuleStore.Module mod = code != null ? k.loader.modules().add(moduleName, code) : k.loader.modules().get(hash);
         if (mod == null) throw new OperationException("module " + moduleName + " (" + hash + ") is not at node " + k.nodeId());
         Incarnation inc = new Incarnation(k, g, rdc, name, parent, mod, args, state, created);
         inc.priority = priority;
@@ -681,7 +551,7 @@ final class Migrator {
                 }
                 inc.streams.add(s);
                 in.streams.add(s);
-                k.streams.put(sg, s);
+                k.router.streams.put(sg, s);
                 target = s;
             } else if (kind == RefKind.PORT) {
                 long old = r.i64();
@@ -693,7 +563,7 @@ final class Migrator {
                 p.name = pname;
                 inc.ports.add(p);
                 in.ports.add(p);
-                k.ports.put(p.gid, p); // reachable by address (forwarded queue) before its channels are routed
+                k.router.ports.put(p.gid, p); // reachable by address (forwarded queue) before its channels are routed
                 byOld.put(old, p);
                 pairs.addLong(old);
                 pairs.addLong(p.gid);
@@ -722,7 +592,7 @@ final class Migrator {
                     Wire.Writer ok = new Wire.Writer(16 + pairs.size() * 8).i64(inc.gid).i32(pairs.size() / 2);
                     for (int i = 0; i < pairs.size(); i++) ok.i64(pairs.getLong(i));
                     recordBuffers.release(data); // decoded: nothing reads it any more
-                    if (k.offerFrame(src, Frames.RESPONSE, call, Frames.OK, ok) != Frames.OK)
+                    if (k.publisher.offerFrame(src, Frames.RESPONSE, call, Frames.OK, ok) != Frames.OK)
                         k.onKernel(() -> {
                             incoming.remove(gid);
                             discard(in);
@@ -732,7 +602,7 @@ final class Migrator {
                     recordBuffers.release(data);
                     incoming.remove(gid);
                     discard(in);
-                    k.respondError(src, call, "restoring " + inc.name + " failed: " + why);
+                    k.publisher.respondError(src, call, "restoring " + inc.name + " failed: " + why);
                 }));
     }
 
@@ -749,8 +619,8 @@ final class Migrator {
                 // A migrated multicast port is served by its proxy member (the node it first left); a
                 // restored or forked one is a new member of the group.
                 if (!Ids.isMulticast(ch) || in.mode != MIGRATE) {
-                    k.route(p, ch);
-                    if (!Ids.isMulticast(ch)) k.channelRedirections.remove(ch);
+                    k.router.route(p, ch);
+                    if (!Ids.isMulticast(ch)) k.router.channelRedirections.remove(ch);
                 }
         movedTo.remove(inc.gid);
         for (Stream s : in.streams) movedTo.remove(s.gid);
@@ -759,16 +629,16 @@ final class Migrator {
             inc.inbox.put(new Event(Event.Type.values()[r.i8()], r.i64(), r.str(), r.str(), r.i64()));
         // Retained ports still holding their senders (§6.2.4): the held arrivals come next from S, and wait here.
         if (r.hasMore()) for (int i = r.i32(); i > 0; i--) {
-            Port p = k.ports.get(r.i64());
+            Port p = k.router.ports.get(r.i64());
             if (p != null) p.holdSenders = true;
         }
         long total = elapsed; // S measured from the request to its switch; the commit is one message more
         inc.migrating = false;
         inc.inbox.poke();
-        k.raise(inc, Event.Type.MIGRATEDONE, "from node " + from + " to node " + k.nodeId() + " in "
+        k.ghosts.raise(inc, Event.Type.MIGRATEDONE, "from node " + from + " to node " + k.nodeId() + " in "
                 + String.format(java.util.Locale.ROOT, "%.3f", total / 1e6) + " ms (frozen "
                 + String.format(java.util.Locale.ROOT, "%.3f", frozen / 1e6) + " ms)");
-        k.respond(src, call, Frames.OK, new Wire.Writer().i64(total).i64(frozen));
+        k.publisher.respond(src, call, Frames.OK, new Wire.Writer().i64(total).i64(frozen));
     }
 
     /** S gave up (a failure, a destroy): whatever was installed here goes. */
@@ -776,7 +646,7 @@ final class Migrator {
         long gid = r.i64();
         Incoming in = incoming.remove(gid);
         if (in != null) discard(in);
-        k.respond(src, call, Frames.OK, null);
+        k.publisher.respond(src, call, Frames.OK, null);
     }
 
     private void discard(Incoming in) {
@@ -788,225 +658,26 @@ final class Migrator {
         if (inc == null) return;
         for (Port p : in.ports) {
             p.closed = true;
-            k.ports.remove(p.gid);
+            k.router.ports.remove(p.gid);
         }
-        for (Stream s : in.streams) k.streams.remove(s.gid);
+        for (Stream s : in.streams) k.router.streams.remove(s.gid);
         inc.destroyed = true;
         inc.inbox.poke();
         ControlThreads.kill(k.launcher(), inc);
     }
 
-    // =====================================================================================
-    // Checkpoint, restore, fork: the same record, to a file or to a new incarnation
-
-    /** Runs {@code work} on the incarnation's thread at its next handler boundary, or fails it after {@code withinNs}. */
-    private void atBoundary(Incarnation inc, long withinNs, int src, long call, String what, java.util.function.Supplier<Wire.Writer> work) {
-        AtomicInteger phase = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicReference<Kernel.Timer> timeout = new java.util.concurrent.atomic.AtomicReference<>();
-        k.runOnIncarnation(inc, (BoundaryTask) () -> {
-            if (!phase.compareAndSet(0, 1)) return;
-            Kernel.Timer t = timeout.get();
-            if (t != null) t.cancel();
-            try {
-                Wire.Writer w = work.get();
-                k.respondFromAnyThread(src, call, Frames.OK, w);
-            } catch (RuntimeException e) {
-                String why = e.getMessage() == null ? e.toString() : e.getMessage();
-                k.onKernel(() -> k.respondError(src, call, what + " " + inc.name + ": " + why));
-            }
-        });
-        timeout.set(k.schedule(withinNs, () -> {
-            if (phase.compareAndSet(0, 2))
-                k.respondError(src, call, what + " " + inc.name + ": a handler was still running after "
-                        + TimeUnit.NANOSECONDS.toMillis(withinNs) + " ms; nothing was done");
-        }));
-    }
-
     /**
-     * Flushes what it sent and takes its record (incarnation thread, between handlers): nothing it
-     * sent may be in flight when it sends again from elsewhere (a later message could overtake).
+     * Migrates an incarnation to {@code node} (§7.4). A handler running when it is asked is waited
+     * for up to {@code withinNs}. With {@code waitForEnd} this returns when the incarnation runs at
+     * the destination (or throws why it stayed where it was); without, as soon as the destination
+     * has committed resources — the end is then told by a MIGRATEDONE or MIGRATEFAILED event. An
+     * incarnation migrating itself must not wait (it moves when its handler returns).
      */
-    private Record takeRecord(Incarnation inc, boolean destHasCode, java.util.function.Function<Port, long[]> channelsOf) {
-        for (Stream s : inc.streams()) {
-            if (s.closed || s.failure != null || s.lastSeq == s.ackedSeq) continue;
-            try {
-                k.flush(s);
-            } catch (OperationException e) {
-                // a failed stream is recorded as failed
-            }
-        }
-        List<Ref> table = inc.refs.snapshot();
-        Launcher l = k.launcher();
-        if (l == null) throw new OperationException("node " + k.nodeId() + " has no incarnation host");
-        Launcher.Captured c = l.capture(inc, table);
-        try {
-            return record(inc, table, c, destHasCode, channelsOf);
-        } catch (RuntimeException e) {
-            c.state().close();
-            throw e;
-        }
-    }
-
-    /** checkpoint(inc, file) at the incarnation's node: written there; with destroy, its ports are parked. */
-    void onCheckpoint(int src, long call, Wire.Reader r) {
-        Incarnation inc = k.local(r.i64());
-        long withinNs = r.i64();
-        boolean destroy = r.bool();
-        // Confined to the pool's checkpoint directory here, at the node, before anything is touched.
-        java.nio.file.Path path = k.pool().checkpoints().forWriting(r.str(), "checkpoint of " + inc.name);
-        if (inc.pseudo) throw new OperationException("the operator session has no state to checkpoint");
-        if (inc.state == Incarnation.State.FAULTING || inc.state == Incarnation.State.INCHOATE)
-            throw new OperationException(inc.name + " is " + inc.state + "; it cannot be checkpointed");
-        atBoundary(inc, withinNs, src, call, "checkpoint", () -> {
-            byte[] record = takeRecord(inc, false, null).toBytes();
-            long bytes = CheckpointFile.write(path, record, k.pool().key());
-            if (destroy) k.callOnKernel(() -> {
-                park(inc);
-                return null;
-            });
-            return new Wire.Writer().i64(bytes);
-        });
-    }
-
-    /**
-     * Destroys an incarnation but keeps its ports routed, queueing what arrives (and keeping its
-     * invokers waiting) until a restore takes them over.
-     */
-    private void park(Incarnation inc) {
-        inc.parked = true;
-        inc.destroyed = true;
-        inc.state = Incarnation.State.DEAD;
-        k.incarnations.remove(inc.gid);
-        for (Stream s : inc.streams()) k.streams.remove(s.gid);
-        inc.inbox.poke();
-        ControlThreads.kill(k.launcher(), inc);
-        k.raise(inc, Event.Type.DEAD, "checkpointed and destroyed; its ports wait for a restore");
-    }
-
-    /** A record (from a checkpoint or a fork) made into a new incarnation at {@code node}; returns {new id, port pairs}. */
-    long[] transplant(int node, byte[] record, int mode, String name) {
-        long transfer = k.newGid();
-        Wire.Reader hdr = new Wire.Reader(record);
-        hdr.i64();
-        hdr.i64();
-        hdr.str();
-        hdr.i64();
-        String hash = hdr.str();
-        Kernel.Response prep = k.request(node, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(transfer).str(hash), Kernel.REQUEST_TIMEOUT_NS);
-        if (prep.status() != Frames.OK) throw new OperationException("node " + node + " refused: " + prep.error());
-        Kernel.Response resp;
-        try {
-            ship(node, transfer, ByteSource.of(record));
-            resp = k.request(node, Kernel.OP_MIGRATE_INSTALL,
-                    new Wire.Writer().i64(transfer).i32(record.length).i8(mode).str(name), INSTALL_TIMEOUT_NS);
-            if (resp.status() != Frames.OK) throw new OperationException("node " + node + " could not make it: " + resp.error());
-        } catch (OperationException e) {
-            // Prepared (a context readied), perhaps half-made: abort, so the node keeps nothing of it.
-            abortTransplant(node, transfer);
-            throw e;
-        }
-        Wire.Reader rd = resp.reader();
-        long gid = rd.i64();
-        int n = rd.i32();
-        long[] out = new long[2 + 2 * n];
-        out[0] = transfer;
-        out[1] = gid;
-        for (int i = 0; i < 2 * n; i++) out[2 + i] = rd.i64();
-        return out;
-    }
-
-    void commitTransplant(int node, long transfer) {
-        Kernel.Response r = k.request(node, Kernel.OP_MIGRATE_COMMIT, new Wire.Writer().i64(transfer).i32(k.nodeId()).i64(0).i64(0).i32(0),
-                Kernel.REQUEST_TIMEOUT_NS);
-        if (r.status() != Frames.OK) throw new OperationException("node " + node + " did not start it: " + r.error());
-    }
-
-    void abortTransplant(int node, long transfer) {
-        try {
-            k.request(node, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(transfer), Kernel.REQUEST_TIMEOUT_NS);
-        } catch (OperationException ignored) {
-            // the node is gone: nothing of it remains there either
-        }
-    }
-
-    /**
-     * restore(file, node): the checkpointed incarnation re-made at {@code node} under a new id; its
-     * ports take over the parked originals (with what queued there meanwhile) or, if those are
-     * gone, attach afresh to their channels. Refused, with nothing created, if a port is still held
-     * by a running incarnation.
-     */
-    long restore(byte[] record, int node, String name) {
-        long[] t = transplant(node, record, RESTORE, name);
-        try {
-            for (int i = 2; i < t.length; i += 2) {
-                Kernel.Response r = k.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, new Wire.Writer().i64(t[i]).i64(t[i + 1]).bool(true).i8(1),
-                        Kernel.REQUEST_TIMEOUT_NS);
-                if (r.status() != Frames.OK) throw new OperationException(r.error());
-            }
-        } catch (OperationException e) {
-            abortTransplant(node, t[0]);
-            throw new OperationException("restore: " + e.getMessage());
-        }
-        for (int i = 2; i < t.length; i += 2) {
-            try {
-                k.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, new Wire.Writer().i64(t[i]).i64(t[i + 1]).bool(true).i8(2), Kernel.REQUEST_TIMEOUT_NS);
-            } catch (OperationException e) {
-                // its node is gone with the queue: the restored port takes the channel afresh
-            }
-        }
-        commitTransplant(node, t[0]);
-        return t[1];
-    }
-
-    /** The operator's fork of an incarnation: done by the incarnation itself at its next handler boundary. */
-    void onFork(int src, long call, Wire.Reader r) {
-        Incarnation inc = k.local(r.i64());
-        int node = r.i32();
-        long withinNs = r.i64();
-        String name = r.str();
-        List<String> portNames = new ArrayList<>();
-        for (int i = r.i32(); i > 0; i--) portNames.add(r.str());
-        atBoundary(inc, withinNs, src, call, "fork", () -> {
-            List<Port> listed = new ArrayList<>();
-            for (String pn : portNames) {
-                Port found = null;
-                for (Port p : inc.ports()) if (pn.equals(p.name)) found = p;
-                if (found == null) throw new OperationException(inc.name + " has no port named " + pn);
-                listed.add(found);
-            }
-            Fork f = fork(inc, node, listed, name);
-            Wire.Writer w = new Wire.Writer().i64(f.child()).i32(f.channels().size());
-            for (var e : f.channels().entrySet()) {
-                w.str(e.getKey());
-                new RefDescriptor(RefKind.STREAM, 0, e.getValue(), 0, 0, false, 0).write(w);
-            }
-            return w;
-        });
-    }
-
-    /** What a fork gives the parent: the child, and for each listed unicast port a stream to the child's copy of it. */
-    record Fork(long child, java.util.Map<String, Long> channels) {}
-
-    /**
-     * fork (§5.3), on the parent's own thread: a copy of its state and non-port references at
-     * {@code node}. Its ports are unattached in the child unless listed; a listed multicast port's
-     * copy joins the group; a listed unicast port's copy gets a new channel, and the parent a stream to it.
-     */
-    Fork fork(Incarnation inc, int node, List<Port> listed, String name) {
-        java.util.Map<Port, long[]> channels = new java.util.HashMap<>();
-        java.util.Map<String, Long> streams = new java.util.LinkedHashMap<>();
-        for (Port p : inc.ports()) {
-            boolean isListed = listed.contains(p);
-            if (isListed && Ids.isMulticast(p.firstChannel())) channels.put(p, p.channels());
-            else {
-                long ch = k.newChannel(false);
-                channels.put(p, new long[] {ch});
-                if (isListed) streams.put(p.name != null ? p.name : Ids.show(p.gid), ch);
-            }
-        }
-        byte[] record = takeRecord(inc, false, p -> channels.getOrDefault(p, new long[] {k.newChannel(false)})).toBytes();
-        long[] t = transplant(node, record, FORK, name);
-        commitTransplant(node, t[0]);
-        return new Fork(t[1], streams);
+    public Migration migrate(long gid, int node, long withinNs, boolean waitForEnd) {
+        Response r = k.requests.request(Ids.node(gid), OP_MIGRATE, new Wire.Writer().i64(gid).i32(node).i64(withinNs).bool(waitForEnd),
+                withinNs + Migrator.INSTALL_TIMEOUT_NS + REQUEST_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException(r.error());
+        Wire.Reader rd = r.reader();
+        return new Migration(rd.i64(), rd.i64());
     }
 }

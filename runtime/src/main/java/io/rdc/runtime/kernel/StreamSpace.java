@@ -51,7 +51,7 @@ final class StreamSpace {
         return (g, label, ref, limited, cacheable) -> {
             Wire.Writer w = new Wire.Writer(96).i8('G').i64(rdc).str(label).bool(limited).bool(cacheable);
             ref.write(w);
-            k.respond((int) g.client(), g.seq(), Frames.OK, w);
+            k.publisher.respond((int) g.client(), g.seq(), Frames.OK, w);
         };
     }
 }

@@ -1,0 +1,433 @@
+package io.rdc.runtime.kernel;
+
+import io.rdc.runtime.node.NodeInfo;
+import io.rdc.runtime.ref.Ref;
+import io.rdc.runtime.ref.RefDescriptor;
+import io.rdc.runtime.ref.RefKind;
+import io.rdc.runtime.ref.Rights;
+import io.rdc.runtime.transport.Frames;
+import io.rdc.runtime.transport.Wire;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.TimeUnit;
+
+import static io.rdc.runtime.kernel.Kernel.*;
+
+/**
+ * The ghost operations (§8.3): what a kernel does to its local incarnations on behalf of holders
+ * of their handles anywhere — control (destroy, freeze, unfreeze), status, list and snapshot,
+ * interfaces given at run time — and events (§7.2.3) with the kernel's timers, which deliver
+ * TIMER events and bound the kernel thread's own waits.
+ */
+final class Ghosts {
+    private final Kernel k;
+
+    Ghosts(Kernel k) {
+        this.k = k;
+    }
+    final PriorityQueue<Timer> timers = new PriorityQueue<>();
+
+    /** A timer; cancelling drops its action at once (what it holds can be collected), the entry goes when due. */
+    static final class Timer implements Comparable<Timer> {
+        final long deadline;
+        volatile Runnable action;
+
+        Timer(long deadline, Runnable action) {
+            this.deadline = deadline;
+            this.action = action;
+        }
+
+        void cancel() {
+            action = null;
+        }
+
+        public int compareTo(Timer o) {
+            return Long.compare(deadline, o.deadline);
+        }
+    }
+
+    Timer schedule(long delayNanos, Runnable action) {
+        Timer t = new Timer(System.nanoTime() + delayNanos, action);
+        k.onKernel(() -> timers.add(t));
+        return t;
+    }
+
+    int runTimers() {
+        int n = 0;
+        long now = System.nanoTime();
+        while (!timers.isEmpty() && timers.peek().deadline - now <= 0) {
+            Runnable a = timers.poll().action;
+            if (a != null) a.run();
+            n++;
+        }
+        return n;
+    }
+
+    /** A snapshot of an incarnation's state (§5 of DESIGN): taken between its handlers, at its node. */
+    public byte[] snapshot(long gid, long timeoutNs) {
+        Response r = k.requests.request(Ids.node(gid), OP_SNAPSHOT, new Wire.Writer().i64(gid), timeoutNs);
+        if (r.status() != Frames.OK) throw new OperationException("snapshot of " + Ids.show(gid) + ": " + r.error());
+        return r.reader().bytes();
+    }
+
+    /** The incarnations of an RDC (0: all) on every reachable node. */
+    public List<Listed> list(long rdc) {
+        List<Listed> out = new ArrayList<>();
+        for (NodeInfo n : k.pool.nodes()) {
+            Response r;
+            try {
+                r = k.requests.request(n.id(), OP_LIST, new Wire.Writer().i64(rdc), TimeUnit.SECONDS.toNanos(2));
+            } catch (OperationException e) {
+                continue;
+            }
+            if (r.status() != Frames.OK) continue;
+            Wire.Reader rd = r.reader();
+            for (int i = rd.i32(); i > 0; i--)
+                out.add(new Listed(rd.i64(), rd.str(), rd.str(), Incarnation.State.values()[rd.i8()], n.id(), rd.i32(), rd.i64(), rd.i64()));
+        }
+        return out;
+    }
+
+    /**
+     * Gives a running incarnation a new interface (Conic's link, §2.3.1): a reference materialized at
+     * its node, installed between two of its handlers; a null descriptor removes the interface.
+     */
+    public void giveInterface(long gid, String name, RefDescriptor d) {
+        Wire.Writer w = new Wire.Writer().i64(gid).str(name).bool(d != null);
+        if (d != null) d.write(w);
+        Response r = k.requests.request(Ids.node(gid), OP_IFACE, w, REQUEST_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException(r.error());
+    }
+
+    void onIface(int src, long call, Wire.Reader r) {
+        Incarnation inc = k.local(r.i64());
+        String name = r.str();
+        boolean add = r.bool();
+        RefDescriptor d = add ? RefDescriptor.read(r) : null;
+        Launcher l = k.launcher;
+        if (l == null || inc.pseudo) throw new OperationException(inc.name + " has no code to give an interface to");
+        if (d == null) {
+            l.setInterface(inc, name, null);
+            k.publisher.respond(src, call, Frames.OK, null);
+            return;
+        }
+        // Materializing registers a stream with this kernel: do it off the kernel thread's current cycle.
+        ControlThreads.run(() -> {
+            try {
+                Ref ref = k.references.materialize(inc, d);
+                if (ref.target() instanceof Stream s) s.name = name;
+                l.setInterface(inc, name, ref);
+                k.publisher.respondFromAnyThread(src, call, Frames.OK, null);
+            } catch (RuntimeException e) {
+                k.onKernel(() -> k.publisher.respondError(src, call, String.valueOf(e.getMessage())));
+            }
+        });
+    }
+
+    /** Runs an action on an incarnation's own thread, between its handlers. */
+    public void runOnIncarnation(Incarnation inc, Runnable action) {
+        inc.inbox.put(action);
+    }
+
+    /** The handle of an incarnation's named port or stream (a ghost operation for holders of its handle). */
+    public RefDescriptor interfaceHandle(long incGid, String name) {
+        Response r = k.requests.request(Ids.node(incGid), OP_IFACE_HANDLE, new Wire.Writer().i64(incGid).str(name), REQUEST_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException(r.error());
+        return RefDescriptor.read(r.reader());
+    }
+
+    void onControl(int src, long call, int op, Wire.Reader r) {
+        long gid = r.i64();
+        int arg = r.i32();
+        Incarnation inc = k.local(gid);
+        switch (op) {
+            case OP_DESTROY -> {
+                k.migrator.abortOutgoing(inc, inc.name + " was destroyed");
+                destroyLocal(inc, "destroyed");
+            }
+            case OP_FREEZE -> {
+                if (inc.state == Incarnation.State.FAULTING) throw new OperationException(inc.name + " is FAULTING; it can only be destroyed");
+                inc.frozenRequested = true;
+                if (inc.state == Incarnation.State.EXECUTING) inc.state = Incarnation.State.FROZEN;
+                inc.inbox.poke();
+                if (arg == 1 && inc.inGuest()) {
+                    // Its handler still runs: answered when it pauses (or faults past its bound, or dies).
+                    synchronized (inc.freezeWaiters) {
+                        inc.freezeWaiters.add(failed -> k.onKernel(() -> {
+                            if (failed == null) k.publisher.respond(src, call, Frames.OK, null);
+                            else k.publisher.respondError(src, call, failed);
+                        }));
+                        if (!inc.freezeWaiting) inc.freezeWaitingSince = System.nanoTime();
+                        inc.freezeWaiting = true;
+                    }
+                    if (!inc.inGuest()) answerFreezes(inc, null); // it paused meanwhile
+                    return;
+                }
+            }
+            case OP_UNFREEZE -> {
+                if (inc.state == Incarnation.State.FAULTING) throw new OperationException(inc.name + " is FAULTING; it can only be destroyed");
+                inc.priority = arg;
+                inc.frozenRequested = false;
+                if (inc.state == Incarnation.State.FROZEN || inc.state == Incarnation.State.INCHOATE) inc.state = Incarnation.State.EXECUTING;
+                inc.inbox.poke();
+                raise(inc, Event.Type.UNFROZEN, "priority " + arg);
+            }
+            default -> throw new IllegalStateException();
+        }
+        k.publisher.respond(src, call, Frames.OK, null);
+    }
+
+    /** Destroys a local incarnation: stops its code, closes its ports, answers its pending invokers. */
+    void destroyLocal(Incarnation inc, String why) {
+        if (inc.destroyed) return;
+        inc.destroyed = true;
+        inc.state = Incarnation.State.DEAD;
+        k.incarnations.remove(inc.gid);
+        for (Port p : inc.ports()) {
+            p.closed = true;
+            k.router.unrouteAll(p);
+        }
+        for (Stream s : inc.streams()) k.router.streams.remove(s.gid);
+        for (Message m : inc.inbox.drainMessages()) k.sender.failInvoker(m, inc.name + " was " + why);
+        inc.inbox.poke();
+        answerFreezes(inc, inc.name + " was " + why + " before it froze");
+        ControlThreads.kill(k.launcher, inc);
+        raise(inc, Event.Type.DEAD, why);
+    }
+
+    /**
+     * Answers the freeze requests waiting for an incarnation's handler to pause: OK, or the error
+     * {@code failed} (it faulted or died instead). Any thread.
+     */
+    void answerFreezes(Incarnation inc, String failed) {
+        List<java.util.function.Consumer<String>> waiting;
+        synchronized (inc.freezeWaiters) {
+            if (inc.freezeWaiters.isEmpty()) return;
+            waiting = new ArrayList<>(inc.freezeWaiters);
+            inc.freezeWaiters.clear();
+            inc.freezeWaiting = false;
+        }
+        for (java.util.function.Consumer<String> w : waiting) w.accept(failed);
+    }
+
+    /** Called by the host when a handler threw: the incarnation goes FAULTING and raises the event. */
+    public void fault(Incarnation inc, String error) {
+        inc.fault = error;
+        inc.state = Incarnation.State.FAULTING;
+        answerFreezes(inc, inc.name + " went FAULTING before it froze: " + error);
+        k.onKernel(() -> raise(inc, Event.Type.FAULTING, error));
+    }
+
+    /** Called by the host when init completed. */
+    public void made(Incarnation inc) {
+        inc.started = true;
+        k.onKernel(() -> raise(inc, Event.Type.MADE, ""));
+    }
+
+    /** Apply a control operation to an incarnation wherever it is. */
+    public void control(long gid, int op, int arg) {
+        Response r = k.requests.request(Ids.node(gid), op, new Wire.Writer().i64(gid).i32(arg), REQUEST_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException(r.error());
+    }
+
+    public void destroy(long gid) {
+        control(gid, OP_DESTROY, 0);
+    }
+
+    /** Freezes an incarnation; returns once its running handler (if any) has paused: FROZEN is never reported while one runs. */
+    public void freeze(long gid) {
+        freeze(gid, true);
+    }
+
+    /**
+     * As above; without {@code waitForHandler} it returns at once and the handler freezes when it
+     * pauses (an incarnation freezing itself cannot wait for its own handler).
+     */
+    public void freeze(long gid, boolean waitForHandler) {
+        if (!waitForHandler) {
+            control(gid, OP_FREEZE, 0);
+            return;
+        }
+        // The handler may run up to its bound (wall time, while a freeze waits) before it pauses or is interrupted.
+        Response r = k.requests.request(Ids.node(gid), OP_FREEZE, new Wire.Writer().i64(gid).i32(1), REQUEST_TIMEOUT_NS + 2 * k.limits.handlerBoundNanos());
+        if (r.status() != Frames.OK) throw new OperationException(r.error());
+    }
+
+    public void unfreeze(long gid, int priority) {
+        control(gid, OP_UNFREEZE, priority);
+    }
+
+    void onStatus(int src, long call, Wire.Reader r) {
+        Incarnation inc = k.local(r.i64());
+        inc.wantStateSize = true;
+        Wire.Writer w = k.publisher.kw.reset();
+        w.i64(inc.gid).str(inc.name).str(inc.moduleName()).i8(inc.shownState().ordinal()).i32(k.nodeId).i32(inc.priority)
+                .i64(inc.createdMillis).i64(inc.handlerNanos / 1000).i64(inc.handlerRuns).i64(inc.stateBytes)
+                .i32(inc.inbox.messageCount()).i32(inc.refs.size()).i64(inc.parentGid).str(inc.fault).bool(inc.started);
+        List<Ref> table = inc.refs.snapshot();
+        w.i32(table.size());
+        for (Ref ref : table) w.str(describeForInspect(ref));
+        w.str(inc.statePreview);
+        List<Port> ps = inc.ports();
+        List<Message> queued = inc.inbox.messages();
+        w.i32(ps.size());
+        for (Port p : ps) {
+            w.i64(p.gid).i64(p.firstChannel()).i32(p.queued()).str(p.name);
+            List<String> heads = new ArrayList<>();
+            for (Message m : queued) if (m.port == p && heads.size() < 3) heads.add(m.headText());
+            w.i32(heads.size());
+            for (String h : heads) w.str(h);
+        }
+        List<Stream> ss = inc.streams();
+        w.i32(ss.size());
+        for (Stream s : ss) w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.unacknowledged()).str(s.failure).str(s.name);
+        k.publisher.respond(src, call, Frames.OK, w);
+    }
+
+    /** One line of an incarnation's reference table, saying what the reference refers to. */
+    static String describeForInspect(Ref r) {
+        Object t = r.target();
+        String what;
+        if (t instanceof Stream st) what = "to channel " + Ids.show(st.channel) + (st.failure != null ? " (FAILED)" : "");
+        else if (t instanceof Port p) what = "port " + Ids.show(p.gid) + " on channel " + Ids.show(p.firstChannel()) + ", queued " + p.queued();
+        else if (t instanceof RefDescriptor d) what = switch (d.kind()) {
+            case INCARNATION -> "incarnation " + Ids.show(d.gid()) + " (rights: " + Rights.describe(r.rights()) + ")";
+            case BUFFER_HANDLE -> "buffer " + d.extra() + " of incarnation " + Ids.show(d.gid());
+            default -> "of " + Ids.show(d.gid()) + " on channel " + Ids.show(d.channel());
+        };
+        else what = String.valueOf(t);
+        return "#" + r.id + "\t" + r.kind.label + "\t" + what + (r.noFurtherPropagation() ? " (no further propagation)" : "");
+    }
+
+    public Status status(long gid) {
+        Response resp = k.requests.request(Ids.node(gid), OP_STATUS, new Wire.Writer().i64(gid), REQUEST_TIMEOUT_NS);
+        if (resp.status() != Frames.OK) throw new OperationException("status of " + Ids.show(gid) + ": " + resp.error());
+        Wire.Reader r = resp.reader();
+        long g = r.i64();
+        String name = r.str(), module = r.str();
+        Incarnation.State st = Incarnation.State.values()[r.i8()];
+        int node = r.i32(), prio = r.i32();
+        long created = r.i64(), handlerUs = r.i64(), runs = r.i64(), bytes = r.i64();
+        int queued = r.i32(), nrefs = r.i32();
+        long parent = r.i64();
+        String fault = r.str();
+        boolean started = r.bool();
+        List<String> table = new ArrayList<>();
+        for (int i = r.i32(); i > 0; i--) table.add(r.str());
+        String preview = r.str();
+        List<Status.PortStatus> ps = new ArrayList<>();
+        for (int i = r.i32(); i > 0; i--) {
+            long pg = r.i64(), pc = r.i64();
+            int q = r.i32();
+            String pn = r.str();
+            List<String> heads = new ArrayList<>();
+            for (int h = r.i32(); h > 0; h--) heads.add(r.str());
+            ps.add(new Status.PortStatus(pg, pc, q, pn, heads));
+        }
+        List<Status.StreamStatus> ss = new ArrayList<>();
+        for (int i = r.i32(); i > 0; i--) ss.add(new Status.StreamStatus(r.i64(), r.i64(), r.i64(), r.i64(), r.str(), r.str()));
+        return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault, started, table, preview);
+    }
+
+    // ---- events (§7.2.3)
+
+    void onInterest(int src, long call, Wire.Reader r) {
+        long subject = r.i64();
+        long watcher = r.i64();
+        int mask = r.i32();
+        Incarnation inc = k.local(subject);
+        synchronized (inc) {
+            inc.interests.removeIf(i -> i.watcher() == watcher);
+            if (mask != 0) inc.interests.add(new Incarnation.Interest(watcher, mask));
+        }
+        k.publisher.respond(src, call, Frames.OK, null);
+    }
+
+    /** A watcher anywhere, by id (a creator's output watchers watch its children too: {@link IncarnationOutput#inherit}). */
+    void setInterest(long watcher, long subject, int mask) {
+        Response r = k.requests.request(Ids.node(subject), OP_INTEREST, new Wire.Writer().i64(subject).i64(watcher).i32(mask), REQUEST_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException("setInterest: " + r.error());
+    }
+
+    /** Raises an event on a local incarnation: sent to every watcher interested in its type. */
+    void raise(Incarnation inc, Event.Type type, String detail) {
+        List<Incarnation.Interest> targets;
+        synchronized (inc) {
+            if (inc.interests.isEmpty()) return;
+            targets = new ArrayList<>(inc.interests);
+        }
+        for (Incarnation.Interest i : targets) {
+            if ((i.mask() & type.bit) == 0) continue;
+            Wire.Writer w = new Wire.Writer(64).i64(i.watcher()).i64(inc.gid).i32(type.ordinal()).str(inc.name).str(detail)
+                    .i64(System.currentTimeMillis());
+            k.onKernel(() -> k.publisher.offerEvent(Ids.node(i.watcher()), w));
+        }
+    }
+
+    /** Delivers a TIMER event to a local incarnation after a delay (ctx.after). */
+    public void timer(Incarnation inc, long delayMs, String tag) {
+        long gid = inc.gid;
+        String name = inc.name;
+        int quota = k.limits.timers;
+        if (inc.timersPending.incrementAndGet() > quota) {
+            inc.timersPending.decrementAndGet();
+            throw new OperationException(name + " has " + quota + " timers pending, its quota (rdc.limit.timers)");
+        }
+        // Looked up when it fires: the incarnation may have migrated meanwhile (the event follows it).
+        schedule(TimeUnit.MILLISECONDS.toNanos(Math.max(0, delayMs)), () -> {
+            inc.timersPending.decrementAndGet();
+            deliverEvent(gid, new Event(Event.Type.TIMER, gid, name, tag, System.currentTimeMillis()));
+        });
+    }
+
+    /** Delivers an event to a watcher here, or to the node it migrated to (kernel thread). */
+    void deliverEvent(long watcher, Event e) {
+        Incarnation w = k.incarnations.get(watcher);
+        if (w != null) {
+            if (!w.destroyed) w.inbox.put(e);
+            return;
+        }
+        int there = k.migrator.whereNow(watcher);
+        if (there == 0) return;
+        Wire.Writer ww = new Wire.Writer(64).i64(watcher).i64(e.subject()).i32(e.type().ordinal()).str(e.subjectName()).str(e.detail()).i64(e.atMillis());
+        k.publisher.offerEvent(there, ww);
+    }
+
+    /** The handle of a local incarnation's named port or stream. */
+    void onIfaceHandle(int src, long call, Wire.Reader r) {
+        Incarnation inc = k.local(r.i64());
+        String name = r.str();
+        RefDescriptor d = null;
+        for (Port p : inc.ports()) if (name.equals(p.name)) d = new RefDescriptor(RefKind.PORT_HANDLE, p.gid, p.firstChannel(), k.nodeId, 0, false, 0);
+        for (Stream st : inc.streams()) if (d == null && name.equals(st.name)) d = new RefDescriptor(RefKind.STREAM_HANDLE, st.gid, st.channel, k.nodeId, 0, false, 0);
+        if (d == null) throw new OperationException(inc.name + " has no port or stream named " + name);
+        Wire.Writer w = k.publisher.kw.reset();
+        d.write(w);
+        k.publisher.respond(src, call, Frames.OK, w);
+    }
+
+    /** A snapshot of a local incarnation's state, taken between its handlers. */
+    void onSnapshot(int src, long call, Wire.Reader r) {
+        Incarnation inc = k.local(r.i64());
+        Launcher l = k.launcher;
+        if (l == null || inc.pseudo) throw new OperationException(inc.name + " has no state to snapshot");
+        l.snapshot(inc, (bytes, error) -> k.onKernel(() -> {
+            if (error != null) k.publisher.respondError(src, call, error);
+            else k.publisher.respond(src, call, Frames.OK, new Wire.Writer(bytes.length + 8).bytes(bytes));
+        }));
+    }
+
+    /** The local incarnations of an RDC (0: all), for list. */
+    void onList(int src, long call, Wire.Reader r) {
+        long rdc = r.i64();
+        Wire.Writer w = k.publisher.kw.reset();
+        List<Incarnation> list = new ArrayList<>();
+        for (Incarnation i : k.incarnations.values()) if (!i.pseudo && !i.destroyed && (rdc == 0 || i.rdcId == rdc)) list.add(i);
+        w.i32(list.size());
+        for (Incarnation i : list)
+            w.i64(i.gid).str(i.name).str(i.moduleName()).i8(i.shownState().ordinal()).i32(i.inbox.messageCount())
+                    .i64(i.handlerNanos / 1000).i64(i.rdcId);
+        k.publisher.respond(src, call, Frames.OK, w);
+    }
+}

@@ -1,0 +1,186 @@
+package io.rdc.runtime.kernel;
+
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.rdc.runtime.ref.RefDescriptor;
+import io.rdc.runtime.transport.Frames;
+import io.rdc.runtime.transport.Wire;
+import java.nio.charset.StandardCharsets;
+import org.agrona.DirectBuffer;
+
+import static io.rdc.runtime.kernel.Kernel.*;
+
+/**
+ * The kernel's adapter (in the manner of Aeron's IngressAdapter): takes the whole, authenticated
+ * messages the transport reassembles, checks each frame against its own length, decodes it and
+ * dispatches it — data to the {@link Router}, acknowledgements and replies to their senders and
+ * invokers, responses to {@link Requests}, events to {@link Ghosts}, and each request operation to
+ * the part of the kernel that serves it. A frame it cannot take is counted and dropped; nothing
+ * thrown while handling one leaves the duty cycle.
+ */
+final class KernelAdapter {
+    private final Kernel k;
+
+    KernelAdapter(Kernel k) {
+        this.k = k;
+    }
+    /** Whole messages that passed authentication: the transport reassembles and checks them. */
+    final FragmentHandler assembler = this::onFragment;
+
+    // =====================================================================================
+    // Receiving (kernel thread)
+
+    void onFragment(DirectBuffer buf, int off, int len, Header header) {
+        String bad = Frames.malformed(buf, off, len);
+        if (bad != null) {
+            malformed(bad);
+            return;
+        }
+        byte type = buf.getByte(off + Frames.TYPE);
+        try {
+            switch (type) {
+                case Frames.DATA -> k.router.onData(buf, off, len);
+                case Frames.ACK -> onAck(buf, off);
+                case Frames.REPLY -> onReply(buf, off, len);
+                case Frames.REQUEST -> onRequest(buf, off, len);
+                case Frames.RESPONSE -> k.requests.onResponse(buf, off, len);
+                case Frames.EVENT -> onEvent(buf, off, len);
+                default -> malformed("unknown frame type " + type);
+            }
+        } catch (RuntimeException | Error e) {
+            // A malformed or unexpected frame must not stop the kernel, nor an Error from it (issue 21): report and carry on.
+            malformed("error handling a " + Frames.typeName(type) + " frame: " + e);
+        }
+    }
+
+    long malformedFrames;
+
+    /** Frames this kernel could not decode or handle, since it started (kernel thread). */
+    public long malformedFrames() {
+        return malformedFrames;
+    }
+
+    /** Counts a frame it could not take; says so for the first ten, then once in 10,000 (a flood must not flood stderr). */
+    void malformed(String why) {
+        long n = ++malformedFrames;
+        if (n <= 10 || n % 10_000 == 0) System.err.println("node " + k.nodeId + ": dropped frame " + n + ": " + why);
+    }
+
+    /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
+    void receiveForTest(DirectBuffer buf, int off, int len) {
+        onFragment(buf, off, len, null);
+    }
+
+    void onAck(DirectBuffer buf, int off) {
+        int status = buf.getShort(off + Frames.SHORT_FIELD);
+        long gid = buf.getLong(off + Frames.A_STREAM);
+        long seq = buf.getLong(off + Frames.A_SEQ);
+        long port = buf.getLong(off + Frames.A_PORT);
+        long ackedChannel = buf.getLong(off + Frames.A_CHANNEL);
+        Stream st = k.router.streams.get(gid);
+        if (st == null) return;
+        if (status == Frames.OK) {
+            // Learn the final address (§8.4.3), applied by the sender once nothing is in flight.
+            // Acknowledgements of messages sent before the last switch are stale news.
+            if (!st.multicast && port != 0 && port != st.destAddr && st.retarget == null && seq > st.switchedAt)
+                st.retarget = new Stream.Retarget(ackedChannel != 0 ? ackedChannel : st.channel, port, 0);
+            if (seq > st.ackedSeq) st.ackedSeq = seq;
+        } else if (status == ST_QUEUE_FULL) {
+            st.failure = "message " + seq + " refused: the receiving port's queue at node " + buf.getInt(off + Frames.SRC_NODE)
+                    + " is full (rdc.limit.portMessages, rdc.limit.portBytes)";
+            st.ackedSeq = Math.max(st.ackedSeq, seq);
+            k.ghosts.raise(st.owner, Event.Type.STREAM_CLOSED, st.failure);
+        } else {
+            st.failure = "message " + seq + " refused: no port is attached to channel " + Ids.show(st.channel);
+            st.ackedSeq = Math.max(st.ackedSeq, seq);
+            k.ghosts.raise(st.owner, Event.Type.STREAM_CLOSED, st.failure);
+        }
+    }
+
+    void onReply(DirectBuffer buf, int off, int len) {
+        int status = buf.getShort(off + Frames.SHORT_FIELD);
+        long id = buf.getLong(off + Frames.R_INVOKE);
+        Waiter w = k.requests.calls.get(id);
+        Probe.stamp(4);
+        if (w == null) return; // the invoker gave up
+        int bl = buf.getInt(off + Frames.R_BODY_LEN);
+        int rl = buf.getInt(off + Frames.R_REF_LEN);
+        int pos = off + Frames.R_HEADER;
+        int hl = buf.getInt(pos);
+        pos += 4;
+        byte[] head = hl == 0 ? null : new byte[hl];
+        if (hl > 0) buf.getBytes(pos, head);
+        pos += hl;
+        if (status != Frames.OK) {
+            w.complete(status, null, head == null ? "refused" : new String(head, StandardCharsets.UTF_8));
+            return;
+        }
+        byte[] body = bl == 0 ? null : new byte[bl];
+        if (bl > 0) buf.getBytes(pos, body);
+        pos += bl;
+        RefDescriptor ref = rl > 0 ? RefDescriptor.read(new Wire.Reader(buf, pos, rl)) : null;
+        w.complete(Frames.OK, null, new Reply(head, body, ref, buf.getLong(off + Frames.R_PORT)));
+    }
+
+    void onRequest(DirectBuffer buf, int off, int len) {
+        int src = buf.getInt(off + Frames.SRC_NODE);
+        long call = buf.getLong(off + Frames.Q_CALL);
+        int op = buf.getInt(off + Frames.Q_OP);
+        Wire.Reader r = new Wire.Reader(buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER);
+        try {
+            // Requests for an incarnation (or its streams and ports) that is moving or has moved
+            // are held until it has, or forwarded to where it is now (§7.4.3).
+            if (k.migrator.intercept(src, call, op, buf, off, len)) return;
+            switch (op) {
+                case OP_CREATE -> k.loader.onCreate(src, call, r);
+                case OP_DESTROY, OP_FREEZE, OP_UNFREEZE -> k.ghosts.onControl(src, call, op, r);
+                case OP_STATUS -> k.ghosts.onStatus(src, call, r);
+                case OP_INTEREST -> k.ghosts.onInterest(src, call, r);
+                case OP_LOCATE -> k.router.onLocate(src, call, r);
+                case OP_SPACE_PUT, OP_SPACE_GET, OP_SPACE_RETURN, OP_SPACE_DELETE, OP_SPACE_PRINT -> k.space.onSpace(src, call, op, r);
+                case OP_NAME_REGISTER, OP_NAME_LOOKUP -> k.space.onName(src, call, op, r);
+                case OP_BUFFER_READ, OP_BUFFER_WRITE -> k.bufferHandles.onBuffer(src, call, op, r);
+                case OP_MODULE_FETCH -> k.loader.onModuleFetch(src, call, r);
+                case OP_BLUEPRINT -> k.loader.onBlueprint(src, call, r);
+                case OP_IFACE -> k.ghosts.onIface(src, call, r);
+                case OP_ACTIVATE -> k.reconfiguration.onActivate(src, call, r);
+                case OP_ATTACH -> k.reconfiguration.onAttach(src, call, r);
+                case OP_DETACH -> k.reconfiguration.onDetach(src, call, r);
+                case OP_REBIND_AT_RECEIVER -> k.reconfiguration.onRebindAtReceiver(src, call, r);
+                case OP_REBIND_STREAM -> k.reconfiguration.onRebindStream(src, call, r);
+                case OP_MIGRATE -> k.migrator.onMigrate(src, call, r);
+                case OP_MIGRATE_PREPARE -> k.migrator.onPrepare(src, call, r);
+                case OP_MIGRATE_CHUNK -> k.migrator.onChunk(r);
+                case OP_MIGRATE_INSTALL -> k.migrator.onInstall(src, call, r);
+                case OP_MIGRATE_COMMIT -> k.migrator.onCommit(src, call, r);
+                case OP_MIGRATE_ABORT -> k.migrator.onAbort(src, call, r);
+                case OP_CHECKPOINT -> k.transplants.onCheckpoint(src, call, r);
+                case OP_FORK -> k.transplants.onFork(src, call, r);
+                case OP_NODE_ACCEPT -> k.loader.onNodeAccept(src, call, r);
+                case OP_CHANNEL_INFO -> k.router.onChannelInfo(src, call, r);
+                // Answered in order after whatever the requester sent here before it: when a rebinding
+                // has moved a stream's messages here, they have all arrived once this is answered.
+                case OP_ROUTE_BARRIER -> k.publisher.respond(src, call, Frames.OK, null);
+                case OP_IFACE_HANDLE -> k.ghosts.onIfaceHandle(src, call, r);
+                case OP_FREEZE_STREAM -> k.reconfiguration.onFreezeStream(src, call, r);
+                case OP_SNAPSHOT -> k.ghosts.onSnapshot(src, call, r);
+                case OP_LIST -> k.ghosts.onList(src, call, r);
+                case OP_NODE_STATUS -> k.nodeLoad.onNodeStatus(src, call, r);
+                default -> k.publisher.respondError(src, call, "unknown kernel operation " + op);
+            }
+        } catch (RuntimeException e) {
+            k.publisher.respondError(src, call, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
+    void onEvent(DirectBuffer buf, int off, int len) {
+        Wire.Reader r = new Wire.Reader(buf, off + 8, len - 8);
+        long watcher = r.i64();
+        long subject = r.i64();
+        Event.Type type = Event.Type.values()[r.i32()];
+        String name = r.str();
+        String detail = r.str();
+        long at = r.i64();
+        k.ghosts.deliverEvent(watcher, new Event(type, subject, name, detail, at));
+    }
+}

@@ -1,0 +1,263 @@
+package io.rdc.runtime.kernel;
+
+import io.rdc.runtime.ref.Ref;
+import io.rdc.runtime.ref.RefDescriptor;
+import io.rdc.runtime.ref.RefKind;
+import io.rdc.runtime.transport.Frames;
+import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.util.ByteSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.rdc.runtime.kernel.Kernel.*;
+
+/**
+ * Checkpoint, restore and fork (§9.2, §5.3): the migration record written to a file or made into a
+ * new incarnation at another node, by the same PREPARE, chunks, INSTALL and COMMIT as a migration
+ * (the {@link Migrator}'s destination side), with a new id instead of the original's.
+ */
+final class Transplants {
+    private final Kernel k;
+
+    Transplants(Kernel k) {
+        this.k = k;
+    }
+
+    // =====================================================================================
+    // Checkpoint, restore, fork: the same record, to a file or to a new incarnation
+
+    /** Runs {@code work} on the incarnation's thread at its next handler boundary, or fails it after {@code withinNs}. */
+    void atBoundary(Incarnation inc, long withinNs, int src, long call, String what, java.util.function.Supplier<Wire.Writer> work) {
+        AtomicInteger phase = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Ghosts.Timer> timeout = new java.util.concurrent.atomic.AtomicReference<>();
+        k.ghosts.runOnIncarnation(inc, (BoundaryTask) () -> {
+            if (!phase.compareAndSet(0, 1)) return;
+            Ghosts.Timer t = timeout.get();
+            if (t != null) t.cancel();
+            try {
+                Wire.Writer w = work.get();
+                k.publisher.respondFromAnyThread(src, call, Frames.OK, w);
+            } catch (RuntimeException e) {
+                String why = e.getMessage() == null ? e.toString() : e.getMessage();
+                k.onKernel(() -> k.publisher.respondError(src, call, what + " " + inc.name + ": " + why));
+            }
+        });
+        timeout.set(k.ghosts.schedule(withinNs, () -> {
+            if (phase.compareAndSet(0, 2))
+                k.publisher.respondError(src, call, what + " " + inc.name + ": a handler was still running after "
+                        + TimeUnit.NANOSECONDS.toMillis(withinNs) + " ms; nothing was done");
+        }));
+    }
+
+    /** checkpoint(inc, file) at the incarnation's node: written there; with destroy, its ports are parked. */
+    void onCheckpoint(int src, long call, Wire.Reader r) {
+        Incarnation inc = k.local(r.i64());
+        long withinNs = r.i64();
+        boolean destroy = r.bool();
+        // Confined to the pool's checkpoint directory here, at the node, before anything is touched.
+        java.nio.file.Path path = k.pool().checkpoints().forWriting(r.str(), "checkpoint of " + inc.name);
+        if (inc.pseudo) throw new OperationException("the operator session has no state to checkpoint");
+        if (inc.state == Incarnation.State.FAULTING || inc.state == Incarnation.State.INCHOATE)
+            throw new OperationException(inc.name + " is " + inc.state + "; it cannot be checkpointed");
+        atBoundary(inc, withinNs, src, call, "checkpoint", () -> {
+            byte[] record = k.records.takeRecord(inc, false, null).toBytes();
+            long bytes = CheckpointFile.write(path, record, k.pool().key());
+            if (destroy) k.callOnKernel(() -> {
+                park(inc);
+                return null;
+            });
+            return new Wire.Writer().i64(bytes);
+        });
+    }
+
+    /**
+     * Destroys an incarnation but keeps its ports routed, queueing what arrives (and keeping its
+     * invokers waiting) until a restore takes them over.
+     */
+    void park(Incarnation inc) {
+        inc.parked = true;
+        inc.destroyed = true;
+        inc.state = Incarnation.State.DEAD;
+        k.incarnations.remove(inc.gid);
+        for (Stream s : inc.streams()) k.router.streams.remove(s.gid);
+        inc.inbox.poke();
+        ControlThreads.kill(k.launcher(), inc);
+        k.ghosts.raise(inc, Event.Type.DEAD, "checkpointed and destroyed; its ports wait for a restore");
+    }
+
+    /** A record (from a checkpoint or a fork) made into a new incarnation at {@code node}; returns {new id, port pairs}. */
+    long[] transplant(int node, byte[] record, int mode, String name) {
+        long transfer = k.newGid();
+        Wire.Reader hdr = new Wire.Reader(record);
+        hdr.i64();
+        hdr.i64();
+        hdr.str();
+        hdr.i64();
+        String hash = hdr.str();
+        Kernel.Response prep = k.requests.request(node, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(transfer).str(hash), Kernel.REQUEST_TIMEOUT_NS);
+        if (prep.status() != Frames.OK) throw new OperationException("node " + node + " refused: " + prep.error());
+        Kernel.Response resp;
+        try {
+            k.records.ship(node, transfer, ByteSource.of(record));
+            resp = k.requests.request(node, Kernel.OP_MIGRATE_INSTALL,
+                    new Wire.Writer().i64(transfer).i32(record.length).i8(mode).str(name), Migrator.INSTALL_TIMEOUT_NS);
+            if (resp.status() != Frames.OK) throw new OperationException("node " + node + " could not make it: " + resp.error());
+        } catch (OperationException e) {
+            // Prepared (a context readied), perhaps half-made: abort, so the node keeps nothing of it.
+            abortTransplant(node, transfer);
+            throw e;
+        }
+        Wire.Reader rd = resp.reader();
+        long gid = rd.i64();
+        int n = rd.i32();
+        long[] out = new long[2 + 2 * n];
+        out[0] = transfer;
+        out[1] = gid;
+        for (int i = 0; i < 2 * n; i++) out[2 + i] = rd.i64();
+        return out;
+    }
+
+    void commitTransplant(int node, long transfer) {
+        Kernel.Response r = k.requests.request(node, Kernel.OP_MIGRATE_COMMIT, new Wire.Writer().i64(transfer).i32(k.nodeId()).i64(0).i64(0).i32(0),
+                Kernel.REQUEST_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException("node " + node + " did not start it: " + r.error());
+    }
+
+    void abortTransplant(int node, long transfer) {
+        try {
+            k.requests.request(node, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(transfer), Kernel.REQUEST_TIMEOUT_NS);
+        } catch (OperationException ignored) {
+            // the node is gone: nothing of it remains there either
+        }
+    }
+
+    /**
+     * restore(file, node): the checkpointed incarnation re-made at {@code node} under a new id; its
+     * ports take over the parked originals (with what queued there meanwhile) or, if those are
+     * gone, attach afresh to their channels. Refused, with nothing created, if a port is still held
+     * by a running incarnation.
+     */
+    long restore(byte[] record, int node, String name) {
+        long[] t = transplant(node, record, Migrator.RESTORE, name);
+        try {
+            for (int i = 2; i < t.length; i += 2) {
+                Kernel.Response r = k.requests.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, new Wire.Writer().i64(t[i]).i64(t[i + 1]).bool(true).i8(1),
+                        Kernel.REQUEST_TIMEOUT_NS);
+                if (r.status() != Frames.OK) throw new OperationException(r.error());
+            }
+        } catch (OperationException e) {
+            abortTransplant(node, t[0]);
+            throw new OperationException("restore: " + e.getMessage());
+        }
+        for (int i = 2; i < t.length; i += 2) {
+            try {
+                k.requests.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, new Wire.Writer().i64(t[i]).i64(t[i + 1]).bool(true).i8(2), Kernel.REQUEST_TIMEOUT_NS);
+            } catch (OperationException e) {
+                // its node is gone with the queue: the restored port takes the channel afresh
+            }
+        }
+        commitTransplant(node, t[0]);
+        return t[1];
+    }
+
+    /** The operator's fork of an incarnation: done by the incarnation itself at its next handler boundary. */
+    void onFork(int src, long call, Wire.Reader r) {
+        Incarnation inc = k.local(r.i64());
+        int node = r.i32();
+        long withinNs = r.i64();
+        String name = r.str();
+        List<String> portNames = new ArrayList<>();
+        for (int i = r.i32(); i > 0; i--) portNames.add(r.str());
+        atBoundary(inc, withinNs, src, call, "fork", () -> {
+            List<Port> listed = new ArrayList<>();
+            for (String pn : portNames) {
+                Port found = null;
+                for (Port p : inc.ports()) if (pn.equals(p.name)) found = p;
+                if (found == null) throw new OperationException(inc.name + " has no port named " + pn);
+                listed.add(found);
+            }
+            Fork f = fork(inc, node, listed, name);
+            Wire.Writer w = new Wire.Writer().i64(f.child()).i32(f.channels().size());
+            for (var e : f.channels().entrySet()) {
+                w.str(e.getKey());
+                new RefDescriptor(RefKind.STREAM, 0, e.getValue(), 0, 0, false, 0).write(w);
+            }
+            return w;
+        });
+    }
+
+    /** What a fork gives the parent: the child, and for each listed unicast port a stream to the child's copy of it. */
+    record Fork(long child, java.util.Map<String, Long> channels) {}
+
+    /**
+     * fork (§5.3), on the parent's own thread: a copy of its state and non-port references at
+     * {@code node}. Its ports are unattached in the child unless listed; a listed multicast port's
+     * copy joins the group; a listed unicast port's copy gets a new channel, and the parent a stream to it.
+     */
+    Fork fork(Incarnation inc, int node, List<Port> listed, String name) {
+        java.util.Map<Port, long[]> channels = new java.util.HashMap<>();
+        java.util.Map<String, Long> streams = new java.util.LinkedHashMap<>();
+        for (Port p : inc.ports()) {
+            boolean isListed = listed.contains(p);
+            if (isListed && Ids.isMulticast(p.firstChannel())) channels.put(p, p.channels());
+            else {
+                long ch = k.newChannel(false);
+                channels.put(p, new long[] {ch});
+                if (isListed) streams.put(p.name != null ? p.name : Ids.show(p.gid), ch);
+            }
+        }
+        byte[] record = k.records.takeRecord(inc, false, p -> channels.getOrDefault(p, new long[] {k.newChannel(false)})).toBytes();
+        long[] t = transplant(node, record, Migrator.FORK, name);
+        commitTransplant(node, t[0]);
+        return new Fork(t[1], streams);
+    }
+
+    /**
+     * checkpoint (§9.2): at its next handler boundary (waited for up to {@code withinNs}) the
+     * incarnation's record is written to {@code file} at the node where it runs; with
+     * {@code destroy} it is then destroyed, its ports parked for a restore. Returns the file's size.
+     */
+    public long checkpoint(long gid, String file, boolean destroy, long withinNs) {
+        Response r = k.requests.request(Ids.node(gid), OP_CHECKPOINT, new Wire.Writer().i64(gid).i64(withinNs).bool(destroy).str(file),
+                withinNs + Migrator.INSTALL_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException(r.error());
+        return r.reader().i64();
+    }
+
+    /**
+     * restore: a checkpoint file (read here, from the pool's checkpoint directory; its MAC checked
+     * with the pool's key) re-made as a new incarnation at {@code node}; returns its id.
+     */
+    public long restore(java.nio.file.Path file, int node, String name) {
+        byte[] record = CheckpointFile.read(k.pool.checkpoints().forReading(file.toString(), "restore"), k.pool.key());
+        if (k.pool.node(node) == null) throw new OperationException("node " + node + " is not in the pool (nodes: " + k.pool.nodeIds() + ")");
+        return restore(record, node, name);
+    }
+
+    /** fork by a holder of the incarnation's handle: done by the incarnation at its next handler boundary. */
+    public Forked fork(long gid, int node, List<String> ports, String name, long withinNs) {
+        Wire.Writer w = new Wire.Writer().i64(gid).i32(node).i64(withinNs).str(name).i32(ports.size());
+        for (String p : ports) w.str(p);
+        Response r = k.requests.request(Ids.node(gid), OP_FORK, w, withinNs + Migrator.INSTALL_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException(r.error());
+        Wire.Reader rd = r.reader();
+        long child = rd.i64();
+        java.util.Map<String, RefDescriptor> streams = new java.util.LinkedHashMap<>();
+        for (int i = rd.i32(); i > 0; i--) streams.put(rd.str(), RefDescriptor.read(rd));
+        return new Forked(child, streams);
+    }
+
+    /** ctx.fork, on the calling incarnation's own thread: returns the child's id and the parent's new streams (already in its table). */
+    public java.util.Map.Entry<Long, java.util.Map<String, Ref>> forkSelf(Incarnation inc, int node, List<Ref> ports, String name) {
+        List<Port> listed = new ArrayList<>();
+        for (Ref p : ports) listed.add((Port) inc.refs.check(p, RefKind.PORT).target());
+        if (k.pool.node(node) == null) throw new OperationException("node " + node + " is not in the pool (nodes: " + k.pool.nodeIds() + ")");
+        Fork f = fork(inc, node, listed, name);
+        java.util.Map<String, Ref> streams = new java.util.LinkedHashMap<>();
+        for (var e : f.channels().entrySet()) streams.put(e.getKey(), inc.refs.add(RefKind.STREAM, k.router.newStream(inc, e.getValue(), 0), 0, false));
+        return java.util.Map.entry(f.child(), streams);
+    }
+}
