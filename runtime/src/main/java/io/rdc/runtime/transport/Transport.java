@@ -59,6 +59,13 @@ public final class Transport implements AutoCloseable {
         final Publication publication;
         final FrameAuth.Sealer sealer;
         final DirectBufferVector[] three = {new DirectBufferVector(), new DirectBufferVector(), new DirectBufferVector()};
+        /**
+         * When offers first found the peer not connected (0 while connected). The connect wait runs
+         * from here, not from each offer: a peer that has been gone for the whole wait fails every
+         * later offer at once, so frames naming a dead or made-up node cannot stall the kernel's duty
+         * cycle 5 s each. A racy plain field: a lost update costs at most one more wait.
+         */
+        long notConnectedSince;
 
         Peer(Publication publication, FrameAuth.Sealer sealer) {
             this.publication = publication;
@@ -261,6 +268,7 @@ public final class Transport implements AutoCloseable {
         while (true) {
             long r = buf == null ? p.offer(peer.three, null) : buf2 == null ? p.offer(buf, off, len) : p.offer(buf, off, len, buf2, off2, len2, null);
             if (r > 0) {
+                if (peer.notConnectedSince != 0) peer.notConnectedSince = 0;
                 if (idle != null) idle.reset();
                 return Frames.OK;
             }
@@ -269,8 +277,16 @@ public final class Transport implements AutoCloseable {
             if (r == Publication.NOT_CONNECTED && down.test(node)) return Frames.UNREACHABLE; // gone for the control plane: no 5 s wait
             if (r == Publication.NOT_CONNECTED || r == Publication.BACK_PRESSURED || r == Publication.ADMIN_ACTION) {
                 long now = System.nanoTime();
-                if (deadline == 0) deadline = now + (r == Publication.NOT_CONNECTED ? CONNECT_TIMEOUT_NS : BACKPRESSURE_TIMEOUT_NS);
-                else if (now - deadline > 0) return Frames.UNREACHABLE;
+                if (deadline == 0) {
+                    if (r == Publication.NOT_CONNECTED) {
+                        long since = peer.notConnectedSince;
+                        if (since == 0) peer.notConnectedSince = since = now;
+                        deadline = since + CONNECT_TIMEOUT_NS;
+                    } else {
+                        deadline = now + BACKPRESSURE_TIMEOUT_NS;
+                    }
+                }
+                if (now - deadline > 0) return Frames.UNREACHABLE;
                 if (idle != null) idle.idle(); else Thread.onSpinWait();
                 continue;
             }

@@ -37,6 +37,7 @@ class FrameFuzzTest {
     void aMillionRandomAndMutatedFramesAreDroppedOrHandledAndTheNodeCarriesOn() throws Exception {
         long seed = Long.getLong("rdc.fuzz.seed", System.nanoTime());
         int frames = Integer.getInteger("rdc.fuzz.frames", 1_000_000);
+        System.out.println("frame fuzz seed " + seed + " (rerun with -Drdc.fuzz.seed=" + seed + ")");
         Random rnd = new Random(seed);
         try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults())) {
             Operator op = pool.newOperator();
@@ -85,6 +86,8 @@ class FrameFuzzTest {
                             for (StackTraceElement el : st) stacks.append("  ").append(el).append('\n');
                         }
                     });
+                    System.out.println("a batch of frames did not end within 60 s (seed " + seed + ", batch from frame " + done + ")\n" + stacks);
+                    System.out.flush();
                     fail("a batch of frames did not end within 60 s: the kernel thread is stuck (seed " + seed + ")\n" + stacks);
                 } catch (java.util.concurrent.ExecutionException e) {
                     fail("a frame escaped the decoder (seed " + seed + "): " + e.getCause(), e.getCause());
