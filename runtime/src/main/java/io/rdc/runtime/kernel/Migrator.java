@@ -444,7 +444,9 @@ final class Migrator {
         int n = r.peekI32();
         // Chunks come in order on one publication. One that does not fit its claims is dropped: INSTALL
         // then finds the record incomplete and says so.
-        if (total < 0 || n < 0 || offset != (in.total == total ? in.received : 0) || (long) offset + n > total) return;
+        // n is checked against the bytes the frame really holds before anything is allocated for it
+        // (the fuzz test found a 53-byte chunk claiming 2 GB allocate that much).
+        if (total < 0 || n < 0 || (long) n > r.remaining() - 4L || offset != (in.total == total ? in.received : 0) || (long) offset + n > total) return;
         if (in.data == null || in.total != total) {
             recordBuffers.release(in.data);
             in.data = null;

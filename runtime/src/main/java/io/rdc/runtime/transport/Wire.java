@@ -167,5 +167,10 @@ public final class Wire {
         public boolean hasMore() {
             return pos < end;
         }
+
+        /** Bytes left to read: what a length claim must be checked against before anything is allocated. */
+        public int remaining() {
+            return end - pos;
+        }
     }
 }
