@@ -77,7 +77,8 @@ final class Views {
             List<String> ports = new ArrayList<>(), streams = new ArrayList<>();
             for (String a : ops.op().kernel().channelInfo(ch)) {
                 String who = a.substring(a.indexOf(' ') + 1, a.indexOf(" ("));
-                if (a.startsWith("port ")) ports.add(who);
+                int queued = a.indexOf(" queued ");
+                if (a.startsWith("port ")) ports.add(queued < 0 ? who : who + " (" + a.substring(queued + 8) + " queued)");
                 else if (!who.startsWith("script")) streams.add(who); // the operator's own lookup streams are not the configuration
             }
             rows.add(List.of(label, Ids.show(ch), ops.channelKind(ch), ports.isEmpty() ? "-" : String.join(", ", ports),

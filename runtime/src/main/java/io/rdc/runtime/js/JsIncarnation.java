@@ -503,6 +503,10 @@ final class JsIncarnation implements ProxyExecutable {
                 if (pr != null) kernel.afterPropagate(inc, pr, flags);
                 return null;
             }
+            case "flush": {
+                kernel.flush((Stream) ref(a[1], RefKind.STREAM).target());
+                return null;
+            }
             case "invoke": {
                 Ref sr = ref(a[1], RefKind.STREAM);
                 Ref pr = a[4].isNull() ? null : ref(a[4]);

@@ -7,6 +7,8 @@ import static io.rdc.runtime.kernel.Kernel.*;
 /**
  * Acknowledgement batching (kernel thread): one cumulative ACK per stream and sender per duty
  * cycle, flushed at its end; a refusal, or a new port, is sent after the acknowledgements before it.
+ * "No member here" answers to multicast messages are cumulative too, so a node outside a group costs
+ * its senders one small frame per duty cycle, not one per message.
  */
 final class AckBatch {
     private final Kernel k;
@@ -18,13 +20,13 @@ final class AckBatch {
     // ---- acknowledgement batch: one cumulative ACK per stream per duty cycle
     int ackCount;
     long[] ackStream = new long[64], ackSeq = new long[64], ackPort = new long[64], ackChannel = new long[64];
-    int[] ackNode = new int[64];
+    int[] ackNode = new int[64], ackStatus = new int[64];
 
     void queueAck(int node, long stream, long seq, long port, long channel, int status) {
         if (stream == 0) return;
         for (int i = 0; i < ackCount; i++) {
             if (ackStream[i] == stream && ackNode[i] == node) {
-                if (status != Frames.OK || ackPort[i] != port) {
+                if (status != ackStatus[i] || !cumulative(status) || ackPort[i] != port) {
                     flushAcks(); // a refusal, or a new port, is sent after the acknowledgements before it
                     break;
                 }
@@ -32,7 +34,7 @@ final class AckBatch {
                 return;
             }
         }
-        if (status != Frames.OK) {
+        if (!cumulative(status)) {
             k.publisher.sendAck(node, stream, seq, port, channel, status);
             return;
         }
@@ -42,12 +44,17 @@ final class AckBatch {
         ackPort[ackCount] = port;
         ackChannel[ackCount] = channel;
         ackNode[ackCount] = node;
+        ackStatus[ackCount] = status;
         ackCount++;
+    }
+
+    private static boolean cumulative(int status) {
+        return status == Frames.OK || status == Frames.NO_MEMBER;
     }
 
     int flushAcks() {
         int n = ackCount;
-        for (int i = 0; i < n; i++) k.publisher.sendAck(ackNode[i], ackStream[i], ackSeq[i], ackPort[i], ackChannel[i], Frames.OK);
+        for (int i = 0; i < n; i++) k.publisher.sendAck(ackNode[i], ackStream[i], ackSeq[i], ackPort[i], ackChannel[i], ackStatus[i]);
         ackCount = 0;
         return n;
     }

@@ -85,6 +85,8 @@ final class KernelAdapter {
             if (!st.multicast && port != 0 && port != st.destAddr && st.retarget == null && seq > st.switchedAt)
                 st.retarget = new Stream.Retarget(ackedChannel != 0 ? ackedChannel : st.channel, port, 0);
             if (seq > st.ackedSeq) st.ackedSeq = seq;
+        } else if (status == Frames.NO_MEMBER) {
+            if (st.multicast) k.router.noMember(st, buf.getInt(off + Frames.SRC_NODE), seq);
         } else if (status == ST_QUEUE_FULL) {
             st.failure = "message " + seq + " refused: the receiving port's queue at node " + buf.getInt(off + Frames.SRC_NODE)
                     + " is full (rdc.limit.portMessages, rdc.limit.portBytes)";

@@ -246,11 +246,21 @@ final class Loader {
      * stream to it; the stream is deposited in stream space under {@code label} when one is given.
      * Returns {stream, port}.
      */
+    /**
+     * A new channel, with a stream to it deposited under {@code label}: {stream, port}. A unicast
+     * channel gets a port of the creator's own (its receiving end until one is attached elsewhere); a
+     * multicast group gets none (port null): a member of its own would acknowledge and keep every
+     * message sent to the group, so an empty group would never fail (issue 14).
+     */
     public Ref[] chanCreate(Incarnation inc, String label, boolean multicast) {
         long ch = k.newChannel(multicast);
-        Port p = k.router.newPort(inc, ch);
-        Ref pr = inc.refs.add(RefKind.PORT, p, 0, false);
-        p.ownerRef = pr;
+        Ref pr = null;
+        Port p = null;
+        if (!multicast) {
+            p = k.router.newPort(inc, ch);
+            pr = inc.refs.add(RefKind.PORT, p, 0, false);
+            p.ownerRef = pr;
+        }
         Stream s = k.router.newStream(inc, ch, multicast ? 0 : p.gid);
         Ref sr = inc.refs.add(RefKind.STREAM, s, 0, false);
         if (label != null) k.space.spacePut(inc, label, k.references.describe(sr), UNLIMITED);

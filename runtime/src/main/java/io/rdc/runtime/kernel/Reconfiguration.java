@@ -253,6 +253,13 @@ final class Reconfiguration {
         }
         if (Ids.isMulticast(ch) != st.multicast) throw new OperationException("a stream cannot be rebound between unicast and multicast channels");
         if (epoch == 0) epoch = ++st.epochsIssued;
+        if (st.failure != null) {
+            // A failed stream sends again once rebound (issue 14): what failed was reported; the
+            // new binding starts with nothing in flight.
+            st.failure = null;
+            st.noMemberSeq = null;
+            if (st.ackedSeq < st.lastSeq) st.ackedSeq = st.lastSeq;
+        }
         Stream.Retarget pending = st.retarget;
         if (epoch > st.epoch && (pending == null || pending.epoch() < epoch)) // else a later rebinding came first
             st.retarget = new Stream.Retarget(ch, to, epoch);

@@ -125,8 +125,35 @@ final class Router {
             }
         }
         if (members == 0)
-            throw new OperationException("send on " + st + " failed: no port is attached to channel " + Ids.show(st.channel));
+            throw new OperationException("send on " + st + " failed: " + (st.multicast ? "group " + Ids.show(st.channel) + " has no member"
+                    : "no port is attached to channel " + Ids.show(st.channel)));
         if (!st.multicast) st.destAddr = found;
+    }
+
+    /**
+     * A node said the group of a multicast stream sent from here has no member there, up to
+     * {@code seq}. If every node the stream's messages reach says so for its first unacknowledged
+     * message, that message reached no one: the stream fails now, and its next send or flush says
+     * why (a node's acknowledgements arrive in order, so a member's OK for that message would have
+     * come first).
+     */
+    void noMember(Stream st, int node, long seq) {
+        List<NodeInfo> nodes = k.pool.nodes();
+        int at = -1;
+        for (int i = 0; i < nodes.size() && i < 64; i++) if (nodes.get(i).id() == node) at = i;
+        if (at < 0) return;
+        if (st.noMemberSeq == null) st.noMemberSeq = new long[Math.min(64, nodes.size())];
+        if (seq > st.noMemberSeq[at]) st.noMemberSeq[at] = seq;
+        long first = st.ackedSeq + 1;
+        long mask = st.offeredMask;
+        if (seq < first || mask == 0 || st.failure != null || st.closed) return;
+        for (long m = mask; m != 0; m &= m - 1) {
+            int i = Long.numberOfTrailingZeros(m);
+            if (i >= st.noMemberSeq.length || st.noMemberSeq[i] < first) return; // a node that may still have a member for it
+        }
+        st.failure = "multicast message " + first + " reached no member of group " + Ids.show(st.channel) + ": none of the "
+                + Long.bitCount(mask) + " nodes it reached has a member";
+        k.ghosts.raise(st.owner, Event.Type.STREAM_CLOSED, st.failure);
     }
 
     void onData(DirectBuffer buf, int off, int len) {
@@ -146,7 +173,11 @@ final class Router {
         if (multicast) {
             ArrayList<Port> members = channelPorts.get(channel);
             org.agrona.collections.LongArrayList proxied = k.migrator.multicastProxies.get(channel);
-            if ((members == null || members.isEmpty()) && proxied == null) return; // not a member here: drop (§8.4.4)
+            if ((members == null || members.isEmpty()) && proxied == null) {
+                // Not a member here: drop (§8.4.4), and say so, so an empty group fails its sender at once.
+                if (ack) k.acks.queueAck(src, stream, seq, 0, channel, Frames.NO_MEMBER);
+                return;
+            }
             long last = 0;
             if (members != null) for (int i = 0; i < members.size(); i++) {
                 Port p = members.get(i);
@@ -402,7 +433,9 @@ final class Router {
         long ch = r.i64();
         List<String> out = new ArrayList<>();
         ArrayList<Port> l = channelPorts.get(ch);
-        if (l != null) for (Port p : l) out.add("port " + p.owner.name + (p.name != null ? "." + p.name : "") + " (" + Ids.show(p.gid) + ") at " + k.nodeId);
+        // A port's queue is shown: no message is kept by a port nobody reads without it being visible (issue 14).
+        if (l != null) for (Port p : l) out.add("port " + p.owner.name + (p.name != null ? "." + p.name : "") + " (" + Ids.show(p.gid) + ") at " + k.nodeId
+                + (p.queued > 0 ? " queued " + p.queued : ""));
         for (Stream st : streams.values())
             if (st.channel == ch && !st.closed && !st.owner.destroyed)
                 out.add("stream " + st.owner.name + (st.name != null ? "." + st.name : "") + " (" + Ids.show(st.gid) + ") at " + k.nodeId);

@@ -143,13 +143,19 @@ final class Sender {
     void broadcast(Incarnation src, Stream st, int kind, long seq, byte[] head, byte[] body, RefDescriptor ref,
                            long invokeId, int replyNode) {
         int delivered = 0;
-        for (NodeInfo n : k.pool.nodes()) {
+        long mask = 0;
+        java.util.List<NodeInfo> nodes = k.pool.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
             MutableDirectBuffer b = src.sendBuffer();
             int len = k.publisher.encodeData(b, st, kind | Frames.F_MULTICAST, seq, 0, head, body, ref, invokeId, replyNode);
-            if (k.transport.offerIfConnected(n.id(), b, 0, len, null) == Frames.OK) delivered++;
+            if (k.transport.offerIfConnected(nodes.get(i).id(), b, 0, len, null) == Frames.OK) {
+                delivered++;
+                if (i < 64) mask |= 1L << i;
+            }
         }
         if (delivered == 0 && kind != Frames.KIND_DGRAM)
             throw new OperationException("multicast on " + st + " failed: no node reachable");
+        if (kind != Frames.KIND_DGRAM && st.offeredMask != mask) st.offeredMask = nodes.size() <= 64 ? mask : 0;
     }
 
     int offerData(Incarnation src, Stream st, int kind, long seq, int node, long port, byte[] head, byte[] body,

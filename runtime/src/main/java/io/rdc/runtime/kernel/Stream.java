@@ -53,6 +53,14 @@ public final class Stream {
     volatile String name;
     /** Messages sent to the multicast group that at least one member acknowledged. */
     long sent;
+    /**
+     * Multicast: the pool nodes (bit i = {@code pool.nodes().get(i)}) the last message was offered to
+     * (owner thread writes), and the highest sequence each said it has no member for (kernel
+     * thread). When every node reached says so for the first unacknowledged message, the group is
+     * empty: the stream fails at once (issue 14). 0 (pools over 64 nodes): only the ack time-out tells.
+     */
+    volatile long offeredMask;
+    long[] noMemberSeq;
 
     Stream(long gid, Incarnation owner, long channel, long destAddr) {
         this.gid = gid;

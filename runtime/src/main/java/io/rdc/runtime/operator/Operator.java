@@ -200,7 +200,10 @@ public final class Operator {
 
     // ---- channels, ports, streams, handles
 
-    /** A channel with a port of the operator's own; its stream is deposited under label. Returns {stream, port}. */
+    /**
+     * A channel; its stream is deposited under label. Returns {stream, port}: a unicast channel has a
+     * port of the operator's own, a multicast group none (port null; members join it with ports on it).
+     */
     public Ref[] channel(String label, boolean multicast) {
         return kernel.chanCreate(session, label, multicast);
     }

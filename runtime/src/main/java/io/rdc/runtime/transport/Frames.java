@@ -69,6 +69,11 @@ public final class Frames {
     public static final int NO_PORT = 1;
     public static final int FAILED = 2;
     public static final int UNREACHABLE = 3;
+    /**
+     * ACK of a multicast message at a node where the group has no member: the sender learns at once
+     * that a group is empty when every node it reached says so (issue 14), instead of 10 s later.
+     */
+    public static final int NO_MEMBER = 5;
 
     public static byte type(DirectBuffer b, int off) {
         return b.getByte(off + TYPE);

@@ -61,6 +61,9 @@
     send(stream, m = {}) { call('send', stream, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m)); },
     asinvoke(stream, m = {}) { call('asinvoke', stream, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m)); },
     dgram(stream, m = {}) { call('dgram', stream, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m)); },
+    // Waits until everything sent on the stream is acknowledged (queued at its port, or at a member
+    // of its group), or throws saying why not (the stream failed, or no acknowledgement in time).
+    flush(stream) { call('flush', stream); },
     invoke(stream, m = {}, opts = {}) {
       return mkReply(call('invoke', stream, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m), opts.timeout ?? 30000));
     },
