@@ -17,6 +17,35 @@ import org.junit.jupiter.api.Test;
 /** Creation, control, events, the sandbox, faults and runaway code. */
 class ControlTest extends PoolFixture {
 
+    /**
+     * Issue 14: inspect's state line used to be measured only by the next handler after a status
+     * request, so after five messages it still showed the count the first one left. Now it is
+     * measured between handlers when asked, and a running handler is said to be running.
+     */
+    @Test
+    void statusShowsTheStateAsItIsNowOrSaysAHandlerIsRunning() {
+        Operator op = operator();
+        String code = """
+                export function init(ctx) { ctx.state.count = 0; }
+                export function onMessage(ctx, port, m) {
+                  if (m.head.spin) { const until = Date.now() + m.head.spin; while (Date.now() < until) {} }
+                  ctx.state.count++;
+                }""";
+        Ref x = op.create(op.module("fresh-count", code), 202, null, List.of(Iface.portNew("in", "fresh.in", null)));
+        Ref in = op.spaceGet("fresh.in", T);
+        assertTrue(op.status(x).statePreview().contains("\"count\":0"), op.status(x).statePreview());
+        for (int i = 0; i < 5; i++) op.send(in, Map.of("i", i), null);
+        op.flush(in);
+        CommunicationsTest.waitFor(() -> op.status(x).handlerRuns() >= 5);
+        String now = op.status(x).statePreview();
+        assertTrue(now.contains("\"count\":5"), "five messages handled, inspect says: " + now);
+        op.send(in, Map.of("spin", 1500), null);
+        op.flush(in);
+        CommunicationsTest.sleep(300);
+        String running = op.status(x).statePreview();
+        assertTrue(running.contains("a handler has been running for"), running);
+    }
+
     @Test
     void sandboxRefusesHostAccessIoAndThreads() {
         Operator op = operator();

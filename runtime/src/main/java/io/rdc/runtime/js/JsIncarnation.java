@@ -122,6 +122,7 @@ final class JsIncarnation implements ProxyExecutable {
             dec = api.getMember("dec");
             newBytes = api.getMember("newBytes");
             stateSize = api.getMember("stateSize");
+            inc.measureState = this::measureState;
             Value exports = w.exports();
             init = function(exports, "init");
             onMessage = function(exports, "onMessage");
@@ -390,14 +391,20 @@ final class JsIncarnation implements ProxyExecutable {
             inc.recordHandler(System.nanoTime() - t0);
             if (inc.wantStateSize && !killed) {
                 inc.wantStateSize = false;
-                try {
-                    Value v = stateSize.execute();
-                    inc.stateBytes(v.getArrayElement(0).asLong());
-                    inc.statePreview(v.getArrayElement(1).isNull() ? null : v.getArrayElement(1).asString());
-                } catch (RuntimeException ignored) {
-                    // a closed context has no state to measure
-                }
+                measureState();
             }
+        }
+    }
+
+    /** The state's size and preview, now (between handlers, on this thread). */
+    private void measureState() {
+        if (killed || stateSize == null) return;
+        try {
+            Value v = stateSize.execute();
+            inc.stateBytes(v.getArrayElement(0).asLong());
+            inc.statePreview(v.getArrayElement(1).isNull() ? null : v.getArrayElement(1).asString());
+        } catch (RuntimeException ignored) {
+            // a closed context has no state to measure
         }
     }
 

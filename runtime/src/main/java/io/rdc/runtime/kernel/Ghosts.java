@@ -258,9 +258,49 @@ final class Ghosts {
         control(gid, OP_UNFREEZE, priority);
     }
 
+    /** How long a status request waits for the incarnation to measure its state between handlers before answering with the last measure. */
+    static final long FRESH_STATE_WAIT_NS = TimeUnit.MILLISECONDS.toNanos(250);
+
+    /**
+     * inspect (§7.2): the state as it is now. Between handlers the incarnation's own thread measures
+     * it first (a boundary task, so also while frozen); while a handler runs the answer says for how
+     * long, with the state as of the last measure; either way it never waits more than
+     * {@link #FRESH_STATE_WAIT_NS} for the measure.
+     */
     void onStatus(int src, long call, Wire.Reader r) {
         Incarnation inc = k.local(r.i64());
-        inc.wantStateSize = true;
+        Runnable measure = inc.measureState;
+        if (measure == null || inc.inHandler() || !inc.started || inc.destroyed || inc.migrating) {
+            inc.wantStateSize = true;
+            respondStatus(src, call, inc);
+            return;
+        }
+        boolean[] answered = {false};
+        Timer late = schedule(FRESH_STATE_WAIT_NS, () -> {
+            if (answered[0]) return;
+            answered[0] = true;
+            inc.wantStateSize = true;
+            respondStatus(src, call, inc);
+        });
+        runOnIncarnation(inc, (BoundaryTask) () -> {
+            try {
+                measure.run();
+            } finally {
+                k.onKernel(() -> {
+                    if (answered[0]) return;
+                    answered[0] = true;
+                    late.cancel();
+                    respondStatus(src, call, inc);
+                });
+            }
+        });
+    }
+
+    private void respondStatus(int src, long call, Incarnation inc) {
+        long running = inc.handlerRunningNanos();
+        String preview = inc.statePreview;
+        if (running > 0) preview = "(a handler has been running for " + TimeUnit.NANOSECONDS.toMillis(running) + " ms; as of the last one) "
+                + (preview == null ? "" : preview);
         Wire.Writer w = k.publisher.kw.reset();
         w.i64(inc.gid).str(inc.name).str(inc.moduleName()).i8(inc.shownState().ordinal()).i32(k.nodeId).i32(inc.priority)
                 .i64(inc.createdMillis).i64(inc.handlerNanos / 1000).i64(inc.handlerRuns).i64(inc.stateBytes)
@@ -268,7 +308,7 @@ final class Ghosts {
         List<Ref> table = inc.refs.snapshot();
         w.i32(table.size());
         for (Ref ref : table) w.str(describeForInspect(ref));
-        w.str(inc.statePreview);
+        w.str(preview);
         List<Port> ps = inc.ports();
         List<Message> queued = inc.inbox.messages();
         w.i32(ps.size());

@@ -54,6 +54,14 @@ public final class Incarnation {
     volatile long stateBytes = -1;
     /** Set by a status request: the host measures the state at its next handler boundary. */
     public volatile boolean wantStateSize = true;
+    /**
+     * Measures the state now (size and preview), on the incarnation's thread between handlers; set
+     * by the host. A status request runs it so that {@code inspect} shows the state as it is, not as
+     * the last handler after an earlier request left it (issue 14).
+     */
+    public volatile Runnable measureState;
+    /** nanoTime when the running handler started (meaningful while {@link #inHandler}). */
+    private volatile long handlerStarted;
     volatile Thread thread;
     /** The JavaScript host running this incarnation; null for the operator. */
     volatile Object host;
@@ -139,6 +147,17 @@ public final class Incarnation {
         guestNanos = 0;
         inHandler = true;
         resumeGuest();
+        handlerStarted = guestSince;
+    }
+
+    /** Whether a handler is running (its guest code, or a ctx call it made). */
+    public boolean inHandler() {
+        return inHandler;
+    }
+
+    /** How long the running handler has run, wall time; 0 when none runs. */
+    public long handlerRunningNanos() {
+        return inHandler ? System.nanoTime() - handlerStarted : 0;
     }
 
     /** The host: the handler returned (or threw). */

@@ -58,9 +58,11 @@ class FrameFuzzTest {
                 byte[][] batchFrames = new byte[n][];
                 for (int i = 0; i < n; i++) batchFrames[i] = rnd.nextBoolean() ? random(rnd) : mutate(seeds.get(rnd.nextInt(seeds.size())), rnd);
                 CompletableFuture<Void> ran = new CompletableFuture<>();
+                byte[][] current = {null};
                 k.onKernel(() -> {
                     try {
                         for (byte[] f : batchFrames) {
+                            current[0] = f;
                             buf.putBytes(0, f);
                             long a0 = mx.getCurrentThreadAllocatedBytes();
                             k.receiveForTest(buf, 0, f.length);
@@ -86,7 +88,9 @@ class FrameFuzzTest {
                             for (StackTraceElement el : st) stacks.append("  ").append(el).append('\n');
                         }
                     });
-                    System.out.println("a batch of frames did not end within 60 s (seed " + seed + ", batch from frame " + done + ")\n" + stacks);
+                    byte[] at = current[0];
+                    System.out.println("a batch of frames did not end within 60 s (seed " + seed + ", batch from frame " + done + "), at frame "
+                            + (at == null ? "?" : java.util.HexFormat.of().formatHex(at)) + "\n" + stacks);
                     System.out.flush();
                     fail("a batch of frames did not end within 60 s: the kernel thread is stuck (seed " + seed + ")\n" + stacks);
                 } catch (java.util.concurrent.ExecutionException e) {
