@@ -23,7 +23,7 @@ class CheckpointForkTest extends PoolFixture {
 
     static final String SERVER = MigrationTest.SERVER + """
 
-            export function onRestored(ctx, from, to) { ctx.state.restored = true; }
+            export function onRestored(ctx, from, to) { ctx.state.restored = true; ctx.state.lastMove = { restoredFrom: from, to }; }
             export function onForked(ctx, parent) { ctx.state.child = true; ctx.state.count = ctx.state.count; }""";
 
     static Map<?, ?> report(Operator op, Ref s) {
@@ -33,7 +33,7 @@ class CheckpointForkTest extends PoolFixture {
     @Test
     void checkpointDestroyRestoreElsewhereDeliversWhatQueuedMeanwhile() throws Exception {
         Operator op = operator();
-        Ref srv = serve(op, SERVER, 201, "ck.srv");
+        Ref srv = serve(op, SERVER, 202, "ck.srv"); // not the operator's node: onRestored must name where it was checkpointed
         Ref s = op.spaceGet("ck.srv", T);
         for (int i = 1; i <= 100; i++) op.send(s, Map.of("c", "a", "seq", i), null);
         Path file = dir.resolve("srv.ckpt");
@@ -52,6 +52,32 @@ class CheckpointForkTest extends PoolFixture {
         assertEquals(0L, r.get("nerr"), String.valueOf(r.get("errors")));
         assertEquals("srv2", op.status(back).name());
         assertEquals(2.5, r.get("blob"), "typed-array state restored");
+        assertEquals(Map.of("restoredFrom", 202L, "to", 203L), r.get("lastMove"), "onRestored(ctx, from, to): from is the node it was checkpointed at");
+    }
+
+    /** A checkpoint of the previous version (2: no node in its header), signed with the pool's key, still restores. */
+    @Test
+    void aVersionTwoCheckpointStillRestores() throws Exception {
+        Operator op = operator();
+        Ref srv = serve(op, SERVER, 202, "ck.v2");
+        Ref s = op.spaceGet("ck.v2", T);
+        for (int i = 1; i <= 10; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        Path file = dir.resolve("v3.ckpt");
+        op.checkpoint(srv, file.toString(), true, T);
+        var key = pool.pool().key();
+        byte[] record = io.rdc.runtime.kernel.CheckpointFile.read(file, key);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + 4 + 8 + record.length + 4 + io.rdc.runtime.security.Hmac.LENGTH)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(record);
+        b.put("RDCCKPT\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(2).putLong(record.length).put(record).putInt((int) crc.getValue());
+        new io.rdc.runtime.security.Hmac(key).update(b.array(), 0, b.position()).finish(b.array(), b.position(), io.rdc.runtime.security.Hmac.LENGTH);
+        Path v2 = dir.resolve("v2.ckpt");
+        Files.write(v2, b.array());
+        op.restore(v2, 203, "v2-restored");
+        Map<?, ?> r = report(op, s);
+        assertEquals(10L, r.get("count"));
+        assertEquals(203L, r.get("where"));
     }
 
     @Test
@@ -71,7 +97,7 @@ class CheckpointForkTest extends PoolFixture {
         byte[] bad = java.util.Arrays.copyOf(record, record.length - 4 + tail.length);
         System.arraycopy(tail, 0, bad, record.length - 4, tail.length);
         Path badFile = dir.resolve("leak-bad.ckpt");
-        io.rdc.runtime.kernel.CheckpointFile.write(badFile, bad, key);
+        io.rdc.runtime.kernel.CheckpointFile.write(badFile, bad, key, 202);
         int before = op.kernel().list(0).size();
 
         OperationException e = assertThrows(OperationException.class, () -> op.restore(badFile, 203, "leaky"));
@@ -99,14 +125,14 @@ class CheckpointForkTest extends PoolFixture {
         corrupt[good.length / 2] ^= 0x55;
         Files.write(dir.resolve("corrupt.ckpt"), corrupt);
         Files.write(dir.resolve("short.ckpt"), java.util.Arrays.copyOf(good, good.length - 10));
-        byte[] v3 = good.clone();
-        v3[8] = 3;
-        Files.write(dir.resolve("v3.ckpt"), v3);
+        byte[] v9 = good.clone();
+        v9[8] = 9;
+        Files.write(dir.resolve("v9.ckpt"), v9);
         Files.writeString(dir.resolve("text.ckpt"), "hello");
 
         assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("corrupt.ckpt"), 203, null)).getMessage().contains("checksum"));
         assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("short.ckpt"), 203, null)).getMessage().contains("truncated"));
-        assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("v3.ckpt"), 203, null)).getMessage().contains("version 3"));
+        assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("v9.ckpt"), 203, null)).getMessage().contains("version 9"));
         assertTrue(assertThrows(OperationException.class, () -> op.restore(dir.resolve("text.ckpt"), 203, null)).getMessage().contains("not"));
         // The original still runs and holds its port: a restore would steal it, so it is refused too.
         OperationException e = assertThrows(OperationException.class, () -> op.restore(file, 203, null));

@@ -61,9 +61,9 @@ class CheckpointSecurityTest extends PoolFixture {
         byte[] good = Files.readAllBytes(dir().resolve("edit.ckpt"));
         int before = op.kernel().list(0).size();
         // Every single-byte edit of the record, with its CRC recomputed, is refused (the issue found 51 of 60 accepted).
-        int len = (int) ByteBuffer.wrap(good, 12, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        int len = (int) ByteBuffer.wrap(good, RECORD - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         int refused = 0, tries = 0;
-        for (int at = 20; at < 20 + len; at += Math.max(1, len / 60)) {
+        for (int at = RECORD; at < RECORD + len; at += Math.max(1, len / 60)) {
             byte[] bad = good.clone();
             bad[at] ^= 0x01;
             recomputeCrc(bad, len);
@@ -96,9 +96,12 @@ class CheckpointSecurityTest extends PoolFixture {
         assertTrue(assertThrows(OperationException.class, () -> op.restore(Path.of("/etc/passwd"), 203, null)).getMessage().contains("confined"));
     }
 
+    /** Where a (version 3) checkpoint file's record starts: magic, version, node, length. */
+    static final int RECORD = 8 + 4 + 4 + 8;
+
     private static void recomputeCrc(byte[] file, int len) {
         CRC32 crc = new CRC32();
-        crc.update(file, 20, len);
-        ByteBuffer.wrap(file, 20 + len, 4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) crc.getValue());
+        crc.update(file, RECORD, len);
+        ByteBuffer.wrap(file, RECORD + len, 4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) crc.getValue());
     }
 }

@@ -17,7 +17,8 @@ import io.rdc.runtime.security.PoolKey;
  *
  * <pre>
  *   "RDCCKPT\0"  magic, 8 bytes
- *   u32 version  (2)
+ *   u32 version  (3)
+ *   u32 node     where it was checkpointed (version 3; onRestored's {@code from})
  *   u64 length of the record
  *   record       (Migrator's kernel record)
  *   u32 CRC-32 of the record
@@ -27,19 +28,22 @@ import io.rdc.runtime.security.PoolKey;
  * checksum or a MAC that is not the pool key's is refused before anything is created: the CRC
  * tells accidental damage, the MAC an edit (or another pool's file), since anyone can recompute a
  * CRC but only a key holder the MAC. Version 1 files (no MAC) are refused: they cannot be
- * verified. Written to a temporary file and renamed, so a crash never leaves half a checkpoint
+ * verified. Version 2 files (no node) are read, with the node unknown (0). Written to a temporary file and renamed, so a crash never leaves half a checkpoint
  * under the name.
  */
 public final class CheckpointFile {
     static final byte[] MAGIC = {'R', 'D', 'C', 'C', 'K', 'P', 'T', 0};
-    public static final int VERSION = 2;
-    private static final int HEADER = 8 + 4 + 8, TRAILER = 4 + Hmac.LENGTH;
+    public static final int VERSION = 3;
+    private static final int HEADER = 8 + 4 + 4 + 8, HEADER_V2 = 8 + 4 + 8, TRAILER = 4 + Hmac.LENGTH;
+
+    /** What a checkpoint file holds: the kernel record, and the node it was taken at (0 if unknown). */
+    public record Contents(byte[] record, int node) {}
 
     private CheckpointFile() {}
 
-    public static long write(Path file, byte[] record, PoolKey key) {
+    public static long write(Path file, byte[] record, PoolKey key, int node) {
         ByteBuffer b = ByteBuffer.allocate(HEADER + record.length + TRAILER).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).putInt(VERSION).putLong(record.length).put(record);
+        b.put(MAGIC).putInt(VERSION).putInt(node).putLong(record.length).put(record);
         CRC32 crc = new CRC32();
         crc.update(record);
         b.putInt((int) crc.getValue());
@@ -58,6 +62,11 @@ public final class CheckpointFile {
 
     /** The record in a checkpoint file, or a clear refusal. */
     public static byte[] read(Path file, PoolKey key) {
+        return readContents(file, key).record();
+    }
+
+    /** The record in a checkpoint file and where it was taken, or a clear refusal. */
+    public static Contents readContents(Path file, PoolKey key) {
         byte[] all;
         try {
             all = io.rdc.runtime.util.BoundedFiles.readBytes(file, Integer.MAX_VALUE - 16);
@@ -73,12 +82,14 @@ public final class CheckpointFile {
         if (version == 1)
             throw new OperationException(file + " is a checkpoint of version 1, written before checkpoints were signed with the pool's key;"
                     + " it cannot be verified and is refused");
-        if (version != VERSION)
-            throw new OperationException(file + " is a checkpoint of version " + version + "; this rdc reads version " + VERSION);
+        if (version != VERSION && version != 2)
+            throw new OperationException(file + " is a checkpoint of version " + version + "; this rdc reads versions 2 and " + VERSION);
+        int header = version == 2 ? HEADER_V2 : HEADER;
+        int node = version == 2 ? 0 : b.getInt();
         long len = b.getLong();
-        if (len != all.length - HEADER - TRAILER)
+        if (len != all.length - header - TRAILER)
             throw new OperationException(file + " is truncated or corrupted: its record should be " + len + " bytes, the file holds "
-                    + (all.length - HEADER - TRAILER));
+                    + (all.length - header - TRAILER));
         byte[] record = new byte[(int) len];
         b.get(record);
         CRC32 crc = new CRC32();
@@ -89,6 +100,6 @@ public final class CheckpointFile {
         if (!java.security.MessageDigest.isEqual(mac, java.util.Arrays.copyOfRange(all, all.length - Hmac.LENGTH, all.length)))
             throw new OperationException(file + " is refused: its MAC does not match this pool's key (the file was altered after it was"
                     + " written, or written by another pool)");
-        return record;
+        return new Contents(record, node);
     }
 }

@@ -101,6 +101,8 @@ final class Migrator {
     /** A migration arriving at this node. */
     private static final class Incoming {
         final int from;
+        /** The node the incarnation's hook is told it came from, when not {@link #from} (a restore: where it was checkpointed). */
+        int origin;
         /** MIGRATE keeps ids; RESTORE and FORK make a new incarnation (new id, name and stream ids). */
         int mode;
         /** The record as it arrives: {@code total} bytes at the start of a (possibly reused, larger) array. */
@@ -482,8 +484,10 @@ final class Migrator {
         int total = req.i32();
         int mode = req.hasMore() ? req.i8() : MIGRATE;
         String newName = req.hasMore() ? req.str() : null;
+        int origin = req.hasMore() ? req.i32() : 0;
         Incoming in = incoming.get(gid);
         if (in == null) throw new OperationException("no migration of " + Ids.show(gid) + " was prepared at node " + k.nodeId());
+        in.origin = origin; // a restore: where it was checkpointed, not who restores it (issue 14)
         if (TRACE) // the chunks' span against the time copying them: the rest is waiting for Aeron's flow control
             System.err.printf("receive %d bytes: first to last chunk %.3f ms, copying %.3f ms%n", total, (in.lastChunk - in.firstChunk) / 1e6, in.copyNanos / 1e6);
         if (in.data == null || in.total != total || in.received != total)
@@ -587,7 +591,7 @@ final class Migrator {
         }
         byte[] data = in.data;
         in.data = null;
-        k.launcher().resume(inc, new Launcher.Arrival(data, stateAt[0], stateAt[1], ifacesAt[0], ifacesAt[1], table, byOld::get, in.from, mode, gid),
+        k.launcher().resume(inc, new Launcher.Arrival(data, stateAt[0], stateAt[1], ifacesAt[0], ifacesAt[1], table, byOld::get, in.origin > 0 ? in.origin : in.from, mode, gid),
                 () -> {
                     // Answered from the arriving incarnation's thread as soon as it has its state: no hop
                     // through this kernel thread (nothing here depends on the answer's order).

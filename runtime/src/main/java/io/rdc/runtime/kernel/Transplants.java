@@ -64,7 +64,7 @@ final class Transplants {
             throw new OperationException(inc.name + " is " + inc.state + "; it cannot be checkpointed");
         atBoundary(inc, withinNs, src, call, "checkpoint", () -> {
             byte[] record = k.records.takeRecord(inc, false, null).toBytes();
-            long bytes = CheckpointFile.write(path, record, k.pool().key());
+            long bytes = CheckpointFile.write(path, record, k.pool().key(), k.nodeId());
             if (destroy) k.callOnKernel(() -> {
                 park(inc);
                 return null;
@@ -90,6 +90,11 @@ final class Transplants {
 
     /** A record (from a checkpoint or a fork) made into a new incarnation at {@code node}; returns {new id, port pairs}. */
     long[] transplant(int node, byte[] record, int mode, String name) {
+        return transplant(node, record, mode, name, 0);
+    }
+
+    /** As above; {@code origin} (a restore: the node it was checkpointed at) is the new incarnation's {@code from}, else this node. */
+    long[] transplant(int node, byte[] record, int mode, String name, int origin) {
         long transfer = k.newGid();
         Wire.Reader hdr = new Wire.Reader(record);
         hdr.i64();
@@ -103,7 +108,7 @@ final class Transplants {
         try {
             k.records.ship(node, transfer, ByteSource.of(record));
             resp = k.requests.request(node, Kernel.OP_MIGRATE_INSTALL,
-                    new Wire.Writer().i64(transfer).i32(record.length).i8(mode).str(name), Migrator.INSTALL_TIMEOUT_NS);
+                    new Wire.Writer().i64(transfer).i32(record.length).i8(mode).str(name).i32(origin), Migrator.INSTALL_TIMEOUT_NS);
             if (resp.status() != Frames.OK) throw new OperationException("node " + node + " could not make it: " + resp.error());
         } catch (OperationException e) {
             // Prepared (a context readied), perhaps half-made: abort, so the node keeps nothing of it.
@@ -141,7 +146,11 @@ final class Transplants {
      * by a running incarnation.
      */
     long restore(byte[] record, int node, String name) {
-        long[] t = transplant(node, record, Migrator.RESTORE, name);
+        return restore(record, node, name, 0);
+    }
+
+    long restore(byte[] record, int node, String name, int origin) {
+        long[] t = transplant(node, record, Migrator.RESTORE, name, origin);
         try {
             for (int i = 2; i < t.length; i += 2) {
                 Kernel.Response r = k.requests.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, new Wire.Writer().i64(t[i]).i64(t[i + 1]).bool(true).i8(1),
@@ -232,9 +241,9 @@ final class Transplants {
      * with the pool's key) re-made as a new incarnation at {@code node}; returns its id.
      */
     public long restore(java.nio.file.Path file, int node, String name) {
-        byte[] record = CheckpointFile.read(k.pool.checkpoints().forReading(file.toString(), "restore"), k.pool.key());
+        CheckpointFile.Contents c = CheckpointFile.readContents(k.pool.checkpoints().forReading(file.toString(), "restore"), k.pool.key());
         if (k.pool.node(node) == null) throw new OperationException("node " + node + " is not in the pool (nodes: " + k.pool.nodeIds() + ")");
-        return restore(record, node, name);
+        return restore(c.record(), node, name, c.node());
     }
 
     /** fork by a holder of the incarnation's handle: done by the incarnation at its next handler boundary. */
