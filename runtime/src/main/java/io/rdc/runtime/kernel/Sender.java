@@ -66,7 +66,7 @@ final class Sender {
     }
 
     void checkSendable(Stream st, byte[] head) {
-        if (st.closed) throw new OperationException(st + " is closed");
+        if (st.closed) throw new OperationException(st + " is closed" + (st.closedWhy != null ? ": " + st.closedWhy : ""));
         String f = st.failure;
         if (f != null) throw new OperationException(st + " failed: " + f);
         if (head != null && head.length > MAX_HEAD)

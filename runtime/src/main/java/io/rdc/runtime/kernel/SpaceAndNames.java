@@ -2,6 +2,7 @@ package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.ref.RefDescriptor;
+import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Wire;
 import java.util.ArrayList;
@@ -90,6 +91,7 @@ final class SpaceAndNames {
         synchronized (inc.spaceCache) {
             if (cacheable[0]) inc.spaceCache.put(label, ref);
             if (StreamSpace.unicastPort(d)) inc.spacePorts.put(label, ref); // the one copy: this incarnation may return it
+            else if (!cacheable[0] && ref.kind == RefKind.STREAM) inc.spaceCopies.computeIfAbsent(label, l -> new java.util.ArrayDeque<>()).addLast(ref);
         }
         return ref;
     }
@@ -155,6 +157,24 @@ final class SpaceAndNames {
         if (held != null) synchronized (inc.spaceCache) {
             inc.spacePorts.remove(label, held);
         }
+        if (held == null) revokeCopy(inc, label);
+    }
+
+    /**
+     * A returned copy is revoked (issue 14): the stream of the last copy this incarnation got under
+     * the label closes, and its next use says it was returned. Without this a holder could keep
+     * sending through a copy it gave back, and "one holder at a time" held only if holders behaved.
+     */
+    private void revokeCopy(Incarnation inc, String label) {
+        Ref copy;
+        synchronized (inc.spaceCache) {
+            java.util.ArrayDeque<Ref> q = inc.spaceCopies.get(label);
+            copy = q == null ? null : q.pollLast();
+            if (q != null && q.isEmpty()) inc.spaceCopies.remove(label);
+        }
+        if (copy == null || copy.isClosed() || !(copy.target() instanceof Stream s)) return;
+        s.closedWhy = "its copy was returned to stream space under '" + label + "'";
+        k.router.closeStream(s);
     }
 
     public boolean spaceDelete(Incarnation inc, String label) {

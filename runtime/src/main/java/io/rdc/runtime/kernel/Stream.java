@@ -47,6 +47,8 @@ public final class Stream {
     /** Why the stream can no longer send (the destination refused a message), or null. */
     volatile String failure;
     volatile boolean closed;
+    /** Why it was closed, when not by its owner (a returned stream-space copy), for the error its next use gets. */
+    volatile String closedWhy;
     /** The invoke currently waiting on this stream, so a refusal can fail it at once. */
     volatile long pendingInvoke;
     /** The interface name the stream was declared with (null for streams made by code). */
