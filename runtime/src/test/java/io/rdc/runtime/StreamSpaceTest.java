@@ -16,6 +16,37 @@ import org.junit.jupiter.api.Test;
 /** Stream space (§5.5), declarative configuration in any order (§5.5.1), the name service (§5.4). */
 class StreamSpaceTest extends PoolFixture {
 
+    /**
+     * Issue 14, without a control plane (stream space at the RDC's home node): only an incarnation
+     * that got a copy may return one, once per copy, so the count never exceeds the limit.
+     */
+    @Test
+    void withoutAControlPlaneOnlyAHolderMayReturnACopy() {
+        Operator op = operator();
+        assertNull(pool.control(), "this fixture's pool has no control plane");
+        Ref[] ch = op.channel(null, false);
+        op.spacePut("hold.lim", ch[0], 1);
+        String code = """
+                export function onMessage(ctx, port, m) {
+                  try { ctx.space.return(m.head.label); return { head: { ok: true } }; }
+                  catch (e) { return { head: { error: String(e) } }; }
+                }""";
+        op.create(op.module("stray", code), 203, null, List.of(io.rdc.runtime.kernel.Iface.portNew("in", "hold.stray", null)));
+        Ref stray = op.spaceGet("hold.stray", T);
+        Map<?, ?> refused = (Map<?, ?>) op.invoke(stray, Map.of("label", "hold.lim"), null, T).head();
+        assertTrue(String.valueOf(refused.get("error")).contains("nothing to return") || String.valueOf(refused.get("error")).contains("holds no copy"),
+                "a return with the copy still in stream space: " + refused);
+        assertTrue(op.spacePrint().stream().anyMatch(l -> l.contains("hold.lim") && l.endsWith("1 left")), op.spacePrint().toString());
+        assertNotNull(op.spaceGet("hold.lim", T));
+        refused = (Map<?, ?>) op.invoke(stray, Map.of("label", "hold.lim"), null, T).head();
+        assertTrue(String.valueOf(refused.get("error")).contains("holds no copy"), "a stray return while the copy is out: " + refused);
+        assertTrue(op.spacePrint().stream().anyMatch(l -> l.contains("hold.lim") && l.endsWith("0 left")), "the refused return changed nothing: " + op.spacePrint());
+        op.spaceReturn("hold.lim");
+        OperationException twice = assertThrows(OperationException.class, () -> op.spaceReturn("hold.lim"));
+        assertTrue(twice.getMessage().contains("nothing to return") || twice.getMessage().contains("holds no copy"), twice.getMessage());
+        assertTrue(op.spacePrint().stream().anyMatch(l -> l.contains("hold.lim") && l.endsWith("1 left")), op.spacePrint().toString());
+    }
+
     @Test
     void getBlocksUntilALaterPut() throws Exception {
         Operator op = operator();

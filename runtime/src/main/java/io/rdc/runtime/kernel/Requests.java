@@ -91,8 +91,10 @@ final class Requests {
                     boolean limited = r.bool();
                     r.bool();
                     RefDescriptor d = RefDescriptor.read(r);
-                    Wire.Writer back = new Wire.Writer().i64(rdc).str(label);
-                    if (StreamSpace.unicastPort(d)) d.write(back.bool(true)); // not taken: it stays where it was
+                    long holder = r.hasMore() ? r.i64() : 0;
+                    Wire.Writer back = new Wire.Writer().i64(rdc).str(label).bool(StreamSpace.unicastPort(d));
+                    if (StreamSpace.unicastPort(d)) d.write(back); // not taken: it stays where it was
+                    back.i64(holder);
                     if (limited) requestAsync(Ids.node(rdc), OP_SPACE_RETURN, back);
                 }
             } catch (RuntimeException ignored) {

@@ -38,10 +38,14 @@ final class SpaceAndNames {
                 space.put(label, d, copies, k, src);
                 k.publisher.respond(src, call, Frames.OK, null);
             }
-            case OP_SPACE_GET -> space.get(r.str(), src, call, k);
+            case OP_SPACE_GET -> {
+                String label = r.str();
+                space.get(label, src, call, r.hasMore() ? r.i64() : 0, k);
+            }
             case OP_SPACE_RETURN -> {
                 String label = r.str();
-                space.giveBack(label, r.hasMore() && r.bool() ? RefDescriptor.read(r) : null, k);
+                RefDescriptor port = r.hasMore() && r.bool() ? RefDescriptor.read(r) : null;
+                space.giveBack(label, port, r.hasMore() ? r.i64() : 0, k);
                 k.publisher.respond(src, call, Frames.OK, null);
             }
             case OP_SPACE_DELETE -> {
@@ -107,7 +111,7 @@ final class SpaceAndNames {
         int home = spaceHome(inc);
         Response r;
         try {
-            r = k.requests.request(home, OP_SPACE_GET, new Wire.Writer().i64(inc.rdcId).str(label), timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
+            r = k.requests.request(home, OP_SPACE_GET, new Wire.Writer().i64(inc.rdcId).str(label).i64(inc.gid), timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
         } catch (OperationException e) {
             // The home waits for a put and answers only then: a time-out usually means nothing was put, not a dead node.
             if (String.valueOf(e.getMessage()).contains("did not answer") && (home == k.nodeId || k.transport.isConnected(home)))
@@ -149,8 +153,9 @@ final class SpaceAndNames {
         if (cp != null) {
             cp.spaceReturn(inc.rdcId, label, port, inc.gid);
         } else {
-            Wire.Writer w = new Wire.Writer().i64(inc.rdcId).str(label);
-            if (port != null) port.write(w.bool(true));
+            Wire.Writer w = new Wire.Writer().i64(inc.rdcId).str(label).bool(port != null);
+            if (port != null) port.write(w);
+            w.i64(inc.gid); // the home checks that this incarnation holds a copy (issue 14)
             Response r = k.requests.request(spaceHome(inc), OP_SPACE_RETURN, w, REQUEST_TIMEOUT_NS);
             if (r.status() != Frames.OK) throw new OperationException("stream space return '" + label + "': " + r.error());
         }

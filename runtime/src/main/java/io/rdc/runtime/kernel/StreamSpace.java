@@ -29,13 +29,17 @@ final class StreamSpace {
         table.put(label, ref, copies, handout(k));
     }
 
-    void get(String label, int node, long call, Kernel k) {
-        table.get(label, new SpaceTable.Getter(node, call, 0), handout(k));
+    /** A get for incarnation {@code holder} (0 from a node too old to say: not counted as a holder). */
+    void get(String label, int node, long call, long holder, Kernel k) {
+        table.get(label, new SpaceTable.Getter(node, call, holder), handout(k));
     }
 
-    /** A copy comes back; {@code port} is the returner's port when the entry is a unicast port (else null). */
-    void giveBack(String label, RefDescriptor port, Kernel k) {
-        table.giveBack(label, port, 0, handout(k)); // without a control plane, getters are not known by gid
+    /**
+     * A copy comes back from {@code holder}; {@code port} is the returner's port when the entry is a
+     * unicast port (else null). As in the control plane, only a holder may return (issue 14).
+     */
+    void giveBack(String label, RefDescriptor port, long holder, Kernel k) {
+        table.giveBack(label, port, holder, handout(k));
     }
 
     boolean delete(String label) {
@@ -51,6 +55,7 @@ final class StreamSpace {
         return (g, label, ref, limited, cacheable) -> {
             Wire.Writer w = new Wire.Writer(96).i8('G').i64(rdc).str(label).bool(limited).bool(cacheable);
             ref.write(w);
+            w.i64(g.holder()); // so that a getter who gave up can give the copy back as its holder
             k.publisher.respond((int) g.client(), g.seq(), Frames.OK, w);
         };
     }
