@@ -23,6 +23,8 @@ statement
     | 'link' expr 'to' expr                                                     # linkStatement
     | 'unlink' expr 'from' expr                                                 # unlinkStatement
     | 'destroy' expr                                                            # destroyStatement
+    // Termination dependency (§7.3.1): `depend w on mgr [absolute|group|none]`.
+    | {_input.LT(1).getText().equals("depend")}? IDENT child=expr 'on' parent=expr IDENT?  # dependStatement
     | 'freeze' 'stream' expr                                                    # freezeStreamStatement
     | 'freeze' expr                                                             # freezeStatement
     | 'unfreeze' 'stream' expr                                                  # unfreezeStreamStatement

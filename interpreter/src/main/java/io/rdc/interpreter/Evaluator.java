@@ -322,6 +322,14 @@ public final class Evaluator {
                     return null;
                 });
             }
+            case Statement.Depend depend -> {
+                Handle child = incarnation(depend.child(), scope, "depend");
+                Handle parent = incarnation(depend.parent(), scope, "depend");
+                operation(depend.position(), "depend " + child.description() + " on " + parent.description(), () -> {
+                    operations.makeDependent(child.reference(), parent.reference(), depend.mode());
+                    return null;
+                });
+            }
             case Statement.Freeze freeze -> {
                 Handle target = incarnation(freeze.target(), scope, "freeze");
                 operation(freeze.position(), "freeze " + target.description(), () -> {

@@ -101,6 +101,9 @@ public interface Operations {
 
     void destroy(Object incarnation);
 
+    /** depend (§7.3.1): {@code child} is terminated when {@code parent} is gone, as {@code mode} (absolute, group, none) says. */
+    void makeDependent(Object child, Object parent, String mode);
+
     void freeze(Object incarnation);
 
     /** @param priority null when not given */

@@ -94,6 +94,11 @@ class FakeOperations implements Operations, AutoCloseable {
     }
 
     @Override
+    public void makeDependent(Object child, Object parent, String mode) {
+        record("depend", child + " on " + parent + " " + mode);
+    }
+
+    @Override
     public void destroy(Object incarnation) {
         record("destroy", String.valueOf(incarnation));
         status.put((FakeIncarnation) incarnation, "DEAD");

@@ -55,6 +55,7 @@ final class JsonViews {
         o.put("handler_us", st.handlerMicros());
         o.put("state_bytes", st.stateBytes());
         o.put("state_preview", st.statePreview());
+        o.put("depends_on", st.dependsOn());
         List<Object> ports = new ArrayList<>();
         for (io.rdc.runtime.kernel.Status.PortStatus p : st.ports())
             ports.add(java.util.Map.of("name", String.valueOf(p.name()), "id", io.rdc.runtime.kernel.Ids.show(p.gid()),

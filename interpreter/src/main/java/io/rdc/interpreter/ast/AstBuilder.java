@@ -231,6 +231,12 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     }
 
     @Override
+    public Object visitDependStatement(RdcParser.DependStatementContext ctx) {
+        String mode = ctx.IDENT().size() > 1 ? oneOf(ctx.IDENT(1), "dependency", "absolute", "group", "none") : "absolute";
+        return new Statement.Depend(position(ctx), expression(ctx.child), expression(ctx.parent), mode);
+    }
+
+    @Override
     public Object visitWebStatement(RdcParser.WebStatementContext ctx) {
         return new Statement.Web(position(ctx), ctx.expr() == null ? null : expression(ctx.expr()));
     }

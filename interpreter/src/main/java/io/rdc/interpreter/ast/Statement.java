@@ -47,6 +47,9 @@ public sealed interface Statement extends Node {
 
     record Destroy(Position position, Expression target) implements Statement {}
 
+    /** depend CHILD on PARENT [absolute|group|none] (§7.3.1). */
+    record Depend(Position position, Expression child, Expression parent, String mode) implements Statement {}
+
     record Freeze(Position position, Expression target) implements Statement {}
 
     /** {@code unfreeze X priority N}; priority may be null. */

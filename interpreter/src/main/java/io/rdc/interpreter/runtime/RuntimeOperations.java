@@ -370,6 +370,11 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     }
 
     @Override
+    public void makeDependent(Object child, Object parent, String mode) {
+        op.makeDependent(inc(child).ref(), inc(parent).ref(), mode);
+    }
+
+    @Override
     public void destroy(Object incarnation) {
         IncarnationHandle h = inc(incarnation);
         op.destroy(h.ref());
@@ -809,6 +814,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         m.put("stateBytes", s.stateBytes());
         m.put("priority", (long) s.priority());
         if (s.fault() != null) m.put("fault", s.fault());
+        m.put("dependsOn", new java.util.ArrayList<Object>(s.dependsOn()));
         return m;
     }
 

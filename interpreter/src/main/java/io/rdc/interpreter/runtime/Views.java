@@ -122,7 +122,8 @@ final class Views {
                 s.handlerRuns(), s.handlerMicros() / 1000.0, s.stateBytes() < 0 ? "not measured" : s.stateBytes() + " bytes",
                 s.references(), s.priority()));
         sb.append("created ").append(TIME.format(Instant.ofEpochMilli(s.createdMillis()))).append(" UTC; parent ")
-                .append(s.parent() == 0 ? "-" : Ids.show(s.parent())).append("; dependency: none\n");
+                .append(s.parent() == 0 ? "-" : Ids.show(s.parent())).append("; dependency: ")
+                .append(s.dependsOn().isEmpty() ? "none" : String.join(", ", s.dependsOn())).append('\n');
         if (s.statePreview() != null) sb.append("state: ").append(s.statePreview()).append('\n');
         List<List<String>> rows = new ArrayList<>();
         for (Status.PortStatus p : s.ports())

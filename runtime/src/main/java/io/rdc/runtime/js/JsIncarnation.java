@@ -590,6 +590,9 @@ final class JsIncarnation implements ProxyExecutable {
             case "destroy":
                 kernel.destroy(handle(a[1], Rights.DESTROY));
                 return null;
+            case "makeDependent": // terminating it on our account needs the right to destroy it
+                kernel.makeDependent(handle(a[1], Rights.DESTROY), inc.gid, a[2].asString());
+                return null;
             case "freeze": {
                 long target = handle(a[1], Rights.FREEZE);
                 kernel.freeze(target, target != inc.gid); // freezing itself: it freezes when this handler returns
@@ -803,6 +806,7 @@ final class JsIncarnation implements ProxyExecutable {
         for (Status.PortStatus p : s.ports())
             ports.add(Map.of("port", io.rdc.runtime.kernel.Ids.show(p.gid()), "channel", io.rdc.runtime.kernel.Ids.show(p.channel()), "queued", p.queued()));
         o.put("ports", ports);
+        o.put("dependsOn", new ArrayList<Object>(s.dependsOn()));
         return o;
     }
 

@@ -322,6 +322,9 @@ final class Ghosts {
         List<Stream> ss = inc.streams();
         w.i32(ss.size());
         for (Stream s : ss) w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.unacknowledged()).str(s.failure).str(s.name);
+        List<Dependencies.Dependency> deps = inc.dependsOn;
+        w.i32(deps.size());
+        for (Dependencies.Dependency d : deps) w.str(Dependencies.modeName(d.mode()) + " on " + Ids.show(d.parent()));
         k.publisher.respond(src, call, Frames.OK, w);
     }
 
@@ -367,7 +370,9 @@ final class Ghosts {
         }
         List<Status.StreamStatus> ss = new ArrayList<>();
         for (int i = r.i32(); i > 0; i--) ss.add(new Status.StreamStatus(r.i64(), r.i64(), r.i64(), r.i64(), r.str(), r.str()));
-        return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault, started, table, preview);
+        List<String> deps = new ArrayList<>();
+        if (r.hasMore()) for (int i = r.i32(); i > 0; i--) deps.add(r.str());
+        return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault, started, table, preview, deps);
     }
 
     // ---- events (§7.2.3)

@@ -87,6 +87,8 @@ public final class Incarnation {
     final Map<String, io.rdc.runtime.ref.Ref> spaceCache = new HashMap<>();
     /** Unicast ports got from stream space, by label, until returned (guarded by spaceCache). */
     final Map<String, io.rdc.runtime.ref.Ref> spacePorts = new HashMap<>();
+    /** Termination dependencies on parents (§7.3.1): kept here, with the incarnation, and probed by its node. */
+    final java.util.List<Dependencies.Dependency> dependsOn = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Limited copies of streams got from stream space, by label, until returned: a return revokes one (guarded by spaceCache). */
     final Map<String, java.util.ArrayDeque<io.rdc.runtime.ref.Ref>> spaceCopies = new HashMap<>();
     /** Timers (ctx.after) set and not yet fired (Limits.timers). */

@@ -52,7 +52,8 @@ public final class Kernel implements Agent {
             OP_ACTIVATE = 23, OP_ATTACH = 24, OP_DETACH = 25, OP_REBIND_AT_RECEIVER = 26, OP_REBIND_STREAM = 27,
             OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29, OP_ROUTE_BARRIER = 30, OP_CHANNEL_INFO = 31,
             OP_MIGRATE = 32, OP_MIGRATE_PREPARE = 33, OP_MIGRATE_CHUNK = 34, OP_MIGRATE_INSTALL = 35, OP_MIGRATE_COMMIT = 36,
-            OP_MIGRATE_ABORT = 37, OP_NODE_ACCEPT = 38, OP_CHECKPOINT = 39, OP_FORK = 40;
+            OP_MIGRATE_ABORT = 37, OP_NODE_ACCEPT = 38, OP_CHECKPOINT = 39, OP_FORK = 40,
+            OP_DEPEND = 41;
     static final int ST_MODULE_NEEDED = 4;
     /** ACK status: the port's queue is over its quota (Limits.portMessages, portBytes); the message was dropped. */
     static final int ST_QUEUE_FULL = 64;
@@ -111,6 +112,7 @@ public final class Kernel implements Agent {
     final NodeLoad nodeLoad;
     final MigrationRecord records;
     final Transplants transplants;
+    final Dependencies dependencies;
 
     public Kernel(NodeInfo info, Pool pool, Transport transport) {
         this.info = info;
@@ -133,6 +135,7 @@ public final class Kernel implements Agent {
         this.nodeLoad = new NodeLoad(this);
         this.records = new MigrationRecord(this);
         this.transplants = new Transplants(this);
+        this.dependencies = new Dependencies(this);
     }
 
     public void launcher(Launcher l) {
@@ -574,6 +577,14 @@ public final class Kernel implements Agent {
 
     public Status status(long gid) {
         return ghosts.status(gid);
+    }
+
+    /**
+     * makeDependent (§7.3.1): {@code child} is terminated when {@code parent} terminates or is found
+     * unreachable ("absolute"), when every parent of its group is ("group"), or no longer ("none").
+     */
+    public void makeDependent(long child, long parent, String mode) {
+        dependencies.makeDependent(child, parent, Dependencies.mode(mode));
     }
 
     public void setInterest(Incarnation watcher, long subject, int mask) {

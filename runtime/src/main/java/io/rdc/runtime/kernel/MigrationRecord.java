@@ -107,6 +107,10 @@ final class MigrationRecord {
         }
         tail.i32(labels.size());
         for (int i = 0; i < labels.size(); i++) tail.str(labels.get(i)).i32(at.get(i));
+        // Its termination dependencies (§7.3.1), also optional: they move and are checkpointed with it.
+        List<Dependencies.Dependency> deps = inc.dependsOn;
+        tail.i32(deps.size());
+        for (Dependencies.Dependency d : deps) tail.i64(d.parent()).i32(d.mode());
         return new Record(w.toBytes(), c.state(), tail.toBytes());
     }
 

@@ -589,6 +589,12 @@ final class Migrator {
             // A fork is a new incarnation: what the original got from stream space is the original's to return.
             if (mode != FORK) inc.spacePorts.put(label, table.get(at));
         }
+        if (r.hasMore()) for (int i = r.i32(); i > 0; i--) {
+            long on = r.i64();
+            int dm = r.i32();
+            // A fork is a new incarnation, nobody's dependent yet; a moved or restored one keeps its parents.
+            if (mode != FORK && dm > Dependencies.NONE && dm <= Dependencies.GROUP) inc.dependsOn.add(new Dependencies.Dependency(on, dm));
+        }
         byte[] data = in.data;
         in.data = null;
         k.launcher().resume(inc, new Launcher.Arrival(data, stateAt[0], stateAt[1], ifacesAt[0], ifacesAt[1], table, byOld::get, in.origin > 0 ? in.origin : in.from, mode, gid),
@@ -640,6 +646,7 @@ final class Migrator {
         }
         long total = elapsed; // S measured from the request to its switch; the commit is one message more
         inc.migrating = false;
+        k.dependencies.arrived(inc);
         inc.inbox.poke();
         k.ghosts.raise(inc, Event.Type.MIGRATEDONE, "from node " + from + " to node " + k.nodeId() + " in "
                 + String.format(java.util.Locale.ROOT, "%.3f", total / 1e6) + " ms (frozen "

@@ -6,7 +6,8 @@ import java.util.List;
 public record Status(long gid, String name, String module, Incarnation.State state, int node, int priority,
                      long createdMillis, long handlerMicros, long handlerRuns, long stateBytes,
                      int queued, List<PortStatus> ports, List<StreamStatus> streams, int references,
-                     long parent, String fault, boolean started, List<String> referenceTable, String statePreview) {
+                     long parent, String fault, boolean started, List<String> referenceTable, String statePreview,
+                     List<String> dependsOn) {
     public record PortStatus(long gid, long channel, int queued, String name, List<String> heads) {}
 
     public record StreamStatus(long gid, long channel, long destination, long unacknowledged, String failure, String name) {}

@@ -340,6 +340,14 @@ public final class Operator {
         kernel.destroy(handle(inc, Rights.DESTROY));
     }
 
+    /**
+     * makeDependent (§7.3.1): {@code child} is terminated when {@code parent} (an incarnation, or
+     * null for this session) terminates or is unreachable; {@code mode} is absolute, group or none.
+     */
+    public void makeDependent(Ref child, Ref parent, String mode) {
+        kernel.makeDependent(handle(child, Rights.DESTROY), parent == null ? session.gid : handle(parent, Rights.STATUS), mode);
+    }
+
     public void freeze(Ref inc) {
         kernel.freeze(handle(inc, Rights.FREEZE));
     }

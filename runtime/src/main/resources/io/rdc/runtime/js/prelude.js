@@ -90,6 +90,9 @@
       return call('create', module, opts.at ?? opts.node ?? 0, enc(opts.args ?? null), enc(opts.interfaces ?? []), !!opts.inchoate, opts.name ?? null);
     },
     destroy(h) { call('destroy', h); },
+    // Termination dependency (§7.3.1): the child is terminated when this incarnation terminates or is
+    // unreachable ('absolute'), when every parent of its group is ('group'), or no longer ('none').
+    makeDependent(child, mode = 'absolute') { call('makeDependent', child, mode); },
     freeze(h) { call('freeze', h); },
     unfreeze(h, priority = 0) { call('unfreeze', h, priority); },
     status(h) { return dec(call('status', h)); },
