@@ -25,6 +25,8 @@ statement
     | 'destroy' expr                                                            # destroyStatement
     // Termination dependency (§7.3.1): `depend w on mgr [absolute|group|none]`.
     | {_input.LT(1).getText().equals("depend")}? IDENT child=expr 'on' parent=expr IDENT?  # dependStatement
+    // Node withdrawal (§3.4): `withdraw node 204 notice 5s [and destroy]`.
+    | {_input.LT(1).getText().equals("withdraw")}? IDENT nodeExpr IDENT notice=expr ('and' 'destroy')?  # withdrawStatement
     | 'freeze' 'stream' expr                                                    # freezeStreamStatement
     | 'freeze' expr                                                             # freezeStatement
     | 'unfreeze' 'stream' expr                                                  # unfreezeStreamStatement

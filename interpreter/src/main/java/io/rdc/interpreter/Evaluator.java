@@ -322,6 +322,12 @@ public final class Evaluator {
                     return null;
                 });
             }
+            case Statement.Withdraw w -> {
+                Object node = node(w.node(), scope);
+                long notice = duration(evaluate(w.notice(), scope), w.notice(), "notice");
+                String said = operation(w.position(), "withdraw node " + node, () -> operations.withdraw(node, notice, w.destroyRest()));
+                if (said != null) options.out.println(said);
+            }
             case Statement.Depend depend -> {
                 Handle child = incarnation(depend.child(), scope, "depend");
                 Handle parent = incarnation(depend.parent(), scope, "depend");

@@ -101,6 +101,9 @@ public interface Operations {
 
     void destroy(Object incarnation);
 
+    /** withdraw (§3.4): the node's guests move away within the notice; what is left then is destroyed or left. Returns what became of each. */
+    String withdraw(Object node, long noticeMillis, boolean destroyRest);
+
     /** depend (§7.3.1): {@code child} is terminated when {@code parent} is gone, as {@code mode} (absolute, group, none) says. */
     void makeDependent(Object child, Object parent, String mode);
 

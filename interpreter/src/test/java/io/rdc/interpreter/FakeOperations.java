@@ -94,6 +94,12 @@ class FakeOperations implements Operations, AutoCloseable {
     }
 
     @Override
+    public String withdraw(Object node, long noticeMillis, boolean destroyRest) {
+        record("withdraw", node + " notice " + noticeMillis + (destroyRest ? " and destroy" : ""));
+        return null;
+    }
+
+    @Override
     public void makeDependent(Object child, Object parent, String mode) {
         record("depend", child + " on " + parent + " " + mode);
     }

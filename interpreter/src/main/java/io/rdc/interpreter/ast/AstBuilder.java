@@ -231,6 +231,12 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     }
 
     @Override
+    public Object visitWithdrawStatement(RdcParser.WithdrawStatementContext ctx) {
+        oneOf(ctx.IDENT(1), "word", "notice");
+        return new Statement.Withdraw(position(ctx), nodeTarget(ctx.nodeExpr()), expression(ctx.notice), ctx.getChild(ctx.getChildCount() - 1).getText().equals("destroy"));
+    }
+
+    @Override
     public Object visitDependStatement(RdcParser.DependStatementContext ctx) {
         String mode = ctx.IDENT().size() > 1 ? oneOf(ctx.IDENT(1), "dependency", "absolute", "group", "none") : "absolute";
         return new Statement.Depend(position(ctx), expression(ctx.child), expression(ctx.parent), mode);

@@ -47,6 +47,9 @@ public sealed interface Statement extends Node {
 
     record Destroy(Position position, Expression target) implements Statement {}
 
+    /** withdraw NODE notice DURATION [and destroy] (§3.4). */
+    record Withdraw(Position position, NodeTarget node, Expression notice, boolean destroyRest) implements Statement {}
+
     /** depend CHILD on PARENT [absolute|group|none] (§7.3.1). */
     record Depend(Position position, Expression child, Expression parent, String mode) implements Statement {}
 

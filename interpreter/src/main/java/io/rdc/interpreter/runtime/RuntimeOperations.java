@@ -370,6 +370,13 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     }
 
     @Override
+    public String withdraw(Object node, long noticeMillis, boolean destroyRest) {
+        String out = op.withdraw(nodeId(node), java.time.Duration.ofMillis(noticeMillis), destroyRest).summary();
+        pollRules();
+        return out;
+    }
+
+    @Override
     public void makeDependent(Object child, Object parent, String mode) {
         op.makeDependent(inc(child).ref(), inc(parent).ref(), mode);
     }

@@ -8,7 +8,9 @@ public record Event(Type type, long subject, String subjectName, String detail, 
     public enum Type {
         DEAD(1), FAULTING(2), MADE(4), MESSAGE(8), STREAM_CLOSED(16), MIGRATEDONE(32), UNFROZEN(64), TIMER(128), MIGRATEFAILED(256),
         /** A line the incarnation printed (print, console.log): {@link IncarnationOutput}, rate-limited. */
-        OUTPUT(512);
+        OUTPUT(512),
+        /** Its node is being withdrawn (§3.4, inc_nodeWithdraw): it will be migrated away, or destroyed at the deadline. */
+        WITHDRAWING(1024);
 
         public final int bit;
 

@@ -53,7 +53,7 @@ public final class Kernel implements Agent {
             OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29, OP_ROUTE_BARRIER = 30, OP_CHANNEL_INFO = 31,
             OP_MIGRATE = 32, OP_MIGRATE_PREPARE = 33, OP_MIGRATE_CHUNK = 34, OP_MIGRATE_INSTALL = 35, OP_MIGRATE_COMMIT = 36,
             OP_MIGRATE_ABORT = 37, OP_NODE_ACCEPT = 38, OP_CHECKPOINT = 39, OP_FORK = 40,
-            OP_DEPEND = 41;
+            OP_DEPEND = 41, OP_WITHDRAW = 42;
     static final int ST_MODULE_NEEDED = 4;
     /** ACK status: the port's queue is over its quota (Limits.portMessages, portBytes); the message was dropped. */
     static final int ST_QUEUE_FULL = 64;
@@ -585,6 +585,19 @@ public final class Kernel implements Agent {
      */
     public void makeDependent(long child, long parent, String mode) {
         dependencies.makeDependent(child, parent, Dependencies.mode(mode));
+    }
+
+    /** A guest of a node being withdrawn. */
+    public record Guest(long gid, long rdc, String name) {}
+
+    /** Starts withdrawing {@code node}: it accepts no new incarnations and warns its guests (WITHDRAWING); returns them. */
+    public List<Guest> withdraw(int node, String why) {
+        Response r = requests.request(node, OP_WITHDRAW, new Wire.Writer().str(why), REQUEST_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException("withdraw node " + node + ": " + r.error());
+        Wire.Reader rd = r.reader();
+        List<Guest> out = new java.util.ArrayList<>();
+        for (int i = rd.i32(); i > 0; i--) out.add(new Guest(rd.i64(), rd.i64(), rd.str()));
+        return out;
     }
 
     public void setInterest(Incarnation watcher, long subject, int mask) {

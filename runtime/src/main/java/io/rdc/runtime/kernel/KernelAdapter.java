@@ -159,6 +159,7 @@ final class KernelAdapter {
                 case OP_CHECKPOINT -> k.transplants.onCheckpoint(src, call, r);
                 case OP_FORK -> k.transplants.onFork(src, call, r);
                 case OP_DEPEND -> k.dependencies.onDepend(src, call, r);
+                case OP_WITHDRAW -> k.loader.onWithdraw(src, call, r);
                 case OP_NODE_ACCEPT -> k.loader.onNodeAccept(src, call, r);
                 case OP_CHANNEL_INFO -> k.router.onChannelInfo(src, call, r);
                 // Answered in order after whatever the requester sent here before it: when a rebinding

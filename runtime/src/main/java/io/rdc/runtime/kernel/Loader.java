@@ -310,4 +310,25 @@ final class Loader {
         k.acceptingIncarnations = r.bool();
         k.publisher.respond(src, call, Frames.OK, null);
     }
+
+    /**
+     * The start of a withdrawal (§3.4, inc_nodeWithdraw) at the withdrawn node: it takes no new
+     * incarnations, each guest (and whoever watches it) gets a WITHDRAWING event saying by when it
+     * must be gone, and the answer lists them, for the withdrawer to migrate (operator.Withdrawal).
+     */
+    void onWithdraw(int src, long call, Wire.Reader r) {
+        String why = r.str();
+        k.acceptingIncarnations = false;
+        Wire.Writer w = k.publisher.kw.reset();
+        List<Incarnation> guests = new ArrayList<>();
+        for (Incarnation inc : k.incarnations.values()) if (!inc.pseudo && !inc.destroyed) guests.add(inc);
+        w.i32(guests.size());
+        for (Incarnation inc : guests) {
+            w.i64(inc.gid).i64(inc.rdcId).str(inc.name);
+            Event e = new Event(Event.Type.WITHDRAWING, inc.gid, inc.name, why, System.currentTimeMillis());
+            inc.inbox.put(e); // its own onEvent hears it
+            k.ghosts.raise(inc, Event.Type.WITHDRAWING, why);
+        }
+        k.publisher.respond(src, call, Frames.OK, w);
+    }
 }

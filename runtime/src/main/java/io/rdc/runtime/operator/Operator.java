@@ -172,6 +172,15 @@ public final class Operator {
     }
 
     /** Opens or closes a node to new incarnations (creation and migration): a closed node refuses them. */
+    /**
+     * Withdraws a node (§3.4, inc_nodeWithdraw): it takes no new incarnations, its guests get a
+     * WITHDRAWING event and are migrated to other nodes within {@code notice}; what is left then is
+     * destroyed when {@code destroyRest}, else left there. See {@link Withdrawal}.
+     */
+    public Withdrawal.Outcome withdraw(int node, Duration notice, boolean destroyRest) {
+        return Withdrawal.withdraw(kernel, node, notice, destroyRest);
+    }
+
     public void setAccepting(int node, boolean accepting) {
         kernel.setAccepting(node, accepting);
     }
