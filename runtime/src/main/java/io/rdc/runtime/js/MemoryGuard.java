@@ -11,7 +11,6 @@ import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,8 +58,11 @@ public final class MemoryGuard {
     private static final java.util.concurrent.atomic.AtomicLong PICKS = new java.util.concurrent.atomic.AtomicLong();
 
     // The guard thread's own.
-    private static final Map<JsIncarnation, Long> base = new IdentityHashMap<>();
+    /** Each incarnation thread's allocation count when the heap was last under the low mark, by thread id (not by incarnation: that would keep a destroyed one's context, and its heap, alive). */
+    private static final Map<Long, Long> base = new HashMap<>();
     private static JsIncarnation condemned;
+    /** The heap was over its bound with no incarnation to blame, and this was said once. */
+    private static boolean unexplained;
     private static long condemnedAt;
 
     private MemoryGuard() {}
@@ -121,6 +123,10 @@ public final class MemoryGuard {
     }
 
     private static final Set<String> HEAP_POOLS = heapPools();
+    /** The old generation's pool (G1 Old Gen, Tenured Gen, PS Old Gen, ZGC Old Generation), or null. */
+    private static final MemoryPoolMXBean OLD_POOL = ManagementFactory.getMemoryPoolMXBeans().stream()
+            .filter(p -> p.getType() == MemoryType.HEAP && (p.getName().contains("Old") || p.getName().contains("Tenured")))
+            .findFirst().orElse(null);
     private static final boolean TRACE = Boolean.getBoolean("rdc.memory.trace");
 
     private static Set<String> heapPools() {
@@ -131,9 +137,9 @@ public final class MemoryGuard {
 
     /**
      * Every {@link #PERIOD_MS} ms, or at once after a collection or an OutOfMemoryError: a full
-     * collection's figure is acted on; a young collection's figure over the bound, or the heap in use
-     * over it while the last figure was over the low mark, is a suspicion, confirmed (at most once a
-     * second) by a full collection this thread asks for ({@code System.gc()}, ~0.2 s at 500 MB live).
+     * collection's figure is acted on; a young collection's figure over the bound, or the old
+     * generation in use over it, is a suspicion, confirmed (at most once a second) by a full
+     * collection this thread asks for ({@code System.gc()}, ~0.2 s at 450 MB live under load).
      * Young collections alone are not enough: G1 allocates large arrays straight into the old
      * generation, and a bomb went from 63 % to 100 % of a 512 MB heap with no collection between.
      */
@@ -166,8 +172,9 @@ public final class MemoryGuard {
                     if (usedAfterGc < bound * LOW_MARK) rebase();
                     suspect |= usedAfterGc >= bound;
                 }
-                long last = Math.max(usedAfterGc, liveAfterGc);
-                suspect |= last >= bound * LOW_MARK && heap.getHeapMemoryUsage().getUsed() >= bound;
+                // The old generation grows only by promotion (at collections) and by large arrays between them; the
+                // heap as a whole also swings with the young generation, which is why it is not what is watched.
+                suspect |= OLD_POOL != null ? OLD_POOL.getUsage().getUsed() >= bound : heap.getHeapMemoryUsage().getUsed() >= bound;
                 if (!suspect || System.nanoTime() - lastConfirm < CONFIRM_EVERY_NS && !oom) continue;
                 lastConfirm = System.nanoTime();
                 System.gc();
@@ -200,14 +207,23 @@ public final class MemoryGuard {
         for (int i = 0; i < now.length; i++) {
             JsIncarnation js = all.get(i);
             if (now[i] < 0 || js.inc().isDestroyed()) continue;
-            long since = now[i] - base.getOrDefault(js, 0L);
+            long since = now[i] - base.getOrDefault(js.thread.threadId(), 0L);
             byRdc.merge(js.inc().rdcId, since, Long::sum);
             if (since > topBytes) {
                 top = js;
                 topBytes = since;
             }
         }
-        if (top == null) return false;
+        if (top == null || topBytes < Math.max(live - bound, RESERVE_BYTES)) {
+            // No incarnation allocated enough to account for the excess (the kernel's queues, a leak, or the last
+            // culprit's objects still held): destroying one more would not bring the heap under its bound.
+            if (!unexplained) System.err.println("rdc: the heap holds " + mb(live) + " MB live, over its bound of " + Limits.heapPercent
+                    + "% (rdc.limit.heapPercent), but no incarnation allocated enough since it was under " + Math.round(Limits.heapPercent * LOW_MARK)
+                    + "% to account for it (the most: " + mb(Math.max(0, topBytes)) + " MB); none is destroyed");
+            unexplained = true;
+            return false;
+        }
+        unexplained = false;
         Incarnation inc = top.inc();
         String reason = "destroyed for memory: the node's heap held " + mb(live) + " MB of " + mb(max) + " MB live after a full collection"
                 + (oom ? " and ran out (OutOfMemoryError)" : "") + ", over its bound of " + Limits.heapPercent
@@ -239,7 +255,7 @@ public final class MemoryGuard {
         List<JsIncarnation> all = HandlerWatchdog.running();
         long[] now = allocated(all);
         base.clear();
-        for (int i = 0; i < now.length; i++) if (now[i] >= 0) base.put(all.get(i), now[i]);
+        for (int i = 0; i < now.length; i++) if (now[i] >= 0) base.put(all.get(i).thread.threadId(), now[i]);
     }
 
     /** Bytes each incarnation's thread has allocated in all (-1 where it has none or it ended). */
