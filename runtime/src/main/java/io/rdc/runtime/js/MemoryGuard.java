@@ -49,13 +49,14 @@ public final class MemoryGuard {
     /** Bytes set aside for the node's own threads when the heap runs out (released on the first OutOfMemoryError). */
     static final int RESERVE_BYTES = 8 << 20;
 
+    /** {@code -Drdc.memory.guard=false} turns the guard off (diagnosis; a JVM whose heap is bounded otherwise). */
+    static final boolean ENABLED = !"false".equals(System.getProperty("rdc.memory.guard"));
     private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static volatile Thread thread;
     private static volatile byte[] reserve;
-    /** The latest collection's figures (heap used after it, and its max), and how many readings there were. */
+    /** The heap in use after the latest young and full collections, and how many of each there were. */
     private static volatile long usedAfterGc, readings, liveAfterGc, fullReadings;
     private static volatile boolean outOfMemory;
-    private static final java.util.concurrent.atomic.AtomicLong PICKS = new java.util.concurrent.atomic.AtomicLong();
 
     // The guard thread's own.
     /** Each incarnation thread's allocation count when the heap was last under the low mark, by thread id (not by incarnation: that would keep a destroyed one's context, and its heap, alive). */
@@ -72,7 +73,7 @@ public final class MemoryGuard {
         if (thread != null) return;
         synchronized (MemoryGuard.class) {
             if (thread != null) return;
-            if (!THREADS.isThreadAllocatedMemorySupported()) return;
+            if (!THREADS.isThreadAllocatedMemorySupported() || !ENABLED) return;
             THREADS.setThreadAllocatedMemoryEnabled(true);
             reserve = new byte[RESERVE_BYTES];
             for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans())
@@ -93,11 +94,6 @@ public final class MemoryGuard {
         outOfMemory = true;
         Thread t = thread;
         if (t != null) LockSupport.unpark(t);
-    }
-
-    /** Incarnations destroyed for memory in this JVM so far (tests, diagnostics). */
-    public static long picks() {
-        return PICKS.get();
     }
 
     /** The heap bound in bytes: {@link Limits#heapPercent} of the maximum heap. */
@@ -232,7 +228,6 @@ public final class MemoryGuard {
                 + " at this node: " + mb(byRdc.get(inc.rdcId)) + " MB)";
         condemned = top;
         condemnedAt = System.nanoTime();
-        PICKS.incrementAndGet();
         JsIncarnation culprit = top;
         if (TRACE) System.err.println("memory-guard: " + reason);
         ControlThreads.run(() -> destroy(culprit, reason));

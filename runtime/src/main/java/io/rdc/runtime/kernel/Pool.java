@@ -106,6 +106,11 @@ public final class Pool {
         endpointChanged.add(listener);
     }
 
+    /** Whether the control plane reports any node down: one volatile read, so the send path asks {@link #isDown} only then. */
+    public boolean anyDown() {
+        return !down.isEmpty();
+    }
+
     /** Whether the control plane reports this node unreachable (no heartbeat within its bound). */
     public boolean isDown(int id) {
         return down.contains(id);

@@ -218,21 +218,15 @@ public final class EmbeddedPool implements AutoCloseable {
     }
 
     /**
-     * The agent thread's idle strategy when the driver is not in it (IPC): while waiting threads
-     * are running the duty cycles of every local kernel themselves (an invoker reading its reply,
-     * an incarnation its next message), the agent parks briefly instead of competing with them for
-     * the cores; otherwise it idles as configured.
-     */
-    /**
      * Runs an agent (the media driver's, the kernels') so that an OutOfMemoryError in its duty cycle
      * does not end its thread: Agrona's runner rethrows every Error after reporting it, and a driver
      * thread that ends takes every Aeron client of the JVM with it. The error goes to
      * {@code MemoryGuard}, which frees its reserve and destroys the incarnation that allocated most.
      */
-    static final class SurvivesOutOfMemory implements Agent {
+    public static final class SurvivesOutOfMemory implements Agent {
         private final Agent agent;
 
-        SurvivesOutOfMemory(Agent agent) {
+        public SurvivesOutOfMemory(Agent agent) {
             this.agent = agent;
         }
 
@@ -270,6 +264,12 @@ public final class EmbeddedPool implements AutoCloseable {
         }
     }
 
+    /**
+     * The agent thread's idle strategy when the driver is not in it (IPC): while waiting threads
+     * are running the duty cycles of every local kernel themselves (an invoker reading its reply,
+     * an incarnation its next message), the agent parks briefly instead of competing with them for
+     * the cores; otherwise it idles as configured.
+     */
     static final class StandAside implements IdleStrategy {
         private static final long RECENT_NS = 5_000;
         private final IdleStrategy delegate;
