@@ -59,4 +59,38 @@ class DeadNodeTest {
             assertTrue(again.getMessage().contains("UNREACHABLE"), again.getMessage());
         }
     }
+
+    @Test
+    void sendsToANodeThatDiedAreReportedOnTheStreamsNextUse() throws Exception {
+        // UDP, as between processes: sends taken before the transport notices the node is gone return OK.
+        try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults().withControl(PoolConfig.EMBEDDED_CONTROL)
+                .withTransport(io.rdc.runtime.transport.TransportMode.UDP))) {
+            Operator op = pool.newOperator();
+            op.create(op.module("sink", "export function onMessage(ctx, port, m) {}"), 204, null, List.of(Iface.portNew("in", "dead.sink", null)));
+            Ref s = op.spaceGet("dead.sink", Duration.ofSeconds(10));
+            assertNotNull(op.invoke(s, Map.of("i", 0), null, Duration.ofSeconds(10)));
+            pool.stopNode(204);
+            String why = null;
+            int taken = 0;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (why == null && System.nanoTime() < until) {
+                try {
+                    op.send(s, Map.of("i", taken + 1), null);
+                    taken++;
+                } catch (OperationException e) {
+                    why = e.getMessage();
+                }
+                Thread.sleep(20);
+            }
+            assertNotNull(why, taken + " sends to the dead node all returned OK for 30 s");
+            assertTrue(why.contains("node 204") && why.toLowerCase().contains("unreachable"), why);
+            // Nothing acknowledges after the node stopped: every send taken since may be lost, and the failure counts them.
+            if (taken > 0) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) messages sent on it were not acknowledged").matcher(why);
+                assertTrue(m.find() && Long.parseLong(m.group(1)) >= taken, taken + " sends taken since the node stopped: " + why);
+            }
+            String again = assertThrows(OperationException.class, () -> op.send(s, Map.of("i", -1), null)).getMessage();
+            assertTrue(again.contains("node 204"), again);
+        }
+    }
 }

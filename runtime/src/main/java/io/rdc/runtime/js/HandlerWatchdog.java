@@ -38,6 +38,16 @@ final class HandlerWatchdog {
         RUNNING.remove(js);
     }
 
+    /** Whether {@code js}'s code still runs (watched from its start until its thread ends). */
+    static boolean isRunning(JsIncarnation js) {
+        return RUNNING.contains(js);
+    }
+
+    /** Every incarnation whose code runs in this JVM, as a list (MemoryGuard reads their threads' allocation). */
+    static java.util.List<JsIncarnation> running() {
+        return new java.util.ArrayList<>(RUNNING);
+    }
+
     private static synchronized void start() {
         if (thread != null) return;
         thread = Thread.ofPlatform().daemon(true).name("rdc-handler-watchdog").start(HandlerWatchdog::loop);
@@ -49,8 +59,8 @@ final class HandlerWatchdog {
             for (JsIncarnation js : RUNNING) {
                 try {
                     check(js);
-                } catch (RuntimeException e) {
-                    // one incarnation's trouble must not stop the watchdog
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    // one incarnation's trouble (or a heap that ran out, which MemoryGuard handles) must not stop the watchdog
                 }
             }
         }

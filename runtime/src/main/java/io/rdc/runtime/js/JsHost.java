@@ -46,6 +46,7 @@ public final class JsHost implements Launcher {
 
     public JsHost(Kernel kernel) {
         this.kernel = kernel;
+        MemoryGuard.install();
     }
 
     /** The engine shared by every context in this JVM. */

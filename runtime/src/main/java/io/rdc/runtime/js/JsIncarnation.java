@@ -378,9 +378,10 @@ final class JsIncarnation implements ProxyExecutable {
             body.run();
             return true;
         } catch (PolyglotException e) {
+            if (e.isResourceExhausted()) MemoryGuard.outOfMemory(); // a heap that ran out (or a guest stack): the guard looks now
             if (killed || e.isCancelled() || inc.isDestroyed()) return false;
             String why = overrun;
-            kernel.fault(inc, why != null && e.isInterrupted() ? why : describe(e));
+            kernel.fault(inc, why != null && e.isInterrupted() ? why : (e.isResourceExhausted() ? "out of memory or stack: " : "") + describe(e));
             return true; // it stays, FAULTING, until destroyed; the loop waits
         } catch (IllegalStateException e) {
             if (killed || inc.isDestroyed()) return false; // the context was closed under us

@@ -31,6 +31,13 @@ public final class Limits {
     /** Bytes one port may hold queued: heads and bodies, plus {@code Message.OVERHEAD} per message for the objects. */
     public volatile long portBytes = prop("portBytes", 64L << 20);
 
+    /**
+     * The heap, after a collection, as a percentage of the maximum heap, over which the incarnation
+     * that allocated most is destroyed (js.MemoryGuard, docs/containment.md §Memory). One per JVM, not per
+     * kernel: the kernels of an embedded pool share the heap.
+     */
+    public static volatile int heapPercent = (int) prop("heapPercent", 85);
+
     private static long prop(String name, long dflt) {
         return Long.getLong("rdc.limit." + name, dflt);
     }

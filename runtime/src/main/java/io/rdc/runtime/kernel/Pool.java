@@ -29,7 +29,8 @@ public final class Pool {
     private volatile Set<Integer> operators = Set.of();
     private volatile ControlPlane control;
     /** Nodes the control plane reports silent past its liveness bound (refreshed by the pool's watcher). */
-    private volatile Set<Integer> down = Set.of();
+    /** The nodes the control plane reports down (departed operator sessions too), sorted: the send path asks without boxing an id. */
+    private volatile int[] down = new int[0];
     private final List<IntConsumer> endpointChanged = new CopyOnWriteArrayList<>();
     private final io.rdc.runtime.security.PoolKey key;
     private final io.rdc.runtime.security.CheckpointDir checkpoints;
@@ -106,9 +107,14 @@ public final class Pool {
         endpointChanged.add(listener);
     }
 
+    /** Whether the control plane reports any node down: one volatile read, so the send path asks {@link #isDown} only then. */
+    public boolean anyDown() {
+        return down.length > 0;
+    }
+
     /** Whether the control plane reports this node unreachable (no heartbeat within its bound). */
     public boolean isDown(int id) {
-        return down.contains(id);
+        return java.util.Arrays.binarySearch(down, id) >= 0;
     }
 
     /** Re-reads the membership from the control plane: new nodes, changed endpoints, liveness. */
@@ -120,7 +126,7 @@ public final class Pool {
         // A node that said goodbye (or whose session ended) is no longer a member: down as well.
         Set<Integer> d = new HashSet<>(byId.keySet());
         for (ControlPlane.Member m : members) if (m.reachable()) d.remove(m.info().id());
-        down = Set.copyOf(d);
+        down = d.stream().mapToInt(Integer::intValue).sorted().toArray();
     }
 
     /** Adds a node learned from the control plane, or updates one whose description changed. */

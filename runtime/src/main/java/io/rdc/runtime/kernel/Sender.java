@@ -69,6 +69,7 @@ final class Sender {
         if (st.closed) throw new OperationException(st + " is closed" + (st.closedWhy != null ? ": " + st.closedWhy : ""));
         String f = st.failure;
         if (f != null) throw new OperationException(st + " failed: " + f);
+        if (k.pool.anyDown()) failIfReceiverDown(st);
         if (head != null && head.length > MAX_HEAD)
             throw new OperationException("message head of " + head.length + " bytes exceeds " + MAX_HEAD + " bytes; put bulk data in the body");
     }
@@ -99,8 +100,13 @@ final class Sender {
             } else {
                 long dest = st.destAddr;
                 int status = offerData(src, st, kind, seq, Ids.node(dest), dest, head, body, ref, invokeId, replyNode);
-                if (status != Frames.OK)
-                    throw new OperationException("send on " + st + " failed: node " + Ids.node(dest) + " is unreachable (Aeron publication not connected)");
+                if (status != Frames.OK) {
+                    // What went before and was not acknowledged may be lost with the node: the stream stays failed and says so.
+                    long unacknowledged = seq - 1 - st.ackedSeq;
+                    String why = "node " + Ids.node(dest) + " is unreachable (Aeron publication not connected)";
+                    if (unacknowledged > 0) st.failure = why += "; " + unacknowledged + " messages sent on it were not acknowledged and may not have been delivered";
+                    throw new OperationException("send on " + st + " failed: " + why);
+                }
             }
         } catch (RuntimeException e) {
             // Nothing went out (refused before any offer): the number is not used, or the next acknowledged send would wait for it.
@@ -108,6 +114,25 @@ final class Sender {
             throw e;
         }
         return seq;
+    }
+
+    /**
+     * The node a stream's messages reach is down (the control plane's liveness bound): the next use of
+     * the stream says so, and how many messages it sent were never acknowledged, since those may be
+     * lost (issue 21: asynchronous sends to a killed node returned OK and were silently lost). With
+     * such messages the stream stays failed, as after a refusal; with none, only this call fails.
+     */
+    private void failIfReceiverDown(Stream st) {
+        if (st.multicast) return;
+        int n = receiverNode(st);
+        if (n == 0 || n == k.nodeId || !k.pool.isDown(n)) return;
+        long unacknowledged = st.lastSeq - st.ackedSeq;
+        String why = "node " + n + " is UNREACHABLE (no heartbeat within the control plane's bound)";
+        if (unacknowledged > 0) {
+            why += "; " + unacknowledged + " messages sent on it were not acknowledged and may not have been delivered";
+            st.failure = why;
+        }
+        throw new OperationException(st + " failed: " + why);
     }
 
     void awaitUnfrozen(Stream st) {
@@ -124,6 +149,7 @@ final class Sender {
         int spins = 0;
         while (st.ackedSeq < seq) {
             if (st.failure != null) throw new OperationException("send on " + st + " failed: " + st.failure);
+            if (k.pool.anyDown()) failIfReceiverDown(st);
             if (System.nanoTime() - deadline > 0)
                 throw new OperationException("send on " + st + " failed: no acknowledgement for " + (st.lastSeq - st.ackedSeq)
                         + " messages within " + TimeUnit.NANOSECONDS.toSeconds(ACK_TIMEOUT_NS) + " s (destination node "

@@ -37,6 +37,7 @@ public final class EmbeddedPool implements AutoCloseable {
     private final PoolConfig config;
     private final Pool pool;
     private final MediaDriver driver;
+    private final AgentRunner driverRunner;
     private final List<Aeron> clients = new ArrayList<>();
     private final List<Kernel> kernels = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
@@ -69,8 +70,6 @@ public final class EmbeddedPool implements AutoCloseable {
                 .aeronDirectoryName(dir)
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
-                .threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(udp ? idle(config.idle()) : idle("backoff"))
                 .ipcTermBufferLength(config.termLength())
                 .publicationTermBufferLength(config.termLength())
                 .spiesSimulateConnection(false)
@@ -79,14 +78,20 @@ public final class EmbeddedPool implements AutoCloseable {
                 // is written (and the transport rejects images whose term length is not the pool's);
                 // and a stream takes at most this many sessions (images) at a time.
                 .termBufferSparseFile(true)
-                .streamSessionLimit(streamSessionLimit(config));
+                .streamSessionLimit(streamSessionLimit(config))
+                // Driven by our own runner, which survives an OutOfMemoryError (SHARED mode's runner rethrows
+                // it and the driver's thread ends, and with it every Aeron client of this JVM: issue 21).
+                .threadingMode(ThreadingMode.INVOKER);
         driver = MediaDriver.launchEmbedded(mdc);
+        driverRunner = new AgentRunner(udp ? idle(config.idle()) : idle("backoff"), Throwable::printStackTrace, null,
+                new SurvivesOutOfMemory(new InvokerAgent(driver.sharedAgentInvoker(), "rdc-media-driver")));
+        AgentRunner.startOnThread(driverRunner);
         DynamicCompositeAgent shared = null;
         try {
             if (config.sharedKernelThread()) {
                 shared = new DynamicCompositeAgent("rdc-kernels");
                 IdleStrategy idle = new StandAside(idle(config.idle()), kernels);
-                AgentRunner runner = new AgentRunner(idle, Throwable::printStackTrace, null, shared);
+                AgentRunner runner = new AgentRunner(idle, Throwable::printStackTrace, null, new SurvivesOutOfMemory(shared));
                 runners.add(runner);
                 AgentRunner.startOnThread(runner);
                 // The composite accepts agents only once its runner thread has started it.
@@ -116,7 +121,7 @@ public final class EmbeddedPool implements AutoCloseable {
                 kernels.add(k);
                 if (shared != null) addTo(shared, k);
                 else {
-                    AgentRunner runner = new AgentRunner(idle(config.idle()), Throwable::printStackTrace, null, k);
+                    AgentRunner runner = new AgentRunner(idle(config.idle()), Throwable::printStackTrace, null, new SurvivesOutOfMemory(k));
                     runners.add(runner);
                     AgentRunner.startOnThread(runner);
                 }
@@ -210,6 +215,53 @@ public final class EmbeddedPool implements AutoCloseable {
     private static void addTo(DynamicCompositeAgent composite, Agent agent) {
         while (!composite.tryAdd(agent)) Thread.onSpinWait();
         while (!composite.hasAddAgentCompleted()) Thread.onSpinWait();
+    }
+
+    /**
+     * Runs an agent (the media driver's, the kernels') so that an OutOfMemoryError in its duty cycle
+     * does not end its thread: Agrona's runner rethrows every Error after reporting it, and a driver
+     * thread that ends takes every Aeron client of the JVM with it. The error goes to
+     * {@code MemoryGuard}, which frees its reserve and destroys the incarnation that allocated most.
+     */
+    public static final class SurvivesOutOfMemory implements Agent {
+        private final Agent agent;
+
+        public SurvivesOutOfMemory(Agent agent) {
+            this.agent = agent;
+        }
+
+        @Override
+        public void onStart() {
+            agent.onStart();
+        }
+
+        @Override
+        public int doWork() throws Exception {
+            try {
+                return agent.doWork();
+            } catch (OutOfMemoryError e) {
+                io.rdc.runtime.js.MemoryGuard.outOfMemory();
+                return 0;
+            }
+        }
+
+        @Override
+        public void onClose() {
+            agent.onClose();
+        }
+
+        @Override
+        public String roleName() {
+            return agent.roleName();
+        }
+    }
+
+    /** The media driver's duty cycle (INVOKER mode) as an agent of our own runner's; the driver closes its invoker itself. */
+    record InvokerAgent(org.agrona.concurrent.AgentInvoker invoker, String roleName) implements Agent {
+        @Override
+        public int doWork() {
+            return invoker.invoke();
+        }
     }
 
     /**
@@ -350,6 +402,7 @@ public final class EmbeddedPool implements AutoCloseable {
         CloseHelper.quietClose(controlOwned);
         clients.forEach(CloseHelper::quietClose);
         runners.forEach(CloseHelper::quietClose);
+        CloseHelper.quietClose(driverRunner);
         CloseHelper.quietClose(driver);
         try {
             Runtime.getRuntime().removeShutdownHook(removeDir);

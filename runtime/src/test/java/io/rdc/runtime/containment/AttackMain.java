@@ -125,6 +125,27 @@ public final class AttackMain {
                     export function init(ctx) {
                       for (let i = 0; i < 1000000; i++) ctx.after(3600000, 't' + i);
                     }"""), NODE, null, List.of(), false, "timers")));
+            case "memory" -> culprits.add(watched(op, op.create(op.module("hog", """
+                    export function init(ctx) {
+                      globalThis.held = [];
+                      for (let i = 0; ; i++) globalThis.held.push(new Array(65536).fill(i + 0.5));
+                    }"""), NODE, null, List.of(), false, "hog")));
+            case "memory-invokes" -> {
+                // Not a loop: each invocation's handler keeps 10 MB more and returns.
+                Ref hog = watched(op, op.create(op.module("hog", """
+                        const held = [];
+                        export function onMessage(ctx, port, m) { held.push(new Array(1310720).fill(held.length + 0.5)); return { head: held.length }; }"""),
+                        NODE, null, List.of(Iface.portNew("in", "hog", null)), false, "hog"));
+                culprits.add(hog);
+                Ref in = op.spaceGet("hog", T);
+                Thread.ofPlatform().daemon(true).name("hog-invoker").start(() -> {
+                    try {
+                        for (int i = 0; !stop; i++) op.invoke(in, Map.of("i", i), null, T);
+                    } catch (RuntimeException e) {
+                        System.out.println("hog invoker stopped: " + e.getMessage());
+                    }
+                });
+            }
             case "measure" -> {
                 // Not an attack: what an idle incarnation costs (heap after a full GC), for docs/containment.md.
                 var m = op.module("idle", "export function onMessage(ctx, port, m) { return { head: m.head }; }");

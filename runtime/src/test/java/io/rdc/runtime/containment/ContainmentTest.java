@@ -55,6 +55,17 @@ class ContainmentTest {
         contained("timers", 1, "rdc.limit.timers");
     }
 
+    @Test
+    void aMemoryBombIsDestroyedBeforeTheHeapRunsOutAndTheNodeCarriesOn() throws Exception {
+        // The handler bound is set out of reach: the memory bound, not the CPU bound, must stop it.
+        contained("memory", 1, "memory", "-Drdc.limit.handlerBoundMs=600000");
+    }
+
+    @Test
+    void aHandlerKeepingTenMegabytesAnInvocationIsDestroyedAtTheMemoryBound() throws Exception {
+        contained("memory-invokes", 1, "memory", "-Drdc.limit.handlerBoundMs=600000");
+    }
+
     // ---------------------------------------------------------------------------------------
 
     /** Runs an attack: the echo answered throughout and {@code culprits} culprits ended with {@code reason}. */
