@@ -55,17 +55,22 @@ class CheckpointForkTest extends PoolFixture {
         assertEquals(Map.of("restoredFrom", 202L, "to", 203L), r.get("lastMove"), "onRestored(ctx, from, to): from is the node it was checkpointed at");
     }
 
+    /** A server at 202 under {@code label} that got messages 1–10, then checkpointed to LABEL.ckpt and destroyed; returns the stream to it. */
+    private Ref tenSentAndCheckpointed(Operator op, String label) {
+        Ref srv = serve(op, SERVER, 202, label);
+        Ref s = op.spaceGet(label, T);
+        for (int i = 1; i <= 10; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        op.checkpoint(srv, dir.resolve(label + ".ckpt").toString(), true, T);
+        return s;
+    }
+
     /** A checkpoint of the previous version (2: no node in its header), signed with the pool's key, still restores. */
     @Test
     void aVersionTwoCheckpointStillRestores() throws Exception {
         Operator op = operator();
-        Ref srv = serve(op, SERVER, 202, "ck.v2");
-        Ref s = op.spaceGet("ck.v2", T);
-        for (int i = 1; i <= 10; i++) op.send(s, Map.of("c", "a", "seq", i), null);
-        Path file = dir.resolve("v3.ckpt");
-        op.checkpoint(srv, file.toString(), true, T);
+        Ref s = tenSentAndCheckpointed(op, "ck.v2");
         var key = pool.pool().key();
-        byte[] record = io.rdc.runtime.kernel.CheckpointFile.read(file, key);
+        byte[] record = io.rdc.runtime.kernel.CheckpointFile.read(dir.resolve("ck.v2.ckpt"), key);
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + 4 + 8 + record.length + 4 + io.rdc.runtime.security.Hmac.LENGTH)
                 .order(java.nio.ByteOrder.LITTLE_ENDIAN);
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
@@ -83,11 +88,8 @@ class CheckpointForkTest extends PoolFixture {
     @Test
     void aRestoreWhoseInstallFailsLeavesNothingAtTheNodeAndTheGoodFileStillRestores() throws Exception {
         Operator op = operator();
-        Ref srv = serve(op, SERVER, 202, "ck.leak");
-        Ref s = op.spaceGet("ck.leak", T);
-        for (int i = 1; i <= 10; i++) op.send(s, Map.of("c", "a", "seq", i), null);
-        Path file = dir.resolve("leak.ckpt");
-        op.checkpoint(srv, file.toString(), true, T);
+        Ref s = tenSentAndCheckpointed(op, "ck.leak");
+        Path file = dir.resolve("ck.leak.ckpt");
         var key = pool.pool().key();
         byte[] record = io.rdc.runtime.kernel.CheckpointFile.read(file, key);
         // Its last fields are the counts of stream-space ports it holds and of its dependencies (none):
