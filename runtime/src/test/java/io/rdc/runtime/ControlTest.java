@@ -33,6 +33,7 @@ class ControlTest extends PoolFixture {
                 }""";
         Ref x = op.create(op.module("fresh-count", code), 202, null, List.of(Iface.portNew("in", "fresh.in", null)));
         Ref in = op.spaceGet("fresh.in", T);
+        CommunicationsTest.waitFor(() -> op.status(x).statePreview() != null); // init has run
         assertTrue(op.status(x).statePreview().contains("\"count\":0"), op.status(x).statePreview());
         for (int i = 0; i < 5; i++) op.send(in, Map.of("i", i), null);
         op.flush(in);
@@ -44,6 +45,22 @@ class ControlTest extends PoolFixture {
         CommunicationsTest.sleep(300);
         String running = op.status(x).statePreview();
         assertTrue(running.contains("a handler has been running for"), running);
+    }
+
+    /** Issue 21: a destroyed incarnation's timers are cancelled, not left in the kernel's queue (holding it) until due. */
+    @Test
+    void aDestroyedIncarnationsTimersAreCancelled() {
+        Operator op = operator();
+        String code = """
+                export function init(ctx) { for (let i = 0; i < 1000; i++) ctx.after(3600000, 't' + i); }
+                export function onMessage(ctx, port, m) { return { head: { ok: true } }; }""";
+        int before = pool.kernel(203).liveTimers();
+        Ref x = op.create(op.module("hour-timers", code), 203, null, List.of(Iface.portNew("in", "timers.in", null)));
+        op.invoke(op.spaceGet("timers.in", T), Map.of(), null, T); // init has run
+        assertEquals(before + 1000, pool.kernel(203).liveTimers());
+        op.destroy(x);
+        CommunicationsTest.waitFor(() -> pool.kernel(203).liveTimers() == before);
+        assertEquals(before, pool.kernel(203).liveTimers(), "its thousand one-hour timers went with it");
     }
 
     @Test

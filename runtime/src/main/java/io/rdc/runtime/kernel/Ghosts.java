@@ -182,6 +182,9 @@ final class Ghosts {
     void destroyLocal(Incarnation inc, String why) {
         if (inc.destroyed) return;
         inc.destroyed = true;
+        for (Timer t : inc.timers) t.cancel();
+        inc.timers.clear();
+        inc.timersPending.set(0);
         inc.state = Incarnation.State.DEAD;
         k.incarnations.remove(inc.gid);
         for (Port p : inc.ports()) {
@@ -420,9 +423,26 @@ final class Ghosts {
             throw new OperationException(name + " has " + quota + " timers pending, its quota (rdc.limit.timers)");
         }
         // Looked up when it fires: the incarnation may have migrated meanwhile (the event follows it).
-        schedule(TimeUnit.MILLISECONDS.toNanos(Math.max(0, delayMs)), () -> {
-            inc.timersPending.decrementAndGet();
+        // The action holds the incarnation's counter and timer set, never the incarnation: a destroyed
+        // one's timers are cancelled (destroyLocal), and nothing of it waits in the queue until due.
+        java.util.concurrent.atomic.AtomicInteger pending = inc.timersPending;
+        java.util.Set<Timer> live = inc.timers;
+        Timer t = new Timer(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, delayMs)), null);
+        t.action = () -> {
+            pending.decrementAndGet();
+            live.remove(t);
             deliverEvent(gid, new Event(Event.Type.TIMER, gid, name, tag, System.currentTimeMillis()));
+        };
+        live.add(t);
+        k.onKernel(() -> timers.add(t));
+    }
+
+    /** Timers in the kernel's queue that will still act when due (cancelled ones excluded). */
+    public int liveTimers() {
+        return k.callOnKernel(() -> {
+            int n = 0;
+            for (Timer t : timers) if (t.action != null) n++;
+            return n;
         });
     }
 

@@ -93,6 +93,8 @@ public final class Incarnation {
     final Map<String, java.util.ArrayDeque<io.rdc.runtime.ref.Ref>> spaceCopies = new HashMap<>();
     /** Timers (ctx.after) set and not yet fired (Limits.timers). */
     final java.util.concurrent.atomic.AtomicInteger timersPending = new java.util.concurrent.atomic.AtomicInteger();
+    /** Its timers not yet due (ctx.after), cancelled when it is destroyed. */
+    final java.util.Set<Ghosts.Timer> timers = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Kernel-managed buffers reachable through buffer handles (copyTo/copyFrom). */
     final Map<Long, byte[]> buffers = new HashMap<>();
     private final ExpandableDirectByteBuffer sendBuffer;

@@ -579,6 +579,11 @@ public final class Kernel implements Agent {
         return ghosts.status(gid);
     }
 
+    /** Timers waiting here that will still act (a destroyed incarnation's are cancelled). */
+    public int liveTimers() {
+        return ghosts.liveTimers();
+    }
+
     /**
      * makeDependent (§7.3.1): {@code child} is terminated when {@code parent} terminates or is found
      * unreachable ("absolute"), when every parent of its group is ("group"), or no longer ("none").
