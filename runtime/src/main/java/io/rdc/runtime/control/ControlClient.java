@@ -508,7 +508,7 @@ public final class ControlClient implements ControlPlane {
                     null, answer -> giveBackIfHanded(rdc, label, holder, answer), System.nanoTime() + ASYNC_LIMIT_NS);
             if (silent[0])
                 throw new OperationException(op + ": the control plane at " + config.where() + " is unreachable: it answered nothing, not even a probe, for "
-                        + human(timeoutNs) + " (the get is cancelled; a copy it was handed goes back when the plane answers again)");
+                        + human(this.timeoutNs) + " (the get is cancelled; a copy it was handed goes back when the plane answers again)");
             throw new OperationException(op + " did not answer within " + human(wait) + ": no copy of '" + label + "' became available"
                     + " (or the control plane at " + config.where() + " is unreachable)");
         }
