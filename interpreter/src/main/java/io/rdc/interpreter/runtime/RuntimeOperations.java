@@ -46,8 +46,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     /**
      * While a {@code wait until … within T} evaluates its condition: the wait's deadline
      * (System.nanoTime), else 0. An invoke or get in the condition may then take what is left of the
-     * wait's window instead of its own timeout: the wait's T is the bound the script gave for the whole
-     * statement. (A manager busy for 37 s in its init made {@code wait until (invoke mgr.report …) …
+     * wait's window when that is longer than its own timeout: the script said it would wait T. (A manager busy for 37 s in its init made {@code wait until (invoke mgr.report …) …
      * within 60s} fail at 30 s, on the invoke's own timeout: docs/deployment.md.)
      */
     private long waitDeadline;
@@ -657,10 +656,16 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         return op.spaceGet(label, bounded(getTimeout));
     }
 
-    /** How long an invoke or get may wait now: {@code timeout}, or inside a wait's condition what is left of the wait's window. */
+    /**
+     * How long an invoke or get may wait now: {@code timeout}, or inside a wait's condition what is
+     * left of the wait's window when that is longer. A window extends its condition's calls and
+     * never shortens them: a condition that was slow but true used to pass a short wait, and
+     * scenario scripts on a loaded machine rely on that.
+     */
     private Duration bounded(Duration timeout) {
         if (waitDeadline == 0) return timeout;
-        return Duration.ofNanos(Math.max(waitDeadline - System.nanoTime(), 1_000_000L));
+        long left = waitDeadline - System.nanoTime();
+        return left > timeout.toNanos() ? Duration.ofNanos(left) : timeout;
     }
 
     @Override

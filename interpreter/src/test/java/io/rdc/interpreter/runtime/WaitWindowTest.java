@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code wait until COND within T} bounds the whole statement by T: an invoke in the condition may
  * wait what is left of T for its reply, not only its own timeout (the README's text-processing script
  * on a fresh standing pool failed so: its manager's init took 37 s, the first {@code invoke mgr.report}
- * queued behind it gave up at 30 s, inside a wait that allowed 60), and no longer than T either.
+ * queued behind it gave up at 30 s, inside a wait that allowed 60). A window never shortens an
+ * invoke's own timeout (a slow but true condition passes a short wait, as it did before).
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class WaitWindowTest {
@@ -53,21 +54,18 @@ class WaitWindowTest {
     }
 
     @Test
-    void aWaitsWindowAlsoBoundsAnInvokeWhoseOwnTimeoutIsLonger() throws Exception {
+    void aConditionStillUnansweredWhenTheWindowEndsSaysSo() throws Exception {
         Path module = Files.writeString(dir.resolve("slow.js"), SLOW_INIT);
         try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.ofNodes(1));
              RuntimeOperations ops = new RuntimeOperations(pool, true)) {
-            ops.timeouts(Duration.ofSeconds(30), Duration.ofSeconds(30));
-            long t0 = System.nanoTime();
+            ops.timeouts(Duration.ofSeconds(30), Duration.ofMillis(300));
             RdcError e = assertThrows(RdcError.class, () -> run(ops, """
                     module slow = "%s"
                     create s : slow({busyMs: 4000}) at node 201 { port in on new "slow.in" }
-                    wait until (invoke s.in {}).head.ok within 500ms
+                    wait until (invoke s.in {}).head.ok within 1s
                     """.formatted(module)));
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertTrue(e.getMessage().contains("wait until failed: its time ran out while the condition was being evaluated")
                     && e.getMessage().contains("no reply within"), e.getMessage());
-            assertTrue(ms < 20_000, "the wait ended with its window, not after the invoke's 30 s: " + ms + " ms");
         }
     }
 
