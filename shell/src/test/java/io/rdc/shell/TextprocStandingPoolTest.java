@@ -13,10 +13,8 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's standing-pool commands as a user runs them, every part a process of its own:
@@ -33,26 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
  * 30 s although its {@code wait until} allowed 60 (docs/deployment.md, "A fresh pool's first creations").
  */
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
-class TextprocStandingPoolTest {
+class TextprocStandingPoolTest extends StandingPoolCase {
     private static final Path TEXTPROC = Path.of("..", "scripts", "textproc").toAbsolutePath().normalize();
-
-    @TempDir
-    Path dir;
-
-    private PoolFile pool;
-
-    @AfterEach
-    void stopPool() {
-        if (pool == null) return;
-        for (Long pid : pool.pids()) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
 
     @Test
     void theReadmesTextProcessingRunsOnAFreshStandingPoolAndIsReconfiguredWhileItPrints() throws Exception {
         Path home = dir.resolve(".rdc");
-        Result started = rdc(180, "pool", "start", "--base-port", String.valueOf(PoolProcesses.freeBasePort(10)), "--dir", home.toString());
-        assertEquals(0, started.code(), started.out());
-        pool = PoolFile.read(home.resolve("pool"));
+        pool = PoolProcesses.startPool(dir, home, "--base-port", String.valueOf(PoolProcesses.freeBasePort(10)));
         String addr = pool.control();
 
         // 1. The main job, first thing on the fresh pool: every document printed exactly once, and mgr.report answers.

@@ -8,10 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 13's failure cases for an operator, each command a process of its own: a pool address
@@ -20,17 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * unreachable control plane").
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
-class UnreachablePlaneTest {
-    @TempDir
-    Path dir;
-
-    private PoolFile pool;
-
-    @AfterEach
-    void stopPool() {
-        if (pool == null) return;
-        for (Long pid : pool.pids()) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
+class UnreachablePlaneTest extends StandingPoolCase {
 
     @Test
     void aPoolAddressWhereNothingAnswersIsAClearErrorWithinSeconds() throws Exception {
@@ -53,10 +41,7 @@ class UnreachablePlaneTest {
     @Test
     void aScriptWhoseControlPlaneIsKilledFailsNamingIt() throws Exception {
         Path home = dir.resolve(".rdc");
-        int base = PoolProcesses.freeBasePort(10);
-        Result started = PoolProcesses.rdc(dir, 180, "pool", "start", "--nodes", "1", "--base-port", String.valueOf(base), "--dir", home.toString());
-        assertEquals(0, started.code(), started.out());
-        pool = PoolFile.read(home.resolve("pool"));
+        pool = PoolProcesses.startPool(dir, home, "--nodes", "1", "--base-port", String.valueOf(PoolProcesses.freeBasePort(10)));
         Path modules = Path.of("..", "test-scripts", "modules").toAbsolutePath().normalize();
         Path loop = Files.writeString(dir.resolve("loop.rdc"), """
                 module echo = "%s/echo.js"

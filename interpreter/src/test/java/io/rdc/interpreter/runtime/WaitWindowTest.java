@@ -38,34 +38,31 @@ class WaitWindowTest {
 
     @Test
     void anInvokeInAWaitConditionMayTakeTheWaitsWholeWindow() throws Exception {
-        Path module = Files.writeString(dir.resolve("slow.js"), SLOW_INIT);
-        try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.ofNodes(1));
-             RuntimeOperations ops = new RuntimeOperations(pool, true)) {
-            // An invoke's own timeout far below the init's length: only the wait's window can cover it.
-            ops.timeouts(Duration.ofSeconds(30), Duration.ofMillis(300));
-            String printed = run(ops, """
-                    module slow = "%s"
-                    create s : slow({busyMs: 1500}) at node 201 { port in on new "slow.in" }
-                    wait until (invoke s.in {}).head.ok within 60s
-                    print "answered"
-                    """.formatted(module));
-            assertTrue(printed.contains("answered"), printed);
-        }
+        // The invoke's own timeout (300 ms) is far below the init's length: only the wait's window can cover it.
+        String printed = runAfterSlowInit(1500, """
+                wait until (invoke s.in {}).head.ok within 60s
+                print "answered"
+                """);
+        assertTrue(printed.contains("answered"), printed);
     }
 
     @Test
     void aConditionStillUnansweredWhenTheWindowEndsSaysSo() throws Exception {
+        RdcError e = assertThrows(RdcError.class, () -> runAfterSlowInit(4000, "wait until (invoke s.in {}).head.ok within 1s\n"));
+        assertTrue(e.getMessage().contains("wait until failed: its time ran out while the condition was being evaluated")
+                && e.getMessage().contains("no reply within"), e.getMessage());
+    }
+
+    /** Runs {@code script} after creating {@code s}, whose init is busy for {@code busyMs}, with invokes' own timeout at 300 ms. */
+    private String runAfterSlowInit(int busyMs, String script) throws Exception {
         Path module = Files.writeString(dir.resolve("slow.js"), SLOW_INIT);
         try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.ofNodes(1));
              RuntimeOperations ops = new RuntimeOperations(pool, true)) {
             ops.timeouts(Duration.ofSeconds(30), Duration.ofMillis(300));
-            RdcError e = assertThrows(RdcError.class, () -> run(ops, """
+            return run(ops, """
                     module slow = "%s"
-                    create s : slow({busyMs: 4000}) at node 201 { port in on new "slow.in" }
-                    wait until (invoke s.in {}).head.ok within 1s
-                    """.formatted(module)));
-            assertTrue(e.getMessage().contains("wait until failed: its time ran out while the condition was being evaluated")
-                    && e.getMessage().contains("no reply within"), e.getMessage());
+                    create s : slow({busyMs: %d}) at node 201 { port in on new "slow.in" }
+                    """.formatted(module, busyMs) + script);
         }
     }
 
