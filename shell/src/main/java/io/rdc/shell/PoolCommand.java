@@ -84,12 +84,21 @@ final class PoolCommand implements Runnable {
                 }
                 // A node's first call must find a leader: under load an election can outlast its 5 s connect.
                 awaitLeader(logs, members);
+                // The nodes start side by side: each warms its JavaScript engine before it says it is
+                // ready (NodeMain.warmUp), seconds each that one after another would add up.
+                List<Process> nodeProcesses = new ArrayList<>();
                 for (NodeInfo n : nodes.nodes()) {
                     List<String> cmd = java("io.rdc.shell.Main");
                     cmd.addAll(List.of("node", "start", "--id", String.valueOf(n.id()), "--pool", control, "--name", n.name(),
                             "--groups", String.join(",", n.groups()), "--idle", idle, "--key", keyFile.toString()));
                     if (n.endpoint() != null && main.descriptor != null) cmd.addAll(List.of("--endpoint", n.endpoint()));
-                    started.add(launch(cmd, logs.resolve("node-" + n.id() + ".log"), "node " + n.id() + " ready", "node " + n.id()));
+                    Process p = spawn(cmd, logs.resolve("node-" + n.id() + ".log"));
+                    started.add(p);
+                    nodeProcesses.add(p);
+                }
+                for (int i = 0; i < nodeProcesses.size(); i++) {
+                    NodeInfo n = nodes.nodes().get(i);
+                    awaitReady(nodeProcesses.get(i), logs.resolve("node-" + n.id() + ".log"), "node " + n.id() + " ready", "node " + n.id());
                 }
                 new PoolFile(file, control, started.stream().map(Process::pid).toList(), home, keyFile).write();
                 System.out.println("pool ready: control plane at " + control + " (" + members + (members == 1 ? " member" : " members") + "), nodes "
@@ -122,9 +131,18 @@ final class PoolCommand implements Runnable {
 
         /** Starts a daemon process with its output in {@code log} and waits for its ready line (60 s). */
         private static Process launch(List<String> cmd, Path log, String ready, String what) throws IOException {
+            return awaitReady(spawn(cmd, log), log, ready, what);
+        }
+
+        /** Starts a daemon process with its output in {@code log}. */
+        private static Process spawn(List<String> cmd, Path log) throws IOException {
             Files.deleteIfExists(log);
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+            return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        }
+
+        /** Waits (60 s) for a started daemon's ready line in its log; ends it and fails if it exits or stays silent. */
+        private static Process awaitReady(Process p, Path log, String ready, String what) throws IOException {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < end) {
                 String out = Files.exists(log) ? Files.readString(log) : "";

@@ -13,10 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 13's "leader failure": an operator's reconfiguration script (creates, links, puts, gets,
@@ -27,23 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
  * name is registered, and each incarnation is there once.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
-class LeaderKillDuringScriptTest {
+class LeaderKillDuringScriptTest extends StandingPoolCase {
     private static final Path MODULES = Path.of("..", "test-scripts", "modules").toAbsolutePath().normalize();
     private static final int ROUNDS = 12;
     /** The round whose registration shows the script is well under way: then the leader dies. */
     private static final int KILL_AFTER = 4;
-
-    @TempDir
-    Path dir;
-
-    private PoolFile pool;
-
-    @AfterEach
-    void stopPool() {
-        if (pool == null) return;
-        // SIGTERM first (a member's shutdown hook removes its media-driver directory), SIGKILL after 15 s.
-        for (Long pid : pool.pids()) ProcessHandle.of(pid).ifPresent(PoolCommand::stop);
-    }
 
     @Test
     void theScriptCompletesAfterTheElectionAndNoOperationIsLostOrAppliedTwice() throws Exception {

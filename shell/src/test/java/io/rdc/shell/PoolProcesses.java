@@ -37,6 +37,25 @@ final class PoolProcesses {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     }
 
+    /**
+     * {@code rdc pool start ARGS --dir HOME} in {@code dir}, as a user runs it; fails the test unless
+     * the pool is ready, and gives its pool file (end it with {@link #endPool}).
+     */
+    static PoolFile startPool(Path dir, Path home, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("pool", "start"));
+        all.addAll(List.of(args));
+        all.addAll(List.of("--dir", home.toString()));
+        Result started = rdc(dir, 180, all.toArray(String[]::new));
+        if (started.code() != 0 || !started.out().contains("pool ready")) fail("rdc pool start failed:\n" + started.out());
+        return PoolFile.read(home.resolve("pool"));
+    }
+
+    /** Ends what a test's pool left running: SIGTERM first (a member's shutdown hook removes its media-driver directory), SIGKILL after 15 s. */
+    static void endPool(PoolFile pool) {
+        if (pool == null) return;
+        for (Long pid : pool.pids()) ProcessHandle.of(pid).ifPresent(PoolCommand::stop);
+    }
+
     /** The last lines of each of the pool's logs, for a failure's message. */
     static String logs(Path home) throws IOException {
         StringBuilder sb = new StringBuilder();

@@ -43,6 +43,13 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     /** How long a script's stream-space get waits, and an invoke waits for its reply, before the statement fails. */
     private Duration getTimeout = Duration.ofSeconds(30);
     private Duration invokeTimeout = Duration.ofSeconds(30);
+    /**
+     * While a {@code wait until … within T} evaluates its condition: the wait's deadline
+     * (System.nanoTime), else 0. An invoke or get in the condition may then take what is left of the
+     * wait's window when that is longer than its own timeout: the script said it would wait T. (A manager busy for 37 s in its init made {@code wait until (invoke mgr.report …) …
+     * within 60s} fail at 30 s, on the invoke's own timeout: docs/deployment.md.)
+     */
+    private long waitDeadline;
 
     private final EmbeddedPool pool;
     private final boolean ownsPool;
@@ -658,7 +665,19 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     /** A reference from stream space, waiting at most the get timeout. */
     Ref spaceGet(String label) {
-        return op.spaceGet(label, getTimeout);
+        return op.spaceGet(label, bounded(getTimeout));
+    }
+
+    /**
+     * How long an invoke or get may wait now: {@code timeout}, or inside a wait's condition what is
+     * left of the wait's window when that is longer. A window extends its condition's calls and
+     * never shortens them: a condition that was slow but true used to pass a short wait, and
+     * scenario scripts on a loaded machine rely on that.
+     */
+    private Duration bounded(Duration timeout) {
+        if (waitDeadline == 0) return timeout;
+        long left = waitDeadline - System.nanoTime();
+        return left > timeout.toNanos() ? Duration.ofNanos(left) : timeout;
     }
 
     @Override
@@ -687,7 +706,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
 
     @Override
     public Object invoke(Object incarnation, String stream, Map<String, Object> head, Object body) {
-        Operator.Received r = op.invoke(target(incarnation, stream), plain(head), plain(body), invokeTimeout);
+        Operator.Received r = op.invoke(target(incarnation, stream), plain(head), plain(body), bounded(invokeTimeout));
         pollRules();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("head", r.head());
@@ -721,7 +740,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         Ref s = streamsByLabel.get(label);
         if (s != null && !s.isClosed()) return s;
         Ref[] own = channels.get(label);
-        s = own != null ? own[0] : op.spaceGet(label, getTimeout);
+        s = own != null ? own[0] : op.spaceGet(label, bounded(getTimeout));
         if (s.kind != RefKind.STREAM) throw new OperationException("\"" + label + "\" in stream space is a " + s.kind.label + ", not a channel");
         streamsByLabel.put(label, s);
         return s;
@@ -844,10 +863,28 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     public boolean waitUntil(BooleanSupplier condition, long timeoutMillis) {
         long end = System.nanoTime() + timeoutMillis * 1_000_000L;
         while (true) {
-            if (condition.getAsBoolean()) return true;
+            if (holds(condition, end)) return true;
             pollRules();
             if (System.nanoTime() - end > 0) return false;
             pause(10);
+        }
+    }
+
+    /**
+     * Evaluates a wait's condition with the wait's deadline in force (see {@link #waitDeadline}); a
+     * wait inside a procedure called by the condition keeps the nearer deadline. An operation of the
+     * condition that fails once the window is over ends the wait as timed out, saying what it was doing.
+     */
+    private boolean holds(BooleanSupplier condition, long end) {
+        long outer = waitDeadline;
+        waitDeadline = outer != 0 && outer - end < 0 ? outer : end;
+        try {
+            return condition.getAsBoolean();
+        } catch (RuntimeException failed) {
+            if (System.nanoTime() - end < 0) throw failed;
+            throw new OperationException("its time ran out while the condition was being evaluated: " + failed.getMessage(), failed);
+        } finally {
+            waitDeadline = outer;
         }
     }
 

@@ -80,12 +80,19 @@ public final class ControlClient implements ControlPlane {
     private long lastSent; // under lock
     private final MessageHeaderEncoder header = new MessageHeaderEncoder(); // under lock
     private final ExpandableArrayBuffer reqBuf = new ExpandableArrayBuffer(256); // under lock
+    /**
+     * When the plane last said anything to this client (an answer, a new leader): a get that waits
+     * for a copy hears nothing for as long as it waits, so it probes, and this tells it whether the
+     * plane itself has gone silent (see {@link #awaitGet}).
+     */
+    private volatile long lastHeardNs = System.nanoTime();
     /** How each calling thread waits for its answer (one strategy per thread: they keep state). */
     private final ThreadLocal<IdleStrategy> waitIdle;
 
     private final EgressListener egress = new EgressListener() {
         @Override
         public void onMessage(long sessionId, long timestamp, DirectBuffer buf, int offset, int length, Header h) {
+            lastHeardNs = System.nanoTime();
             Call c = calls.get(ControlCodec.responseSeq(buf, offset));
             if (c == null) return; // given up on (its cancel takes care of a copy handed out)
             byte[] bytes = new byte[length];
@@ -97,6 +104,7 @@ public final class ControlClient implements ControlPlane {
 
         @Override
         public void onNewLeader(long sessionId, long termId, int leader, String ingress) {
+            lastHeardNs = System.nanoTime();
             for (Call c : calls.values()) c.sentAt = 0; // what the old leader had not committed is lost: send again
         }
     };
@@ -210,11 +218,42 @@ public final class ControlClient implements ControlPlane {
 
     /** Waits until the answer comes or the deadline passes (then the call is dropped and null returned). */
     private byte[] await(Call c) {
+        return await(c, 0);
+    }
+
+    /**
+     * Waits for a get's answer, which may rightly take as long as the get allows (no copy yet), but
+     * not for a plane that has stopped answering: once nothing has been heard from it for a second,
+     * an echo goes through its log each second, and after the client's timeout without a word the
+     * wait ends. Returns the answer, or null with {@code silent[0]} set when the plane went silent.
+     * (Before, a script's get on a plane killed under it waited out its whole 30 s and then said
+     * "no copy became available (or the control plane is unreachable)"; issue 13 wants the
+     * statement to fail within a bounded time, naming what is unreachable.)
+     */
+    private byte[] awaitGet(Call c, boolean[] silent) {
+        long start = System.nanoTime();
+        byte[] a = await(c, start);
+        silent[0] = a == null && System.nanoTime() - c.deadline < 0 && !closed && !Thread.currentThread().isInterrupted();
+        return a;
+    }
+
+    /** As {@link #await(Call)}; with {@code probingSince} non-zero, also probes a silent plane and gives up on one (awaitGet). */
+    private byte[] await(Call c, long probingSince) {
         IdleStrategy idle = waitIdle.get();
         idle.reset();
+        long probedAt = 0;
         while (c.answer == null) {
             long now = System.nanoTime();
             if (now - c.deadline >= 0 || closed || Thread.currentThread().isInterrupted()) break;
+            if (probingSince != 0) {
+                long quiet = now - Math.max(lastHeardNs, probingSince);
+                if (quiet > timeoutNs) break;
+                if (quiet > RESEND_NS && now - probedAt > RESEND_NS) {
+                    probedAt = now;
+                    submit((b, seq) -> new EchoEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).encodedLength() + at(),
+                            null, answer -> {}, now + timeoutNs);
+                }
+            }
             if (lock.tryLock()) {
                 try {
                     if (c.sentAt == 0 || now - c.sentAt > RESEND_NS) send(c);
@@ -459,13 +498,17 @@ public final class ControlClient implements ControlPlane {
         long wait = timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs;
         Call c = submit((b, seq) -> new SpaceGetEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).rdc(rdc).holder(holder)
                 .label(label).encodedLength() + at(), Thread.currentThread(), null, System.nanoTime() + wait);
-        byte[] a = await(c);
+        boolean[] silent = new boolean[1];
+        byte[] a = awaitGet(c, silent);
         if (a == null) {
             // Given up: the service drops the waiting getter; if a copy was handed out meanwhile, the
             // cancel's answer carries it and it goes back (a unicast port as the descriptor it got).
             long getSeq = c.seq;
             submit((b, seq) -> new CancelGetEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).getSeq(getSeq).encodedLength() + at(),
                     null, answer -> giveBackIfHanded(rdc, label, holder, answer), System.nanoTime() + ASYNC_LIMIT_NS);
+            if (silent[0])
+                throw new OperationException(op + ": the control plane at " + config.where() + " is unreachable: it answered nothing, not even a probe, for "
+                        + human(this.timeoutNs) + " (the get is cancelled; a copy it was handed goes back when the plane answers again)");
             throw new OperationException(op + " did not answer within " + human(wait) + ": no copy of '" + label + "' became available"
                     + " (or the control plane at " + config.where() + " is unreachable)");
         }

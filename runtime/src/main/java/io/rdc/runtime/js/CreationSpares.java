@@ -12,7 +12,7 @@ import java.util.ArrayDeque;
  *
  * <p>At most {@link #TARGET} wait at once ({@code -Drdc.js.spareContexts}, 0 turns this off), so an
  * idle process holds that many contexts and parked threads; none is made before the JVM's first
- * creation. Making them takes {@link JsHost#LOADS} like any other load, so a burst of creations
+ * creation, except in a node daemon, which makes them as it starts ({@link #warmUp}). Making them takes {@link JsHost#LOADS} like any other load, so a burst of creations
  * cannot take every core from running incarnations.
  */
 final class CreationSpares {
@@ -35,6 +35,34 @@ final class CreationSpares {
         return sp;
     }
 
+    /**
+     * Makes the spares now rather than at the JVM's first creation, and waits (at most {@code timeoutNs})
+     * until one is ready: the first context of a JVM also starts the engine, which took 5 to 7 s on the
+     * loaded 2-core build machine. A node daemon does this before it says it is ready (NodeMain), so the
+     * first creations on a fresh standing pool do not each wait out a cold engine. Returns whether one was ready in time.
+     */
+    static boolean warmUp(long timeoutNs) {
+        if (TARGET == 0) {
+            JsHost.plainContextCycle(); // no spares wanted: at least the engine is started
+            return true;
+        }
+        topUp();
+        long end = System.nanoTime() + timeoutNs;
+        synchronized (READY) {
+            while (READY.isEmpty()) {
+                long left = end - System.nanoTime();
+                if (left <= 0 || making == 0) return !READY.isEmpty(); // timed out, or every spare failed
+                try {
+                    READY.wait(Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     private static void topUp() {
         int start;
         synchronized (READY) {
@@ -47,10 +75,12 @@ final class CreationSpares {
                 synchronized (READY) {
                     making--;
                     READY.add(sp);
+                    READY.notifyAll(); // a warmUp may wait for the first
                 }
             }, e -> {
                 synchronized (READY) {
                     making--; // the next take tries again; meanwhile creations load their own
+                    READY.notifyAll();
                 }
             });
         }

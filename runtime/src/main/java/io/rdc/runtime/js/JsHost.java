@@ -88,6 +88,15 @@ public final class JsHost implements Launcher {
                 .build();
     }
 
+    /**
+     * Starts the JavaScript engine and readies this JVM's creation spares, waiting up to {@code timeout}
+     * for the first: a node daemon calls this before it says it is ready, so that a fresh pool's first
+     * creations find a warm engine (see {@link CreationSpares#warmUp}). Returns whether it was warm in time.
+     */
+    public static boolean warmUp(java.time.Duration timeout) {
+        return CreationSpares.warmUp(timeout.toNanos());
+    }
+
     /** One context made with an incarnation's options, its realm made (one trivial evaluation), closed: the floor of a creation (rdc bench scale). */
     public static void plainContextCycle() {
         try (Context c = newContext()) {

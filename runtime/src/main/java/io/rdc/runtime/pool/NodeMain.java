@@ -53,11 +53,26 @@ public final class NodeMain {
         PoolConfig cfg = PoolConfig.defaults().withDescriptor(NodeDescriptor.of(java.util.List.of(self))).withTransport(TransportMode.UDP)
                 .withIdle(idle).withLocalNodes(Set.of(self.id())).withControl(control).withKey(key);
         try (EmbeddedPool pool = EmbeddedPool.start(cfg)) {
+            warmUp(self.id());
             System.out.println("node " + self.id() + " ready on " + self.endpoint() + " in the pool at " + control + " (pool key " + key.fingerprint() + ")");
             System.out.flush();
             stop.await();
         }
     }
+
+    /**
+     * Starts the JavaScript engine before the node says it is ready. A daemon's first creation used to
+     * start it: 5 to 7 s on the loaded build machine, paid once per node, one after another when a
+     * manager creates a worker on each node, which made the README's text-processing script on a fresh
+     * standing pool wait 37 s for its manager (docs/deployment.md, "A fresh pool's first creations").
+     * Bounded: a node that cannot warm up in time says so and serves anyway (creations then load their own).
+     */
+    private static void warmUp(int id) {
+        if (!io.rdc.runtime.js.JsHost.warmUp(WARM_UP_BOUND))
+            System.out.println("node " + id + ": the JavaScript engine was not warm within " + WARM_UP_BOUND.toSeconds() + " s; the first creations here will wait for it");
+    }
+
+    static final java.time.Duration WARM_UP_BOUND = java.time.Duration.ofSeconds(30);
 
     /**
      * Usage: NodeMain [--key FILE] ID DESCRIPTOR-FILE [IDLE]; stops when standard input closes. Without

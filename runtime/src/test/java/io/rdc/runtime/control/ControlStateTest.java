@@ -144,6 +144,36 @@ class ControlStateTest {
         }
     }
 
+    /**
+     * A get may wait as long as it allows for a copy, but not for a plane that is gone: the operator
+     * that loses its control plane mid-script (issue 13) gets an error naming the plane within about
+     * the client's timeout, not after the get's own (here 120 s).
+     */
+    @Test
+    void aGetWaitingOnAPlaneThatStopsAnsweringFailsNamingThePlane() throws Exception {
+        EmbeddedControlPlane plane = EmbeddedControlPlane.start();
+        boolean planeClosed = false;
+        // The client runs its own media driver, as an operator's process does: the plane's goes with it.
+        try (ControlClient c = ControlClient.connect(plane.clientConfig().withAeronDirectory(null).withTimeout(Duration.ofSeconds(2)))) {
+            long r = c.openRdc("silent", "tester", false).rdc().id();
+            java.util.concurrent.CompletableFuture<ControlPlane.SpaceGot> got =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> c.spaceGet(r, "never", 1, TimeUnit.SECONDS.toNanos(120)));
+            Thread.sleep(5000);
+            assertFalse(got.isDone(), "waiting longer than the client's timeout for a copy, on a plane that answers, is no failure");
+            long t0 = System.nanoTime();
+            plane.close();
+            planeClosed = true;
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class, () -> got.get(60, TimeUnit.SECONDS));
+            long waited = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+            assertTrue(e.getCause().getMessage().startsWith("stream space get 'never': the control plane at " + c.config().where()
+                    + " is unreachable: it answered nothing, not even a probe, for 2 s"),
+                    e.getCause().getMessage());
+            assertTrue(waited < 30, "failed within about the client's timeout, not the get's 120 s: " + waited + " s");
+        } finally {
+            if (!planeClosed) plane.close();
+        }
+    }
+
     @Test
     void nothingAnsweringIsAClearErrorWithinTheTimeout() {
         int[] port = EmbeddedControlPlane.freeUdpPorts(1);
