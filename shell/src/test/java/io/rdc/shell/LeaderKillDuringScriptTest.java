@@ -117,7 +117,7 @@ class LeaderKillDuringScriptTest {
 
     private static boolean registered(ControlPlane cp, String name) {
         try {
-            cp.lookup(name);
+            cp.lookup(name, 0);
             return true;
         } catch (RuntimeException notYet) {
             return false;

@@ -660,10 +660,15 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     }
 
     @Override
-    public void register(String name, Object value) {
+    public void register(String name, Object value, List<String> readers) {
         Ref r = reference(value, "register");
         if (r.kind != RefKind.STREAM) throw new OperationException("register needs a stream or a port to reach, not a " + r.kind.label);
-        op.register(name, r);
+        op.register(name, r, readers);
+    }
+
+    @Override
+    public void unregister(String name) {
+        if (!op.unregister(name)) throw new OperationException("no service is registered under the name '" + name + "'");
     }
 
     @Override

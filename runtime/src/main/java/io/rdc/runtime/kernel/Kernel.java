@@ -699,12 +699,16 @@ public final class Kernel implements Agent {
         return space.spacePrint(inc);
     }
 
-    public void register(Incarnation inc, String name, RefDescriptor d) {
-        space.register(inc, name, d);
+    public void register(Incarnation inc, String name, RefDescriptor d, List<String> readers) {
+        space.register(inc, name, d, readers);
     }
 
-    public RefDescriptor lookup(String name) {
-        return space.lookup(name);
+    public boolean unregister(Incarnation inc, String name) {
+        return space.unregister(inc, name);
+    }
+
+    public RefDescriptor lookup(Incarnation inc, String name) {
+        return space.lookup(inc, name);
     }
 
     // ---- BufferHandles

@@ -385,12 +385,23 @@ public final class Operator {
         return kernel.spacePrint(session);
     }
 
+    /** Registers a service under {@code name} for every RDC to look up. */
     public void register(String name, Ref stream) {
-        kernel.register(session, name, kernel.propagate(session, session.refs.check(stream, RefKind.STREAM), 0, -1));
+        register(name, stream, List.of());
+    }
+
+    /** Registers a service under {@code name}, owned by this session's RDC; {@code readers} (RDC names or ids) may look it up, empty for every RDC. */
+    public void register(String name, Ref stream, List<String> readers) {
+        kernel.register(session, name, kernel.propagate(session, session.refs.check(stream, RefKind.STREAM), 0, -1), readers);
+    }
+
+    /** Deletes a name this session's RDC registered; false when none is registered. */
+    public boolean unregister(String name) {
+        return kernel.unregister(session, name);
     }
 
     public Ref lookup(String name) {
-        return kernel.materialize(session, kernel.lookup(name));
+        return kernel.materialize(session, kernel.lookup(session, name));
     }
 
     public List<NodeStatus> nodes() {
