@@ -770,6 +770,10 @@ public final class Kernel implements Agent {
         return transplants.restore(file, node, name);
     }
 
+    public long restore(Incarnation by, java.nio.file.Path file, int node, String name, java.util.function.Consumer<String> warnings) {
+        return transplants.restore(by, file, node, name, warnings);
+    }
+
     public Forked fork(long gid, int node, List<String> ports, String name, long withinNs) {
         return transplants.fork(gid, node, ports, name, withinNs);
     }

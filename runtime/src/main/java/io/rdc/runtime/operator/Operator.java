@@ -49,6 +49,8 @@ public final class Operator {
     private final Incarnation session;
     /** The RDC as the control plane knows it; null in a pool without one. */
     private final ControlPlane.Opened rdc;
+    /** Where warnings for the operator go (a restore of changed module code): its error stream unless set. */
+    private volatile java.util.function.Consumer<String> warnings = line -> System.err.println("rdc: warning: " + line);
 
     /** A session rooting a new RDC. */
     public Operator(Kernel kernel, String name) {
@@ -70,6 +72,11 @@ public final class Operator {
             this.rdc = cp.openRdc(rdcName != null ? rdcName : name + "-" + Ids.show(kernel.newGid()), owner, attached);
             this.session = kernel.newOperatorSession(name, rdc.rdc().id());
         }
+    }
+
+    /** Sends this session's warnings to {@code sink} instead of the error stream (the shell's output, a test). */
+    public void onWarning(java.util.function.Consumer<String> sink) {
+        this.warnings = java.util.Objects.requireNonNull(sink);
     }
 
     /** The RDC this session acts in, as the control plane knows it; null without a control plane. */
@@ -156,7 +163,7 @@ public final class Operator {
 
     /** restore: a checkpoint re-made as a new incarnation at {@code node}; its ports take over the parked originals. */
     public Ref restore(Path file, int node, String name) {
-        long gid = kernel.restore(file, node, name);
+        long gid = kernel.restore(session, file, node, name, warnings);
         return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
     }
 
