@@ -276,7 +276,14 @@ public final class ControlService implements ClusteredService {
                 String name = d.name(), owner = d.owner();
                 if (!name.isBlank())
                     for (RdcState r : rdcs.values())
-                        if (!r.terminated && r.name.equals(name)) return rdcList(seq, List.of(r), false);
+                        if (!r.terminated && r.name.equals(name)) {
+                            // A session in an RDC may act in it (Authority): only its owner and the operators it lists may open one.
+                            String listed = r.names.getOrDefault(io.rdc.runtime.kernel.Authority.OPERATORS_NAME, "");
+                            if (!r.owner.equals(owner) && !ControlCodec.lines(listed).contains(owner))
+                                throw new OperationException("operator '" + owner + "' has no authority over RDC '" + name + "' (owner '" + r.owner + "'"
+                                        + (listed.isEmpty() ? "" : ", also " + listed.replace('\n', ',')) + "): opening a session in it refused");
+                            return rdcList(seq, List.of(r), false);
+                        }
                 if (nextRdc > COUNTER_LIMIT) throw new OperationException("open RDC '" + name + "': every RDC id has been used");
                 RdcState r = new RdcState();
                 r.id = Ids.make(RDC_NODE, nextRdc++);

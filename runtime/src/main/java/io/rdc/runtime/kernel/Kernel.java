@@ -111,12 +111,15 @@ public final class Kernel implements Agent {
     final NodeLoad nodeLoad;
     final MigrationRecord records;
     final Transplants transplants;
+    /** Which operators may act in which RDC (checked on control requests only). */
+    final Authority authority;
 
     public Kernel(NodeInfo info, Pool pool, Transport transport) {
         this.info = info;
         this.nodeId = info.id();
         this.pool = pool;
         this.transport = transport;
+        this.authority = new Authority(nodeId);
         this.adapter = new KernelAdapter(this);
         this.publisher = new KernelPublisher(this);
         this.requests = new Requests(this);

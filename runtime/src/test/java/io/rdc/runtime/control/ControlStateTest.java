@@ -81,7 +81,9 @@ class ControlStateTest {
             assertTrue(o.created());
             first = o.rdc().id();
             assertEquals(ControlService.RDC_NODE, Ids.node(first), "RDC ids are made by the reserved node 0");
-            ControlPlane.Opened again = c.openRdc("textproc", "bob", false);
+            OperationException refused = assertThrows(OperationException.class, () -> c.openRdc("textproc", "bob", false));
+            assertTrue(refused.getMessage().contains("operator 'bob' has no authority over RDC 'textproc' (owner 'ann')"), refused.getMessage());
+            ControlPlane.Opened again = c.openRdc("textproc", "ann", false);
             assertFalse(again.created(), "a second open of the name attaches");
             assertEquals(first, again.rdc().id());
             assertEquals("ann", again.rdc().owner());
