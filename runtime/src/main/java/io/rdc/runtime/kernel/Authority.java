@@ -86,7 +86,7 @@ public final class Authority {
     // ---- the node's side
 
     private final int nodeId;
-    /** RDCs' access as learnt from requests of sessions acting in them. Written by the kernel thread; read by it. */
+    /** RDCs' access as learnt from requests of sessions acting in them. Written and read by the kernel thread (concurrent for tests and views that read it from elsewhere). */
     private final ConcurrentHashMap<Long, Access> known = new ConcurrentHashMap<>();
 
     Authority(int nodeId) {

@@ -136,6 +136,11 @@ public final class Operator {
         });
     }
 
+    /** An incarnation's status by id (views, and incarnations named in an earlier session), as this session's operator. */
+    public Status statusOf(long gid) {
+        return acting(() -> kernel.status(gid));
+    }
+
     /** The incarnations of every RDC this session's operator has authority over (0), or of one RDC (refused without authority). */
     public List<Kernel.Listed> list(long rdc) {
         return acting(() -> kernel.list(rdc));
