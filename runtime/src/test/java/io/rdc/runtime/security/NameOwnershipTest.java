@@ -51,6 +51,12 @@ class NameOwnershipTest {
         return op.spaceGet(label, T);
     }
 
+    /** The name service at the pool's first node, or in an embedded control plane. */
+    private static EmbeddedPool start(boolean controlPlane) throws java.io.IOException {
+        PoolConfig config = PoolConfig.defaults().withCheckpointDir(Files.createTempDirectory("rdc-checkpoints"));
+        return EmbeddedPool.start(controlPlane ? config.withControl(PoolConfig.EMBEDDED_CONTROL) : config);
+    }
+
     /** Who answers an invocation through {@code stream}. */
     private static Object from(Operator op, Ref stream) {
         return ((Map<?, ?>) op.invoke(stream, Map.of(), null, T).head()).get("from");
@@ -59,8 +65,7 @@ class NameOwnershipTest {
     @ParameterizedTest(name = "control plane: {0}")
     @ValueSource(booleans = {false, true})
     void aNameIsItsRegistrantsAndListedRdcsAloneLookItUp(boolean controlPlane) throws Exception {
-        PoolConfig config = PoolConfig.defaults().withCheckpointDir(Files.createTempDirectory("rdc-checkpoints"));
-        try (EmbeddedPool pool = EmbeddedPool.start(controlPlane ? config.withControl(PoolConfig.EMBEDDED_CONTROL) : config)) {
+        try (EmbeddedPool pool = start(controlPlane)) {
             Operator bank = pool.newOperator("bank"), client = pool.newOperator("client"), eve = pool.newOperator("eve");
             String clientRdc = Ids.show(client.session().rdcId);
             Ref pay = serve(bank, ECHO, Map.of("who", "bank"), "bank.in");
@@ -101,8 +106,7 @@ class NameOwnershipTest {
     @ParameterizedTest(name = "control plane: {0}")
     @ValueSource(booleans = {false, true})
     void anIncarnationRegistersForAListOfRdcs(boolean controlPlane) throws Exception {
-        PoolConfig config = PoolConfig.defaults().withCheckpointDir(Files.createTempDirectory("rdc-checkpoints"));
-        try (EmbeddedPool pool = EmbeddedPool.start(controlPlane ? config.withControl(PoolConfig.EMBEDDED_CONTROL) : config)) {
+        try (EmbeddedPool pool = start(controlPlane)) {
             Operator owner = pool.newOperator("owner"), friend = pool.newOperator("friend"), other = pool.newOperator("other");
             String code = """
                     export function init(ctx, args) { const c = ctx.chanCreate('own.chan', 'unicast'); ctx.register('own', c.stream, { rdcs: args.rdcs }); }
