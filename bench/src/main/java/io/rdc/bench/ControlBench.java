@@ -71,10 +71,10 @@ public final class ControlBench {
         long rdc = c.openRdc("bench-" + System.nanoTime(), "bench", false).rdc().id();
         RefDescriptor ref = new RefDescriptor(RefKind.STREAM, 0, Ids.channel(201, 1, false), Ids.make(201, 1), 0, false, 0);
         c.spacePut(rdc, "b", ref, Kernel.DONTCACHE);
-        c.register("bench.service." + rdc, ref, rdc);
+        c.register("bench.service." + rdc, ref, rdc, java.util.List.of());
         String name = "bench.service." + rdc;
         // Interleaved, one of each per round, so that the machine's load drifts over all three alike.
-        Runnable[] ops = {c::echo, () -> c.spaceGet(rdc, "b", 1, TimeUnit.SECONDS.toNanos(10)), () -> c.lookup(name)};
+        Runnable[] ops = {c::echo, () -> c.spaceGet(rdc, "b", 1, TimeUnit.SECONDS.toNanos(10)), () -> c.lookup(name, 0)};
         long[][] ns = time(samples, warmup, ops);
         long[] echo = ns[0], get = ns[1], lookup = ns[2];
         double e50 = pct(echo, 50);

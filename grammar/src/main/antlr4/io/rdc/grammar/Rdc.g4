@@ -35,7 +35,9 @@ statement
     | 'put' label=expr '=' value=expr copiesClause?                             # putStatement
     | 'return' label=expr                                                       # returnStatement
     | 'delete' label=expr                                                       # deleteStatement
-    | 'register' name=expr value=expr                                           # registerStatement
+    // `for "a", "b"`: only those RDCs (names or ids) may look the name up; without it, every RDC.
+    | 'register' name=expr value=expr ('for' readers+=expr (',' readers+=expr)*)?  # registerStatement
+    | {_input.LT(1).getText().equals("unregister")}? IDENT name=expr              # unregisterStatement
     | 'show' IDENT                                                              # showStatement
     // Sessions in a standing pool: which RDC this session acts in, leaving it, ending one (rdcExit).
     | {_input.LT(1).getText().equals("rdc")}? IDENT stringLit                   # rdcStatement

@@ -370,8 +370,24 @@ public final class Evaluator {
             case Statement.Register register -> {
                 String name = text(register.name(), scope, "a registered name");
                 Object value = toOperations(register.value(), evaluate(register.value(), scope));
+                List<String> readers = new ArrayList<>();
+                for (Expression reader : register.readers()) {
+                    Object rdcs = evaluate(reader, scope); // a name, or a list of names
+                    for (Object rdc : rdcs instanceof List<?> list ? list : List.of(rdcs)) {
+                        if (!(rdc instanceof String s))
+                            throw new RdcError(reader.position(), "register " + Values.quote(name) + " for: an RDC is named by a string, not a " + Values.typeName(rdc));
+                        readers.add(s);
+                    }
+                }
                 operation(register.position(), "register " + Values.quote(name), () -> {
-                    operations.register(name, value);
+                    operations.register(name, value, readers);
+                    return null;
+                });
+            }
+            case Statement.Unregister unregister -> {
+                String name = text(unregister.name(), scope, "a registered name");
+                operation(unregister.position(), "unregister " + Values.quote(name), () -> {
+                    operations.unregister(name);
                     return null;
                 });
             }

@@ -124,7 +124,11 @@ public interface Operations {
 
     void delete(String label);
 
-    void register(String name, Object value);
+    /** Registers {@code value} under {@code name}; {@code readers} (RDC names or ids) may look it up, every RDC when empty. */
+    void register(String name, Object value, List<String> readers);
+
+    /** Deletes a name this session's RDC registered; refused when another RDC owns it. */
+    void unregister(String name);
 
     Object lookup(String name);
 

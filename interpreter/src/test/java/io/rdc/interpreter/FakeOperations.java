@@ -149,9 +149,15 @@ class FakeOperations implements Operations, AutoCloseable {
     }
 
     @Override
-    public void register(String name, Object value) {
-        record("register", name + "=" + value);
+    public void register(String name, Object value, List<String> readers) {
+        record("register", name + "=" + value + (readers.isEmpty() ? "" : " for " + readers));
         names.put(name, value);
+    }
+
+    @Override
+    public void unregister(String name) {
+        record("unregister", name);
+        names.remove(name);
     }
 
     @Override

@@ -86,6 +86,31 @@ class CheckpointForkTest extends PoolFixture {
     }
 
     @Test
+    void aRestoreWarnsWhenTheModulesCodeChangedSinceTheCheckpointAndStillProceeds() throws Exception {
+        Operator op = operator();
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        op.onWarning(warnings::add);
+        String v1 = "export function init(ctx) { ctx.state = { n: 41 }; }\nexport function onMessage(ctx, p, m) { return { head: { v: 1, n: ++ctx.state.n } }; }";
+        var module = op.module("versioned", v1);
+        Ref srv = op.create(module, 202, null, List.of(io.rdc.runtime.kernel.Iface.portNew("in", "ck.versioned", null)));
+        Ref s = op.spaceGet("ck.versioned", T);
+        Path same = dir.resolve("versioned-same.ckpt"), changed = dir.resolve("versioned-changed.ckpt");
+        op.checkpoint(srv, same.toString(), true, T);
+        Ref unchanged = op.restore(same, 203, "same");
+        assertEquals(List.of(), warnings, "the same code: no warning");
+
+        op.checkpoint(unchanged, changed.toString(), true, T);
+        op.module("versioned", v1.replace("v: 1", "v: 2")); // the RDC now declares other code under the name
+        Ref back = op.restore(changed, 203, "changed");
+        assertEquals(1, warnings.size(), warnings.toString());
+        String w = warnings.getFirst();
+        assertTrue(w.contains("module 'versioned' has changed since the checkpoint") && w.contains("runs the checkpoint's code"), w);
+        Map<?, ?> answer = (Map<?, ?>) op.invoke(s, Map.of(), null, T).head();
+        assertEquals(Map.of("v", 1L, "n", 42L), answer, "the restore proceeded: the checkpoint's code on the checkpoint's state");
+        assertEquals("changed", op.status(back).name());
+    }
+
+    @Test
     void aRestoreWhoseInstallFailsLeavesNothingAtTheNodeAndTheGoodFileStillRestores() throws Exception {
         Operator op = operator();
         Ref s = tenSentAndCheckpointed(op, "ck.leak");

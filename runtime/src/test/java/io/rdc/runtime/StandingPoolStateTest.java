@@ -79,7 +79,7 @@ class StandingPoolStateTest {
             assertEquals(rdc, op.rdc().rdc().id());
             assertEquals("\"hello\"", op.control().names(rdc).get("greeting"), "script names are back");
             assertTrue(String.join("\n", op.spacePrint()).contains("e1"), "stream-space labels are back: " + op.spacePrint());
-            assertNotNull(op.control().lookup("echo-service"), "name registrations are back");
+            assertNotNull(op.control().lookup("echo-service", rdc), "name registrations are back");
             long gid = createEcho(op, "e3");
             assertTrue(ids.add(gid), "no id is reused after the plane restarts: " + gid);
             Operator fresh = p.newOperator("fresh", "new-app", false);

@@ -36,9 +36,9 @@ final class GraphView {
         Map<Integer, String> nodes = new TreeMap<>();
         for (NodeStatus n : op.nodes()) nodes.put(n.id(), n.name());
         List<Inc> incs = new ArrayList<>();
-        for (Kernel.Listed l : op.kernel().list(op.session().rdcId)) {
+        for (Kernel.Listed l : op.list(op.session().rdcId)) {
             try {
-                Status s = op.kernel().status(l.gid());
+                Status s = op.statusOf(l.gid());
                 incs.add(new Inc(l.gid(), l.name(), l.module(), s.state().name(), s.node(), s.ports(), s.streams()));
             } catch (RuntimeException gone) {
                 incs.add(new Inc(l.gid(), l.name(), l.module(), l.state().name(), l.node(), List.of(), List.of()));

@@ -33,9 +33,16 @@ final class PoolOptions {
     @Option(names = "--attached", description = "the RDC depends on this session and is terminated when it ends (the dissertation's launch semantics)")
     boolean attached;
 
+    @Option(names = "--user", paramLabel = "NAME", description = "the operator this session acts as (default: $RDC_USER, else the OS user); nodes check its authority over each RDC")
+    String user;
+
     PoolConfig config() throws IOException {
         Main main = Main.of(mixee);
         if (main.verbose) System.setProperty("rdc.verbose", "true");
+        if (user != null) {
+            if (user.isBlank() || user.contains("\n")) throw new IllegalArgumentException("--user needs a name (one line)");
+            System.setProperty("rdc.user", user); // Operator.defaultIdentity: --user, else $RDC_USER, else the OS user
+        }
         PoolConfig c = PoolConfig.defaults().withIdle(idle);
         java.util.Optional<PoolFile> found = embedded ? java.util.Optional.empty() : PoolFile.find(Path.of("").toAbsolutePath());
         String standing = embedded ? null : poolAddress != null ? poolAddress : found.map(PoolFile::control).orElse(null);

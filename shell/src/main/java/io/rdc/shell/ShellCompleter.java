@@ -42,7 +42,8 @@ final class ShellCompleter implements Completer {
         t("put", "put \"label\" = X [copies N|unlimited|dontcache]");
         t("return", "return \"label\"");
         t("delete", "delete \"label\"");
-        t("register", "register \"name\" X.port");
+        t("register", "register \"name\" X.port [for \"rdc\", …]");
+        t("unregister", "unregister \"name\"");
         t("show", "show nodes|incarnations|channels|space|events");
         t("inspect", "inspect X");
         t("web", "web [PORT]   (the live web view of the pool, default port 7070: docs/web.md)");

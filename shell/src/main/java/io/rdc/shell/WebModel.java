@@ -55,7 +55,7 @@ final class WebModel {
         Map<Long, GraphView.Inc> before = new HashMap<>();
         for (GraphView.Inc i : previous.incarnations()) before.put(i.gid(), i);
         Map<Long, Kernel.Listed> listed = new LinkedHashMap<>();
-        for (Kernel.Listed l : op.kernel().list(rdc)) {
+        for (Kernel.Listed l : op.list(rdc)) {
             Kernel.Listed seen = listed.get(l.gid());
             if (seen == null || seen.state() == Incarnation.State.MIGRATING) listed.put(l.gid(), l);
         }
@@ -69,7 +69,7 @@ final class WebModel {
                 continue;
             }
             try {
-                Status s = op.kernel().status(l.gid());
+                Status s = op.statusOf(l.gid());
                 byGid.put(l.gid(), new GraphView.Inc(l.gid(), l.name(), l.module(), s.state().name(), s.node(), s.ports(), s.streams()));
             } catch (RuntimeException gone) {
                 byGid.put(l.gid(), new GraphView.Inc(l.gid(), l.name(), l.module(), l.state().name(), l.node(),
@@ -122,7 +122,7 @@ final class WebModel {
     /** An incarnation the list lacks: as its status says, UNREACHABLE when its node does not answer, or null when it is gone. */
     private static GraphView.Inc missing(Operator op, GraphView.Inc i) {
         try {
-            Status s = op.kernel().status(i.gid());
+            Status s = op.statusOf(i.gid());
             return new GraphView.Inc(i.gid(), i.name(), i.module(), s.state().name(), s.node(), s.ports(), s.streams());
         } catch (RuntimeException e) {
             String why = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);

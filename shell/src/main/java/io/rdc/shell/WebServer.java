@@ -119,7 +119,7 @@ final class WebServer implements AutoCloseable {
         GraphView.Inc inc = current().incarnation(id);
         if (inc == null) return new String[] {"404", Json.write(Map.of("error", "no incarnation " + id + " in the view"))};
         try {
-            Status st = ops.operator().kernel().status(inc.gid());
+            Status st = ops.operator().statusOf(inc.gid());
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("id", Ids.show(inc.gid()));
             o.put("name", inc.name());

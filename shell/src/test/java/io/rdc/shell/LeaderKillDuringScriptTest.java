@@ -103,7 +103,7 @@ class LeaderKillDuringScriptTest extends StandingPoolCase {
 
     private static boolean registered(ControlPlane cp, String name) {
         try {
-            cp.lookup(name);
+            cp.lookup(name, 0);
             return true;
         } catch (RuntimeException notYet) {
             return false;

@@ -205,7 +205,12 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitRegisterStatement(RdcParser.RegisterStatementContext ctx) {
-        return new Statement.Register(position(ctx), expression(ctx.name), expression(ctx.value));
+        return new Statement.Register(position(ctx), expression(ctx.name), expression(ctx.value), ctx.readers.stream().map(this::expression).toList());
+    }
+
+    @Override
+    public Object visitUnregisterStatement(RdcParser.UnregisterStatementContext ctx) {
+        return new Statement.Unregister(position(ctx), expression(ctx.name));
     }
 
     @Override

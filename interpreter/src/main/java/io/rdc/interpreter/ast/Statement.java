@@ -71,8 +71,11 @@ public sealed interface Statement extends Node {
 
     record DeleteReference(Position position, Expression label) implements Statement {}
 
-    /** {@code register "name" EXPR} in the name service. */
-    record Register(Position position, Expression name, Expression value) implements Statement {}
+    /** {@code register "name" EXPR [for "rdc", ...]} in the name service; readers empty: every RDC may look it up. */
+    record Register(Position position, Expression name, Expression value, List<Expression> readers) implements Statement {}
+
+    /** {@code unregister "name"}: the session's RDC deletes a name it registered. */
+    record Unregister(Position position, Expression name) implements Statement {}
 
     // ------------------------------------------------------------ observation
 

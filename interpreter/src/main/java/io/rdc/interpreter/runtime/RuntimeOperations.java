@@ -277,7 +277,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     /** Destroys every incarnation of an RDC and ends it at the control plane; returns how many were destroyed. */
     private int terminate(ControlPlane.RdcRecord r) {
         int n = 0;
-        for (Kernel.Listed l : op.kernel().list(r.id())) {
+        for (Kernel.Listed l : op.list(r.id())) {
             try {
                 op.destroy(op.adopt(l.gid()));
                 n++;
@@ -568,7 +568,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         }
         if (gid == 0) throw new OperationException("no incarnation is named \"" + client + "\"");
         long clientGid = gid;
-        Status cs = settle(() -> op.kernel().status(clientGid), deadlineNanos);
+        Status cs = settle(() -> op.statusOf(clientGid), deadlineNanos);
         List<Status.StreamStatus> found = new ArrayList<>();
         List<String> elsewhere = new ArrayList<>();
         for (Status.StreamStatus st : cs.streams()) {
@@ -613,7 +613,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         IncarnationHandle known = byName.get(name);
         if (known != null) return known;
         List<Kernel.Listed> hits = new ArrayList<>();
-        for (Kernel.Listed l : op.kernel().list(op.session().rdcId)) if (l.name().equals(name)) hits.add(l);
+        for (Kernel.Listed l : op.list(op.session().rdcId)) if (l.name().equals(name)) hits.add(l);
         if (hits.isEmpty()) throw new OperationException("no incarnation of this RDC is named " + name);
         if (hits.size() > 1) throw new OperationException(hits.size() + " incarnations are named " + name + ": " + hits.stream().map(l -> Ids.show(l.gid())).toList());
         Kernel.Listed l = hits.get(0);
@@ -626,7 +626,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         if (h != null) return h.gid();
         for (long rdc : new long[] {op.session().rdcId, 0}) {
             List<Long> hits = new ArrayList<>();
-            for (Kernel.Listed l : op.kernel().list(rdc)) if (l.name().equals(name)) hits.add(l.gid());
+            for (Kernel.Listed l : op.list(rdc)) if (l.name().equals(name)) hits.add(l.gid());
             if (hits.size() == 1) return hits.get(0);
             if (hits.size() > 1) throw new OperationException(hits.size() + " incarnations are named " + name + ": " + hits.stream().map(Ids::show).toList());
         }
@@ -691,10 +691,15 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     }
 
     @Override
-    public void register(String name, Object value) {
+    public void register(String name, Object value, List<String> readers) {
         Ref r = reference(value, "register");
         if (r.kind != RefKind.STREAM) throw new OperationException("register needs a stream or a port to reach, not a " + r.kind.label);
-        op.register(name, r);
+        op.register(name, r, readers);
+    }
+
+    @Override
+    public void unregister(String name) {
+        if (!op.unregister(name)) throw new OperationException("no service is registered under the name '" + name + "'");
     }
 
     @Override
@@ -752,7 +757,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     public String show(String what) {
         return switch (what) {
             case "nodes" -> Views.nodes(op.nodes());
-            case "incarnations" -> Views.incarnations(op.kernel().list(op.session().rdcId));
+            case "incarnations" -> Views.incarnations(op.list(op.session().rdcId));
             case "channels" -> Views.channels(this);
             case "space" -> Views.space(op.spacePrint());
             case "events" -> Views.events(drainEvents());

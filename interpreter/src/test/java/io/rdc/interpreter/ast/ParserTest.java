@@ -42,6 +42,8 @@ class ParserTest {
                 Arguments.of("return \"docs\"", Statement.ReturnReference.class),
                 Arguments.of("delete \"docs\"", Statement.DeleteReference.class),
                 Arguments.of("register \"printing\" spool.in", Statement.Register.class),
+                Arguments.of("register \"printing\" spool.in for \"office\", teams", Statement.Register.class),
+                Arguments.of("unregister \"printing\"", Statement.Unregister.class),
                 Arguments.of("invoke w[1].tasks {n: 1} body [1, 2]", Statement.ExpressionStatement.class),
                 Arguments.of("send w[1].tasks {n: 1}", Statement.ExpressionStatement.class),
                 Arguments.of("show channels", Statement.Show.class),

@@ -563,18 +563,27 @@ public final class ControlClient implements ControlPlane {
     // ------------------------------------------------------------------ name service
 
     @Override
-    public void register(String name, RefDescriptor ref, long ownerRdc) {
+    public void register(String name, RefDescriptor ref, long ownerRdc, List<String> readers) {
         call("register '" + name + "'", timeoutNs, (b, seq) -> {
-            RegisterEncoder e = new RegisterEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).ownerRdc(ownerRdc);
+            RegisterEncoder e = new RegisterEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).ownerRdc(ownerRdc).op((short) 0);
             ControlCodec.put(e.desc(), ref);
-            return e.name(name).encodedLength() + at();
+            return e.name(name).readers(ControlCodec.lines(readers)).encodedLength() + at();
         });
     }
 
     @Override
-    public RefDescriptor lookup(String name) {
+    public boolean unregister(String name, long ownerRdc) {
+        return ackValue(call("delete name '" + name + "'", timeoutNs, (b, seq) -> {
+            RegisterEncoder e = new RegisterEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).ownerRdc(ownerRdc).op((short) 1);
+            ControlCodec.put(e.desc(), new RefDescriptor(io.rdc.runtime.ref.RefKind.STREAM, 0, 0, 0, 0, false, 0)); // unused by a delete
+            return e.name(name).readers("").encodedLength() + at();
+        })) != 0;
+    }
+
+    @Override
+    public RefDescriptor lookup(String name, long requesterRdc) {
         DirectBuffer b = call("lookup '" + name + "'", timeoutNs, (buf, seq) -> new LookupEncoder().wrapAndApplyHeader(buf, 0, header)
-                .clientId(clientId).seq(seq).name(name).encodedLength() + at());
+                .clientId(clientId).seq(seq).requesterRdc(requesterRdc).name(name).encodedLength() + at());
         MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
         return ControlCodec.get(new GotDecoder().wrap(b, at(), h.blockLength(), h.version()).desc());
     }

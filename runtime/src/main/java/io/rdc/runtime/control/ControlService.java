@@ -62,8 +62,6 @@ public final class ControlService implements ClusteredService {
         final Map<String, String> names = new LinkedHashMap<>();
     }
 
-    record Registration(RefDescriptor ref, long ownerRdc) {}
-
     static final class ClientState {
         long session, closedAt, forgottenUpTo; // answers of seq <= forgottenUpTo are no longer kept
         /** seq → the encoded answer; null while a get waits. */
@@ -75,7 +73,8 @@ public final class ControlService implements ClusteredService {
     final TreeMap<Integer, Long> blockNext = new TreeMap<>();
     final LinkedHashMap<Long, RdcState> rdcs = new LinkedHashMap<>();
     final LinkedHashMap<Long, SpaceTable> spaces = new LinkedHashMap<>();
-    final LinkedHashMap<String, Registration> registry = new LinkedHashMap<>();
+    /** The name service: names belong to the RDC that registered them; RDCs shown with their names. */
+    final io.rdc.runtime.kernel.NameService registry = new io.rdc.runtime.kernel.NameService(this::showRdc);
     final LinkedHashMap<Long, ClientState> clients = new LinkedHashMap<>();
     final TreeMap<Long, Long> sessionClients = new TreeMap<>();
     long nextRdc = 1;
@@ -277,7 +276,14 @@ public final class ControlService implements ClusteredService {
                 String name = d.name(), owner = d.owner();
                 if (!name.isBlank())
                     for (RdcState r : rdcs.values())
-                        if (!r.terminated && r.name.equals(name)) return rdcList(seq, List.of(r), false);
+                        if (!r.terminated && r.name.equals(name)) {
+                            // A session in an RDC may act in it (Authority): only its owner and the operators it lists may open one.
+                            String listed = r.names.getOrDefault(io.rdc.runtime.kernel.Authority.OPERATORS_NAME, "");
+                            if (!r.owner.equals(owner) && !ControlCodec.lines(listed).contains(owner))
+                                throw new OperationException("operator '" + owner + "' has no authority over RDC '" + name + "' (owner '" + r.owner + "'"
+                                        + (listed.isEmpty() ? "" : ", also " + listed.replace('\n', ',')) + "): opening a session in it refused");
+                            return rdcList(seq, List.of(r), false);
+                        }
                 if (nextRdc > COUNTER_LIMIT) throw new OperationException("open RDC '" + name + "': every RDC id has been used");
                 RdcState r = new RdcState();
                 r.id = Ids.make(RDC_NODE, nextRdc++);
@@ -348,20 +354,18 @@ public final class ControlService implements ClusteredService {
                 RegisterDecoder d = new RegisterDecoder().wrap(buf, at, bl, v);
                 long owner = d.ownerRdc();
                 RefDescriptor ref = ControlCodec.get(d.desc());
-                String name = d.name();
-                if (name.isBlank()) throw new OperationException("a service name must not be empty");
-                Registration old = registry.get(name);
-                if (old != null && old.ownerRdc() != owner)
-                    throw new OperationException("'" + name + "' is registered by RDC " + Ids.show(old.ownerRdc()) + "; only it may re-register it");
-                registry.put(name, new Registration(ref, owner));
+                boolean delete = v >= 3 && d.op() == 1;
+                String name = d.name(), readers = d.readers(); // a version-2 client sends no readers: public
+                if (delete) return ack(seq, registry.unregister(name, owner) ? 1 : 0);
+                registry.register(name, ref, owner, ControlCodec.lines(readers));
                 return ack(seq, 0);
             }
             case LookupDecoder.TEMPLATE_ID -> {
-                String name = new LookupDecoder().wrap(buf, at, bl, v).name();
-                Registration r = registry.get(name);
-                if (r == null)
-                    throw new OperationException("no service is registered under the name '" + name + "'" + NameSuggest.suggest(registry.keySet(), name));
-                return got(out, seq, r.ref(), false, false);
+                LookupDecoder d = new LookupDecoder().wrap(buf, at, bl, v);
+                long requester = v >= 3 ? d.requesterRdc() : 0; // a version-2 client's lookups see public names only
+                String name = d.name();
+                RdcState asking = rdcs.get(requester);
+                return got(out, seq, registry.lookup(name, requester, asking == null ? null : asking.name), false, false);
             }
             case CancelGetDecoder.TEMPLATE_ID -> {
                 long getSeq = new CancelGetDecoder().wrap(buf, at, bl, v).getSeq();
@@ -396,6 +400,12 @@ public final class ControlService implements ClusteredService {
         return start;
     }
 
+    /** An RDC in the name service's refusals: "RDC 0.3 ('shop')". */
+    private String showRdc(long id) {
+        RdcState r = rdcs.get(id);
+        return "RDC " + Ids.show(id) + (r == null || r.name.isEmpty() ? "" : " ('" + r.name + "')");
+    }
+
     private RdcState rdc(long id, String op) {
         RdcState r = rdcs.get(id);
         if (r == null) throw new OperationException(op + ": no RDC has id " + Ids.show(id));
@@ -421,7 +431,7 @@ public final class ControlService implements ClusteredService {
                     ClientState c = clients.get(g.client());
                     if (c != null) answer(c, g.seq(), error(handOut, g.seq(), "RDC " + Ids.show(r.id) + " was terminated"), handOut);
                 }
-        registry.values().removeIf(reg -> reg.ownerRdc() == r.id);
+        registry.removeOwnedBy(r.id);
     }
 
     private void forgetOldClients() {

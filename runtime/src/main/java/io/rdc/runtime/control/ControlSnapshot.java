@@ -5,6 +5,7 @@ import io.aeron.FragmentAssembler;
 import io.aeron.Image;
 import io.aeron.Publication;
 import io.rdc.runtime.control.codecs.*;
+import io.rdc.runtime.kernel.NameService;
 import io.rdc.runtime.node.NodeInfo;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -54,10 +55,10 @@ final class ControlSnapshot {
                     w.send(new SnapWaiterEncoder().wrapAndApplyHeader(b, 0, h).rdc(t.rdc).client(g.client()).seq(g.seq()).holder(g.holder())
                             .label(q.getKey()).encodedLength());
         }
-        for (Map.Entry<String, ControlService.Registration> e : s.registry.entrySet()) {
+        for (Map.Entry<String, NameService.Registration> e : s.registry.entries().entrySet()) {
             SnapRegistrationEncoder enc = new SnapRegistrationEncoder().wrapAndApplyHeader(b, 0, h).ownerRdc(e.getValue().ownerRdc());
             ControlCodec.put(enc.desc(), e.getValue().ref());
-            w.send(enc.name(e.getKey()).encodedLength());
+            w.send(enc.name(e.getKey()).readers(ControlCodec.lines(e.getValue().readers())).encodedLength());
         }
         for (Map.Entry<Long, ControlService.ClientState> e : s.clients.entrySet()) {
             ControlService.ClientState c = e.getValue();
@@ -189,7 +190,8 @@ final class ControlSnapshot {
                     SnapRegistrationDecoder d = new SnapRegistrationDecoder().wrap(buf, at, bl, v);
                     long owner = d.ownerRdc();
                     var ref = ControlCodec.get(d.desc());
-                    s.registry.put(d.name(), new ControlService.Registration(ref, owner));
+                    String name = d.name(), readers = d.readers(); // "" in a version-2 snapshot: the name was public
+                    s.registry.restore(name, new NameService.Registration(ref, owner, ControlCodec.lines(readers)));
                 }
                 case SnapClientDecoder.TEMPLATE_ID -> {
                     SnapClientDecoder d = new SnapClientDecoder().wrap(buf, at, bl, v);

@@ -680,11 +680,17 @@ final class JsIncarnation implements ProxyExecutable {
                 return null;
             case "testReference":
                 return Json.write(describeRef(a[1]));
-            case "register":
-                kernel.register(inc, a[1].asString(), kernel.propagate(inc, ref(a[2], RefKind.STREAM), 0, -1));
+            case "register": {
+                java.util.List<String> readers = new java.util.ArrayList<>();
+                if (a.length > 3 && !a[3].isNull())
+                    for (long i = 0; i < a[3].getArraySize(); i++) readers.add(a[3].getArrayElement(i).asString());
+                kernel.register(inc, a[1].asString(), kernel.propagate(inc, ref(a[2], RefKind.STREAM), 0, -1), readers);
                 return null;
+            }
+            case "unregister":
+                return kernel.unregister(inc, a[1].asString());
             case "lookup":
-                return JsRef.of(kernel.materialize(inc, kernel.lookup(a[1].asString())));
+                return JsRef.of(kernel.materialize(inc, kernel.lookup(inc, a[1].asString())));
             case "buffer": {
                 long id = kernel.newBuffer(inc, a[1].asInt());
                 RefDescriptor d = new RefDescriptor(RefKind.BUFFER_HANDLE, inc.gid, 0, kernel.nodeId(), 0, false, id);

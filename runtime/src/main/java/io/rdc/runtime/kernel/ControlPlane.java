@@ -82,10 +82,17 @@ public interface ControlPlane extends AutoCloseable {
 
     // ---- name service (§5.4)
 
-    void register(String name, RefDescriptor ref, long ownerRdc);
+    /**
+     * Binds {@code name} to {@code ref}, owned by RDC {@code ownerRdc}; {@code readers} are the RDCs
+     * (names or ids) that may look it up, empty for every RDC. Refused when another RDC owns the name.
+     */
+    void register(String name, RefDescriptor ref, long ownerRdc, List<String> readers);
 
-    /** The registered reference; throws with a did-you-mean suggestion when there is none. */
-    RefDescriptor lookup(String name);
+    /** Deletes a name RDC {@code ownerRdc} owns (refused when another RDC owns it); false when none is registered. */
+    boolean unregister(String name, long ownerRdc);
+
+    /** The reference registered for an incarnation of RDC {@code requesterRdc}; throws with a did-you-mean when there is none, and when the registrant did not list that RDC. */
+    RefDescriptor lookup(String name, long requesterRdc);
 
     @Override
     void close();

@@ -81,7 +81,10 @@ final class Ghosts {
             } catch (OperationException e) {
                 continue;
             }
-            if (r.status() != Frames.OK) continue;
+            if (r.status() != Frames.OK) {
+                if (Authority.isRefusal(r.error())) throw new OperationException(r.error()); // the operator may not list this RDC
+                continue;
+            }
             Wire.Reader rd = r.reader();
             for (int i = rd.i32(); i > 0; i--)
                 out.add(new Listed(rd.i64(), rd.str(), rd.str(), Incarnation.State.values()[rd.i8()], n.id(), rd.i32(), rd.i64(), rd.i64()));
@@ -488,7 +491,9 @@ final class Ghosts {
         long rdc = r.i64();
         Wire.Writer w = k.publisher.kw.reset();
         List<Incarnation> list = new ArrayList<>();
-        for (Incarnation i : k.incarnations.values()) if (!i.pseudo && !i.destroyed && (rdc == 0 || i.rdcId == rdc)) list.add(i);
+        Authority.Acting asking = k.adapter.acting; // an operator sees only the RDCs it has authority over
+        for (Incarnation i : k.incarnations.values())
+            if (!i.pseudo && !i.destroyed && (rdc == 0 || i.rdcId == rdc) && k.authority.allows(asking, i.rdcId)) list.add(i);
         w.i32(list.size());
         for (Incarnation i : list)
             w.i64(i.gid).str(i.name).str(i.moduleName()).i8(i.shownState().ordinal()).i32(i.inbox.messageCount())

@@ -113,12 +113,15 @@ public final class Kernel implements Agent {
     final MigrationRecord records;
     final Transplants transplants;
     final Dependencies dependencies;
+    /** Which operators may act in which RDC (checked on control requests only). */
+    final Authority authority;
 
     public Kernel(NodeInfo info, Pool pool, Transport transport) {
         this.info = info;
         this.nodeId = info.id();
         this.pool = pool;
         this.transport = transport;
+        this.authority = new Authority(nodeId);
         this.adapter = new KernelAdapter(this);
         this.publisher = new KernelPublisher(this);
         this.requests = new Requests(this);
@@ -728,12 +731,16 @@ public final class Kernel implements Agent {
         return space.spacePrint(inc);
     }
 
-    public void register(Incarnation inc, String name, RefDescriptor d) {
-        space.register(inc, name, d);
+    public void register(Incarnation inc, String name, RefDescriptor d, List<String> readers) {
+        space.register(inc, name, d, readers);
     }
 
-    public RefDescriptor lookup(String name) {
-        return space.lookup(name);
+    public boolean unregister(Incarnation inc, String name) {
+        return space.unregister(inc, name);
+    }
+
+    public RefDescriptor lookup(Incarnation inc, String name) {
+        return space.lookup(inc, name);
     }
 
     // ---- BufferHandles
@@ -793,6 +800,10 @@ public final class Kernel implements Agent {
 
     public long restore(java.nio.file.Path file, int node, String name) {
         return transplants.restore(file, node, name);
+    }
+
+    public long restore(Incarnation by, java.nio.file.Path file, int node, String name, java.util.function.Consumer<String> warnings) {
+        return transplants.restore(by, file, node, name, warnings);
     }
 
     public Forked fork(long gid, int node, List<String> ports, String name, long withinNs) {

@@ -128,11 +128,15 @@ final class KernelAdapter {
         int src = buf.getInt(off + Frames.SRC_NODE);
         long call = buf.getLong(off + Frames.Q_CALL);
         int op = buf.getInt(off + Frames.Q_OP);
-        Wire.Reader r = new Wire.Reader(buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER);
         try {
+            int plen = payloadLength(op, buf, off, len);
+            Wire.Reader r = new Wire.Reader(buf, off + Frames.Q_HEADER, plen);
             // Requests for an incarnation (or its streams and ports) that is moving or has moved
             // are held until it has, or forwarded to where it is now (§7.4.3).
             if (k.migrator.intercept(src, call, op, buf, off, len)) return;
+            acting = op == OP_MIGRATE_CHUNK ? null : actingOf(buf, off, len);
+            k.authority.learn(acting);
+            if (acting != null && plen >= 8) checkAuthority(op, buf.getLong(off + Frames.Q_HEADER));
             switch (op) {
                 case OP_CREATE -> k.loader.onCreate(src, call, r);
                 case OP_DESTROY, OP_FREEZE, OP_UNFREEZE -> k.ghosts.onControl(src, call, op, r);
@@ -174,7 +178,61 @@ final class KernelAdapter {
             }
         } catch (RuntimeException e) {
             k.publisher.respondError(src, call, e.getMessage() == null ? e.toString() : e.getMessage());
+        } finally {
+            acting = null;
         }
+    }
+
+    /** The operator making the request being dispatched (null: an incarnation or a kernel); kernel thread only. */
+    Authority.Acting acting;
+
+    /** A request's payload ends where its operator trailer starts (a migration chunk has none: its frames are laid out in place). */
+    private static int payloadLength(int op, DirectBuffer buf, int off, int len) {
+        if (op == OP_MIGRATE_CHUNK) return len - Frames.Q_HEADER;
+        int trailer = trailerLength(buf, off, len);
+        return len - Frames.Q_HEADER - Authority.TRAILER_LENGTH_BYTES - trailer;
+    }
+
+    private static int trailerLength(DirectBuffer buf, int off, int len) {
+        if (len < Frames.Q_HEADER + Authority.TRAILER_LENGTH_BYTES) throw new OperationException("a request without its operator trailer");
+        int trailer = buf.getShort(off + len - Authority.TRAILER_LENGTH_BYTES) & 0xFFFF;
+        if (trailer > len - Frames.Q_HEADER - Authority.TRAILER_LENGTH_BYTES) throw new OperationException("a request's operator trailer is longer than the request");
+        return trailer;
+    }
+
+    private static Authority.Acting actingOf(DirectBuffer buf, int off, int len) {
+        int trailer = trailerLength(buf, off, len);
+        return trailer == 0 ? null : Authority.Acting.decode(buf, off + len - Authority.TRAILER_LENGTH_BYTES - trailer, trailer);
+    }
+
+    /**
+     * The operations an operator's authority over an RDC governs (issue 20): list, status,
+     * snapshot, create, freeze, destroy, migrate, checkpoint (and fork, which copies state out).
+     * The RDC is the one the request names, or the target incarnation's; list of every RDC is
+     * filtered instead ({@link Ghosts#onList}).
+     */
+    private void checkAuthority(int op, long first) { // first: the RDC (create, list) or the incarnation (the rest)
+        String what = switch (op) {
+            case OP_CREATE -> "create";
+            case OP_LIST -> "list";
+            case OP_STATUS -> "status";
+            case OP_SNAPSHOT -> "snapshot";
+            case OP_FREEZE -> "freeze";
+            case OP_UNFREEZE -> "unfreeze";
+            case OP_DESTROY -> "destroy";
+            case OP_MIGRATE -> "migrate";
+            case OP_CHECKPOINT -> "checkpoint";
+            case OP_FORK -> "fork";
+            default -> null;
+        };
+        if (what == null) return;
+        if (op == OP_CREATE || op == OP_LIST) {
+            if (op == OP_LIST && first == 0) return; // every RDC: filtered per RDC
+            k.authority.check(acting, first, what);
+            return;
+        }
+        Incarnation inc = k.incarnations.get(first);
+        if (inc != null) k.authority.check(acting, inc.rdcId, what + " of " + inc.name);
     }
 
     void onEvent(DirectBuffer buf, int off, int len) {

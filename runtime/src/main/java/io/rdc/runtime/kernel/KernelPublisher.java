@@ -116,12 +116,19 @@ final class KernelPublisher {
      */
     int offerFrame(int node, byte kind, long callId, int opOrStatus, Wire.Writer payload) {
         int plen = payload == null ? 0 : payload.length();
-        UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + plen]);
+        // A request carries who makes it (Authority): the operator acting on this thread, if any.
+        byte[] acting = kind == Frames.REQUEST ? Authority.trailerOfThisThread() : null;
+        int tlen = acting == null ? 0 : acting.length + Authority.TRAILER_LENGTH_BYTES;
+        UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + plen + tlen]);
         Frames.putHeaderTo(b, kind, 0, 0, k.nodeId);
         b.putLong(Frames.Q_CALL, callId);
         b.putInt(Frames.Q_OP, opOrStatus);
         if (plen > 0) b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, plen);
-        return k.transport.offer(node, b, 0, Frames.Q_HEADER + plen, null);
+        if (acting != null) {
+            b.putBytes(Frames.Q_HEADER + plen, acting);
+            b.putShort(Frames.Q_HEADER + plen + acting.length, (short) acting.length);
+        }
+        return k.transport.offer(node, b, 0, Frames.Q_HEADER + plen + tlen, null);
     }
 
     /** Sends an event (its fields written by {@link Ghosts}) from the kernel thread. */
@@ -137,7 +144,8 @@ final class KernelPublisher {
         kbuf.putLong(Frames.Q_CALL, callId);
         kbuf.putInt(Frames.Q_OP, op);
         kbuf.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
-        k.transport.offer(node, kbuf, 0, Frames.Q_HEADER + payload.length(), offerIdle);
+        kbuf.putShort(Frames.Q_HEADER + payload.length(), (short) 0); // the kernel's own request: no operator (Authority)
+        k.transport.offer(node, kbuf, 0, Frames.Q_HEADER + payload.length() + Authority.TRAILER_LENGTH_BYTES, offerIdle);
     }
 
     /** Sends a response from the kernel thread. */

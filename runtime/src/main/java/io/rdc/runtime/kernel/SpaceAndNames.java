@@ -204,37 +204,58 @@ final class SpaceAndNames {
 
     // ---- name service (§5.4), held at the pool's first node
 
+    /** Wire: name, rdc (the owner registering or deleting, or the RDC looking up), then for a register the reference and its readers. */
     void onName(int src, long call, int op, Wire.Reader r) {
         String name = r.str();
-        if (op == OP_NAME_REGISTER) {
-            names.register(name, RefDescriptor.read(r));
-            k.publisher.respond(src, call, Frames.OK, null);
-        } else {
-            RefDescriptor d = names.lookup(name);
-            if (d == null) {
-                k.publisher.respondError(src, call, "no service is registered under the name '" + name + "'" + names.suggest(name));
-                return;
+        long rdc = r.i64();
+        switch (op) {
+            case OP_NAME_REGISTER -> {
+                boolean delete = r.bool();
+                if (delete) {
+                    boolean existed = names.unregister(name, rdc);
+                    k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().bool(existed));
+                    return;
+                }
+                RefDescriptor d = RefDescriptor.read(r);
+                List<String> readers = new ArrayList<>();
+                for (int n = r.i32(); n > 0; n--) readers.add(r.str());
+                names.register(name, d, rdc, readers);
+                k.publisher.respond(src, call, Frames.OK, null);
             }
-            Wire.Writer w = k.publisher.kw.reset();
-            d.write(w);
-            k.publisher.respond(src, call, Frames.OK, w);
+            case OP_NAME_LOOKUP -> {
+                Wire.Writer w = k.publisher.kw.reset();
+                names.lookup(name, rdc, null).write(w); // without a control plane RDCs have no names: readers are ids
+                k.publisher.respond(src, call, Frames.OK, w);
+            }
+            default -> throw new IllegalStateException();
         }
     }
 
-    public void register(Incarnation inc, String name, RefDescriptor d) {
+    /** Registers {@code name} for {@code inc}'s RDC, looked up by every RDC ({@code readers} empty) or by those listed. */
+    public void register(Incarnation inc, String name, RefDescriptor d, List<String> readers) {
         if (k.pool.control() != null) {
-            k.pool.control().register(name, d, inc.rdcId);
+            k.pool.control().register(name, d, inc.rdcId, readers);
             return;
         }
-        Wire.Writer w = new Wire.Writer().str(name);
+        Wire.Writer w = new Wire.Writer().str(name).i64(inc.rdcId).bool(false);
         d.write(w);
+        w.i32(readers.size());
+        for (String s : readers) w.str(s);
         Response r = k.requests.request(k.pool.nameServiceNode(), OP_NAME_REGISTER, w, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("register '" + name + "': " + r.error());
     }
 
-    public RefDescriptor lookup(String name) {
-        if (k.pool.control() != null) return k.pool.control().lookup(name);
-        Response r = k.requests.request(k.pool.nameServiceNode(), OP_NAME_LOOKUP, new Wire.Writer().str(name), REQUEST_TIMEOUT_NS);
+    /** Deletes a name {@code inc}'s RDC registered; false when none was registered. */
+    public boolean unregister(Incarnation inc, String name) {
+        if (k.pool.control() != null) return k.pool.control().unregister(name, inc.rdcId);
+        Response r = k.requests.request(k.pool.nameServiceNode(), OP_NAME_REGISTER, new Wire.Writer().str(name).i64(inc.rdcId).bool(true), REQUEST_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException("delete name '" + name + "': " + r.error());
+        return r.reader().bool();
+    }
+
+    public RefDescriptor lookup(Incarnation inc, String name) {
+        if (k.pool.control() != null) return k.pool.control().lookup(name, inc.rdcId);
+        Response r = k.requests.request(k.pool.nameServiceNode(), OP_NAME_LOOKUP, new Wire.Writer().str(name).i64(inc.rdcId), REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("lookup '" + name + "': " + r.error());
         return RefDescriptor.read(r.reader());
     }

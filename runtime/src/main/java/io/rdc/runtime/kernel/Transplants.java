@@ -241,9 +241,47 @@ final class Transplants {
      * with the pool's key) re-made as a new incarnation at {@code node}; returns its id.
      */
     public long restore(java.nio.file.Path file, int node, String name) {
+        return restore(null, file, node, name, null);
+    }
+
+    /**
+     * As above, for an operator session {@code by}: when the session's RDC now declares the
+     * checkpointed module's name with other code, {@code warnings} gets a line saying so before the
+     * restore proceeds (issue 20: running new code on old state is hot replacement's business, so the
+     * checkpoint's own code runs; the operator should know the two differ).
+     */
+    public long restore(Incarnation by, java.nio.file.Path file, int node, String name, java.util.function.Consumer<String> warnings) {
         CheckpointFile.Contents c = CheckpointFile.readContents(k.pool.checkpoints().forReading(file.toString(), "restore"), k.pool.key());
+        byte[] record = c.record();
         if (k.pool.node(node) == null) throw new OperationException("node " + node + " is not in the pool (nodes: " + k.pool.nodeIds() + ")");
-        return restore(c.record(), node, name, c.node());
+        if (by != null && warnings != null) {
+            String changed = moduleChange(by, record, file);
+            if (changed != null) warnings.accept(changed);
+        }
+        return restore(record, node, name, c.node()); // onRestored's from: where it was checkpointed
+    }
+
+    /** The warning when {@code by}'s RDC declares the checkpointed module's name with code of another hash; null when the same or not declared. */
+    private String moduleChange(Incarnation by, byte[] record, java.nio.file.Path file) {
+        Wire.Reader hdr = new Wire.Reader(record);
+        hdr.i64();
+        hdr.i64();
+        hdr.str();
+        hdr.i64();
+        String hash = hdr.str(), module = hdr.str();
+        ModuleStore.Module now;
+        try {
+            now = k.loader.moduleByName(by, module);
+        } catch (OperationException notDeclared) {
+            return null; // nothing to compare with: the checkpoint carries its code
+        }
+        if (now.hash().equals(hash)) return null;
+        return "restore " + file + ": module '" + module + "' has changed since the checkpoint (checkpointed code " + shortHash(hash)
+                + ", declared now " + shortHash(now.hash()) + "); the restored incarnation runs the checkpoint's code on its state";
+    }
+
+    private static String shortHash(String hash) {
+        return hash.length() > 12 ? hash.substring(0, 12) : hash;
     }
 
     /** fork by a holder of the incarnation's handle: done by the incarnation at its next handler boundary. */

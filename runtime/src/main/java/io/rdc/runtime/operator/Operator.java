@@ -1,5 +1,6 @@
 package io.rdc.runtime.operator;
 
+import io.rdc.runtime.kernel.Authority;
 import io.rdc.runtime.kernel.ControlPlane;
 import io.rdc.runtime.kernel.Event;
 import io.rdc.runtime.kernel.Iface;
@@ -49,10 +50,29 @@ public final class Operator {
     private final Incarnation session;
     /** The RDC as the control plane knows it; null in a pool without one. */
     private final ControlPlane.Opened rdc;
+    /** Where warnings for the operator go (a restore of changed module code): its error stream unless set. */
+    private volatile java.util.function.Consumer<String> warnings = line -> System.err.println("rdc: warning: " + line);
+
+    /** Who this session acts as (docs/security.md, "Operators and authority"). */
+    private final String identity;
+    /** The session's RDC's owner and the other operators allowed in it, as this session knows them. */
+    private volatile Authority.Access access;
+
+    /**
+     * The identity of an operator session on this machine: the {@code --user} option (system
+     * property {@code rdc.user}), else {@code $RDC_USER}, else the OS user, who on a single-user pool
+     * owns its key.
+     */
+    public static String defaultIdentity() {
+        String user = System.getProperty("rdc.user");
+        if (user == null || user.isBlank()) user = System.getenv("RDC_USER");
+        if (user == null || user.isBlank()) user = System.getProperty("user.name", "operator");
+        return user;
+    }
 
     /** A session rooting a new RDC. */
     public Operator(Kernel kernel, String name) {
-        this(kernel, name, null, System.getProperty("user.name", "operator"), false);
+        this(kernel, name, null, defaultIdentity(), false);
     }
 
     /**
@@ -61,15 +81,74 @@ public final class Operator {
      * Without a control plane every session roots a new RDC.
      */
     public Operator(Kernel kernel, String name, String rdcName, String owner, boolean attached) {
+        if (owner == null || owner.isBlank()) throw new OperationException("an operator session needs an identity (--user or RDC_USER)");
         this.kernel = kernel;
+        this.identity = owner;
         ControlPlane cp = kernel.pool().control();
         if (cp == null) {
             this.rdc = null;
             this.session = kernel.newOperatorSession(name);
+            this.access = new Authority.Access(owner, List.of());
         } else {
+            // Attaching to another operator's RDC is refused by the control plane unless it lists this one.
             this.rdc = cp.openRdc(rdcName != null ? rdcName : name + "-" + Ids.show(kernel.newGid()), owner, attached);
             this.session = kernel.newOperatorSession(name, rdc.rdc().id());
+            String listed = cp.names(rdc.rdc().id()).get(Authority.OPERATORS_NAME);
+            this.access = new Authority.Access(rdc.rdc().owner(), listed == null || listed.isEmpty() ? List.of() : List.of(listed.split("\n")));
         }
+    }
+
+    /** Who this session acts as. */
+    public String identity() {
+        return identity;
+    }
+
+    /** The owner of this session's RDC and the other operators allowed in it. */
+    public Authority.Access access() {
+        return access;
+    }
+
+    /**
+     * Lets {@code operator} act in this session's RDC too (list, status, snapshot, create, freeze,
+     * destroy, migrate, checkpoint; with a control plane, open sessions in it). Only the RDC's owner may.
+     */
+    public void allow(String operator) {
+        if (operator == null || operator.isBlank() || operator.contains("\n")) throw new OperationException("allow: an operator's name must be one non-empty line");
+        if (!identity.equals(access.owner()))
+            throw new OperationException("allow '" + operator + "': only the RDC's owner '" + access.owner() + "' may, not '" + identity + "'");
+        List<String> ops = new java.util.ArrayList<>(access.operators());
+        if (!ops.contains(operator)) ops.add(operator);
+        ControlPlane cp = control();
+        if (cp != null) cp.bindName(session.rdcId, Authority.OPERATORS_NAME, String.join("\n", ops));
+        access = new Authority.Access(access.owner(), ops);
+        acting(() -> kernel.nodes(null)); // a request to every node: each learns the new list from its trailer
+    }
+
+    /** Runs a control request as this session's operator (the nodes check its authority over the RDC it targets). */
+    private <T> T acting(java.util.function.Supplier<T> call) {
+        return Authority.as(new Authority.Acting(identity, session.rdcId, access), call);
+    }
+
+    private void acting(Runnable call) {
+        acting(() -> {
+            call.run();
+            return null;
+        });
+    }
+
+    /** An incarnation's status by id (views, and incarnations named in an earlier session), as this session's operator. */
+    public Status statusOf(long gid) {
+        return acting(() -> kernel.status(gid));
+    }
+
+    /** The incarnations of every RDC this session's operator has authority over (0), or of one RDC (refused without authority). */
+    public List<Kernel.Listed> list(long rdc) {
+        return acting(() -> kernel.list(rdc));
+    }
+
+    /** Sends this session's warnings to {@code sink} instead of the error stream (the shell's output, a test). */
+    public void onWarning(java.util.function.Consumer<String> sink) {
+        this.warnings = java.util.Objects.requireNonNull(sink);
     }
 
     /** The RDC this session acts in, as the control plane knows it; null without a control plane. */
@@ -122,7 +201,7 @@ public final class Operator {
 
     /** Creates an incarnation; returns an incarnation handle with all rights. */
     public Ref create(ModuleStore.Module m, int node, Object args, List<Iface> ifaces, boolean inchoate, String name) {
-        long gid = kernel.create(session, node, m, Json.write(args), ifaces, inchoate, name);
+        long gid = acting(() -> kernel.create(session, node, m, Json.write(args), ifaces, inchoate, name));
         return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
     }
 
@@ -136,7 +215,7 @@ public final class Operator {
      * running meanwhile is waited for up to {@code within}. Throws, with the reason, if it stayed.
      */
     public Kernel.Migration migrate(Ref inc, int node, Duration within) {
-        return kernel.migrate(incarnationId(inc), node, within.toNanos(), true);
+        return acting(() -> kernel.migrate(incarnationId(inc), node, within.toNanos(), true));
     }
 
     /** copyFrom through a buffer handle (§4.5): bytes of a buffer owned by some incarnation, wherever it now runs. */
@@ -151,12 +230,12 @@ public final class Operator {
 
     /** checkpoint (§9.2): the incarnation's record written to {@code file} at its node; with {@code destroy} it then goes, its ports parked. */
     public long checkpoint(Ref inc, String file, boolean destroy, Duration within) {
-        return kernel.checkpoint(incarnationId(inc), file, destroy, within.toNanos());
+        return acting(() -> kernel.checkpoint(incarnationId(inc), file, destroy, within.toNanos()));
     }
 
     /** restore: a checkpoint re-made as a new incarnation at {@code node}; its ports take over the parked originals. */
     public Ref restore(Path file, int node, String name) {
-        long gid = kernel.restore(file, node, name);
+        long gid = acting(() -> kernel.restore(session, file, node, name, warnings));
         return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
     }
 
@@ -165,7 +244,7 @@ public final class Operator {
 
     /** fork (§5.3) of an incarnation, done by it at its next handler boundary. */
     public Forked fork(Ref inc, int node, List<String> ports, String name, Duration within) {
-        Kernel.Forked f = kernel.fork(incarnationId(inc), node, ports, name, within.toNanos());
+        Kernel.Forked f = acting(() -> kernel.fork(incarnationId(inc), node, ports, name, within.toNanos()));
         Map<String, Ref> streams = new java.util.LinkedHashMap<>();
         for (var e : f.streams().entrySet()) streams.put(e.getKey(), kernel.materialize(session, e.getValue()));
         return new Forked(session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(f.child()), Rights.ALL, false), streams);
@@ -187,19 +266,19 @@ public final class Operator {
 
     /** A snapshot of an incarnation's state, taken between its handlers. */
     public byte[] snapshot(Ref inc, Duration timeout) {
-        return kernel.snapshot(incarnationId(inc), timeout.toNanos());
+        return acting(() -> kernel.snapshot(incarnationId(inc), timeout.toNanos()));
     }
 
     /** Creates an incarnation that starts from a state snapshot instead of running init. */
     public Ref restore(ModuleStore.Module m, int node, byte[] state, List<Iface> ifaces, String name) {
-        long gid = kernel.create(session, node, m, "null", ifaces, false, name, state);
+        long gid = acting(() -> kernel.create(session, node, m, "null", ifaces, false, name, state));
         return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
     }
 
     /** Creates an incarnation from an INCHOATE one (§3.2.1), which serves as its blueprint. */
     public Ref createFrom(Ref blueprint, int node, Object args, List<Iface> ifaces, boolean inchoate, String name) {
         long b = ((RefDescriptor) session.refs.check(blueprint, RefKind.INCARNATION).target()).gid();
-        long gid = kernel.createFrom(session, b, node, Json.write(args), ifaces, inchoate, name);
+        long gid = acting(() -> kernel.createFrom(session, b, node, Json.write(args), ifaces, inchoate, name));
         return session.refs.add(RefKind.INCARNATION, kernel.incarnationHandle(gid), Rights.ALL, false);
     }
 
@@ -346,7 +425,8 @@ public final class Operator {
     // ---- control
 
     public void destroy(Ref inc) {
-        kernel.destroy(handle(inc, Rights.DESTROY));
+        long gid = handle(inc, Rights.DESTROY);
+        acting(() -> kernel.destroy(gid));
     }
 
     /**
@@ -358,15 +438,18 @@ public final class Operator {
     }
 
     public void freeze(Ref inc) {
-        kernel.freeze(handle(inc, Rights.FREEZE));
+        long gid = handle(inc, Rights.FREEZE);
+        acting(() -> kernel.freeze(gid));
     }
 
     public void unfreeze(Ref inc, int priority) {
-        kernel.unfreeze(handle(inc, Rights.FREEZE), priority);
+        long gid = handle(inc, Rights.FREEZE);
+        acting(() -> kernel.unfreeze(gid, priority));
     }
 
     public Status status(Ref inc) {
-        return kernel.status(handle(inc, Rights.STATUS));
+        long gid = handle(inc, Rights.STATUS);
+        return acting(() -> kernel.status(gid));
     }
 
     public void setInterest(Ref inc, String... events) {
@@ -405,12 +488,23 @@ public final class Operator {
         return kernel.spacePrint(session);
     }
 
+    /** Registers a service under {@code name} for every RDC to look up. */
     public void register(String name, Ref stream) {
-        kernel.register(session, name, kernel.propagate(session, session.refs.check(stream, RefKind.STREAM), 0, -1));
+        register(name, stream, List.of());
+    }
+
+    /** Registers a service under {@code name}, owned by this session's RDC; {@code readers} (RDC names or ids) may look it up, empty for every RDC. */
+    public void register(String name, Ref stream, List<String> readers) {
+        kernel.register(session, name, kernel.propagate(session, session.refs.check(stream, RefKind.STREAM), 0, -1), readers);
+    }
+
+    /** Deletes a name this session's RDC registered; false when none is registered. */
+    public boolean unregister(String name) {
+        return kernel.unregister(session, name);
     }
 
     public Ref lookup(String name) {
-        return kernel.materialize(session, kernel.lookup(name));
+        return kernel.materialize(session, kernel.lookup(session, name));
     }
 
     public List<NodeStatus> nodes() {

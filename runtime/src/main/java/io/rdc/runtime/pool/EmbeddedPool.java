@@ -362,7 +362,12 @@ public final class EmbeddedPool implements AutoCloseable {
 
     /** An operator session in the RDC named {@code rdc}: created by the first session of that name, attached to by later ones. */
     public Operator newOperator(String name, String rdc, boolean attached) {
-        return new Operator(kernels.get(0), name, rdc, System.getProperty("user.name", "operator"), attached);
+        return newOperator(name, rdc, attached, Operator.defaultIdentity());
+    }
+
+    /** As above, acting as operator {@code user} (docs/security.md, "Operators and authority"). */
+    public Operator newOperator(String name, String rdc, boolean attached, String user) {
+        return new Operator(kernels.get(0), name, rdc, user, attached);
     }
 
     public Operator newOperator() {

@@ -118,7 +118,9 @@
     hanCreate(ref) { return call('hanCreate', ref); },
     close(ref) { call('close', ref); },
     testReference(ref) { return dec(call('testReference', ref)); },
-    register(name, stream) { call('register', name, stream); },
+    // opts.rdcs: the RDCs (names, or ids as ctx.rdcId() shows them) that may look the name up; default every RDC.
+    register(name, stream, opts = {}) { call('register', name, stream, opts.rdcs == null ? null : [].concat(opts.rdcs).map(String)); },
+    unregister(name) { return call('unregister', name); },
     lookup(name) { return call('lookup', name); },
     buffer(size) { return call('buffer', size); },
     readBuffer(h, offset = 0, length) { return new Uint8Array(call('readBuffer', h, offset, length ?? -1)); },

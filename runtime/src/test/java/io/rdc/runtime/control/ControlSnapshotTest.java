@@ -33,7 +33,7 @@ class ControlSnapshotTest {
             for (int i = 0; i < 45; i++) c.bindName(rdc, "b" + i, Integer.toString(i));
             await("a second one after 40 more", () -> plane.member().snapshotCount() == 2);
             c.spacePut(rdc, "docs", service(201, 9), 2);
-            c.register("textproc.spool", service(201, 9), rdc);
+            c.register("textproc.spool", service(201, 9), rdc, java.util.List.of());
             c.unbindName(rdc, "a0");
             left = plane.member().entriesSinceSnapshot();
             assertTrue(left >= 3 && left < 40, "the requests after the last snapshot: " + left);
@@ -48,7 +48,7 @@ class ControlSnapshotTest {
             assertEquals("44", names.get("b44"));
             assertEquals(List.of("textproc"), c.rdcs().stream().map(r -> r.name()).toList());
             assertTrue(c.spacePrint(rdc).getFirst().startsWith("entry\tdocs\tstream\t201.9\t2 left"), c.spacePrint(rdc).toString());
-            assertEquals(service(201, 9), c.lookup("textproc.spool"));
+            assertEquals(service(201, 9), c.lookup("textproc.spool", 0));
         }
     }
 

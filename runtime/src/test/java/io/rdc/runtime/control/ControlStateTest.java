@@ -32,15 +32,42 @@ class ControlStateTest {
     void aNameBelongsToTheRdcThatRegisteredItAndLookupSuggests() {
         try (EmbeddedControlPlane plane = EmbeddedControlPlane.start(); ControlClient c = plane.connect()) {
             long a = c.openRdc("a", "ann", false).rdc().id(), b = c.openRdc("b", "bob", false).rdc().id();
-            c.register("printer", service(201, 1), a);
-            c.register("printer", service(201, 2), a); // the owner may re-register
-            assertEquals(service(201, 2), c.lookup("printer"));
-            OperationException e = assertThrows(OperationException.class, () -> c.register("printer", service(202, 3), b));
-            assertEquals("register 'printer': 'printer' is registered by RDC " + Ids.show(a) + "; only it may re-register it", e.getMessage());
-            assertEquals(service(201, 2), c.lookup("printer"), "the refused registration changed nothing");
-            OperationException miss = assertThrows(OperationException.class, () -> c.lookup("priner"));
+            c.register("printer", service(201, 1), a, List.of());
+            c.register("printer", service(201, 2), a, List.of()); // the owner may re-register
+            assertEquals(service(201, 2), c.lookup("printer", b));
+            OperationException e = assertThrows(OperationException.class, () -> c.register("printer", service(202, 3), b, List.of()));
+            assertEquals("register 'printer': 'printer' is registered by RDC " + Ids.show(a) + " ('a'); only it may re-register it (RDC "
+                    + Ids.show(b) + " ('b') asked)", e.getMessage());
+            assertEquals(service(201, 2), c.lookup("printer", b), "the refused registration changed nothing");
+            OperationException del = assertThrows(OperationException.class, () -> c.unregister("printer", b));
+            assertEquals("delete name 'printer': 'printer' is registered by RDC " + Ids.show(a) + " ('a'); only it may delete it (RDC "
+                    + Ids.show(b) + " ('b') asked)", del.getMessage());
+            assertEquals(service(201, 2), c.lookup("printer", b), "the refused delete changed nothing");
+            OperationException miss = assertThrows(OperationException.class, () -> c.lookup("priner", b));
             assertEquals("lookup 'priner': no service is registered under the name 'priner' (did you mean 'printer'?)", miss.getMessage());
-            assertThrows(OperationException.class, () -> c.register(" ", service(201, 1), a));
+            assertThrows(OperationException.class, () -> c.register(" ", service(201, 1), a, List.of()));
+            assertTrue(c.unregister("printer", a), "the owner deletes its name");
+            assertFalse(c.unregister("printer", a));
+            c.register("printer", service(202, 4), b, List.of()); // free again: anyone may take it
+            assertEquals(service(202, 4), c.lookup("printer", a));
+        }
+    }
+
+    @Test
+    void aRegistrantChoosesWhichRdcsMayLookItsNameUp() {
+        try (EmbeddedControlPlane plane = EmbeddedControlPlane.start(); ControlClient c = plane.connect()) {
+            long a = c.openRdc("a", "ann", false).rdc().id(), b = c.openRdc("b", "bob", false).rdc().id(),
+                    x = c.openRdc("x", "eve", false).rdc().id(), y = c.openRdc("y", "yan", false).rdc().id();
+            c.register("vault", service(201, 7), a, List.of("b", Ids.show(y))); // by name and by id
+            assertEquals(service(201, 7), c.lookup("vault", a), "the owner always may");
+            assertEquals(service(201, 7), c.lookup("vault", b));
+            assertEquals(service(201, 7), c.lookup("vault", y));
+            OperationException e = assertThrows(OperationException.class, () -> c.lookup("vault", x));
+            assertEquals("lookup 'vault': the service 'vault' is not open to RDC " + Ids.show(x) + " ('x'): RDC " + Ids.show(a)
+                    + " ('a') registered it for b, " + Ids.show(y) + " only", e.getMessage());
+            OperationException near = assertThrows(OperationException.class, () -> c.lookup("vaul", x));
+            assertFalse(near.getMessage().contains("did you mean"), "a name an RDC may not see is not suggested to it: " + near.getMessage());
+            assertThrows(OperationException.class, () -> c.lookup("vault", 0), "a lookup from no RDC sees public names only");
         }
     }
 
@@ -54,17 +81,20 @@ class ControlStateTest {
             assertTrue(o.created());
             first = o.rdc().id();
             assertEquals(ControlService.RDC_NODE, Ids.node(first), "RDC ids are made by the reserved node 0");
-            ControlPlane.Opened again = c.openRdc("textproc", "bob", false);
+            OperationException refused = assertThrows(OperationException.class, () -> c.openRdc("textproc", "bob", false));
+            assertTrue(refused.getMessage().contains("operator 'bob' has no authority over RDC 'textproc' (owner 'ann')"), refused.getMessage());
+            ControlPlane.Opened again = c.openRdc("textproc", "ann", false);
             assertFalse(again.created(), "a second open of the name attaches");
             assertEquals(first, again.rdc().id());
             assertEquals("ann", again.rdc().owner());
             ids.add(first);
-            ids.add(c.openRdc("other", "ann", false).rdc().id());
+            long other = c.openRdc("other", "ann", false).rdc().id();
+            ids.add(other);
             c.bindName(first, "w[2]", "{\"inc\":\"201.7\"}");
             c.bindName(first, "sched", "{\"inc\":\"201.8\"}");
             c.unbindName(first, "sched");
             c.spacePut(first, "docs", service(201, 9), 2);
-            c.register("textproc.spool", service(201, 9), first);
+            c.register("textproc.spool", service(201, 9), first, List.of("other")); // its owner and its readers in the snapshot
             block = c.hello(new NodeInfo(201, "n1", List.of("systems"), "linux", Map.of("endpoint", "localhost:7001")), false);
             assertEquals(1, block);
             assertEquals(1 + ControlService.ID_BLOCK_SIZE, c.idBlock(201));
@@ -77,7 +107,11 @@ class ControlStateTest {
             assertEquals(List.of("textproc", "other", "after-snapshot"), rdcs.stream().map(ControlPlane.RdcRecord::name).toList());
             assertEquals(Map.of("w[2]", "{\"inc\":\"201.7\"}", "late", "1"), c.names(first));
             assertTrue(c.spacePrint(first).getFirst().startsWith("entry\tdocs\tstream\t201.9\t2 left"), c.spacePrint(first).toString());
-            assertEquals(service(201, 9), c.lookup("textproc.spool"));
+            assertEquals(service(201, 9), c.lookup("textproc.spool", rdcs.get(1).id()), "'other' is still a reader");
+            OperationException notListed = assertThrows(OperationException.class, () -> c.lookup("textproc.spool", rdcs.get(2).id()));
+            assertTrue(notListed.getMessage().contains("registered it for other only"), notListed.getMessage());
+            assertThrows(OperationException.class, () -> c.register("textproc.spool", service(202, 1), rdcs.get(2).id(), List.of()),
+                    "the owner outlived the restart");
             ControlPlane.Opened o = c.openRdc("textproc", "ann", false);
             assertFalse(o.created(), "the RDC outlived the restart");
             long fresh = c.openRdc("new-after-restart", "ann", false).rdc().id();
@@ -88,7 +122,7 @@ class ControlStateTest {
             ControlPlane.RdcRecord t = c.rdcs().getFirst();
             assertEquals("TERMINATED", t.state());
             assertTrue(c.names(first).isEmpty());
-            assertThrows(OperationException.class, () -> c.lookup("textproc.spool"), "a terminated RDC's registrations go");
+            assertThrows(OperationException.class, () -> c.lookup("textproc.spool", rdcs.get(1).id()), "a terminated RDC's registrations go");
             ControlPlane.Opened reborn = c.openRdc("textproc", "ann", false);
             assertTrue(reborn.created(), "a terminated RDC's name may be used again");
             assertNotEquals(first, reborn.rdc().id());

@@ -35,7 +35,7 @@ class ThreeMemberFailoverTest {
             try (ControlClient c = ControlClient.connect(cfg)) {
                 rdc = c.openRdc("textproc", "tester", false).rdc().id();
                 c.bindName(rdc, "w[1]", "{\"inc\":\"201.5\"}");
-                c.register("textproc.spool", stream(9), rdc);
+                c.register("textproc.spool", stream(9), rdc, java.util.List.of());
                 c.spacePut(rdc, "tok", stream(1), 3); // three copies, shared by three incarnations
 
                 int perThread = 60;
@@ -85,7 +85,7 @@ class ThreeMemberFailoverTest {
                 assertEquals(rdc, o.rdc().id());
                 assertEquals(Map.of("w[1]", "{\"inc\":\"201.5\"}"), c.names(rdc));
                 assertEquals(List.of("entry\ttok\tstream\t201.1\t3 left", "entry\tdocs\tstream\t201.2\t2 left"), c.spacePrint(rdc));
-                assertEquals(stream(9), c.lookup("textproc.spool"));
+                assertEquals(stream(9), c.lookup("textproc.spool", 0));
             }
         }
     }

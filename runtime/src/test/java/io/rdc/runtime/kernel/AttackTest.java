@@ -115,7 +115,7 @@ class AttackTest {
 
     // ---- the attacks
 
-    /** The nine requests of the issue, as a peer claiming to be {@code src} sends them (no trailer). */
+    /** The nine requests of the issue, as a peer claiming to be {@code src} sends them (no MAC trailer). */
     List<UnsafeBuffer> attacks(int src) {
         List<UnsafeBuffer> out = new ArrayList<>();
         out.add(request(src, Kernel.OP_LIST, new Wire.Writer().i64(0)));
@@ -133,12 +133,14 @@ class AttackTest {
     }
 
     UnsafeBuffer request(int src, int op, Wire.Writer payload) {
-        UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + payload.length()]);
+        // As a kernel sends it: the payload, then an empty operator trailer (a kernel's own request; Authority).
+        UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + payload.length() + Authority.TRAILER_LENGTH_BYTES]);
         b.putByte(Frames.TYPE, Frames.REQUEST);
         b.putInt(Frames.SRC_NODE, src);
         b.putLong(Frames.Q_CALL, ++call);
         b.putInt(Frames.Q_OP, op);
         b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
+        b.putShort(Frames.Q_HEADER + payload.length(), (short) 0);
         return b;
     }
 
