@@ -186,7 +186,8 @@ class MigrationTest extends PoolFixture {
         Ref srv = serve(op, SERVER, 202, "mig.busy");
         Ref s = op.spaceGet("mig.busy", T);
         op.send(s, Map.of("op", "spin", "ms", 1500), null); // a handler busy for 1.5 s
-        CommunicationsTest.sleep(100);
+        // its handler has started (on a loaded machine 100 ms was not always enough)
+        CommunicationsTest.waitFor(() -> String.valueOf(op.status(srv).statePreview()).contains("a handler has been running"));
         OperationException e = assertThrows(OperationException.class, () -> op.migrate(srv, 203, Duration.ofMillis(300)));
         assertTrue(e.getMessage().contains("still running"), e.getMessage());
         op.send(s, Map.of("c", "a", "seq", 1), null);
