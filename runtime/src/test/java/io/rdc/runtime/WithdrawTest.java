@@ -3,6 +3,7 @@ package io.rdc.runtime;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.rdc.runtime.kernel.Iface;
+import io.rdc.runtime.kernel.Ids;
 import io.rdc.runtime.kernel.OperationException;
 import io.rdc.runtime.operator.Operator;
 import io.rdc.runtime.operator.Withdrawal;
@@ -74,5 +75,41 @@ class WithdrawTest extends PoolFixture {
         assertTrue(what.contains("cannot move"), o.summary());
         OperationException gone = assertThrows(OperationException.class, () -> op.status(s));
         assertTrue(gone.getMessage().contains("does not exist"), gone.getMessage());
+    }
+
+    /**
+     * Guests move all at once: one whose handler outlasts the notice (it cannot reach a boundary)
+     * stays, but it must not spend the notice of the others, as it did when they were moved one after
+     * the other and it came first.
+     */
+    @Test
+    void aGuestThatCannotMoveDoesNotHoldUpTheOthers() throws Exception {
+        Operator op = operator();
+        String slow = """
+                export function onMessage(ctx, port, m) { const until = Date.now() + 6000; while (Date.now() < until) {} }""";
+        Ref busy = op.create(op.module("wd-slow", slow), 202, null, List.of(Iface.portNew("in", "wd.slow", null)));
+        List<Ref> quick = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) quick.add(op.create(op.module("wd-quick", "export function onMessage(ctx, p, m) {}"), 202, null, List.of()));
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!op.status(busy).started() && System.nanoTime() < until) Thread.sleep(10);
+        op.send(op.spaceGet("wd.slow", T), Map.of("go", 1), null);
+        Thread.sleep(50);
+        while (op.status(busy).queued() > 0 && System.nanoTime() < until) Thread.sleep(10); // taken: its handler runs
+        Withdrawal.Outcome o;
+        try {
+            o = op.withdraw(202, Duration.ofSeconds(2), false);
+        } finally {
+            op.setAccepting(202, true);
+        }
+        for (Ref q : quick) {
+            String what = o.guests().get(label(op, q));
+            assertTrue(String.valueOf(what).startsWith("migrated to node"), o.summary());
+        }
+        String stayed = o.guests().get(label(op, busy));
+        assertTrue(String.valueOf(stayed).startsWith("left at node 202"), o.summary());
+    }
+
+    private static String label(Operator op, Ref inc) {
+        return op.status(inc).name() + " (" + Ids.show(op.incarnationId(inc)) + ")";
     }
 }

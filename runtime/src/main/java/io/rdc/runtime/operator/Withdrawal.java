@@ -15,7 +15,7 @@ import java.util.Map;
  * Withdrawing a node (§3.4, {@code inc_nodeWithdraw}), with Sprite's eviction: the node takes no
  * new incarnations and warns its guests (a WITHDRAWING event, to them and their watchers); each
  * guest is then migrated, with everything queued and in flight, to the least loaded other node that
- * answers; one that cannot move yet is tried again until the notice runs out, and what is still
+ * answers, all of them at once; one that cannot move yet is tried again until the notice runs out, and what is still
  * there then is destroyed or left, as asked. User-level code over the kernel's calls, as the
  * dissertation wants of pool-manager policies.
  */
@@ -44,45 +44,72 @@ public final class Withdrawal {
         for (NodeStatus n : kernel.nodes(null)) if (n.reachable() && n.id() != node) load.put(n.id(), n.incarnations());
         if (load.isEmpty() && !guests.isEmpty() && !destroyRest)
             throw new OperationException("withdraw node " + node + ": no other node answers to take its " + guests.size() + " guests");
-        Map<String, String> outcome = new LinkedHashMap<>();
-        List<Kernel.Guest> left = new ArrayList<>(guests);
-        Map<Long, String> lastError = new HashMap<>();
-        while (!left.isEmpty() && System.nanoTime() - deadline < 0 && !load.isEmpty()) {
-            for (var it = left.iterator(); it.hasNext(); ) {
-                Kernel.Guest g = it.next();
-                int to = leastLoaded(load);
-                long within = Math.max(1, deadline - System.nanoTime());
+        // Each guest moves on a thread of its own: one that is slow to reach a handler boundary (a
+        // scheduler serving invokes, a worker blocked invoking it) must not spend the notice of the
+        // others, as it did when they moved one after the other (TextprocTest, withdrawing node 201).
+        Map<Long, String> moved = new java.util.concurrent.ConcurrentHashMap<>();
+        List<Thread> movers = new ArrayList<>();
+        for (Kernel.Guest g : guests)
+            movers.add(Thread.ofVirtual().name("withdraw-" + Ids.show(g.gid())).start(() -> {
                 try {
-                    kernel.migrate(g.gid(), to, within, true);
-                    load.merge(to, 1, Integer::sum);
-                    outcome.put(label(g), "migrated to node " + to);
-                    it.remove();
-                } catch (OperationException e) {
-                    if (String.valueOf(e.getMessage()).contains("does not exist")) { // destroyed meanwhile: nothing to move
-                        outcome.put(label(g), "gone before it was moved");
-                        it.remove();
-                    } else {
-                        lastError.put(g.gid(), e.getMessage());
-                    }
+                    moved.put(g.gid(), move(kernel, g, load, deadline));
+                } catch (RuntimeException e) { // not an answer of the kernel's: still said, not lost with the thread
+                    moved.put(g.gid(), STAYED + e);
                 }
-                if (System.nanoTime() - deadline >= 0) break;
+            }));
+        Map<String, String> outcome = new LinkedHashMap<>();
+        for (int i = 0; i < guests.size(); i++) {
+            Kernel.Guest g = guests.get(i);
+            try {
+                movers.get(i).join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OperationException("withdraw node " + node + ": interrupted while its guests moved");
             }
-            if (!left.isEmpty()) sleepUntil(Math.min(deadline, System.nanoTime() + RETRY_NS));
-        }
-        for (Kernel.Guest g : left) {
-            String err = lastError.getOrDefault(g.gid(), load.isEmpty() ? "no other node answers" : "the notice ran out");
-            if (destroyRest) {
+            String err = moved.get(g.gid());
+            if (!err.startsWith(STAYED)) outcome.put(label(g), err);
+            else if (destroyRest) {
                 try {
                     kernel.destroy(g.gid());
-                    outcome.put(label(g), "destroyed at the deadline (" + err + ")");
+                    outcome.put(label(g), "destroyed at the deadline (" + err.substring(STAYED.length()) + ")");
                 } catch (OperationException e) {
                     outcome.put(label(g), "could not be destroyed: " + e.getMessage());
                 }
             } else {
-                outcome.put(label(g), "left at node " + node + " (" + err + ")");
+                outcome.put(label(g), "left at node " + node + " (" + err.substring(STAYED.length()) + ")");
             }
         }
         return new Outcome(node, outcome);
+    }
+
+    /** Prefix of {@link #move}'s answer when the guest is still at the node at the deadline. */
+    private static final String STAYED = "stayed: ";
+
+    /**
+     * Migrates one guest to the least loaded other node, trying again every {@link #RETRY_NS} until
+     * the deadline; answers what became of it, or {@link #STAYED} and the last reason it could not move.
+     */
+    private static String move(Kernel kernel, Kernel.Guest g, Map<Integer, Integer> load, long deadline) {
+        String lastError = load.isEmpty() ? "no other node answers" : "the notice ran out";
+        while (System.nanoTime() - deadline < 0 && !load.isEmpty()) {
+            int to;
+            synchronized (load) {
+                to = leastLoaded(load);
+                load.merge(to, 1, Integer::sum); // counted at once, so guests moving together spread out
+            }
+            try {
+                kernel.migrate(g.gid(), to, Math.max(1, deadline - System.nanoTime()), true);
+                return "migrated to node " + to;
+            } catch (OperationException e) {
+                synchronized (load) {
+                    load.merge(to, -1, Integer::sum);
+                }
+                if (String.valueOf(e.getMessage()).contains("does not exist")) return "gone before it was moved"; // destroyed meanwhile
+                lastError = e.getMessage();
+            }
+            sleepUntil(Math.min(deadline, System.nanoTime() + RETRY_NS));
+        }
+        return STAYED + lastError;
     }
 
     private static String label(Kernel.Guest g) {
