@@ -34,10 +34,14 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
  *       restore, fork (§7.4, §9.2);</li>
  *   <li>{@link Requests} (kernel-to-kernel calls), {@link AckBatch}, {@link SpaceAndNames} (stream
  *       space and name service, or their control-plane delegation), {@link BufferHandles},
- *       {@link NodeLoad}.</li>
+ *       {@link NodeLoad}, {@link Dependencies} (termination dependency, §7.3.1), {@link Authority}.</li>
  * </ul>
  * The parts reach each other through this class's fields; this class keeps the public API the
  * interpreter, operator and tests use, delegating each call to its part.
+ *
+ * <p>Why one file of about 800 lines: it is the agent (duty cycle, thread ownership) and the one
+ * public face of all its parts, each call a line or two delegating to the part; splitting the face
+ * would make callers know which part does what.
  *
  * <p>Threads: the kernel thread owns the parts' maps (no locks). Incarnation and operator threads
  * encode and offer their data messages themselves (no hop through the kernel thread on the send
@@ -600,12 +604,7 @@ public final class Kernel implements Agent {
 
     /** Starts withdrawing {@code node}: it accepts no new incarnations and warns its guests (WITHDRAWING); returns them. */
     public List<Guest> withdraw(int node, String why) {
-        Response r = requests.request(node, OP_WITHDRAW, new Wire.Writer().str(why), REQUEST_TIMEOUT_NS);
-        if (r.status() != Frames.OK) throw new OperationException("withdraw node " + node + ": " + r.error());
-        Wire.Reader rd = r.reader();
-        List<Guest> out = new java.util.ArrayList<>();
-        for (int i = rd.i32(); i > 0; i--) out.add(new Guest(rd.i64(), rd.i64(), rd.str()));
-        return out;
+        return loader.withdraw(node, why);
     }
 
     public void setInterest(Incarnation watcher, long subject, int mask) {

@@ -311,6 +311,16 @@ final class Loader {
         k.publisher.respond(src, call, Frames.OK, null);
     }
 
+    /** Starts withdrawing {@code node} (the request; {@link #onWithdraw} is the node's side). */
+    List<Kernel.Guest> withdraw(int node, String why) {
+        Response r = k.requests.request(node, OP_WITHDRAW, new Wire.Writer().str(why), REQUEST_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException("withdraw node " + node + ": " + r.error());
+        Wire.Reader rd = r.reader();
+        List<Kernel.Guest> out = new ArrayList<>();
+        for (int i = rd.i32(); i > 0; i--) out.add(new Kernel.Guest(rd.i64(), rd.i64(), rd.str()));
+        return out;
+    }
+
     /**
      * The start of a withdrawal (§3.4, inc_nodeWithdraw) at the withdrawn node: it takes no new
      * incarnations, each guest (and whoever watches it) gets a WITHDRAWING event saying by when it

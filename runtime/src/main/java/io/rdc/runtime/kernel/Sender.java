@@ -102,9 +102,7 @@ final class Sender {
                 int status = offerData(src, st, kind, seq, Ids.node(dest), dest, head, body, ref, invokeId, replyNode);
                 if (status != Frames.OK) {
                     // What went before and was not acknowledged may be lost with the node: the stream stays failed and says so.
-                    long unacknowledged = seq - 1 - st.ackedSeq;
-                    String why = "node " + Ids.node(dest) + " is unreachable (Aeron publication not connected)";
-                    if (unacknowledged > 0) st.failure = why += "; " + unacknowledged + " messages sent on it were not acknowledged and may not have been delivered";
+                    String why = failWithUnacknowledged(st, "node " + Ids.node(dest) + " is unreachable (Aeron publication not connected)", seq - 1 - st.ackedSeq);
                     throw new OperationException("send on " + st + " failed: " + why);
                 }
             }
@@ -126,13 +124,16 @@ final class Sender {
         if (st.multicast) return;
         int n = receiverNode(st);
         if (n == 0 || n == k.nodeId || !k.pool.isDown(n)) return;
-        long unacknowledged = st.lastSeq - st.ackedSeq;
-        String why = "node " + n + " is UNREACHABLE (no heartbeat within the control plane's bound)";
-        if (unacknowledged > 0) {
-            why += "; " + unacknowledged + " messages sent on it were not acknowledged and may not have been delivered";
-            st.failure = why;
-        }
+        String why = failWithUnacknowledged(st, "node " + n + " is UNREACHABLE (no heartbeat within the control plane's bound)", st.lastSeq - st.ackedSeq);
         throw new OperationException(st + " failed: " + why);
+    }
+
+    /** {@code why}, with the count of messages that may be lost when there are any; then the stream stays failed with it. */
+    private static String failWithUnacknowledged(Stream st, String why, long unacknowledged) {
+        if (unacknowledged <= 0) return why;
+        why += "; " + unacknowledged + " messages sent on it were not acknowledged and may not have been delivered";
+        st.failure = why;
+        return why;
     }
 
     void awaitUnfrozen(Stream st) {

@@ -47,14 +47,14 @@ public final class Withdrawal {
         // Each guest moves on a thread of its own: one that is slow to reach a handler boundary (a
         // scheduler serving invokes, a worker blocked invoking it) must not spend the notice of the
         // others, as it did when they moved one after the other (TextprocTest, withdrawing node 201).
-        Map<Long, String> moved = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<Long, Move> moved = new java.util.concurrent.ConcurrentHashMap<>();
         List<Thread> movers = new ArrayList<>();
         for (Kernel.Guest g : guests)
             movers.add(Thread.ofVirtual().name("withdraw-" + Ids.show(g.gid())).start(() -> {
                 try {
                     moved.put(g.gid(), move(kernel, g, load, deadline));
                 } catch (RuntimeException e) { // not an answer of the kernel's: still said, not lost with the thread
-                    moved.put(g.gid(), STAYED + e);
+                    moved.put(g.gid(), new Move(false, e.toString()));
                 }
             }));
         Map<String, String> outcome = new LinkedHashMap<>();
@@ -66,30 +66,30 @@ public final class Withdrawal {
                 Thread.currentThread().interrupt();
                 throw new OperationException("withdraw node " + node + ": interrupted while its guests moved");
             }
-            String err = moved.get(g.gid());
-            if (!err.startsWith(STAYED)) outcome.put(label(g), err);
+            Move m = moved.get(g.gid());
+            if (m.gone()) outcome.put(label(g), m.what());
             else if (destroyRest) {
                 try {
                     kernel.destroy(g.gid());
-                    outcome.put(label(g), "destroyed at the deadline (" + err.substring(STAYED.length()) + ")");
+                    outcome.put(label(g), "destroyed at the deadline (" + m.what() + ")");
                 } catch (OperationException e) {
                     outcome.put(label(g), "could not be destroyed: " + e.getMessage());
                 }
             } else {
-                outcome.put(label(g), "left at node " + node + " (" + err.substring(STAYED.length()) + ")");
+                outcome.put(label(g), "left at node " + node + " (" + m.what() + ")");
             }
         }
         return new Outcome(node, outcome);
     }
 
-    /** Prefix of {@link #move}'s answer when the guest is still at the node at the deadline. */
-    private static final String STAYED = "stayed: ";
+    /** What became of one guest: gone from the node (and how), or still there (and the last reason it could not move). */
+    private record Move(boolean gone, String what) {}
 
     /**
      * Migrates one guest to the least loaded other node, trying again every {@link #RETRY_NS} until
-     * the deadline; answers what became of it, or {@link #STAYED} and the last reason it could not move.
+     * the deadline.
      */
-    private static String move(Kernel kernel, Kernel.Guest g, Map<Integer, Integer> load, long deadline) {
+    private static Move move(Kernel kernel, Kernel.Guest g, Map<Integer, Integer> load, long deadline) {
         String lastError = load.isEmpty() ? "no other node answers" : "the notice ran out";
         while (System.nanoTime() - deadline < 0 && !load.isEmpty()) {
             int to;
@@ -99,17 +99,17 @@ public final class Withdrawal {
             }
             try {
                 kernel.migrate(g.gid(), to, Math.max(1, deadline - System.nanoTime()), true);
-                return "migrated to node " + to;
+                return new Move(true, "migrated to node " + to);
             } catch (OperationException e) {
                 synchronized (load) {
                     load.merge(to, -1, Integer::sum);
                 }
-                if (String.valueOf(e.getMessage()).contains("does not exist")) return "gone before it was moved"; // destroyed meanwhile
+                if (String.valueOf(e.getMessage()).contains("does not exist")) return new Move(true, "gone before it was moved"); // destroyed meanwhile
                 lastError = e.getMessage();
             }
             sleepUntil(Math.min(deadline, System.nanoTime() + RETRY_NS));
         }
-        return STAYED + lastError;
+        return new Move(false, lastError);
     }
 
     private static String label(Kernel.Guest g) {
