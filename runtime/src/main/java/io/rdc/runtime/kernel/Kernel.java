@@ -104,6 +104,8 @@ public final class Kernel implements Agent {
     final KernelPublisher publisher;
     final Requests requests;
     final AckBatch acks;
+    /** Frames the duty cycle could not offer at once; they go first on the next cycles. */
+    final Outbox outbox;
     final Router router;
     final Sender sender;
     final Receiver receiver;
@@ -130,6 +132,7 @@ public final class Kernel implements Agent {
         this.publisher = new KernelPublisher(this);
         this.requests = new Requests(this);
         this.acks = new AckBatch(this);
+        this.outbox = new Outbox(transport, publisher.offerIdle);
         this.router = new Router(this);
         this.sender = new Sender(this);
         this.receiver = new Receiver(this);
@@ -234,7 +237,8 @@ public final class Kernel implements Agent {
     int cycle() {
         if (stopped || !duty.tryLock()) return 0;
         try {
-            int work = commands.drain(Runnable::run, 256);
+            int work = outbox.flush();
+            work += commands.drain(Runnable::run, 256);
             work += transport.poll(adapter.assembler, 256);
             if (acks.ackCount > 0) work += acks.flushAcks();
             if (!ghosts.timers.isEmpty()) work += ghosts.runTimers();

@@ -98,7 +98,7 @@ final class KernelPublisher {
         if (epoch != 0) kbuf.putLong(Frames.D_EPOCH, epoch);
         kbuf.putInt(Frames.D_HOPS, kbuf.getInt(Frames.D_HOPS) + 1);
         redirectedMessages++;
-        k.transport.offer(Ids.node(next), kbuf, 0, len, offerIdle);
+        k.outbox.offer(Ids.node(next), kbuf, 0, len);
     }
 
     void sendAck(int node, long stream, long seq, long port, long channel, int status) {
@@ -107,7 +107,7 @@ final class KernelPublisher {
         kbuf.putLong(Frames.A_SEQ, seq);
         kbuf.putLong(Frames.A_PORT, port);
         kbuf.putLong(Frames.A_CHANNEL, channel);
-        k.transport.offer(node, kbuf, 0, Frames.A_LEN, offerIdle);
+        k.outbox.offer(node, kbuf, 0, Frames.A_LEN);
     }
 
     /**
@@ -135,7 +135,7 @@ final class KernelPublisher {
     void offerEvent(int node, Wire.Writer event) {
         Frames.putHeaderTo(kbuf, Frames.EVENT, 0, 0, k.nodeId);
         kbuf.putBytes(8, event.buffer(), 0, event.length());
-        k.transport.offer(node, kbuf, 0, 8 + event.length(), offerIdle);
+        k.outbox.offer(node, kbuf, 0, 8 + event.length());
     }
 
     /** Sends a request from the kernel thread. */
@@ -145,7 +145,7 @@ final class KernelPublisher {
         kbuf.putInt(Frames.Q_OP, op);
         kbuf.putBytes(Frames.Q_HEADER, payload.buffer(), 0, payload.length());
         kbuf.putShort(Frames.Q_HEADER + payload.length(), (short) 0); // the kernel's own request: no operator (Authority)
-        k.transport.offer(node, kbuf, 0, Frames.Q_HEADER + payload.length() + Authority.TRAILER_LENGTH_BYTES, offerIdle);
+        k.outbox.offer(node, kbuf, 0, Frames.Q_HEADER + payload.length() + Authority.TRAILER_LENGTH_BYTES);
     }
 
     /** Sends a response from the kernel thread. */
@@ -156,7 +156,7 @@ final class KernelPublisher {
         b.putLong(Frames.Q_CALL, callId);
         b.putInt(Frames.Q_OP, status);
         if (plen > 0) b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, plen);
-        k.transport.offer(node, b, 0, Frames.Q_HEADER + plen, offerIdle);
+        k.outbox.offer(node, b, 0, Frames.Q_HEADER + plen);
     }
 
     /** Sends a response from any thread (the loader answers from the new incarnation's thread). */
@@ -202,6 +202,6 @@ final class KernelPublisher {
         int pos = putPayload(kbuf, Frames.D_HEADER, m.head, m.body, m.ref, Frames.D_REF_LEN);
         m.answered = true; // its invoker, if any, is now the new receiver's to answer
         movedMessages++;
-        k.transport.offer(Ids.node(to), kbuf, 0, pos, offerIdle);
+        k.outbox.offer(Ids.node(to), kbuf, 0, pos);
     }
 }

@@ -189,7 +189,7 @@ final class Migrator {
         if (node == 0 || node == k.nodeId()) return false;
         k.publisher.kbuf.putBytes(0, buf, off, len);
         if (newPortGid != 0) k.publisher.kbuf.putLong(Frames.Q_HEADER, newPortGid);
-        k.transport().offer(node, k.publisher.kbuf, 0, len, k.publisher.offerIdle);
+        k.outbox.offer(node, k.publisher.kbuf, 0, len);
         return true;
     }
 

@@ -193,7 +193,7 @@ final class Router {
                 k.publisher.kbuf.putByte(Frames.FLAGS, (byte) ((flags & ~Frames.F_MULTICAST) | Frames.F_FORWARDED));
                 k.publisher.kbuf.putLong(Frames.D_PORT, to);
                 k.publisher.kbuf.putInt(Frames.D_HOPS, k.publisher.kbuf.getInt(Frames.D_HOPS) + 1);
-                k.transport.offer(Ids.node(to), k.publisher.kbuf, 0, len, k.publisher.offerIdle);
+                k.outbox.offer(Ids.node(to), k.publisher.kbuf, 0, len);
                 last = to;
             }
             if (ack) k.acks.queueAck(src, stream, seq, last, channel, Frames.OK);
@@ -260,7 +260,7 @@ final class Router {
                 if (invoke != 0) {
                     byte[] why = ("no port is attached to channel " + Ids.show(channel) + " at node " + k.nodeId).getBytes(StandardCharsets.UTF_8);
                     int rl = k.publisher.encodeReply(k.publisher.kbuf, invoke, Frames.NO_PORT, 0, why, null, null);
-                    k.transport.offer(buf.getInt(off + Frames.D_REPLY_NODE), k.publisher.kbuf, 0, rl, k.publisher.offerIdle);
+                    k.outbox.offer(buf.getInt(off + Frames.D_REPLY_NODE), k.publisher.kbuf, 0, rl);
                 }
             }
             return;
@@ -278,7 +278,7 @@ final class Router {
                 long invoke = buf.getLong(off + Frames.D_INVOKE);
                 if (invoke != 0) {
                     int rl = k.publisher.encodeReply(k.publisher.kbuf, invoke, Frames.FAILED, 0, full.getBytes(StandardCharsets.UTF_8), null, null);
-                    k.transport.offer(buf.getInt(off + Frames.D_REPLY_NODE), k.publisher.kbuf, 0, rl, k.publisher.offerIdle);
+                    k.outbox.offer(buf.getInt(off + Frames.D_REPLY_NODE), k.publisher.kbuf, 0, rl);
                 }
             }
             return;

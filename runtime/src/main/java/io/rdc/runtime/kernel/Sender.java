@@ -243,7 +243,7 @@ final class Sender {
         byte[] msg = why.getBytes(StandardCharsets.UTF_8);
         k.onKernel(() -> {
             int len = k.publisher.encodeReply(k.publisher.kbuf, m.invokeId, Frames.FAILED, m.port.gid, msg, null, null);
-            k.transport.offer(m.replyNode, k.publisher.kbuf, 0, len, k.publisher.offerIdle);
+            k.outbox.offer(m.replyNode, k.publisher.kbuf, 0, len);
         });
     }
 

@@ -261,37 +261,62 @@ public final class Transport implements AutoCloseable {
         }
     }
 
+    /**
+     * What {@link #tryOffer} returns when the peer's log cannot take the frame now (back pressure, or a
+     * publication still connecting within its wait): not a Frames status, the caller tries again later.
+     */
+    public static final int AGAIN = -1;
+
+    /**
+     * Offers a frame once, without waiting: OK, UNREACHABLE (the peer is gone, or has not connected
+     * within the connect wait), or {@link #AGAIN}. For the kernel's duty cycle, which must not wait on
+     * a peer whose log it may itself be the one to drain (kernel.Outbox).
+     */
+    public int tryOffer(int node, DirectBuffer buf, int off, int len) {
+        Peer peer = peer(node);
+        if (peer == null) return Frames.UNREACHABLE;
+        if (!auth.on()) return attempt(node, peer, buf, off, len, null, 0, 0);
+        synchronized (peer) {
+            // A frame that does not go in leaves a gap in the sequence: the receiver refuses only what is at or below its last.
+            peer.sealer.seal(buf, off, len, null, 0, 0);
+            return attempt(node, peer, buf, off, len, peer.sealer.trailer, 0, FrameAuth.TRAILER);
+        }
+    }
+
     /** Offers one frame (two parts, or the peer's three-part vector when {@code buf} is null), waiting out back pressure. */
     private int offer(int node, Peer peer, DirectBuffer buf, int off, int len, DirectBuffer buf2, int off2, int len2, IdleStrategy idle) {
-        Publication p = peer.publication;
         long deadline = 0;
         while (true) {
-            long r = buf == null ? p.offer(peer.three, null) : buf2 == null ? p.offer(buf, off, len) : p.offer(buf, off, len, buf2, off2, len2, null);
-            if (r > 0) {
-                if (peer.notConnectedSince != 0) peer.notConnectedSince = 0;
-                if (idle != null) idle.reset();
-                return Frames.OK;
+            int r = attempt(node, peer, buf, off, len, buf2, off2, len2);
+            if (r != AGAIN) {
+                if (r == Frames.OK && idle != null) idle.reset();
+                return r;
             }
-            if (r == Publication.CLOSED || r == Publication.MAX_POSITION_EXCEEDED)
-                return Frames.UNREACHABLE;
-            if (r == Publication.NOT_CONNECTED && down.test(node)) return Frames.UNREACHABLE; // gone for the control plane: no 5 s wait
-            if (r == Publication.NOT_CONNECTED || r == Publication.BACK_PRESSURED || r == Publication.ADMIN_ACTION) {
-                long now = System.nanoTime();
-                if (deadline == 0) {
-                    if (r == Publication.NOT_CONNECTED) {
-                        long since = peer.notConnectedSince;
-                        if (since == 0) peer.notConnectedSince = since = now;
-                        deadline = since + CONNECT_TIMEOUT_NS;
-                    } else {
-                        deadline = now + BACKPRESSURE_TIMEOUT_NS;
-                    }
-                }
-                if (now - deadline > 0) return Frames.UNREACHABLE;
-                if (idle != null) idle.idle(); else Thread.onSpinWait();
-                continue;
-            }
-            throw new IllegalStateException("unexpected Aeron offer result " + r);
+            // Not connected: the connect wait runs from the outage's start (attempt's own bound); back pressure: from here.
+            long now = System.nanoTime();
+            if (deadline == 0) deadline = now + BACKPRESSURE_TIMEOUT_NS;
+            if (now - deadline > 0) return Frames.UNREACHABLE;
+            if (idle != null) idle.idle(); else Thread.onSpinWait();
         }
+    }
+
+    /** One offer of a sealed frame: OK, UNREACHABLE, or AGAIN (back pressure, or not connected within the connect wait). */
+    private int attempt(int node, Peer peer, DirectBuffer buf, int off, int len, DirectBuffer buf2, int off2, int len2) {
+        Publication p = peer.publication;
+        long r = buf == null ? p.offer(peer.three, null) : buf2 == null ? p.offer(buf, off, len) : p.offer(buf, off, len, buf2, off2, len2, null);
+        if (r > 0) {
+            if (peer.notConnectedSince != 0) peer.notConnectedSince = 0;
+            return Frames.OK;
+        }
+        if (r == Publication.CLOSED || r == Publication.MAX_POSITION_EXCEEDED) return Frames.UNREACHABLE;
+        if (r == Publication.NOT_CONNECTED) {
+            if (down.test(node)) return Frames.UNREACHABLE; // gone for the control plane: no 5 s wait
+            long now = System.nanoTime(), since = peer.notConnectedSince;
+            if (since == 0) peer.notConnectedSince = since = now;
+            return now - since > CONNECT_TIMEOUT_NS ? Frames.UNREACHABLE : AGAIN;
+        }
+        if (r == Publication.BACK_PRESSURED || r == Publication.ADMIN_ACTION) return AGAIN;
+        throw new IllegalStateException("unexpected Aeron offer result " + r);
     }
 
     /** Like offer, but gives up at once if the peer is not connected (used for broadcasts to optional nodes). */
