@@ -93,4 +93,66 @@ class DeadNodeTest {
             assertTrue(again.contains("node 204"), again);
         }
     }
+
+    /**
+     * Issue 15: when a node dies, nothing there can raise events about its incarnations, so their
+     * watchers' own nodes do: the parent of a child created there hears UNREACHABLE, so does an
+     * incarnation that asked for UNREACHABLE about one born there, and so does the operator's
+     * session for what it created there; one that did not ask hears nothing.
+     */
+    @Test
+    void parentsAndInterestedIncarnationsHearUnreachableWhenTheNodeDies() throws Exception {
+        String listener = """
+                export function init(ctx) { ctx.state.heard = []; }
+                export function onEvent(ctx, e) { ctx.state.heard.push(e.type + ' ' + e.subject); }
+                """;
+        try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults().withControl(PoolConfig.EMBEDDED_CONTROL))) {
+            Operator op = pool.newOperator();
+            op.module("kid", "export function onMessage(ctx, port, m) { return { head: { ok: true } }; }");
+            op.create(op.module("parent", listener + """
+                    export function onMessage(ctx, port, m) {
+                      if (m.head.op === 'create') { ctx.create('kid', { at: 204, name: 'kid' }); return { head: { made: true } }; }
+                      return { head: { heard: ctx.state.heard } };
+                    }"""), 201, null, List.of(Iface.portNew("in", "un.parent", null)));
+            op.create(op.module("watcher", listener + """
+                    export function onMessage(ctx, port, m) {
+                      if (m.ref) { ctx.setInterest(m.ref, m.head.events); return { head: { watching: true } }; }
+                      return { head: { heard: ctx.state.heard } };
+                    }"""), 202, null, List.of(Iface.portNew("in", "un.watcher", null)));
+            op.create(op.module("deaf", listener + """
+                    export function onMessage(ctx, port, m) {
+                      if (m.ref) { ctx.setInterest(m.ref, m.head.events); return { head: { watching: true } }; }
+                      return { head: { heard: ctx.state.heard } };
+                    }"""), 203, null, List.of(Iface.portNew("in", "un.deaf", null)));
+            Duration t = Duration.ofSeconds(10);
+            Ref parent = op.spaceGet("un.parent", t), watcher = op.spaceGet("un.watcher", t), deaf = op.spaceGet("un.deaf", t);
+            Ref lone = op.create(op.module("lone", "export function onMessage(ctx, port, m) {}"), 204, null, List.of(), false, "lone");
+            op.invoke(parent, Map.of("op", "create"), null, t);
+            // The reference travels with a send; the invoke after it on the same stream waits until its handler has run.
+            op.send(watcher, io.rdc.runtime.transport.Frames.KIND_SEND, Map.of("events", List.of("UNREACHABLE")), null, lone, 0);
+            op.send(deaf, io.rdc.runtime.transport.Frames.KIND_SEND, Map.of("events", List.of("DEAD", "FAULTING")), null, lone, 0); // not UNREACHABLE
+            assertEquals(List.of(), heard(op, watcher));
+            assertEquals(List.of(), heard(op, deaf));
+            op.setInterest(lone, "UNREACHABLE");
+
+            pool.stopNode(204);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            io.rdc.runtime.kernel.Event seen = null;
+            while (seen == null && System.nanoTime() < until) {
+                io.rdc.runtime.kernel.Event e = op.nextEvent(Duration.ofMillis(200));
+                if (e != null && e.type() == io.rdc.runtime.kernel.Event.Type.UNREACHABLE) seen = e;
+            }
+            assertNotNull(seen, "the operator's session heard nothing of the incarnation it created at node 204");
+            assertEquals("lone", seen.subjectName());
+            assertTrue(seen.detail().contains("node 204"), seen.detail());
+            assertEquals(List.of("UNREACHABLE kid"), heard(op, parent), "the parent hears of its child");
+            assertEquals(1, heard(op, watcher).size(), "the interested incarnation hears of lone: " + heard(op, watcher));
+            assertTrue(String.valueOf(heard(op, watcher).get(0)).startsWith("UNREACHABLE 204."), heard(op, watcher).toString());
+            assertEquals(List.of(), heard(op, deaf), "one that did not ask for UNREACHABLE hears nothing");
+        }
+    }
+
+    private static List<?> heard(Operator op, Ref r) {
+        return (List<?>) ((Map<?, ?>) op.invoke(r, Map.of("op", "heard"), null, Duration.ofSeconds(10)).head()).get("heard");
+    }
 }

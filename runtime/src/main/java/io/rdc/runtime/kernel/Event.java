@@ -10,7 +10,12 @@ public record Event(Type type, long subject, String subjectName, String detail, 
         /** A line the incarnation printed (print, console.log): {@link IncarnationOutput}, rate-limited. */
         OUTPUT(512),
         /** Its node is being withdrawn (§3.4, inc_nodeWithdraw): it will be migrated away, or destroyed at the deadline. */
-        WITHDRAWING(1024);
+        WITHDRAWING(1024),
+        /**
+         * Its node stopped answering (no heartbeat within the control plane's liveness bound, §7.2.2):
+         * sent by the watcher's own node to the incarnation's parent and to those interested in it.
+         */
+        UNREACHABLE(2048);
 
         public final int bit;
 

@@ -9,6 +9,7 @@ import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Wire;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -413,6 +414,28 @@ final class Ghosts {
             Wire.Writer w = new Wire.Writer(64).i64(i.watcher()).i64(inc.gid).i32(type.ordinal()).str(inc.name).str(detail)
                     .i64(System.currentTimeMillis());
             k.onKernel(() -> k.publisher.offerEvent(Ids.node(i.watcher()), w));
+        }
+    }
+
+    /**
+     * A node stopped answering (§7.2.2): each local incarnation hears UNREACHABLE for its children
+     * created there and for what it watches there (with UNREACHABLE in its interest), since nothing
+     * at that node can raise the event now. "There" is where the child was created, or where the
+     * watched incarnation was born: one that migrated since is not followed (docs/pool.md).
+     */
+    void onNodeDown(int node) {
+        String why = "node " + node + " stopped answering (no heartbeat within the control plane's liveness bound)";
+        long now = System.currentTimeMillis();
+        for (Incarnation inc : k.incarnations.values()) {
+            if (inc.destroyed) continue;
+            for (Map.Entry<Long, Incarnation.Child> c : inc.children.entrySet())
+                if (c.getValue().node() == node)
+                    inc.inbox.put(new Event(Event.Type.UNREACHABLE, c.getKey(), c.getValue().name() != null ? c.getValue().name() : Ids.show(c.getKey()), why, now));
+            for (Map.Entry<Long, Integer> w : inc.watching.entrySet()) {
+                long subject = w.getKey();
+                if ((w.getValue() & Event.Type.UNREACHABLE.bit) != 0 && Ids.node(subject) == node && !inc.children.containsKey(subject))
+                    inc.inbox.put(new Event(Event.Type.UNREACHABLE, subject, Ids.show(subject), why, now));
+            }
         }
     }
 

@@ -83,6 +83,15 @@ public final class Incarnation {
     final List<Port> ports = new ArrayList<>();
     final List<Stream> streams = new ArrayList<>();
     final List<Interest> interests = new ArrayList<>();
+    /**
+     * What this incarnation watches and creates, kept at its own node so that it hears of a subject
+     * whose node dies (UNREACHABLE), when nothing at that node can tell it: subject → event mask, and
+     * child → where it was created. Kept while this incarnation stays at this node.
+     */
+    final Map<Long, Integer> watching = new java.util.concurrent.ConcurrentHashMap<>();
+    final Map<Long, Child> children = new java.util.concurrent.ConcurrentHashMap<>();
+
+    record Child(String name, int node) {}
     /** Stream space cache (§5.5.3): label to the reference obtained before. */
     final Map<String, io.rdc.runtime.ref.Ref> spaceCache = new HashMap<>();
     /** Unicast ports got from stream space, by label, until returned (guarded by spaceCache). */

@@ -146,6 +146,9 @@ public final class Kernel implements Agent {
         this.records = new MigrationRecord(this);
         this.transplants = new Transplants(this);
         this.dependencies = new Dependencies(this);
+        pool.onDown(node -> {
+            if (!stopped && node != nodeId) onKernel(() -> ghosts.onNodeDown(node));
+        });
     }
 
     public void launcher(Launcher l) {
@@ -613,6 +616,8 @@ public final class Kernel implements Agent {
 
     public void setInterest(Incarnation watcher, long subject, int mask) {
         ghosts.setInterest(watcher.gid, subject, mask);
+        if (mask == 0) watcher.watching.remove(subject);
+        else watcher.watching.put(subject, mask);
     }
 
     /** As above for a watcher anywhere, by id ({@link IncarnationOutput#inherit}). */

@@ -153,7 +153,9 @@ final class Loader {
             }
             if (resp.status() != Frames.OK) throw new OperationException(resp.error());
             modulesKnownAt.add(node + "/" + mod.hash());
-            return resp.reader().i64();
+            long gid = resp.reader().i64();
+            creator.children.put(gid, new Incarnation.Child(name, node));
+            return gid;
         }
         throw new OperationException("node " + node + " did not accept module " + mod.name());
     }

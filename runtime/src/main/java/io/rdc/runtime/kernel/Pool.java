@@ -117,6 +117,13 @@ public final class Pool {
         return java.util.Arrays.binarySearch(down, id) >= 0;
     }
 
+    private final java.util.List<IntConsumer> downListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Called with each node the control plane newly reports down (from the thread that re-read the membership). */
+    public void onDown(IntConsumer listener) {
+        downListeners.add(listener);
+    }
+
     /** Re-reads the membership from the control plane: new nodes, changed endpoints, liveness. */
     public void refresh() {
         ControlPlane c = control;
@@ -126,7 +133,13 @@ public final class Pool {
         // A node that said goodbye (or whose session ended) is no longer a member: down as well.
         Set<Integer> d = new HashSet<>(byId.keySet());
         for (ControlPlane.Member m : members) if (m.reachable()) d.remove(m.info().id());
-        down = d.stream().mapToInt(Integer::intValue).sorted().toArray();
+        int[] before, now = d.stream().mapToInt(Integer::intValue).sorted().toArray();
+        synchronized (downListeners) { // several threads re-read: each newly down node is told once
+            before = down;
+            down = now;
+        }
+        for (int n : now)
+            if (java.util.Arrays.binarySearch(before, n) < 0) for (IntConsumer l : downListeners) l.accept(n);
     }
 
     /** Adds a node learned from the control plane, or updates one whose description changed. */
