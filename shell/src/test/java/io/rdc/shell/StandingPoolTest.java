@@ -85,11 +85,19 @@ class StandingPoolTest {
                 forall i in 1..150 {
                   let t = get "tok"
                   return "tok"
+                  if i == 1 { print "looping" }
                 }
                 print "loops done"
                 """);
         Process looping = start(List.of("run", "--pool", addr, "--rdc", "app", loop.toString()), dir.resolve("loop.out"));
-        Thread.sleep(4000);
+        // The kill must fall inside the loop, not before the script has attached: an attach during an
+        // election fails within its 5 s bound, by design (docs/control-plane.md), which is not what this shows.
+        long attachBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!Files.readString(dir.resolve("loop.out")).contains("looping")) {
+            if (!looping.isAlive() || System.nanoTime() > attachBy)
+                fail("the loop script did not start looping:\n" + Files.readString(dir.resolve("loop.out")));
+            Thread.sleep(100);
+        }
         int leader = leader(home, 30);
         ProcessHandle.of(pool.pids().get(leader)).orElseThrow().destroyForcibly(); // kill -9
         PoolProcesses.removeKilledMembersDriverDir(home, leader);

@@ -83,6 +83,9 @@ class TextprocStandingPoolTest extends StandingPoolCase {
         assertTrue(shown.out().contains("textproc") && shown.out().contains("batch"), "both RDCs: " + shown.out());
         assertTrue(shown.out().matches("(?s).*report: \\d+ of 2000 with \\d+ workers.*"), shown.out());
 
+        // 4b. rdc web attaches to the standing pool as well: its model lists the pool's nodes and textproc's incarnations.
+        assertWebViewShowsThePool(addr, worker1At);
+
         // 5. The feed ends with every document printed exactly once: a lost one would leave the count short, a repeated one past the total.
         Path end = Files.writeString(dir.resolve("end.rdc"), """
                 wait until (invoke mgr.report {op: "progress"}).head.printed >= %1$d within 300s
@@ -113,6 +116,44 @@ class TextprocStandingPoolTest extends StandingPoolCase {
         for (int i = 1; i <= n; i++) once.put("doc" + i + ".txt", 1);
         assertEquals(once, perDoc, "every document printed exactly once: " + out);
         assertEquals(java.util.stream.IntStream.rangeClosed(1, n).boxed().toList(), counts.stream().sorted().toList(), out);
+    }
+
+
+    /** Starts {@code rdc web --pool ADDR} as a process of its own, reads one look of its model over HTTP, and stops it. */
+    private void assertWebViewShowsThePool(String addr, String worker1At) throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Path out = dir.resolve("web.out");
+        Process web = PoolProcesses.start(dir, List.of("web", "--pool", addr, "--rdc", "textproc", "--port", String.valueOf(port)), out);
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpRequest get = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/api/model"))
+                    .timeout(java.time.Duration.ofSeconds(30)).build();
+            String model = null;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (model == null && web.isAlive() && System.nanoTime() < until) {
+                try {
+                    java.net.http.HttpResponse<String> r = http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) model = r.body();
+                } catch (IOException notYet) {
+                    Thread.sleep(250);
+                }
+            }
+            assertNotNull(model, "rdc web --pool served no model: " + Files.readString(out));
+            Map<?, ?> parsed = (Map<?, ?>) io.rdc.runtime.util.Json.parse(model);
+            List<Object> nodes = new java.util.ArrayList<>();
+            for (Object n : (List<?>) parsed.get("nodes")) nodes.add(((Map<?, ?>) n).get("id"));
+            assertTrue(nodes.containsAll(List.of("201", "202", "203", "204")), "the pool's nodes: " + nodes);
+            Map<Object, Object> nodeOf = new TreeMap<>();
+            for (Object i : (List<?>) parsed.get("incarnations")) nodeOf.put(((Map<?, ?>) i).get("name"), ((Map<?, ?>) i).get("node"));
+            assertTrue(nodeOf.keySet().containsAll(List.of("mgr", "spooler", "worker1", "extra")), "textproc's incarnations: " + nodeOf);
+            assertEquals(worker1At, nodeOf.get("worker1"), "worker1 at the node the reconfiguration moved it to: " + nodeOf);
+        } finally {
+            web.destroy(); // SIGTERM: its shutdown hook ends the pool session
+            if (!web.waitFor(20, TimeUnit.SECONDS)) web.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     private Result rdc(int seconds, String... args) throws Exception {
