@@ -152,6 +152,29 @@ class DeadNodeTest {
         }
     }
 
+
+    /**
+     * A port that migrated away from a node before the node died is still found: a stream that last
+     * sent before the migration (so it has the port's old address) locates it again instead of
+     * failing on the dead node it no longer depends on. Scripts met this: a name bound before a
+     * migration (StandingPoolTest's sink, moved from node 203, which was later killed).
+     */
+    @Test
+    void aPortThatMovedAwayFromANodeBeforeItDiedIsStillReached() throws Exception {
+        try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults().withControl(PoolConfig.EMBEDDED_CONTROL))) {
+            Operator op = pool.newOperator();
+            Ref srv = op.create(op.module("moved", "export function onMessage(ctx, port, m) { return { head: { at: ctx.where() } }; }"), 204, null,
+                    List.of(Iface.portNew("in", "dead.moved", null)));
+            Duration t = Duration.ofSeconds(10);
+            Ref s = op.spaceGet("dead.moved", t);
+            assertEquals(Map.of("at", 204L), op.invoke(s, Map.of(), null, t).head());
+            op.migrate(srv, 202, t); // the stream has not sent since: it still has the port's address at node 204
+            pool.stopNode(204);
+            Thread.sleep(4000); // the control plane's liveness bound: node 204 is down
+            assertEquals(Map.of("at", 202L), op.invoke(s, Map.of(), null, t).head(), "reached at its new node");
+        }
+    }
+
     private static List<?> heard(Operator op, Ref r) {
         return (List<?>) ((Map<?, ?>) op.invoke(r, Map.of("op", "heard"), null, Duration.ofSeconds(10)).head()).get("heard");
     }

@@ -126,9 +126,35 @@ class StandingPoolTest {
         assertEquals(0, traffic.code(), traffic.out());
         assertTrue(traffic.out().contains("counted " + MESSAGES), traffic.out());
 
-        // 6. A node dies: it is shown UNREACHABLE and operations on it fail fast, naming why.
-        ProcessHandle.of(pool.pids().get(5)).orElseThrow().destroyForcibly(); // node 203, now empty
+        // 6. A node dies under sequence-numbered traffic (issue 15): invokes to it fail fast, the client rebinds
+        //    under failure to a spare and goes on where it stopped, and the rest of the pool is unaffected.
+        Result flowing = script(180, addr, "victim.rdc", """
+                module failover = "%1$s/failover.js"
+                create victim : counter at node 203 { port in on new "victim" }
+                create spare : counter at node 201 { port in on new "spare" }
+                create fc : failover at node 202 { port ctl on new "fc.ctl" ; stream out to "victim" handle "fc.out" }
+                wait until (invoke victim.in {op: "count"}).head.count >= 50 within 60s
+                print "flowing"
+                """.formatted(MODULES));
+        assertEquals(0, flowing.code(), flowing.out());
+        ProcessHandle.of(pool.pids().get(5)).orElseThrow().destroyForcibly(); // node 203 (kill -9), holding victim
         Thread.sleep(4000);
+        Result failover = script(180, addr, "failover.rdc", """
+                expect error "UNREACHABLE" { invoke victim.in {op: "count"} }
+                rebind "fc.out" to "spare" under failure
+                wait until (invoke spare.in {op: "count"}).head.count >= 50 within 60s
+                let c = (invoke spare.in {op: "count"}).head
+                let s = (invoke fc.ctl {op: "stats"}).head
+                assert c.gaps <= 1, "after the jump to where the client stopped, the spare saw ${c.gaps - 1} more gaps"
+                assert s.failures >= 1, "the client's sends to the dead node did not fail"
+                let k = (invoke sink.in {op: "count"}).head
+                assert k.count == %1$d and k.gaps == 0, "the other nodes' traffic changed: ${k.count}, ${k.gaps} gaps"
+                print "failed over: ${c.count} at the spare, ${s.failures} failed sends: ${s.lastError}"
+                """.formatted(MESSAGES));
+        assertEquals(0, failover.code(), failover.out() + logs(home));
+        assertTrue(failover.out().contains("failed over:") && failover.out().contains("node 203"), failover.out());
+
+        // 6b. The dead node is shown UNREACHABLE and operations on it fail fast, naming why.
         long t0 = System.nanoTime();
         Result dead = script(180, addr, "dead.rdc", """
                 print nodes()

@@ -124,8 +124,27 @@ final class Sender {
         if (st.multicast) return;
         int n = receiverNode(st);
         if (n == 0 || n == k.nodeId || !k.pool.isDown(n)) return;
+        if (st.lastSeq == st.ackedSeq && st.retarget == null && relocated(st)) return;
         String why = failWithUnacknowledged(st, "node " + n + " is UNREACHABLE (no heartbeat within the control plane's bound)", st.lastSeq - st.ackedSeq);
         throw new OperationException(st + " failed: " + why);
+    }
+
+    /**
+     * Nothing the stream sent waits for an acknowledgement, so nothing is lost if its port is found
+     * elsewhere: the address it had may be old (a name or stream-space entry made before the port
+     * migrated away from the node that has died since). Locates the channel again (§8.4.3); true when
+     * its port is now at a node that is up. Sprite's lesson: no dependence on a home node that is gone.
+     */
+    private boolean relocated(Stream st) {
+        long before = st.destAddr;
+        try {
+            k.router.locate(st);
+        } catch (OperationException none) {
+            // nobody holds the channel's port: the failure below says the node is unreachable
+        }
+        if (st.destAddr != before && st.destAddr != 0 && !k.pool.isDown(Ids.node(st.destAddr))) return true;
+        st.destAddr = before;
+        return false;
     }
 
     /** {@code why}, with the count of messages that may be lost when there are any; then the stream stays failed with it. */
