@@ -119,6 +119,8 @@ public final class Kernel implements Agent {
     final Dependencies dependencies;
     /** Which operators may act in which RDC (checked on control requests only). */
     final Authority authority;
+    /** Which RDCs may place incarnations here: the node's allocation and access list (docs/pool.md). */
+    final Placement placement;
 
     public Kernel(NodeInfo info, Pool pool, Transport transport) {
         this.info = info;
@@ -143,6 +145,22 @@ public final class Kernel implements Agent {
         this.records = new MigrationRecord(this);
         this.transplants = new Transplants(this);
         this.dependencies = new Dependencies(this);
+        this.placement = new Placement(this);
+    }
+
+    /** This node's access list (who may create here, and which modules; docs/pool.md); null: none. */
+    public void accessList(AccessList list) {
+        placement.access = list;
+    }
+
+    /** The pool's allocation epoch, from a heartbeat's answer: the node reads its allocation again when it moved. Not the kernel thread. */
+    public void onAllocationEpoch(long epoch) {
+        placement.onEpoch(epoch);
+    }
+
+    /** The RDCs this node is allocated to, as it last read them (null: not read, or no control plane). */
+    public ControlPlane.Allocation allocation() {
+        return placement.allocation;
     }
 
     public void launcher(Launcher l) {
