@@ -120,13 +120,18 @@ final class Allocations {
         return rdcView(r, before);
     }
 
-    /** The RDC gives a node back (§3.4, 6]). */
+    /**
+     * The RDC gives a node back (§3.4, 6]: as its demand declines). Its requests still waiting are
+     * withdrawn with it: an RDC that gives nodes back needs no more, and would otherwise be given the
+     * node it released straight back.
+     */
     View release(ControlService.RdcState r, int node) {
         TreeSet<Integer> nodes = held.get(r.id);
         if (users == null) throw new OperationException("release node " + node + ": this pool has no users file, so nothing is allocated");
         if (nodes == null || !nodes.remove(node))
             throw new OperationException("release node " + node + ": it is not allocated to RDC " + show(r) + " (allocated: " + list(nodes) + ")");
         epoch++;
+        demands.removeIf(d -> d.rdc == r.id);
         serveDemands();
         return rdcView(r, null);
     }
