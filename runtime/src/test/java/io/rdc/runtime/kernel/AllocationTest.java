@@ -28,7 +28,7 @@ class AllocationTest {
             export function init(ctx, args) { ctx.state = {}; }
             export function onMessage(ctx, p, m) {
               if (m.head.op === 'allocate') return { head: ctx.allocate(m.head.count, m.head.group, { wait: m.head.wait }) };
-              if (m.head.op === 'release') return { head: ctx.release(m.head.node) };
+              if (m.head.op === 'release') return { head: ctx.releaseNode(m.head.node) };
               return { head: ctx.allocation() };
             }
             """;
