@@ -116,6 +116,18 @@ class AllocationTest {
             awaitNodeDrops(pool.kernel(204), ann.session().rdcId);
             refused("node 204 is not allocated to RDC " + Ids.show(ann.session().rdcId), () -> ann.create(worker, 204, null, List.of(), false, "w4"));
             refused("release node 201: it is not allocated to RDC", () -> ann.release(201));
+
+            // An incarnation that waits for a node (ctx.allocate with wait) gets it when ann gives 202 back.
+            esin.create(esin.module("worker", WORKER), 204, null, List.of(Iface.portNew("in", "e.in", null)), false, "e2");
+            Ref ein = esin.spaceGet("e.in", T);
+            var asked = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                    (Map<?, ?>) esin.invoke(ein, Map.of("op", "allocate", "count", 1, "group", "exclusive", "wait", 20_000), null, Duration.ofSeconds(30)).head());
+            Thread.sleep(500);
+            assertFalse(asked.isDone(), "202 is ann's: the wait goes on");
+            ann.release(202);
+            Map<?, ?> got = asked.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(0, ((Number) got.get("pending")).intValue(), got.toString());
+            assertTrue(got.toString().contains("id=202, groups=[exclusive, all], exclusive=true, given=true"), got.toString());
         }
     }
 
