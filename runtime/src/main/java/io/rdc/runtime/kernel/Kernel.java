@@ -128,6 +128,7 @@ public final class Kernel implements Agent {
         this.pool = pool;
         this.transport = transport;
         this.authority = new Authority(nodeId);
+        this.placement = new Placement(this);
         this.adapter = new KernelAdapter(this);
         this.publisher = new KernelPublisher(this);
         this.requests = new Requests(this);
@@ -145,7 +146,14 @@ public final class Kernel implements Agent {
         this.records = new MigrationRecord(this);
         this.transplants = new Transplants(this);
         this.dependencies = new Dependencies(this);
-        this.placement = new Placement(this);
+    }
+
+    public void launcher(Launcher l) {
+        this.launcher = l;
+    }
+
+    public Launcher launcher() {
+        return launcher;
     }
 
     /** This node's access list (who may create here, and which modules; docs/pool.md); null: none. */
@@ -161,14 +169,6 @@ public final class Kernel implements Agent {
     /** The RDCs this node is allocated to, as it last read them (null: not read, or no control plane). */
     public ControlPlane.Allocation allocation() {
         return placement.allocation;
-    }
-
-    public void launcher(Launcher l) {
-        this.launcher = l;
-    }
-
-    public Launcher launcher() {
-        return launcher;
     }
 
     public int nodeId() {
