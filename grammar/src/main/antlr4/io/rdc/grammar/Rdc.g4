@@ -27,6 +27,9 @@ statement
     | {_input.LT(1).getText().equals("depend")}? IDENT child=expr 'on' parent=expr IDENT?  # dependStatement
     // Node withdrawal (§3.4): `withdraw node 204 notice 5s [and destroy]`.
     | {_input.LT(1).getText().equals("withdraw")}? IDENT nodeExpr IDENT notice=expr ('and' 'destroy')?  # withdrawStatement
+    // Node allocation (§3.4, inc_nodeAlloc): `allocate 3 from "exclusive" [within 10s]`, `release node 204`.
+    | {_input.LT(1).getText().equals("allocate")}? IDENT count=expr 'from' group=expr ('within' waitFor=expr)?  # allocateStatement
+    | {_input.LT(1).getText().equals("release")}? IDENT nodeExpr                # releaseStatement
     | 'freeze' 'stream' expr                                                    # freezeStreamStatement
     | 'freeze' expr                                                             # freezeStatement
     | 'unfreeze' 'stream' expr                                                  # unfreezeStreamStatement

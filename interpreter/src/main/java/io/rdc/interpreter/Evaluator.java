@@ -322,6 +322,11 @@ public final class Evaluator {
                     return null;
                 });
             }
+            case Statement.Allocate a -> printText(NodeAllocating.allocate(this, a, scope));
+            case Statement.Release r -> {
+                Object node = node(r.node(), scope);
+                printText(operation(r.position(), "release node " + node, () -> operations.release(node)));
+            }
             case Statement.Withdraw w -> {
                 Object node = node(w.node(), scope);
                 long notice = duration(evaluate(w.notice(), scope), w.notice(), "notice");
@@ -564,6 +569,10 @@ public final class Evaluator {
                 globals.define(s.name(), new Handle(restored, s.name()));
             }
         }
+    }
+
+    Operations operations() {
+        return operations;
     }
 
     private void printText(String text) {
@@ -1181,7 +1190,7 @@ public final class Evaluator {
                 + " (" + Values.repr(value) + ")");
     }
 
-    private static long duration(Object value, Expression expression, String what) {
+    static long duration(Object value, Expression expression, String what) {
         if (value instanceof DurationValue duration) {
             if (duration.millis() < 0) {
                 throw new RdcError(expression.position(), what + " must not be negative, got " + duration);

@@ -101,6 +101,16 @@ public interface Operations {
 
     void destroy(Object incarnation);
 
+    /** allocate (§3.4, inc_nodeAlloc): {@code count} more nodes of {@code group}, waiting up to {@code waitMillis} for those not free at once. Says what was given. */
+    default String allocate(long count, String group, long waitMillis) {
+        throw new UnsupportedOperationException("allocate");
+    }
+
+    /** release (§3.4): gives an allocated node back to the pool. Says what is left. */
+    default String release(Object node) {
+        throw new UnsupportedOperationException("release");
+    }
+
     /** withdraw (§3.4): the node's guests move away within the notice; what is left then is destroyed or left. Returns what became of each. */
     String withdraw(Object node, long noticeMillis, boolean destroyRest);
 

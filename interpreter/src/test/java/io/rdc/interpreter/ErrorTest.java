@@ -47,7 +47,7 @@ class ErrorTest {
 
     @Test
     void unknownWordChoices() {
-        assertEquals("t.rdc:1:6: unknown thing to show `nodez`, expected one of nodes, incarnations, channels, space, events, rdcs",
+        assertEquals("t.rdc:1:6: unknown thing to show `nodez`, expected one of nodes, incarnations, channels, space, events, rdcs, allocation",
                 error("show nodez").getMessage());
         assertEquals("t.rdc:1:13: unknown channel kind `broadcast`, expected one of unicast, multicast",
                 error("channel \"c\" broadcast").getMessage());

@@ -30,7 +30,7 @@ final class Help {
               graph --dot FILE               the same as a Graphviz digraph (dot -Tsvg FILE)
               graph --mermaid FILE           the same as a Mermaid flowchart
               graph --json [FILE]            the same as JSON: nodes, incarnations, ports, streams, channels, edges
-              watch VIEW [every 2s] [--count N]  redraw show VIEW (nodes, incarnations, channels, space) until Ctrl-C,
+              watch VIEW [every 2s] [--count N]  redraw show VIEW (nodes, incarnations, channels, space, allocation) until Ctrl-C,
                                              or N frames; piped input: until the next input or its end
               watch inspect X [every 2s] [--count N]  the same for inspect X
               watch events [--count N]       print each event as it comes (incarnations' output too), N of them

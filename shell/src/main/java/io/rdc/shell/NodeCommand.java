@@ -41,6 +41,9 @@ final class NodeCommand implements Runnable {
                 + " default $RDC_POOL_KEY, else ~/.rdc/pool.key (made, owner-only, if missing)")
         Path keyFile;
 
+        @Option(names = "--access", paramLabel = "FILE", description = "this node's access list: who may create incarnations here, and of which modules (docs/pool.md)")
+        Path access;
+
         @Option(names = "--stop-on-stdin-close", description = "stop when standard input closes (for nodes started by another process)")
         boolean stopOnStdinClose;
 
@@ -72,7 +75,7 @@ final class NodeCommand implements Runnable {
                 }
                 stop.countDown();
             });
-            io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop, key);
+            io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop, key, access);
             return 0;
         }
 
@@ -96,7 +99,7 @@ final class NodeCommand implements Runnable {
                 }
             }));
             try {
-                io.rdc.runtime.pool.NodeMain.runInPool(self, pool, idle, key, stop);
+                io.rdc.runtime.pool.NodeMain.runInPool(self, pool, idle, key, stop, access);
             } finally {
                 done.countDown();
             }

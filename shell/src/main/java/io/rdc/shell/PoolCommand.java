@@ -52,6 +52,13 @@ final class PoolCommand implements Runnable {
         @Option(names = "--idle", defaultValue = "backoff", description = "the nodes' idle strategy")
         String idle;
 
+        @Option(names = "--users", paramLabel = "FILE", description = "the pool users file (user:group,group per line, as fig. 3.4): who may launch RDCs and"
+                + " the node groups each may use (default: none, every user may use every node; docs/pool.md)")
+        Path users;
+
+        @Option(names = "--access", paramLabel = "NODE=FILE", description = "a node's access list: who may create there, and which modules (repeatable; docs/pool.md)")
+        java.util.Map<Integer, Path> access = new java.util.TreeMap<>();
+
         @Override
         public Integer call() throws Exception {
             Main main = Main.of(spec);
@@ -84,6 +91,14 @@ final class PoolCommand implements Runnable {
                 }
                 // A node's first call must find a leader: under load an election can outlast its 5 s connect.
                 awaitLeader(logs, members);
+                // The users file goes into the control plane's replicated state before any node or RDC comes.
+                if (users != null)
+                    try (ControlPlane cp = ControlPlanes.client(control, io.rdc.runtime.security.PoolKey.read(keyFile))) {
+                        int n = cp.setUsers(users.toString(), io.rdc.runtime.pool.PoolAccess.read(users));
+                        System.out.println("pool users file " + users + " loaded: " + n + (n == 1 ? " user" : " users"));
+                    } catch (RuntimeException e) {
+                        throw new IOException(e.getMessage(), e);
+                    }
                 // The nodes start side by side: each warms its JavaScript engine before it says it is
                 // ready (NodeMain.warmUp), seconds each that one after another would add up.
                 List<Process> nodeProcesses = new ArrayList<>();
@@ -92,6 +107,7 @@ final class PoolCommand implements Runnable {
                     cmd.addAll(List.of("node", "start", "--id", String.valueOf(n.id()), "--pool", control, "--name", n.name(),
                             "--groups", String.join(",", n.groups()), "--idle", idle, "--key", keyFile.toString()));
                     if (n.endpoint() != null && main.descriptor != null) cmd.addAll(List.of("--endpoint", n.endpoint()));
+                    if (access.containsKey(n.id())) cmd.addAll(List.of("--access", access.get(n.id()).toAbsolutePath().toString()));
                     Process p = spawn(cmd, logs.resolve("node-" + n.id() + ".log"));
                     started.add(p);
                     nodeProcesses.add(p);

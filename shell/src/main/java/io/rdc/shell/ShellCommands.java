@@ -21,7 +21,7 @@ import org.jline.utils.InfoCmp;
  */
 final class ShellCommands {
     static final List<String> NAMES = List.of("help", "graph", "watch", "exit", "quit");
-    static final List<String> VIEWS = List.of("nodes", "incarnations", "channels", "space", "events");
+    static final List<String> VIEWS = List.of("nodes", "incarnations", "channels", "space", "events", "allocation");
 
     private static final Pattern HELP = Pattern.compile("help(?:\\s+(\\S+))?\\s*");
     private static final Pattern GRAPH = Pattern.compile("graph(?:\\s+(--dot|--mermaid)\\s+(\\S+)|\\s+(--json)(?:\\s+(\\S+))?)?\\s*");

@@ -44,7 +44,9 @@ final class ShellCompleter implements Completer {
         t("delete", "delete \"label\"");
         t("register", "register \"name\" X.port [for \"rdc\", …]");
         t("unregister", "unregister \"name\"");
-        t("show", "show nodes|incarnations|channels|space|events");
+        t("show", "show nodes|incarnations|channels|space|events|rdcs|allocation");
+        t("allocate", "allocate N from \"group\" [within 10s]   (nodes for this session's RDC: docs/pool.md)");
+        t("release", "release node ID   (gives an allocated node back to the pool)");
         t("inspect", "inspect X");
         t("web", "web [PORT]   (the live web view of the pool, default port 7070: docs/web.md)");
         t("let", "let NAME = EXPR");

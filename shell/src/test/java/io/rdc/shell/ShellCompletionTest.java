@@ -85,7 +85,7 @@ class ShellCompletionTest {
         assertEquals(List.of("201", "202", "203", "204"), values("create x : spooler at node "));
         assertEquals(List.of("spooler"), values("create x : "));
         assertTrue(values("create x : spooler at ").containsAll(List.of("node", "pick(", "\"node1\"")));
-        assertEquals(List.of("nodes", "incarnations", "channels", "space", "events"), values("show "));
+        assertEquals(List.of("nodes", "incarnations", "channels", "space", "events", "allocation"), values("show "));
         assertEquals(List.of("new", "existing"), values("create x : spooler at node 201 { port in on "));
         assertTrue(values("create x : spooler at node 201 { ").containsAll(List.of("port", "stream")));
     }

@@ -215,7 +215,7 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitShowStatement(RdcParser.ShowStatementContext ctx) {
-        String what = oneOf(ctx.IDENT(), "thing to show", "nodes", "incarnations", "channels", "space", "events", "rdcs");
+        String what = oneOf(ctx.IDENT(), "thing to show", "nodes", "incarnations", "channels", "space", "events", "rdcs", "allocation");
         return new Statement.Show(position(ctx), Statement.ShowTarget.valueOf(what.toUpperCase(Locale.ROOT)));
     }
 
@@ -233,6 +233,16 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     public Object visitTerminateStatement(RdcParser.TerminateStatementContext ctx) {
         oneOf(ctx.IDENT(1), "what to terminate", "rdc");
         return new Statement.TerminateRdc(position(ctx), string(ctx.stringLit()));
+    }
+
+    @Override
+    public Object visitAllocateStatement(RdcParser.AllocateStatementContext ctx) {
+        return new Statement.Allocate(position(ctx), expression(ctx.count), expression(ctx.group), ctx.waitFor == null ? null : expression(ctx.waitFor));
+    }
+
+    @Override
+    public Object visitReleaseStatement(RdcParser.ReleaseStatementContext ctx) {
+        return new Statement.Release(position(ctx), nodeTarget(ctx.nodeExpr()));
     }
 
     @Override

@@ -47,6 +47,12 @@ public sealed interface Statement extends Node {
 
     record Destroy(Position position, Expression target) implements Statement {}
 
+    /** allocate COUNT from GROUP [within DURATION] (§3.4, inc_nodeAlloc); within may be null. */
+    record Allocate(Position position, Expression count, Expression group, Expression within) implements Statement {}
+
+    /** release NODE (§3.4): gives an allocated node back to the pool. */
+    record Release(Position position, NodeTarget node) implements Statement {}
+
     /** withdraw NODE notice DURATION [and destroy] (§3.4). */
     record Withdraw(Position position, NodeTarget node, Expression notice, boolean destroyRest) implements Statement {}
 
@@ -81,7 +87,7 @@ public sealed interface Statement extends Node {
 
     record Show(Position position, ShowTarget target) implements Statement {}
 
-    enum ShowTarget { NODES, INCARNATIONS, CHANNELS, SPACE, EVENTS, RDCS }
+    enum ShowTarget { NODES, INCARNATIONS, CHANNELS, SPACE, EVENTS, RDCS, ALLOCATION }
 
     /** {@code rdc "NAME"}: this session acts in the RDC of that name (created by the first session to name it). */
     record UseRdc(Position position, Expression.StringTemplate name) implements Statement {}

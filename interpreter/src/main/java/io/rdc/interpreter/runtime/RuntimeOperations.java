@@ -99,12 +99,18 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
      * they gave them.
      */
     public RuntimeOperations(EmbeddedPool pool, boolean ownsPool, String rdc, boolean attached) {
+        this(pool, ownsPool, rdc, attached, null);
+    }
+
+    /** As above, the session acting as {@code user} (null: {@link Operator#defaultIdentity()}, i.e. --user or RDC_USER). */
+    public RuntimeOperations(EmbeddedPool pool, boolean ownsPool, String rdc, boolean attached, String user) {
         this.pool = pool;
         this.ownsPool = ownsPool;
         this.launchedAttached = attached;
         this.endsRdc = attached || rdc == null;
         try {
-            this.op = rdc == null ? pool.newOperator("script") : pool.newOperator("script", rdc, attached);
+            this.op = user != null ? pool.newOperator("script", rdc, attached, user)
+                    : rdc == null ? pool.newOperator("script") : pool.newOperator("script", rdc, attached);
             if (op.rdc() != null && !op.rdc().created()) adoptNames();
         } catch (RuntimeException e) {
             if (ownsPool) pool.close();
@@ -374,6 +380,20 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
             return "a " + r.kind.label + " reference receives, it does not send: " + what + " a stream to it instead";
         return (from instanceof Ref r ? "a " + r.kind.label + " reference" : String.valueOf(from)) + " is not a stream: " + what
                 + " a stream (like r.out)" + ("link".equals(what) ? " or a stream handle from get" : "");
+    }
+
+    @Override
+    public String allocate(long count, String group, long waitMillis) {
+        var a = op.allocate((int) Math.min(count, Integer.MAX_VALUE), group, java.time.Duration.ofMillis(waitMillis));
+        List<String> given = new ArrayList<>();
+        for (var n : a.nodes()) if (n.justGiven()) given.add(String.valueOf(n.node()));
+        return (given.isEmpty() ? "no node of \"" + group + "\" is free now" : "allocated " + String.join(", ", given) + " from \"" + group + "\"")
+                + (a.pending() == 0 ? "" : "; " + a.pending() + " more when free (a notice follows)") + "\nallocation: " + io.rdc.runtime.kernel.NodeAllocation.show(a);
+    }
+
+    @Override
+    public String release(Object node) {
+        return "allocation: " + io.rdc.runtime.kernel.NodeAllocation.show(op.release(nodeId(node)));
     }
 
     @Override
@@ -765,7 +785,8 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
                 if (op.control() == null) throw new OperationException("this pool has no control plane: its one RDC is this session's");
                 yield Views.rdcs(op.control().rdcs(), op.session().rdcId);
             }
-            default -> throw new OperationException("show what? nodes, incarnations, channels, space or events, not " + what);
+            case "allocation" -> "allocation of RDC " + Ids.show(op.session().rdcId) + ": " + io.rdc.runtime.kernel.NodeAllocation.show(op.allocation());
+            default -> throw new OperationException("show what? nodes, incarnations, channels, space, events, rdcs or allocation, not " + what);
         };
     }
 

@@ -366,9 +366,9 @@ public final class ControlClient implements ControlPlane {
     }
 
     @Override
-    public void heartbeat(int node, double load, int incarnations) {
-        call("heartbeat (node " + node + ")", timeoutNs, (b, seq) -> new HeartbeatEncoder().wrapAndApplyHeader(b, 0, header)
-                .clientId(clientId).seq(seq).node(node).load(load).incarnations(incarnations).encodedLength() + at());
+    public long heartbeat(int node, double load, int incarnations) {
+        return ackValue(call("heartbeat (node " + node + ")", timeoutNs, (b, seq) -> new HeartbeatEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).node(node).load(load).incarnations(incarnations).encodedLength() + at()));
     }
 
     @Override
@@ -482,6 +482,57 @@ public final class ControlClient implements ControlPlane {
     }
 
     // ------------------------------------------------------------------ stream space
+
+    // ------------------------------------------------------------------ node allocation
+
+    @Override
+    public int setUsers(String source, String text) {
+        return (int) ackValue(call("load the pool users file " + source, timeoutNs, (b, seq) -> new SetUsersEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).source(source).text(text).encodedLength() + at()));
+    }
+
+    @Override
+    public Allocation allocate(long rdc, int count, String group) {
+        return allocation("allocate " + count + " from '" + group + "'", allocOp(rdc, 0, count, 0, group));
+    }
+
+    @Override
+    public Allocation release(long rdc, int node) {
+        return allocation("release node " + node, allocOp(rdc, node, 0, 1, ""));
+    }
+
+    @Override
+    public Allocation allocation(long rdc) {
+        return allocation("allocation of RDC " + Ids.show(rdc), allocOp(rdc, 0, 0, 2, ""));
+    }
+
+    @Override
+    public Allocation nodeAllocation(int node) {
+        return allocation("allocation of node " + node, allocOp(0, node, 0, 3, ""));
+    }
+
+    private Body allocOp(long rdc, int node, int count, int op, String group) {
+        return (b, seq) -> new AllocOpEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).rdc(rdc).node(node).count(count)
+                .op((short) op).group(group).encodedLength() + at();
+    }
+
+    private Allocation allocation(String op, Body body) {
+        DirectBuffer b = call(op, timeoutNs, body);
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        AllocationDecoder d = new AllocationDecoder().wrap(b, at(), h.blockLength(), h.version());
+        long epoch = d.epoch();
+        boolean open = d.open() != 0;
+        int pending = d.pending();
+        List<AllocatedNode> nodes = new ArrayList<>();
+        for (AllocationDecoder.EntriesDecoder e : d.entries()) {
+            int node = e.node();
+            long rdc = e.rdc();
+            boolean exclusive = e.exclusive() != 0, justGiven = e.justGiven() != 0;
+            String owner = e.owner(), groups = e.groups();
+            nodes.add(new AllocatedNode(node, rdc, owner, ControlCodec.lines(groups), exclusive, justGiven));
+        }
+        return new Allocation(epoch, open, pending, nodes);
+    }
 
     @Override
     public void spacePut(long rdc, String label, RefDescriptor ref, int copies) {

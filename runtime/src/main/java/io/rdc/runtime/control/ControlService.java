@@ -76,6 +76,8 @@ public final class ControlService implements ClusteredService {
     /** The name service: names belong to the RDC that registered them; RDCs shown with their names. */
     final io.rdc.runtime.kernel.NameService registry = new io.rdc.runtime.kernel.NameService(this::showRdc);
     final LinkedHashMap<Long, ClientState> clients = new LinkedHashMap<>();
+    /** The pool users file and which nodes each RDC is allocated (docs/pool.md). */
+    final Allocations allocations = new Allocations(this);
     final TreeMap<Long, Long> sessionClients = new TreeMap<>();
     long nextRdc = 1;
 
@@ -246,11 +248,14 @@ public final class ControlService implements ClusteredService {
                 boolean operator = d.isOperator() != 0;
                 String name = d.name(), type = d.nodeType(), groups = d.groups(), attrs = d.attributes();
                 if (node <= 0) throw new OperationException("hello: node id must be positive, not " + node);
+                boolean joins = !members.containsKey(node);
                 MemberState m = members.computeIfAbsent(node, k -> new MemberState());
                 m.info = new NodeInfo(node, name, ControlCodec.lines(groups), type, ControlCodec.pairs(attrs));
                 m.operator = operator;
                 alive(node, m);
-                return ack(seq, block(node));
+                long start = block(node);
+                if (joins) allocations.onJoin(m);
+                return ack(seq, start);
             }
             case HeartbeatDecoder.TEMPLATE_ID -> {
                 HeartbeatDecoder d = new HeartbeatDecoder().wrap(buf, at, bl, v);
@@ -259,7 +264,7 @@ public final class ControlService implements ClusteredService {
                 m.load = d.load();
                 m.incarnations = d.incarnations();
                 alive(d.node(), m);
-                return ack(seq, 0);
+                return ack(seq, allocations.epoch); // the node reads its allocation again when this moved (docs/pool.md)
             }
             case NodeOpDecoder.TEMPLATE_ID -> {
                 NodeOpDecoder d = new NodeOpDecoder().wrap(buf, at, bl, v);
@@ -274,6 +279,7 @@ public final class ControlService implements ClusteredService {
                 OpenRdcDecoder d = new OpenRdcDecoder().wrap(buf, at, bl, v);
                 boolean attached = d.attached() != 0;
                 String name = d.name(), owner = d.owner();
+                allocations.checkUser(owner, name);
                 if (!name.isBlank())
                     for (RdcState r : rdcs.values())
                         if (!r.terminated && r.name.equals(name)) {
@@ -292,6 +298,7 @@ public final class ControlService implements ClusteredService {
                 r.attached = attached;
                 r.openerClient = clientId;
                 rdcs.put(r.id, r);
+                allocations.onLaunch(r);
                 return rdcList(seq, List.of(r), true);
             }
             case RdcOpDecoder.TEMPLATE_ID -> {
@@ -382,8 +389,33 @@ public final class ControlService implements ClusteredService {
                 out.putLong(ControlCodec.RESPONSE_SEQ_OFFSET, seq, java.nio.ByteOrder.LITTLE_ENDIAN);
                 return handedOut.length;
             }
+            case SetUsersDecoder.TEMPLATE_ID -> {
+                SetUsersDecoder d = new SetUsersDecoder().wrap(buf, at, bl, v);
+                String source = d.source();
+                allocations.setUsers(source, d.text());
+                return ack(seq, allocations.users == null ? 0 : allocations.users.rules().size());
+            }
+            case AllocOpDecoder.TEMPLATE_ID -> {
+                AllocOpDecoder d = new AllocOpDecoder().wrap(buf, at, bl, v);
+                long rdc = d.rdc();
+                int node = d.node(), count = d.count();
+                short op = d.op();
+                String group = d.group();
+                return allocation(seq, switch (op) {
+                    case 0 -> allocations.allocate(running(rdc, "allocate"), count, group);
+                    case 1 -> allocations.release(running(rdc, "release node " + node), node);
+                    case 2 -> allocations.rdcView(rdc(rdc, "allocation"), null);
+                    default -> allocations.nodeView(node);
+                });
+            }
             default -> throw new OperationException("unknown control request (template " + template + ", schema version " + v + ")");
         }
+    }
+
+    private RdcState running(long id, String op) {
+        RdcState r = rdc(id, op);
+        if (r.terminated) throw new OperationException(op + ": RDC " + Ids.show(r.id) + " ('" + r.name + "') is terminated");
+        return r;
     }
 
     private void alive(int node, MemberState m) {
@@ -432,6 +464,7 @@ public final class ControlService implements ClusteredService {
                     if (c != null) answer(c, g.seq(), error(handOut, g.seq(), "RDC " + Ids.show(r.id) + " was terminated"), handOut);
                 }
         registry.removeOwnedBy(r.id);
+        allocations.onTerminate(r);
     }
 
     private void forgetOldClients() {
@@ -548,6 +581,16 @@ public final class ControlService implements ClusteredService {
         e.seq(seq).status(Status.OK);
         TextListEncoder.EntriesEncoder g = e.entriesCount(entries.size());
         for (Map.Entry<String, String> me : entries.entrySet()) g.next().key(keyed ? me.getKey() : "").value(me.getValue());
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    private int allocation(long seq, Allocations.View view) {
+        AllocationEncoder e = new AllocationEncoder().wrapAndApplyHeader(out, 0, headerOut);
+        e.seq(seq).status(Status.OK).epoch(view.epoch()).open(ControlCodec.flag(view.open())).pending(view.pending());
+        AllocationEncoder.EntriesEncoder g = e.entriesCount(view.entries().size());
+        for (Allocations.Entry a : view.entries())
+            g.next().node(a.node()).rdc(a.rdc()).exclusive(ControlCodec.flag(a.exclusive())).justGiven(ControlCodec.flag(a.justGiven()))
+                    .owner(a.owner()).groups(ControlCodec.lines(a.groups()));
         return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
     }
 

@@ -17,7 +17,8 @@ import org.agrona.concurrent.IdleStrategy;
  * The control service's whole state as SBE snapshot records (rdc-control.xml, templates 100+),
  * written in a fixed order and read back in the same order: counters, id blocks, members, RDCs
  * with their names, stream-space entries and waiting getters, registrations, clients with their
- * remembered answers, then an end record carrying the record count as a check.
+ * remembered answers, the users file and node allocations (version 4), then an end record carrying
+ * the record count as a check.
  */
 final class ControlSnapshot {
     private ControlSnapshot() {}
@@ -70,6 +71,14 @@ final class ControlSnapshot {
                         .pending(ControlCodec.flag(a.getValue() == null)).putBytes(bytes, 0, bytes.length).encodedLength());
             }
         }
+        Allocations al = s.allocations;
+        w.send(new SnapUsersEncoder().wrapAndApplyHeader(b, 0, h).epoch(al.epoch).open(ControlCodec.flag(al.users == null))
+                .source(al.users == null ? "" : al.users.source()).text(al.users == null ? "" : al.users.text()).encodedLength());
+        for (Map.Entry<Long, java.util.TreeSet<Integer>> e : al.held.entrySet())
+            for (int node : e.getValue())
+                w.send(new SnapAllocatedEncoder().wrapAndApplyHeader(b, 0, h).rdc(e.getKey()).node(node).encodedLength());
+        for (Allocations.Demand d : al.demands)
+            w.send(new SnapDemandEncoder().wrapAndApplyHeader(b, 0, h).rdc(d.rdc).count(d.count).group(d.group).encodedLength());
         long records = w.records;
         w.send(new SnapEndEncoder().wrapAndApplyHeader(b, 0, h).records(records).encodedLength());
     }
@@ -209,6 +218,24 @@ final class ControlSnapshot {
                     byte[] bytes = new byte[d.bytesLength()];
                     d.getBytes(bytes, 0, bytes.length);
                     s.clients.get(client).answers.put(seq, pending ? null : bytes);
+                }
+                case SnapUsersDecoder.TEMPLATE_ID -> { // absent from a version-3 snapshot: the pool stays open
+                    SnapUsersDecoder d = new SnapUsersDecoder().wrap(buf, at, bl, v);
+                    long epoch = d.epoch();
+                    boolean open = d.open() != 0;
+                    String source = d.source(), text = d.text();
+                    s.allocations.users = open ? null : PoolUsers.parse(source, text);
+                    s.allocations.epoch = epoch;
+                }
+                case SnapAllocatedDecoder.TEMPLATE_ID -> {
+                    SnapAllocatedDecoder d = new SnapAllocatedDecoder().wrap(buf, at, bl, v);
+                    s.allocations.held.computeIfAbsent(d.rdc(), k -> new java.util.TreeSet<>()).add(d.node());
+                }
+                case SnapDemandDecoder.TEMPLATE_ID -> {
+                    SnapDemandDecoder d = new SnapDemandDecoder().wrap(buf, at, bl, v);
+                    long rdc = d.rdc();
+                    int count = d.count();
+                    s.allocations.demands.add(new Allocations.Demand(rdc, d.group(), count));
                 }
                 case SnapEndDecoder.TEMPLATE_ID -> {
                     long expected = new SnapEndDecoder().wrap(buf, at, bl, v).records();

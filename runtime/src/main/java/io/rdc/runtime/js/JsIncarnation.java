@@ -738,6 +738,13 @@ final class JsIncarnation implements ProxyExecutable {
                             "incarnations", n.incarnations(), "reachable", n.reachable()));
                 return Json.write(out);
             }
+            case "allocate": // §3.4 4], inc_nodeAlloc: the free nodes now; with wait, the rest as they come free
+                return Json.write(io.rdc.runtime.kernel.NodeAllocation.describe(io.rdc.runtime.kernel.NodeAllocation.allocate(kernel.pool(), inc.rdcId,
+                        a[1].asInt(), a[2].asString(), java.time.Duration.ofMillis(a[3].isNull() ? 0 : a[3].asLong()))));
+            case "releaseNode":
+                return Json.write(io.rdc.runtime.kernel.NodeAllocation.describe(io.rdc.runtime.kernel.NodeAllocation.release(kernel.pool(), inc.rdcId, a[1].asInt())));
+            case "allocation":
+                return Json.write(io.rdc.runtime.kernel.NodeAllocation.describe(io.rdc.runtime.kernel.NodeAllocation.of(kernel.pool(), inc.rdcId)));
             case "log":
                 printed(a[1].asString());
                 return null;

@@ -98,6 +98,12 @@ public final class Authority {
         if (acting != null) known.put(acting.rdc(), acting.access());
     }
 
+    /** An RDC's owner as this node has learnt it from operators' requests, or null. */
+    String ownerOf(long rdc) {
+        Access a = known.get(rdc);
+        return a == null ? null : a.owner();
+    }
+
     /** True when {@code acting} (null: no operator) may act in RDC {@code rdc}. */
     boolean allows(Acting acting, long rdc) {
         if (acting == null || acting.rdc() == rdc) return true;

@@ -31,8 +31,12 @@ public interface ControlPlane extends AutoCloseable {
      */
     long hello(NodeInfo node, boolean operator);
 
-    /** Liveness and load; a node silent for longer than the pool's bound is shown unreachable. */
-    void heartbeat(int node, double load, int incarnations);
+    /**
+     * Liveness and load; a node silent for longer than the pool's bound is shown unreachable.
+     * Returns the pool's allocation epoch: when it moved, the node reads its allocation again
+     * ({@link #nodeAllocation}, docs/pool.md).
+     */
+    long heartbeat(int node, double load, int incarnations);
 
     /** A further block of ids for {@code node} (the previous one is nearly used up). */
     long idBlock(int node);
@@ -61,6 +65,33 @@ public interface ControlPlane extends AutoCloseable {
     void unbindName(long rdc, String name);
 
     Map<String, String> names(long rdc);
+
+    // ---- node allocation (§3.4, inc_nodeAlloc; docs/pool.md)
+
+    /** One node of an RDC's allocation (or one RDC of a node's), its groups, and whether this request just gave it. */
+    record AllocatedNode(int node, long rdc, String owner, List<String> groups, boolean exclusive, boolean justGiven) {}
+
+    /**
+     * An allocation: {@code open} when the pool has no users file (every RDC may use every node and
+     * nothing is listed); {@code pending}, nodes asked for and not given yet; {@code epoch}, the
+     * pool's allocation epoch it was read at.
+     */
+    record Allocation(long epoch, boolean open, int pending, List<AllocatedNode> nodes) {}
+
+    /** Loads the pool users file (fig. 3.4; empty text: none, an open pool); {@code source} names it in refusals. Returns its number of users. */
+    int setUsers(String source, String text);
+
+    /** inc_nodeAlloc: {@code count} more nodes of {@code group} for RDC {@code rdc}: the free ones now, the rest as they come free. */
+    Allocation allocate(long rdc, int count, String group);
+
+    /** Gives a node back to the pool. */
+    Allocation release(long rdc, int node);
+
+    /** The nodes RDC {@code rdc} is allocated. */
+    Allocation allocation(long rdc);
+
+    /** The RDCs node {@code node} is allocated to (what its loader checks). */
+    Allocation nodeAllocation(int node);
 
     // ---- stream space (§5.5), one per RDC
 

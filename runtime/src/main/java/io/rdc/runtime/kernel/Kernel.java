@@ -121,6 +121,8 @@ public final class Kernel implements Agent {
     final Dependencies dependencies;
     /** Which operators may act in which RDC (checked on control requests only). */
     final Authority authority;
+    /** Which RDCs may place incarnations here: the node's allocation and access list (docs/pool.md). */
+    final Placement placement;
 
     public Kernel(NodeInfo info, Pool pool, Transport transport) {
         this.info = info;
@@ -128,6 +130,7 @@ public final class Kernel implements Agent {
         this.pool = pool;
         this.transport = transport;
         this.authority = new Authority(nodeId);
+        this.placement = new Placement(this);
         this.adapter = new KernelAdapter(this);
         this.publisher = new KernelPublisher(this);
         this.requests = new Requests(this);
@@ -157,6 +160,21 @@ public final class Kernel implements Agent {
 
     public Launcher launcher() {
         return launcher;
+    }
+
+    /** This node's access list (who may create here, and which modules; docs/pool.md); null: none. */
+    public void accessList(AccessList list) {
+        placement.access = list;
+    }
+
+    /** The pool's allocation epoch, from a heartbeat's answer: the node reads its allocation again when it moved. Not the kernel thread. */
+    public void onAllocationEpoch(long epoch) {
+        placement.onEpoch(epoch);
+    }
+
+    /** The RDCs this node is allocated to, as it last read them (null: not read, or no control plane). */
+    public ControlPlane.Allocation allocation() {
+        return placement.allocation;
     }
 
     public int nodeId() {

@@ -134,6 +134,15 @@ final class KernelAdapter {
             // Requests for an incarnation (or its streams and ports) that is moving or has moved
             // are held until it has, or forwarded to where it is now (§7.4.3).
             if (k.migrator.intercept(src, call, op, buf, off, len)) return;
+            // A create or an arrival for an RDC this node does not know to be allocated here: the
+            // allocation may be newer than the node's copy, so it waits for the node to read it again.
+            if ((op == OP_CREATE || op == OP_MIGRATE_INSTALL) && plen >= 8) {
+                long target = buf.getLong(off + Frames.Q_HEADER);
+                if (k.placement.mustHold(op == OP_CREATE ? target : k.migrator.rdcOfArrival(target))) {
+                    k.placement.holdUntilRead(buf, off, len);
+                    return;
+                }
+            }
             acting = op == OP_MIGRATE_CHUNK ? null : actingOf(buf, off, len);
             k.authority.learn(acting);
             if (acting != null && plen >= 8) checkAuthority(op, buf.getLong(off + Frames.Q_HEADER));

@@ -95,6 +95,7 @@ final class Loader {
             return;
         }
         String over = overIncarnationQuota(rdc);
+        if (over == null) over = k.placement.refusal(rdc, mod.name(), "create of " + mod.name(), k.adapter.acting);
         if (over != null) {
             k.publisher.respondError(src, call, over);
             return;

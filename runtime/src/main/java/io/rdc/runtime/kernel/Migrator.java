@@ -422,6 +422,13 @@ final class Migrator {
     // =====================================================================================
     // Destination side
 
+    /** The RDC of an arrival whose record has come whole (its second field), or 0. Kernel thread. */
+    long rdcOfArrival(long gid) {
+        Incoming in = incoming.get(gid);
+        if (in == null || in.data == null || in.received < 16) return 0;
+        return new Wire.Reader(new UnsafeBuffer(in.data), 8, 8).i64();
+    }
+
     /** M1 at D: commit resources (or refuse), and say whether the module's code is needed. */
     void onPrepare(int src, long call, Wire.Reader r) {
         long gid = r.i64();
@@ -509,6 +516,8 @@ final class Migrator {
         Incarnation.State state = Incarnation.State.values()[r.i8()];
         long handlerNanos = r.i64(), handlerRuns = r.i64(), created = r.i64(), stateSize = r.i64();
         String statePreview = r.str();
+        String refused = k.placement.refusal(rdc, moduleName, (mode == MIGRATE ? "migration of " : "arrival of ") + name, k.adapter.acting);
+        if (refused != null) throw new OperationException(refused);
         ModuleStore.Module mod = code != null ? k.loader.modules().add(moduleName, code) : k.loader.modules().get(hash);
         if (mod == null) throw new OperationException("module " + moduleName + " (" + hash + ") is not at node " + k.nodeId());
         Incarnation inc = new Incarnation(k, g, rdc, name, parent, mod, args, state, created);

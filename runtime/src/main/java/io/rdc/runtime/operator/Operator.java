@@ -9,6 +9,7 @@ import io.rdc.runtime.kernel.Incarnation;
 import io.rdc.runtime.kernel.Kernel;
 import io.rdc.runtime.kernel.Message;
 import io.rdc.runtime.kernel.ModuleStore;
+import io.rdc.runtime.kernel.NodeAllocation;
 import io.rdc.runtime.kernel.NodeStatus;
 import io.rdc.runtime.kernel.OperationException;
 import io.rdc.runtime.kernel.Port;
@@ -509,6 +510,60 @@ public final class Operator {
 
     public List<NodeStatus> nodes() {
         return kernel.nodes(null);
+    }
+
+    // ---- node allocation (§3.4, inc_nodeAlloc; docs/pool.md)
+
+    /** Where notices of nodes given later go (nodes asked for that were not free at once): the operator's error stream unless set. */
+    private volatile java.util.function.Consumer<String> allocationNotices = line -> System.err.println("rdc: " + line);
+    private final java.util.concurrent.atomic.AtomicBoolean watchingAllocation = new java.util.concurrent.atomic.AtomicBoolean();
+
+    public void onAllocation(java.util.function.Consumer<String> sink) {
+        allocationNotices = sink;
+    }
+
+    /** {@code count} more nodes of {@code group} for this session's RDC: the free ones now, the rest with a notice as they come. */
+    public ControlPlane.Allocation allocate(int count, String group) {
+        return allocate(count, group, Duration.ZERO);
+    }
+
+    /** As above, waiting up to {@code wait} for nodes not free at once (a notice follows for those that come later still). */
+    public ControlPlane.Allocation allocate(int count, String group, Duration wait) {
+        ControlPlane.Allocation a = NodeAllocation.allocate(kernel.pool(), session.rdcId, count, group, wait);
+        if (a.pending() > 0) watchAllocation(a);
+        return a;
+    }
+
+    public ControlPlane.Allocation release(int node) {
+        return NodeAllocation.release(kernel.pool(), session.rdcId, node);
+    }
+
+    public ControlPlane.Allocation allocation() {
+        return NodeAllocation.of(kernel.pool(), session.rdcId);
+    }
+
+    /** The notification of §3.4, 5]: one thread per session while nodes it asked for are still to come. */
+    private void watchAllocation(ControlPlane.Allocation from) {
+        if (!watchingAllocation.compareAndSet(false, true)) return;
+        java.util.Set<Integer> seen = new java.util.TreeSet<>();
+        for (var n : from.nodes()) seen.add(n.node());
+        Thread.ofPlatform().daemon(true).name("rdc-allocation-" + Ids.show(session.rdcId)).start(() -> {
+            try {
+                ControlPlane.Allocation a = from;
+                while (a.pending() > 0) {
+                    Thread.sleep(250);
+                    a = NodeAllocation.of(kernel.pool(), session.rdcId);
+                    for (var n : a.nodes())
+                        if (seen.add(n.node()))
+                            allocationNotices.accept("node " + n.node() + " (" + String.join(", ", n.groups()) + ") is now allocated to RDC "
+                                    + Ids.show(session.rdcId) + ", as asked" + (a.pending() == 0 ? "" : "; " + a.pending() + " more still asked for"));
+                }
+            } catch (InterruptedException | RuntimeException e) {
+                // the session's RDC or the pool has gone: nothing more will come
+            } finally {
+                watchingAllocation.set(false);
+            }
+        });
     }
 
     public List<NodeStatus> nodes(String group) {

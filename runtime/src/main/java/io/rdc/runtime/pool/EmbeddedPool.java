@@ -104,6 +104,10 @@ public final class EmbeddedPool implements AutoCloseable {
             if (config.control() != null) {
                 control = ControlPlanes.connect(config.control(), this, driver.aeronDirectoryName(), pool.key());
                 pool.control(control);
+                // The users file goes into the control plane, which keeps it in its replicated state
+                // (docs/pool.md). A standing pool's is loaded by `rdc pool start --users`.
+                if (config.access().usersFile() != null && PoolConfig.EMBEDDED_CONTROL.equals(config.control()))
+                    control.setUsers(config.access().usersFile().toString(), PoolAccess.read(config.access().usersFile()));
             }
             List<NodeInfo> local = new ArrayList<>();
             for (NodeInfo n : pool.nodes()) if (config.isLocal(n.id())) local.add(n);
@@ -116,6 +120,8 @@ public final class EmbeddedPool implements AutoCloseable {
                 pool.onEndpointChange(t::forget);
                 t.downNodes(pool::isDown);
                 Kernel k = new Kernel(n, pool, t);
+                java.nio.file.Path accessFile = config.access().accessLists().get(n.id());
+                if (accessFile != null) k.accessList(io.rdc.runtime.kernel.AccessList.read(accessFile));
                 k.launcher(new JsHost(k));
                 if (control != null) k.useIds(control, control.hello(n, config.operatorOnly()));
                 kernels.add(k);
@@ -129,7 +135,7 @@ public final class EmbeddedPool implements AutoCloseable {
             if (control != null) {
                 // A heartbeat from every local kernel first: starting the rest of the pool may have
                 // taken longer than the liveness bound since the first hello.
-                for (Kernel k : kernels) control.heartbeat(k.nodeId(), k.currentLoad(), k.incarnationCount());
+                for (Kernel k : kernels) k.onAllocationEpoch(control.heartbeat(k.nodeId(), k.currentLoad(), k.incarnationCount()));
                 pool.refresh(); // the pool's nodes and their liveness before the first operation
                 startWatcher();
             }
@@ -176,7 +182,7 @@ public final class EmbeddedPool implements AutoCloseable {
         watcher = Thread.ofPlatform().daemon(true).name("rdc-pool-watcher").start(() -> {
             while (!closing) {
                 try {
-                    for (Kernel k : kernels) if (!k.isStopped()) control.heartbeat(k.nodeId(), k.currentLoad(), k.incarnationCount());
+                    for (Kernel k : kernels) if (!k.isStopped()) k.onAllocationEpoch(control.heartbeat(k.nodeId(), k.currentLoad(), k.incarnationCount()));
                     pool.refresh();
                 } catch (RuntimeException e) {
                     if (!closing) System.err.println("rdc: control plane: " + e.getMessage());

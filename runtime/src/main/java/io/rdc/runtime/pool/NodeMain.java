@@ -19,7 +19,12 @@ public final class NodeMain {
 
     /** Runs node {@code id} until {@code stop} counts down; prints "node ID ready" once it can be reached. */
     public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop, PoolKey key) throws InterruptedException {
-        run(id, d, idle, stop, key, pool -> null);
+        run(id, d, idle, stop, key, (Path) null);
+    }
+
+    /** As above, with this node's access list ({@code access}, null: none; docs/pool.md). */
+    public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop, PoolKey key, Path access) throws InterruptedException {
+        run(id, d, idle, stop, key, access, pool -> null);
     }
 
     /**
@@ -28,10 +33,15 @@ public final class NodeMain {
      */
     public static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop, PoolKey key,
             Function<EmbeddedPool, AutoCloseable> extra) throws InterruptedException {
+        run(id, d, idle, stop, key, null, extra);
+    }
+
+    private static void run(int id, NodeDescriptor d, String idle, CountDownLatch stop, PoolKey key, Path access,
+            Function<EmbeddedPool, AutoCloseable> extra) throws InterruptedException {
         if (d.byId(id).isEmpty()) throw new IllegalArgumentException("node " + id + " is not in the descriptor");
         if (key == null) throw new IllegalArgumentException("node " + id + " needs the pool's key (--key FILE)");
         PoolConfig cfg = PoolConfig.defaults().withDescriptor(d).withTransport(TransportMode.UDP).withIdle(idle).withLocalNodes(Set.of(id))
-                .withKey(key);
+                .withKey(key).withAccess(access == null ? PoolAccess.NONE : PoolAccess.NONE.withAccessList(id, access));
         try (EmbeddedPool pool = EmbeddedPool.start(cfg); AutoCloseable ignored = extra.apply(pool)) {
             System.out.println("node " + id + " ready on " + d.byId(id).get().endpoint() + " (pool key " + key.fingerprint()
                     + (cfg.auth() ? "" : ", frame authentication OFF") + ", checkpoints in " + cfg.checkpointDir() + ")");
@@ -50,8 +60,14 @@ public final class NodeMain {
      * when stopped. Prints "node ID ready" once it can be reached.
      */
     public static void runInPool(NodeInfo self, String control, String idle, PoolKey key, CountDownLatch stop) throws InterruptedException {
+        runInPool(self, control, idle, key, stop, null);
+    }
+
+    /** As above, with this node's access list ({@code access}, null: none; docs/pool.md). */
+    public static void runInPool(NodeInfo self, String control, String idle, PoolKey key, CountDownLatch stop, Path access) throws InterruptedException {
         PoolConfig cfg = PoolConfig.defaults().withDescriptor(NodeDescriptor.of(java.util.List.of(self))).withTransport(TransportMode.UDP)
-                .withIdle(idle).withLocalNodes(Set.of(self.id())).withControl(control).withKey(key);
+                .withIdle(idle).withLocalNodes(Set.of(self.id())).withControl(control).withKey(key)
+                .withAccess(access == null ? PoolAccess.NONE : PoolAccess.NONE.withAccessList(self.id(), access));
         try (EmbeddedPool pool = EmbeddedPool.start(cfg)) {
             warmUp(self.id());
             System.out.println("node " + self.id() + " ready on " + self.endpoint() + " in the pool at " + control + " (pool key " + key.fingerprint() + ")");

@@ -16,7 +16,7 @@ import java.util.Set;
  */
 public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, TransportMode transport, String idle, int termLength,
                          boolean sharedKernelThread, boolean preTouch, PoolKey key, boolean auth, Path checkpointDir, String control,
-                         boolean operatorOnly) {
+                         boolean operatorOnly, PoolAccess access) {
     /** {@link #control()}: no control plane (stream space at each RDC's home node, names at the first node). */
     public static final String NO_CONTROL = null;
     /** {@link #control()}: one control-plane member embedded in this JVM, living as long as the pool. */
@@ -29,7 +29,7 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      */
     public static PoolConfig defaults() {
         return new PoolConfig(NodeDescriptor.defaultPool(), null, TransportMode.IPC, "backoff", 8 * 1024 * 1024, true, false,
-                null, FrameAuth.onByDefault(), defaultCheckpointDir(), NO_CONTROL, false);
+                null, FrameAuth.onByDefault(), defaultCheckpointDir(), NO_CONTROL, false, PoolAccess.NONE);
     }
 
     public static Path defaultCheckpointDir() {
@@ -39,22 +39,22 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
 
     /** The pool's key (every node of the pool must have the same); null: EmbeddedPool makes one. */
     public PoolConfig withKey(PoolKey k) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, k, auth, checkpointDir, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, k, auth, checkpointDir, control, operatorOnly, access);
     }
 
     /** Whether frames are authenticated: off only to measure what authentication costs. */
     public PoolConfig withAuth(boolean on) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, on, checkpointDir, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, on, checkpointDir, control, operatorOnly, access);
     }
 
     /** The directory that checkpoints of this pool's local nodes are confined to. */
     public PoolConfig withCheckpointDir(Path dir) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, dir.toAbsolutePath().normalize(), control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, dir.toAbsolutePath().normalize(), control, operatorOnly, access);
     }
 
     /** One agent thread for all local kernels (default, right for small machines), or one thread each. */
     public PoolConfig withSharedKernelThread(boolean shared) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, shared, preTouch, key, auth, checkpointDir, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, shared, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
     }
 
     public static PoolConfig ofNodes(int n) {
@@ -62,11 +62,11 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
     }
 
     public PoolConfig withDescriptor(NodeDescriptor d) {
-        return new PoolConfig(d, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly);
+        return new PoolConfig(d, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
     }
 
     public PoolConfig withTransport(TransportMode t) {
-        return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
     }
 
     /**
@@ -75,7 +75,7 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * pool that moves states of N MB between nodes does best with terms of at least 2·N MB.
      */
     public PoolConfig withTermLength(int bytes) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, bytes, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, idle, bytes, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
     }
 
     /**
@@ -85,15 +85,15 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * shipped in 5–10 ms before its logs had been through once, in 0.5–0.8 ms with them touched).
      */
     public PoolConfig withPreTouch(boolean touch) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, touch, key, auth, checkpointDir, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, touch, key, auth, checkpointDir, control, operatorOnly, access);
     }
 
     public PoolConfig withIdle(String i) {
-        return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
     }
 
     public PoolConfig withLocalNodes(Set<Integer> nodes) {
-        return new PoolConfig(descriptor, nodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly);
+        return new PoolConfig(descriptor, nodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
     }
 
     /**
@@ -101,7 +101,7 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * pool's control plane (its members' ingress endpoints, "host:port,host:port,…").
      */
     public PoolConfig withControl(String c) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, c, operatorOnly);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, c, operatorOnly, access);
     }
 
     /**
@@ -111,7 +111,16 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      */
     public PoolConfig asOperatorOnly() {
         return new PoolConfig(NodeDescriptor.of(java.util.List.of()), java.util.Set.of(), TransportMode.UDP, idle, termLength, sharedKernelThread,
-                preTouch, key, auth, checkpointDir, control, true);
+                preTouch, key, auth, checkpointDir, control, true, access);
+    }
+
+    /**
+     * The pool users file and the nodes' access lists (docs/pool.md): with an embedded control
+     * plane the users file is loaded into it at start (without one, or without a users file, every
+     * user may use every node); each local node reads its access list.
+     */
+    public PoolConfig withAccess(PoolAccess a) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, a);
     }
 
     public boolean isLocal(int node) {

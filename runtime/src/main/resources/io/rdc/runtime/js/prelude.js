@@ -132,6 +132,12 @@
     where() { return call('where'); },
     rdcId() { return call('rdcId'); },
     nodes(group) { return dec(call('nodes', group ?? null)); },
+    // Node allocation (§3.4, inc_nodeAlloc; docs/pool.md): {open, nodes: [{id, groups, exclusive, given}], pending}.
+    // opts.wait (ms): wait that long for nodes not free at once; the answer marks the nodes just given.
+    // (releaseNode, not release: release(source) is selective receive's, above.)
+    allocate(count, group, opts = {}) { return dec(call('allocate', count, String(group), opts.wait ?? null)); },
+    releaseNode(node) { return dec(call('releaseNode', node)); },
+    allocation() { return dec(call('allocation')); },
     iface(name) { const r = this.ifaces[name]; if (r === undefined) throw new RdcError('no interface named ' + name); return r; },
     log(...parts) { call('log', parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(' ')); },
     ifaces: {},

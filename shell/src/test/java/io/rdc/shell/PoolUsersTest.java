@@ -1,0 +1,76 @@
+package io.rdc.shell;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.rdc.shell.PoolProcesses.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code rdc pool start --users FILE --access NODE=FILE} (docs/pool.md), every part a process: the
+ * users file is loaded into the control plane and a node daemon reads its access list. Operators
+ * (`rdc run --user`) are refused, naming the rule, when not in the file, when asking for a group
+ * they may not use, when creating on a node not allocated to their RDC, and when the node's access
+ * list refuses the module; what the rules allow is done.
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class PoolUsersTest {
+    private static final Path MODULES = Path.of("..", "test-scripts", "modules").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    private PoolFile pool;
+
+    @AfterEach
+    void stopPool() {
+        PoolProcesses.endPool(pool);
+    }
+
+    @Test
+    void theUsersFileAndAnAccessListHoldForOperatorsOfAStandingPool() throws Exception {
+        Path users = Files.writeString(dir.resolve("users.txt"), "# fig. 3.4\nann:systems,exclusive\ntim:systems\n");
+        Path access = Files.writeString(dir.resolve("access-202.txt"), "deny module miner\nallow user *\n");
+        Path home = dir.resolve(".rdc");
+        // --nodes 2: 201 systems,all and 202 exclusive,all.
+        pool = PoolProcesses.startPool(dir, home, "--nodes", "2", "--base-port", String.valueOf(PoolProcesses.freeBasePort(10)),
+                "--users", users.toString(), "--access", "202=" + access);
+        String addr = pool.control();
+
+        Result eve = run(addr, "eve", "eve.rdc", "show allocation\n");
+        assertNotEquals(0, eve.code(), eve.out());
+        assertTrue(eve.out().contains("user 'eve' is not in the pool users file " + users), eve.out());
+
+        Result ann = run(addr, "ann", "ann.rdc", """
+                module echo = "%1$s/echo.js"
+                module miner = "%1$s/counter.js"
+                show allocation
+                expect error "node 202 is not allocated to RDC" { create a : echo({tag: "a"}) at node 202 }
+                allocate 1 from "exclusive"
+                create a : echo({tag: "a"}) at node 202 { port in on new "a.in" }
+                assert (invoke a.in {}).head.tag == "a"
+                expect error "refused by %2$s:1 'deny module miner'" { create m : miner at node 202 }
+                create m : miner at node 201
+                print "ann done"
+                """.formatted(MODULES, access));
+        assertEquals(0, ann.code(), ann.out() + PoolProcesses.logs(home));
+        assertTrue(ann.out().contains(": node 201 (systems, all)"), ann.out());
+        assertTrue(ann.out().contains("allocated 202 from \"exclusive\""), ann.out());
+        assertTrue(ann.out().contains("ann done"), ann.out());
+
+        Result tim = run(addr, "tim", "tim.rdc", "allocate 1 from \"exclusive\"\n");
+        assertNotEquals(0, tim.code(), tim.out());
+        assertTrue(tim.out().contains("tim.rdc:1:1: allocate 1 from \"exclusive\" failed: ")
+                && tim.out().contains("user 'tim' may not use node group 'exclusive': " + users + ":3 gives them only systems"), tim.out());
+    }
+
+    private Result run(String addr, String user, String name, String text) throws Exception {
+        Path f = Files.writeString(dir.resolve(name), text);
+        return PoolProcesses.rdc(dir, 180, "run", "--pool", addr, "--user", user, "--rdc", user + "-app", f.toString());
+    }
+}
