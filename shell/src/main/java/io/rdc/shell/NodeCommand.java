@@ -63,7 +63,16 @@ final class NodeCommand implements Runnable {
             }
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            // A child node never outlives its starter: it stops when the starter closes our stdin.
+            stopOnStdinClose(stop);
+            io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop, key);
+            return 0;
+        }
+
+        /**
+         * A child node never outlives its starter: it stops when the starter closes our stdin (a pool's
+         * on-demand nodes: their coordinator's process, or over ssh the channel, ends).
+         */
+        private void stopOnStdinClose(CountDownLatch stop) {
             if (stopOnStdinClose) Thread.ofPlatform().daemon(true).start(() -> {
                 try {
                     while (System.in.read() >= 0) { /* ignore input */ }
@@ -72,8 +81,6 @@ final class NodeCommand implements Runnable {
                 }
                 stop.countDown();
             });
-            io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop, key);
-            return 0;
         }
 
         private Integer joinPool(NodeDescriptor d, io.rdc.runtime.security.PoolKey key) throws Exception {
@@ -95,6 +102,7 @@ final class NodeCommand implements Runnable {
                     // exiting anyway
                 }
             }));
+            stopOnStdinClose(stop);
             try {
                 io.rdc.runtime.pool.NodeMain.runInPool(self, pool, idle, key, stop);
             } finally {

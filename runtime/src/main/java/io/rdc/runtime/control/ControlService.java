@@ -78,6 +78,8 @@ public final class ControlService implements ClusteredService {
     final LinkedHashMap<Long, ClientState> clients = new LinkedHashMap<>();
     final TreeMap<Long, Long> sessionClients = new TreeMap<>();
     long nextRdc = 1;
+    /** Nodes RDCs asked for and what became of them (SR's srx; a member's NodeCoordinator starts them). */
+    final OnDemandNodes onDemand = new OnDemandNodes();
 
     private Cluster cluster;
     private IdleStrategy idle;
@@ -250,6 +252,7 @@ public final class ControlService implements ClusteredService {
                 m.info = new NodeInfo(node, name, ControlCodec.lines(groups), type, ControlCodec.pairs(attrs));
                 m.operator = operator;
                 alive(node, m);
+                onDemand.onHello(node, now);
                 return ack(seq, block(node));
             }
             case HeartbeatDecoder.TEMPLATE_ID -> {
@@ -382,6 +385,10 @@ public final class ControlService implements ClusteredService {
                 out.putLong(ControlCodec.RESPONSE_SEQ_OFFSET, seq, java.nio.ByteOrder.LITTLE_ENDIAN);
                 return handedOut.length;
             }
+            case NodeCreateDecoder.TEMPLATE_ID, NodeFindDecoder.TEMPLATE_ID, NodeDestroyDecoder.TEMPLATE_ID, NodeStopDecoder.TEMPLATE_ID,
+                 NodeReportDecoder.TEMPLATE_ID -> {
+                return onDemand.apply(template, buf, at, bl, v, seq, now, members::containsKey, out, headerOut, this::ack);
+            }
             default -> throw new OperationException("unknown control request (template " + template + ", schema version " + v + ")");
         }
     }
@@ -432,6 +439,7 @@ public final class ControlService implements ClusteredService {
                     if (c != null) answer(c, g.seq(), error(handOut, g.seq(), "RDC " + Ids.show(r.id) + " was terminated"), handOut);
                 }
         registry.removeOwnedBy(r.id);
+        onDemand.onRdcTerminated(r.id, now);
     }
 
     private void forgetOldClients() {
@@ -549,6 +557,11 @@ public final class ControlService implements ClusteredService {
         TextListEncoder.EntriesEncoder g = e.entriesCount(entries.size());
         for (Map.Entry<String, String> me : entries.entrySet()) g.next().key(keyed ? me.getKey() : "").value(me.getValue());
         return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    /** What the on-demand nodes are now, for this member's {@link NodeCoordinator} (read on its own thread). */
+    List<OnDemandNodes.Node> onDemandView() {
+        return onDemand.view();
     }
 
     /** For tests and the snapshot: the RDCs as records. */

@@ -70,6 +70,7 @@ final class ControlSnapshot {
                         .pending(ControlCodec.flag(a.getValue() == null)).putBytes(bytes, 0, bytes.length).encodedLength());
             }
         }
+        s.onDemand.snapshot(b, h, w::send);
         long records = w.records;
         w.send(new SnapEndEncoder().wrapAndApplyHeader(b, 0, h).records(records).encodedLength());
     }
@@ -210,6 +211,7 @@ final class ControlSnapshot {
                     d.getBytes(bytes, 0, bytes.length);
                     s.clients.get(client).answers.put(seq, pending ? null : bytes);
                 }
+                case SnapNodeCounterDecoder.TEMPLATE_ID, SnapOnDemandNodeDecoder.TEMPLATE_ID -> s.onDemand.load(h.templateId(), buf, at, bl, v);
                 case SnapEndDecoder.TEMPLATE_ID -> {
                     long expected = new SnapEndDecoder().wrap(buf, at, bl, v).records();
                     if (expected != records)
