@@ -27,6 +27,9 @@ statement
     | {_input.LT(1).getText().equals("depend")}? IDENT child=expr 'on' parent=expr IDENT?  # dependStatement
     // Node withdrawal (§3.4): `withdraw node 204 notice 5s [and destroy]`.
     | {_input.LT(1).getText().equals("withdraw")}? IDENT nodeExpr IDENT notice=expr ('and' 'destroy')?  # withdrawStatement
+    // On-demand nodes (SR's srx, docs/pool-ondemand.md): `nodes create 2 [group "g"] [host "h"] [within 2m] [as extra]`,
+    // `nodes find`, `nodes destroy 1001`, `nodes stop`.
+    | {_input.LT(1).getText().equals("nodes")}? IDENT op=('create' | 'destroy' | IDENT) count=expr? (words+=IDENT values+=expr)* ('within' within=expr)? ('as' name=IDENT)?  # nodesStatement
     | 'freeze' 'stream' expr                                                    # freezeStreamStatement
     | 'freeze' expr                                                             # freezeStatement
     | 'unfreeze' 'stream' expr                                                  # unfreezeStreamStatement

@@ -7,7 +7,8 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "node", mixinStandardHelpOptions = true, description = "Run node kernels as separate processes.", subcommands = {NodeCommand.Start.class})
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run node kernels as separate processes; ask a standing pool's coordinator for more (create, find, destroy, stop).", subcommands = {NodeCommand.Start.class,
+        NodeCoordinatorCommands.Create.class, NodeCoordinatorCommands.Find.class, NodeCoordinatorCommands.Destroy.class, NodeCoordinatorCommands.Stop.class})
 final class NodeCommand implements Runnable {
     @Override
     public void run() {
