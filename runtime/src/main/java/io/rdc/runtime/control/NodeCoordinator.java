@@ -232,9 +232,10 @@ public final class NodeCoordinator implements AutoCloseable {
         }
     }
 
+    /** To stderr: a member's log takes both streams, and a bench's stdout stays its JSON lines. */
     private static void log(String line) {
-        System.out.println(line);
-        System.out.flush();
+        System.err.println(line);
+        System.err.flush();
     }
 
     /** The processes this coordinator runs now (tests check that none outlives it). */
