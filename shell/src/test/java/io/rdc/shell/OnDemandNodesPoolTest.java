@@ -119,6 +119,21 @@ class OnDemandNodesPoolTest extends StandingPoolCase {
     }
 
     @Test
+    void aStartedNodeEndsWithItsCoordinatorsProcessEvenWhenThatIsKilled() throws Exception {
+        Path home = dir.resolve(".rdc");
+        pool = PoolProcesses.startPool(dir, home, "--nodes", "1", "--base-port", String.valueOf(PoolProcesses.freeBasePort(10)));
+        Result created = PoolProcesses.rdc(dir, 300, "node", "create", "--count", "1");
+        assertEquals(0, created.code(), created.out() + PoolProcesses.logs(home));
+        assertTrue(created.out().contains("node 1001 up on local"), created.out());
+        ProcessHandle node = ProcessHandle.of(find().get(0).get("pid").asLong()).orElseThrow();
+
+        ProcessHandle.of(pool.pids().getFirst()).orElseThrow().destroyForcibly(); // kill -9 of the member: no shutdown hook runs
+        PoolProcesses.removeKilledMembersDriverDir(home, 0);
+        // Its stdin was a pipe from the member: the pipe's end is the node's signal to stop. No orphan.
+        awaitGone(List.of(node), "the node whose coordinator was killed");
+    }
+
+    @Test
     void anRdcAskingForTwoMoreNodesGetsThemStartedOverSsh() throws Exception {
         Path ssh = Files.createDirectories(dir.resolve("ssh"));
         int port = startSshd(ssh);
