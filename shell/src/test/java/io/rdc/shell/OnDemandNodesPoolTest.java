@@ -30,9 +30,12 @@ class OnDemandNodesPoolTest extends StandingPoolCase {
 
     /** The test's own sshd, if it started one. */
     private Process sshd;
+    /** Node processes the test found: ended after it, whatever happened (a test that fails must leave no orphan). */
+    private final List<ProcessHandle> found = new ArrayList<>();
 
     @AfterEach
-    void endSshd() {
+    void endNodesAndSshd() {
+        found.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         if (sshd == null) return;
         // Whatever still runs under it (a node a failed test left) ends with it: no orphans.
         sshd.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
@@ -103,6 +106,7 @@ class OnDemandNodesPoolTest extends StandingPoolCase {
             ProcessHandle p = ProcessHandle.of(n.get("pid").asLong()).orElseThrow(() -> new AssertionError("no process " + n));
             assertEquals(member, p.parent().map(ProcessHandle::pid).orElse(-1L), "a child of the control-plane member's process: " + p.info());
             started.add(p);
+            found.add(p);
         }
 
         Result destroyed = PoolProcesses.rdc(dir, 120, "node", "destroy", "1001");
@@ -126,6 +130,7 @@ class OnDemandNodesPoolTest extends StandingPoolCase {
         assertEquals(0, created.code(), created.out() + PoolProcesses.logs(home));
         assertTrue(created.out().contains("node 1001 up on local"), created.out());
         ProcessHandle node = ProcessHandle.of(find().get(0).get("pid").asLong()).orElseThrow();
+        found.add(node);
 
         ProcessHandle.of(pool.pids().getFirst()).orElseThrow().destroyForcibly(); // kill -9 of the member: no shutdown hook runs
         PoolProcesses.removeKilledMembersDriverDir(home, 0);
@@ -166,6 +171,7 @@ class OnDemandNodesPoolTest extends StandingPoolCase {
             List<ProcessHandle> nodeProcess = sshd.toHandle().descendants().filter(p -> commandLine(p).contains("\0--id\0" + id + "\0")).toList();
             assertFalse(nodeProcess.isEmpty(), "node " + id + " runs under sshd");
             remote.addAll(nodeProcess);
+            found.addAll(nodeProcess);
             remote.add(client);
         }
 
