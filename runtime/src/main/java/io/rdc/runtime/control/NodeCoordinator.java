@@ -52,6 +52,13 @@ public final class NodeCoordinator implements AutoCloseable {
     private final Map<Integer, Launched> launched = new ConcurrentHashMap<>();
     /** Nodes whose stop runs on a thread of its own (a stop may wait 15 s for a node's goodbye). */
     private final Set<Integer> stopping = ConcurrentHashMap.newKeySet();
+    /**
+     * Nodes this coordinator has reported FAILED or STOPPED. A follower member applies the log a
+     * little after the leader answered, so its view may still show such a node STARTING or
+     * STOPPING for a step: acting on that again would report it twice (a FAILED node's reason
+     * overwritten by "restarted and no longer has its process").
+     */
+    private final Set<Integer> finished = ConcurrentHashMap.newKeySet();
     private final Thread thread;
     private volatile boolean closed;
     private volatile ControlClient connected;
@@ -122,7 +129,7 @@ public final class NodeCoordinator implements AutoCloseable {
         boolean leads = leader.getAsBoolean();
         for (Node n : wanted.get()) {
             if (closed) return;
-            if (stopping.contains(n.node())) continue;
+            if (stopping.contains(n.node()) || finished.contains(n.node())) continue;
             Launched l = launched.get(n.node());
             switch (n.state()) {
                 case WANTED -> {
@@ -205,6 +212,7 @@ public final class NodeCoordinator implements AutoCloseable {
 
     private void report(int node, State s, long pid, String error) {
         client.get().reportNode(node, s, memberId, pid, "", error);
+        if (s == State.FAILED || s == State.STOPPED) finished.add(node);
     }
 
     /** SIGTERM (the node says goodbye), then SIGKILL after 15 s; over ssh, ending ssh closes the node's stdin. */
@@ -267,7 +275,7 @@ public final class NodeCoordinator implements AutoCloseable {
         if (c != null) c.close();
     }
 
-    /** The default hosts file next to a plane's folder, if there is one. */
+    /** The hosts in {@code file}, or this machine only when there is no file. */
     static NodeHosts hostsOrDefault(File file) throws IOException {
         return file == null ? NodeHosts.localOnly() : NodeHosts.read(file.toPath());
     }

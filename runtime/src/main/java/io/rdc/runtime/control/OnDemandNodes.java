@@ -1,7 +1,6 @@
 package io.rdc.runtime.control;
 
 import io.rdc.runtime.control.codecs.*;
-import io.rdc.runtime.kernel.Ids;
 import io.rdc.runtime.kernel.OperationException;
 import java.util.ArrayList;
 import java.util.List;
@@ -205,10 +204,5 @@ final class OnDemandNodes {
             nodes.put(node, new Node(node, rdc, group, host, wanted, s, member, pid, since, error));
         }
         publish();
-    }
-
-    /** "node 1001 (RDC 0.3)" in messages. */
-    static String show(Node n) {
-        return "node " + n.node() + (n.rdc() == 0 ? "" : " (RDC " + Ids.show(n.rdc()) + ")");
     }
 }
