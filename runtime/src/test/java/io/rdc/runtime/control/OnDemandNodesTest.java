@@ -25,6 +25,17 @@ class OnDemandNodesTest {
         return m;
     }
 
+    /** The node as the plane knows it once it is FAILED, or after 30 s. */
+    private static OnDemandNode awaitFailed(ControlClient c, int node) throws InterruptedException {
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        OnDemandNode n;
+        do {
+            Thread.sleep(100);
+            n = byId(c.findNodes(0)).get(node);
+        } while (!n.state().equals("FAILED") && System.nanoTime() < until);
+        return n;
+    }
+
     @Test
     void nodesAreAskedForClaimedOnceComeUpWithTheirHelloAndEndOnStopAcrossARestart(@TempDir Path dir) {
         long rdc;
@@ -78,12 +89,7 @@ class OnDemandNodesTest {
              NodeCoordinator coordinator = NodeCoordinator.start(plane.member(), NodeHosts.localOnly(), key, logs,
                      List.of("sh", "-c", "echo no java here; exit 3", "sh"))) {
             int node = c.createNodes(0, "", "", 1).getFirst().node();
-            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-            OnDemandNode n;
-            do {
-                Thread.sleep(100);
-                n = byId(c.findNodes(0)).get(node);
-            } while (!n.state().equals("FAILED") && System.nanoTime() < until);
+            OnDemandNode n = awaitFailed(c, node);
             assertEquals("FAILED", n.state(), n.toString());
             assertEquals("local", n.host());
             assertTrue(n.error().contains("its process exited (code 3): no java here"), n.error());
@@ -98,12 +104,7 @@ class OnDemandNodesTest {
              ControlClient c = plane.connect();
              NodeCoordinator ignored = NodeCoordinator.start(plane.member(), NodeHosts.localOnly(), dir.resolve("k"), dir, List.of("true"))) {
             int node = c.createNodes(0, "", "elsewhere", 1).getFirst().node();
-            long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-            OnDemandNode n;
-            do {
-                Thread.sleep(100);
-                n = byId(c.findNodes(0)).get(node);
-            } while (!n.state().equals("FAILED") && System.nanoTime() < until);
+            OnDemandNode n = awaitFailed(c, node);
             assertEquals("FAILED", n.state());
             assertTrue(n.error().contains("host 'elsewhere' is not one this coordinator may use") && n.error().contains("local"), n.error());
         }
