@@ -345,7 +345,8 @@ public final class ControlPlaneMember implements AutoCloseable {
             if (coordinator != null) coordinator.close(); // its nodes say goodbye to a plane still there
             m.close();
         }));
-        System.out.println("control member " + id + " ready" + (coordinator == null ? "" : " (node coordinator: hosts from " + hostsForNodes.source() + ")"));
+        if (coordinator != null) System.out.println("control member " + id + ": node coordinator, hosts from " + hostsForNodes.source());
+        System.out.println("control member " + id + " ready"); // its own line: starters wait for exactly this
         System.out.flush();
         if (daemon) {
             // A standing pool's member (rdc pool start): it outlives its starter and stops on SIGTERM.
