@@ -56,7 +56,7 @@ public final class NodeCoordinator implements AutoCloseable {
      * Nodes this coordinator has reported FAILED or STOPPED. A follower member applies the log a
      * little after the leader answered, so its view may still show such a node STARTING or
      * STOPPING for a step: acting on that again would report it twice (a FAILED node's reason
-     * overwritten by "restarted and no longer has its process").
+     * overwritten by "has no process for it").
      */
     private final Set<Integer> finished = ConcurrentHashMap.newKeySet();
     private final Thread thread;
@@ -138,7 +138,8 @@ public final class NodeCoordinator implements AutoCloseable {
                 case STARTING, UP -> {
                     if (n.member() != memberId) continue;
                     if (l == null) {
-                        report(n.node(), State.FAILED, 0, "its coordinator (member " + memberId + ") restarted and no longer has its process");
+                        report(n.node(), State.FAILED, 0, "its coordinator (member " + memberId + ") has no process for it: it restarted (its nodes end with it),"
+                                + " or lost the answer to its claim and never started one");
                     } else if (!l.process().isAlive()) {
                         launched.remove(n.node());
                         report(n.node(), State.FAILED, 0, "its process exited (code " + l.process().exitValue() + ")" + tail(l.log()));
