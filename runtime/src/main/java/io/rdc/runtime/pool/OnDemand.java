@@ -23,11 +23,22 @@ public final class OnDemand {
     public static final Duration DEFAULT_START_WAIT = Duration.ofSeconds(120);
     public static final Duration DEFAULT_STOP_WAIT = Duration.ofSeconds(30);
     private static final long POLL_MS = 200;
+    /**
+     * A leader's coordinator claims a wanted node within a step (100 ms) and a round trip; nodes
+     * all still WANTED after this long mean there is none (an embedded pool's plane has no
+     * coordinator), and waiting out the whole start bound would only delay saying so.
+     */
+    static final Duration UNCLAIMED_BOUND = Duration.ofSeconds(15);
 
     /** Asks for {@code count} more nodes and waits until every one is UP; fails naming a node that FAILED, or what is still pending at the end. */
     public static List<OnDemandNode> create(ControlPlane cp, long rdc, String group, String host, int count, Duration wait, Consumer<OnDemandNode> up) {
         List<Integer> ids = cp.createNodes(rdc, group, host, count).stream().map(OnDemandNode::node).toList();
-        return wait.isZero() ? find(cp, ids) : await(cp, ids, wait, "UP", up);
+        try {
+            return wait.isZero() ? find(cp, ids) : await(cp, ids, wait, "UP", up);
+        } catch (Unclaimed e) {
+            for (int id : ids) cp.destroyNode(id); // never started: nothing should start them later, unasked
+            throw e;
+        }
     }
 
     /** Ends {@code nodes} (empty: every one of RDC {@code rdc}, 0 all) and waits until each is STOPPED (or FAILED). */
@@ -51,8 +62,15 @@ public final class OnDemand {
         return out;
     }
 
+    /** Nobody claimed the nodes: the plane has no coordinator. */
+    static final class Unclaimed extends OperationException {
+        Unclaimed(String message) {
+            super(message);
+        }
+    }
+
     private static List<OnDemandNode> await(ControlPlane cp, List<Integer> ids, Duration wait, String goal, Consumer<OnDemandNode> reached) {
-        long deadline = System.nanoTime() + wait.toNanos();
+        long start = System.nanoTime(), deadline = start + wait.toNanos();
         java.util.Set<Integer> told = new java.util.HashSet<>();
         while (true) {
             List<OnDemandNode> now = find(cp, ids);
@@ -65,6 +83,9 @@ public final class OnDemand {
                 all &= done;
             }
             if (all) return now;
+            if (goal.equals("UP") && System.nanoTime() - start > UNCLAIMED_BOUND.toNanos() && now.stream().allMatch(n -> n.state().equals("WANTED")))
+                throw new Unclaimed("no coordinator claimed node(s) " + ids + " within " + UNCLAIMED_BOUND.toSeconds() + " s: one runs in each"
+                        + " control-plane member of a standing pool (rdc pool start); an embedded pool has none");
             if (System.nanoTime() - deadline >= 0) {
                 List<String> pending = now.stream().filter(n -> !n.state().equals(goal)).map(n -> "node " + n.node() + " is " + n.state()
                         + (n.state().equals("WANTED") ? " (no coordinator claimed it: one runs in each member of a standing pool, rdc pool start)" : "")).toList();

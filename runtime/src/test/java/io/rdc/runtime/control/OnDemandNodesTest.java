@@ -82,6 +82,16 @@ class OnDemandNodesTest {
     }
 
     @Test
+    void askingAPlaneWithoutACoordinatorFailsSayingSoAndLeavesNothingToStartLater(@TempDir Path dir) {
+        try (EmbeddedControlPlane plane = EmbeddedControlPlane.startOn(dir.toFile(), null, 60_000, SnapshotPolicy.ON_REQUEST); ControlClient c = plane.connect()) {
+            OperationException e = assertThrows(OperationException.class,
+                    () -> io.rdc.runtime.pool.OnDemand.create(c, 0, "", "", 1, java.time.Duration.ofMinutes(2), n -> {}));
+            assertTrue(e.getMessage().contains("no coordinator claimed node(s) [1001]") && e.getMessage().contains("an embedded pool has none"), e.getMessage());
+            assertEquals("STOPPED", byId(c.findNodes(0)).get(1001).state());
+        }
+    }
+
+    @Test
     void aNodeWhoseProcessExitsIsReportedFailedWithWhatItSaid(@TempDir Path dir) throws Exception {
         Path key = dir.resolve("pool.key"), logs = dir.resolve("logs");
         try (EmbeddedControlPlane plane = EmbeddedControlPlane.startOn(dir.resolve("plane").toFile(), null, 60_000, SnapshotPolicy.ON_REQUEST);
