@@ -66,7 +66,8 @@ public final class LifecycleBench {
         Path keyFile = dir.resolve("pool.key");
         PoolKey key = PoolKey.readOrCreate(keyFile);
         try (EmbeddedControlPlane plane = EmbeddedControlPlane.start(key.bytes(), 3_000);
-             ControlClient client = ControlClient.connect(plane.clientConfig());
+             // A loaded machine may take longer than the default 5 s to answer the first connect: the figure is the node's start, not this.
+             ControlClient client = ControlClient.connect(plane.clientConfig().withTimeout(Duration.ofSeconds(30)));
              NodeCoordinator coordinator = NodeCoordinator.start(plane.member(), NodeHosts.localOnly(), keyFile, dir.resolve("logs"),
                      io.rdc.runtime.util.JavaCommand.of(NodeCoordinator.CLI_MAIN))) {
             Pool pool = new Pool(plane, client, coordinator);

@@ -387,6 +387,9 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     public java.util.List<Long> nodes(String what, long argument, String group, String host, long withinMillis, java.util.function.Consumer<String> say) {
         io.rdc.runtime.kernel.ControlPlane cp = op.control();
         if (cp == null || op.rdc() == null) return Operations.super.nodes(what, argument, group, host, withinMillis, say);
+        if (what.equals("create") && PoolConfig.EMBEDDED_CONTROL.equals(pool.config().control()))
+            throw new OperationException("this session's pool is embedded in its own process, and its control plane has no coordinator to start nodes:"
+                    + " run it against a standing pool (rdc pool start, then rdc run or rdc shell there)");
         long rdc = op.rdc().rdc().id();
         java.time.Duration within = java.time.Duration.ofMillis(withinMillis);
         java.util.List<io.rdc.runtime.kernel.ControlPlane.OnDemandNode> nodes = switch (what) {

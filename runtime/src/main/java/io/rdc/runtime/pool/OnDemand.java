@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -25,10 +26,11 @@ public final class OnDemand {
     private static final long POLL_MS = 200;
     /**
      * A leader's coordinator claims a wanted node within a step (100 ms) and a round trip; nodes
-     * all still WANTED after this long mean there is none (an embedded pool's plane has no
-     * coordinator), and waiting out the whole start bound would only delay saying so.
+     * all still WANTED after this long (or after the whole wait, if shorter) mean there is none (a
+     * member started without the pool's key file runs none), and waiting out the whole start bound
+     * would only delay saying so. Generous: on a loaded machine a claim can take seconds.
      */
-    static final Duration UNCLAIMED_BOUND = Duration.ofSeconds(15);
+    static final Duration UNCLAIMED_BOUND = Duration.ofSeconds(60);
 
     /** Asks for {@code count} more nodes and waits until every one is UP; fails naming a node that FAILED, or what is still pending at the end. */
     public static List<OnDemandNode> create(ControlPlane cp, long rdc, String group, String host, int count, Duration wait, Consumer<OnDemandNode> up) {
@@ -83,9 +85,10 @@ public final class OnDemand {
                 all &= done;
             }
             if (all) return now;
-            if (goal.equals("UP") && System.nanoTime() - start > UNCLAIMED_BOUND.toNanos() && now.stream().allMatch(n -> n.state().equals("WANTED")))
-                throw new Unclaimed("no coordinator claimed node(s) " + ids + " within " + UNCLAIMED_BOUND.toSeconds() + " s: one runs in each"
-                        + " control-plane member of a standing pool (rdc pool start); an embedded pool has none");
+            long unclaimedBound = Math.min(wait.toNanos(), UNCLAIMED_BOUND.toNanos());
+            if (goal.equals("UP") && System.nanoTime() - start >= unclaimedBound && now.stream().allMatch(n -> n.state().equals("WANTED")))
+                throw new Unclaimed("no coordinator claimed node(s) " + ids + " within " + TimeUnit.NANOSECONDS.toSeconds(unclaimedBound) + " s: one runs in each"
+                        + " control-plane member of a standing pool (rdc pool start) that was given the pool's key file");
             if (System.nanoTime() - deadline >= 0) {
                 List<String> pending = now.stream().filter(n -> !n.state().equals(goal)).map(n -> "node " + n.node() + " is " + n.state()
                         + (n.state().equals("WANTED") ? " (no coordinator claimed it: one runs in each member of a standing pool, rdc pool start)" : "")).toList();
