@@ -333,6 +333,7 @@ public final class Evaluator {
                 String said = operation(w.position(), "withdraw node " + node, () -> operations.withdraw(node, notice, w.destroyRest()));
                 if (said != null) options.out.println(said);
             }
+            case Statement.Nodes nodes -> NodesStatement.run(this, operations, options.out, nodes, scope);
             case Statement.Depend depend -> {
                 Handle child = incarnation(depend.child(), scope, "depend");
                 Handle parent = incarnation(depend.parent(), scope, "depend");

@@ -84,6 +84,16 @@ public interface Operations {
         throw new UnsupportedOperationException("terminate rdc needs a pool with a control plane");
     }
 
+    /**
+     * {@code nodes create|find|destroy|stop} (SR's srx, docs/pool-ondemand.md): asks the pool's
+     * coordinator for {@code argument} more nodes (create), lists them (find), ends node
+     * {@code argument} (destroy) or all of this RDC's (stop), waiting at most {@code withinMillis};
+     * says each line through {@code say}; returns the ids of the nodes concerned.
+     */
+    default java.util.List<Long> nodes(String op, long argument, String group, String host, long withinMillis, java.util.function.Consumer<String> say) {
+        throw new UnsupportedOperationException("nodes " + op + " needs a standing pool (rdc pool start), whose control plane runs the coordinator");
+    }
+
     /** Modules earlier sessions of the RDC declared. */
     default java.util.Set<String> adoptedModules() {
         return java.util.Set.of();

@@ -18,9 +18,10 @@ import picocli.CommandLine.Parameters;
                 "  rdc bench control --json             (the control plane: get, lookup and create through 1 and 3 members, beside raw Aeron Cluster's echo)",
                 "  rdc bench control --idle backoff,yielding --messages 5000 --json   (also 1 member with agents that never park)",
                 "  rdc bench scale --json               (1,000 then 10,000 incarnations: creations/s, memory each, one invoke each; --messages N for one size)",
-                "  rdc bench migrate --json             (table A.4: migration time vs state size and ports; --quick for a short run)"})
+                "  rdc bench migrate --json             (table A.4: migration time vs state size and ports; --quick for a short run)",
+                "  rdc bench lifecycle --json           (nodes' lives: node_start, an on-demand node's start until its hello; --messages N samples, default 3)"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), control (the control plane), scale (many incarnations), or all (each of them once, in that order)")
+    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), control (the control plane), scale (many incarnations), lifecycle (node start on demand), or all (each of them once, in that order)")
     String what;
 
     @Option(names = "--transport", split = ",", defaultValue = "ipc,udp", description = "ipc, udp (two JVMs), udp_same_jvm; default: ${DEFAULT-VALUE}")
@@ -44,7 +45,7 @@ final class BenchCommand implements Callable<Integer> {
 
 
     /** What {@code bench all} runs, in order: the cheap and decisive figures first. */
-    static final List<String> ALL = List.of("invoke", "send", "reconfig", "migrate", "control", "scale", "script");
+    static final List<String> ALL = List.of("invoke", "send", "reconfig", "migrate", "control", "scale", "script", "lifecycle");
 
     @Override
     public Integer call() throws Exception {
@@ -88,6 +89,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (what.equals("scale")) {
             io.rdc.bench.ScaleBench.run(System.out, messages == null ? (all ? List.of(1_000) : List.of(1_000, 10_000)) : List.of(messages));
+            return 0;
+        }
+        if (what.equals("lifecycle")) {
+            io.rdc.bench.LifecycleBench.run(System.out, messages == null ? 3 : messages);
             return 0;
         }
         if (what.equals("script")) {

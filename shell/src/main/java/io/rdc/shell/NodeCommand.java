@@ -7,7 +7,8 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "node", mixinStandardHelpOptions = true, description = "Run node kernels as separate processes.", subcommands = {NodeCommand.Start.class})
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run node kernels as separate processes; ask a standing pool's coordinator for more (create, find, destroy, stop).", subcommands = {NodeCommand.Start.class,
+        NodeCoordinatorCommands.Create.class, NodeCoordinatorCommands.Find.class, NodeCoordinatorCommands.Destroy.class, NodeCoordinatorCommands.Stop.class})
 final class NodeCommand implements Runnable {
     @Override
     public void run() {
@@ -66,7 +67,16 @@ final class NodeCommand implements Runnable {
             }
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            // A child node never outlives its starter: it stops when the starter closes our stdin.
+            stopOnStdinClose(stop);
+            io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop, key, access);
+            return 0;
+        }
+
+        /**
+         * A child node never outlives its starter: it stops when the starter closes our stdin (a pool's
+         * on-demand nodes: their coordinator's process, or over ssh the channel, ends).
+         */
+        private void stopOnStdinClose(CountDownLatch stop) {
             if (stopOnStdinClose) Thread.ofPlatform().daemon(true).start(() -> {
                 try {
                     while (System.in.read() >= 0) { /* ignore input */ }
@@ -75,8 +85,6 @@ final class NodeCommand implements Runnable {
                 }
                 stop.countDown();
             });
-            io.rdc.runtime.pool.NodeMain.run(id, d, idle, stop, key, access);
-            return 0;
         }
 
         private Integer joinPool(NodeDescriptor d, io.rdc.runtime.security.PoolKey key) throws Exception {
@@ -98,6 +106,7 @@ final class NodeCommand implements Runnable {
                     // exiting anyway
                 }
             }));
+            stopOnStdinClose(stop);
             try {
                 io.rdc.runtime.pool.NodeMain.runInPool(self, pool, idle, key, stop, access);
             } finally {

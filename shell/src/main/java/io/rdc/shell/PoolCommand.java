@@ -59,12 +59,25 @@ final class PoolCommand implements Runnable {
         @Option(names = "--access", paramLabel = "NODE=FILE", description = "a node's access list: who may create there, and which modules (repeatable; docs/pool.md)")
         java.util.Map<Integer, Path> access = new java.util.TreeMap<>();
 
+        @Option(names = "--node-hosts", paramLabel = "FILE", description = {"where the control plane's coordinator may start nodes RDCs ask for"
+                + " (rdc node create, the nodes create statement): lines 'host NAME [via ssh USER@ADDR] [port P] [install PATH] [work PATH] ...';",
+                "default: this machine only (docs/pool-ondemand.md)"})
+        Path nodeHosts;
+
         @Override
         public Integer call() throws Exception {
             Main main = Main.of(spec);
             if (members != 1 && members != 3) {
                 System.err.println("rdc pool start: --members must be 1 or 3, not " + members);
                 return 2;
+            }
+            if (nodeHosts != null) {
+                try {
+                    io.rdc.runtime.control.NodeHosts.read(nodeHosts); // a bad line fails here, not in a member's log
+                } catch (IOException | IllegalArgumentException e) {
+                    System.err.println("rdc pool start: --node-hosts: " + (e instanceof IOException ? "cannot read " + nodeHosts + ": " : "") + e.getMessage());
+                    return 2;
+                }
             }
             Path home = (dir != null ? dir : Path.of(".rdc")).toAbsolutePath();
             Path file = home.resolve("pool");
@@ -87,6 +100,7 @@ final class PoolCommand implements Runnable {
                 for (int i = 0; i < members; i++) {
                     List<String> cmd = java(ControlPlanes.MEMBER_MAIN);
                     cmd.addAll(ControlPlanes.memberArgs(i, members, basePort, home.resolve("control"), keyFile));
+                    if (nodeHosts != null) cmd.addAll(List.of("--node-hosts", nodeHosts.toAbsolutePath().toString()));
                     started.add(launch(cmd, logs.resolve("control-" + i + ".log"), "control member " + i + " ready", "control-plane member " + i));
                 }
                 // A node's first call must find a leader: under load an election can outlast its 5 s connect.
@@ -193,14 +207,12 @@ final class PoolCommand implements Runnable {
 
         @Override
         public Integer call() {
-            java.util.Optional<PoolFile> found = PoolFile.find(Path.of("").toAbsolutePath());
-            String control = pool != null ? pool : found.map(PoolFile::control).orElse(null);
+            String control = address(pool);
             if (control == null) {
-                System.err.println("rdc pool status: no standing pool found (no .rdc/pool here, in a parent folder or in ~/.rdc); give --pool ADDR");
+                System.err.println("rdc pool status: " + NO_POOL);
                 return 1;
             }
-            try (ControlPlane cp = ControlPlanes.client(control, found.isPresent() ? found.get().poolKey()
-                    : io.rdc.runtime.security.PoolKey.read(io.rdc.runtime.security.PoolKey.defaultFile()))) {
+            try (ControlPlane cp = client(control)) {
                 if (Main.of(spec).json) {
                     System.out.println(statusJson(control, cp.members(), cp.rdcs()));
                     return 0;
@@ -219,6 +231,20 @@ final class PoolCommand implements Runnable {
                 return 1;
             }
         }
+    }
+
+    static final String NO_POOL = "no standing pool found (no .rdc/pool here, in a parent folder or in ~/.rdc); give --pool ADDR";
+
+    /** The control plane's address: {@code pool} if given, else the standing pool's from .rdc/pool; null when there is none. */
+    static String address(String pool) {
+        return pool != null ? pool : PoolFile.find(Path.of("").toAbsolutePath()).map(PoolFile::control).orElse(null);
+    }
+
+    /** A client of the plane at {@code control}, with the standing pool's key (else the user's default key). */
+    static ControlPlane client(String control) {
+        java.util.Optional<PoolFile> found = PoolFile.find(Path.of("").toAbsolutePath());
+        return ControlPlanes.client(control, found.isPresent() ? found.get().poolKey()
+                : io.rdc.runtime.security.PoolKey.read(io.rdc.runtime.security.PoolKey.defaultFile()));
     }
 
     /** {@code rdc pool status --json}: the same as the text, ids as strings (an RDC id such as 201.10 is no number). */

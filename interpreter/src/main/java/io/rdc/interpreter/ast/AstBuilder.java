@@ -252,6 +252,27 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     }
 
     @Override
+    public Object visitNodesStatement(RdcParser.NodesStatementContext ctx) {
+        String op = ctx.op.getText();
+        if (!List.of("create", "find", "destroy", "stop").contains(op))
+            throw new RdcError(position(ctx.op), "unknown nodes operation `" + op + "`, expected one of create, find, destroy, stop");
+        boolean takesArgument = op.equals("create") || op.equals("destroy");
+        if (takesArgument != (ctx.count != null))
+            throw new RdcError(position(ctx), takesArgument ? "nodes " + op + " needs " + (op.equals("create") ? "how many nodes: nodes create 2" : "a node: nodes destroy 1001")
+                    : "nodes " + op + " takes no argument");
+        java.util.Map<String, Expression> options = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < ctx.words.size(); i++) {
+            String word = ctx.words.get(i).getText();
+            if (!op.equals("create") || !word.equals("group") && !word.equals("host"))
+                throw new RdcError(position(ctx.words.get(i)), "nodes " + op + " takes no `" + word + "`" + (op.equals("create") ? ", expected group or host" : ""));
+            if (options.put(word, expression(ctx.values.get(i))) != null) throw new RdcError(position(ctx.words.get(i)), "`" + word + "` is given twice");
+        }
+        if (ctx.name != null && !op.equals("create")) throw new RdcError(position(ctx.name), "only nodes create names what it made (as NAME)");
+        return new Statement.Nodes(position(ctx), op, optionalExpression(ctx.count), options, optionalExpression(ctx.within),
+                ctx.name == null ? null : ctx.name.getText());
+    }
+
+    @Override
     public Object visitDependStatement(RdcParser.DependStatementContext ctx) {
         String mode = ctx.IDENT().size() > 1 ? oneOf(ctx.IDENT(1), "dependency", "absolute", "group", "none") : "absolute";
         return new Statement.Depend(position(ctx), expression(ctx.child), expression(ctx.parent), mode);

@@ -56,6 +56,13 @@ public sealed interface Statement extends Node {
     /** withdraw NODE notice DURATION [and destroy] (§3.4). */
     record Withdraw(Position position, NodeTarget node, Expression notice, boolean destroyRest) implements Statement {}
 
+    /**
+     * nodes create COUNT [group G] [host H] [within T] [as NAME] | nodes find | nodes destroy NODE | nodes stop
+     * (SR's srx operations on on-demand nodes; {@code argument} is the count or the node, {@code options} group and host).
+     */
+    record Nodes(Position position, String op, Expression argument, java.util.Map<String, Expression> options, Expression within, String as)
+            implements Statement {}
+
     /** depend CHILD on PARENT [absolute|group|none] (§7.3.1). */
     record Depend(Position position, Expression child, Expression parent, String mode) implements Statement {}
 

@@ -404,6 +404,34 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     }
 
     @Override
+    public java.util.List<Long> nodes(String what, long argument, String group, String host, long withinMillis, java.util.function.Consumer<String> say) {
+        io.rdc.runtime.kernel.ControlPlane cp = op.control();
+        if (cp == null || op.rdc() == null) return Operations.super.nodes(what, argument, group, host, withinMillis, say);
+        if (what.equals("create") && PoolConfig.EMBEDDED_CONTROL.equals(pool.config().control()))
+            throw new OperationException("this session's pool is embedded in its own process, and its control plane has no coordinator to start nodes:"
+                    + " run it against a standing pool (rdc pool start, then rdc run or rdc shell there)");
+        long rdc = op.rdc().rdc().id();
+        java.time.Duration within = java.time.Duration.ofMillis(withinMillis);
+        java.util.List<io.rdc.runtime.kernel.ControlPlane.OnDemandNode> nodes = switch (what) {
+            case "create" -> {
+                if (argument < 1 || argument > Integer.MAX_VALUE) throw new OperationException("nodes create: ask for at least 1 node, not " + argument);
+                yield io.rdc.runtime.pool.OnDemand.create(cp, rdc, group, host, (int) argument, within,
+                        n -> say.accept("node " + n.node() + " up on " + n.host() + " (pid " + n.pid() + ")"));
+            }
+            case "destroy" -> io.rdc.runtime.pool.OnDemand.stop(cp, rdc, java.util.List.of(Math.toIntExact(argument)), within);
+            case "stop" -> io.rdc.runtime.pool.OnDemand.stop(cp, rdc, java.util.List.of(), within);
+            default -> {
+                java.util.List<io.rdc.runtime.kernel.ControlPlane.OnDemandNode> found = cp.findNodes(rdc);
+                for (var n : found) say.accept(io.rdc.runtime.pool.OnDemand.line(n));
+                if (found.isEmpty()) say.accept("no on-demand nodes");
+                yield found;
+            }
+        };
+        if (!what.equals("create") && !what.equals("find")) say.accept(nodes.size() + " node(s) stopped");
+        return nodes.stream().map(n -> (long) n.node()).toList();
+    }
+
+    @Override
     public void makeDependent(Object child, Object parent, String mode) {
         op.makeDependent(inc(child).ref(), inc(parent).ref(), mode);
     }

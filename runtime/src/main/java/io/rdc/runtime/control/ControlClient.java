@@ -639,6 +639,54 @@ public final class ControlClient implements ControlPlane {
         return ControlCodec.get(new GotDecoder().wrap(b, at(), h.blockLength(), h.version()).desc());
     }
 
+    // ------------------------------------------------------------------ on-demand nodes
+
+    @Override
+    public List<OnDemandNode> createNodes(long rdc, String group, String host, int count) {
+        return nodeList(call("create " + count + " node(s)", timeoutNs, (b, seq) -> new NodeCreateEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).rdc(rdc).count(count).group(group == null ? "" : group).host(host == null ? "" : host).encodedLength() + at()));
+    }
+
+    @Override
+    public List<OnDemandNode> findNodes(long rdc) {
+        return nodeList(call("find nodes", timeoutNs, (b, seq) -> new NodeFindEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).rdc(rdc).encodedLength() + at()));
+    }
+
+    @Override
+    public boolean destroyNode(int node) {
+        return ackValue(call("destroy node " + node, timeoutNs, (b, seq) -> new NodeDestroyEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).node(node).encodedLength() + at())) != 0;
+    }
+
+    @Override
+    public int stopNodes(long rdc) {
+        return (int) ackValue(call("stop nodes", timeoutNs, (b, seq) -> new NodeStopEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).rdc(rdc).encodedLength() + at()));
+    }
+
+    /**
+     * A coordinator's report on node {@code node} (state as {@link OnDemandNodes.State}); for a claim
+     * (STARTING, pid 0) true when it was granted.
+     */
+    boolean reportNode(int node, OnDemandNodes.State state, int member, long pid, String host, String error) {
+        return ackValue(call("report on node " + node, timeoutNs, (b, seq) -> new NodeReportEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).node(node).state((short) state.ordinal()).member(member).pid(pid).host(host).reason(error)
+                .encodedLength() + at())) != 0;
+    }
+
+    private static List<OnDemandNode> nodeList(DirectBuffer b) {
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        List<OnDemandNode> out = new ArrayList<>();
+        for (NodeListDecoder.NodesDecoder n : new NodeListDecoder().wrap(b, at(), h.blockLength(), h.version()).nodes()) {
+            int node = n.node(), member = n.member();
+            long rdc = n.rdc(), pid = n.pid(), since = n.since();
+            String state = OnDemandNodes.State.of(n.state()).name(), group = n.group(), host = n.host(), error = n.reason();
+            out.add(new OnDemandNode(node, rdc, group, host, state, member, pid, since, error));
+        }
+        return out;
+    }
+
     /** A raw round trip through the cluster log (no state touched): the bench's baseline. */
     public void echo() {
         call("echo", timeoutNs, (b, seq) -> new EchoEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).encodedLength() + at());

@@ -255,6 +255,11 @@ public final class ControlPlaneMember implements AutoCloseable {
         return service.entriesSinceSnapshot();
     }
 
+    /** What the on-demand nodes are now, as this member's service last applied (for its {@link NodeCoordinator}). */
+    List<OnDemandNodes.Node> onDemandView() {
+        return service.onDemandView();
+    }
+
     /** True when this member started from a snapshot (then replayed only the log after it). */
     public boolean startedFromSnapshot() {
         return service.startedFromSnapshot();
@@ -298,6 +303,8 @@ public final class ControlPlaneMember implements AutoCloseable {
         byte[] key = null;
         boolean daemon = false;
         ControlIdle idle = null;
+        File nodeHosts = null, nodeLogs = null;
+        Path keyFile = null;
         long snapshotEntries = SnapshotPolicy.DEFAULT.entries(), snapshotSeconds = SnapshotPolicy.DEFAULT.interval().toSeconds();
         for (int i = 0; i < args.length; i++) {
             String a = args[i], v = i + 1 < args.length ? args[++i] : null;
@@ -307,7 +314,12 @@ public final class ControlPlaneMember implements AutoCloseable {
                 case "--hosts" -> hosts = List.of(v.split(","));
                 case "--base-port" -> basePort = Integer.parseInt(v);
                 case "--dir" -> dir = new File(v);
-                case "--key-file" -> key = readKey(Path.of(v));
+                case "--key-file" -> {
+                    keyFile = Path.of(v);
+                    key = readKey(keyFile);
+                }
+                case "--node-hosts" -> nodeHosts = new File(v);
+                case "--node-logs" -> nodeLogs = new File(v);
                 case "--unreachable-ms" -> unreachable = Long.parseLong(v);
                 case "--daemon" -> daemon = Boolean.parseBoolean(v);
                 case "--idle" -> idle = ControlIdle.parse(v);
@@ -318,13 +330,23 @@ public final class ControlPlaneMember implements AutoCloseable {
         }
         if (id < 0 || dir == null) usage("--id and --dir are required");
         System.setProperty(ControlService.LOG_ROLES, "true");
+        NodeHosts hostsForNodes = NodeCoordinator.hostsOrDefault(nodeHosts);
         String aeronDir = newAeronDir(id);
         System.out.println("control member " + id + " aeron dir " + aeronDir); // before it exists: whoever kills -9 cleans it up
         System.out.flush();
         ControlPlaneMember m = start(new Config(id, derive(hosts, basePort), dir, key, unreachable, idle,
                 new SnapshotPolicy(snapshotEntries, java.time.Duration.ofSeconds(snapshotSeconds))), aeronDir);
-        Runtime.getRuntime().addShutdownHook(new Thread(m::close));
-        System.out.println("control member " + id + " ready");
+        // SR's srx: this member's coordinator starts the nodes RDCs ask for (only while it leads) and ends
+        // them with this process; it needs the pool's key file to hand to the nodes.
+        NodeCoordinator coordinator = keyFile == null ? null : NodeCoordinator.start(m, hostsForNodes, keyFile,
+                (nodeLogs != null ? nodeLogs : dir.getAbsoluteFile().getParentFile() != null ? new File(dir.getAbsoluteFile().getParentFile(), "logs") : dir).toPath(),
+                io.rdc.runtime.util.JavaCommand.of(NodeCoordinator.CLI_MAIN));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (coordinator != null) coordinator.close(); // its nodes say goodbye to a plane still there
+            m.close();
+        }));
+        if (coordinator != null) System.out.println("control member " + id + ": node coordinator, hosts from " + hostsForNodes.source());
+        System.out.println("control member " + id + " ready"); // its own line: starters wait for exactly this
         System.out.flush();
         if (daemon) {
             // A standing pool's member (rdc pool start): it outlives its starter and stops on SIGTERM.
@@ -337,6 +359,7 @@ public final class ControlPlaneMember implements AutoCloseable {
         } catch (IOException ignored) {
             // stdin gone: stop
         }
+        if (coordinator != null) coordinator.close();
         m.close();
         System.exit(0);
     }
@@ -347,7 +370,7 @@ public final class ControlPlaneMember implements AutoCloseable {
     }
 
     private static void usage(String why) {
-        System.err.println("control member: " + why + "\nusage: ControlPlaneMember --id I --dir D [--hosts h0,h1,h2] [--base-port 9010] [--key-file F] [--unreachable-ms 3000] [--idle backoff|yielding|busyspin] [--snapshot-entries 10000] [--snapshot-seconds 600]");
+        System.err.println("control member: " + why + "\nusage: ControlPlaneMember --id I --dir D [--hosts h0,h1,h2] [--base-port 9010] [--key-file F] [--unreachable-ms 3000] [--idle backoff|yielding|busyspin] [--snapshot-entries 10000] [--snapshot-seconds 600] [--node-hosts F] [--node-logs D]");
         System.exit(2);
     }
 }

@@ -80,6 +80,8 @@ public final class ControlService implements ClusteredService {
     final Allocations allocations = new Allocations(this);
     final TreeMap<Long, Long> sessionClients = new TreeMap<>();
     long nextRdc = 1;
+    /** Nodes RDCs asked for and what became of them (SR's srx; a member's NodeCoordinator starts them). */
+    final OnDemandNodes onDemand = new OnDemandNodes();
 
     private Cluster cluster;
     private IdleStrategy idle;
@@ -255,6 +257,7 @@ public final class ControlService implements ClusteredService {
                 alive(node, m);
                 long start = block(node);
                 if (joins) allocations.onJoin(m);
+                onDemand.onHello(node, now);
                 return ack(seq, start);
             }
             case HeartbeatDecoder.TEMPLATE_ID -> {
@@ -408,6 +411,10 @@ public final class ControlService implements ClusteredService {
                     default -> allocations.nodeView(node);
                 });
             }
+            case NodeCreateDecoder.TEMPLATE_ID, NodeFindDecoder.TEMPLATE_ID, NodeDestroyDecoder.TEMPLATE_ID, NodeStopDecoder.TEMPLATE_ID,
+                 NodeReportDecoder.TEMPLATE_ID -> {
+                return onDemand.apply(template, buf, at, bl, v, seq, now, members::containsKey, out, headerOut, this::ack);
+            }
             default -> throw new OperationException("unknown control request (template " + template + ", schema version " + v + ")");
         }
     }
@@ -465,6 +472,7 @@ public final class ControlService implements ClusteredService {
                 }
         registry.removeOwnedBy(r.id);
         allocations.onTerminate(r);
+        onDemand.onRdcTerminated(r.id, now);
     }
 
     private void forgetOldClients() {
@@ -592,6 +600,11 @@ public final class ControlService implements ClusteredService {
             g.next().node(a.node()).rdc(a.rdc()).exclusive(ControlCodec.flag(a.exclusive())).justGiven(ControlCodec.flag(a.justGiven()))
                     .owner(a.owner()).groups(ControlCodec.lines(a.groups()));
         return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
+    }
+
+    /** What the on-demand nodes are now, for this member's {@link NodeCoordinator} (read on its own thread). */
+    List<OnDemandNodes.Node> onDemandView() {
+        return onDemand.view();
     }
 
     /** For tests and the snapshot: the RDCs as records. */

@@ -79,6 +79,7 @@ final class ControlSnapshot {
                 w.send(new SnapAllocatedEncoder().wrapAndApplyHeader(b, 0, h).rdc(e.getKey()).node(node).encodedLength());
         for (Allocations.Demand d : al.demands)
             w.send(new SnapDemandEncoder().wrapAndApplyHeader(b, 0, h).rdc(d.rdc).count(d.count).group(d.group).encodedLength());
+        s.onDemand.snapshot(b, h, w::send);
         long records = w.records;
         w.send(new SnapEndEncoder().wrapAndApplyHeader(b, 0, h).records(records).encodedLength());
     }
@@ -237,6 +238,7 @@ final class ControlSnapshot {
                     int count = d.count();
                     s.allocations.demands.add(new Allocations.Demand(rdc, d.group(), count));
                 }
+                case SnapNodeCounterDecoder.TEMPLATE_ID, SnapOnDemandNodeDecoder.TEMPLATE_ID -> s.onDemand.load(h.templateId(), buf, at, bl, v);
                 case SnapEndDecoder.TEMPLATE_ID -> {
                     long expected = new SnapEndDecoder().wrap(buf, at, bl, v).records();
                     if (expected != records)

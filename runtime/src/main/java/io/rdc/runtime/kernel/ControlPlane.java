@@ -125,6 +125,36 @@ public interface ControlPlane extends AutoCloseable {
     /** The reference registered for an incarnation of RDC {@code requesterRdc}; throws with a did-you-mean when there is none, and when the registrant did not list that RDC. */
     RefDescriptor lookup(String name, long requesterRdc);
 
+    // ---- on-demand nodes (SR's srx coordinator: create, find, destroy, stop; docs/pool-ondemand.md)
+
+    /**
+     * A node an RDC asked the coordinator for: its state (WANTED, STARTING, UP, FAILED, STOPPING,
+     * STOPPED), the host it was started on, the control-plane member whose coordinator started it
+     * and that process's id there (0 until known), when it last changed (cluster time, ms), and why
+     * it failed.
+     */
+    record OnDemandNode(int node, long rdc, String group, String host, String state, int member, long pid, long sinceMs, String error) {}
+
+    /** RDC {@code rdc} (0: the pool's own) wants {@code count} more nodes of {@code group} on {@code host} ("" = any): returns them, WANTED. */
+    default List<OnDemandNode> createNodes(long rdc, String group, String host, int count) {
+        throw new OperationException("create nodes: this control plane has no coordinator");
+    }
+
+    /** The nodes the coordinator was asked for, of RDC {@code rdc} (0: all). */
+    default List<OnDemandNode> findNodes(long rdc) {
+        throw new OperationException("find nodes: this control plane has no coordinator");
+    }
+
+    /** Ends one on-demand node; false when it had ended already. */
+    default boolean destroyNode(int node) {
+        throw new OperationException("destroy node " + node + ": this control plane has no coordinator");
+    }
+
+    /** Ends every on-demand node of RDC {@code rdc} (0: all); returns how many were live. */
+    default int stopNodes(long rdc) {
+        throw new OperationException("stop nodes: this control plane has no coordinator");
+    }
+
     @Override
     void close();
 }
