@@ -410,9 +410,8 @@ final class Ghosts {
         }
         for (Incarnation.Interest i : targets) {
             if ((i.mask() & type.bit) == 0) continue;
-            Wire.Writer w = new Wire.Writer(64).i64(i.watcher()).i64(inc.gid).i32(type.ordinal()).str(inc.name).str(detail)
-                    .i64(System.currentTimeMillis());
-            k.onKernel(() -> k.publisher.offerEvent(Ids.node(i.watcher()), w));
+            Event e = new Event(type, inc.gid, inc.name, detail, System.currentTimeMillis());
+            k.onKernel(() -> k.publisher.offerEvent(Ids.node(i.watcher()), i.watcher(), e));
         }
     }
 
@@ -458,8 +457,7 @@ final class Ghosts {
         }
         int there = k.migrator.whereNow(watcher);
         if (there == 0) return;
-        Wire.Writer ww = new Wire.Writer(64).i64(watcher).i64(e.subject()).i32(e.type().ordinal()).str(e.subjectName()).str(e.detail()).i64(e.atMillis());
-        k.publisher.offerEvent(there, ww);
+        k.publisher.offerEvent(there, watcher, e);
     }
 
     /** The handle of a local incarnation's named port or stream. */

@@ -2,6 +2,10 @@ package io.rdc.runtime.kernel;
 
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
+import io.rdc.runtime.kernel.codec.ChannelInfoDecoder;
+import io.rdc.runtime.kernel.codec.EventNoteDecoder;
+import io.rdc.runtime.kernel.codec.LocateDecoder;
+import io.rdc.runtime.kernel.codec.NodeStatusQueryDecoder;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Wire;
@@ -47,6 +51,8 @@ final class KernelAdapter {
                 case Frames.EVENT -> onEvent(buf, off, len);
                 default -> malformed("unknown frame type " + type);
             }
+        } catch (KernelCodec.Unreadable e) {
+            refused(Frames.typeName(type), e.getMessage());
         } catch (RuntimeException | Error e) {
             // A malformed or unexpected frame must not stop the kernel, nor an Error from it (issue 21): report and carry on.
             malformed("error handling a " + Frames.typeName(type) + " frame: " + e);
@@ -65,6 +71,30 @@ final class KernelAdapter {
         long n = ++malformedFrames;
         if (n <= 10 || n % 10_000 == 0) System.err.println("node " + k.nodeId + ": dropped frame " + n + ": " + why);
     }
+
+    volatile long refusedMessages;
+
+    /** Kernel messages this kernel refused because it cannot read them (another schema or version), since it started. */
+    long refusedMessages() {
+        return refusedMessages;
+    }
+
+    /**
+     * Counts a message of a schema or version this node cannot read (it is also a dropped frame), and
+     * says so in the same measure as {@link #malformed}.
+     */
+    void refused(String frame, String why) {
+        long n = ++refusedMessages;
+        malformedFrames++;
+        if (n <= 10 || n % 10_000 == 0) System.err.println("node " + k.nodeId + ": refused " + frame + " " + n + " (unreadable kernel messages so far: " + n + "): " + why);
+    }
+
+    // ---- decoding (kernel thread): one flyweight of each message, reused
+    final KernelCodec.Incoming incoming = new KernelCodec.Incoming();
+    private final EventNoteDecoder eventNote = new EventNoteDecoder();
+    private final LocateDecoder locate = new LocateDecoder();
+    private final ChannelInfoDecoder channelInfo = new ChannelInfoDecoder();
+    private final NodeStatusQueryDecoder nodeStatusQuery = new NodeStatusQueryDecoder();
 
     /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
     void receiveForTest(DirectBuffer buf, int off, int len) {
@@ -130,19 +160,21 @@ final class KernelAdapter {
         int op = buf.getInt(off + Frames.Q_OP);
         try {
             int plen = payloadLength(op, buf, off, len);
-            Wire.Reader r = new Wire.Reader(buf, off + Frames.Q_HEADER, plen);
+            int at = off + Frames.Q_HEADER;
+            Wire.Reader r = new Wire.Reader(buf, at, plen);
             // Requests for an incarnation (or its streams and ports) that is moving or has moved
             // are held until it has, or forwarded to where it is now (§7.4.3).
             if (k.migrator.intercept(src, call, op, buf, off, len)) return;
             acting = op == OP_MIGRATE_CHUNK ? null : actingOf(buf, off, len);
             k.authority.learn(acting);
             if (acting != null && plen >= 8) checkAuthority(op, buf.getLong(off + Frames.Q_HEADER));
+            KernelCodec.Incoming in = incoming;
             switch (op) {
                 case OP_CREATE -> k.loader.onCreate(src, call, r);
                 case OP_DESTROY, OP_FREEZE, OP_UNFREEZE -> k.ghosts.onControl(src, call, op, r);
                 case OP_STATUS -> k.ghosts.onStatus(src, call, r);
                 case OP_INTEREST -> k.ghosts.onInterest(src, call, r);
-                case OP_LOCATE -> k.router.onLocate(src, call, r);
+                case OP_LOCATE -> k.router.onLocate(src, call, in.wrap(buf, at, plen, locate));
                 case OP_SPACE_PUT, OP_SPACE_GET, OP_SPACE_RETURN, OP_SPACE_DELETE, OP_SPACE_PRINT -> k.space.onSpace(src, call, op, r);
                 case OP_NAME_REGISTER, OP_NAME_LOOKUP -> k.space.onName(src, call, op, r);
                 case OP_BUFFER_READ, OP_BUFFER_WRITE -> k.bufferHandles.onBuffer(src, call, op, r);
@@ -165,7 +197,7 @@ final class KernelAdapter {
                 case OP_DEPEND -> k.dependencies.onDepend(src, call, r);
                 case OP_WITHDRAW -> k.loader.onWithdraw(src, call, r);
                 case OP_NODE_ACCEPT -> k.loader.onNodeAccept(src, call, r);
-                case OP_CHANNEL_INFO -> k.router.onChannelInfo(src, call, r);
+                case OP_CHANNEL_INFO -> k.router.onChannelInfo(src, call, in.wrap(buf, at, plen, channelInfo));
                 // Answered in order after whatever the requester sent here before it: when a rebinding
                 // has moved a stream's messages here, they have all arrived once this is answered.
                 case OP_ROUTE_BARRIER -> k.publisher.respond(src, call, Frames.OK, null);
@@ -173,9 +205,12 @@ final class KernelAdapter {
                 case OP_FREEZE_STREAM -> k.reconfiguration.onFreezeStream(src, call, r);
                 case OP_SNAPSHOT -> k.ghosts.onSnapshot(src, call, r);
                 case OP_LIST -> k.ghosts.onList(src, call, r);
-                case OP_NODE_STATUS -> k.nodeLoad.onNodeStatus(src, call, r);
+                case OP_NODE_STATUS -> k.nodeLoad.onNodeStatus(src, call, in.wrap(buf, at, plen, nodeStatusQuery));
                 default -> k.publisher.respondError(src, call, "unknown kernel operation " + op);
             }
+        } catch (KernelCodec.Unreadable e) {
+            refused("request " + op + " from node " + src, e.getMessage());
+            k.publisher.respondError(src, call, "node " + k.nodeId + " cannot read this request: " + e.getMessage());
         } catch (RuntimeException e) {
             k.publisher.respondError(src, call, e.getMessage() == null ? e.toString() : e.getMessage());
         } finally {
@@ -236,13 +271,11 @@ final class KernelAdapter {
     }
 
     void onEvent(DirectBuffer buf, int off, int len) {
-        Wire.Reader r = new Wire.Reader(buf, off + 8, len - 8);
-        long watcher = r.i64();
-        long subject = r.i64();
-        Event.Type type = Event.Type.values()[r.i32()];
-        String name = r.str();
-        String detail = r.str();
-        long at = r.i64();
+        EventNoteDecoder d = incoming.wrap(buf, off + Frames.EVENT_HEADER, len - Frames.EVENT_HEADER, eventNote);
+        long watcher = d.watcher(), subject = d.subject(), at = d.atMillis();
+        Event.Type type = Event.Type.values()[d.eventType()];
+        String name = KernelCodec.orNull(d.subjectName());
+        String detail = KernelCodec.orNull(d.detail());
         k.ghosts.deliverEvent(watcher, new Event(type, subject, name, detail, at));
     }
 }

@@ -2,6 +2,7 @@ package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
+import io.rdc.runtime.transport.Payload;
 import io.rdc.runtime.transport.Wire;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +49,7 @@ final class Requests {
     }
 
     /** Sends a request to a node's kernel (possibly this one, through Aeron) and waits for its response. */
-    public Response request(int node, int op, Wire.Writer payload, long timeoutNs) {
+    public Response request(int node, int op, Payload payload, long timeoutNs) {
         if (k.pool.isDown(node))
             throw new OperationException("node " + node + " is UNREACHABLE: the control plane has had no heartbeat from it within its liveness bound");
         long id = Ids.make(k.nodeId, callIds.incrementAndGet());
@@ -104,12 +105,12 @@ final class Requests {
     }
 
     /** Sends a request whose response nobody waits for (kernel thread only). */
-    void requestAsync(int node, int op, Wire.Writer payload) {
+    void requestAsync(int node, int op, Payload payload) {
         requestAsync(node, op, payload, null);
     }
 
     /** Sends a request from the kernel thread; {@code then} runs on the kernel thread when the response comes. */
-    long requestAsync(int node, int op, Wire.Writer payload, java.util.function.Consumer<Response> then) {
+    long requestAsync(int node, int op, Payload payload, java.util.function.Consumer<Response> then) {
         long id = Ids.make(k.nodeId, callIds.incrementAndGet());
         if (then != null) pendingCallbacks.put(id, then);
         k.publisher.offerRequest(node, id, op, payload);
@@ -120,16 +121,16 @@ final class Requests {
      * As above, with a bound: if no response comes within {@code timeoutNs} (the node died or never
      * heard), {@code then} gets a FAILED response saying so.
      */
-    void requestAsync(int node, int op, Wire.Writer payload, long timeoutNs, java.util.function.Consumer<Response> then) {
+    void requestAsync(int node, int op, Payload payload, long timeoutNs, java.util.function.Consumer<Response> then) {
         requestAsync(node, op, payload, timeoutNs, then, System.nanoTime() + Math.min(timeoutNs, TimeUnit.SECONDS.toNanos(3)));
     }
 
-    void requestAsync(int node, int op, Wire.Writer payload, long timeoutNs, java.util.function.Consumer<Response> then, long connectBy) {
+    void requestAsync(int node, int op, Payload payload, long timeoutNs, java.util.function.Consumer<Response> then, long connectBy) {
         if (node != k.nodeId && !k.transport.isConnected(node)) {
             // Never wait on the kernel thread for a peer: look again shortly (a new publication
             // takes a moment to connect), and give up if it never does.
             if (System.nanoTime() - connectBy > 0)
-                then.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " is unreachable").toBytes()));
+                then.accept(new Response(Frames.FAILED, KernelCodec.failure(new KernelCodec.Outgoing(), "node " + node + " is unreachable").toBytes()));
             else k.ghosts.schedule(TimeUnit.MILLISECONDS.toNanos(5), () -> requestAsync(node, op, payload, timeoutNs, then, connectBy));
             return;
         }
@@ -140,7 +141,7 @@ final class Requests {
     void failUnanswered(int node, long id, long timeoutNs) {
         k.ghosts.schedule(timeoutNs, () -> {
             java.util.function.Consumer<Response> c = pendingCallbacks.remove(id);
-            if (c != null) c.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " did not answer within "
+            if (c != null) c.accept(new Response(Frames.FAILED, KernelCodec.failure(new KernelCodec.Outgoing(), "node " + node + " did not answer within "
                     + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms").toBytes()));
         });
     }

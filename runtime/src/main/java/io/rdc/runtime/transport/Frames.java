@@ -62,7 +62,10 @@ public final class Frames {
     // ---- REQUEST / RESPONSE
     public static final int Q_CALL = 8;        // long: call id chosen by the requester
     public static final int Q_OP = 16;         // int: operation code (request) or status (response)
-    public static final int Q_HEADER = 20;     // payload in Wire format
+    public static final int Q_HEADER = 20;     // then the body: a message of the kernel schema (src/main/sbe/rdc-kernel.xml)
+
+    // ---- EVENT
+    public static final int EVENT_HEADER = 8;  // then the event, a message of the kernel schema
 
     // ---- status codes
     public static final int OK = 0;

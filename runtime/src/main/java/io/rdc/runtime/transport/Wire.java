@@ -13,7 +13,7 @@ public final class Wire {
     private Wire() {}
 
     /** Appends fields to an expandable buffer. Reusable: call {@link #reset()}. */
-    public static final class Writer {
+    public static final class Writer implements Payload {
         private final ExpandableArrayBuffer buf;
         private int pos;
 

@@ -286,10 +286,8 @@ class AttackTest {
 
     /** The victim's refused-frame count, as a pool member reads it (only the victim is asked: nodes 203 and 204 do not run). */
     long refusedAtVictim() {
-        Wire.Reader r = owner.kernel().request(VICTIM, Kernel.OP_NODE_STATUS, new Wire.Writer(), TimeUnit.SECONDS.toNanos(5)).reader();
-        r.i32();
-        r.i64();
-        return r.i64();
+        return owner.kernel().request(VICTIM, Kernel.OP_NODE_STATUS, NodeLoad.statusQuery(), TimeUnit.SECONDS.toNanos(5))
+                .read(new io.rdc.runtime.kernel.codec.NodeStatusReportDecoder()).refusedFrames();
     }
 
     /** Every incarnation at the victim (of every RDC) with its state. */

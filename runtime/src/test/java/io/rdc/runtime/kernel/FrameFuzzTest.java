@@ -186,21 +186,42 @@ class FrameFuzzTest {
         r.putBytes(Frames.R_HEADER + 4, head);
         out.add(r.byteArray());
         // A request of each operation, with a plausible payload (ids, a label, a count).
-        for (int op = 1; op <= 40; op++) {
-            byte[] payload = new Wire.Writer(64).i64(Ids.make(NODE, 1_000 + rnd.nextInt(50))).str("fuzz.echo").i32(rnd.nextInt(3)).i64(rnd.nextLong()).toBytes();
-            UnsafeBuffer q = new UnsafeBuffer(new byte[Frames.Q_HEADER + payload.length]);
+        for (int op = 1; op <= 42; op++) {
+            byte[] payload = kernelMessage(op % 7 == 0 ? 100 + op : op, Ids.make(NODE, 1_000 + rnd.nextInt(50)), rnd.nextInt(3), rnd.nextLong(), "fuzz.echo");
+            // Then an empty operator trailer (Authority), as a kernel's own request has: the message gets decoded.
+            UnsafeBuffer q = new UnsafeBuffer(new byte[Frames.Q_HEADER + payload.length + Authority.TRAILER_LENGTH_BYTES]);
             Frames.putHeaderTo(q, op % 7 == 0 ? Frames.RESPONSE : Frames.REQUEST, 0, 0, src);
             q.putLong(Frames.Q_CALL, rnd.nextLong());
             q.putInt(Frames.Q_OP, op);
             q.putBytes(Frames.Q_HEADER, payload);
             out.add(q.byteArray());
         }
-        byte[] ev = new Wire.Writer(64).i64(rnd.nextLong()).i64(rnd.nextLong()).i32(1).str("x").str("y").i64(1).toBytes();
+        KernelCodec.Outgoing event = new KernelCodec.Outgoing();
+        event.begin(new io.rdc.runtime.kernel.codec.EventNoteEncoder()).watcher(rnd.nextLong()).subject(rnd.nextLong()).eventType(1).atMillis(1)
+                .subjectName("x").detail("y");
+        byte[] ev = event.toBytes();
         UnsafeBuffer e = new UnsafeBuffer(new byte[8 + ev.length]);
         Frames.putHeaderTo(e, Frames.EVENT, 0, 0, src);
         e.putBytes(8, ev);
         out.add(e.byteArray());
         return out;
+    }
+
+    /**
+     * A message of the kernel schema with the given template: its header, then a block of an id, a
+     * count and a long, then a text. It fits no message exactly; mutations explore from here.
+     */
+    private static byte[] kernelMessage(int template, long id, int count, long value, String text) {
+        byte[] t = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        UnsafeBuffer b = new UnsafeBuffer(new byte[KernelCodec.HEADER + 20 + 2 + t.length]);
+        new io.rdc.runtime.kernel.codec.MessageHeaderEncoder().wrap(b, 0).blockLength(20).templateId(template)
+                .schemaId(KernelCodec.SCHEMA_ID).version(KernelCodec.VERSION);
+        b.putLong(KernelCodec.HEADER, id);
+        b.putInt(KernelCodec.HEADER + 8, count);
+        b.putLong(KernelCodec.HEADER + 12, value);
+        b.putShort(KernelCodec.HEADER + 20, (short) t.length);
+        b.putBytes(KernelCodec.HEADER + 22, t);
+        return b.byteArray();
     }
 
     private static byte[] random(Random rnd) {
