@@ -2,10 +2,7 @@ package io.rdc.runtime.kernel;
 
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
-import io.rdc.runtime.kernel.codec.ChannelInfoDecoder;
-import io.rdc.runtime.kernel.codec.EventNoteDecoder;
-import io.rdc.runtime.kernel.codec.LocateDecoder;
-import io.rdc.runtime.kernel.codec.NodeStatusQueryDecoder;
+import io.rdc.runtime.kernel.codec.*;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Wire;
@@ -95,6 +92,15 @@ final class KernelAdapter {
     private final LocateDecoder locate = new LocateDecoder();
     private final ChannelInfoDecoder channelInfo = new ChannelInfoDecoder();
     private final NodeStatusQueryDecoder nodeStatusQuery = new NodeStatusQueryDecoder();
+    private final DestroyDecoder destroy = new DestroyDecoder();
+    private final FreezeDecoder freeze = new FreezeDecoder();
+    private final UnfreezeDecoder unfreeze = new UnfreezeDecoder();
+    private final StatusQueryDecoder statusQuery = new StatusQueryDecoder();
+    private final InterestDecoder interest = new InterestDecoder();
+    private final GiveInterfaceDecoder giveInterface = new GiveInterfaceDecoder();
+    private final InterfaceHandleDecoder interfaceHandle = new InterfaceHandleDecoder();
+    private final SnapshotDecoder snapshot = new SnapshotDecoder();
+    private final ListDecoder list = new ListDecoder();
 
     /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
     void receiveForTest(DirectBuffer buf, int off, int len) {
@@ -150,7 +156,7 @@ final class KernelAdapter {
         byte[] body = bl == 0 ? null : new byte[bl];
         if (bl > 0) buf.getBytes(pos, body);
         pos += bl;
-        RefDescriptor ref = rl > 0 ? RefDescriptor.read(new Wire.Reader(buf, pos, rl)) : null;
+        RefDescriptor ref = rl > 0 ? RefDescriptor.read(buf, pos, rl) : null;
         w.complete(Frames.OK, null, new Reply(head, body, ref, buf.getLong(off + Frames.R_PORT)));
     }
 
@@ -167,20 +173,33 @@ final class KernelAdapter {
             if (k.migrator.intercept(src, call, op, buf, off, len)) return;
             acting = op == OP_MIGRATE_CHUNK ? null : actingOf(buf, off, len);
             k.authority.learn(acting);
-            if (acting != null && plen >= 8) checkAuthority(op, buf.getLong(off + Frames.Q_HEADER));
             KernelCodec.Incoming in = incoming;
+            // The RDC or incarnation a governed operation is about starts its message's block (rdc-kernel.xml).
+            int subject = KernelCodec.subjectAt(op, buf, at, plen);
+            if (acting != null && subject >= 0) checkAuthority(op, buf.getLong(subject));
             switch (op) {
                 case OP_CREATE -> k.loader.onCreate(src, call, r);
-                case OP_DESTROY, OP_FREEZE, OP_UNFREEZE -> k.ghosts.onControl(src, call, op, r);
-                case OP_STATUS -> k.ghosts.onStatus(src, call, r);
-                case OP_INTEREST -> k.ghosts.onInterest(src, call, r);
+                case OP_DESTROY -> {
+                    DestroyDecoder d = in.wrap(buf, at, plen, destroy);
+                    k.ghosts.onControl(src, call, op, d.incarnation(), d.arg());
+                }
+                case OP_FREEZE -> {
+                    FreezeDecoder d = in.wrap(buf, at, plen, freeze);
+                    k.ghosts.onControl(src, call, op, d.incarnation(), d.arg());
+                }
+                case OP_UNFREEZE -> {
+                    UnfreezeDecoder d = in.wrap(buf, at, plen, unfreeze);
+                    k.ghosts.onControl(src, call, op, d.incarnation(), d.arg());
+                }
+                case OP_STATUS -> k.ghosts.onStatus(src, call, in.wrap(buf, at, plen, statusQuery).incarnation());
+                case OP_INTEREST -> k.ghosts.onInterest(src, call, in.wrap(buf, at, plen, interest));
                 case OP_LOCATE -> k.router.onLocate(src, call, in.wrap(buf, at, plen, locate));
                 case OP_SPACE_PUT, OP_SPACE_GET, OP_SPACE_RETURN, OP_SPACE_DELETE, OP_SPACE_PRINT -> k.space.onSpace(src, call, op, r);
                 case OP_NAME_REGISTER, OP_NAME_LOOKUP -> k.space.onName(src, call, op, r);
                 case OP_BUFFER_READ, OP_BUFFER_WRITE -> k.bufferHandles.onBuffer(src, call, op, r);
                 case OP_MODULE_FETCH -> k.loader.onModuleFetch(src, call, r);
                 case OP_BLUEPRINT -> k.loader.onBlueprint(src, call, r);
-                case OP_IFACE -> k.ghosts.onIface(src, call, r);
+                case OP_IFACE -> k.ghosts.onIface(src, call, in.wrap(buf, at, plen, giveInterface));
                 case OP_ACTIVATE -> k.reconfiguration.onActivate(src, call, r);
                 case OP_ATTACH -> k.reconfiguration.onAttach(src, call, r);
                 case OP_DETACH -> k.reconfiguration.onDetach(src, call, r);
@@ -201,10 +220,10 @@ final class KernelAdapter {
                 // Answered in order after whatever the requester sent here before it: when a rebinding
                 // has moved a stream's messages here, they have all arrived once this is answered.
                 case OP_ROUTE_BARRIER -> k.publisher.respond(src, call, Frames.OK, null);
-                case OP_IFACE_HANDLE -> k.ghosts.onIfaceHandle(src, call, r);
+                case OP_IFACE_HANDLE -> k.ghosts.onIfaceHandle(src, call, in.wrap(buf, at, plen, interfaceHandle));
                 case OP_FREEZE_STREAM -> k.reconfiguration.onFreezeStream(src, call, r);
-                case OP_SNAPSHOT -> k.ghosts.onSnapshot(src, call, r);
-                case OP_LIST -> k.ghosts.onList(src, call, r);
+                case OP_SNAPSHOT -> k.ghosts.onSnapshot(src, call, in.wrap(buf, at, plen, snapshot).incarnation());
+                case OP_LIST -> k.ghosts.onList(src, call, in.wrap(buf, at, plen, list).rdc());
                 case OP_NODE_STATUS -> k.nodeLoad.onNodeStatus(src, call, in.wrap(buf, at, plen, nodeStatusQuery));
                 default -> k.publisher.respondError(src, call, "unknown kernel operation " + op);
             }

@@ -115,6 +115,16 @@ final class KernelCodec {
         }
     }
 
+    /**
+     * Where the RDC, incarnation, stream or port a request is about lies in its frame (the first field
+     * of its message's block: rdc-kernel.xml), for the adapter's authority check and the migrator's
+     * forwarding, which look before decoding; -1 when the request is too short to hold it.
+     */
+    static int subjectAt(int op, DirectBuffer buf, int at, int len) {
+        if (len >= HEADER + 8 && buf.getShort(at + 4) == (short) SCHEMA_ID && (buf.getShort(at + 2) & 0xFFFF) == op) return at + HEADER;
+        return len >= 8 ? at : -1; // an operation still in the hand-written format
+    }
+
     /** Checks that a uint32-length field claiming {@code claimed} bytes fits in what is left of the message, before anything is allocated for it. */
     static int fits(MessageDecoderFlyweight d, int claimed) {
         if (claimed < 0 || claimed > d.buffer().capacity() - d.encodedLength() - d.offset() - 4)

@@ -139,25 +139,26 @@ final class Migrator {
      */
     boolean intercept(int src, long call, int op, DirectBuffer buf, int off, int len) {
         int target = targetOf(op);
-        if (target == NONE || len < Frames.Q_HEADER + 8) return false;
-        long gid = buf.getLong(off + Frames.Q_HEADER);
+        int subject = target == NONE ? -1 : KernelCodec.subjectAt(op, buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER);
+        if (subject < 0) return false;
+        long gid = buf.getLong(subject);
         Incarnation owner;
         switch (target) {
             case INC -> {
                 Incarnation inc = k.incarnations.get(gid);
-                if (inc == null) return forwardTo(whereNow(gid), buf, off, len, 0);
+                if (inc == null) return forwardTo(whereNow(gid), buf, off, len, subject - off, 0);
                 owner = inc;
             }
             case STREAM -> {
                 Stream s = k.router.streams.get(gid);
-                if (s == null) return forwardTo(whereNow(gid), buf, off, len, 0);
+                if (s == null) return forwardTo(whereNow(gid), buf, off, len, subject - off, 0);
                 owner = s.owner;
             }
             default -> {
                 Port p = k.router.ports.get(gid);
                 if (p == null) {
                     long next = k.router.redirections.get(gid);
-                    return next != 0 && next != gid && forwardTo(Ids.node(next), buf, off, len, next);
+                    return next != 0 && next != gid && forwardTo(Ids.node(next), buf, off, len, subject - off, next);
                 }
                 owner = p.owner;
             }
@@ -185,10 +186,10 @@ final class Migrator {
     }
 
     /** Passes a request on unchanged (the answer goes straight to whoever asked), or with a port's new address. */
-    private boolean forwardTo(int node, DirectBuffer buf, int off, int len, long newPortGid) {
+    private boolean forwardTo(int node, DirectBuffer buf, int off, int len, int subjectInFrame, long newPortGid) {
         if (node == 0 || node == k.nodeId()) return false;
         k.publisher.kbuf.putBytes(0, buf, off, len);
-        if (newPortGid != 0) k.publisher.kbuf.putLong(Frames.Q_HEADER, newPortGid);
+        if (newPortGid != 0) k.publisher.kbuf.putLong(subjectInFrame, newPortGid);
         k.transport().offer(node, k.publisher.kbuf, 0, len, k.publisher.offerIdle);
         return true;
     }

@@ -313,7 +313,7 @@ final class Router {
         byte[] body = bl == 0 ? null : new byte[bl];
         if (bl > 0) buf.getBytes(off + Frames.D_HEADER + hl, body);
         RefDescriptor ref = null;
-        if (rl > 0) ref = RefDescriptor.read(new Wire.Reader(buf, off + Frames.D_HEADER + hl + bl, rl));
+        if (rl > 0) ref = RefDescriptor.read(buf, off + Frames.D_HEADER + hl + bl, rl);
         long invoke = buf.getLong(off + Frames.D_INVOKE);
         int replyNode = buf.getInt(off + Frames.D_REPLY_NODE);
         Message m = new Message(port, stream, seq, channel, src, kind, invoke, replyNode, head, body, ref, buf.getLong(off + Frames.D_EPOCH));

@@ -118,21 +118,21 @@ class AttackTest {
     /** The nine requests of the issue, as a peer claiming to be {@code src} sends them (no MAC trailer). */
     List<UnsafeBuffer> attacks(int src) {
         List<UnsafeBuffer> out = new ArrayList<>();
-        out.add(request(src, Kernel.OP_LIST, new Wire.Writer().i64(0)));
-        out.add(request(src, Kernel.OP_STATUS, new Wire.Writer().i64(vaultGid)));
-        out.add(request(src, Kernel.OP_SNAPSHOT, new Wire.Writer().i64(vaultGid)));
+        out.add(request(src, Kernel.OP_LIST, Ghosts.listRequest(0)));
+        out.add(request(src, Kernel.OP_STATUS, Ghosts.statusRequest(vaultGid)));
+        out.add(request(src, Kernel.OP_SNAPSHOT, Ghosts.snapshotRequest(vaultGid)));
         out.add(request(src, Kernel.OP_MODULE_FETCH, new Wire.Writer().str("vault")));
         out.add(request(src, Kernel.OP_CREATE, new Wire.Writer().i64(rdc).i64(0).str(null).str("evil")
                 .str("export function onMessage(ctx, port, msg) { }").str(null).bool(false).str("evil").i32(0)));
-        out.add(request(src, Kernel.OP_FREEZE, new Wire.Writer().i64(vaultGid).i32(0)));
+        out.add(request(src, Kernel.OP_FREEZE, Ghosts.controlRequest(Kernel.OP_FREEZE, vaultGid, 0)));
         out.add(request(src, Kernel.OP_NODE_ACCEPT, new Wire.Writer().bool(false)));
         out.add(request(src, Kernel.OP_CHECKPOINT, new Wire.Writer().i64(vaultGid).i64(TimeUnit.SECONDS.toNanos(2)).bool(false)
                 .str(dropped.toString())));
-        out.add(request(src, Kernel.OP_DESTROY, new Wire.Writer().i64(vaultGid).i32(0)));
+        out.add(request(src, Kernel.OP_DESTROY, Ghosts.controlRequest(Kernel.OP_DESTROY, vaultGid, 0)));
         return out;
     }
 
-    UnsafeBuffer request(int src, int op, Wire.Writer payload) {
+    UnsafeBuffer request(int src, int op, io.rdc.runtime.transport.Payload payload) {
         // As a kernel sends it: the payload, then an empty operator trailer (a kernel's own request; Authority).
         UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + payload.length() + Authority.TRAILER_LENGTH_BYTES]);
         b.putByte(Frames.TYPE, Frames.REQUEST);
@@ -292,13 +292,13 @@ class AttackTest {
 
     /** Every incarnation at the victim (of every RDC) with its state. */
     List<String> listAtVictim() {
-        Wire.Reader r = owner.kernel().request(VICTIM, Kernel.OP_LIST, new Wire.Writer().i64(0), TimeUnit.SECONDS.toNanos(5)).reader();
+        io.rdc.runtime.kernel.codec.ListingDecoder listing = owner.kernel().request(VICTIM, Kernel.OP_LIST, Ghosts.listRequest(0), TimeUnit.SECONDS.toNanos(5))
+                .read(new io.rdc.runtime.kernel.codec.ListingDecoder());
         List<String> out = new ArrayList<>();
-        for (int i = r.i32(); i > 0; i--) {
-            out.add(Long.toHexString(r.i64()) + " " + r.str() + " " + r.str() + " " + Incarnation.State.values()[r.i8()]);
-            r.i32();
-            r.i64();
-            r.i64();
+        for (io.rdc.runtime.kernel.codec.ListingDecoder.IncarnationsDecoder i : listing.incarnations()) {
+            long gid = i.incarnation();
+            Incarnation.State state = Incarnation.State.values()[i.state()];
+            out.add(Long.toHexString(gid) + " " + i.name() + " " + i.module() + " " + state);
         }
         return out;
     }
