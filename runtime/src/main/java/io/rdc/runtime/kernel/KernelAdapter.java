@@ -101,6 +101,11 @@ final class KernelAdapter {
     private final InterfaceHandleDecoder interfaceHandle = new InterfaceHandleDecoder();
     private final SnapshotDecoder snapshot = new SnapshotDecoder();
     private final ListDecoder list = new ListDecoder();
+    private final CreateDecoder create = new CreateDecoder();
+    private final ModuleFetchDecoder moduleFetch = new ModuleFetchDecoder();
+    private final BlueprintDecoder blueprint = new BlueprintDecoder();
+    private final WithdrawDecoder withdraw = new WithdrawDecoder();
+    private final NodeAcceptDecoder nodeAccept = new NodeAcceptDecoder();
 
     /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
     void receiveForTest(DirectBuffer buf, int off, int len) {
@@ -178,7 +183,7 @@ final class KernelAdapter {
             int subject = KernelCodec.subjectAt(op, buf, at, plen);
             if (acting != null && subject >= 0) checkAuthority(op, buf.getLong(subject));
             switch (op) {
-                case OP_CREATE -> k.loader.onCreate(src, call, r);
+                case OP_CREATE -> k.loader.onCreate(src, call, in.wrap(buf, at, plen, create));
                 case OP_DESTROY -> {
                     DestroyDecoder d = in.wrap(buf, at, plen, destroy);
                     k.ghosts.onControl(src, call, op, d.incarnation(), d.arg());
@@ -197,8 +202,8 @@ final class KernelAdapter {
                 case OP_SPACE_PUT, OP_SPACE_GET, OP_SPACE_RETURN, OP_SPACE_DELETE, OP_SPACE_PRINT -> k.space.onSpace(src, call, op, r);
                 case OP_NAME_REGISTER, OP_NAME_LOOKUP -> k.space.onName(src, call, op, r);
                 case OP_BUFFER_READ, OP_BUFFER_WRITE -> k.bufferHandles.onBuffer(src, call, op, r);
-                case OP_MODULE_FETCH -> k.loader.onModuleFetch(src, call, r);
-                case OP_BLUEPRINT -> k.loader.onBlueprint(src, call, r);
+                case OP_MODULE_FETCH -> k.loader.onModuleFetch(src, call, in.wrap(buf, at, plen, moduleFetch));
+                case OP_BLUEPRINT -> k.loader.onBlueprint(src, call, in.wrap(buf, at, plen, blueprint).blueprint());
                 case OP_IFACE -> k.ghosts.onIface(src, call, in.wrap(buf, at, plen, giveInterface));
                 case OP_ACTIVATE -> k.reconfiguration.onActivate(src, call, r);
                 case OP_ATTACH -> k.reconfiguration.onAttach(src, call, r);
@@ -214,8 +219,8 @@ final class KernelAdapter {
                 case OP_CHECKPOINT -> k.transplants.onCheckpoint(src, call, r);
                 case OP_FORK -> k.transplants.onFork(src, call, r);
                 case OP_DEPEND -> k.dependencies.onDepend(src, call, r);
-                case OP_WITHDRAW -> k.loader.onWithdraw(src, call, r);
-                case OP_NODE_ACCEPT -> k.loader.onNodeAccept(src, call, r);
+                case OP_WITHDRAW -> k.loader.onWithdraw(src, call, in.wrap(buf, at, plen, withdraw).why());
+                case OP_NODE_ACCEPT -> k.loader.onNodeAccept(src, call, in.wrap(buf, at, plen, nodeAccept).accepting() != 0);
                 case OP_CHANNEL_INFO -> k.router.onChannelInfo(src, call, in.wrap(buf, at, plen, channelInfo));
                 // Answered in order after whatever the requester sent here before it: when a rebinding
                 // has moved a stream's messages here, they have all arrived once this is answered.

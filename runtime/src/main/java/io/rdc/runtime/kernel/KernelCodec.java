@@ -137,6 +137,11 @@ final class KernelCodec {
         return text == null || text.isEmpty() ? null : text;
     }
 
+    /** A field read only to move past it (its message says it is absent): null. */
+    static String skip(String read) {
+        return null;
+    }
+
     /** A failure response saying why. */
     static Outgoing failure(Outgoing out, String message) {
         String m = message == null ? "failed" : message;

@@ -121,11 +121,11 @@ class AttackTest {
         out.add(request(src, Kernel.OP_LIST, Ghosts.listRequest(0)));
         out.add(request(src, Kernel.OP_STATUS, Ghosts.statusRequest(vaultGid)));
         out.add(request(src, Kernel.OP_SNAPSHOT, Ghosts.snapshotRequest(vaultGid)));
-        out.add(request(src, Kernel.OP_MODULE_FETCH, new Wire.Writer().str("vault")));
-        out.add(request(src, Kernel.OP_CREATE, new Wire.Writer().i64(rdc).i64(0).str(null).str("evil")
-                .str("export function onMessage(ctx, port, msg) { }").str(null).bool(false).str("evil").i32(0)));
+        out.add(request(src, Kernel.OP_MODULE_FETCH, Loader.moduleFetchRequest(0, "vault")));
+        out.add(request(src, Kernel.OP_CREATE, Loader.createRequest(rdc, 0, new ModuleStore.Module(null, "evil", "export function onMessage(ctx, port, msg) { }"),
+                true, null, false, "evil", List.of(), null)));
         out.add(request(src, Kernel.OP_FREEZE, Ghosts.controlRequest(Kernel.OP_FREEZE, vaultGid, 0)));
-        out.add(request(src, Kernel.OP_NODE_ACCEPT, new Wire.Writer().bool(false)));
+        out.add(request(src, Kernel.OP_NODE_ACCEPT, Loader.nodeAcceptRequest(false)));
         out.add(request(src, Kernel.OP_CHECKPOINT, new Wire.Writer().i64(vaultGid).i64(TimeUnit.SECONDS.toNanos(2)).bool(false)
                 .str(dropped.toString())));
         out.add(request(src, Kernel.OP_DESTROY, Ghosts.controlRequest(Kernel.OP_DESTROY, vaultGid, 0)));
