@@ -106,6 +106,23 @@ final class KernelAdapter {
     private final BlueprintDecoder blueprint = new BlueprintDecoder();
     private final WithdrawDecoder withdraw = new WithdrawDecoder();
     private final NodeAcceptDecoder nodeAccept = new NodeAcceptDecoder();
+    private final SpacePutDecoder spacePut = new SpacePutDecoder();
+    private final SpaceGetDecoder spaceGet = new SpaceGetDecoder();
+    private final SpaceReturnDecoder spaceReturn = new SpaceReturnDecoder();
+    private final SpaceDeleteDecoder spaceDelete = new SpaceDeleteDecoder();
+    private final SpacePrintDecoder spacePrint = new SpacePrintDecoder();
+    private final NameRegisterDecoder nameRegister = new NameRegisterDecoder();
+    private final NameLookupDecoder nameLookup = new NameLookupDecoder();
+    private final BufferReadDecoder bufferRead = new BufferReadDecoder();
+    private final BufferWriteDecoder bufferWrite = new BufferWriteDecoder();
+    private final DependDecoder depend = new DependDecoder();
+    private final ActivatePortDecoder activatePort = new ActivatePortDecoder();
+    private final AttachDecoder attach = new AttachDecoder();
+    private final DetachDecoder detach = new DetachDecoder();
+    private final RebindAtReceiverDecoder rebindAtReceiver = new RebindAtReceiverDecoder();
+    private final RebindStreamDecoder rebindStream = new RebindStreamDecoder();
+    private final FreezeStreamDecoder freezeStream = new FreezeStreamDecoder();
+    private final RouteBarrierDecoder routeBarrier = new RouteBarrierDecoder();
 
     /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
     void receiveForTest(DirectBuffer buf, int off, int len) {
@@ -199,17 +216,23 @@ final class KernelAdapter {
                 case OP_STATUS -> k.ghosts.onStatus(src, call, in.wrap(buf, at, plen, statusQuery).incarnation());
                 case OP_INTEREST -> k.ghosts.onInterest(src, call, in.wrap(buf, at, plen, interest));
                 case OP_LOCATE -> k.router.onLocate(src, call, in.wrap(buf, at, plen, locate));
-                case OP_SPACE_PUT, OP_SPACE_GET, OP_SPACE_RETURN, OP_SPACE_DELETE, OP_SPACE_PRINT -> k.space.onSpace(src, call, op, r);
-                case OP_NAME_REGISTER, OP_NAME_LOOKUP -> k.space.onName(src, call, op, r);
-                case OP_BUFFER_READ, OP_BUFFER_WRITE -> k.bufferHandles.onBuffer(src, call, op, r);
+                case OP_SPACE_PUT -> k.space.onSpacePut(src, call, in.wrap(buf, at, plen, spacePut));
+                case OP_SPACE_GET -> k.space.onSpaceGet(src, call, in.wrap(buf, at, plen, spaceGet));
+                case OP_SPACE_RETURN -> k.space.onSpaceReturn(src, call, in.wrap(buf, at, plen, spaceReturn));
+                case OP_SPACE_DELETE -> k.space.onSpaceDelete(src, call, in.wrap(buf, at, plen, spaceDelete));
+                case OP_SPACE_PRINT -> k.space.onSpacePrint(src, call, in.wrap(buf, at, plen, spacePrint).rdc());
+                case OP_NAME_REGISTER -> k.space.onNameRegister(src, call, in.wrap(buf, at, plen, nameRegister));
+                case OP_NAME_LOOKUP -> k.space.onNameLookup(src, call, in.wrap(buf, at, plen, nameLookup));
+                case OP_BUFFER_READ -> k.bufferHandles.onBufferRead(src, call, in.wrap(buf, at, plen, bufferRead));
+                case OP_BUFFER_WRITE -> k.bufferHandles.onBufferWrite(src, call, in.wrap(buf, at, plen, bufferWrite));
                 case OP_MODULE_FETCH -> k.loader.onModuleFetch(src, call, in.wrap(buf, at, plen, moduleFetch));
                 case OP_BLUEPRINT -> k.loader.onBlueprint(src, call, in.wrap(buf, at, plen, blueprint).blueprint());
                 case OP_IFACE -> k.ghosts.onIface(src, call, in.wrap(buf, at, plen, giveInterface));
-                case OP_ACTIVATE -> k.reconfiguration.onActivate(src, call, r);
-                case OP_ATTACH -> k.reconfiguration.onAttach(src, call, r);
-                case OP_DETACH -> k.reconfiguration.onDetach(src, call, r);
-                case OP_REBIND_AT_RECEIVER -> k.reconfiguration.onRebindAtReceiver(src, call, r);
-                case OP_REBIND_STREAM -> k.reconfiguration.onRebindStream(src, call, r);
+                case OP_ACTIVATE -> k.reconfiguration.onActivate(src, call, in.wrap(buf, at, plen, activatePort));
+                case OP_ATTACH -> k.reconfiguration.onAttach(src, call, in.wrap(buf, at, plen, attach));
+                case OP_DETACH -> k.reconfiguration.onDetach(src, call, in.wrap(buf, at, plen, detach));
+                case OP_REBIND_AT_RECEIVER -> k.reconfiguration.onRebindAtReceiver(src, call, in.wrap(buf, at, plen, rebindAtReceiver));
+                case OP_REBIND_STREAM -> k.reconfiguration.onRebindStream(src, call, in.wrap(buf, at, plen, rebindStream));
                 case OP_MIGRATE -> k.migrator.onMigrate(src, call, r);
                 case OP_MIGRATE_PREPARE -> k.migrator.onPrepare(src, call, r);
                 case OP_MIGRATE_CHUNK -> k.migrator.onChunk(r);
@@ -218,15 +241,18 @@ final class KernelAdapter {
                 case OP_MIGRATE_ABORT -> k.migrator.onAbort(src, call, r);
                 case OP_CHECKPOINT -> k.transplants.onCheckpoint(src, call, r);
                 case OP_FORK -> k.transplants.onFork(src, call, r);
-                case OP_DEPEND -> k.dependencies.onDepend(src, call, r);
+                case OP_DEPEND -> k.dependencies.onDepend(src, call, in.wrap(buf, at, plen, depend));
                 case OP_WITHDRAW -> k.loader.onWithdraw(src, call, in.wrap(buf, at, plen, withdraw).why());
                 case OP_NODE_ACCEPT -> k.loader.onNodeAccept(src, call, in.wrap(buf, at, plen, nodeAccept).accepting() != 0);
                 case OP_CHANNEL_INFO -> k.router.onChannelInfo(src, call, in.wrap(buf, at, plen, channelInfo));
                 // Answered in order after whatever the requester sent here before it: when a rebinding
                 // has moved a stream's messages here, they have all arrived once this is answered.
-                case OP_ROUTE_BARRIER -> k.publisher.respond(src, call, Frames.OK, null);
+                case OP_ROUTE_BARRIER -> {
+                    in.wrap(buf, at, plen, routeBarrier);
+                    k.publisher.respond(src, call, Frames.OK, null);
+                }
                 case OP_IFACE_HANDLE -> k.ghosts.onIfaceHandle(src, call, in.wrap(buf, at, plen, interfaceHandle));
-                case OP_FREEZE_STREAM -> k.reconfiguration.onFreezeStream(src, call, r);
+                case OP_FREEZE_STREAM -> k.reconfiguration.onFreezeStream(src, call, in.wrap(buf, at, plen, freezeStream));
                 case OP_SNAPSHOT -> k.ghosts.onSnapshot(src, call, in.wrap(buf, at, plen, snapshot).incarnation());
                 case OP_LIST -> k.ghosts.onList(src, call, in.wrap(buf, at, plen, list).rdc());
                 case OP_NODE_STATUS -> k.nodeLoad.onNodeStatus(src, call, in.wrap(buf, at, plen, nodeStatusQuery));

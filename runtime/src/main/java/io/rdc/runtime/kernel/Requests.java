@@ -3,7 +3,7 @@ package io.rdc.runtime.kernel;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Payload;
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.kernel.codec.SpaceGotDecoder;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -83,26 +83,18 @@ final class Requests {
         }
         // Nobody waits any more. A limited stream-space copy sent to a requester that gave up goes
         // back — asynchronously: the kernel thread must never wait for a response it alone can read.
-        if (status == Frames.OK && payload.length > 0) {
-            try {
-                Wire.Reader r = new Wire.Reader(payload);
-                if (r.i8() == 'G') {
-                    long rdc = r.i64();
-                    String label = r.str();
-                    boolean limited = r.bool();
-                    r.bool();
-                    RefDescriptor d = RefDescriptor.read(r);
-                    long holder = r.hasMore() ? r.i64() : 0;
-                    Wire.Writer back = new Wire.Writer().i64(rdc).str(label).bool(StreamSpace.unicastPort(d));
-                    if (StreamSpace.unicastPort(d)) d.write(back); // not taken: it stays where it was
-                    back.i64(holder);
-                    if (limited) requestAsync(Ids.node(rdc), OP_SPACE_RETURN, back);
-                }
-            } catch (RuntimeException ignored) {
-                // not a stream-space response
-            }
+        if (status == Frames.OK && k.adapter.incoming.templateOf(buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER) == SpaceGotDecoder.TEMPLATE_ID) {
+            SpaceGotDecoder got = k.adapter.incoming.wrap(buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER, spaceGot);
+            long rdc = got.rdc(), holder = got.holder();
+            boolean limited = got.limited() != 0;
+            RefDescriptor d = RefDescriptor.decode(got.reference());
+            String label = got.label();
+            // A unicast port not taken stays where it was.
+            if (limited) requestAsync(Ids.node(rdc), OP_SPACE_RETURN, SpaceAndNames.spaceReturnRequest(rdc, label, StreamSpace.unicastPort(d) ? d : null, holder));
         }
     }
+
+    private final SpaceGotDecoder spaceGot = new SpaceGotDecoder();
 
     /** Sends a request whose response nobody waits for (kernel thread only). */
     void requestAsync(int node, int op, Payload payload) {

@@ -7,8 +7,8 @@ import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.kernel.codec.ChannelInfoDecoder;
 import io.rdc.runtime.kernel.codec.ChannelInfoEncoder;
-import io.rdc.runtime.kernel.codec.ChannelInfoLinesDecoder;
-import io.rdc.runtime.kernel.codec.ChannelInfoLinesEncoder;
+import io.rdc.runtime.kernel.codec.TextLinesDecoder;
+import io.rdc.runtime.kernel.codec.TextLinesEncoder;
 import io.rdc.runtime.kernel.codec.LocateDecoder;
 import io.rdc.runtime.kernel.codec.LocateEncoder;
 import io.rdc.runtime.kernel.codec.LocatedDecoder;
@@ -334,7 +334,7 @@ final class Router {
                 q.begin(new ChannelInfoEncoder()).channel(channel);
                 Response r = k.requests.request(n.id(), OP_CHANNEL_INFO, q, TimeUnit.SECONDS.toNanos(2));
                 if (r.status() != Frames.OK) continue;
-                for (ChannelInfoLinesDecoder.LinesDecoder line : r.read(new ChannelInfoLinesDecoder()).lines()) out.add(line.line());
+                for (TextLinesDecoder.LinesDecoder line : r.read(new TextLinesDecoder()).lines()) out.add(line.line());
             } catch (OperationException e) {
                 // unreachable node: nothing to report from it
             }
@@ -409,7 +409,7 @@ final class Router {
     }
 
     private final LocatedEncoder located = new LocatedEncoder();
-    private final ChannelInfoLinesEncoder channelInfoLines = new ChannelInfoLinesEncoder();
+    private final TextLinesEncoder channelInfoLines = new TextLinesEncoder();
 
     void onLocate(int src, long call, LocateDecoder r) {
         long channel = r.channel();
@@ -459,7 +459,7 @@ final class Router {
             if (st.channel == ch && !st.closed && !st.owner.destroyed)
                 out.add("stream " + st.owner.name + (st.name != null ? "." + st.name : "") + " (" + Ids.show(st.gid) + ") at " + k.nodeId);
         KernelCodec.Outgoing message = k.publisher.out;
-        ChannelInfoLinesEncoder.LinesEncoder lines = message.begin(channelInfoLines).linesCount(out.size());
+        TextLinesEncoder.LinesEncoder lines = message.begin(channelInfoLines).linesCount(out.size());
         for (String x : out) lines.next().line(x);
         k.publisher.respond(src, call, Frames.OK, message);
     }

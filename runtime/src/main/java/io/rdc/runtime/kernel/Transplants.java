@@ -153,7 +153,7 @@ final class Transplants {
         long[] t = transplant(node, record, Migrator.RESTORE, name, origin);
         try {
             for (int i = 2; i < t.length; i += 2) {
-                Kernel.Response r = k.requests.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, new Wire.Writer().i64(t[i]).i64(t[i + 1]).bool(true).i8(1),
+                Kernel.Response r = k.requests.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, Reconfiguration.activateRequest(t[i], t[i + 1], true, 1),
                         Kernel.REQUEST_TIMEOUT_NS);
                 if (r.status() != Frames.OK) throw new OperationException(r.error());
             }
@@ -163,7 +163,7 @@ final class Transplants {
         }
         for (int i = 2; i < t.length; i += 2) {
             try {
-                k.requests.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, new Wire.Writer().i64(t[i]).i64(t[i + 1]).bool(true).i8(2), Kernel.REQUEST_TIMEOUT_NS);
+                k.requests.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, Reconfiguration.activateRequest(t[i], t[i + 1], true, 2), Kernel.REQUEST_TIMEOUT_NS);
             } catch (OperationException e) {
                 // its node is gone with the queue: the restored port takes the channel afresh
             }
