@@ -306,10 +306,6 @@ public final class Kernel implements Agent {
 
     /** A response to a request: a status and a payload in Wire format (or an error message). */
     public record Response(int status, byte[] payload) {
-        public Wire.Reader reader() {
-            return new Wire.Reader(payload == null ? new byte[0] : payload);
-        }
-
         /** The response's message, of the kernel schema, read with {@code decoder}; {@link KernelCodec.Unreadable} when it cannot be. */
         <D extends org.agrona.sbe.MessageDecoderFlyweight> D read(D decoder) {
             byte[] p = payload == null ? new byte[0] : payload;

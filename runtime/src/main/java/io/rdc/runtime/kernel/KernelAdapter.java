@@ -123,6 +123,14 @@ final class KernelAdapter {
     private final RebindStreamDecoder rebindStream = new RebindStreamDecoder();
     private final FreezeStreamDecoder freezeStream = new FreezeStreamDecoder();
     private final RouteBarrierDecoder routeBarrier = new RouteBarrierDecoder();
+    private final MigrateDecoder migrate = new MigrateDecoder();
+    private final MigratePrepareDecoder migratePrepare = new MigratePrepareDecoder();
+    private final MigrateChunkDecoder migrateChunk = new MigrateChunkDecoder();
+    private final MigrateInstallDecoder migrateInstall = new MigrateInstallDecoder();
+    private final MigrateCommitDecoder migrateCommit = new MigrateCommitDecoder();
+    private final MigrateAbortDecoder migrateAbort = new MigrateAbortDecoder();
+    private final CheckpointDecoder checkpoint = new CheckpointDecoder();
+    private final ForkDecoder fork = new ForkDecoder();
 
     /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
     void receiveForTest(DirectBuffer buf, int off, int len) {
@@ -189,7 +197,6 @@ final class KernelAdapter {
         try {
             int plen = payloadLength(op, buf, off, len);
             int at = off + Frames.Q_HEADER;
-            Wire.Reader r = new Wire.Reader(buf, at, plen);
             // Requests for an incarnation (or its streams and ports) that is moving or has moved
             // are held until it has, or forwarded to where it is now (§7.4.3).
             if (k.migrator.intercept(src, call, op, buf, off, len)) return;
@@ -233,14 +240,14 @@ final class KernelAdapter {
                 case OP_DETACH -> k.reconfiguration.onDetach(src, call, in.wrap(buf, at, plen, detach));
                 case OP_REBIND_AT_RECEIVER -> k.reconfiguration.onRebindAtReceiver(src, call, in.wrap(buf, at, plen, rebindAtReceiver));
                 case OP_REBIND_STREAM -> k.reconfiguration.onRebindStream(src, call, in.wrap(buf, at, plen, rebindStream));
-                case OP_MIGRATE -> k.migrator.onMigrate(src, call, r);
-                case OP_MIGRATE_PREPARE -> k.migrator.onPrepare(src, call, r);
-                case OP_MIGRATE_CHUNK -> k.migrator.onChunk(r);
-                case OP_MIGRATE_INSTALL -> k.migrator.onInstall(src, call, r);
-                case OP_MIGRATE_COMMIT -> k.migrator.onCommit(src, call, r);
-                case OP_MIGRATE_ABORT -> k.migrator.onAbort(src, call, r);
-                case OP_CHECKPOINT -> k.transplants.onCheckpoint(src, call, r);
-                case OP_FORK -> k.transplants.onFork(src, call, r);
+                case OP_MIGRATE -> k.migrator.onMigrate(src, call, in.wrap(buf, at, plen, migrate));
+                case OP_MIGRATE_PREPARE -> k.migrator.onPrepare(src, call, in.wrap(buf, at, plen, migratePrepare));
+                case OP_MIGRATE_CHUNK -> k.migrator.onChunk(in.wrap(buf, at, plen, migrateChunk));
+                case OP_MIGRATE_INSTALL -> k.migrator.onInstall(src, call, in.wrap(buf, at, plen, migrateInstall));
+                case OP_MIGRATE_COMMIT -> k.migrator.onCommit(src, call, in.wrap(buf, at, plen, migrateCommit));
+                case OP_MIGRATE_ABORT -> k.migrator.onAbort(src, call, in.wrap(buf, at, plen, migrateAbort).transfer());
+                case OP_CHECKPOINT -> k.transplants.onCheckpoint(src, call, in.wrap(buf, at, plen, checkpoint));
+                case OP_FORK -> k.transplants.onFork(src, call, in.wrap(buf, at, plen, fork));
                 case OP_DEPEND -> k.dependencies.onDepend(src, call, in.wrap(buf, at, plen, depend));
                 case OP_WITHDRAW -> k.loader.onWithdraw(src, call, in.wrap(buf, at, plen, withdraw).why());
                 case OP_NODE_ACCEPT -> k.loader.onNodeAccept(src, call, in.wrap(buf, at, plen, nodeAccept).accepting() != 0);

@@ -125,9 +125,14 @@ final class KernelCodec {
         return len >= 8 ? at : -1; // an operation still in the hand-written format
     }
 
+    /** Whether a uint32-length field claiming {@code claimed} bytes fits in what is left of the message. */
+    static boolean holds(MessageDecoderFlyweight d, int claimed) {
+        return claimed >= 0 && claimed <= d.buffer().capacity() - d.encodedLength() - d.offset() - 4;
+    }
+
     /** Checks that a uint32-length field claiming {@code claimed} bytes fits in what is left of the message, before anything is allocated for it. */
     static int fits(MessageDecoderFlyweight d, int claimed) {
-        if (claimed < 0 || claimed > d.buffer().capacity() - d.encodedLength() - d.offset() - 4)
+        if (!holds(d, claimed))
             throw new Unreadable("a kernel message field claims " + (claimed & 0xFFFF_FFFFL) + " bytes, more than its frame holds");
         return claimed;
     }

@@ -30,7 +30,6 @@ final class KernelPublisher {
 
     // ---- kernel-thread scratch
     final ExpandableDirectByteBuffer kbuf = new ExpandableDirectByteBuffer(1024);
-    final Wire.Writer kw = new Wire.Writer(512);
     /** Kernel-thread scratch for a response or event; see {@link KernelCodec}. */
     final KernelCodec.Outgoing out = new KernelCodec.Outgoing(512);
     private final EventNoteEncoder eventNote = new EventNoteEncoder();

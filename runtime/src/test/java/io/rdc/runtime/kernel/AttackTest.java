@@ -16,7 +16,6 @@ import io.rdc.runtime.security.FrameAuth;
 import io.rdc.runtime.security.PoolKey;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Transport;
-import io.rdc.runtime.transport.Wire;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,8 +125,7 @@ class AttackTest {
                 true, null, false, "evil", List.of(), null)));
         out.add(request(src, Kernel.OP_FREEZE, Ghosts.controlRequest(Kernel.OP_FREEZE, vaultGid, 0)));
         out.add(request(src, Kernel.OP_NODE_ACCEPT, Loader.nodeAcceptRequest(false)));
-        out.add(request(src, Kernel.OP_CHECKPOINT, new Wire.Writer().i64(vaultGid).i64(TimeUnit.SECONDS.toNanos(2)).bool(false)
-                .str(dropped.toString())));
+        out.add(request(src, Kernel.OP_CHECKPOINT, Transplants.checkpointRequest(vaultGid, TimeUnit.SECONDS.toNanos(2), false, dropped.toString())));
         out.add(request(src, Kernel.OP_DESTROY, Ghosts.controlRequest(Kernel.OP_DESTROY, vaultGid, 0)));
         return out;
     }

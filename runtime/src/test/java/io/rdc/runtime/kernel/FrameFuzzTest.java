@@ -7,7 +7,6 @@ import io.rdc.runtime.pool.EmbeddedPool;
 import io.rdc.runtime.pool.PoolConfig;
 import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -123,9 +122,14 @@ class FrameFuzzTest {
         try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults())) {
             Kernel k = pool.kernel(NODE);
             long gid = Ids.make(NODE, 4_242);
-            byte[] prepare = request(Kernel.OP_MIGRATE_PREPARE, new Wire.Writer(64).i64(gid).str("no-such-hash").toBytes());
+            // PREPARE as a kernel sends it (with the empty operator trailer); a chunk has no trailer.
+            byte[] prepare = request(Kernel.OP_MIGRATE_PREPARE, withEmptyTrailer(Migrator.prepareRequest(gid, "no-such-hash").toBytes()));
             int claim = 2_000_000_000;
-            byte[] chunk = request(Kernel.OP_MIGRATE_CHUNK, new Wire.Writer(64).i64(gid).i32(0).i32(claim).i32(claim).i64(7).toBytes());
+            KernelCodec.Outgoing piece = new KernelCodec.Outgoing(64);
+            piece.begin(new io.rdc.runtime.kernel.codec.MigrateChunkEncoder()).transfer(gid).at(0).total(claim).putPiece(new byte[8], 0, 8);
+            byte[] chunkMessage = piece.toBytes();
+            new UnsafeBuffer(chunkMessage).putInt(chunkMessage.length - 8 - 4, claim); // the piece's length claims 2 GB
+            byte[] chunk = request(Kernel.OP_MIGRATE_CHUNK, chunkMessage);
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
             CompletableFuture<Long> used = new CompletableFuture<>();
             k.onKernel(() -> {
@@ -141,6 +145,10 @@ class FrameFuzzTest {
             long bytes = used.get(60, TimeUnit.SECONDS);
             assertTrue(bytes < SLACK, "a " + chunk.length + "-byte chunk claiming " + claim + " bytes made the kernel allocate " + bytes);
         }
+    }
+
+    private static byte[] withEmptyTrailer(byte[] message) {
+        return java.util.Arrays.copyOf(message, message.length + Authority.TRAILER_LENGTH_BYTES);
     }
 
     private static byte[] request(int op, byte[] payload) {
