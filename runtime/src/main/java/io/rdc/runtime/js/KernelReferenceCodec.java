@@ -4,7 +4,6 @@ import io.rdc.runtime.kernel.Incarnation;
 import io.rdc.runtime.kernel.Kernel;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.state.ReferenceCodec;
-import io.rdc.runtime.transport.Wire;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.graalvm.polyglot.proxy.Proxy;
@@ -39,7 +38,7 @@ final class KernelReferenceCodec implements ReferenceCodec {
 
     @Override
     public Object decode(DirectBuffer src, int offset, int length) {
-        RefDescriptor d = RefDescriptor.read(new Wire.Reader(src, offset, length));
+        RefDescriptor d = RefDescriptor.read(src, offset, length);
         return JsRef.of(kernel.materialize(owner, d));
     }
 }

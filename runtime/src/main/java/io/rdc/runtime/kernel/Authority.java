@@ -1,6 +1,7 @@
 package io.rdc.runtime.kernel;
 
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.kernel.codec.OperatorTrailerDecoder;
+import io.rdc.runtime.kernel.codec.OperatorTrailerEncoder;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -39,20 +40,24 @@ public final class Authority {
     /** Who makes a request: an operator, in the session's RDC, with that RDC's access as the session knows it. */
     public record Acting(String operator, long rdc, Access access) {
         byte[] encode() {
-            Wire.Writer w = new Wire.Writer(64).str(operator).i64(rdc).str(access.owner()).i32(access.operators().size());
-            for (String o : access.operators()) w.str(o);
-            return w.toBytes();
+            KernelCodec.Outgoing out = new KernelCodec.Outgoing(64);
+            OperatorTrailerEncoder trailer = out.begin(new OperatorTrailerEncoder()).rdc(rdc);
+            OperatorTrailerEncoder.OperatorsEncoder e = trailer.operatorsCount(access.operators().size());
+            for (String o : access.operators()) e.next().name(o);
+            trailer.operatorName(operator).owner(access.owner());
+            return out.toBytes();
         }
 
         static Acting decode(DirectBuffer buf, int offset, int length) {
-            Wire.Reader r = new Wire.Reader(buf, offset, length);
-            String operator = r.str();
-            long rdc = r.i64();
-            String owner = r.str();
-            int n = r.i32();
-            if (operator == null || owner == null || n < 0 || n > 1024) throw new OperationException("a request's operator trailer is malformed");
+            OperatorTrailerDecoder r = new KernelCodec.Incoming().wrap(buf, offset, length, new OperatorTrailerDecoder());
+            long rdc = r.rdc();
+            OperatorTrailerDecoder.OperatorsDecoder group = r.operators();
+            int n = group.count();
+            if (n > 1024) throw new OperationException("a request's operator trailer is malformed");
             String[] ops = new String[n];
-            for (int i = 0; i < n; i++) ops[i] = r.str();
+            for (int i = 0; i < n; i++) ops[i] = group.next().name();
+            String operator = KernelCodec.orNull(r.operatorName()), owner = KernelCodec.orNull(r.owner());
+            if (operator == null || owner == null) throw new OperationException("a request's operator trailer is malformed");
             return new Acting(operator, rdc, new Access(owner, List.of(ops)));
         }
     }

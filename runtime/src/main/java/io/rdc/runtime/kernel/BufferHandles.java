@@ -2,7 +2,12 @@ package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.kernel.codec.BufferBytesDecoder;
+import io.rdc.runtime.kernel.codec.BufferBytesEncoder;
+import io.rdc.runtime.kernel.codec.BufferReadDecoder;
+import io.rdc.runtime.kernel.codec.BufferReadEncoder;
+import io.rdc.runtime.kernel.codec.BufferWriteDecoder;
+import io.rdc.runtime.kernel.codec.BufferWriteEncoder;
 
 import static io.rdc.runtime.kernel.Kernel.*;
 
@@ -39,37 +44,47 @@ final class BufferHandles {
         }
     }
 
-    void onBuffer(int src, long call, int op, Wire.Reader r) {
-        long owner = r.i64();
-        long id = r.i64();
-        int offset = r.i32();
+    private final BufferBytesEncoder bufferBytes = new BufferBytesEncoder();
+
+    void onBufferRead(int src, long call, BufferReadDecoder r) {
+        long owner = r.owner(), id = r.bufferId();
+        int offset = r.at(), n = r.length();
         Incarnation inc = k.local(owner);
         byte[] b = localBuffer(inc, id);
-        if (op == OP_BUFFER_READ) {
-            int n = r.i32();
-            if (offset < 0 || n < 0 || offset + n > b.length)
-                throw new OperationException("copyFrom: range " + offset + ".." + (offset + n) + " is outside the buffer of " + b.length + " bytes");
-            byte[] out = java.util.Arrays.copyOfRange(b, offset, offset + n);
-            k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().bytes(out));
-        } else {
-            byte[] data = r.bytes();
-            if (offset < 0 || offset + data.length > b.length)
-                throw new OperationException("copyTo: range " + offset + ".." + (offset + data.length) + " is outside the buffer of " + b.length + " bytes");
-            System.arraycopy(data, 0, b, offset, data.length);
-            k.publisher.respond(src, call, Frames.OK, null);
-        }
+        if (offset < 0 || n < 0 || offset + n > b.length)
+            throw new OperationException("copyFrom: range " + offset + ".." + (offset + n) + " is outside the buffer of " + b.length + " bytes");
+        KernelCodec.Outgoing out = k.publisher.out;
+        out.begin(bufferBytes).putData(b, offset, n);
+        k.publisher.respond(src, call, Frames.OK, out);
+    }
+
+    void onBufferWrite(int src, long call, BufferWriteDecoder r) {
+        long owner = r.owner(), id = r.bufferId();
+        int offset = r.at();
+        Incarnation inc = k.local(owner);
+        byte[] b = localBuffer(inc, id);
+        int length = KernelCodec.fits(r, r.dataLength());
+        if (offset < 0 || offset + length > b.length)
+            throw new OperationException("copyTo: range " + offset + ".." + (offset + length) + " is outside the buffer of " + b.length + " bytes");
+        r.getData(b, offset, length);
+        k.publisher.respond(src, call, Frames.OK, null);
     }
 
     public byte[] copyFrom(RefDescriptor handle, int offset, int n) {
-        Response r = k.requests.request(Ids.node(handle.gid()), OP_BUFFER_READ,
-                new Wire.Writer().i64(handle.gid()).i64(handle.extra()).i32(offset).i32(n), REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(48);
+        q.begin(new BufferReadEncoder()).owner(handle.gid()).bufferId(handle.extra()).at(offset).length(n);
+        Response r = k.requests.request(Ids.node(handle.gid()), OP_BUFFER_READ, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException(r.error());
-        return r.reader().bytes();
+        BufferBytesDecoder d = r.read(new BufferBytesDecoder());
+        byte[] out = new byte[KernelCodec.fits(d, d.dataLength())];
+        d.getData(out, 0, out.length);
+        return out;
     }
 
     public void copyTo(RefDescriptor handle, int offset, byte[] data) {
-        Response r = k.requests.request(Ids.node(handle.gid()), OP_BUFFER_WRITE,
-                new Wire.Writer().i64(handle.gid()).i64(handle.extra()).i32(offset).bytes(data), REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(48 + data.length);
+        q.begin(new BufferWriteEncoder()).owner(handle.gid()).bufferId(handle.extra()).at(offset).putData(data, 0, data.length);
+        Response r = k.requests.request(Ids.node(handle.gid()), OP_BUFFER_WRITE, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException(r.error());
     }
 }

@@ -1,7 +1,8 @@
 package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.kernel.codec.DependDecoder;
+import io.rdc.runtime.kernel.codec.DependEncoder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,15 +53,17 @@ final class Dependencies {
     /** makeDependent: {@code child} depends on {@code parent} as {@code mode} says (NONE removes the dependency). */
     void makeDependent(long child, long parent, int mode) {
         if (child == parent) throw new OperationException("makeDependent: an incarnation cannot depend on itself");
-        Response r = k.requests.request(Ids.node(child), OP_DEPEND, new Wire.Writer().i64(child).i64(parent).i32(mode), REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+        q.begin(new DependEncoder()).child(child).parent(parent).mode(mode);
+        Response r = k.requests.request(Ids.node(child), OP_DEPEND, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("makeDependent: " + r.error());
     }
 
     /** At the child's node. */
-    void onDepend(int src, long call, Wire.Reader r) {
-        Incarnation inc = k.local(r.i64());
-        long parent = r.i64();
-        int mode = r.i32();
+    void onDepend(int src, long call, DependDecoder r) {
+        Incarnation inc = k.local(r.child());
+        long parent = r.parent();
+        int mode = r.mode();
         if (inc.pseudo) throw new OperationException("an operator session does not depend on anything");
         if (mode < NONE || mode > GROUP) throw new OperationException("unknown dependency mode " + mode);
         set(inc, parent, mode);

@@ -6,7 +6,7 @@ import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.ref.Rights;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.kernel.codec.*;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,9 +67,12 @@ final class Ghosts {
 
     /** A snapshot of an incarnation's state (§5 of DESIGN): taken between its handlers, at its node. */
     public byte[] snapshot(long gid, long timeoutNs) {
-        Response r = k.requests.request(Ids.node(gid), OP_SNAPSHOT, new Wire.Writer().i64(gid), timeoutNs);
+        Response r = k.requests.request(Ids.node(gid), OP_SNAPSHOT, snapshotRequest(gid), timeoutNs);
         if (r.status() != Frames.OK) throw new OperationException("snapshot of " + Ids.show(gid) + ": " + r.error());
-        return r.reader().bytes();
+        SnapshotStateDecoder d = r.read(new SnapshotStateDecoder());
+        byte[] state = new byte[KernelCodec.fits(d, d.stateLength())];
+        d.getState(state, 0, state.length);
+        return state;
     }
 
     /** The incarnations of an RDC (0: all) on every reachable node. */
@@ -78,7 +81,7 @@ final class Ghosts {
         for (NodeInfo n : k.pool.nodes()) {
             Response r;
             try {
-                r = k.requests.request(n.id(), OP_LIST, new Wire.Writer().i64(rdc), TimeUnit.SECONDS.toNanos(2));
+                r = k.requests.request(n.id(), OP_LIST, listRequest(rdc), TimeUnit.SECONDS.toNanos(2));
             } catch (OperationException e) {
                 continue;
             }
@@ -86,11 +89,33 @@ final class Ghosts {
                 if (Authority.isRefusal(r.error())) throw new OperationException(r.error()); // the operator may not list this RDC
                 continue;
             }
-            Wire.Reader rd = r.reader();
-            for (int i = rd.i32(); i > 0; i--)
-                out.add(new Listed(rd.i64(), rd.str(), rd.str(), Incarnation.State.values()[rd.i8()], n.id(), rd.i32(), rd.i64(), rd.i64()));
+            for (ListingDecoder.IncarnationsDecoder i : r.read(new ListingDecoder()).incarnations()) {
+                long gid = i.incarnation(), handlerUs = i.handlerMicros(), rdcOf = i.rdc();
+                Incarnation.State state = Incarnation.State.values()[i.state()];
+                int queued = i.queued();
+                String name = i.name(), module = KernelCodec.orNull(i.module());
+                out.add(new Listed(gid, name, module, state, n.id(), queued, handlerUs, rdcOf));
+            }
         }
         return out;
+    }
+
+    static KernelCodec.Outgoing snapshotRequest(long gid) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+        q.begin(new SnapshotEncoder()).incarnation(gid);
+        return q;
+    }
+
+    static KernelCodec.Outgoing statusRequest(long gid) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+        q.begin(new StatusQueryEncoder()).incarnation(gid);
+        return q;
+    }
+
+    static KernelCodec.Outgoing listRequest(long rdc) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+        q.begin(new ListEncoder()).rdc(rdc);
+        return q;
     }
 
     /**
@@ -98,17 +123,18 @@ final class Ghosts {
      * its node, installed between two of its handlers; a null descriptor removes the interface.
      */
     public void giveInterface(long gid, String name, RefDescriptor d) {
-        Wire.Writer w = new Wire.Writer().i64(gid).str(name).bool(d != null);
-        if (d != null) d.write(w);
-        Response r = k.requests.request(Ids.node(gid), OP_IFACE, w, REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(96);
+        GiveInterfaceEncoder e = q.begin(new GiveInterfaceEncoder()).incarnation(gid).present((short) (d != null ? 1 : 0));
+        if (d != null) d.encode(e.reference());
+        e.name(name);
+        Response r = k.requests.request(Ids.node(gid), OP_IFACE, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException(r.error());
     }
 
-    void onIface(int src, long call, Wire.Reader r) {
-        Incarnation inc = k.local(r.i64());
-        String name = r.str();
-        boolean add = r.bool();
-        RefDescriptor d = add ? RefDescriptor.read(r) : null;
+    void onIface(int src, long call, GiveInterfaceDecoder r) {
+        Incarnation inc = k.local(r.incarnation());
+        RefDescriptor d = r.present() != 0 ? RefDescriptor.decode(r.reference()) : null;
+        String name = r.name();
         Launcher l = k.launcher;
         if (l == null || inc.pseudo) throw new OperationException(inc.name + " has no code to give an interface to");
         if (d == null) {
@@ -136,14 +162,14 @@ final class Ghosts {
 
     /** The handle of an incarnation's named port or stream (a ghost operation for holders of its handle). */
     public RefDescriptor interfaceHandle(long incGid, String name) {
-        Response r = k.requests.request(Ids.node(incGid), OP_IFACE_HANDLE, new Wire.Writer().i64(incGid).str(name), REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(64);
+        q.begin(new InterfaceHandleEncoder()).incarnation(incGid).name(name);
+        Response r = k.requests.request(Ids.node(incGid), OP_IFACE_HANDLE, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException(r.error());
-        return RefDescriptor.read(r.reader());
+        return RefDescriptor.decode(r.read(new HandleDecoder()).reference());
     }
 
-    void onControl(int src, long call, int op, Wire.Reader r) {
-        long gid = r.i64();
-        int arg = r.i32();
+    void onControl(int src, long call, int op, long gid, int arg) {
         Incarnation inc = k.local(gid);
         switch (op) {
             case OP_DESTROY -> {
@@ -234,8 +260,20 @@ final class Ghosts {
 
     /** Apply a control operation to an incarnation wherever it is. */
     public void control(long gid, int op, int arg) {
-        Response r = k.requests.request(Ids.node(gid), op, new Wire.Writer().i64(gid).i32(arg), REQUEST_TIMEOUT_NS);
+        Response r = k.requests.request(Ids.node(gid), op, controlRequest(op, gid, arg), REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException(r.error());
+    }
+
+    /** DESTROY, FREEZE or UNFREEZE of {@code gid}. */
+    static KernelCodec.Outgoing controlRequest(int op, long gid, int arg) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+        switch (op) {
+            case OP_DESTROY -> q.begin(new DestroyEncoder()).incarnation(gid).arg(arg);
+            case OP_FREEZE -> q.begin(new FreezeEncoder()).incarnation(gid).arg(arg);
+            case OP_UNFREEZE -> q.begin(new UnfreezeEncoder()).incarnation(gid).arg(arg);
+            default -> throw new IllegalArgumentException("not a control operation: " + op);
+        }
+        return q;
     }
 
     public void destroy(long gid) {
@@ -257,7 +295,7 @@ final class Ghosts {
             return;
         }
         // The handler may run up to its bound (wall time, while a freeze waits) before it pauses or is interrupted.
-        Response r = k.requests.request(Ids.node(gid), OP_FREEZE, new Wire.Writer().i64(gid).i32(1), REQUEST_TIMEOUT_NS + 2 * k.limits.handlerBoundNanos());
+        Response r = k.requests.request(Ids.node(gid), OP_FREEZE, controlRequest(OP_FREEZE, gid, 1), REQUEST_TIMEOUT_NS + 2 * k.limits.handlerBoundNanos());
         if (r.status() != Frames.OK) throw new OperationException(r.error());
     }
 
@@ -274,8 +312,8 @@ final class Ghosts {
      * long, with the state as of the last measure; either way it never waits more than
      * {@link #FRESH_STATE_WAIT_NS} for the measure.
      */
-    void onStatus(int src, long call, Wire.Reader r) {
-        Incarnation inc = k.local(r.i64());
+    void onStatus(int src, long call, long gid) {
+        Incarnation inc = k.local(gid);
         Runnable measure = inc.measureState;
         if (measure == null || inc.inHandler() || !inc.started || inc.destroyed || inc.migrating) {
             inc.wantStateSize = true;
@@ -308,31 +346,33 @@ final class Ghosts {
         String preview = inc.statePreview;
         if (running > 0) preview = "(a handler has been running for " + TimeUnit.NANOSECONDS.toMillis(running) + " ms; as of the last one) "
                 + (preview == null ? "" : preview);
-        Wire.Writer w = k.publisher.kw.reset();
-        w.i64(inc.gid).str(inc.name).str(inc.moduleName()).i8(inc.shownState().ordinal()).i32(k.nodeId).i32(inc.priority)
-                .i64(inc.createdMillis).i64(inc.handlerNanos / 1000).i64(inc.handlerRuns).i64(inc.stateBytes)
-                .i32(inc.inbox.messageCount()).i32(inc.refs.size()).i64(inc.parentGid).str(inc.fault).bool(inc.started);
+        KernelCodec.Outgoing out = k.publisher.out;
+        StatusReportEncoder w = out.begin(statusReport).incarnation(inc.gid).state((short) inc.shownState().ordinal()).node(k.nodeId)
+                .priority(inc.priority).createdMillis(inc.createdMillis).handlerMicros(inc.handlerNanos / 1000).handlerRuns(inc.handlerRuns)
+                .stateBytes(inc.stateBytes).queued(inc.inbox.messageCount()).references(inc.refs.size()).parent(inc.parentGid)
+                .started((short) (inc.started ? 1 : 0));
         List<Ref> table = inc.refs.snapshot();
-        w.i32(table.size());
-        for (Ref ref : table) w.str(describeForInspect(ref));
-        w.str(preview);
+        StatusReportEncoder.TableEncoder lines = w.tableCount(table.size());
+        for (Ref ref : table) lines.next().line(describeForInspect(ref));
         List<Port> ps = inc.ports();
         List<Message> queued = inc.inbox.messages();
-        w.i32(ps.size());
+        StatusReportEncoder.PortsEncoder pe = w.portsCount(ps.size());
         for (Port p : ps) {
-            w.i64(p.gid).i64(p.firstChannel()).i32(p.queued()).str(p.name);
+            pe.next().port(p.gid).channel(p.firstChannel()).queued(p.queued());
             List<String> heads = new ArrayList<>();
             for (Message m : queued) if (m.port == p && heads.size() < 3) heads.add(m.headText());
-            w.i32(heads.size());
-            for (String h : heads) w.str(h);
+            StatusReportEncoder.PortsEncoder.HeadsEncoder he = pe.headsCount(heads.size());
+            for (String h : heads) he.next().head(h);
+            pe.name(p.name);
         }
         List<Stream> ss = inc.streams();
-        w.i32(ss.size());
-        for (Stream s : ss) w.i64(s.gid).i64(s.channel).i64(s.destAddr).i64(s.unacknowledged()).str(s.failure).str(s.name);
+        StatusReportEncoder.StreamsEncoder se = w.streamsCount(ss.size());
+        for (Stream s : ss) se.next().stream(s.gid).channel(s.channel).destination(s.destAddr).unacknowledged(s.unacknowledged()).failure(s.failure).name(s.name);
         List<Dependencies.Dependency> deps = inc.dependsOn;
-        w.i32(deps.size());
-        for (Dependencies.Dependency d : deps) w.str(Dependencies.modeName(d.mode()) + " on " + Ids.show(d.parent()));
-        k.publisher.respond(src, call, Frames.OK, w);
+        StatusReportEncoder.DependenciesEncoder de = w.dependenciesCount(deps.size());
+        for (Dependencies.Dependency d : deps) de.next().dependency(Dependencies.modeName(d.mode()) + " on " + Ids.show(d.parent()));
+        w.name(inc.name).module(inc.moduleName()).fault(inc.fault).preview(preview);
+        k.publisher.respond(src, call, Frames.OK, out);
     }
 
     /** One line of an incarnation's reference table, saying what the reference refers to. */
@@ -351,43 +391,48 @@ final class Ghosts {
     }
 
     public Status status(long gid) {
-        Response resp = k.requests.request(Ids.node(gid), OP_STATUS, new Wire.Writer().i64(gid), REQUEST_TIMEOUT_NS);
+        Response resp = k.requests.request(Ids.node(gid), OP_STATUS, statusRequest(gid), REQUEST_TIMEOUT_NS);
         if (resp.status() != Frames.OK) throw new OperationException("status of " + Ids.show(gid) + ": " + resp.error());
-        Wire.Reader r = resp.reader();
-        long g = r.i64();
-        String name = r.str(), module = r.str();
-        Incarnation.State st = Incarnation.State.values()[r.i8()];
-        int node = r.i32(), prio = r.i32();
-        long created = r.i64(), handlerUs = r.i64(), runs = r.i64(), bytes = r.i64();
-        int queued = r.i32(), nrefs = r.i32();
-        long parent = r.i64();
-        String fault = r.str();
-        boolean started = r.bool();
+        StatusReportDecoder r = resp.read(new StatusReportDecoder());
+        long g = r.incarnation();
+        Incarnation.State st = Incarnation.State.values()[r.state()];
+        int node = r.node(), prio = r.priority();
+        long created = r.createdMillis(), handlerUs = r.handlerMicros(), runs = r.handlerRuns(), bytes = r.stateBytes();
+        int queued = r.queued(), nrefs = r.references();
+        long parent = r.parent();
+        boolean started = r.started() != 0;
         List<String> table = new ArrayList<>();
-        for (int i = r.i32(); i > 0; i--) table.add(r.str());
-        String preview = r.str();
+        for (StatusReportDecoder.TableDecoder line : r.table()) table.add(line.line());
         List<Status.PortStatus> ps = new ArrayList<>();
-        for (int i = r.i32(); i > 0; i--) {
-            long pg = r.i64(), pc = r.i64();
-            int q = r.i32();
-            String pn = r.str();
+        for (StatusReportDecoder.PortsDecoder p : r.ports()) {
+            long pg = p.port(), pc = p.channel();
+            int pq = p.queued();
             List<String> heads = new ArrayList<>();
-            for (int h = r.i32(); h > 0; h--) heads.add(r.str());
-            ps.add(new Status.PortStatus(pg, pc, q, pn, heads));
+            for (StatusReportDecoder.PortsDecoder.HeadsDecoder h : p.heads()) heads.add(h.head());
+            ps.add(new Status.PortStatus(pg, pc, pq, KernelCodec.orNull(p.name()), heads));
         }
         List<Status.StreamStatus> ss = new ArrayList<>();
-        for (int i = r.i32(); i > 0; i--) ss.add(new Status.StreamStatus(r.i64(), r.i64(), r.i64(), r.i64(), r.str(), r.str()));
+        for (StatusReportDecoder.StreamsDecoder s : r.streams()) {
+            long sg = s.stream(), sc = s.channel(), sd = s.destination(), su = s.unacknowledged();
+            String failure = KernelCodec.orNull(s.failure());
+            ss.add(new Status.StreamStatus(sg, sc, sd, su, failure, KernelCodec.orNull(s.name())));
+        }
         List<String> deps = new ArrayList<>();
-        if (r.hasMore()) for (int i = r.i32(); i > 0; i--) deps.add(r.str());
+        for (StatusReportDecoder.DependenciesDecoder d : r.dependencies()) deps.add(d.dependency());
+        String name = r.name(), module = KernelCodec.orNull(r.module());
+        KernelCodec.fits(r, r.faultLength());
+        String fault = KernelCodec.orNull(r.fault());
+        KernelCodec.fits(r, r.previewLength());
+        String preview = KernelCodec.orNull(r.preview());
         return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault, started, table, preview, deps);
     }
 
     // ---- events (§7.2.3)
 
-    void onInterest(int src, long call, Wire.Reader r) {
-        long subject = r.i64();
-        long watcher = r.i64();
-        int mask = r.i32();
+    void onInterest(int src, long call, InterestDecoder r) {
+        long subject = r.subject();
+        long watcher = r.watcher();
+        int mask = r.mask();
         Incarnation inc = k.local(subject);
         synchronized (inc) {
             inc.interests.removeIf(i -> i.watcher() == watcher);
@@ -398,7 +443,9 @@ final class Ghosts {
 
     /** A watcher anywhere, by id (a creator's output watchers watch its children too: {@link IncarnationOutput#inherit}). */
     void setInterest(long watcher, long subject, int mask) {
-        Response r = k.requests.request(Ids.node(subject), OP_INTEREST, new Wire.Writer().i64(subject).i64(watcher).i32(mask), REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+        q.begin(new InterestEncoder()).subject(subject).watcher(watcher).mask(mask);
+        Response r = k.requests.request(Ids.node(subject), OP_INTEREST, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("setInterest: " + r.error());
     }
 
@@ -411,9 +458,8 @@ final class Ghosts {
         }
         for (Incarnation.Interest i : targets) {
             if ((i.mask() & type.bit) == 0) continue;
-            Wire.Writer w = new Wire.Writer(64).i64(i.watcher()).i64(inc.gid).i32(type.ordinal()).str(inc.name).str(detail)
-                    .i64(System.currentTimeMillis());
-            k.onKernel(() -> k.publisher.offerEvent(Ids.node(i.watcher()), w));
+            Event e = new Event(type, inc.gid, inc.name, detail, System.currentTimeMillis());
+            k.onKernel(() -> k.publisher.offerEvent(Ids.node(i.watcher()), i.watcher(), e));
         }
     }
 
@@ -481,46 +527,53 @@ final class Ghosts {
         }
         int there = k.migrator.whereNow(watcher);
         if (there == 0) return;
-        Wire.Writer ww = new Wire.Writer(64).i64(watcher).i64(e.subject()).i32(e.type().ordinal()).str(e.subjectName()).str(e.detail()).i64(e.atMillis());
-        k.publisher.offerEvent(there, ww);
+        k.publisher.offerEvent(there, watcher, e);
     }
 
     /** The handle of a local incarnation's named port or stream. */
-    void onIfaceHandle(int src, long call, Wire.Reader r) {
-        Incarnation inc = k.local(r.i64());
-        String name = r.str();
+    void onIfaceHandle(int src, long call, InterfaceHandleDecoder r) {
+        Incarnation inc = k.local(r.incarnation());
+        String name = r.name();
         RefDescriptor d = null;
         for (Port p : inc.ports()) if (name.equals(p.name)) d = new RefDescriptor(RefKind.PORT_HANDLE, p.gid, p.firstChannel(), k.nodeId, 0, false, 0);
         for (Stream st : inc.streams()) if (d == null && name.equals(st.name)) d = new RefDescriptor(RefKind.STREAM_HANDLE, st.gid, st.channel, k.nodeId, 0, false, 0);
         if (d == null) throw new OperationException(inc.name + " has no port or stream named " + name);
-        Wire.Writer w = k.publisher.kw.reset();
-        d.write(w);
-        k.publisher.respond(src, call, Frames.OK, w);
+        KernelCodec.Outgoing out = k.publisher.out;
+        d.encode(out.begin(handle).reference());
+        k.publisher.respond(src, call, Frames.OK, out);
     }
 
     /** A snapshot of a local incarnation's state, taken between its handlers. */
-    void onSnapshot(int src, long call, Wire.Reader r) {
-        Incarnation inc = k.local(r.i64());
+    void onSnapshot(int src, long call, long gid) {
+        Incarnation inc = k.local(gid);
         Launcher l = k.launcher;
         if (l == null || inc.pseudo) throw new OperationException(inc.name + " has no state to snapshot");
         l.snapshot(inc, (bytes, error) -> k.onKernel(() -> {
             if (error != null) k.publisher.respondError(src, call, error);
-            else k.publisher.respond(src, call, Frames.OK, new Wire.Writer(bytes.length + 8).bytes(bytes));
+            else {
+                KernelCodec.Outgoing out = new KernelCodec.Outgoing(bytes.length + 16);
+                out.begin(new SnapshotStateEncoder()).putState(bytes, 0, bytes.length);
+                k.publisher.respond(src, call, Frames.OK, out);
+            }
         }));
     }
 
     /** The local incarnations of an RDC (0: all), for list. */
-    void onList(int src, long call, Wire.Reader r) {
-        long rdc = r.i64();
-        Wire.Writer w = k.publisher.kw.reset();
+    void onList(int src, long call, long rdc) {
         List<Incarnation> list = new ArrayList<>();
         Authority.Acting asking = k.adapter.acting; // an operator sees only the RDCs it has authority over
         for (Incarnation i : k.incarnations.values())
             if (!i.pseudo && !i.destroyed && (rdc == 0 || i.rdcId == rdc) && k.authority.allows(asking, i.rdcId)) list.add(i);
-        w.i32(list.size());
+        KernelCodec.Outgoing out = k.publisher.out;
+        ListingEncoder.IncarnationsEncoder e = out.begin(listing).incarnationsCount(list.size());
         for (Incarnation i : list)
-            w.i64(i.gid).str(i.name).str(i.moduleName()).i8(i.shownState().ordinal()).i32(i.inbox.messageCount())
-                    .i64(i.handlerNanos / 1000).i64(i.rdcId);
-        k.publisher.respond(src, call, Frames.OK, w);
+            e.next().incarnation(i.gid).state((short) i.shownState().ordinal()).queued(i.inbox.messageCount()).handlerMicros(i.handlerNanos / 1000)
+                    .rdc(i.rdcId).name(i.name).module(i.moduleName());
+        k.publisher.respond(src, call, Frames.OK, out);
     }
+
+    // ---- encoders of the kernel thread's responses, reused
+    private final StatusReportEncoder statusReport = new StatusReportEncoder();
+    private final HandleEncoder handle = new HandleEncoder();
+    private final ListingEncoder listing = new ListingEncoder();
 }

@@ -331,12 +331,15 @@ public final class Kernel implements Agent {
 
     /** A response to a request: a status and a payload in Wire format (or an error message). */
     public record Response(int status, byte[] payload) {
-        public Wire.Reader reader() {
-            return new Wire.Reader(payload == null ? new byte[0] : payload);
+        /** The response's message, of the kernel schema, read with {@code decoder}; {@link KernelCodec.Unreadable} when it cannot be. */
+        <D extends org.agrona.sbe.MessageDecoderFlyweight> D read(D decoder) {
+            byte[] p = payload == null ? new byte[0] : payload;
+            return new KernelCodec.Incoming().wrap(new org.agrona.concurrent.UnsafeBuffer(p), 0, p.length, decoder);
         }
 
+        /** Why it failed, as its failure message says. */
         public String error() {
-            return payload == null ? "failed" : new Wire.Reader(payload).str();
+            return KernelCodec.failureOf(payload);
         }
     }
 
@@ -445,7 +448,7 @@ public final class Kernel implements Agent {
 
     // ---- Requests
 
-    public Response request(int node, int op, Wire.Writer payload, long timeoutNs) {
+    public Response request(int node, int op, io.rdc.runtime.transport.Payload payload, long timeoutNs) {
         return requests.request(node, op, payload, timeoutNs);
     }
 
@@ -805,6 +808,11 @@ public final class Kernel implements Agent {
 
     public long malformedFrames() {
         return adapter.malformedFrames();
+    }
+
+    /** Kernel messages refused as unreadable (another schema, an unknown message, a version too old): also counted in {@link #malformedFrames}. */
+    public long refusedMessages() {
+        return adapter.refusedMessages();
     }
 
     /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */

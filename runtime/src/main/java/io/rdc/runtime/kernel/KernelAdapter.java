@@ -2,6 +2,7 @@ package io.rdc.runtime.kernel;
 
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
+import io.rdc.runtime.kernel.codec.*;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Wire;
@@ -47,6 +48,8 @@ final class KernelAdapter {
                 case Frames.EVENT -> onEvent(buf, off, len);
                 default -> malformed("unknown frame type " + type);
             }
+        } catch (KernelCodec.Unreadable e) {
+            refused(Frames.typeName(type), e.getMessage());
         } catch (RuntimeException | Error e) {
             // A malformed or unexpected frame must not stop the kernel, nor an Error from it (issue 21): report and carry on.
             malformed("error handling a " + Frames.typeName(type) + " frame: " + e);
@@ -65,6 +68,69 @@ final class KernelAdapter {
         long n = ++malformedFrames;
         if (n <= 10 || n % 10_000 == 0) System.err.println("node " + k.nodeId + ": dropped frame " + n + ": " + why);
     }
+
+    volatile long refusedMessages;
+
+    /** Kernel messages this kernel refused because it cannot read them (another schema or version), since it started. */
+    long refusedMessages() {
+        return refusedMessages;
+    }
+
+    /**
+     * Counts a message of a schema or version this node cannot read (it is also a dropped frame), and
+     * says so in the same measure as {@link #malformed}.
+     */
+    void refused(String frame, String why) {
+        long n = ++refusedMessages;
+        malformedFrames++;
+        if (n <= 10 || n % 10_000 == 0) System.err.println("node " + k.nodeId + ": refused " + frame + " " + n + " (unreadable kernel messages so far: " + n + "): " + why);
+    }
+
+    // ---- decoding (kernel thread): one flyweight of each message, reused
+    final KernelCodec.Incoming incoming = new KernelCodec.Incoming();
+    private final EventNoteDecoder eventNote = new EventNoteDecoder();
+    private final LocateDecoder locate = new LocateDecoder();
+    private final ChannelInfoDecoder channelInfo = new ChannelInfoDecoder();
+    private final NodeStatusQueryDecoder nodeStatusQuery = new NodeStatusQueryDecoder();
+    private final DestroyDecoder destroy = new DestroyDecoder();
+    private final FreezeDecoder freeze = new FreezeDecoder();
+    private final UnfreezeDecoder unfreeze = new UnfreezeDecoder();
+    private final StatusQueryDecoder statusQuery = new StatusQueryDecoder();
+    private final InterestDecoder interest = new InterestDecoder();
+    private final GiveInterfaceDecoder giveInterface = new GiveInterfaceDecoder();
+    private final InterfaceHandleDecoder interfaceHandle = new InterfaceHandleDecoder();
+    private final SnapshotDecoder snapshot = new SnapshotDecoder();
+    private final ListDecoder list = new ListDecoder();
+    private final CreateDecoder create = new CreateDecoder();
+    private final ModuleFetchDecoder moduleFetch = new ModuleFetchDecoder();
+    private final BlueprintDecoder blueprint = new BlueprintDecoder();
+    private final WithdrawDecoder withdraw = new WithdrawDecoder();
+    private final NodeAcceptDecoder nodeAccept = new NodeAcceptDecoder();
+    private final SpacePutDecoder spacePut = new SpacePutDecoder();
+    private final SpaceGetDecoder spaceGet = new SpaceGetDecoder();
+    private final SpaceReturnDecoder spaceReturn = new SpaceReturnDecoder();
+    private final SpaceDeleteDecoder spaceDelete = new SpaceDeleteDecoder();
+    private final SpacePrintDecoder spacePrint = new SpacePrintDecoder();
+    private final NameRegisterDecoder nameRegister = new NameRegisterDecoder();
+    private final NameLookupDecoder nameLookup = new NameLookupDecoder();
+    private final BufferReadDecoder bufferRead = new BufferReadDecoder();
+    private final BufferWriteDecoder bufferWrite = new BufferWriteDecoder();
+    private final DependDecoder depend = new DependDecoder();
+    private final ActivatePortDecoder activatePort = new ActivatePortDecoder();
+    private final AttachDecoder attach = new AttachDecoder();
+    private final DetachDecoder detach = new DetachDecoder();
+    private final RebindAtReceiverDecoder rebindAtReceiver = new RebindAtReceiverDecoder();
+    private final RebindStreamDecoder rebindStream = new RebindStreamDecoder();
+    private final FreezeStreamDecoder freezeStream = new FreezeStreamDecoder();
+    private final RouteBarrierDecoder routeBarrier = new RouteBarrierDecoder();
+    private final MigrateDecoder migrate = new MigrateDecoder();
+    private final MigratePrepareDecoder migratePrepare = new MigratePrepareDecoder();
+    private final MigrateChunkDecoder migrateChunk = new MigrateChunkDecoder();
+    private final MigrateInstallDecoder migrateInstall = new MigrateInstallDecoder();
+    private final MigrateCommitDecoder migrateCommit = new MigrateCommitDecoder();
+    private final MigrateAbortDecoder migrateAbort = new MigrateAbortDecoder();
+    private final CheckpointDecoder checkpoint = new CheckpointDecoder();
+    private final ForkDecoder fork = new ForkDecoder();
 
     /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
     void receiveForTest(DirectBuffer buf, int off, int len) {
@@ -120,7 +186,7 @@ final class KernelAdapter {
         byte[] body = bl == 0 ? null : new byte[bl];
         if (bl > 0) buf.getBytes(pos, body);
         pos += bl;
-        RefDescriptor ref = rl > 0 ? RefDescriptor.read(new Wire.Reader(buf, pos, rl)) : null;
+        RefDescriptor ref = rl > 0 ? RefDescriptor.read(buf, pos, rl) : null;
         w.complete(Frames.OK, null, new Reply(head, body, ref, buf.getLong(off + Frames.R_PORT)));
     }
 
@@ -130,7 +196,7 @@ final class KernelAdapter {
         int op = buf.getInt(off + Frames.Q_OP);
         try {
             int plen = payloadLength(op, buf, off, len);
-            Wire.Reader r = new Wire.Reader(buf, off + Frames.Q_HEADER, plen);
+            int at = off + Frames.Q_HEADER;
             // Requests for an incarnation (or its streams and ports) that is moving or has moved
             // are held until it has, or forwarded to where it is now (§7.4.3).
             if (k.migrator.intercept(src, call, op, buf, off, len)) return;
@@ -145,46 +211,72 @@ final class KernelAdapter {
             }
             acting = op == OP_MIGRATE_CHUNK ? null : actingOf(buf, off, len);
             k.authority.learn(acting);
-            if (acting != null && plen >= 8) checkAuthority(op, buf.getLong(off + Frames.Q_HEADER));
+            KernelCodec.Incoming in = incoming;
+            // The RDC or incarnation a governed operation is about starts its message's block (rdc-kernel.xml).
+            int subject = KernelCodec.subjectAt(op, buf, at, plen);
+            if (acting != null && subject >= 0) checkAuthority(op, buf.getLong(subject));
             switch (op) {
-                case OP_CREATE -> k.loader.onCreate(src, call, r);
-                case OP_DESTROY, OP_FREEZE, OP_UNFREEZE -> k.ghosts.onControl(src, call, op, r);
-                case OP_STATUS -> k.ghosts.onStatus(src, call, r);
-                case OP_INTEREST -> k.ghosts.onInterest(src, call, r);
-                case OP_LOCATE -> k.router.onLocate(src, call, r);
-                case OP_SPACE_PUT, OP_SPACE_GET, OP_SPACE_RETURN, OP_SPACE_DELETE, OP_SPACE_PRINT -> k.space.onSpace(src, call, op, r);
-                case OP_NAME_REGISTER, OP_NAME_LOOKUP -> k.space.onName(src, call, op, r);
-                case OP_BUFFER_READ, OP_BUFFER_WRITE -> k.bufferHandles.onBuffer(src, call, op, r);
-                case OP_MODULE_FETCH -> k.loader.onModuleFetch(src, call, r);
-                case OP_BLUEPRINT -> k.loader.onBlueprint(src, call, r);
-                case OP_IFACE -> k.ghosts.onIface(src, call, r);
-                case OP_ACTIVATE -> k.reconfiguration.onActivate(src, call, r);
-                case OP_ATTACH -> k.reconfiguration.onAttach(src, call, r);
-                case OP_DETACH -> k.reconfiguration.onDetach(src, call, r);
-                case OP_REBIND_AT_RECEIVER -> k.reconfiguration.onRebindAtReceiver(src, call, r);
-                case OP_REBIND_STREAM -> k.reconfiguration.onRebindStream(src, call, r);
-                case OP_MIGRATE -> k.migrator.onMigrate(src, call, r);
-                case OP_MIGRATE_PREPARE -> k.migrator.onPrepare(src, call, r);
-                case OP_MIGRATE_CHUNK -> k.migrator.onChunk(r);
-                case OP_MIGRATE_INSTALL -> k.migrator.onInstall(src, call, r);
-                case OP_MIGRATE_COMMIT -> k.migrator.onCommit(src, call, r);
-                case OP_MIGRATE_ABORT -> k.migrator.onAbort(src, call, r);
-                case OP_CHECKPOINT -> k.transplants.onCheckpoint(src, call, r);
-                case OP_FORK -> k.transplants.onFork(src, call, r);
-                case OP_DEPEND -> k.dependencies.onDepend(src, call, r);
-                case OP_WITHDRAW -> k.loader.onWithdraw(src, call, r);
-                case OP_NODE_ACCEPT -> k.loader.onNodeAccept(src, call, r);
-                case OP_CHANNEL_INFO -> k.router.onChannelInfo(src, call, r);
+                case OP_CREATE -> k.loader.onCreate(src, call, in.wrap(buf, at, plen, create));
+                case OP_DESTROY -> {
+                    DestroyDecoder d = in.wrap(buf, at, plen, destroy);
+                    k.ghosts.onControl(src, call, op, d.incarnation(), d.arg());
+                }
+                case OP_FREEZE -> {
+                    FreezeDecoder d = in.wrap(buf, at, plen, freeze);
+                    k.ghosts.onControl(src, call, op, d.incarnation(), d.arg());
+                }
+                case OP_UNFREEZE -> {
+                    UnfreezeDecoder d = in.wrap(buf, at, plen, unfreeze);
+                    k.ghosts.onControl(src, call, op, d.incarnation(), d.arg());
+                }
+                case OP_STATUS -> k.ghosts.onStatus(src, call, in.wrap(buf, at, plen, statusQuery).incarnation());
+                case OP_INTEREST -> k.ghosts.onInterest(src, call, in.wrap(buf, at, plen, interest));
+                case OP_LOCATE -> k.router.onLocate(src, call, in.wrap(buf, at, plen, locate));
+                case OP_SPACE_PUT -> k.space.onSpacePut(src, call, in.wrap(buf, at, plen, spacePut));
+                case OP_SPACE_GET -> k.space.onSpaceGet(src, call, in.wrap(buf, at, plen, spaceGet));
+                case OP_SPACE_RETURN -> k.space.onSpaceReturn(src, call, in.wrap(buf, at, plen, spaceReturn));
+                case OP_SPACE_DELETE -> k.space.onSpaceDelete(src, call, in.wrap(buf, at, plen, spaceDelete));
+                case OP_SPACE_PRINT -> k.space.onSpacePrint(src, call, in.wrap(buf, at, plen, spacePrint).rdc());
+                case OP_NAME_REGISTER -> k.space.onNameRegister(src, call, in.wrap(buf, at, plen, nameRegister));
+                case OP_NAME_LOOKUP -> k.space.onNameLookup(src, call, in.wrap(buf, at, plen, nameLookup));
+                case OP_BUFFER_READ -> k.bufferHandles.onBufferRead(src, call, in.wrap(buf, at, plen, bufferRead));
+                case OP_BUFFER_WRITE -> k.bufferHandles.onBufferWrite(src, call, in.wrap(buf, at, plen, bufferWrite));
+                case OP_MODULE_FETCH -> k.loader.onModuleFetch(src, call, in.wrap(buf, at, plen, moduleFetch));
+                case OP_BLUEPRINT -> k.loader.onBlueprint(src, call, in.wrap(buf, at, plen, blueprint).blueprint());
+                case OP_IFACE -> k.ghosts.onIface(src, call, in.wrap(buf, at, plen, giveInterface));
+                case OP_ACTIVATE -> k.reconfiguration.onActivate(src, call, in.wrap(buf, at, plen, activatePort));
+                case OP_ATTACH -> k.reconfiguration.onAttach(src, call, in.wrap(buf, at, plen, attach));
+                case OP_DETACH -> k.reconfiguration.onDetach(src, call, in.wrap(buf, at, plen, detach));
+                case OP_REBIND_AT_RECEIVER -> k.reconfiguration.onRebindAtReceiver(src, call, in.wrap(buf, at, plen, rebindAtReceiver));
+                case OP_REBIND_STREAM -> k.reconfiguration.onRebindStream(src, call, in.wrap(buf, at, plen, rebindStream));
+                case OP_MIGRATE -> k.migrator.onMigrate(src, call, in.wrap(buf, at, plen, migrate));
+                case OP_MIGRATE_PREPARE -> k.migrator.onPrepare(src, call, in.wrap(buf, at, plen, migratePrepare));
+                case OP_MIGRATE_CHUNK -> k.migrator.onChunk(in.wrap(buf, at, plen, migrateChunk));
+                case OP_MIGRATE_INSTALL -> k.migrator.onInstall(src, call, in.wrap(buf, at, plen, migrateInstall));
+                case OP_MIGRATE_COMMIT -> k.migrator.onCommit(src, call, in.wrap(buf, at, plen, migrateCommit));
+                case OP_MIGRATE_ABORT -> k.migrator.onAbort(src, call, in.wrap(buf, at, plen, migrateAbort).transfer());
+                case OP_CHECKPOINT -> k.transplants.onCheckpoint(src, call, in.wrap(buf, at, plen, checkpoint));
+                case OP_FORK -> k.transplants.onFork(src, call, in.wrap(buf, at, plen, fork));
+                case OP_DEPEND -> k.dependencies.onDepend(src, call, in.wrap(buf, at, plen, depend));
+                case OP_WITHDRAW -> k.loader.onWithdraw(src, call, in.wrap(buf, at, plen, withdraw).why());
+                case OP_NODE_ACCEPT -> k.loader.onNodeAccept(src, call, in.wrap(buf, at, plen, nodeAccept).accepting() != 0);
+                case OP_CHANNEL_INFO -> k.router.onChannelInfo(src, call, in.wrap(buf, at, plen, channelInfo));
                 // Answered in order after whatever the requester sent here before it: when a rebinding
                 // has moved a stream's messages here, they have all arrived once this is answered.
-                case OP_ROUTE_BARRIER -> k.publisher.respond(src, call, Frames.OK, null);
-                case OP_IFACE_HANDLE -> k.ghosts.onIfaceHandle(src, call, r);
-                case OP_FREEZE_STREAM -> k.reconfiguration.onFreezeStream(src, call, r);
-                case OP_SNAPSHOT -> k.ghosts.onSnapshot(src, call, r);
-                case OP_LIST -> k.ghosts.onList(src, call, r);
-                case OP_NODE_STATUS -> k.nodeLoad.onNodeStatus(src, call, r);
+                case OP_ROUTE_BARRIER -> {
+                    in.wrap(buf, at, plen, routeBarrier);
+                    k.publisher.respond(src, call, Frames.OK, null);
+                }
+                case OP_IFACE_HANDLE -> k.ghosts.onIfaceHandle(src, call, in.wrap(buf, at, plen, interfaceHandle));
+                case OP_FREEZE_STREAM -> k.reconfiguration.onFreezeStream(src, call, in.wrap(buf, at, plen, freezeStream));
+                case OP_SNAPSHOT -> k.ghosts.onSnapshot(src, call, in.wrap(buf, at, plen, snapshot).incarnation());
+                case OP_LIST -> k.ghosts.onList(src, call, in.wrap(buf, at, plen, list).rdc());
+                case OP_NODE_STATUS -> k.nodeLoad.onNodeStatus(src, call, in.wrap(buf, at, plen, nodeStatusQuery));
                 default -> k.publisher.respondError(src, call, "unknown kernel operation " + op);
             }
+        } catch (KernelCodec.Unreadable e) {
+            refused("request " + op + " from node " + src, e.getMessage());
+            k.publisher.respondError(src, call, "node " + k.nodeId + " cannot read this request: " + e.getMessage());
         } catch (RuntimeException e) {
             k.publisher.respondError(src, call, e.getMessage() == null ? e.toString() : e.getMessage());
         } finally {
@@ -245,13 +337,11 @@ final class KernelAdapter {
     }
 
     void onEvent(DirectBuffer buf, int off, int len) {
-        Wire.Reader r = new Wire.Reader(buf, off + 8, len - 8);
-        long watcher = r.i64();
-        long subject = r.i64();
-        Event.Type type = Event.Type.values()[r.i32()];
-        String name = r.str();
-        String detail = r.str();
-        long at = r.i64();
+        EventNoteDecoder d = incoming.wrap(buf, off + Frames.EVENT_HEADER, len - Frames.EVENT_HEADER, eventNote);
+        long watcher = d.watcher(), subject = d.subject(), at = d.atMillis();
+        Event.Type type = Event.Type.values()[d.eventType()];
+        String name = KernelCodec.orNull(d.subjectName());
+        String detail = KernelCodec.orNull(d.detail());
         k.ghosts.deliverEvent(watcher, new Event(type, subject, name, detail, at));
     }
 }

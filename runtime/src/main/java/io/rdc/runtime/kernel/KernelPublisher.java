@@ -2,6 +2,8 @@ package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
+import io.rdc.runtime.kernel.codec.EventNoteEncoder;
+import io.rdc.runtime.transport.Payload;
 import io.rdc.runtime.transport.Wire;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
@@ -28,7 +30,9 @@ final class KernelPublisher {
 
     // ---- kernel-thread scratch
     final ExpandableDirectByteBuffer kbuf = new ExpandableDirectByteBuffer(1024);
-    final Wire.Writer kw = new Wire.Writer(512);
+    /** Kernel-thread scratch for a response or event; see {@link KernelCodec}. */
+    final KernelCodec.Outgoing out = new KernelCodec.Outgoing(512);
+    private final EventNoteEncoder eventNote = new EventNoteEncoder();
     final IdleStrategy offerIdle = new YieldingIdleStrategy();
 
     static int len(byte[] b) {
@@ -114,7 +118,7 @@ final class KernelPublisher {
      * Sends a request or response frame from any thread, straight onto the peer's publication (no hop
      * through the kernel thread). Returns a Frames status.
      */
-    int offerFrame(int node, byte kind, long callId, int opOrStatus, Wire.Writer payload) {
+    int offerFrame(int node, byte kind, long callId, int opOrStatus, Payload payload) {
         int plen = payload == null ? 0 : payload.length();
         // A request carries who makes it (Authority): the operator acting on this thread, if any.
         byte[] acting = kind == Frames.REQUEST ? Authority.trailerOfThisThread() : null;
@@ -131,15 +135,17 @@ final class KernelPublisher {
         return k.transport.offer(node, b, 0, Frames.Q_HEADER + plen + tlen, null);
     }
 
-    /** Sends an event (its fields written by {@link Ghosts}) from the kernel thread. */
-    void offerEvent(int node, Wire.Writer event) {
+    /** Sends an event for {@code watcher} at {@code node} from the kernel thread. */
+    void offerEvent(int node, long watcher, Event e) {
+        out.begin(eventNote).watcher(watcher).subject(e.subject()).eventType(e.type().ordinal()).atMillis(e.atMillis())
+                .subjectName(e.subjectName()).detail(e.detail());
         Frames.putHeaderTo(kbuf, Frames.EVENT, 0, 0, k.nodeId);
-        kbuf.putBytes(8, event.buffer(), 0, event.length());
-        k.outbox.offer(node, kbuf, 0, 8 + event.length());
+        kbuf.putBytes(Frames.EVENT_HEADER, out.buffer(), 0, out.length());
+        k.outbox.offer(node, kbuf, 0, Frames.EVENT_HEADER + out.length());
     }
 
     /** Sends a request from the kernel thread. */
-    void offerRequest(int node, long callId, int op, Wire.Writer payload) {
+    void offerRequest(int node, long callId, int op, Payload payload) {
         Frames.putHeaderTo(kbuf, Frames.REQUEST, 0, 0, k.nodeId);
         kbuf.putLong(Frames.Q_CALL, callId);
         kbuf.putInt(Frames.Q_OP, op);
@@ -149,7 +155,7 @@ final class KernelPublisher {
     }
 
     /** Sends a response from the kernel thread. */
-    void respond(int node, long callId, int status, Wire.Writer payload) {
+    void respond(int node, long callId, int status, Payload payload) {
         int plen = payload == null ? 0 : payload.length();
         ExpandableDirectByteBuffer b = kbuf;
         Frames.putHeaderTo(b, Frames.RESPONSE, 0, 0, k.nodeId);
@@ -160,12 +166,12 @@ final class KernelPublisher {
     }
 
     /** Sends a response from any thread (the loader answers from the new incarnation's thread). */
-    void respondFromAnyThread(int node, long callId, int status, Wire.Writer payload) {
+    void respondFromAnyThread(int node, long callId, int status, Payload payload) {
         k.onKernel(() -> respond(node, callId, status, payload));
     }
 
     void respondError(int node, long callId, String message) {
-        respond(node, callId, Frames.FAILED, new Wire.Writer().str(message));
+        respond(node, callId, Frames.FAILED, KernelCodec.failure(new KernelCodec.Outgoing(), message));
     }
 
     /** Messages this kernel forwarded: queued ones moved by a reconfiguration, and arrivals redirected. Kernel thread writes. */

@@ -4,7 +4,7 @@ import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.kernel.codec.*;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,8 +32,14 @@ final class Loader {
 
     /** Opens or closes a node to new incarnations (created or migrated there). */
     public void setAccepting(int node, boolean accepting) {
-        Response r = k.requests.request(node, OP_NODE_ACCEPT, new Wire.Writer().bool(accepting), REQUEST_TIMEOUT_NS);
+        Response r = k.requests.request(node, OP_NODE_ACCEPT, nodeAcceptRequest(accepting), REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException(r.error());
+    }
+
+    static KernelCodec.Outgoing nodeAcceptRequest(boolean accepting) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(16);
+        q.begin(new NodeAcceptEncoder()).accepting((short) (accepting ? 1 : 0));
+        return q;
     }
 
     // ---- loader (§8.3): create an incarnation here
@@ -66,20 +72,26 @@ final class Loader {
                 + ", its quota (rdc.limit.incarnationsPerRdc)";
     }
 
-    void onCreate(int src, long call, Wire.Reader r) {
+    void onCreate(int src, long call, CreateDecoder r) {
         CreateProbe.stamp(CreateProbe.NODE_RECEIVED);
-        long rdc = r.i64();
-        long parent = r.i64();
-        String hash = r.str();
-        String moduleName = r.str();
-        String code = r.str();
-        String args = r.str();
-        boolean inchoate = r.bool();
-        String name = r.str();
-        int n = r.i32();
+        long rdc = r.rdc();
+        long parent = r.parent();
+        boolean inchoate = r.inchoate() != 0, codeIncluded = r.codeIncluded() != 0, hasState = r.hasState() != 0;
         List<Iface> ifaces = new ArrayList<>();
-        for (int i = 0; i < n; i++) ifaces.add(new Iface(Iface.Kind.values()[r.i8()], r.str(), r.str(), r.str()));
-        byte[] state = r.hasMore() ? r.bytes() : null;
+        for (CreateDecoder.InterfacesDecoder f : r.interfaces()) {
+            Iface.Kind kind = Iface.Kind.values()[f.kind()];
+            String fname = KernelCodec.orNull(f.name()), label = KernelCodec.orNull(f.label());
+            ifaces.add(new Iface(kind, fname, label, KernelCodec.orNull(f.handleLabel())));
+        }
+        String hash = r.hash();
+        String moduleName = r.moduleName();
+        KernelCodec.fits(r, r.codeLength());
+        String code = codeIncluded ? r.code() : KernelCodec.skip(r.code());
+        KernelCodec.fits(r, r.argsLength());
+        String args = KernelCodec.orNull(r.args());
+        String name = KernelCodec.orNull(r.name());
+        byte[] state = hasState ? new byte[KernelCodec.fits(r, r.stateLength())] : null;
+        if (state != null) r.getState(state, 0, state.length);
         ModuleStore.Module mod = code != null ? modules.add(moduleName, code) : modules.get(hash);
         if (mod == null) {
             k.publisher.respond(src, call, ST_MODULE_NEEDED, null);
@@ -110,7 +122,9 @@ final class Loader {
         l.launch(inc, ifaces,
                 () -> {
                     CreateProbe.stamp(CreateProbe.READY);
-                    k.publisher.respondFromAnyThread(src, call, Frames.OK, new Wire.Writer().i64(gid));
+                    KernelCodec.Outgoing created = new KernelCodec.Outgoing(32);
+                    created.begin(new CreatedEncoder()).incarnation(gid);
+                    k.publisher.respondFromAnyThread(src, call, Frames.OK, created);
                 },
                 why -> {
                     k.incarnations.remove(gid);
@@ -140,11 +154,7 @@ final class Loader {
         takeCreationToken(creator.rdcId);
         boolean sendCode = !modulesKnownAt.contains(node + "/" + mod.hash());
         for (int attempt = 0; attempt < 2; attempt++) {
-            Wire.Writer w = new Wire.Writer(256 + (sendCode ? mod.code().length() * 3 : 0))
-                    .i64(creator.rdcId).i64(creator.gid).str(mod.hash()).str(mod.name()).str(sendCode ? mod.code() : null)
-                    .str(argsJson).bool(inchoate).str(name).i32(ifaces.size());
-            for (Iface f : ifaces) w.i8(f.kind().ordinal()).str(f.name()).str(f.label()).str(f.handleLabel());
-            if (state != null) w.bytes(state);
+            KernelCodec.Outgoing w = createRequest(creator.rdcId, creator.gid, mod, sendCode, argsJson, inchoate, name, ifaces, state);
             CreateProbe.stamp(CreateProbe.SENT);
             Response resp = k.requests.request(node, OP_CREATE, w, TimeUnit.SECONDS.toNanos(30));
             CreateProbe.stamp(CreateProbe.ANSWERED);
@@ -154,11 +164,24 @@ final class Loader {
             }
             if (resp.status() != Frames.OK) throw new OperationException(resp.error());
             modulesKnownAt.add(node + "/" + mod.hash());
-            long gid = resp.reader().i64();
+            long gid = resp.read(new CreatedDecoder()).incarnation();
             creator.children.put(gid, new Incarnation.Child(name, node));
             return gid;
         }
         throw new OperationException("node " + node + " did not accept module " + mod.name());
+    }
+
+    static KernelCodec.Outgoing createRequest(long rdc, long parent, ModuleStore.Module mod, boolean sendCode, String argsJson, boolean inchoate,
+                                              String name, List<Iface> ifaces, byte[] state) {
+        KernelCodec.Outgoing w = new KernelCodec.Outgoing(256 + (sendCode ? mod.code().length() * 3 : 0) + (state == null ? 0 : state.length));
+        CreateEncoder e = w.begin(new CreateEncoder()).rdc(rdc).parent(parent).inchoate((short) (inchoate ? 1 : 0))
+                .codeIncluded((short) (sendCode ? 1 : 0)).hasState((short) (state != null ? 1 : 0));
+        CreateEncoder.InterfacesEncoder fe = e.interfacesCount(ifaces.size());
+        for (Iface f : ifaces) fe.next().kind((short) f.kind().ordinal()).name(f.name()).label(f.label()).handleLabel(f.handleLabel());
+        e.hash(mod.hash()).moduleName(mod.name()).code(sendCode ? mod.code() : null).args(argsJson).name(name);
+        if (state != null) e.putState(state, 0, state.length);
+        else e.putState(new byte[0], 0, 0);
+        return w;
     }
 
     /**
@@ -167,10 +190,11 @@ final class Loader {
      */
     public long createFrom(Incarnation creator, long blueprint, int node, String argsJson, List<Iface> ifaces,
                            boolean inchoate, String name) {
-        Response r = k.requests.request(Ids.node(blueprint), OP_BLUEPRINT, new Wire.Writer().i64(blueprint), REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+        q.begin(new BlueprintEncoder()).blueprint(blueprint);
+        Response r = k.requests.request(Ids.node(blueprint), OP_BLUEPRINT, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("create from " + Ids.show(blueprint) + ": " + r.error());
-        Wire.Reader rd = r.reader();
-        ModuleStore.Module m = modules.add(rd.str(), rd.str());
+        ModuleStore.Module m = moduleOf(r);
         return create(creator, node, m, argsJson, ifaces, inchoate, name);
     }
 
@@ -189,10 +213,9 @@ final class Loader {
             modules.declare(inc.rdcId, name, fetched);
             return fetched;
         }
-        Response r = k.requests.request(Ids.node(inc.rdcId), OP_MODULE_FETCH, new Wire.Writer().str(name).i64(inc.rdcId), REQUEST_TIMEOUT_NS);
+        Response r = k.requests.request(Ids.node(inc.rdcId), OP_MODULE_FETCH, moduleFetchRequest(inc.rdcId, name), REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("module '" + name + "': " + r.error());
-        Wire.Reader rd = r.reader();
-        ModuleStore.Module fetched = modules.add(rd.str(), rd.str());
+        ModuleStore.Module fetched = moduleOf(r);
         modules.declare(inc.rdcId, name, fetched);
         return fetched;
     }
@@ -292,35 +315,63 @@ final class Loader {
         return inc;
     }
 
+    static KernelCodec.Outgoing moduleFetchRequest(long rdc, String name) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(64);
+        q.begin(new ModuleFetchEncoder()).rdc(rdc).name(name);
+        return q;
+    }
+
+    /** The module a MODULE_FETCH or BLUEPRINT answer carries, added to this node's store. */
+    private ModuleStore.Module moduleOf(Response r) {
+        ModuleSourceDecoder d = r.read(new ModuleSourceDecoder());
+        String name = d.name();
+        KernelCodec.fits(d, d.codeLength());
+        return modules.add(name, d.code());
+    }
+
+    private final ModuleSourceEncoder moduleSource = new ModuleSourceEncoder();
+    private final WithdrawnGuestsEncoder withdrawnGuests = new WithdrawnGuestsEncoder();
+
+    private void respondModule(int src, long call, ModuleStore.Module m) {
+        KernelCodec.Outgoing out = k.publisher.out;
+        out.begin(moduleSource).name(m.name()).code(m.code());
+        k.publisher.respond(src, call, Frames.OK, out);
+    }
+
     /** A module's code by name, for a node that lacks it (at the RDC's home node). */
-    void onModuleFetch(int src, long call, Wire.Reader r) {
-        String wanted = r.str();
-        ModuleStore.Module m = r.hasMore() ? modules.byName(r.i64(), wanted) : modules.byName(wanted);
+    void onModuleFetch(int src, long call, ModuleFetchDecoder r) {
+        long rdc = r.rdc();
+        String wanted = r.name();
+        ModuleStore.Module m = rdc != 0 ? modules.byName(rdc, wanted) : modules.byName(wanted);
         if (m == null) k.publisher.respondError(src, call, "no module of that name is known to the RDC");
-        else k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().str(m.name()).str(m.code()));
+        else respondModule(src, call, m);
     }
 
     /** The module of an INCHOATE incarnation, for creation from it (§3.2.1). */
-    void onBlueprint(int src, long call, Wire.Reader r) {
-        Incarnation b = k.local(r.i64());
+    void onBlueprint(int src, long call, long blueprint) {
+        Incarnation b = k.local(blueprint);
         if (b.state != Incarnation.State.INCHOATE)
             throw new OperationException(b.name + " is " + b.state + "; only an INCHOATE incarnation serves as a blueprint");
-        k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().str(b.module.name()).str(b.module.code()));
+        respondModule(src, call, b.module);
     }
 
     /** Opens or closes this node to new incarnations (§7.4.2). */
-    void onNodeAccept(int src, long call, Wire.Reader r) {
-        k.acceptingIncarnations = r.bool();
+    void onNodeAccept(int src, long call, boolean accepting) {
+        k.acceptingIncarnations = accepting;
         k.publisher.respond(src, call, Frames.OK, null);
     }
 
     /** Starts withdrawing {@code node} (the request; {@link #onWithdraw} is the node's side). */
     List<Kernel.Guest> withdraw(int node, String why) {
-        Response r = k.requests.request(node, OP_WITHDRAW, new Wire.Writer().str(why), REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(64);
+        q.begin(new WithdrawEncoder()).why(why);
+        Response r = k.requests.request(node, OP_WITHDRAW, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("withdraw node " + node + ": " + r.error());
-        Wire.Reader rd = r.reader();
         List<Kernel.Guest> out = new ArrayList<>();
-        for (int i = rd.i32(); i > 0; i--) out.add(new Kernel.Guest(rd.i64(), rd.i64(), rd.str()));
+        for (WithdrawnGuestsDecoder.GuestsDecoder g : r.read(new WithdrawnGuestsDecoder()).guests()) {
+            long gid = g.incarnation(), rdc = g.rdc();
+            out.add(new Kernel.Guest(gid, rdc, g.name()));
+        }
         return out;
     }
 
@@ -329,19 +380,18 @@ final class Loader {
      * incarnations, each guest (and whoever watches it) gets a WITHDRAWING event saying by when it
      * must be gone, and the answer lists them, for the withdrawer to migrate (operator.Withdrawal).
      */
-    void onWithdraw(int src, long call, Wire.Reader r) {
-        String why = r.str();
+    void onWithdraw(int src, long call, String why) {
         k.acceptingIncarnations = false;
-        Wire.Writer w = k.publisher.kw.reset();
+        KernelCodec.Outgoing out = k.publisher.out;
         List<Incarnation> guests = new ArrayList<>();
         for (Incarnation inc : k.incarnations.values()) if (!inc.pseudo && !inc.destroyed) guests.add(inc);
-        w.i32(guests.size());
+        WithdrawnGuestsEncoder.GuestsEncoder w = out.begin(withdrawnGuests).guestsCount(guests.size());
         for (Incarnation inc : guests) {
-            w.i64(inc.gid).i64(inc.rdcId).str(inc.name);
+            w.next().incarnation(inc.gid).rdc(inc.rdcId).name(inc.name);
             Event e = new Event(Event.Type.WITHDRAWING, inc.gid, inc.name, why, System.currentTimeMillis());
             inc.inbox.put(e); // its own onEvent hears it
             k.ghosts.raise(inc, Event.Type.WITHDRAWING, why);
         }
-        k.publisher.respond(src, call, Frames.OK, w);
+        k.publisher.respond(src, call, Frames.OK, out);
     }
 }

@@ -1,5 +1,7 @@
 package io.rdc.runtime.kernel;
 
+import io.rdc.runtime.kernel.codec.MessageHeaderEncoder;
+import io.rdc.runtime.kernel.codec.MigrateChunkEncoder;
 import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
@@ -119,6 +121,17 @@ final class MigrationRecord {
         return -1;
     }
 
+    /** The module a record's incarnation runs: {hash, name} (from the record's header, in the record's own format). */
+    static String[] moduleOf(byte[] record) {
+        Wire.Reader hdr = new Wire.Reader(record);
+        hdr.i64();
+        hdr.i64();
+        hdr.str();
+        hdr.i64();
+        String hash = hdr.str();
+        return new String[] {hash, hdr.str()};
+    }
+
     /**
      * Sends the record to D in chunks from this (the incarnation's) thread; the kernel thread never
      * blocks on it. The record is written through one frame-sized array: the state's buffers are read
@@ -127,13 +140,16 @@ final class MigrationRecord {
      */
     void ship(int dest, long gid, ByteSource record) {
         // Whole frames where they are large (IPC: 64 KB), so D reads each in place, not reassembled.
-        int frame = k.transport().maxPayloadLength(dest) - (Frames.Q_HEADER + 20);
+        // The frame: a MIGRATE_CHUNK request whose data (the piece) the sink writes in place.
+        int at = Frames.Q_HEADER + KernelCodec.HEADER + MigrateChunkEncoder.BLOCK_LENGTH + MigrateChunkEncoder.pieceHeaderLength();
+        int frame = k.transport().maxPayloadLength(dest) - at;
         int chunk = frame >= 16 * 1024 ? frame : CHUNK;
         int total = record.length();
         // Back-pressured (D copies out slower than this fills): yield the core to D rather than spin.
         org.agrona.concurrent.IdleStrategy idle = new org.agrona.concurrent.YieldingIdleStrategy();
-        int at = Frames.Q_HEADER + 20;
         UnsafeBuffer b = new UnsafeBuffer(new byte[at + chunk]);
+        MessageHeaderEncoder header = new MessageHeaderEncoder();
+        MigrateChunkEncoder piece = new MigrateChunkEncoder();
         ByteSink frames = new ByteSink(b.byteArray(), at) {
             int offset;
 
@@ -143,11 +159,9 @@ final class MigrationRecord {
                 Frames.putHeaderTo(b, Frames.REQUEST, 0, 0, k.nodeId());
                 b.putLong(Frames.Q_CALL, 0);
                 b.putInt(Frames.Q_OP, Kernel.OP_MIGRATE_CHUNK);
-                int p = Frames.Q_HEADER;
-                b.putLong(p, gid);
-                b.putInt(p + 8, offset);
-                b.putInt(p + 12, total);
-                b.putInt(p + 16, n);
+                piece.wrapAndApplyHeader(b, Frames.Q_HEADER, header).transfer(gid).at(offset).total(total);
+                // The piece's length prefix (SBE var data: uint32 length, then the bytes, already in place).
+                b.putInt(at - MigrateChunkEncoder.pieceHeaderLength(), n, java.nio.ByteOrder.LITTLE_ENDIAN);
                 if (k.transport().offer(dest, b, 0, to, idle) != Frames.OK)
                     throw new OperationException("node " + dest + " is unreachable");
                 offset += n;

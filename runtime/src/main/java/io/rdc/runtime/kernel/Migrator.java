@@ -4,6 +4,7 @@ import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.transport.Frames;
+import io.rdc.runtime.kernel.codec.*;
 import io.rdc.runtime.transport.Wire;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,25 +140,26 @@ final class Migrator {
      */
     boolean intercept(int src, long call, int op, DirectBuffer buf, int off, int len) {
         int target = targetOf(op);
-        if (target == NONE || len < Frames.Q_HEADER + 8) return false;
-        long gid = buf.getLong(off + Frames.Q_HEADER);
+        int subject = target == NONE ? -1 : KernelCodec.subjectAt(op, buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER);
+        if (subject < 0) return false;
+        long gid = buf.getLong(subject);
         Incarnation owner;
         switch (target) {
             case INC -> {
                 Incarnation inc = k.incarnations.get(gid);
-                if (inc == null) return forwardTo(whereNow(gid), buf, off, len, 0);
+                if (inc == null) return forwardTo(whereNow(gid), buf, off, len, subject - off, 0);
                 owner = inc;
             }
             case STREAM -> {
                 Stream s = k.router.streams.get(gid);
-                if (s == null) return forwardTo(whereNow(gid), buf, off, len, 0);
+                if (s == null) return forwardTo(whereNow(gid), buf, off, len, subject - off, 0);
                 owner = s.owner;
             }
             default -> {
                 Port p = k.router.ports.get(gid);
                 if (p == null) {
                     long next = k.router.redirections.get(gid);
-                    return next != 0 && next != gid && forwardTo(Ids.node(next), buf, off, len, next);
+                    return next != 0 && next != gid && forwardTo(Ids.node(next), buf, off, len, subject - off, next);
                 }
                 owner = p.owner;
             }
@@ -185,10 +187,10 @@ final class Migrator {
     }
 
     /** Passes a request on unchanged (the answer goes straight to whoever asked), or with a port's new address. */
-    private boolean forwardTo(int node, DirectBuffer buf, int off, int len, long newPortGid) {
+    private boolean forwardTo(int node, DirectBuffer buf, int off, int len, int subjectInFrame, long newPortGid) {
         if (node == 0 || node == k.nodeId()) return false;
         k.publisher.kbuf.putBytes(0, buf, off, len);
-        if (newPortGid != 0) k.publisher.kbuf.putLong(Frames.Q_HEADER, newPortGid);
+        if (newPortGid != 0) k.publisher.kbuf.putLong(subjectInFrame, newPortGid);
         k.outbox.offer(node, k.publisher.kbuf, 0, len);
         return true;
     }
@@ -197,11 +199,11 @@ final class Migrator {
     // Source side
 
     /** M1 at S: a manager (or the incarnation itself) asks for a migration. */
-    void onMigrate(int src, long call, Wire.Reader r) {
-        long gid = r.i64();
-        int dest = r.i32();
-        long withinNs = r.i64();
-        boolean waitForEnd = r.bool();
+    void onMigrate(int src, long call, MigrateDecoder r) {
+        long gid = r.incarnation();
+        int dest = r.destination();
+        long withinNs = r.withinNanos();
+        boolean waitForEnd = r.waitForEnd() != 0;
         Incarnation inc = k.local(gid);
         if (inc.pseudo) throw new OperationException("the operator session cannot migrate");
         if (inc.state == Incarnation.State.FAULTING) throw new OperationException(inc.name + " is FAULTING; it can only be destroyed");
@@ -210,23 +212,23 @@ final class Migrator {
         if (k.pool().node(dest) == null)
             throw new OperationException("node " + dest + " is not in the pool (nodes: " + k.pool().nodeIds() + ")");
         if (dest == k.nodeId()) {
-            k.publisher.respond(src, call, Frames.OK, new Wire.Writer().i64(0).i64(0));
+            k.publisher.respond(src, call, Frames.OK, migrated(0, 0));
             return;
         }
         Outgoing o = new Outgoing(inc, dest, withinNs, src, call, waitForEnd);
         outgoing.put(gid, o);
         inc.migratingTo = dest;
-        k.requests.requestAsync(dest, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(gid).str(inc.moduleHash()), Kernel.REQUEST_TIMEOUT_NS, resp -> {
+        k.requests.requestAsync(dest, Kernel.OP_MIGRATE_PREPARE, prepareRequest(gid, inc.moduleHash()), Kernel.REQUEST_TIMEOUT_NS, resp -> {
             if (o.ended) return;
             if (resp.status() != Frames.OK) {
                 end(o, "node " + dest + " refused: " + resp.error(), 0, 0);
                 return;
             }
-            o.destHasCode = resp.reader().bool();
+            o.destHasCode = resp.read(new PreparedDecoder()).hasCode() != 0;
             o.preparedNanos = System.nanoTime();
             if (!o.waitForEnd) {
                 o.answered = true;
-                k.publisher.respond(src, call, Frames.OK, new Wire.Writer().i64(-1).i64(-1));
+                k.publisher.respond(src, call, Frames.OK, migrated(-1, -1));
             }
             o.installCall = k.requests.expectResponse(dest, withinNs + INSTALL_TIMEOUT_NS, installed -> onInstalled(o, installed));
             k.ghosts.runOnIncarnation(inc, (BoundaryTask) () -> move(o));
@@ -236,6 +238,30 @@ final class Migrator {
                             + " ms; the migration was abandoned and it carries on at node " + k.nodeId(), 0, 0);
             });
         });
+    }
+
+    static KernelCodec.Outgoing migrated(long elapsedNs, long frozenNs) {
+        KernelCodec.Outgoing out = new KernelCodec.Outgoing(32);
+        out.begin(new MigratedEncoder()).elapsedNanos(elapsedNs).frozenNanos(frozenNs);
+        return out;
+    }
+
+    static KernelCodec.Outgoing prepareRequest(long transfer, String moduleHash) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(96);
+        q.begin(new MigratePrepareEncoder()).transfer(transfer).moduleHash(moduleHash);
+        return q;
+    }
+
+    static KernelCodec.Outgoing abortRequest(long transfer) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+        q.begin(new MigrateAbortEncoder()).transfer(transfer);
+        return q;
+    }
+
+    static KernelCodec.Outgoing installRequest(long transfer, int total, int mode, String name, int origin) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(64);
+        q.begin(new MigrateInstallEncoder()).transfer(transfer).total(total).mode((short) mode).origin(origin).name(name);
+        return q;
     }
 
     /** Arrivals under way here (a plain read of a kernel-thread map's size: may be momentarily stale). */
@@ -249,7 +275,7 @@ final class Migrator {
         if (o == null) return;
         o.abortedWhy = why;
         if (o.phase.compareAndSet(0, 2)) end(o, "aborted: " + why, 0, 0);
-        k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(inc.gid), null);
+        k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, abortRequest(inc.gid), null);
     }
 
     /** M2–M3 on the incarnation's own thread, at a handler boundary: stop, flush, take the state, ship it. */
@@ -267,7 +293,7 @@ final class Migrator {
             // INSTALL follows the chunks on the same publication, from this thread; its answer is taken on
             // the kernel thread (onInstalled). This thread need not wake again: it waits, stopped, while
             // 'migrating' is set, and ends with the switch.
-            Wire.Writer install = new Wire.Writer().i64(inc.gid).i32(record.length());
+            KernelCodec.Outgoing install = installRequest(inc.gid, record.length(), MIGRATE, null, 0);
             if (k.publisher.offerFrame(o.dest, Frames.REQUEST, o.installCall, Kernel.OP_MIGRATE_INSTALL, install) != Frames.OK)
                 throw new OperationException("node " + o.dest + " is unreachable");
         } catch (RuntimeException e) {
@@ -286,16 +312,14 @@ final class Migrator {
             failMoving(o, "node " + o.dest + " could not take it: " + resp.error());
             return;
         }
-        Wire.Reader rd = resp.reader();
-        rd.i64();
         Long2LongHashMap portMap = new Long2LongHashMap(0);
-        for (int i = rd.i32(); i > 0; i--) portMap.put(rd.i64(), rd.i64());
+        for (InstalledDecoder.PortsDecoder p : resp.read(new InstalledDecoder()).ports()) portMap.put(p.oldPort(), p.newPort());
         switchOver(o, portMap);
     }
 
     /** Kernel thread: a migration failed after the incarnation stopped; D drops what it has, it carries on here. */
     private void failMoving(Outgoing o, String why) {
-        k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(o.inc.gid), null);
+        k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_ABORT, abortRequest(o.inc.gid), null);
         end(o, why, 0, 0);
     }
 
@@ -369,13 +393,10 @@ final class Migrator {
             System.err.printf("migrate %s: prepare %.3f, wait %.3f, capture %.3f, ship %.3f, install %.3f, switch %.3f ms%n", inc.name,
                     (o.preparedNanos - o.startNanos) / 1e6, (o.frozenNanos - o.preparedNanos) / 1e6, (o.capturedNanos - o.frozenNanos) / 1e6,
                     (o.shippedNanos - o.capturedNanos) / 1e6, (o.installedNanos - o.shippedNanos) / 1e6, (now - o.installedNanos) / 1e6);
-        Wire.Writer w = new Wire.Writer(64).i64(inc.gid).i32(k.nodeId()).i64(now - o.startNanos).i64(now - o.frozenNanos).i32(events.size());
-        for (Event e : events) w.i8(e.type().ordinal()).i64(e.subject()).str(e.subjectName()).str(e.detail()).i64(e.atMillis());
         // A retained port whose senders are held (§6.2.4) stays holding where it went: COMMIT says so,
         // and the arrivals held here follow COMMIT on the same publication, ahead of any later arrival
         // (which follows the redirection); the new port's receiver gets them all when it activates.
-        w.i32(stillHolding.size());
-        for (int i = 0; i < stillHolding.size(); i++) w.i64(stillHolding.getLong(i));
+        KernelCodec.Outgoing w = commitRequest(inc.gid, k.nodeId(), now - o.startNanos, now - o.frozenNanos, events, stillHolding);
         k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_COMMIT, w, Kernel.REQUEST_TIMEOUT_NS, resp -> {
             // The old record is gone either way: its thread ends, its context closes.
             inc.destroyed = true;
@@ -384,8 +405,8 @@ final class Migrator {
                 end(o, "node " + o.dest + " failed after taking " + inc.name + ": " + resp.error(), 0, 0);
                 return;
             }
-            Wire.Reader rd = resp.reader();
-            end(o, null, rd.i64(), rd.i64());
+            MigratedDecoder done = resp.read(new MigratedDecoder());
+            end(o, null, done.elapsedNanos(), done.frozenNanos());
         });
         for (Port p : withHeld) {
             long to = portMap.get(p.gid);
@@ -414,7 +435,7 @@ final class Migrator {
         if (!o.answered) {
             o.answered = true;
             if (error != null) k.publisher.respondError(o.managerNode, o.managerCall, "migrate " + inc.name + " to node " + o.dest + ": " + error);
-            else k.publisher.respond(o.managerNode, o.managerCall, Frames.OK, new Wire.Writer().i64(elapsedNs).i64(frozenNs));
+            else k.publisher.respond(o.managerNode, o.managerCall, Frames.OK, migrated(elapsedNs, frozenNs));
         }
         for (byte[] f : o.held) k.adapter.onRequest(new UnsafeBuffer(f), 0, f.length);
     }
@@ -430,9 +451,20 @@ final class Migrator {
     }
 
     /** M1 at D: commit resources (or refuse), and say whether the module's code is needed. */
-    void onPrepare(int src, long call, Wire.Reader r) {
-        long gid = r.i64();
-        String hash = r.str();
+    static KernelCodec.Outgoing commitRequest(long transfer, int from, long elapsedNs, long frozenNs, List<Event> events, LongArrayList holding) {
+        KernelCodec.Outgoing w = new KernelCodec.Outgoing(128);
+        MigrateCommitEncoder e = w.begin(new MigrateCommitEncoder()).transfer(transfer).from(from).elapsedNanos(elapsedNs).frozenNanos(frozenNs);
+        MigrateCommitEncoder.EventsEncoder ee = e.eventsCount(events.size());
+        for (Event ev : events)
+            ee.next().eventType((short) ev.type().ordinal()).subject(ev.subject()).atMillis(ev.atMillis()).subjectName(ev.subjectName()).detail(ev.detail());
+        MigrateCommitEncoder.HoldingEncoder he = e.holdingCount(holding.size());
+        for (int i = 0; i < holding.size(); i++) he.next().port(holding.getLong(i));
+        return w;
+    }
+
+    void onPrepare(int src, long call, MigratePrepareDecoder r) {
+        long gid = r.transfer();
+        String hash = r.moduleHash();
         if (!k.acceptingIncarnations) throw new OperationException("node " + k.nodeId() + " is not allocated to new incarnations");
         if (k.launcher() == null) throw new OperationException("node " + k.nodeId() + " has no incarnation host");
         Incoming in = new Incoming(src, gid);
@@ -440,22 +472,26 @@ final class Migrator {
         if (old != null) discard(old);
         ModuleStore.Module mod = k.loader.modules().get(hash);
         if (mod != null) k.launcher().prepareArrival(gid, mod); // load it while the source ships the state
-        k.publisher.respond(src, call, Frames.OK, new Wire.Writer().bool(mod != null));
+        KernelCodec.Outgoing out = k.publisher.out;
+        out.begin(prepared).hasCode((short) (mod != null ? 1 : 0));
+        k.publisher.respond(src, call, Frames.OK, out);
     }
 
     /** A piece of the record (no response: the INSTALL request that follows on the same path is answered). */
-    void onChunk(Wire.Reader r) {
-        long gid = r.i64();
-        int offset = r.i32();
-        int total = r.i32();
+    private final PreparedEncoder prepared = new PreparedEncoder();
+
+    void onChunk(MigrateChunkDecoder r) {
+        long gid = r.transfer();
+        int offset = r.at();
+        int total = r.total();
         Incoming in = incoming.get(gid);
         if (in == null) return;
-        int n = r.peekI32();
+        int n = r.pieceLength();
         // Chunks come in order on one publication. One that does not fit its claims is dropped: INSTALL
         // then finds the record incomplete and says so.
         // n is checked against the bytes the frame really holds before anything is allocated for it
         // (the fuzz test found a 53-byte chunk claiming 2 GB allocate that much).
-        if (total < 0 || n < 0 || (long) n > r.remaining() - 4L || offset != (in.total == total ? in.received : 0) || (long) offset + n > total) return;
+        if (total < 0 || !KernelCodec.holds(r, n) || offset != (in.total == total ? in.received : 0) || (long) offset + n > total) return;
         if (in.data == null || in.total != total) {
             recordBuffers.release(in.data);
             in.data = null;
@@ -465,7 +501,7 @@ final class Migrator {
         if (in.data == null || in.data.length < offset + n) in.data = grow(in.data, in.received, offset + n, total);
         long t0 = TRACE ? System.nanoTime() : 0;
         if (TRACE && in.firstChunk == 0) in.firstChunk = t0;
-        in.received += r.bytesInto(in.data, offset); // from Aeron's log straight into place
+        in.received += r.getPiece(in.data, offset, n); // from Aeron's log straight into place
         if (TRACE) {
             in.lastChunk = System.nanoTime();
             in.copyNanos += in.lastChunk - t0;
@@ -486,12 +522,12 @@ final class Migrator {
     }
 
     /** M2–M3 at D: re-make the record, ports (not yet routed), streams, table; load and restore the code. */
-    void onInstall(int src, long call, Wire.Reader req) {
-        long gid = req.i64();
-        int total = req.i32();
-        int mode = req.hasMore() ? req.i8() : MIGRATE;
-        String newName = req.hasMore() ? req.str() : null;
-        int origin = req.hasMore() ? req.i32() : 0;
+    void onInstall(int src, long call, MigrateInstallDecoder req) {
+        long gid = req.transfer();
+        int total = req.total();
+        int mode = req.mode();
+        int origin = req.origin();
+        String newName = KernelCodec.orNull(req.name());
         Incoming in = incoming.get(gid);
         if (in == null) throw new OperationException("no migration of " + Ids.show(gid) + " was prepared at node " + k.nodeId());
         in.origin = origin; // a restore: where it was checkpointed, not who restores it (issue 14)
@@ -610,8 +646,9 @@ final class Migrator {
                 () -> {
                     // Answered from the arriving incarnation's thread as soon as it has its state: no hop
                     // through this kernel thread (nothing here depends on the answer's order).
-                    Wire.Writer ok = new Wire.Writer(16 + pairs.size() * 8).i64(inc.gid).i32(pairs.size() / 2);
-                    for (int i = 0; i < pairs.size(); i++) ok.i64(pairs.getLong(i));
+                    KernelCodec.Outgoing ok = new KernelCodec.Outgoing(32 + pairs.size() * 8);
+                    InstalledEncoder.PortsEncoder pe = ok.begin(new InstalledEncoder()).incarnation(inc.gid).portsCount(pairs.size() / 2);
+                    for (int i = 0; i < pairs.size(); i += 2) pe.next().oldPort(pairs.getLong(i)).newPort(pairs.getLong(i + 1));
                     recordBuffers.release(data); // decoded: nothing reads it any more
                     if (k.publisher.offerFrame(src, Frames.RESPONSE, call, Frames.OK, ok) != Frames.OK)
                         k.onKernel(() -> {
@@ -628,10 +665,10 @@ final class Migrator {
     }
 
     /** M4 at D: route the ports, resume the incarnation, raise MIGRATEDONE. */
-    void onCommit(int src, long call, Wire.Reader r) {
-        long gid = r.i64();
-        int from = r.i32();
-        long elapsed = r.i64(), frozen = r.i64();
+    void onCommit(int src, long call, MigrateCommitDecoder r) {
+        long gid = r.transfer();
+        int from = r.from();
+        long elapsed = r.elapsedNanos(), frozen = r.frozenNanos();
         Incoming in = incoming.remove(gid);
         if (in == null || in.inc == null) throw new OperationException("no migration of " + Ids.show(gid) + " is installed at node " + k.nodeId());
         Incarnation inc = in.inc;
@@ -646,11 +683,15 @@ final class Migrator {
         movedTo.remove(inc.gid);
         for (Stream s : in.streams) movedTo.remove(s.gid);
         k.incarnations.put(inc.gid, inc);
-        for (int i = r.i32(); i > 0; i--)
-            inc.inbox.put(new Event(Event.Type.values()[r.i8()], r.i64(), r.str(), r.str(), r.i64()));
+        for (MigrateCommitDecoder.EventsDecoder e : r.events()) {
+            Event.Type type = Event.Type.values()[e.eventType()];
+            long subject = e.subject(), at = e.atMillis();
+            String subjectName = KernelCodec.orNull(e.subjectName());
+            inc.inbox.put(new Event(type, subject, subjectName, KernelCodec.orNull(e.detail()), at));
+        }
         // Retained ports still holding their senders (§6.2.4): the held arrivals come next from S, and wait here.
-        if (r.hasMore()) for (int i = r.i32(); i > 0; i--) {
-            Port p = k.router.ports.get(r.i64());
+        for (MigrateCommitDecoder.HoldingDecoder h : r.holding()) {
+            Port p = k.router.ports.get(h.port());
             if (p != null) p.holdSenders = true;
         }
         long total = elapsed; // S measured from the request to its switch; the commit is one message more
@@ -660,12 +701,11 @@ final class Migrator {
         k.ghosts.raise(inc, Event.Type.MIGRATEDONE, "from node " + from + " to node " + k.nodeId() + " in "
                 + String.format(java.util.Locale.ROOT, "%.3f", total / 1e6) + " ms (frozen "
                 + String.format(java.util.Locale.ROOT, "%.3f", frozen / 1e6) + " ms)");
-        k.publisher.respond(src, call, Frames.OK, new Wire.Writer().i64(total).i64(frozen));
+        k.publisher.respond(src, call, Frames.OK, migrated(total, frozen));
     }
 
     /** S gave up (a failure, a destroy): whatever was installed here goes. */
-    void onAbort(int src, long call, Wire.Reader r) {
-        long gid = r.i64();
+    void onAbort(int src, long call, long gid) {
         Incoming in = incoming.remove(gid);
         if (in != null) discard(in);
         k.publisher.respond(src, call, Frames.OK, null);
@@ -696,10 +736,11 @@ final class Migrator {
      * incarnation migrating itself must not wait (it moves when its handler returns).
      */
     public Migration migrate(long gid, int node, long withinNs, boolean waitForEnd) {
-        Response r = k.requests.request(Ids.node(gid), OP_MIGRATE, new Wire.Writer().i64(gid).i32(node).i64(withinNs).bool(waitForEnd),
-                withinNs + Migrator.INSTALL_TIMEOUT_NS + REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(48);
+        q.begin(new MigrateEncoder()).incarnation(gid).destination(node).withinNanos(withinNs).waitForEnd((short) (waitForEnd ? 1 : 0));
+        Response r = k.requests.request(Ids.node(gid), OP_MIGRATE, q, withinNs + Migrator.INSTALL_TIMEOUT_NS + REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException(r.error());
-        Wire.Reader rd = r.reader();
-        return new Migration(rd.i64(), rd.i64());
+        MigratedDecoder d = r.read(new MigratedDecoder());
+        return new Migration(d.elapsedNanos(), d.frozenNanos());
     }
 }

@@ -2,7 +2,10 @@ package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.node.NodeInfo;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.kernel.codec.NodeStatusQueryDecoder;
+import io.rdc.runtime.kernel.codec.NodeStatusQueryEncoder;
+import io.rdc.runtime.kernel.codec.NodeStatusReportDecoder;
+import io.rdc.runtime.kernel.codec.NodeStatusReportEncoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -74,19 +77,32 @@ final class NodeLoad {
     /** A node's counts, asked of it now (2 s at most); null when it does not answer. */
     NodeStatus liveStatus(NodeInfo n) {
         try {
-            Response r = k.requests.request(n.id(), OP_NODE_STATUS, new Wire.Writer(), TimeUnit.SECONDS.toNanos(2));
-            Wire.Reader rd = r.reader();
-            int live = rd.i32();
-            double load = Double.longBitsToDouble(rd.i64());
-            return new NodeStatus(n.id(), n.name(), n.groups(), true, live, load, rd.hasMore() ? rd.i64() : 0);
+            return statusOf(n, k.requests.request(n.id(), OP_NODE_STATUS, statusQuery(), TimeUnit.SECONDS.toNanos(2)));
         } catch (OperationException e) {
             return null;
         }
     }
 
-    /** This node's counts: live incarnations, load, refused frames. */
-    void onNodeStatus(int src, long call, Wire.Reader r) {
-        k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().i32(liveIncarnations()).i64(Double.doubleToLongBits(load()))
-                .i64(k.transport.refusedFrames()));
+    static KernelCodec.Outgoing statusQuery() {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(16);
+        q.begin(new NodeStatusQueryEncoder());
+        return q;
+    }
+
+    /** A node's answer to a status query; a node older than schema version 2 does not count unreadable messages (0). */
+    static NodeStatus statusOf(NodeInfo n, Response r) {
+        NodeStatusReportDecoder d = r.read(new NodeStatusReportDecoder());
+        long unreadable = d.unreadableMessages() == NodeStatusReportDecoder.unreadableMessagesNullValue() ? 0 : d.unreadableMessages();
+        return new NodeStatus(n.id(), n.name(), n.groups(), true, d.incarnations(), d.load(), d.refusedFrames(), unreadable);
+    }
+
+    private final NodeStatusReportEncoder report = new NodeStatusReportEncoder();
+
+    /** This node's counts: live incarnations, load, refused frames, unreadable kernel messages. */
+    void onNodeStatus(int src, long call, NodeStatusQueryDecoder query) {
+        KernelCodec.Outgoing out = k.publisher.out;
+        out.begin(report).incarnations(liveIncarnations()).load(load()).refusedFrames(k.transport.refusedFrames())
+                .unreadableMessages(k.adapter.refusedMessages());
+        k.publisher.respond(src, call, Frames.OK, out);
     }
 }

@@ -3,7 +3,7 @@ package io.rdc.runtime.kernel;
 import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.kernel.codec.*;
 import java.util.ArrayList;
 
 import static io.rdc.runtime.kernel.Kernel.*;
@@ -41,7 +41,7 @@ final class Reconfiguration {
             inc.ports.add(p);
         }
         k.callOnKernel(() -> k.router.ports.put(p.gid, p)); // reachable by address (forwarded queue) before the channel entry
-        Response r = k.requests.request(Ids.node(d.gid()), OP_ACTIVATE, new Wire.Writer().i64(d.gid()).i64(p.gid).bool(moveQueue), REQUEST_TIMEOUT_NS);
+        Response r = k.requests.request(Ids.node(d.gid()), OP_ACTIVATE, activateRequest(d.gid(), p.gid, moveQueue, 0), REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) {
             k.callOnKernel(() -> k.router.ports.remove(p.gid));
             synchronized (inc) {
@@ -49,10 +49,9 @@ final class Reconfiguration {
             }
             throw new OperationException("receiving port " + Ids.show(d.gid()) + ": " + r.error());
         }
-        Wire.Reader rd = r.reader();
-        int n = rd.i32();
-        long[] chans = new long[n];
-        for (int i = 0; i < n; i++) chans[i] = rd.i64();
+        ActivatedDecoder.ChannelsDecoder given = r.read(new ActivatedDecoder()).channels();
+        long[] chans = new long[given.count()];
+        for (int i = 0; i < chans.length; i++) chans[i] = given.next().channel();
         k.callOnKernel(() -> {
             p.channels.clear();
             for (long c : chans) k.router.route(p, c);
@@ -61,15 +60,31 @@ final class Reconfiguration {
         return p;
     }
 
+    /** ACTIVATE of {@code port}, to move to {@code to}; restoring 1: only say whether it is parked; 2: take it only if parked. */
+    static KernelCodec.Outgoing activateRequest(long port, long to, boolean moveQueue, int restoring) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(48);
+        q.begin(new ActivatePortEncoder()).port(port).to(to).moveQueue((short) (moveQueue ? 1 : 0)).restoring((short) restoring);
+        return q;
+    }
+
+    private final ActivatedEncoder activated = new ActivatedEncoder();
+
+    private void respondActivated(int src, long call, int outcome, long[] chans) {
+        KernelCodec.Outgoing out = k.publisher.out;
+        ActivatedEncoder.ChannelsEncoder e = out.begin(activated).outcome(outcome).channelsCount(chans.length);
+        for (long c : chans) e.next().channel(c);
+        k.publisher.respond(src, call, Frames.OK, out);
+    }
+
     /** Figure 8.5 at the node giving the port up, in one step on the kernel thread. */
-    void onActivate(int src, long call, Wire.Reader r) {
-        long old = r.i64();
-        long to = r.i64();
-        boolean moveQueue = r.bool();
-        int restoring = r.hasMore() ? r.i8() : 0; // 1: only say whether it is parked; 2: take it only if parked
+    void onActivate(int src, long call, ActivatePortDecoder r) {
+        long old = r.port();
+        long to = r.to();
+        boolean moveQueue = r.moveQueue() != 0;
+        int restoring = r.restoring(); // 1: only say whether it is parked; 2: take it only if parked
         Port p = k.router.ports.get(old);
         if (restoring != 0 && (p == null || p.closed)) {
-            k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().i32(-1)); // gone: the restored port takes the channel afresh
+            respondActivated(src, call, -1, new long[0]); // gone: the restored port takes the channel afresh
             return;
         }
         if (p == null || p.closed) throw new OperationException("port " + Ids.show(old) + " is not at node " + k.nodeId + " (moved or closed)");
@@ -77,7 +92,7 @@ final class Reconfiguration {
             throw new OperationException("port " + Ids.show(old) + " is held by " + p.owner.name + ", which is still running; destroy it "
                     + "first, or checkpoint it 'and destroy'");
         if (restoring == 1) {
-            k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().i32(0));
+            respondActivated(src, call, 0, new long[0]);
             return;
         }
         long[] chans = p.channels();
@@ -102,9 +117,7 @@ final class Reconfiguration {
             Ref ref = p.ownerRef;
             if (ref != null && !ref.isClosed()) p.owner.refs.remove(ref);
         }
-        Wire.Writer w = k.publisher.kw.reset().i32(chans.length);
-        for (long c : chans) w.i64(c);
-        k.publisher.respond(src, call, Frames.OK, w);
+        respondActivated(src, call, chans.length, chans);
     }
 
     // ---- port attachment (§6.2.2, §8.5.2)
@@ -118,16 +131,17 @@ final class Reconfiguration {
     public void attach(RefDescriptor newPort, RefDescriptor oldPort, long channel, boolean moveQueue) {
         long ch = channel != 0 ? channel : oldPort != null ? oldPort.channel() : 0;
         if (ch == 0) throw new OperationException("attachPort needs the old port's handle or a channel to attach to");
-        Wire.Writer w = new Wire.Writer().i64(newPort.gid()).i64(ch).i64(oldPort == null ? 0 : oldPort.gid()).bool(moveQueue);
+        KernelCodec.Outgoing w = new KernelCodec.Outgoing(48);
+        w.begin(new AttachEncoder()).newPort(newPort.gid()).channel(ch).oldPort(oldPort == null ? 0 : oldPort.gid()).moveQueue((short) (moveQueue ? 1 : 0));
         Response r = k.requests.request(Ids.node(newPort.gid()), OP_ATTACH, w, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("attachPort: " + r.error());
     }
 
-    void onAttach(int src, long call, Wire.Reader r) {
-        long newGid = r.i64();
-        long ch = r.i64();
-        long oldGid = r.i64();
-        boolean moveQueue = r.bool();
+    void onAttach(int src, long call, AttachDecoder r) {
+        long newGid = r.newPort();
+        long ch = r.channel();
+        long oldGid = r.oldPort();
+        boolean moveQueue = r.moveQueue() != 0;
         Port p = k.router.ports.get(newGid);
         if (p == null || p.closed) throw new OperationException("port " + Ids.show(newGid) + " is not at node " + k.nodeId);
         if (oldGid == 0) {
@@ -142,7 +156,8 @@ final class Reconfiguration {
         // sent to this node over the channel still follow the old route (which forwards them in
         // order after the old queue), and forwarded ones are delivered here by address.
         p.pendingChannels.addLong(ch);
-        Wire.Writer w = new Wire.Writer().i64(oldGid).i64(ch).i64(newGid).bool(moveQueue);
+        KernelCodec.Outgoing w = new KernelCodec.Outgoing(48);
+        w.begin(new DetachEncoder()).oldPort(oldGid).channel(ch).to(newGid).moveQueue((short) (moveQueue ? 1 : 0));
         k.requests.requestAsync(Ids.node(oldGid), OP_DETACH, w, resp -> {
             p.pendingChannels.removeLong(ch);
             if (resp.status() != Frames.OK) {
@@ -158,11 +173,11 @@ final class Reconfiguration {
     }
 
     /** §8.5.2 at the detached port's node: one channel's attachment and its arrived messages go. */
-    void onDetach(int src, long call, Wire.Reader r) {
-        long oldGid = r.i64();
-        long ch = r.i64();
-        long to = r.i64();
-        boolean moveQueue = r.bool();
+    void onDetach(int src, long call, DetachDecoder r) {
+        long oldGid = r.oldPort();
+        long ch = r.channel();
+        long to = r.to();
+        boolean moveQueue = r.moveQueue() != 0;
         Port p = k.router.ports.get(oldGid);
         if (p == null || !p.channels.containsLong(ch))
             throw new OperationException("port " + Ids.show(oldGid) + " is not attached to channel " + Ids.show(ch) + " at node " + k.nodeId);
@@ -183,17 +198,17 @@ final class Reconfiguration {
     public void rebind(RefDescriptor streamHandle, long newChannel, RefDescriptor fromPort) {
         long to = k.router.locatePort(newChannel);
         if (fromPort == null) {
-            Response r = k.requests.request(Ids.node(streamHandle.gid()), OP_REBIND_STREAM,
-                    new Wire.Writer().i64(streamHandle.gid()).i64(newChannel).i64(to).i64(0), REQUEST_TIMEOUT_NS);
+            Response r = k.requests.request(Ids.node(streamHandle.gid()), OP_REBIND_STREAM, rebindStreamRequest(streamHandle.gid(), newChannel, to, 0),
+                    REQUEST_TIMEOUT_NS);
             if (r.status() != Frames.OK) throw new OperationException("rebind: " + r.error());
             return;
         }
         // The new binding's epoch, numbered by the stream's node (channel 0: only reserve it).
-        Response e = k.requests.request(Ids.node(streamHandle.gid()), OP_REBIND_STREAM,
-                new Wire.Writer().i64(streamHandle.gid()).i64(0).i64(0).i64(0), REQUEST_TIMEOUT_NS);
+        Response e = k.requests.request(Ids.node(streamHandle.gid()), OP_REBIND_STREAM, rebindStreamRequest(streamHandle.gid(), 0, 0, 0), REQUEST_TIMEOUT_NS);
         if (e.status() != Frames.OK) throw new OperationException("rebind: " + e.error());
-        long epoch = e.reader().i64();
-        Wire.Writer w = new Wire.Writer().i64(fromPort.gid()).i64(streamHandle.gid()).i64(newChannel).i64(to).i64(epoch);
+        long epoch = e.read(new EpochDecoder()).epoch();
+        KernelCodec.Outgoing w = new KernelCodec.Outgoing(64);
+        w.begin(new RebindAtReceiverEncoder()).port(fromPort.gid()).stream(streamHandle.gid()).newChannel(newChannel).to(to).epoch(epoch);
         Response r = k.requests.request(Ids.node(fromPort.gid()), OP_REBIND_AT_RECEIVER, w, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("rebind: " + r.error());
     }
@@ -203,20 +218,28 @@ final class Reconfiguration {
      * bindings (epochs below the new one), forward its queued messages into the new binding. Then,
      * once they have all arrived (a barrier request on the same route), the stream switches.
      */
-    void onRebindAtReceiver(int src, long call, Wire.Reader r) {
-        long portGid = r.i64();
-        long stream = r.i64();
-        long newChannel = r.i64();
-        long to = r.i64();
-        long epoch = r.i64();
+    private static KernelCodec.Outgoing rebindStreamRequest(long stream, long channel, long to, long epoch) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(48);
+        q.begin(new RebindStreamEncoder()).stream(stream).channel(channel).to(to).epoch(epoch);
+        return q;
+    }
+
+    void onRebindAtReceiver(int src, long call, RebindAtReceiverDecoder r) {
+        long portGid = r.port();
+        long stream = r.stream();
+        long newChannel = r.newChannel();
+        long to = r.to();
+        long epoch = r.epoch();
         Port p = k.router.ports.get(portGid);
         if (p == null) throw new OperationException("port " + Ids.show(portGid) + " is not at node " + k.nodeId);
         redirectStream(stream, portGid, to, newChannel, epoch);
         for (Message m : p.owner.inbox.drain(o -> ((Message) o).port == p && ((Message) o).streamGid == stream))
             k.publisher.forwardMessage(m, to, newChannel, epoch);
         // The sender must not send straight to the new port before the moved messages are there.
-        k.requests.requestAsync(Ids.node(to), OP_ROUTE_BARRIER, new Wire.Writer(), arrived ->
-                k.requests.requestAsync(Ids.node(stream), OP_REBIND_STREAM, new Wire.Writer().i64(stream).i64(newChannel).i64(to).i64(epoch), resp -> {
+        KernelCodec.Outgoing barrier = new KernelCodec.Outgoing(16);
+        barrier.begin(new RouteBarrierEncoder());
+        k.requests.requestAsync(Ids.node(to), OP_ROUTE_BARRIER, barrier, arrived ->
+                k.requests.requestAsync(Ids.node(stream), OP_REBIND_STREAM, rebindStreamRequest(stream, newChannel, to, epoch), resp -> {
                     if (resp.status() != Frames.OK) k.publisher.respondError(src, call, "rebinding the stream: " + resp.error());
                     else k.publisher.respond(src, call, Frames.OK, null);
                 }));
@@ -241,14 +264,16 @@ final class Reconfiguration {
      * new binding's epoch. Channel 0 only reserves an epoch (answered with it); epoch 0 (rebinding
      * under failure, nothing redirected) takes the next one.
      */
-    void onRebindStream(int src, long call, Wire.Reader r) {
-        Stream st = k.router.streams.get(r.i64());
+    void onRebindStream(int src, long call, RebindStreamDecoder r) {
+        Stream st = k.router.streams.get(r.stream());
         if (st == null) throw new OperationException("no such stream at node " + k.nodeId);
-        long ch = r.i64();
-        long to = r.i64();
-        long epoch = r.i64();
+        long ch = r.channel();
+        long to = r.to();
+        long epoch = r.epoch();
         if (ch == 0) {
-            k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().i64(++st.epochsIssued));
+            KernelCodec.Outgoing out = k.publisher.out;
+            out.begin(new EpochEncoder()).epoch(++st.epochsIssued);
+            k.publisher.respond(src, call, Frames.OK, out);
             return;
         }
         if (Ids.isMulticast(ch) != st.multicast) throw new OperationException("a stream cannot be rebound between unicast and multicast channels");
@@ -268,15 +293,17 @@ final class Reconfiguration {
 
     /** freezeStream / unfreezeStream (§6.2.3): the stream's sends wait while it is frozen. */
     public void freezeStream(RefDescriptor streamHandle, boolean frozen) {
-        Response r = k.requests.request(Ids.node(streamHandle.gid()), OP_FREEZE_STREAM, new Wire.Writer().i64(streamHandle.gid()).bool(frozen), REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+        q.begin(new FreezeStreamEncoder()).stream(streamHandle.gid()).frozen((short) (frozen ? 1 : 0));
+        Response r = k.requests.request(Ids.node(streamHandle.gid()), OP_FREEZE_STREAM, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException((frozen ? "freezeStream: " : "unfreezeStream: ") + r.error());
     }
 
     /** freezeStream / unfreezeStream at the stream's node. */
-    void onFreezeStream(int src, long call, Wire.Reader r) {
-        Stream st = k.router.streams.get(r.i64());
+    void onFreezeStream(int src, long call, FreezeStreamDecoder r) {
+        Stream st = k.router.streams.get(r.stream());
         if (st == null) throw new OperationException("no such stream at node " + k.nodeId);
-        st.frozen = r.bool();
+        st.frozen = r.frozen() != 0;
         k.publisher.respond(src, call, Frames.OK, null);
     }
 }

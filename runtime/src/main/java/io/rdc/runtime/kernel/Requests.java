@@ -2,7 +2,8 @@ package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.transport.Payload;
+import io.rdc.runtime.kernel.codec.SpaceGotDecoder;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,7 +49,7 @@ final class Requests {
     }
 
     /** Sends a request to a node's kernel (possibly this one, through Aeron) and waits for its response. */
-    public Response request(int node, int op, Wire.Writer payload, long timeoutNs) {
+    public Response request(int node, int op, Payload payload, long timeoutNs) {
         if (k.pool.isDown(node))
             throw new OperationException("node " + node + " is UNREACHABLE: the control plane has had no heartbeat from it within its liveness bound");
         long id = Ids.make(k.nodeId, callIds.incrementAndGet());
@@ -82,34 +83,26 @@ final class Requests {
         }
         // Nobody waits any more. A limited stream-space copy sent to a requester that gave up goes
         // back — asynchronously: the kernel thread must never wait for a response it alone can read.
-        if (status == Frames.OK && payload.length > 0) {
-            try {
-                Wire.Reader r = new Wire.Reader(payload);
-                if (r.i8() == 'G') {
-                    long rdc = r.i64();
-                    String label = r.str();
-                    boolean limited = r.bool();
-                    r.bool();
-                    RefDescriptor d = RefDescriptor.read(r);
-                    long holder = r.hasMore() ? r.i64() : 0;
-                    Wire.Writer back = new Wire.Writer().i64(rdc).str(label).bool(StreamSpace.unicastPort(d));
-                    if (StreamSpace.unicastPort(d)) d.write(back); // not taken: it stays where it was
-                    back.i64(holder);
-                    if (limited) requestAsync(Ids.node(rdc), OP_SPACE_RETURN, back);
-                }
-            } catch (RuntimeException ignored) {
-                // not a stream-space response
-            }
+        if (status == Frames.OK && k.adapter.incoming.templateOf(buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER) == SpaceGotDecoder.TEMPLATE_ID) {
+            SpaceGotDecoder got = k.adapter.incoming.wrap(buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER, spaceGot);
+            long rdc = got.rdc(), holder = got.holder();
+            boolean limited = got.limited() != 0;
+            RefDescriptor d = RefDescriptor.decode(got.reference());
+            String label = got.label();
+            // A unicast port not taken stays where it was.
+            if (limited) requestAsync(Ids.node(rdc), OP_SPACE_RETURN, SpaceAndNames.spaceReturnRequest(rdc, label, StreamSpace.unicastPort(d) ? d : null, holder));
         }
     }
 
+    private final SpaceGotDecoder spaceGot = new SpaceGotDecoder();
+
     /** Sends a request whose response nobody waits for (kernel thread only). */
-    void requestAsync(int node, int op, Wire.Writer payload) {
+    void requestAsync(int node, int op, Payload payload) {
         requestAsync(node, op, payload, null);
     }
 
     /** Sends a request from the kernel thread; {@code then} runs on the kernel thread when the response comes. */
-    long requestAsync(int node, int op, Wire.Writer payload, java.util.function.Consumer<Response> then) {
+    long requestAsync(int node, int op, Payload payload, java.util.function.Consumer<Response> then) {
         long id = Ids.make(k.nodeId, callIds.incrementAndGet());
         if (then != null) pendingCallbacks.put(id, then);
         k.publisher.offerRequest(node, id, op, payload);
@@ -120,16 +113,16 @@ final class Requests {
      * As above, with a bound: if no response comes within {@code timeoutNs} (the node died or never
      * heard), {@code then} gets a FAILED response saying so.
      */
-    void requestAsync(int node, int op, Wire.Writer payload, long timeoutNs, java.util.function.Consumer<Response> then) {
+    void requestAsync(int node, int op, Payload payload, long timeoutNs, java.util.function.Consumer<Response> then) {
         requestAsync(node, op, payload, timeoutNs, then, System.nanoTime() + Math.min(timeoutNs, TimeUnit.SECONDS.toNanos(3)));
     }
 
-    void requestAsync(int node, int op, Wire.Writer payload, long timeoutNs, java.util.function.Consumer<Response> then, long connectBy) {
+    void requestAsync(int node, int op, Payload payload, long timeoutNs, java.util.function.Consumer<Response> then, long connectBy) {
         if (node != k.nodeId && !k.transport.isConnected(node)) {
             // Never wait on the kernel thread for a peer: look again shortly (a new publication
             // takes a moment to connect), and give up if it never does.
             if (System.nanoTime() - connectBy > 0)
-                then.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " is unreachable").toBytes()));
+                then.accept(new Response(Frames.FAILED, KernelCodec.failure(new KernelCodec.Outgoing(), "node " + node + " is unreachable").toBytes()));
             else k.ghosts.schedule(TimeUnit.MILLISECONDS.toNanos(5), () -> requestAsync(node, op, payload, timeoutNs, then, connectBy));
             return;
         }
@@ -140,7 +133,7 @@ final class Requests {
     void failUnanswered(int node, long id, long timeoutNs) {
         k.ghosts.schedule(timeoutNs, () -> {
             java.util.function.Consumer<Response> c = pendingCallbacks.remove(id);
-            if (c != null) c.accept(new Response(Frames.FAILED, new Wire.Writer().str("node " + node + " did not answer within "
+            if (c != null) c.accept(new Response(Frames.FAILED, KernelCodec.failure(new KernelCodec.Outgoing(), "node " + node + " did not answer within "
                     + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms").toBytes()));
         });
     }

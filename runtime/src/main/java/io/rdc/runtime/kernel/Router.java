@@ -5,6 +5,14 @@ import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.transport.Frames;
+import io.rdc.runtime.kernel.codec.ChannelInfoDecoder;
+import io.rdc.runtime.kernel.codec.ChannelInfoEncoder;
+import io.rdc.runtime.kernel.codec.TextLinesDecoder;
+import io.rdc.runtime.kernel.codec.TextLinesEncoder;
+import io.rdc.runtime.kernel.codec.LocateDecoder;
+import io.rdc.runtime.kernel.codec.LocateEncoder;
+import io.rdc.runtime.kernel.codec.LocatedDecoder;
+import io.rdc.runtime.kernel.codec.LocatedEncoder;
 import io.rdc.runtime.transport.Wire;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -109,17 +117,16 @@ final class Router {
         int members = 0;
         for (NodeInfo n : k.pool.nodes()) {
             if (!k.transport.isConnected(n.id()) && n.id() != k.nodeId) continue;
-            Wire.Writer w = new Wire.Writer(16).i64(st.channel);
             Response r;
             try {
-                r = k.requests.request(n.id(), OP_LOCATE, w, TimeUnit.SECONDS.toNanos(2));
+                r = k.requests.request(n.id(), OP_LOCATE, locateRequest(st.channel), TimeUnit.SECONDS.toNanos(2));
             } catch (OperationException e) {
                 continue; // an unreachable node holds no port we can use
             }
             if (r.status() == Frames.OK) {
-                Wire.Reader rd = r.reader();
-                int count = rd.i32();
-                long first = rd.i64();
+                LocatedDecoder rd = r.read(new LocatedDecoder());
+                int count = rd.ports();
+                long first = rd.first();
                 members += count;
                 if (found == 0 && count > 0) found = first;
             }
@@ -306,7 +313,7 @@ final class Router {
         byte[] body = bl == 0 ? null : new byte[bl];
         if (bl > 0) buf.getBytes(off + Frames.D_HEADER + hl, body);
         RefDescriptor ref = null;
-        if (rl > 0) ref = RefDescriptor.read(new Wire.Reader(buf, off + Frames.D_HEADER + hl + bl, rl));
+        if (rl > 0) ref = RefDescriptor.read(buf, off + Frames.D_HEADER + hl + bl, rl);
         long invoke = buf.getLong(off + Frames.D_INVOKE);
         int replyNode = buf.getInt(off + Frames.D_REPLY_NODE);
         Message m = new Message(port, stream, seq, channel, src, kind, invoke, replyNode, head, body, ref, buf.getLong(off + Frames.D_EPOCH));
@@ -323,10 +330,11 @@ final class Router {
         List<String> out = new ArrayList<>();
         for (NodeInfo n : k.pool.nodes()) {
             try {
-                Response r = k.requests.request(n.id(), OP_CHANNEL_INFO, new Wire.Writer().i64(channel), TimeUnit.SECONDS.toNanos(2));
+                KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+                q.begin(new ChannelInfoEncoder()).channel(channel);
+                Response r = k.requests.request(n.id(), OP_CHANNEL_INFO, q, TimeUnit.SECONDS.toNanos(2));
                 if (r.status() != Frames.OK) continue;
-                Wire.Reader rd = r.reader();
-                for (int i = rd.i32(); i > 0; i--) out.add(rd.str());
+                for (TextLinesDecoder.LinesDecoder line : r.read(new TextLinesDecoder()).lines()) out.add(line.line());
             } catch (OperationException e) {
                 // unreachable node: nothing to report from it
             }
@@ -382,9 +390,9 @@ final class Router {
         for (NodeInfo n : k.pool.nodes()) {
             if (!k.transport.isConnected(n.id()) && n.id() != k.nodeId) continue;
             try {
-                Response r = k.requests.request(n.id(), OP_LOCATE, new Wire.Writer(16).i64(channel), TimeUnit.SECONDS.toNanos(2));
-                Wire.Reader rd = r.reader();
-                if (rd.i32() > 0) return rd.i64();
+                Response r = k.requests.request(n.id(), OP_LOCATE, locateRequest(channel), TimeUnit.SECONDS.toNanos(2));
+                LocatedDecoder rd = r.read(new LocatedDecoder());
+                if (rd.ports() > 0) return rd.first();
             } catch (OperationException e) {
                 // unreachable: holds nothing we can use
             }
@@ -394,8 +402,17 @@ final class Router {
 
     // ---- locate (§8.4.3)
 
-    void onLocate(int src, long call, Wire.Reader r) {
-        long channel = r.i64();
+    private static KernelCodec.Outgoing locateRequest(long channel) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+        q.begin(new LocateEncoder()).channel(channel);
+        return q;
+    }
+
+    private final LocatedEncoder located = new LocatedEncoder();
+    private final TextLinesEncoder channelInfoLines = new TextLinesEncoder();
+
+    void onLocate(int src, long call, LocateDecoder r) {
+        long channel = r.channel();
         ArrayList<Port> l = channelPorts.get(channel);
         int n = 0;
         long first = 0;
@@ -408,7 +425,9 @@ final class Router {
             first = channelRedirections.get(channel);
             n = 1;
         }
-        k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().i32(n).i64(first));
+        KernelCodec.Outgoing out = k.publisher.out;
+        out.begin(located).ports(n).first(first);
+        k.publisher.respond(src, call, Frames.OK, out);
     }
 
     /**
@@ -429,8 +448,8 @@ final class Router {
     }
 
     /** What is attached to a channel here, for channelInfo. */
-    void onChannelInfo(int src, long call, Wire.Reader r) {
-        long ch = r.i64();
+    void onChannelInfo(int src, long call, ChannelInfoDecoder r) {
+        long ch = r.channel();
         List<String> out = new ArrayList<>();
         ArrayList<Port> l = channelPorts.get(ch);
         // A port's queue is shown: no message is kept by a port nobody reads without it being visible (issue 14).
@@ -439,8 +458,9 @@ final class Router {
         for (Stream st : streams.values())
             if (st.channel == ch && !st.closed && !st.owner.destroyed)
                 out.add("stream " + st.owner.name + (st.name != null ? "." + st.name : "") + " (" + Ids.show(st.gid) + ") at " + k.nodeId);
-        Wire.Writer w = k.publisher.kw.reset().i32(out.size());
-        for (String x : out) w.str(x);
-        k.publisher.respond(src, call, Frames.OK, w);
+        KernelCodec.Outgoing message = k.publisher.out;
+        TextLinesEncoder.LinesEncoder lines = message.begin(channelInfoLines).linesCount(out.size());
+        for (String x : out) lines.next().line(x);
+        k.publisher.respond(src, call, Frames.OK, message);
     }
 }

@@ -4,7 +4,7 @@ import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.kernel.codec.*;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -27,39 +27,60 @@ final class SpaceAndNames {
 
     // ---- stream space (§5.5), held at the RDC's home node
 
-    void onSpace(int src, long call, int op, Wire.Reader r) {
-        long rdc = r.i64();
-        StreamSpace space = spaces.computeIfAbsent(rdc, StreamSpace::new);
-        switch (op) {
-            case OP_SPACE_PUT -> {
-                String label = r.str();
-                RefDescriptor d = RefDescriptor.read(r);
-                int copies = r.i32();
-                space.put(label, d, copies, k, src);
-                k.publisher.respond(src, call, Frames.OK, null);
-            }
-            case OP_SPACE_GET -> {
-                String label = r.str();
-                space.get(label, src, call, r.hasMore() ? r.i64() : 0, k);
-            }
-            case OP_SPACE_RETURN -> {
-                String label = r.str();
-                RefDescriptor port = r.hasMore() && r.bool() ? RefDescriptor.read(r) : null;
-                space.giveBack(label, port, r.hasMore() ? r.i64() : 0, k);
-                k.publisher.respond(src, call, Frames.OK, null);
-            }
-            case OP_SPACE_DELETE -> {
-                boolean existed = space.delete(r.str());
-                k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().bool(existed));
-            }
-            case OP_SPACE_PRINT -> {
-                List<String> lines = space.print();
-                Wire.Writer w = k.publisher.kw.reset().i32(lines.size());
-                for (String s : lines) w.str(s);
-                k.publisher.respond(src, call, Frames.OK, w);
-            }
-            default -> throw new IllegalStateException();
-        }
+    private StreamSpace space(long rdc) {
+        return spaces.computeIfAbsent(rdc, StreamSpace::new);
+    }
+
+    void onSpacePut(int src, long call, SpacePutDecoder r) {
+        long rdc = r.rdc();
+        RefDescriptor d = RefDescriptor.decode(r.reference());
+        int copies = r.copies();
+        space(rdc).put(r.label(), d, copies, k, src);
+        k.publisher.respond(src, call, Frames.OK, null);
+    }
+
+    void onSpaceGet(int src, long call, SpaceGetDecoder r) {
+        long rdc = r.rdc(), holder = r.holder();
+        space(rdc).get(r.label(), src, call, holder, k);
+    }
+
+    void onSpaceReturn(int src, long call, SpaceReturnDecoder r) {
+        long rdc = r.rdc(), holder = r.holder();
+        RefDescriptor port = r.present() != 0 ? RefDescriptor.decode(r.port()) : null;
+        space(rdc).giveBack(r.label(), port, holder, k);
+        k.publisher.respond(src, call, Frames.OK, null);
+    }
+
+    void onSpaceDelete(int src, long call, SpaceDeleteDecoder r) {
+        long rdc = r.rdc();
+        respondExisted(src, call, space(rdc).delete(r.label()));
+    }
+
+    void onSpacePrint(int src, long call, long rdc) {
+        List<String> lines = space(rdc).print();
+        KernelCodec.Outgoing out = k.publisher.out;
+        TextLinesEncoder.LinesEncoder w = out.begin(textLines).linesCount(lines.size());
+        for (String s : lines) w.next().line(s);
+        k.publisher.respond(src, call, Frames.OK, out);
+    }
+
+    private final TextLinesEncoder textLines = new TextLinesEncoder();
+    private final ExistedEncoder existed = new ExistedEncoder();
+    private final HandleEncoder handle = new HandleEncoder();
+
+    private void respondExisted(int src, long call, boolean was) {
+        KernelCodec.Outgoing out = k.publisher.out;
+        out.begin(existed).existed((short) (was ? 1 : 0));
+        k.publisher.respond(src, call, Frames.OK, out);
+    }
+
+    /** A limited copy given back to stream space by {@code holder} (a unicast port as {@code port}, else null). */
+    static KernelCodec.Outgoing spaceReturnRequest(long rdc, String label, RefDescriptor port, long holder) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(96);
+        SpaceReturnEncoder e = q.begin(new SpaceReturnEncoder()).rdc(rdc).present((short) (port != null ? 1 : 0));
+        if (port != null) port.encode(e.port());
+        e.holder(holder).label(label);
+        return q;
     }
 
     int spaceHome(Incarnation inc) {
@@ -72,9 +93,10 @@ final class SpaceAndNames {
             cp.spacePut(inc.rdcId, label, d, copies);
             return;
         }
-        Wire.Writer w = new Wire.Writer().i64(inc.rdcId).str(label);
-        d.write(w);
-        w.i32(copies);
+        KernelCodec.Outgoing w = new KernelCodec.Outgoing(96);
+        SpacePutEncoder e = w.begin(new SpacePutEncoder()).rdc(inc.rdcId);
+        d.encode(e.reference());
+        e.copies(copies).label(label);
         Response r = k.requests.request(spaceHome(inc), OP_SPACE_PUT, w, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("stream space put '" + label + "': " + r.error());
     }
@@ -111,7 +133,9 @@ final class SpaceAndNames {
         int home = spaceHome(inc);
         Response r;
         try {
-            r = k.requests.request(home, OP_SPACE_GET, new Wire.Writer().i64(inc.rdcId).str(label).i64(inc.gid), timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
+            KernelCodec.Outgoing q = new KernelCodec.Outgoing(64);
+            q.begin(new SpaceGetEncoder()).rdc(inc.rdcId).holder(inc.gid).label(label);
+            r = k.requests.request(home, OP_SPACE_GET, q, timeoutNs < 0 ? TimeUnit.DAYS.toNanos(365) : timeoutNs);
         } catch (OperationException e) {
             // The home waits for a put and answers only then: a time-out usually means nothing was put, not a dead node.
             if (String.valueOf(e.getMessage()).contains("did not answer") && (home == k.nodeId || k.transport.isConnected(home)))
@@ -120,13 +144,9 @@ final class SpaceAndNames {
             throw new OperationException("stream space get '" + label + "': " + e.getMessage() + " (node " + home + ", the RDC's stream space, is unreachable)");
         }
         if (r.status() != Frames.OK) throw new OperationException("stream space get '" + label + "': " + r.error());
-        Wire.Reader rd = r.reader();
-        rd.i8();
-        rd.i64();
-        rd.str();
-        rd.bool();
-        cacheable[0] = rd.bool();
-        return RefDescriptor.read(rd);
+        SpaceGotDecoder got = r.read(new SpaceGotDecoder());
+        cacheable[0] = got.cacheable() != 0;
+        return RefDescriptor.decode(got.reference());
     }
 
     /**
@@ -153,10 +173,8 @@ final class SpaceAndNames {
         if (cp != null) {
             cp.spaceReturn(inc.rdcId, label, port, inc.gid);
         } else {
-            Wire.Writer w = new Wire.Writer().i64(inc.rdcId).str(label).bool(port != null);
-            if (port != null) port.write(w);
-            w.i64(inc.gid); // the home checks that this incarnation holds a copy (issue 14)
-            Response r = k.requests.request(spaceHome(inc), OP_SPACE_RETURN, w, REQUEST_TIMEOUT_NS);
+            // The holder: the home checks that this incarnation holds a copy (issue 14).
+            Response r = k.requests.request(spaceHome(inc), OP_SPACE_RETURN, spaceReturnRequest(inc.rdcId, label, port, inc.gid), REQUEST_TIMEOUT_NS);
             if (r.status() != Frames.OK) throw new OperationException("stream space return '" + label + "': " + r.error());
         }
         if (held != null) synchronized (inc.spaceCache) {
@@ -187,49 +205,63 @@ final class SpaceAndNames {
             inc.spaceCache.remove(label);
         }
         if (k.pool.control() != null) return k.pool.control().spaceDelete(inc.rdcId, label);
-        Response r = k.requests.request(spaceHome(inc), OP_SPACE_DELETE, new Wire.Writer().i64(inc.rdcId).str(label), REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(64);
+        q.begin(new SpaceDeleteEncoder()).rdc(inc.rdcId).label(label);
+        Response r = k.requests.request(spaceHome(inc), OP_SPACE_DELETE, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("stream space delete '" + label + "': " + r.error());
-        return r.reader().bool();
+        return r.read(new ExistedDecoder()).existed() != 0;
     }
 
     public List<String> spacePrint(Incarnation inc) {
         if (k.pool.control() != null) return k.pool.control().spacePrint(inc.rdcId);
-        Response r = k.requests.request(spaceHome(inc), OP_SPACE_PRINT, new Wire.Writer().i64(inc.rdcId), REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(32);
+        q.begin(new SpacePrintEncoder()).rdc(inc.rdcId);
+        Response r = k.requests.request(spaceHome(inc), OP_SPACE_PRINT, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("stream space print: " + r.error());
-        Wire.Reader rd = r.reader();
         List<String> out = new ArrayList<>();
-        for (int i = rd.i32(); i > 0; i--) out.add(rd.str());
+        for (TextLinesDecoder.LinesDecoder line : r.read(new TextLinesDecoder()).lines()) out.add(line.line());
         return out;
     }
 
     // ---- name service (§5.4), held at the pool's first node
 
-    /** Wire: name, rdc (the owner registering or deleting, or the RDC looking up), then for a register the reference and its readers. */
-    void onName(int src, long call, int op, Wire.Reader r) {
-        String name = r.str();
-        long rdc = r.i64();
-        switch (op) {
-            case OP_NAME_REGISTER -> {
-                boolean delete = r.bool();
-                if (delete) {
-                    boolean existed = names.unregister(name, rdc);
-                    k.publisher.respond(src, call, Frames.OK, k.publisher.kw.reset().bool(existed));
-                    return;
-                }
-                RefDescriptor d = RefDescriptor.read(r);
-                List<String> readers = new ArrayList<>();
-                for (int n = r.i32(); n > 0; n--) readers.add(r.str());
-                names.register(name, d, rdc, readers);
-                k.publisher.respond(src, call, Frames.OK, null);
-            }
-            case OP_NAME_LOOKUP -> {
-                Wire.Writer w = k.publisher.kw.reset();
-                names.lookup(name, rdc, null).write(w); // without a control plane RDCs have no names: readers are ids
-                k.publisher.respond(src, call, Frames.OK, w);
-            }
-            default -> throw new IllegalStateException();
+    /** rdc: the owner registering or deleting. */
+    void onNameRegister(int src, long call, NameRegisterDecoder r) {
+        long rdc = r.rdc();
+        boolean delete = r.deleting() != 0;
+        RefDescriptor d = RefDescriptor.decode(r.reference());
+        List<String> readers = new ArrayList<>();
+        for (NameRegisterDecoder.ReadersDecoder reader : r.readers()) readers.add(reader.reader());
+        String name = r.name();
+        if (delete) {
+            respondExisted(src, call, names.unregister(name, rdc));
+            return;
         }
+        names.register(name, d, rdc, readers);
+        k.publisher.respond(src, call, Frames.OK, null);
     }
+
+    /** rdc: the RDC looking up. */
+    void onNameLookup(int src, long call, NameLookupDecoder r) {
+        long rdc = r.rdc();
+        RefDescriptor d = names.lookup(r.name(), rdc, null); // without a control plane RDCs have no names: readers are ids
+        KernelCodec.Outgoing out = k.publisher.out;
+        d.encode(out.begin(handle).reference());
+        k.publisher.respond(src, call, Frames.OK, out);
+    }
+
+    private static KernelCodec.Outgoing nameRegisterRequest(String name, long rdc, RefDescriptor d, List<String> readers) {
+        KernelCodec.Outgoing w = new KernelCodec.Outgoing(128);
+        NameRegisterEncoder e = w.begin(new NameRegisterEncoder()).rdc(rdc).deleting((short) (d == null ? 1 : 0));
+        (d != null ? d : NO_REFERENCE).encode(e.reference());
+        NameRegisterEncoder.ReadersEncoder re = e.readersCount(readers.size());
+        for (String s : readers) re.next().reader(s);
+        e.name(name);
+        return w;
+    }
+
+    /** What a deleting NAME_REGISTER carries in its reference field. */
+    private static final RefDescriptor NO_REFERENCE = new RefDescriptor(RefKind.INCARNATION, 0, 0, 0, 0, false, 0);
 
     /** Registers {@code name} for {@code inc}'s RDC, looked up by every RDC ({@code readers} empty) or by those listed. */
     public void register(Incarnation inc, String name, RefDescriptor d, List<String> readers) {
@@ -237,26 +269,24 @@ final class SpaceAndNames {
             k.pool.control().register(name, d, inc.rdcId, readers);
             return;
         }
-        Wire.Writer w = new Wire.Writer().str(name).i64(inc.rdcId).bool(false);
-        d.write(w);
-        w.i32(readers.size());
-        for (String s : readers) w.str(s);
-        Response r = k.requests.request(k.pool.nameServiceNode(), OP_NAME_REGISTER, w, REQUEST_TIMEOUT_NS);
+        Response r = k.requests.request(k.pool.nameServiceNode(), OP_NAME_REGISTER, nameRegisterRequest(name, inc.rdcId, d, readers), REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("register '" + name + "': " + r.error());
     }
 
     /** Deletes a name {@code inc}'s RDC registered; false when none was registered. */
     public boolean unregister(Incarnation inc, String name) {
         if (k.pool.control() != null) return k.pool.control().unregister(name, inc.rdcId);
-        Response r = k.requests.request(k.pool.nameServiceNode(), OP_NAME_REGISTER, new Wire.Writer().str(name).i64(inc.rdcId).bool(true), REQUEST_TIMEOUT_NS);
+        Response r = k.requests.request(k.pool.nameServiceNode(), OP_NAME_REGISTER, nameRegisterRequest(name, inc.rdcId, null, List.of()), REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("delete name '" + name + "': " + r.error());
-        return r.reader().bool();
+        return r.read(new ExistedDecoder()).existed() != 0;
     }
 
     public RefDescriptor lookup(Incarnation inc, String name) {
         if (k.pool.control() != null) return k.pool.control().lookup(name, inc.rdcId);
-        Response r = k.requests.request(k.pool.nameServiceNode(), OP_NAME_LOOKUP, new Wire.Writer().str(name).i64(inc.rdcId), REQUEST_TIMEOUT_NS);
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(64);
+        q.begin(new NameLookupEncoder()).rdc(inc.rdcId).name(name);
+        Response r = k.requests.request(k.pool.nameServiceNode(), OP_NAME_LOOKUP, q, REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("lookup '" + name + "': " + r.error());
-        return RefDescriptor.read(r.reader());
+        return RefDescriptor.decode(r.read(new HandleDecoder()).reference());
     }
 }

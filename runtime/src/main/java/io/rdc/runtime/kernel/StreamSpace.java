@@ -3,7 +3,7 @@ package io.rdc.runtime.kernel;
 import io.rdc.runtime.control.SpaceTable;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.kernel.codec.SpaceGotEncoder;
 import java.util.List;
 
 /**
@@ -50,12 +50,13 @@ final class StreamSpace {
         return table.print();
     }
 
-    /** A hand-out answers the getter's request: 'G', the RDC, the label, limited, cacheable, the reference. */
+    /** A hand-out answers the getter's request (SpaceGot): the RDC, the label, limited, cacheable, the reference. */
     private SpaceTable.Handout handout(Kernel k) {
         return (g, label, ref, limited, cacheable) -> {
-            Wire.Writer w = new Wire.Writer(96).i8('G').i64(rdc).str(label).bool(limited).bool(cacheable);
-            ref.write(w);
-            w.i64(g.holder()); // so that a getter who gave up can give the copy back as its holder
+            KernelCodec.Outgoing w = new KernelCodec.Outgoing(96);
+            SpaceGotEncoder e = w.begin(new SpaceGotEncoder()).rdc(rdc).limited((short) (limited ? 1 : 0)).cacheable((short) (cacheable ? 1 : 0));
+            ref.encode(e.reference());
+            e.holder(g.holder()).label(label); // the holder: so that a getter who gave up can give the copy back as its holder
             k.publisher.respond((int) g.client(), g.seq(), Frames.OK, w);
         };
     }

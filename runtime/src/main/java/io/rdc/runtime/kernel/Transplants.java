@@ -4,7 +4,8 @@ import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.ref.RefDescriptor;
 import io.rdc.runtime.ref.RefKind;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
+import io.rdc.runtime.kernel.codec.*;
+import io.rdc.runtime.transport.Payload;
 import io.rdc.runtime.util.ByteSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,7 @@ final class Transplants {
     // Checkpoint, restore, fork: the same record, to a file or to a new incarnation
 
     /** Runs {@code work} on the incarnation's thread at its next handler boundary, or fails it after {@code withinNs}. */
-    void atBoundary(Incarnation inc, long withinNs, int src, long call, String what, java.util.function.Supplier<Wire.Writer> work) {
+    void atBoundary(Incarnation inc, long withinNs, int src, long call, String what, java.util.function.Supplier<Payload> work) {
         AtomicInteger phase = new AtomicInteger();
         java.util.concurrent.atomic.AtomicReference<Ghosts.Timer> timeout = new java.util.concurrent.atomic.AtomicReference<>();
         k.ghosts.runOnIncarnation(inc, (BoundaryTask) () -> {
@@ -38,7 +39,7 @@ final class Transplants {
             Ghosts.Timer t = timeout.get();
             if (t != null) t.cancel();
             try {
-                Wire.Writer w = work.get();
+                Payload w = work.get();
                 k.publisher.respondFromAnyThread(src, call, Frames.OK, w);
             } catch (RuntimeException e) {
                 String why = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -53,12 +54,12 @@ final class Transplants {
     }
 
     /** checkpoint(inc, file) at the incarnation's node: written there; with destroy, its ports are parked. */
-    void onCheckpoint(int src, long call, Wire.Reader r) {
-        Incarnation inc = k.local(r.i64());
-        long withinNs = r.i64();
-        boolean destroy = r.bool();
+    void onCheckpoint(int src, long call, CheckpointDecoder r) {
+        Incarnation inc = k.local(r.incarnation());
+        long withinNs = r.withinNanos();
+        boolean destroy = r.destroy() != 0;
         // Confined to the pool's checkpoint directory here, at the node, before anything is touched.
-        java.nio.file.Path path = k.pool().checkpoints().forWriting(r.str(), "checkpoint of " + inc.name);
+        java.nio.file.Path path = k.pool().checkpoints().forWriting(r.file(), "checkpoint of " + inc.name);
         if (inc.pseudo) throw new OperationException("the operator session has no state to checkpoint");
         if (inc.state == Incarnation.State.FAULTING || inc.state == Incarnation.State.INCHOATE)
             throw new OperationException(inc.name + " is " + inc.state + "; it cannot be checkpointed");
@@ -69,7 +70,9 @@ final class Transplants {
                 park(inc);
                 return null;
             });
-            return new Wire.Writer().i64(bytes);
+            KernelCodec.Outgoing written = new KernelCodec.Outgoing(32);
+            written.begin(new CheckpointWrittenEncoder()).bytes(bytes);
+            return written;
         });
     }
 
@@ -96,44 +99,43 @@ final class Transplants {
     /** As above; {@code origin} (a restore: the node it was checkpointed at) is the new incarnation's {@code from}, else this node. */
     long[] transplant(int node, byte[] record, int mode, String name, int origin) {
         long transfer = k.newGid();
-        Wire.Reader hdr = new Wire.Reader(record);
-        hdr.i64();
-        hdr.i64();
-        hdr.str();
-        hdr.i64();
-        String hash = hdr.str();
-        Kernel.Response prep = k.requests.request(node, Kernel.OP_MIGRATE_PREPARE, new Wire.Writer().i64(transfer).str(hash), Kernel.REQUEST_TIMEOUT_NS);
+        String hash = MigrationRecord.moduleOf(record)[0];
+        Kernel.Response prep = k.requests.request(node, Kernel.OP_MIGRATE_PREPARE, Migrator.prepareRequest(transfer, hash), Kernel.REQUEST_TIMEOUT_NS);
         if (prep.status() != Frames.OK) throw new OperationException("node " + node + " refused: " + prep.error());
         Kernel.Response resp;
         try {
             k.records.ship(node, transfer, ByteSource.of(record));
-            resp = k.requests.request(node, Kernel.OP_MIGRATE_INSTALL,
-                    new Wire.Writer().i64(transfer).i32(record.length).i8(mode).str(name).i32(origin), Migrator.INSTALL_TIMEOUT_NS);
+            resp = k.requests.request(node, Kernel.OP_MIGRATE_INSTALL, Migrator.installRequest(transfer, record.length, mode, name, origin),
+                    Migrator.INSTALL_TIMEOUT_NS);
             if (resp.status() != Frames.OK) throw new OperationException("node " + node + " could not make it: " + resp.error());
         } catch (OperationException e) {
             // Prepared (a context readied), perhaps half-made: abort, so the node keeps nothing of it.
             abortTransplant(node, transfer);
             throw e;
         }
-        Wire.Reader rd = resp.reader();
-        long gid = rd.i64();
-        int n = rd.i32();
-        long[] out = new long[2 + 2 * n];
+        InstalledDecoder installed = resp.read(new InstalledDecoder());
+        long gid = installed.incarnation();
+        InstalledDecoder.PortsDecoder ports = installed.ports();
+        long[] out = new long[2 + 2 * ports.count()];
         out[0] = transfer;
         out[1] = gid;
-        for (int i = 0; i < 2 * n; i++) out[2 + i] = rd.i64();
+        for (int i = 2; i < out.length; i += 2) {
+            ports.next();
+            out[i] = ports.oldPort();
+            out[i + 1] = ports.newPort();
+        }
         return out;
     }
 
     void commitTransplant(int node, long transfer) {
-        Kernel.Response r = k.requests.request(node, Kernel.OP_MIGRATE_COMMIT, new Wire.Writer().i64(transfer).i32(k.nodeId()).i64(0).i64(0).i32(0),
-                Kernel.REQUEST_TIMEOUT_NS);
+        Kernel.Response r = k.requests.request(node, Kernel.OP_MIGRATE_COMMIT,
+                Migrator.commitRequest(transfer, k.nodeId(), 0, 0, List.of(), new org.agrona.collections.LongArrayList()), Kernel.REQUEST_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException("node " + node + " did not start it: " + r.error());
     }
 
     void abortTransplant(int node, long transfer) {
         try {
-            k.requests.request(node, Kernel.OP_MIGRATE_ABORT, new Wire.Writer().i64(transfer), Kernel.REQUEST_TIMEOUT_NS);
+            k.requests.request(node, Kernel.OP_MIGRATE_ABORT, Migrator.abortRequest(transfer), Kernel.REQUEST_TIMEOUT_NS);
         } catch (OperationException ignored) {
             // the node is gone: nothing of it remains there either
         }
@@ -153,7 +155,7 @@ final class Transplants {
         long[] t = transplant(node, record, Migrator.RESTORE, name, origin);
         try {
             for (int i = 2; i < t.length; i += 2) {
-                Kernel.Response r = k.requests.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, new Wire.Writer().i64(t[i]).i64(t[i + 1]).bool(true).i8(1),
+                Kernel.Response r = k.requests.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, Reconfiguration.activateRequest(t[i], t[i + 1], true, 1),
                         Kernel.REQUEST_TIMEOUT_NS);
                 if (r.status() != Frames.OK) throw new OperationException(r.error());
             }
@@ -163,7 +165,7 @@ final class Transplants {
         }
         for (int i = 2; i < t.length; i += 2) {
             try {
-                k.requests.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, new Wire.Writer().i64(t[i]).i64(t[i + 1]).bool(true).i8(2), Kernel.REQUEST_TIMEOUT_NS);
+                k.requests.request(Ids.node(t[i]), Kernel.OP_ACTIVATE, Reconfiguration.activateRequest(t[i], t[i + 1], true, 2), Kernel.REQUEST_TIMEOUT_NS);
             } catch (OperationException e) {
                 // its node is gone with the queue: the restored port takes the channel afresh
             }
@@ -173,13 +175,13 @@ final class Transplants {
     }
 
     /** The operator's fork of an incarnation: done by the incarnation itself at its next handler boundary. */
-    void onFork(int src, long call, Wire.Reader r) {
-        Incarnation inc = k.local(r.i64());
-        int node = r.i32();
-        long withinNs = r.i64();
-        String name = r.str();
+    void onFork(int src, long call, ForkDecoder r) {
+        Incarnation inc = k.local(r.incarnation());
+        int node = r.node();
+        long withinNs = r.withinNanos();
         List<String> portNames = new ArrayList<>();
-        for (int i = r.i32(); i > 0; i--) portNames.add(r.str());
+        for (ForkDecoder.PortsDecoder p : r.ports()) portNames.add(p.port());
+        String name = KernelCodec.orNull(r.name());
         atBoundary(inc, withinNs, src, call, "fork", () -> {
             List<Port> listed = new ArrayList<>();
             for (String pn : portNames) {
@@ -189,10 +191,11 @@ final class Transplants {
                 listed.add(found);
             }
             Fork f = fork(inc, node, listed, name);
-            Wire.Writer w = new Wire.Writer().i64(f.child()).i32(f.channels().size());
+            KernelCodec.Outgoing w = new KernelCodec.Outgoing(128);
+            ForkedEncoder.StreamsEncoder se = w.begin(new ForkedEncoder()).child(f.child()).streamsCount(f.channels().size());
             for (var e : f.channels().entrySet()) {
-                w.str(e.getKey());
-                new RefDescriptor(RefKind.STREAM, 0, e.getValue(), 0, 0, false, 0).write(w);
+                new RefDescriptor(RefKind.STREAM, 0, e.getValue(), 0, 0, false, 0).encode(se.next().stream());
+                se.port(e.getKey());
             }
             return w;
         });
@@ -230,10 +233,15 @@ final class Transplants {
      * {@code destroy} it is then destroyed, its ports parked for a restore. Returns the file's size.
      */
     public long checkpoint(long gid, String file, boolean destroy, long withinNs) {
-        Response r = k.requests.request(Ids.node(gid), OP_CHECKPOINT, new Wire.Writer().i64(gid).i64(withinNs).bool(destroy).str(file),
-                withinNs + Migrator.INSTALL_TIMEOUT_NS);
+        Response r = k.requests.request(Ids.node(gid), OP_CHECKPOINT, checkpointRequest(gid, withinNs, destroy, file), withinNs + Migrator.INSTALL_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException(r.error());
-        return r.reader().i64();
+        return r.read(new CheckpointWrittenDecoder()).bytes();
+    }
+
+    static KernelCodec.Outgoing checkpointRequest(long gid, long withinNs, boolean destroy, String file) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(96);
+        q.begin(new CheckpointEncoder()).incarnation(gid).withinNanos(withinNs).destroy((short) (destroy ? 1 : 0)).file(file);
+        return q;
     }
 
     /**
@@ -263,12 +271,8 @@ final class Transplants {
 
     /** The warning when {@code by}'s RDC declares the checkpointed module's name with code of another hash; null when the same or not declared. */
     private String moduleChange(Incarnation by, byte[] record, java.nio.file.Path file) {
-        Wire.Reader hdr = new Wire.Reader(record);
-        hdr.i64();
-        hdr.i64();
-        hdr.str();
-        hdr.i64();
-        String hash = hdr.str(), module = hdr.str();
+        String[] recorded = MigrationRecord.moduleOf(record);
+        String hash = recorded[0], module = recorded[1];
         ModuleStore.Module now;
         try {
             now = k.loader.moduleByName(by, module);
@@ -286,14 +290,20 @@ final class Transplants {
 
     /** fork by a holder of the incarnation's handle: done by the incarnation at its next handler boundary. */
     public Forked fork(long gid, int node, List<String> ports, String name, long withinNs) {
-        Wire.Writer w = new Wire.Writer().i64(gid).i32(node).i64(withinNs).str(name).i32(ports.size());
-        for (String p : ports) w.str(p);
+        KernelCodec.Outgoing w = new KernelCodec.Outgoing(128);
+        ForkEncoder fe = w.begin(new ForkEncoder()).incarnation(gid).node(node).withinNanos(withinNs);
+        ForkEncoder.PortsEncoder pe = fe.portsCount(ports.size());
+        for (String p : ports) pe.next().port(p);
+        fe.name(name);
         Response r = k.requests.request(Ids.node(gid), OP_FORK, w, withinNs + Migrator.INSTALL_TIMEOUT_NS);
         if (r.status() != Frames.OK) throw new OperationException(r.error());
-        Wire.Reader rd = r.reader();
-        long child = rd.i64();
+        ForkedDecoder forked = r.read(new ForkedDecoder());
+        long child = forked.child();
         java.util.Map<String, RefDescriptor> streams = new java.util.LinkedHashMap<>();
-        for (int i = rd.i32(); i > 0; i--) streams.put(rd.str(), RefDescriptor.read(rd));
+        for (ForkedDecoder.StreamsDecoder s : forked.streams()) {
+            RefDescriptor d = RefDescriptor.decode(s.stream());
+            streams.put(s.port(), d);
+        }
         return new Forked(child, streams);
     }
 

@@ -1,6 +1,10 @@
 package io.rdc.runtime.ref;
 
+import io.rdc.runtime.kernel.codec.DescriptorDecoder;
+import io.rdc.runtime.kernel.codec.DescriptorEncoder;
 import io.rdc.runtime.transport.Wire;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * A reference as it travels: in a message, in stream space, in a state snapshot. The receiving
@@ -15,7 +19,22 @@ import io.rdc.runtime.transport.Wire;
  */
 public record RefDescriptor(RefKind kind, long gid, long channel, long addr, int rights, boolean noFurther, long extra) {
 
-    public static final int ENCODED_LENGTH = 1 + 8 + 8 + 8 + 4 + 1 + 8;
+    /** The kernel schema's descriptor composite (src/main/sbe/rdc-kernel.xml): the bytes a message, a snapshot or a record holds. */
+    public static final int ENCODED_LENGTH = DescriptorEncoder.ENCODED_LENGTH;
+
+    public void encode(DescriptorEncoder e) {
+        e.kind((short) kind.ordinal()).gid(gid).channel(channel).addr(addr).rights(rights).noFurther((short) (noFurther ? 1 : 0)).extra(extra);
+    }
+
+    public static RefDescriptor decode(DescriptorDecoder d) {
+        return new RefDescriptor(RefKind.of(d.kind()), d.gid(), d.channel(), d.addr(), d.rights(), d.noFurther() != 0, d.extra());
+    }
+
+    /** The descriptor in {@code [off, off + len)} (a frame's reference bytes); a clear error when they are too few. */
+    public static RefDescriptor read(DirectBuffer buf, int off, int len) {
+        if (len < ENCODED_LENGTH) throw new IllegalArgumentException("a reference of " + len + " bytes, shorter than a descriptor (" + ENCODED_LENGTH + ")");
+        return decode(new DescriptorDecoder().wrap(buf, off));
+    }
 
     public void write(Wire.Writer w) {
         w.i8(kind.ordinal()).i64(gid).i64(channel).i64(addr).i32(rights).bool(noFurther).i64(extra);
@@ -26,13 +45,13 @@ public record RefDescriptor(RefKind kind, long gid, long channel, long addr, int
     }
 
     public byte[] toBytes() {
-        Wire.Writer w = new Wire.Writer(ENCODED_LENGTH);
-        write(w);
-        return w.toBytes();
+        byte[] b = new byte[ENCODED_LENGTH];
+        encode(new DescriptorEncoder().wrap(new UnsafeBuffer(b), 0));
+        return b;
     }
 
     public static RefDescriptor fromBytes(byte[] b) {
-        return read(new Wire.Reader(b));
+        return read(new UnsafeBuffer(b), 0, b.length);
     }
 
     public RefDescriptor withRights(int r) {

@@ -62,7 +62,10 @@ public final class Frames {
     // ---- REQUEST / RESPONSE
     public static final int Q_CALL = 8;        // long: call id chosen by the requester
     public static final int Q_OP = 16;         // int: operation code (request) or status (response)
-    public static final int Q_HEADER = 20;     // payload in Wire format
+    public static final int Q_HEADER = 20;     // then the body: a message of the kernel schema (src/main/sbe/rdc-kernel.xml)
+
+    // ---- EVENT
+    public static final int EVENT_HEADER = 8;  // then the event, a message of the kernel schema
 
     // ---- status codes
     public static final int OK = 0;
@@ -94,7 +97,8 @@ public final class Frames {
      * Why a received frame cannot be decoded, or null: its fixed header must fit, and the lengths it
      * claims must fit in its own length, checked before anything is allocated from them (issue 21: one
      * 80-byte frame claiming a 1.5 GB body made the kernel allocate it). Requests, responses and events
-     * carry Wire payloads, whose reader checks each field against the payload's end.
+     * carry messages of the kernel schema, read through kernel.KernelCodec, which checks their header and
+     * reads them through a view of exactly their bytes.
      */
     public static String malformed(DirectBuffer b, int off, int len) {
         if (len < 8) return "shorter than the common header (" + len + " bytes)";

@@ -5,15 +5,16 @@ import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 
 /**
- * Sequential writer/reader for the payloads of kernel control messages (creation, control,
- * stream space, name service). Control messages are not on the hot path; data messages use the
- * fixed-offset layout of {@link Frames} instead.
+ * Sequential writer/reader of the migration record's own format (kernel.MigrationRecord, and the
+ * checkpoint files that hold a record; docs/migration.md says why it is not an SBE message).
+ * Messages between kernels are not written with it: their layouts are the SBE schema
+ * src/main/sbe/rdc-kernel.xml (kernel.KernelCodec), and the hot data frames use {@link Frames}.
  */
 public final class Wire {
     private Wire() {}
 
     /** Appends fields to an expandable buffer. Reusable: call {@link #reset()}. */
-    public static final class Writer {
+    public static final class Writer implements Payload {
         private final ExpandableArrayBuffer buf;
         private int pos;
 

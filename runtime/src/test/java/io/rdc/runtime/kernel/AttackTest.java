@@ -16,7 +16,6 @@ import io.rdc.runtime.security.FrameAuth;
 import io.rdc.runtime.security.PoolKey;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.transport.Transport;
-import io.rdc.runtime.transport.Wire;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,21 +117,20 @@ class AttackTest {
     /** The nine requests of the issue, as a peer claiming to be {@code src} sends them (no MAC trailer). */
     List<UnsafeBuffer> attacks(int src) {
         List<UnsafeBuffer> out = new ArrayList<>();
-        out.add(request(src, Kernel.OP_LIST, new Wire.Writer().i64(0)));
-        out.add(request(src, Kernel.OP_STATUS, new Wire.Writer().i64(vaultGid)));
-        out.add(request(src, Kernel.OP_SNAPSHOT, new Wire.Writer().i64(vaultGid)));
-        out.add(request(src, Kernel.OP_MODULE_FETCH, new Wire.Writer().str("vault")));
-        out.add(request(src, Kernel.OP_CREATE, new Wire.Writer().i64(rdc).i64(0).str(null).str("evil")
-                .str("export function onMessage(ctx, port, msg) { }").str(null).bool(false).str("evil").i32(0)));
-        out.add(request(src, Kernel.OP_FREEZE, new Wire.Writer().i64(vaultGid).i32(0)));
-        out.add(request(src, Kernel.OP_NODE_ACCEPT, new Wire.Writer().bool(false)));
-        out.add(request(src, Kernel.OP_CHECKPOINT, new Wire.Writer().i64(vaultGid).i64(TimeUnit.SECONDS.toNanos(2)).bool(false)
-                .str(dropped.toString())));
-        out.add(request(src, Kernel.OP_DESTROY, new Wire.Writer().i64(vaultGid).i32(0)));
+        out.add(request(src, Kernel.OP_LIST, Ghosts.listRequest(0)));
+        out.add(request(src, Kernel.OP_STATUS, Ghosts.statusRequest(vaultGid)));
+        out.add(request(src, Kernel.OP_SNAPSHOT, Ghosts.snapshotRequest(vaultGid)));
+        out.add(request(src, Kernel.OP_MODULE_FETCH, Loader.moduleFetchRequest(0, "vault")));
+        out.add(request(src, Kernel.OP_CREATE, Loader.createRequest(rdc, 0, new ModuleStore.Module(null, "evil", "export function onMessage(ctx, port, msg) { }"),
+                true, null, false, "evil", List.of(), null)));
+        out.add(request(src, Kernel.OP_FREEZE, Ghosts.controlRequest(Kernel.OP_FREEZE, vaultGid, 0)));
+        out.add(request(src, Kernel.OP_NODE_ACCEPT, Loader.nodeAcceptRequest(false)));
+        out.add(request(src, Kernel.OP_CHECKPOINT, Transplants.checkpointRequest(vaultGid, TimeUnit.SECONDS.toNanos(2), false, dropped.toString())));
+        out.add(request(src, Kernel.OP_DESTROY, Ghosts.controlRequest(Kernel.OP_DESTROY, vaultGid, 0)));
         return out;
     }
 
-    UnsafeBuffer request(int src, int op, Wire.Writer payload) {
+    UnsafeBuffer request(int src, int op, io.rdc.runtime.transport.Payload payload) {
         // As a kernel sends it: the payload, then an empty operator trailer (a kernel's own request; Authority).
         UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + payload.length() + Authority.TRAILER_LENGTH_BYTES]);
         b.putByte(Frames.TYPE, Frames.REQUEST);
@@ -286,21 +284,19 @@ class AttackTest {
 
     /** The victim's refused-frame count, as a pool member reads it (only the victim is asked: nodes 203 and 204 do not run). */
     long refusedAtVictim() {
-        Wire.Reader r = owner.kernel().request(VICTIM, Kernel.OP_NODE_STATUS, new Wire.Writer(), TimeUnit.SECONDS.toNanos(5)).reader();
-        r.i32();
-        r.i64();
-        return r.i64();
+        return owner.kernel().request(VICTIM, Kernel.OP_NODE_STATUS, NodeLoad.statusQuery(), TimeUnit.SECONDS.toNanos(5))
+                .read(new io.rdc.runtime.kernel.codec.NodeStatusReportDecoder()).refusedFrames();
     }
 
     /** Every incarnation at the victim (of every RDC) with its state. */
     List<String> listAtVictim() {
-        Wire.Reader r = owner.kernel().request(VICTIM, Kernel.OP_LIST, new Wire.Writer().i64(0), TimeUnit.SECONDS.toNanos(5)).reader();
+        io.rdc.runtime.kernel.codec.ListingDecoder listing = owner.kernel().request(VICTIM, Kernel.OP_LIST, Ghosts.listRequest(0), TimeUnit.SECONDS.toNanos(5))
+                .read(new io.rdc.runtime.kernel.codec.ListingDecoder());
         List<String> out = new ArrayList<>();
-        for (int i = r.i32(); i > 0; i--) {
-            out.add(Long.toHexString(r.i64()) + " " + r.str() + " " + r.str() + " " + Incarnation.State.values()[r.i8()]);
-            r.i32();
-            r.i64();
-            r.i64();
+        for (io.rdc.runtime.kernel.codec.ListingDecoder.IncarnationsDecoder i : listing.incarnations()) {
+            long gid = i.incarnation();
+            Incarnation.State state = Incarnation.State.values()[i.state()];
+            out.add(Long.toHexString(gid) + " " + i.name() + " " + i.module() + " " + state);
         }
         return out;
     }

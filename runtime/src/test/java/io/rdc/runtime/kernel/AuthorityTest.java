@@ -7,7 +7,6 @@ import io.rdc.runtime.pool.EmbeddedPool;
 import io.rdc.runtime.pool.PoolConfig;
 import io.rdc.runtime.ref.Ref;
 import io.rdc.runtime.transport.Frames;
-import io.rdc.runtime.transport.Wire;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -58,8 +57,8 @@ class AuthorityTest {
             refused("checkpoint", () -> eve.checkpoint(stolen, "eve.ckpt", false, T));
             refused("destroy", () -> eve.destroy(stolen));
             // create in ann's RDC: a create request naming it, made as eve
-            Wire.Writer create = new Wire.Writer().i64(annRdc).i64(eve.session().gid).str(null).str("evil")
-                    .str("export function onMessage(ctx, p, m) { }").str(null).bool(false).str("evil").i32(0);
+            KernelCodec.Outgoing create = Loader.createRequest(annRdc, eve.session().gid,
+                    new ModuleStore.Module(null, "evil", "export function onMessage(ctx, p, m) { }"), true, null, false, "evil", List.of(), null);
             Authority.Acting asEve = new Authority.Acting("eve", eve.session().rdcId, eve.access());
             Kernel.Response r = Authority.as(asEve, () -> eve.kernel().request(203, Kernel.OP_CREATE, create, TimeUnit.SECONDS.toNanos(10)));
             assertNotEquals(Frames.OK, r.status());
