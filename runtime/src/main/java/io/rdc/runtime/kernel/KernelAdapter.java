@@ -202,8 +202,9 @@ final class KernelAdapter {
             if (k.migrator.intercept(src, call, op, buf, off, len)) return;
             // A create or an arrival for an RDC this node does not know to be allocated here: the
             // allocation may be newer than the node's copy, so it waits for the node to read it again.
-            if ((op == OP_CREATE || op == OP_MIGRATE_INSTALL) && plen >= 8) {
-                long target = buf.getLong(off + Frames.Q_HEADER);
+            int first = op == OP_CREATE || op == OP_MIGRATE_INSTALL ? KernelCodec.subjectAt(op, buf, off + Frames.Q_HEADER, plen) : -1;
+            if (first >= 0) {
+                long target = buf.getLong(first); // Create's rdc, MigrateInstall's transfer (rdc-kernel.xml)
                 if (k.placement.mustHold(op == OP_CREATE ? target : k.migrator.rdcOfArrival(target))) {
                     k.placement.holdUntilRead(buf, off, len);
                     return;
