@@ -177,7 +177,16 @@ class WebViewTest {
     @Test
     @Order(4)
     void clickingAnIncarnationShowsWhatInspectShows() throws Exception {
-        browser.findElement(By.cssSelector(".inc[data-inc-name='scheduler']")).click();
+        // The list is redrawn on every change (a look may land between finding the box and clicking it): find it again then.
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            try {
+                browser.findElement(By.cssSelector(".inc[data-inc-name='scheduler']")).click();
+                break;
+            } catch (org.openqa.selenium.StaleElementReferenceException redrawn) {
+                if (System.nanoTime() > until) throw redrawn;
+            }
+        }
         assertTrue(within(Duration.ofSeconds(5), () -> browser.findElement(By.id("detail")).getText().contains("module scheduler")),
                 () -> "the detail panel: " + browser.findElement(By.id("detail")).getText());
         String detail = browser.findElement(By.id("detail")).getText();
