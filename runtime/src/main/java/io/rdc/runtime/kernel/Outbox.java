@@ -80,7 +80,7 @@ final class Outbox {
         }
     }
 
-    /** Offers waiting frames, oldest first; returns how many went. Called by every duty cycle. */
+    /** Offers waiting frames, oldest first; returns how many peers took some (the duty cycle's work count). Called by every duty cycle. */
     int flush() {
         if (waitingPeers == 0) return 0;
         int sent = 0;
@@ -112,7 +112,7 @@ final class Outbox {
         return true;
     };
 
-    /** Offers the oldest waiting frame; consumes it when it went (or its peer is gone), stops at the first that must wait. */
+    /** Offers the oldest waiting frame: consumed when it went; otherwise iteration stops there, and {@link #flush(Waiting)} drops the rest if the peer is gone. */
     private boolean offerHead(org.agrona.MutableDirectBuffer buf, int off, int len, int headOffset) {
         int r = transport.tryOffer(current.node, buf, off, len);
         current.status = r;
