@@ -45,6 +45,10 @@ class MigrationFailureTest extends PoolFixture {
     }
 
     private static void awaitCount(IntSupplier n, int expected, String what) throws InterruptedException {
+        awaitCount(n, expected, () -> what);
+    }
+
+    private static void awaitCount(IntSupplier n, int expected, java.util.function.Supplier<String> what) throws InterruptedException {
         long end = System.currentTimeMillis() + 5_000;
         while (n.getAsInt() != expected && System.currentTimeMillis() < end) Thread.sleep(10);
         assertEquals(expected, n.getAsInt(), what);
@@ -75,7 +79,7 @@ class MigrationFailureTest extends PoolFixture {
         assertThrows(OperationException.class, () -> op.status(srv), "it is gone");
         awaitCount(() -> count(op, 202), at202, "nothing left at the source");
         awaitCount(() -> count(op, 203), at203, "nothing made at the destination");
-        awaitCount(() -> pool.kernel(203).arrivalsInProgress(), 0, "no arrival left half-made at the destination");
+        awaitCount(() -> pool.kernel(203).arrivalsInProgress(), 0, () -> "no arrival left half-made at the destination: " + pool.kernel(203).arrivals());
         // Both nodes carry on: a new incarnation makes the same move.
         Ref again = op.create(op.module("abortserver", MigrationTest.SERVER), 202, null, List.of(Iface.portNew("in", "abort.again", null)));
         Ref s2 = op.spaceGet("abort.again", T);
@@ -107,7 +111,7 @@ class MigrationFailureTest extends PoolFixture {
         assertThrows(OperationException.class, () -> op.status(srv), "it is gone, whichever won: " + result);
         awaitCount(() -> count(op, 202), at202, "nothing left at the source");
         awaitCount(() -> count(op, 203), at203, "nothing left at the destination");
-        awaitCount(() -> pool.kernel(203).arrivalsInProgress(), 0, "no arrival left half-made at the destination");
+        awaitCount(() -> pool.kernel(203).arrivalsInProgress(), 0, () -> "no arrival left half-made at the destination: " + pool.kernel(203).arrivals());
         OperationException e = assertThrows(OperationException.class, () -> op.invoke(s, Map.of("op", "report"), null, T));
         assertNotNull(e.getMessage());
     }

@@ -190,6 +190,10 @@ class MigrationTest extends PoolFixture {
         CommunicationsTest.waitFor(() -> String.valueOf(op.status(srv).statePreview()).contains("a handler has been running"));
         OperationException e = assertThrows(OperationException.class, () -> op.migrate(srv, 203, Duration.ofMillis(300)));
         assertTrue(e.getMessage().contains("still running"), e.getMessage());
+        // The destination, which had prepared for it, is told and keeps nothing.
+        long end = System.currentTimeMillis() + 5_000;
+        while (pool.kernel(203).arrivalsInProgress() != 0 && System.currentTimeMillis() < end) CommunicationsTest.sleep(10);
+        assertEquals(0, pool.kernel(203).arrivalsInProgress(), () -> "an abandoned arrival at node 203: " + pool.kernel(203).arrivals());
         op.send(s, Map.of("c", "a", "seq", 1), null);
         assertEquals(202L, report(op, s).get("where"));
         // Within a longer bound it goes, once the handler returns.

@@ -150,7 +150,10 @@ public final class Kernel implements Agent {
         this.transplants = new Transplants(this);
         this.dependencies = new Dependencies(this);
         pool.onDown(node -> {
-            if (!stopped && node != nodeId) onKernel(() -> ghosts.onNodeDown(node));
+            if (!stopped && node != nodeId) onKernel(() -> {
+                migrator.onNodeDown(node);
+                ghosts.onNodeDown(node);
+            });
         });
     }
 
@@ -197,6 +200,11 @@ public final class Kernel implements Agent {
     /** How many arrivals (migrations to this node) are under way, not yet committed or abandoned. A plain read: for tests and inspection. */
     public int arrivalsInProgress() {
         return migrator.arrivalsInProgress();
+    }
+
+    /** The arrivals under way, one line each (where from, how far): for a test's failure message and inspection. */
+    public String arrivals() {
+        return callOnKernel(migrator::describeArrivals);
     }
 
     /** How many records this node has sent (migration, checkpoint, fork) that carried module code. */

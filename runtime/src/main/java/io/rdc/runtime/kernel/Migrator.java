@@ -119,6 +119,7 @@ final class Migrator {
         boolean frozenRequested;
 
         final long transfer;
+        final long preparedAt = System.nanoTime();
 
         Incoming(int from, long transfer) {
             this.from = from;
@@ -219,7 +220,12 @@ final class Migrator {
         outgoing.put(gid, o);
         inc.migratingTo = dest;
         k.requests.requestAsync(dest, Kernel.OP_MIGRATE_PREPARE, prepareRequest(gid, inc.moduleHash()), Kernel.REQUEST_TIMEOUT_NS, resp -> {
-            if (o.ended) return;
+            if (o.ended) {
+                // Ended (a destroy) before D answered: the abort sent then may have gone ahead of this
+                // request (which waited for a new publication to connect). D has the arrival now: drop it.
+                if (resp.status() == Frames.OK) k.requests.requestAsync(dest, Kernel.OP_MIGRATE_ABORT, abortRequest(gid), null);
+                return;
+            }
             if (resp.status() != Frames.OK) {
                 end(o, "node " + dest + " refused: " + resp.error(), 0, 0);
                 return;
@@ -233,8 +239,9 @@ final class Migrator {
             o.installCall = k.requests.expectResponse(dest, withinNs + INSTALL_TIMEOUT_NS, installed -> onInstalled(o, installed));
             k.ghosts.runOnIncarnation(inc, (BoundaryTask) () -> move(o));
             o.timeout = k.ghosts.schedule(withinNs, () -> {
-                if (o.phase.compareAndSet(0, 2))
-                    end(o, "a handler of " + inc.name + " was still running after " + TimeUnit.NANOSECONDS.toMillis(withinNs)
+                if (!o.phase.compareAndSet(0, 2)) return;
+                k.requests.requestAsync(dest, Kernel.OP_MIGRATE_ABORT, abortRequest(gid), null); // D prepared: it drops what it has
+                end(o, "a handler of " + inc.name + " was still running after " + TimeUnit.NANOSECONDS.toMillis(withinNs)
                             + " ms; the migration was abandoned and it carries on at node " + k.nodeId(), 0, 0);
             });
         });
@@ -267,6 +274,27 @@ final class Migrator {
     /** Arrivals under way here (a plain read of a kernel-thread map's size: may be momentarily stale). */
     int arrivalsInProgress() {
         return incoming.size();
+    }
+
+    /** Kernel thread: the arrivals under way, one line each. */
+    String describeArrivals() {
+        StringBuilder b = new StringBuilder();
+        long now = System.nanoTime();
+        incoming.forEach((gid, in) -> b.append(Ids.show(gid)).append(" from node ").append(in.from).append(": ")
+                .append(in.inc != null ? "installed" : in.received + " of " + in.total + " bytes").append(", begun ")
+                .append(TimeUnit.NANOSECONDS.toMillis(now - in.preparedAt)).append(" ms ago\n"));
+        return b.toString();
+    }
+
+    /** Kernel thread: a node died; what it had begun to move here can never be committed, so it goes. */
+    void onNodeDown(int node) {
+        var it = incoming.values().iterator();
+        while (it.hasNext()) {
+            Incoming in = it.next();
+            if (in.from != node) continue;
+            it.remove();
+            discard(in);
+        }
     }
 
     /** Called when an incarnation is destroyed: a migration under way is abandoned. */
