@@ -7,12 +7,61 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "node", mixinStandardHelpOptions = true, description = "Run node kernels as separate processes; ask a standing pool's coordinator for more (create, find, destroy, stop).", subcommands = {NodeCommand.Start.class,
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run node kernels as separate processes; ask a standing pool's coordinator for more (create, find, destroy, stop); take a node back for its owner (reclaim).", subcommands = {NodeCommand.Start.class, NodeCommand.Reclaim.class,
         NodeCoordinatorCommands.Create.class, NodeCoordinatorCommands.Find.class, NodeCoordinatorCommands.Destroy.class, NodeCoordinatorCommands.Stop.class})
 final class NodeCommand implements Runnable {
     @Override
     public void run() {
         new picocli.CommandLine(this).usage(System.out);
+    }
+
+    /**
+     * Sprite's eviction when a machine's owner comes back (docs/pool.md, Withdrawal): the node takes
+     * no new incarnations, and its guests, of every RDC the operator has authority over, move to
+     * other nodes their RDCs may use within the notice. It is {@code withdraw node N notice D} for the
+     * command line, where an owner would look for it; the node stays closed to new incarnations
+     * until its process is restarted.
+     */
+    @Command(name = "reclaim", mixinStandardHelpOptions = true,
+            description = "Take a node of a standing pool back for its owner: it takes no new incarnations; its guests get WITHDRAWING and move to other nodes their RDCs may use within the notice; what remains is left, or destroyed with --destroy.",
+            footer = {"", "Examples:", "  rdc node reclaim 203", "  rdc node reclaim 203 --notice 10 --destroy --user ann --rdc shop"})
+    static final class Reclaim implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "NODE", description = "the node's id")
+        int node;
+
+        @Option(names = "--notice", defaultValue = "30", paramLabel = "SECONDS", description = "how long its guests have to move (default: ${DEFAULT-VALUE} s)")
+        long noticeSeconds;
+
+        @Option(names = "--destroy", description = "destroy what has not moved when the notice runs out (default: leave it)")
+        boolean destroy;
+
+        @picocli.CommandLine.Mixin
+        PoolOptions pool;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (noticeSeconds < 0) {
+                System.err.println("rdc node reclaim: --notice must not be negative");
+                return 2;
+            }
+            if (pool.standingAddress() == null) {
+                System.err.println("rdc node reclaim: " + PoolCommand.NO_POOL);
+                return 1;
+            }
+            try (io.rdc.interpreter.runtime.RuntimeOperations ops = pool.operations()) {
+                io.rdc.runtime.operator.Withdrawal.Outcome o = ops.operator().withdraw(node, java.time.Duration.ofSeconds(noticeSeconds), destroy);
+                if (Main.of(spec).json) System.out.println(io.rdc.runtime.util.Json.write(java.util.Map.of("view", "reclaim", "node", node, "guests", o.guests())));
+                else System.out.println(o.summary());
+                // 1 when a guest is left behind: the owner does not have the machine back yet.
+                return o.guests().values().stream().allMatch(w -> w.startsWith("migrated") || w.startsWith("gone") || w.startsWith("destroyed")) ? 0 : 1;
+            } catch (io.rdc.runtime.kernel.OperationException e) {
+                System.err.println("rdc node reclaim " + node + ": " + e.getMessage());
+                return 1;
+            }
+        }
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Start one node kernel (its own Aeron media driver, UDP endpoint from the descriptor) and run until stopped.",

@@ -45,7 +45,7 @@ final class PoolOptions {
         }
         PoolConfig c = PoolConfig.defaults().withIdle(idle);
         java.util.Optional<PoolFile> found = embedded ? java.util.Optional.empty() : PoolFile.find(Path.of("").toAbsolutePath());
-        String standing = embedded ? null : poolAddress != null ? poolAddress : found.map(PoolFile::control).orElse(null);
+        String standing = standingAddress();
         if (standing != null) {
             if (main.descriptor != null || main.nodes != null)
                 throw new IllegalArgumentException("--nodes and --descriptor shape an embedded pool; a standing pool (" + standing + ") has its own nodes (use --embedded to run on one of your own)");
@@ -61,6 +61,12 @@ final class PoolOptions {
             return c.withDescriptor(main.nodes == 4 ? NodeDescriptor.defaultPool() : NodeDescriptor.ofSize(main.nodes));
         }
         return c;
+    }
+
+    /** The standing pool's control-plane address this command acts on, or null (an embedded pool of its own). */
+    String standingAddress() {
+        if (embedded) return null;
+        return poolAddress != null ? poolAddress : PoolFile.find(Path.of("").toAbsolutePath()).map(PoolFile::control).orElse(null);
     }
 
     /** The operator session this command acts through, on the pool chosen above. */

@@ -83,12 +83,33 @@ final class Allocations {
             if (!m.operator && !isExclusive(m.info) && mayUseAny(r.owner, m.info)) nodes.add(m.info.id());
     }
 
-    /** A node joined the pool: a shared one is given to every running RDC whose owner may use it; waiting demands may take it. */
+    /** A node joined the pool, or answers again: a shared one is given to every running RDC whose owner may use it; waiting demands may take it. */
     void onJoin(ControlService.MemberState m) {
         if (users == null || m.operator) return;
         if (!isExclusive(m.info))
             for (ControlService.RdcState r : s.rdcs.values())
                 if (!r.terminated && mayUseAny(r.owner, m.info) && held.computeIfAbsent(r.id, k -> new TreeSet<>()).add(m.info.id())) epoch++;
+        serveDemands();
+    }
+
+    /**
+     * A node stopped answering (its liveness bound passed): it leaves every RDC's allocation, so
+     * creations and moves are not aimed at it and {@code show allocation} tells the truth. An RDC
+     * that held it exclusively asks for a replacement from its exclusive group, served now or as
+     * nodes come free. When the node answers again, {@link #onJoin} gives it back as a new node: a
+     * shared one to every RDC that may use it, an exclusive one to whoever waits (not necessarily
+     * its former holder, which may have its replacement by then).
+     */
+    void onUnreachable(ControlService.MemberState m) {
+        if (users == null || m.operator) return;
+        int node = m.info.id();
+        String exclusiveGroup = null;
+        for (String g : m.info.groups()) if (isExclusiveGroup(g)) exclusiveGroup = exclusiveGroup == null ? g : exclusiveGroup;
+        for (var e : held.entrySet()) {
+            if (!e.getValue().remove(node)) continue;
+            epoch++;
+            if (exclusiveGroup != null) demands.add(new Demand(e.getKey(), exclusiveGroup, 1));
+        }
         serveDemands();
     }
 

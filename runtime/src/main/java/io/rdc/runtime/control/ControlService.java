@@ -163,7 +163,10 @@ public final class ControlService implements ClusteredService {
     public void onTimerEvent(long correlationId, long timestamp) {
         now = timestamp;
         MemberState m = members.get((int) correlationId);
-        if (m != null && now - m.lastHeartbeat >= unreachableAfterMs) m.reachable = false;
+        if (m != null && m.reachable && now - m.lastHeartbeat >= unreachableAfterMs) {
+            m.reachable = false;
+            allocations.onUnreachable(m); // it leaves its RDCs' allocations (docs/pool.md, Failure)
+        }
     }
 
     /**
@@ -250,13 +253,12 @@ public final class ControlService implements ClusteredService {
                 boolean operator = d.isOperator() != 0;
                 String name = d.name(), type = d.nodeType(), groups = d.groups(), attrs = d.attributes();
                 if (node <= 0) throw new OperationException("hello: node id must be positive, not " + node);
-                boolean joins = !members.containsKey(node);
                 MemberState m = members.computeIfAbsent(node, k -> new MemberState());
                 m.info = new NodeInfo(node, name, ControlCodec.lines(groups), type, ControlCodec.pairs(attrs));
                 m.operator = operator;
-                alive(node, m);
+                boolean back = alive(node, m); // new, or unreachable until now
                 long start = block(node);
-                if (joins) allocations.onJoin(m);
+                if (back) allocations.onJoin(m);
                 onDemand.onHello(node, now);
                 return ack(seq, start);
             }
@@ -266,7 +268,7 @@ public final class ControlService implements ClusteredService {
                 if (m == null) throw new OperationException("heartbeat: node " + d.node() + " has not said hello (or said goodbye)");
                 m.load = d.load();
                 m.incarnations = d.incarnations();
-                alive(d.node(), m);
+                if (alive(d.node(), m)) allocations.onJoin(m); // it was unreachable: its allocation comes back
                 return ack(seq, allocations.epoch); // the node reads its allocation again when this moved (docs/pool.md)
             }
             case NodeOpDecoder.TEMPLATE_ID -> {
@@ -425,11 +427,14 @@ public final class ControlService implements ClusteredService {
         return r;
     }
 
-    private void alive(int node, MemberState m) {
+    /** Returns whether the node was unreachable (or new) until now. */
+    private boolean alive(int node, MemberState m) {
+        boolean back = !m.reachable;
         m.lastHeartbeat = now;
         m.reachable = true;
         // One liveness timer per node (correlation id = node id), pushed back by every heartbeat.
         while (!cluster.scheduleTimer(node, now + unreachableAfterMs)) idle.idle();
+        return back;
     }
 
     private long block(int node) {

@@ -1,5 +1,6 @@
 package io.rdc.runtime.operator;
 
+import io.rdc.runtime.kernel.ControlPlane;
 import io.rdc.runtime.kernel.Ids;
 import io.rdc.runtime.kernel.Kernel;
 import io.rdc.runtime.kernel.NodeStatus;
@@ -10,13 +11,16 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Withdrawing a node (§3.4, {@code inc_nodeWithdraw}), with Sprite's eviction: the node takes no
  * new incarnations and warns its guests (a WITHDRAWING event, to them and their watchers); each
  * guest is then migrated, with everything queued and in flight, to the least loaded other node that
- * answers, all of them at once; one that cannot move yet is tried again until the notice runs out, and what is still
- * there then is destroyed or left, as asked. User-level code over the kernel's calls, as the
+ * answers and is allocated to its RDC (or given to it now), all of them at once; one that cannot
+ * move yet is tried again until the notice runs out, and what is still there then is destroyed or
+ * left, as asked. User-level code over the kernel's calls, as the
  * dissertation wants of pool-manager policies.
  */
 public final class Withdrawal {
@@ -48,11 +52,12 @@ public final class Withdrawal {
         // scheduler serving invokes, a worker blocked invoking it) must not spend the notice of the
         // others, as it did when they moved one after the other (TextprocTest, withdrawing node 201).
         Map<Long, Move> moved = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<Long, Set<Integer>> allowed = allowedByRdc(kernel, node, guests, load.keySet());
         List<Thread> movers = new ArrayList<>();
         for (Kernel.Guest g : guests)
             movers.add(Thread.ofVirtual().name("withdraw-" + Ids.show(g.gid())).start(() -> {
                 try {
-                    moved.put(g.gid(), move(kernel, g, load, deadline));
+                    moved.put(g.gid(), move(kernel, g, load, allowed.get(g.rdc()), deadline));
                 } catch (RuntimeException e) { // not an answer of the kernel's: still said, not lost with the thread
                     moved.put(g.gid(), new Move(false, e.toString()));
                 }
@@ -82,6 +87,47 @@ public final class Withdrawal {
         return new Outcome(node, outcome);
     }
 
+    /**
+     * Where each guest's RDC may go (§3.4: creating or migrating onto a node not allocated to the RDC
+     * is refused): null for every answering node (an open pool, or no control plane); else the other
+     * answering nodes allocated to it. An RDC with none asks the pool for one node of the withdrawn
+     * node's groups (Sprite's eviction to an idle host), in the RDC's name; a refusal is the reason
+     * its guests stay.
+     */
+    private static Map<Long, Set<Integer>> allowedByRdc(Kernel kernel, int node, List<Kernel.Guest> guests, Set<Integer> answering) {
+        Map<Long, Set<Integer>> out = new HashMap<>();
+        ControlPlane plane = kernel.pool().control();
+        if (plane == null) return out;
+        for (Kernel.Guest g : guests) {
+            if (out.containsKey(g.rdc())) continue;
+            try {
+                ControlPlane.Allocation a = plane.allocation(g.rdc());
+                if (a.open()) {
+                    out.put(g.rdc(), null);
+                    continue;
+                }
+                Set<Integer> mine = new TreeSet<>();
+                List<String> groups = List.of();
+                for (ControlPlane.AllocatedNode n : a.nodes()) {
+                    if (n.node() == node) groups = n.groups();
+                    else if (answering.contains(n.node())) mine.add(n.node());
+                }
+                for (int i = 0; mine.isEmpty() && i < groups.size(); i++) {
+                    try {
+                        for (ControlPlane.AllocatedNode n : plane.allocate(g.rdc(), 1, groups.get(i)).nodes())
+                            if (n.node() != node && answering.contains(n.node())) mine.add(n.node());
+                    } catch (OperationException refused) {
+                        // another of the node's groups may do
+                    }
+                }
+                out.put(g.rdc(), mine);
+            } catch (OperationException e) { // the RDC's allocation cannot be read: every answering node, the kernel refuses what it must
+                out.put(g.rdc(), null);
+            }
+        }
+        return out;
+    }
+
     /** What became of one guest: gone from the node (and how), or still there (and the last reason it could not move). */
     private record Move(boolean gone, String what) {}
 
@@ -89,12 +135,15 @@ public final class Withdrawal {
      * Migrates one guest to the least loaded other node, trying again every {@link #RETRY_NS} until
      * the deadline.
      */
-    private static Move move(Kernel kernel, Kernel.Guest g, Map<Integer, Integer> load, long deadline) {
+    private static Move move(Kernel kernel, Kernel.Guest g, Map<Integer, Integer> load, Set<Integer> allowed, long deadline) {
+        if (allowed != null && allowed.isEmpty())
+            return new Move(false, "no other answering node is allocated to its RDC " + Ids.show(g.rdc()) + ", and the pool gave it none");
         String lastError = load.isEmpty() ? "no other node answers" : "the notice ran out";
         while (System.nanoTime() - deadline < 0 && !load.isEmpty()) {
             int to;
             synchronized (load) {
-                to = leastLoaded(load);
+                to = leastLoaded(load, allowed);
+                if (to == 0) return new Move(false, "no node allocated to its RDC answers");
                 load.merge(to, 1, Integer::sum); // counted at once, so guests moving together spread out
             }
             try {
@@ -116,10 +165,12 @@ public final class Withdrawal {
         return g.name() + " (" + Ids.show(g.gid()) + ")";
     }
 
-    private static int leastLoaded(Map<Integer, Integer> load) {
+    /** The least loaded node of {@code allowed} (null: of all), lowest id first among equals. */
+    private static int leastLoaded(Map<Integer, Integer> load, Set<Integer> allowed) {
         int best = 0, bestLoad = Integer.MAX_VALUE;
         for (var e : load.entrySet())
-            if (e.getValue() < bestLoad || (e.getValue() == bestLoad && e.getKey() < best)) {
+            if (allowed != null && !allowed.contains(e.getKey())) continue;
+            else if (e.getValue() < bestLoad || (e.getValue() == bestLoad && e.getKey() < best)) {
                 best = e.getKey();
                 bestLoad = e.getValue();
             }

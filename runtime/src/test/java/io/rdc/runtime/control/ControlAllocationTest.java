@@ -100,4 +100,39 @@ class ControlAllocationTest {
             assertEquals("anyone", view.nodes().getFirst().owner(), "nodes still learn owners (their access lists check them)");
         }
     }
+
+    /** Heartbeats {@code live} every 100 ms for {@code ms}: the others stay silent. */
+    private static void beat(ControlClient c, long ms, int... live) throws InterruptedException {
+        long end = System.currentTimeMillis() + ms;
+        while (System.currentTimeMillis() < end) {
+            for (int n : live) c.heartbeat(n, 0, 0);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void aNodeThatStopsAnsweringLeavesItsAllocationsAndAnExclusiveHolderGetsAReplacement(@TempDir Path dir) throws Exception {
+        try (EmbeddedControlPlane plane = EmbeddedControlPlane.startOn(dir.toFile(), null, 1_000); ControlClient c = plane.connect()) {
+            c.setUsers("users.txt", "ann:exclusive,systems\n");
+            hello(c, 201, "systems");
+            hello(c, 202, "exclusive");
+            hello(c, 203, "exclusive");
+            hello(c, 204, "systems");
+            long ann = c.openRdc("ann-app", "ann", false).rdc().id();
+            assertEquals(List.of(201, 202, 204), nodes(c.allocate(ann, 1, "exclusive")));
+            // 202 goes silent past the liveness bound: it leaves ann's allocation and 203 replaces it.
+            beat(c, 2_000, 201, 203, 204);
+            assertEquals(List.of(201, 203, 204), nodes(c.allocation(ann)), "the dead exclusive node replaced");
+            assertEquals(List.of(), c.nodeAllocation(202).nodes(), "nothing is aimed at the dead node");
+            // A shared node that goes silent leaves too, and comes back when it answers again.
+            beat(c, 2_000, 201, 203);
+            assertEquals(List.of(201, 203), nodes(c.allocation(ann)));
+            c.heartbeat(204, 0, 0);
+            assertEquals(List.of(201, 203, 204), nodes(c.allocation(ann)), "the shared node answers again: given back");
+            // The old exclusive node answers again: free for whoever asks, ann has her replacement.
+            c.heartbeat(202, 0, 0);
+            assertEquals(List.of(201, 203, 204), nodes(c.allocation(ann)));
+            assertEquals(List.of(201, 202, 203, 204), nodes(c.allocate(ann, 1, "exclusive")), "202 is free again");
+        }
+    }
 }

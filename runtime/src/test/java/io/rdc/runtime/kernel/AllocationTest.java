@@ -152,6 +152,22 @@ class AllocationTest {
         }
     }
 
+    @Test
+    void aWithdrawnNodesGuestMovesOnlyToANodeItsRdcIsAllocatedOrIsGivenNow() throws Exception {
+        Path file = users("ann:exclusive\n");
+        try (EmbeddedPool pool = pool(PoolAccess.NONE.withUsers(file))) {
+            Operator ann = pool.newOperator("ann", "ann-app", false, "ann");
+            assertEquals(List.of(202), nodes(ann.allocate(1, "exclusive")), "the first free exclusive node");
+            Ref w = ann.create(ann.module("worker", WORKER), 202, null, List.of(), false, "w");
+            // The least loaded other nodes (201, 203) are not ann's: the guest goes to an exclusive
+            // node the pool gives her RDC for it, not to a node that would refuse it.
+            io.rdc.runtime.operator.Withdrawal.Outcome o = ann.withdraw(202, Duration.ofSeconds(5), false);
+            assertEquals("migrated to node 204", o.guests().values().iterator().next(), o.summary());
+            assertTrue(nodes(ann.allocation()).contains(204), "204 was given to ann's RDC for it: " + nodes(ann.allocation()));
+            assertEquals(204, ann.status(w).node());
+        }
+    }
+
     private static List<Integer> nodes(ControlPlane.Allocation a) {
         return a.nodes().stream().map(ControlPlane.AllocatedNode::node).toList();
     }
