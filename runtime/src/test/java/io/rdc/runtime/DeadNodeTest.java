@@ -175,6 +175,49 @@ class DeadNodeTest {
         }
     }
 
+    /**
+     * UNREACHABLE follows a migration: a child and a watched incarnation that moved from node 202 to
+     * node 204 are reported when 204 dies, and not for 202 (which they left), although both die.
+     */
+    @Test
+    void unreachableFollowsAnIncarnationThatMigrated() throws Exception {
+        String listener = """
+                export function init(ctx) { ctx.state.heard = []; }
+                export function onEvent(ctx, e) { ctx.state.heard.push(e.type + ' ' + e.subjectName + ' ' + e.detail); }
+                export function onMessage(ctx, port, m) {
+                  if (m.ref) { ctx.setInterest(m.ref, ['UNREACHABLE']); return { head: { watching: true } }; }
+                  return { head: { heard: ctx.state.heard } };
+                }""";
+        try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults().withControl(PoolConfig.EMBEDDED_CONTROL))) {
+            Operator op = pool.newOperator();
+            Duration t = Duration.ofSeconds(10);
+            op.create(op.module("watcher", listener), 203, null, List.of(Iface.portNew("in", "mv.watcher", null)));
+            Ref watcher = op.spaceGet("mv.watcher", t);
+            Ref rover = op.create(op.module("rover", "export function onMessage(ctx, port, m) {}"), 202, null, List.of(), false, "rover");
+            op.send(watcher, io.rdc.runtime.transport.Frames.KIND_SEND, Map.of(), null, rover, 0);
+            assertEquals(List.of(), heard(op, watcher)); // its handler has run: it watches rover
+            op.migrate(rover, 204, t);
+            pool.stopNode(202);
+            pool.stopNode(204);
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            List<String> seen = new java.util.ArrayList<>();
+            while (System.nanoTime() < until) {
+                io.rdc.runtime.kernel.Event e = op.nextEvent(Duration.ofMillis(200));
+                if (e != null && e.type() == io.rdc.runtime.kernel.Event.Type.UNREACHABLE && "rover".equals(e.subjectName())) seen.add(e.detail());
+                if (!seen.isEmpty() && heard(op, watcher).size() > 0) break;
+            }
+            CommunicationsTest.sleep(1_500); // a wrong report about 202 would come about now too
+            io.rdc.runtime.kernel.Event late;
+            while ((late = op.nextEvent(Duration.ofMillis(100))) != null)
+                if (late.type() == io.rdc.runtime.kernel.Event.Type.UNREACHABLE && "rover".equals(late.subjectName())) seen.add(late.detail());
+            assertEquals(1, seen.size(), "the operator (rover's parent) hears of rover once: " + seen);
+            assertTrue(seen.get(0).contains("node 204"), seen.get(0));
+            List<?> w = heard(op, watcher);
+            assertEquals(1, w.size(), "the watcher hears of rover once: " + w);
+            assertTrue(String.valueOf(w.get(0)).startsWith("UNREACHABLE") && String.valueOf(w.get(0)).contains("node 204"), w.toString());
+        }
+    }
+
     private static List<?> heard(Operator op, Ref r) {
         return (List<?>) ((Map<?, ?>) op.invoke(r, Map.of("op", "heard"), null, Duration.ofSeconds(10)).head()).get("heard");
     }

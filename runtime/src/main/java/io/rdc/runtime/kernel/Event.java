@@ -15,7 +15,13 @@ public record Event(Type type, long subject, String subjectName, String detail, 
          * Its node stopped answering (no heartbeat within the control plane's liveness bound, §7.2.2):
          * sent by the watcher's own node to the incarnation's parent and to those interested in it.
          */
-        UNREACHABLE(2048);
+        UNREACHABLE(2048),
+        /**
+         * Kernel to kernel only, never delivered to an incarnation nor asked for: the subject now
+         * lives at the node its detail names (sent when a migration commits, to its parent and its
+         * watchers' nodes), so that UNREACHABLE follows it ({@link Ghosts#onNodeDown}).
+         */
+        RELOCATED(4096);
 
         public final int bit;
 
@@ -25,10 +31,14 @@ public record Event(Type type, long subject, String subjectName, String detail, 
 
         public static Type of(String name) {
             try {
-                return valueOf(name.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+                Type t = valueOf(name.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+                if (t != RELOCATED) return t;
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown event '" + name + "' (known: " + java.util.Arrays.toString(values()) + ")");
+                // said below
             }
+            java.util.List<Type> known = new java.util.ArrayList<>(java.util.List.of(values()));
+            known.remove(RELOCATED);
+            throw new IllegalArgumentException("unknown event '" + name + "' (known: " + known + ")");
         }
 
         public static int maskOf(Iterable<String> names) {

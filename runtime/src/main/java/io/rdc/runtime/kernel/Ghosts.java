@@ -463,11 +463,40 @@ final class Ghosts {
         }
     }
 
+    /** A child or watched subject of {@code w} migrated: its node is noted, for {@link #onNodeDown}. */
+    private static void relocated(Incarnation w, Event e) {
+        int node;
+        try {
+            node = Integer.parseInt(e.detail());
+        } catch (NumberFormatException bad) {
+            return; // not from a kernel of ours: nothing to note
+        }
+        w.children.computeIfPresent(e.subject(), (g, c) -> new Incarnation.Child(c.name(), node));
+        if (w.watching.containsKey(e.subject())) w.watchedAt.put(e.subject(), node);
+    }
+
+    /**
+     * Kernel thread, when a migration commits here: the incarnation's parent and watchers learn its
+     * new node (RELOCATED), wherever they are, so that they hear UNREACHABLE if this node dies.
+     */
+    void tellRelocated(Incarnation inc) {
+        java.util.LinkedHashSet<Long> to = new java.util.LinkedHashSet<>();
+        if (inc.parentGid != 0) to.add(inc.parentGid);
+        synchronized (inc) {
+            for (Incarnation.Interest i : inc.interests) to.add(i.watcher());
+        }
+        Event e = new Event(Event.Type.RELOCATED, inc.gid, inc.name, Integer.toString(k.nodeId()), System.currentTimeMillis());
+        for (long w : to) {
+            if (Ids.node(w) == k.nodeId()) deliverEvent(w, e); // here, or forwarded to where it went
+            else k.publisher.offerEvent(Ids.node(w), w, e); // its birth node forwards it if it moved
+        }
+    }
+
     /**
      * A node stopped answering (§7.2.2): each local incarnation hears UNREACHABLE for its children
-     * created there and for what it watches there (with UNREACHABLE in its interest), since nothing
-     * at that node can raise the event now. "There" is where the child was created, or where the
-     * watched incarnation was born: one that migrated since is not followed (docs/pool.md).
+     * there and for what it watches there (with UNREACHABLE in its interest), since nothing at that
+     * node can raise the event now. "There" follows migrations (RELOCATED, {@link #tellRelocated});
+     * a watcher or parent that migrates itself leaves these records behind (docs/pool.md).
      */
     void onNodeDown(int node) {
         String why = "node " + node + " stopped answering (no heartbeat within the control plane's liveness bound)";
@@ -479,7 +508,8 @@ final class Ghosts {
                     inc.inbox.put(new Event(Event.Type.UNREACHABLE, c.getKey(), c.getValue().name() != null ? c.getValue().name() : Ids.show(c.getKey()), why, now));
             for (Map.Entry<Long, Integer> w : inc.watching.entrySet()) {
                 long subject = w.getKey();
-                if ((w.getValue() & Event.Type.UNREACHABLE.bit) != 0 && Ids.node(subject) == node && !inc.children.containsKey(subject))
+                if ((w.getValue() & Event.Type.UNREACHABLE.bit) != 0 && inc.watchedAt.getOrDefault(subject, Ids.node(subject)) == node
+                        && !inc.children.containsKey(subject))
                     inc.inbox.put(new Event(Event.Type.UNREACHABLE, subject, Ids.show(subject), why, now));
             }
         }
@@ -522,7 +552,8 @@ final class Ghosts {
     void deliverEvent(long watcher, Event e) {
         Incarnation w = k.incarnations.get(watcher);
         if (w != null) {
-            if (!w.destroyed) w.inbox.put(e);
+            if (e.type() == Event.Type.RELOCATED) relocated(w, e);
+            else if (!w.destroyed) w.inbox.put(e);
             return;
         }
         int there = k.migrator.whereNow(watcher);

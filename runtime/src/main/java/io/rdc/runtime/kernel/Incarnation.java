@@ -90,6 +90,8 @@ public final class Incarnation {
      */
     final Map<Long, Integer> watching = new java.util.concurrent.ConcurrentHashMap<>();
     final Map<Long, Child> children = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Where a watched subject lives when not where it was born: told by RELOCATED when it migrates. */
+    final Map<Long, Integer> watchedAt = new java.util.concurrent.ConcurrentHashMap<>();
 
     record Child(String name, int node) {}
     /** Stream space cache (§5.5.3): label to the reference obtained before. */

@@ -726,6 +726,7 @@ final class Migrator {
         inc.migrating = false;
         k.dependencies.arrived(inc);
         inc.inbox.poke();
+        if (in.mode == MIGRATE) k.ghosts.tellRelocated(inc);
         k.ghosts.raise(inc, Event.Type.MIGRATEDONE, "from node " + from + " to node " + k.nodeId() + " in "
                 + String.format(java.util.Locale.ROOT, "%.3f", total / 1e6) + " ms (frozen "
                 + String.format(java.util.Locale.ROOT, "%.3f", frozen / 1e6) + " ms)");
