@@ -117,13 +117,14 @@ class CheckpointForkTest extends PoolFixture {
         Path file = dir.resolve("ck.leak.ckpt");
         var key = pool.pool().key();
         byte[] record = io.rdc.runtime.kernel.CheckpointFile.read(file, key);
-        // Its last fields are the counts of stream-space ports it holds and of its dependencies (none):
-        // make the first name a port its table lacks. The file is signed with the pool's key, so only
-        // the node's INSTALL can find the fault.
-        assertEquals(0, java.nio.ByteBuffer.wrap(record, record.length - 8, 8).getLong(), "the record ends with an empty label table and no dependencies");
-        byte[] tail = new io.rdc.runtime.transport.Wire.Writer(32).i32(1).str("ck.leak").i32(999).i32(0).toBytes();
-        byte[] bad = java.util.Arrays.copyOf(record, record.length - 8 + tail.length);
-        System.arraycopy(tail, 0, bad, record.length - 8, tail.length);
+        // Its last fields are the counts of stream-space ports it holds, of its dependencies, of its
+        // children and of what it watches (none of each): make the first name a port its table lacks.
+        // The file is signed with the pool's key, so only the node's INSTALL can find the fault.
+        assertEquals(0, java.nio.ByteBuffer.wrap(record, record.length - 16, 8).getLong() | java.nio.ByteBuffer.wrap(record, record.length - 8, 8).getLong(),
+                "the record ends with an empty label table, no dependencies, no children and nothing watched");
+        byte[] tail = new io.rdc.runtime.transport.Wire.Writer(32).i32(1).str("ck.leak").i32(999).i32(0).i32(0).i32(0).toBytes();
+        byte[] bad = java.util.Arrays.copyOf(record, record.length - 16 + tail.length);
+        System.arraycopy(tail, 0, bad, record.length - 16, tail.length);
         Path badFile = dir.resolve("leak-bad.ckpt");
         io.rdc.runtime.kernel.CheckpointFile.write(badFile, bad, key, 202);
         int before = op.kernel().list(0).size();

@@ -177,7 +177,8 @@ class DeadNodeTest {
 
     /**
      * UNREACHABLE follows a migration: a child and a watched incarnation that moved from node 202 to
-     * node 204 are reported when 204 dies, and not for 202 (which they left), although both die.
+     * node 204 are reported when 204 dies, and not for 202 (which they left), although both die; the
+     * watcher, moved itself since, still hears.
      */
     @Test
     void unreachableFollowsAnIncarnationThatMigrated() throws Exception {
@@ -191,12 +192,13 @@ class DeadNodeTest {
         try (EmbeddedPool pool = EmbeddedPool.start(PoolConfig.defaults().withControl(PoolConfig.EMBEDDED_CONTROL))) {
             Operator op = pool.newOperator();
             Duration t = Duration.ofSeconds(10);
-            op.create(op.module("watcher", listener), 203, null, List.of(Iface.portNew("in", "mv.watcher", null)));
+            Ref watcherInc = op.create(op.module("watcher", listener), 203, null, List.of(Iface.portNew("in", "mv.watcher", null)));
             Ref watcher = op.spaceGet("mv.watcher", t);
             Ref rover = op.create(op.module("rover", "export function onMessage(ctx, port, m) {}"), 202, null, List.of(), false, "rover");
             op.send(watcher, io.rdc.runtime.transport.Frames.KIND_SEND, Map.of(), null, rover, 0);
             assertEquals(List.of(), heard(op, watcher)); // its handler has run: it watches rover
             op.migrate(rover, 204, t);
+            op.migrate(watcherInc, 201, t); // the watcher moves too: what it watches, and where, go with it
             pool.stopNode(202);
             pool.stopNode(204);
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

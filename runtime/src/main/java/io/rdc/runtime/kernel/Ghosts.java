@@ -495,8 +495,8 @@ final class Ghosts {
     /**
      * A node stopped answering (§7.2.2): each local incarnation hears UNREACHABLE for its children
      * there and for what it watches there (with UNREACHABLE in its interest), since nothing at that
-     * node can raise the event now. "There" follows migrations (RELOCATED, {@link #tellRelocated});
-     * a watcher or parent that migrates itself leaves these records behind (docs/pool.md).
+     * node can raise the event now. "There" follows migrations (RELOCATED, {@link #tellRelocated}),
+     * and a watcher or parent that migrates takes these records with it (MigrationRecord).
      */
     void onNodeDown(int node) {
         String why = "node " + node + " stopped answering (no heartbeat within the control plane's liveness bound)";

@@ -113,6 +113,14 @@ final class MigrationRecord {
         List<Dependencies.Dependency> deps = inc.dependsOn;
         tail.i32(deps.size());
         for (Dependencies.Dependency d : deps) tail.i64(d.parent()).i32(d.mode());
+        // What it created and what it watches, with where each is now (optional too): it hears
+        // UNREACHABLE of them from its new node (Ghosts.onNodeDown).
+        List<Map.Entry<Long, Incarnation.Child>> kids = new ArrayList<>(inc.children.entrySet());
+        tail.i32(kids.size());
+        for (Map.Entry<Long, Incarnation.Child> e : kids) tail.i64(e.getKey()).str(e.getValue().name()).i32(e.getValue().node());
+        List<Map.Entry<Long, Integer>> watched = new ArrayList<>(inc.watching.entrySet());
+        tail.i32(watched.size());
+        for (Map.Entry<Long, Integer> e : watched) tail.i64(e.getKey()).i32(e.getValue()).i32(inc.watchedAt.getOrDefault(e.getKey(), 0));
         return new Record(w.toBytes(), c.state(), tail.toBytes());
     }
 

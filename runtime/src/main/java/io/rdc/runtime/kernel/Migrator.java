@@ -668,6 +668,20 @@ final class Migrator {
             // A fork is a new incarnation, nobody's dependent yet; a moved or restored one keeps its parents.
             if (mode != FORK && dm > Dependencies.NONE && dm <= Dependencies.GROUP) inc.dependsOn.add(new Dependencies.Dependency(on, dm));
         }
+        // Its children and what it watches, with their nodes (a fork is a new incarnation: none of its own yet).
+        if (r.hasMore()) for (int i = r.i32(); i > 0; i--) {
+            long kid = r.i64();
+            String kidName = r.str();
+            int at = r.i32();
+            if (mode != FORK) inc.children.put(kid, new Incarnation.Child(kidName, at));
+        }
+        if (r.hasMore()) for (int i = r.i32(); i > 0; i--) {
+            long subject = r.i64();
+            int mask = r.i32(), at = r.i32();
+            if (mode == FORK) continue;
+            inc.watching.put(subject, mask);
+            if (at != 0) inc.watchedAt.put(subject, at);
+        }
         byte[] data = in.data;
         in.data = null;
         k.launcher().resume(inc, new Launcher.Arrival(data, stateAt[0], stateAt[1], ifacesAt[0], ifacesAt[1], table, byOld::get, in.origin > 0 ? in.origin : in.from, mode, gid),
