@@ -323,6 +323,7 @@ public final class Evaluator {
                 });
             }
             case Statement.Allocate a -> printText(NodeAllocating.allocate(this, a, scope));
+            case Statement.Replace r -> CodeReplacing.replace(this, r, scope);
             case Statement.Release r -> {
                 Object node = node(r.node(), scope);
                 printText(operation(r.position(), "release node " + node, () -> operations.release(node)));

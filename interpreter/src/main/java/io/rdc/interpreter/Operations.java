@@ -111,6 +111,11 @@ public interface Operations {
 
     void destroy(Object incarnation);
 
+    /** replace (issue 19): the incarnation runs {@code module}'s code on its state from its next handler boundary. */
+    default void replace(Object incarnation, String module, long withinMillis) {
+        throw new UnsupportedOperationException("replace");
+    }
+
     /** allocate (§3.4, inc_nodeAlloc): {@code count} more nodes of {@code group}, waiting up to {@code waitMillis} for those not free at once. Says what was given. */
     default String allocate(long count, String group, long waitMillis) {
         throw new UnsupportedOperationException("allocate");

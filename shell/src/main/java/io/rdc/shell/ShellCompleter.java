@@ -47,6 +47,7 @@ final class ShellCompleter implements Completer {
         t("show", "show nodes|incarnations|channels|space|events|rdcs|allocation");
         t("allocate", "allocate N from \"group\" [within 10s]   (nodes for this session's RDC: docs/pool.md)");
         t("release", "release node ID   (gives an allocated node back to the pool)");
+        t("replace", "replace X with MODULE [within 10s]   (new code, same incarnation: docs/replacement.md)");
         t("inspect", "inspect X");
         t("web", "web [PORT]   (the live web view of the pool, default port 7070: docs/web.md)");
         t("let", "let NAME = EXPR");

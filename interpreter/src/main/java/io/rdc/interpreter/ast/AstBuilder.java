@@ -241,6 +241,12 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     }
 
     @Override
+    public Object visitReplaceStatement(RdcParser.ReplaceStatementContext ctx) {
+        oneOf(ctx.IDENT(1), "word", "with");
+        return new Statement.Replace(position(ctx), expression(ctx.target), ctx.module.getText(), ctx.within == null ? null : expression(ctx.within));
+    }
+
+    @Override
     public Object visitReleaseStatement(RdcParser.ReleaseStatementContext ctx) {
         return new Statement.Release(position(ctx), nodeTarget(ctx.nodeExpr()));
     }

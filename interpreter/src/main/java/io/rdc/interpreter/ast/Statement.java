@@ -50,6 +50,9 @@ public sealed interface Statement extends Node {
     /** allocate COUNT from GROUP [within DURATION] (§3.4, inc_nodeAlloc); within may be null. */
     record Allocate(Position position, Expression count, Expression group, Expression within) implements Statement {}
 
+    /** replace TARGET with MODULE [within DURATION] (issue 19): hot code replacement; within may be null. */
+    record Replace(Position position, Expression target, String module, Expression within) implements Statement {}
+
     /** release NODE (§3.4): gives an allocated node back to the pool. */
     record Release(Position position, NodeTarget node) implements Statement {}
 

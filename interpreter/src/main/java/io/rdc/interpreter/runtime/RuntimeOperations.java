@@ -483,6 +483,14 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     // ------------------------------------------------------------ migration, fork, checkpoint (ch. 7)
 
     @Override
+    public void replace(Object incarnation, String module, long withinMillis) {
+        IncarnationHandle h = inc(incarnation);
+        io.rdc.runtime.kernel.ModuleStore.Module m = modules.get(module); // this script's declaration first, as for create
+        op.replace(h.ref(), m != null ? m : op.module(module), Duration.ofMillis(withinMillis));
+        pollRules();
+    }
+
+    @Override
     public String migrate(Object incarnation, Object node, long withinMillis) {
         IncarnationHandle h = inc(incarnation);
         int to = nodeId(node);

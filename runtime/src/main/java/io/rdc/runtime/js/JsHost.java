@@ -161,6 +161,12 @@ public final class JsHost implements Launcher {
     }
 
     @Override
+    public String replace(Incarnation inc, ModuleStore.Module next) {
+        if (!(inc.host() instanceof JsIncarnation js)) return inc.name + " is not running code";
+        return js.replaceCode(next);
+    }
+
+    @Override
     public void snapshot(Incarnation inc, java.util.function.BiConsumer<byte[], String> done) {
         if (!(inc.host() instanceof JsIncarnation js)) {
             done.accept(null, inc.name + " is not running code");

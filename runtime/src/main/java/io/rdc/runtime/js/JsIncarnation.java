@@ -113,23 +113,9 @@ final class JsIncarnation implements ProxyExecutable {
                 w.calls().target = this;
                 if (w.exports() == null) w = evaluateModule(w); // a creation spare: prelude only
             }
-            context = w.context();
-            Value api = w.api();
-            ctx = api.getMember("ctx");
-            mkMsg = api.getMember("mkMsg");
-            mkErr = api.getMember("mkErr");
-            enc = api.getMember("enc");
-            dec = api.getMember("dec");
-            newBytes = api.getMember("newBytes");
-            stateSize = api.getMember("stateSize");
+            adopt(w);
             inc.measureState = this::measureState;
-            Value exports = w.exports();
             init = function(exports, "init");
-            onMessage = function(exports, "onMessage");
-            onEvent = function(exports, "onEvent");
-            onMigrated = function(exports, "onMigrated");
-            onRestored = function(exports, "onRestored");
-            onForked = function(exports, "onForked");
         } catch (PolyglotException | IllegalArgumentException e) {
             closeQuietly();
             HandlerWatchdog.unwatch(this);
@@ -225,6 +211,38 @@ final class JsIncarnation implements ProxyExecutable {
         }
     }
 
+    /** Its module's exports (what {@code upgrade} is told it came from: their {@code version}). */
+    Value exports;
+
+    /** Makes a loaded context this incarnation's: the prelude's helpers and the module's handlers. */
+    void adopt(JsHost.Warm w) {
+        context = w.context();
+        Value api = w.api();
+        ctx = api.getMember("ctx");
+        mkMsg = api.getMember("mkMsg");
+        mkErr = api.getMember("mkErr");
+        enc = api.getMember("enc");
+        dec = api.getMember("dec");
+        newBytes = api.getMember("newBytes");
+        stateSize = api.getMember("stateSize");
+        exports = w.exports();
+        onMessage = function(exports, "onMessage");
+        onEvent = function(exports, "onEvent");
+        onMigrated = function(exports, "onMigrated");
+        onRestored = function(exports, "onRestored");
+        onForked = function(exports, "onForked");
+    }
+
+    /** Its ctx object (for CodeReplacement, on this incarnation's thread). */
+    Value ctx() {
+        return ctx;
+    }
+
+    /** On this incarnation's thread, between handlers: runs {@code next}'s code on its state from now on (CodeReplacement). */
+    String replaceCode(io.rdc.runtime.kernel.ModuleStore.Module next) {
+        return CodeReplacement.replace(this, next);
+    }
+
     /** The context readied for this arrival, when it runs on the thread that readied it (JsHost.Spare). */
     JsHost.Warm preloaded;
 
@@ -289,7 +307,7 @@ final class JsIncarnation implements ProxyExecutable {
         while (inc.state() == Incarnation.State.INCHOATE && !inc.isDestroyed()) kernel.nextForHandlerWait(inc);
     }
 
-    private static Value function(Value exports, String name) {
+    static Value function(Value exports, String name) {
         if (exports == null || !exports.hasMember(name)) return null;
         Value f = exports.getMember(name);
         return f.canExecute() ? f : null;
@@ -614,6 +632,13 @@ final class JsIncarnation implements ProxyExecutable {
                 // Never waits for the end: an incarnation migrating itself moves when this handler returns.
                 long target = handle(a[1], Rights.MIGRATE);
                 kernel.migrate(target, a[2].asInt(), TimeUnit.MILLISECONDS.toNanos(a[3].asLong()), false);
+                return null;
+            }
+            case "replace": {
+                // Replacing one's own code would wait for the boundary this very handler holds.
+                long target = handle(a[1], Rights.MIGRATE);
+                if (target == inc.gid) throw new OperationException("an incarnation cannot replace its own code (its manager does)");
+                kernel.replace(target, kernel.moduleByName(inc, a[2].asString()), TimeUnit.MILLISECONDS.toNanos(a[3].asLong()));
                 return null;
             }
             case "unfreeze":

@@ -31,7 +31,8 @@ public final class Incarnation {
     public final Held held = new Held();
     public final long createdMillis;
     public final long parentGid;
-    final ModuleStore.Module module;
+    /** Its code; replaced whole by a hot replacement (Transplants.onReplace), read by migrations and status. */
+    volatile ModuleStore.Module module;
     final String argsJson;
     /** A state snapshot to start from instead of running init (restore); null for a fresh start. */
     volatile byte[] initialState;

@@ -57,7 +57,7 @@ public final class Kernel implements Agent {
             OP_FREEZE_STREAM = 28, OP_IFACE_HANDLE = 29, OP_ROUTE_BARRIER = 30, OP_CHANNEL_INFO = 31,
             OP_MIGRATE = 32, OP_MIGRATE_PREPARE = 33, OP_MIGRATE_CHUNK = 34, OP_MIGRATE_INSTALL = 35, OP_MIGRATE_COMMIT = 36,
             OP_MIGRATE_ABORT = 37, OP_NODE_ACCEPT = 38, OP_CHECKPOINT = 39, OP_FORK = 40,
-            OP_DEPEND = 41, OP_WITHDRAW = 42;
+            OP_DEPEND = 41, OP_WITHDRAW = 42, OP_REPLACE = 50;
     static final int ST_MODULE_NEEDED = 4;
     /** ACK status: the port's queue is over its quota (Limits.portMessages, portBytes); the message was dropped. */
     static final int ST_QUEUE_FULL = 64;
@@ -835,6 +835,11 @@ public final class Kernel implements Agent {
     }
 
     // ---- Transplants
+
+    /** Hot code replacement (issue 19): {@code gid} runs {@code module} from its next handler boundary, on its state (docs/replacement.md). */
+    public void replace(long gid, ModuleStore.Module module, long withinNs) {
+        transplants.replace(gid, module, withinNs);
+    }
 
     public long checkpoint(long gid, String file, boolean destroy, long withinNs) {
         return transplants.checkpoint(gid, file, destroy, withinNs);

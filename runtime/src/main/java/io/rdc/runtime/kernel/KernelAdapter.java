@@ -130,6 +130,7 @@ final class KernelAdapter {
     private final MigrateCommitDecoder migrateCommit = new MigrateCommitDecoder();
     private final MigrateAbortDecoder migrateAbort = new MigrateAbortDecoder();
     private final CheckpointDecoder checkpoint = new CheckpointDecoder();
+    private final ReplaceDecoder replace = new ReplaceDecoder();
     private final ForkDecoder fork = new ForkDecoder();
 
     /** Tests only (the frame fuzz test): one frame through the decoder, as if it arrived; call on the kernel thread. */
@@ -258,6 +259,7 @@ final class KernelAdapter {
                 case OP_MIGRATE_ABORT -> k.migrator.onAbort(src, call, in.wrap(buf, at, plen, migrateAbort).transfer());
                 case OP_CHECKPOINT -> k.transplants.onCheckpoint(src, call, in.wrap(buf, at, plen, checkpoint));
                 case OP_FORK -> k.transplants.onFork(src, call, in.wrap(buf, at, plen, fork));
+                case OP_REPLACE -> k.transplants.onReplace(src, call, in.wrap(buf, at, plen, replace));
                 case OP_DEPEND -> k.dependencies.onDepend(src, call, in.wrap(buf, at, plen, depend));
                 case OP_WITHDRAW -> k.loader.onWithdraw(src, call, in.wrap(buf, at, plen, withdraw).why());
                 case OP_NODE_ACCEPT -> k.loader.onNodeAccept(src, call, in.wrap(buf, at, plen, nodeAccept).accepting() != 0);
@@ -325,6 +327,7 @@ final class KernelAdapter {
             case OP_MIGRATE -> "migrate";
             case OP_CHECKPOINT -> "checkpoint";
             case OP_FORK -> "fork";
+            case OP_REPLACE -> "replace";
             default -> null;
         };
         if (what == null) return;

@@ -24,6 +24,15 @@ public interface Launcher {
     void kill(Incarnation inc);
 
     /**
+     * Hot code replacement (issue 19), on the incarnation's own thread between handlers: its state
+     * and interfaces move into a context of {@code next}, whose {@code upgrade} may transform them.
+     * Returns null when it runs the new code, else why not (the old code then runs on untouched).
+     */
+    default String replace(Incarnation inc, ModuleStore.Module next) {
+        return inc.name + " runs no code that can be replaced";
+    }
+
+    /**
      * What a migration takes from a stopped incarnation: its state and its interfaces, encoded. The
      * state's bytes are read from the incarnation's context as they are written out (on its thread,
      * before it runs again), so a large state is not first copied whole.

@@ -180,7 +180,7 @@ final class Migrator {
         return switch (op) {
             case Kernel.OP_DESTROY, Kernel.OP_FREEZE, Kernel.OP_UNFREEZE, Kernel.OP_STATUS, Kernel.OP_INTEREST,
                  Kernel.OP_BUFFER_READ, Kernel.OP_BUFFER_WRITE, Kernel.OP_IFACE, Kernel.OP_SNAPSHOT, Kernel.OP_IFACE_HANDLE,
-                 Kernel.OP_MIGRATE, Kernel.OP_CHECKPOINT, Kernel.OP_FORK -> INC;
+                 Kernel.OP_MIGRATE, Kernel.OP_CHECKPOINT, Kernel.OP_FORK, Kernel.OP_REPLACE -> INC;
             case Kernel.OP_REBIND_STREAM, Kernel.OP_FREEZE_STREAM -> STREAM;
             case Kernel.OP_ACTIVATE, Kernel.OP_ATTACH, Kernel.OP_DETACH, Kernel.OP_REBIND_AT_RECEIVER -> PORT;
             default -> NONE;

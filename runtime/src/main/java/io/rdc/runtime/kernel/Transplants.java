@@ -53,6 +53,39 @@ final class Transplants {
         }));
     }
 
+    /**
+     * Hot code replacement (issue 19, R5) at the incarnation's node: at a handler boundary its state
+     * moves into a context of the new module (whose {@code upgrade} may transform it); ports, streams,
+     * queue, references, parents and interests stay, as they belong to the incarnation, not its code.
+     * If the new code fails to load or its upgrade throws, the old code runs on untouched.
+     */
+    void onReplace(int src, long call, ReplaceDecoder r) {
+        Incarnation inc = k.local(r.incarnation());
+        long withinNs = r.withinNanos();
+        String name = r.moduleName();
+        String code = r.code();
+        if (inc.pseudo) throw new OperationException("the operator session has no code to replace");
+        if (inc.state == Incarnation.State.FAULTING) throw new OperationException(inc.name + " is FAULTING; it can only be destroyed");
+        Launcher l = k.launcher();
+        if (l == null) throw new OperationException("node " + k.nodeId() + " has no incarnation host");
+        ModuleStore.Module next = k.loader.modules().add(name, code);
+        String refused = k.placement.refusal(inc.rdcId, next.name(), "replacing the code of " + inc.name, k.adapter.acting);
+        if (refused != null) throw new OperationException(refused);
+        atBoundary(inc, withinNs, src, call, "replace", () -> {
+            String failed = l.replace(inc, next);
+            if (failed != null) throw new OperationException(failed);
+            inc.module = next; // what a migration or checkpoint carries from now on
+            return null;
+        });
+    }
+
+    void replace(long gid, ModuleStore.Module module, long withinNs) {
+        KernelCodec.Outgoing q = new KernelCodec.Outgoing(64 + module.code().length() * 3);
+        q.begin(new ReplaceEncoder()).incarnation(gid).withinNanos(withinNs).moduleName(module.name()).code(module.code());
+        Response r = k.requests.request(Ids.node(gid), OP_REPLACE, q, withinNs + REQUEST_TIMEOUT_NS);
+        if (r.status() != Frames.OK) throw new OperationException(r.error());
+    }
+
     /** checkpoint(inc, file) at the incarnation's node: written there; with destroy, its ports are parked. */
     void onCheckpoint(int src, long call, CheckpointDecoder r) {
         Incarnation inc = k.local(r.incarnation());

@@ -215,6 +215,20 @@ public final class Operator {
      * Migrates an incarnation to another node and waits until it runs there (§7.4); a handler
      * running meanwhile is waited for up to {@code within}. Throws, with the reason, if it stayed.
      */
+    /**
+     * Hot code replacement (issue 19): from its next handler boundary (waited for up to
+     * {@code within}), {@code inc} runs {@code module}'s code on its state, which the module's
+     * {@code upgrade(ctx, fromVersion, state)} may transform. Ports, streams, queue, references,
+     * parents and interests stay. If the new code fails to load or its upgrade throws, this throws
+     * (with what it threw) and the old code runs on untouched.
+     */
+    public void replace(Ref inc, ModuleStore.Module module, Duration within) {
+        acting(() -> {
+            kernel.replace(incarnationId(inc), module, within.toNanos());
+            return null;
+        });
+    }
+
     public Kernel.Migration migrate(Ref inc, int node, Duration within) {
         return acting(() -> kernel.migrate(incarnationId(inc), node, within.toNanos(), true));
     }

@@ -98,6 +98,10 @@
     status(h) { return dec(call('status', h)); },
     // Migration (§7.4): returns once the destination has committed; MIGRATEDONE (or MIGRATEFAILED) tells the end.
     migrate(h, node, opts = {}) { call('migrate', h, node, opts.within ?? 10000); },
+    // Hot code replacement (issue 19): h runs the named module's code on its state from its next
+    // handler boundary; its upgrade(ctx, fromVersion, state) may transform the state. Throws, and h
+    // runs on unchanged, if the new code fails to load or its upgrade throws.
+    replace(h, module, opts = {}) { call('replace', h, module, opts.within ?? 10000); },
     // fork (§5.3): a copy of this incarnation at another node. The parent gets {child, streams}; the
     // child starts from the state as it is now and runs onForked(ctx, parent) instead of init.
     fork(node, ports = [], opts = {}) {

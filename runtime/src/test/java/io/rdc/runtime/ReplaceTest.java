@@ -1,0 +1,134 @@
+package io.rdc.runtime;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.rdc.runtime.kernel.Iface;
+import io.rdc.runtime.kernel.OperationException;
+import io.rdc.runtime.operator.Operator;
+import io.rdc.runtime.ref.Ref;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hot code replacement (issue 19, docs/replacement.md): the code changes at a handler boundary, the
+ * incarnation does not. Its state (transformed by the new code's upgrade), its port, its queue and
+ * its clients' streams stay: sequence-numbered sends made before, during and after the replacement
+ * all arrive once and in order. A failing new module or upgrade leaves the old code running.
+ */
+class ReplaceTest extends PoolFixture {
+    /** Version 1: counts numbered messages per client and checks their order; answers with its version. */
+    static final String V1 = """
+            export const version = 1;
+            export function init(ctx) { ctx.state = { last: {}, errors: [], count: 0 }; }
+            export function onMessage(ctx, port, msg) {
+              const h = msg.head, s = ctx.state;
+              if (h.op === 'report') return { head: { v: 1, count: s.count, nerr: s.errors.length, errors: s.errors.slice(0, 5), where: ctx.where() } };
+              if (h.op === 'spin') { const end = Date.now() + h.ms; while (Date.now() < end) {} return; }
+              const prev = s.last[h.c] ?? 0;
+              if (h.seq !== prev + 1) s.errors.push(h.c + ': ' + h.seq + ' after ' + prev);
+              s.last[h.c] = h.seq;
+              s.count++;
+            }""";
+
+    /** Version 2: the same protocol, and it says which version it upgraded from and what its upgrade saw. */
+    static final String V2 = V1.replace("export const version = 1;", "export const version = 2;")
+            .replace("{ v: 1, count", "{ v: 2, from: s.from, seen: s.seen, count")
+            + """
+
+            export function upgrade(ctx, fromVersion, state) {
+              return { ...state, from: fromVersion, seen: state.count };
+            }""";
+
+    private static Map<?, ?> report(Operator op, Ref s) {
+        return (Map<?, ?>) op.invoke(s, Map.of("op", "report"), null, T).head();
+    }
+
+    @Test
+    void theNewCodeTakesOverTheStateQueueAndClientsWithNothingLost() throws Exception {
+        Operator op = operator();
+        Ref srv = op.create(op.module("counter", V1), 202, null, List.of(Iface.portNew("in", "rep.in", null)));
+        Ref s = op.spaceGet("rep.in", T);
+        for (int i = 1; i <= 200; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        // Sends from another thread go on while the code is replaced.
+        Ref s2 = op.spaceGet("rep.in", T);
+        CompletableFuture<Void> during = CompletableFuture.runAsync(() -> {
+            for (int i = 1; i <= 2000; i++) op.send(s2, Map.of("c", "b", "seq", i), null);
+        });
+        op.replace(srv, op.module("counter2", V2), T);
+        during.get();
+        for (int i = 201; i <= 400; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        Map<?, ?> r = report(op, s);
+        assertEquals(2L, r.get("v"), "the new code answers");
+        assertEquals(1L, r.get("from"), "upgrade was told the old module's version");
+        assertTrue(((Number) r.get("seen")).longValue() >= 200, "upgrade saw the state as the old code left it: " + r.get("seen"));
+        assertEquals(2400L, r.get("count"), "every message, queued before, sent during and after, arrived once");
+        assertEquals(0L, r.get("nerr"), String.valueOf(r.get("errors")));
+        assertEquals("counter2", op.status(srv).module(), "status names the new module");
+        // A migration after the replacement carries the new code.
+        op.migrate(srv, 203, T);
+        Map<?, ?> moved = report(op, s);
+        assertEquals(2L, moved.get("v"));
+        assertEquals(203L, moved.get("where"));
+        assertEquals(2400L, moved.get("count"));
+    }
+
+    @Test
+    void anUpgradeThatThrowsLeavesTheOldCodeRunningAndSaysWhy() {
+        Operator op = operator();
+        Ref srv = op.create(op.module("counter", V1), 203, null, List.of(Iface.portNew("in", "rep.bad", null)));
+        Ref s = op.spaceGet("rep.bad", T);
+        for (int i = 1; i <= 50; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        String throwing = V1.replace("export const version = 1;", "export const version = 3;")
+                + "\nexport function upgrade(ctx, from, state) { throw new Error('cannot read version ' + from + ' states'); }\n";
+        OperationException e = assertThrows(OperationException.class, () -> op.replace(srv, op.module("counter3", throwing), T));
+        assertTrue(e.getMessage().contains("cannot read version 1 states") && e.getMessage().contains("old code runs on"), e.getMessage());
+        String broken = "export function onMessage(ctx, port, msg) { return {{ ; }\n";
+        OperationException syntax = assertThrows(OperationException.class, () -> op.replace(srv, op.module("broken", broken), T));
+        assertTrue(syntax.getMessage().contains("old code runs on"), syntax.getMessage());
+        for (int i = 51; i <= 100; i++) op.send(s, Map.of("c", "a", "seq", i), null);
+        Map<?, ?> r = report(op, s);
+        assertEquals(1L, r.get("v"), "the old code still answers");
+        assertEquals(100L, r.get("count"));
+        assertEquals(0L, r.get("nerr"), String.valueOf(r.get("errors")));
+        assertEquals("counter", op.status(srv).module());
+    }
+
+    @Test
+    void aHandlerStillRunningPastTheBoundLeavesItAsItWas() {
+        Operator op = operator();
+        Ref srv = op.create(op.module("counter", V1), 204, null, List.of(Iface.portNew("in", "rep.busy", null)));
+        Ref s = op.spaceGet("rep.busy", T);
+        op.send(s, Map.of("op", "spin", "ms", 1500), null);
+        CommunicationsTest.waitFor(() -> String.valueOf(op.status(srv).statePreview()).contains("a handler has been running"));
+        OperationException e = assertThrows(OperationException.class, () -> op.replace(srv, op.module("counter2", V2), java.time.Duration.ofMillis(200)));
+        assertTrue(e.getMessage().contains("still running"), e.getMessage());
+        assertEquals(1L, report(op, s).get("v"));
+    }
+
+    @Test
+    void aManagerReplacesTheCodeOfAnIncarnationItHolds() {
+        Operator op = operator();
+        op.module("counter", V1);
+        op.module("counter2", V2);
+        op.create(op.module("manager", """
+                export function init(ctx) {
+                  ctx.state.w = ctx.create('counter', { at: 201, interfaces: [{ port: 'in', on: 'rep.managed' }] });
+                }
+                export function onMessage(ctx, port, msg) {
+                  try { ctx.replace(ctx.state.w, msg.head.to); return { head: { ok: true } }; }
+                  catch (e) { return { head: { ok: false, error: String(e.message ?? e) } }; }
+                }"""), 202, null, List.of(Iface.portNew("in", "rep.manager", null)));
+        Ref manager = op.spaceGet("rep.manager", T);
+        Ref w = op.spaceGet("rep.managed", T);
+        op.send(w, Map.of("c", "a", "seq", 1), null);
+        Map<?, ?> done = (Map<?, ?>) op.invoke(manager, Map.of("to", "counter2"), null, T).head();
+        assertEquals(Boolean.TRUE, done.get("ok"), String.valueOf(done.get("error")));
+        Map<?, ?> r = report(op, w);
+        assertEquals(2L, r.get("v"));
+        assertEquals(1L, r.get("count"));
+        Map<?, ?> unknown = (Map<?, ?>) op.invoke(manager, Map.of("to", "nosuch"), null, T).head();
+        assertEquals(Boolean.FALSE, unknown.get("ok"));
+    }
+}
