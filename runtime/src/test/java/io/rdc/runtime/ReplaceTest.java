@@ -74,6 +74,68 @@ class ReplaceTest extends PoolFixture {
         assertEquals(2400L, moved.get("count"));
     }
 
+    /** Version 1 answers an invoke with its sequence number; version 2 changes the format and adds a field in upgrade. */
+    static final String INVOKED_V1 = """
+            export const version = 1;
+            export function init(ctx) { ctx.state = { last: {}, errors: [], count: 0 }; }
+            export function onMessage(ctx, port, msg) {
+              const h = msg.head, s = ctx.state;
+              if (h.op === 'report') return { head: { count: s.count, nerr: s.errors.length, errors: s.errors.slice(0, 5) } };
+              const prev = s.last[h.c] ?? 0;
+              if (h.seq !== prev + 1) s.errors.push(h.c + ': ' + h.seq + ' after ' + prev);
+              s.last[h.c] = h.seq;
+              s.count++;
+              return { head: { seq: h.seq } };
+            }""";
+    static final String INVOKED_V2 = INVOKED_V1.replace("version = 1", "version = 2")
+            .replace("return { head: { seq: h.seq } };", "return { head: { reply: { seq: h.seq, total: s.count, since: s.upgradedAt } } };")
+            + "\nexport function upgrade(ctx, from, state) { return { ...state, upgradedAt: state.count }; }\n";
+
+    /** The issue's scenario: 4 clients make 10,000 numbered invokes; the code is replaced among them. */
+    @Test
+    void underFourInvokingClientsRepliesSwitchFormatExactlyOnceAndNothingIsLost() throws Exception {
+        Operator op = operator();
+        Ref srv = op.create(op.module("invoked", INVOKED_V1), 201, null, List.of(Iface.portNew("in", "rep.load", null)));
+        var toServer = op.kernel().describe(op.spaceGet("rep.load", T));
+        int clients = 4, perClient = 2_500;
+        java.util.concurrent.ConcurrentLinkedQueue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        int[] switches = new int[clients];
+        java.util.concurrent.CountDownLatch halfway = new java.util.concurrent.CountDownLatch(clients);
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            int me = c;
+            Operator client = pool.newOperator("client-" + c);
+            Ref st = client.kernel().materialize(client.session(), toServer);
+            threads.add(Thread.ofPlatform().start(() -> {
+                boolean v2 = false;
+                try {
+                    for (int seq = 1; seq <= perClient; seq++) {
+                        if (seq == perClient / 4) halfway.countDown();
+                        Map<?, ?> head = (Map<?, ?>) client.invoke(st, Map.of("c", "c" + me, "seq", seq), null, java.time.Duration.ofSeconds(30)).head();
+                        boolean now = head.containsKey("reply");
+                        Object back = now ? ((Map<?, ?>) head.get("reply")).get("seq") : head.get("seq");
+                        if (((Number) back).intValue() != seq) failures.add("c" + me + ": reply " + back + " to " + seq);
+                        if (now != v2) {
+                            if (!now) failures.add("c" + me + ": the old format came back at " + seq);
+                            switches[me]++;
+                            v2 = now;
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    failures.add("c" + me + ": " + e);
+                }
+            }));
+        }
+        halfway.await();
+        op.replace(srv, op.module("invoked2", INVOKED_V2), T);
+        for (Thread t : threads) t.join();
+        assertEquals(List.of(), List.copyOf(failures));
+        for (int c = 0; c < clients; c++) assertEquals(1, switches[c], "client " + c + " saw the format switch exactly once");
+        Map<?, ?> r = (Map<?, ?>) ((Map<?, ?>) op.invoke(op.spaceGet("rep.load", T), Map.of("op", "report"), null, T).head());
+        assertEquals((long) clients * perClient, r.get("count"), "0 lost, 0 duplicated");
+        assertEquals(0L, r.get("nerr"), String.valueOf(r.get("errors")));
+    }
+
     @Test
     void anUpgradeThatThrowsLeavesTheOldCodeRunningAndSaysWhy() {
         Operator op = operator();
