@@ -80,7 +80,8 @@ statement
     | 'migrate' expr 'to' nodeExpr ('within' expr)?                             # migrateStatement
     | 'fork' expr 'at' nodeExpr 'ports' '[' (memberName (',' memberName)*)? ']' ('as' IDENT)? # forkStatement
     | 'checkpoint' target=expr 'to' file=expr ('and' 'destroy')?                # checkpointStatement
-    | 'restore' file=expr 'as' IDENT 'at' nodeExpr                              # restoreStatement
+    // `restore "f" as y at node 203 [with MODULE]`: with, under new code (a replacement right after the restore).
+    | 'restore' file=expr 'as' name=IDENT 'at' nodeExpr (word=IDENT module=IDENT)?  # restoreStatement
     | 'call'? expr                                                              # expressionStatement
     ;
 

@@ -569,6 +569,11 @@ public final class Evaluator {
                 Object node = node(s.node(), scope);
                 Object restored = operation(s.position(), "restore " + Values.quote(file), () -> operations.restore(file, s.name(), node));
                 globals.define(s.name(), new Handle(restored, s.name()));
+                if (s.module() != null) // under new code: its upgrade sees the checkpoint's state before any message
+                    operation(s.position(), "restore " + Values.quote(file) + " with " + s.module() + " (" + s.name() + " was restored and runs its old code)", () -> {
+                        operations.replace(restored, s.module(), 10_000);
+                        return null;
+                    });
             }
         }
     }

@@ -472,8 +472,9 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
 
     @Override
     public Object visitRestoreStatement(RdcParser.RestoreStatementContext ctx) {
-        return new Statement.Restore(position(ctx), expression(ctx.file), ctx.IDENT().getText(),
-                nodeTarget(ctx.nodeExpr()));
+        if (ctx.word != null) oneOf(ctx.IDENT(1), "word", "with");
+        return new Statement.Restore(position(ctx), expression(ctx.file), ctx.name.getText(),
+                nodeTarget(ctx.nodeExpr()), ctx.module == null ? null : ctx.module.getText());
     }
 
     @Override

@@ -199,7 +199,8 @@ public sealed interface Statement extends Node {
 
     record Checkpoint(Position position, Expression target, Expression file, boolean andDestroy) implements Statement {}
 
-    record Restore(Position position, Expression file, String name, NodeTarget node) implements Statement {}
+    /** module: restore under this module's code (a replacement right after), or null. */
+    record Restore(Position position, Expression file, String name, NodeTarget node, String module) implements Statement {}
 
     // ------------------------------------------------------------ structure
 
