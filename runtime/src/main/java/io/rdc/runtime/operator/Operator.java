@@ -179,7 +179,6 @@ public final class Operator {
         return rdc;
     }
 
-    /** The pool's control plane, or null. */
     /** The control plane as this session's operator (its own proven session), or null in a pool without one. */
     public ControlPlane control() {
         return control;
