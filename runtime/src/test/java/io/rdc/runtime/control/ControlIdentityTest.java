@@ -56,6 +56,17 @@ class ControlIdentityTest {
     }
 
     @Test
+    void aUsersFileGivesAKeyFileLastOnAUsersLineRelativeToItsOwnDirectory() {
+        PoolUsers u = PoolUsers.parse("/etc/rdc/users.txt", "ann:systems, timeshared key=keys/ann.key\nbob:all\ntim:all key=/k/tim.key\n");
+        assertEquals(Path.of("/etc/rdc/keys/ann.key"), u.keyFileOf("ann"));
+        assertEquals(java.util.List.of("systems", "timeshared"), u.rules().get("ann").groups());
+        assertNull(u.keyFileOf("bob"));
+        assertEquals(Path.of("/k/tim.key"), u.keyFileOf("tim"));
+        OperationException misplaced = assertThrows(OperationException.class, () -> PoolUsers.parse("users.txt", "ann:key=ann.key systems\n"));
+        assertTrue(misplaced.getMessage().contains("users.txt:1: a user's key is given last on the line, as key=FILE"), misplaced.getMessage());
+    }
+
+    @Test
     void aUserWithAKeyOfTheirOwnIsProvenByItAndByNothingElse(@TempDir Path dir) throws Exception {
         PoolKey annKey = PoolKey.generate();
         annKey.write(dir.resolve("ann.key"));
