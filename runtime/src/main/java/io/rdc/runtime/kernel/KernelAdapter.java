@@ -346,10 +346,13 @@ final class KernelAdapter {
     /**
      * Closing or opening a node to new incarnations changes what every RDC with guests here can do
      * (create here, migrate here): an operator may only when it has authority over each of them.
+     * Guests of RDCs this node has never heard an operator of (made here by other incarnations) are
+     * passed over: the node cannot tell whose they are, and refusing would stop their own operators too.
      */
     private void checkNodeAccept() {
         for (Incarnation inc : k.incarnations.values())
-            if (!inc.pseudo && !inc.destroyed) k.authority.check(acting, inc.rdcId, "closing or opening node " + k.nodeId() + " (it holds " + inc.name + ")");
+            if (!inc.pseudo && !inc.destroyed && k.authority.ownerOf(inc.rdcId) != null)
+                k.authority.check(acting, inc.rdcId, "closing or opening node " + k.nodeId() + " (it holds " + inc.name + ")");
     }
 
     void onEvent(DirectBuffer buf, int off, int len) {
