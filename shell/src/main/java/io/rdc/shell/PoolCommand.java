@@ -108,7 +108,7 @@ final class PoolCommand implements Runnable {
                 // The users file goes into the control plane's replicated state before any node or RDC comes.
                 if (users != null)
                     try (ControlPlane cp = ControlPlanes.client(control, io.rdc.runtime.security.PoolKey.read(keyFile))) {
-                        int n = cp.setUsers(users.toString(), io.rdc.runtime.pool.PoolAccess.read(users));
+                        int n = cp.setUsers(users.toAbsolutePath().toString(), io.rdc.runtime.pool.PoolAccess.read(users)); // absolute: members resolve users' key files from it
                         System.out.println("pool users file " + users + " loaded: " + n + (n == 1 ? " user" : " users"));
                     } catch (RuntimeException e) {
                         throw new IOException(e.getMessage(), e);

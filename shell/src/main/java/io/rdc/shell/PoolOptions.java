@@ -36,12 +36,19 @@ final class PoolOptions {
     @Option(names = "--user", paramLabel = "NAME", description = "the operator this session acts as (default: $RDC_USER, else the OS user); nodes check its authority over each RDC")
     String user;
 
+    @Option(names = "--user-key", paramLabel = "FILE", description = "the operator's own key file, when the pool users file gives them one (default: $RDC_USER_KEY); else the pool's key proves the operator")
+    Path userKey;
+
     PoolConfig config() throws IOException {
         Main main = Main.of(mixee);
         if (main.verbose) System.setProperty("rdc.verbose", "true");
         if (user != null) {
             if (user.isBlank() || user.contains("\n")) throw new IllegalArgumentException("--user needs a name (one line)");
             System.setProperty("rdc.user", user); // Operator.defaultIdentity: --user, else $RDC_USER, else the OS user
+        }
+        if (userKey != null) {
+            io.rdc.runtime.security.PoolKey.read(userKey); // refused now, with the reason, rather than at the first session
+            System.setProperty("rdc.userKey", userKey.toString()); // Operator.defaultOwnKey: --user-key, else $RDC_USER_KEY
         }
         PoolConfig c = PoolConfig.defaults().withIdle(idle);
         java.util.Optional<PoolFile> found = embedded ? java.util.Optional.empty() : PoolFile.find(Path.of("").toAbsolutePath());

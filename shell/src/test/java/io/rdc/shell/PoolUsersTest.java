@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * users file is loaded into the control plane and a node daemon reads its access list. Operators
  * (`rdc run --user`) are refused, naming the rule, when not in the file, when asking for a group
  * they may not use, when creating on a node not allocated to their RDC, and when the node's access
- * list refuses the module; what the rules allow is done.
+ * list refuses the module; what the rules allow is done. ann has a key of her own ({@code key=}): her
+ * sessions prove it ({@code --user-key}), and one that offers only the pool's key is refused.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class PoolUsersTest {
@@ -34,7 +35,8 @@ class PoolUsersTest {
 
     @Test
     void theUsersFileAndAnAccessListHoldForOperatorsOfAStandingPool() throws Exception {
-        Path users = Files.writeString(dir.resolve("users.txt"), "# fig. 3.4\nann:systems,exclusive\ntim:systems\n");
+        Path annKey = io.rdc.runtime.security.PoolKey.generate().write(dir.resolve("ann.key"));
+        Path users = Files.writeString(dir.resolve("users.txt"), "# fig. 3.4\nann:systems,exclusive key=ann.key\ntim:systems\n");
         Path access = Files.writeString(dir.resolve("access-202.txt"), "deny module miner\nallow user *\n");
         Path home = dir.resolve(".rdc");
         // --nodes 2: 201 systems,all and 202 exclusive,all.
@@ -45,6 +47,11 @@ class PoolUsersTest {
         Result eve = run(addr, "eve", "eve.rdc", "show allocation\n");
         assertNotEquals(0, eve.code(), eve.out());
         assertTrue(eve.out().contains("user 'eve' is not in the pool users file " + users), eve.out());
+
+        Result annWithoutHerKey = run(addr, "ann", "ann0.rdc", "show allocation\n");
+        assertNotEquals(0, annWithoutHerKey.code(), annWithoutHerKey.out());
+        assertTrue(annWithoutHerKey.out().contains("refused this client ('ann')") && annWithoutHerKey.out().contains("a key of their own"),
+                annWithoutHerKey.out());
 
         Result ann = run(addr, "ann", "ann.rdc", """
                 module echo = "%1$s/echo.js"
@@ -57,7 +64,7 @@ class PoolUsersTest {
                 expect error "refused by %2$s:1 'deny module miner'" { create m : miner at node 202 }
                 create m : miner at node 201
                 print "ann done"
-                """.formatted(MODULES, access));
+                """.formatted(MODULES, access), "--user-key", annKey.toString());
         assertEquals(0, ann.code(), ann.out() + PoolProcesses.logs(home));
         assertTrue(ann.out().contains(": node 201 (systems, all)"), ann.out());
         assertTrue(ann.out().contains("allocated 202 from \"exclusive\""), ann.out());
@@ -83,8 +90,11 @@ class PoolUsersTest {
                 && tim.out().contains("user 'tim' may not use node group 'exclusive': " + users + ":3 gives them only systems"), tim.out());
     }
 
-    private Result run(String addr, String user, String name, String text) throws Exception {
+    private Result run(String addr, String user, String name, String text, String... more) throws Exception {
         Path f = Files.writeString(dir.resolve(name), text);
-        return PoolProcesses.rdc(dir, 180, "run", "--pool", addr, "--user", user, "--rdc", user + "-app", f.toString());
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "--pool", addr, "--user", user, "--rdc", user + "-app"));
+        args.addAll(java.util.List.of(more));
+        args.add(f.toString());
+        return PoolProcesses.rdc(dir, 180, args.toArray(String[]::new));
     }
 }

@@ -251,7 +251,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         if (!byName.isEmpty() || !channels.isEmpty() || !modules.isEmpty())
             throw new OperationException("rdc must come before the session creates or declares anything (it already acts in RDC " + op.rdc().rdc().name() + ")");
         ControlPlane.RdcRecord unnamed = op.rdc().rdc();
-        op = pool.newOperator("script", name, launchedAttached);
+        op = pool.newOperator("script", name, launchedAttached, op.identity()); // the same operator: the plane lets it end the RDC it started in
         endsRdc = launchedAttached;
         op.control().terminateRdc(unnamed.id()); // the empty RDC the session started in
         if (!op.rdc().created()) adoptNames();

@@ -43,8 +43,8 @@ final class Allocations {
     record View(long epoch, boolean open, int pending, List<Entry> entries) {}
 
     private final ControlService s;
-    /** Null: an open pool (no users file). */
-    PoolUsers users;
+    /** Null: an open pool (no users file). Volatile: the consensus module's authenticator reads users' key files from it (PoolKeyAuth). */
+    volatile PoolUsers users;
     /** Bumped on every change of any allocation, so nodes know when to read theirs again (their heartbeat answers carry it). */
     long epoch;
     final TreeMap<Long, TreeSet<Integer>> held = new TreeMap<>();
@@ -65,7 +65,20 @@ final class Allocations {
 
     /** The pool users file (null or empty text: open). Allocations made before stay. */
     void setUsers(String source, String text) {
-        users = text == null || text.isBlank() ? null : PoolUsers.parse(source, text);
+        PoolUsers next = text == null || text.isBlank() ? null : PoolUsers.parse(source, text);
+        // A user's own key is what proves them (docs/security.md): a pool-key holder reloading the
+        // users file must not take it away or point it elsewhere, or they could then claim that user.
+        // (Rotating a key is writing a new one into the same file.)
+        if (users != null)
+            for (PoolUsers.Rule r : users.rules().values()) {
+                if (r.keyFile() == null) continue;
+                java.nio.file.Path now = next == null ? null : next.keyFileOf(r.user());
+                if (!r.keyFile().equals(now))
+                    throw new OperationException("set users: the users file in force (" + users.source() + ":" + r.line() + ") gives user '"
+                            + r.user() + "' the key " + r.keyFile() + "; a new users file may not " + (now == null ? "take it away" : "change it to " + now)
+                            + " (write the new key into that file instead)");
+            }
+        users = next;
         epoch++;
     }
 

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -142,6 +143,28 @@ public final class ControlClient implements ControlPlane {
         return new ControlClient(config);
     }
 
+    /** Sessions of other identities made by {@link #as}, closed with this one; under their own lock (connecting blocks). */
+    private final Map<String, ControlClient> operatorSessions = new HashMap<>();
+
+    /**
+     * A session of this client's plane that proved {@code identity} (with {@code ownKey}, else the
+     * pool's key). Without a key the plane cannot tell identities apart, and this client serves.
+     */
+    @Override
+    public ControlPlane as(String identity, byte[] ownKey) {
+        if (config.poolKey() == null || ownKey == null && identity.equals(config.principal())) return this;
+        String which = identity + "\n" + (ownKey == null ? "" : io.rdc.runtime.security.PoolKey.of(ownKey).fingerprint());
+        synchronized (operatorSessions) {
+            if (closed) throw new OperationException("control plane client is closed");
+            ControlClient c = operatorSessions.get(which);
+            if (c == null) {
+                c = connect(config.withPrincipal(identity).withPoolKey(ownKey != null ? ownKey : config.poolKey()).withOwnKey(ownKey != null));
+                operatorSessions.put(which, c);
+            }
+            return c;
+        }
+    }
+
     /** The member this client believes leads (-1 while it has no session). */
     public int leaderMemberId() {
         lock.lock();
@@ -170,8 +193,11 @@ public final class ControlClient implements ControlPlane {
             return AeronCluster.connect(ctx);
         } catch (AuthenticationException e) {
             ctx.close();
-            throw new OperationException("control plane at " + config.where() + " refused this client: "
-                    + (config.poolKey() == null ? "it needs the pool's key and none was given" : "the pool key is wrong"), e);
+            throw new OperationException("control plane at " + config.where() + " refused this client"
+                    + (config.principal().isEmpty() ? "" : " ('" + config.principal() + "')") + ": "
+                    + (config.poolKey() == null ? "it needs the pool's key and none was given"
+                    : config.ownKey() ? "the key given as " + config.principal() + "'s own is not the one the pool users file gives them"
+                    : "the pool key is wrong, or the pool users file gives '" + config.principal() + "' a key of their own (--user-key)"), e);
         } catch (RuntimeException e) {
             ctx.close();
             throw new OperationException("control plane at " + config.where() + " did not answer within " + human(timeoutNs)
@@ -695,7 +721,11 @@ public final class ControlClient implements ControlPlane {
     @Override
     public void close() {
         if (closed) return;
-        closed = true;
+        synchronized (operatorSessions) {
+            closed = true;
+            for (ControlClient c : operatorSessions.values()) c.close();
+            operatorSessions.clear();
+        }
         try {
             poller.join(Duration.ofSeconds(2));
         } catch (InterruptedException e) {

@@ -13,9 +13,10 @@ import java.util.List;
  * @param aeronDirectoryName a running media driver to use, or null: the client starts its own
  * @param egressHost the address the members answer to (this host as they can reach it)
  * @param idle how a caller waits for its answer, and the client's threads for work (default: {@link ControlIdle#fromSystemProperty()})
+ * @param ownKey true when {@code poolKey} is the principal's own key (the pool users file's), not the pool's: only errors read it
  */
 public record ControlClientConfig(List<String> ingressEndpoints, Duration timeout, byte[] poolKey, String principal,
-        String aeronDirectoryName, String egressHost, ControlIdle idle) {
+        String aeronDirectoryName, String egressHost, ControlIdle idle, boolean ownKey) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -29,37 +30,56 @@ public record ControlClientConfig(List<String> ingressEndpoints, Duration timeou
     }
 
     public ControlClientConfig(List<String> ingressEndpoints, Duration timeout, byte[] poolKey, String principal, String aeronDirectoryName,
+            String egressHost, ControlIdle idle) {
+        this(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, idle, false);
+    }
+
+    public ControlClientConfig(List<String> ingressEndpoints, Duration timeout, byte[] poolKey, String principal, String aeronDirectoryName,
             String egressHost) {
         this(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, null);
     }
 
+    /**
+     * The principal of a pool process's own session (its nodes', a starter's): a node principal,
+     * which proves the pool key only and opens no RDC for an operator (operators' sessions are made
+     * by {@link ControlClient#as}).
+     */
+    public static String processPrincipal() {
+        return PoolKeyAuth.NODE_PRINCIPAL + "process-" + ProcessHandle.current().pid();
+    }
+
     /** A config for members at "host:port,host:port,..." (an rdc pool address), with the default timeout and no key. */
     public static ControlClientConfig of(String endpoints) {
-        return new ControlClientConfig(List.of(endpoints.split(",")), DEFAULT_TIMEOUT, null, System.getProperty("user.name", ""), null, null);
+        return new ControlClientConfig(List.of(endpoints.split(",")), DEFAULT_TIMEOUT, null, processPrincipal(), null, null);
     }
 
     public ControlClientConfig withTimeout(Duration t) {
-        return new ControlClientConfig(ingressEndpoints, t, poolKey, principal, aeronDirectoryName, egressHost, idle);
+        return new ControlClientConfig(ingressEndpoints, t, poolKey, principal, aeronDirectoryName, egressHost, idle, ownKey);
     }
 
     public ControlClientConfig withPoolKey(byte[] key) {
-        return new ControlClientConfig(ingressEndpoints, timeout, key, principal, aeronDirectoryName, egressHost, idle);
+        return new ControlClientConfig(ingressEndpoints, timeout, key, principal, aeronDirectoryName, egressHost, idle, ownKey);
     }
 
     public ControlClientConfig withPrincipal(String p) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, p, aeronDirectoryName, egressHost, idle);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, p, aeronDirectoryName, egressHost, idle, ownKey);
     }
 
     public ControlClientConfig withAeronDirectory(String dir) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, dir, egressHost, idle);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, dir, egressHost, idle, ownKey);
     }
 
     public ControlClientConfig withEgressHost(String host) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, host, idle);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, host, idle, ownKey);
+    }
+
+    /** Says that the key is the principal's own (the users file's), for the error when it is refused. */
+    public ControlClientConfig withOwnKey(boolean own) {
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, idle, own);
     }
 
     public ControlClientConfig withIdle(ControlIdle i) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, i);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, i, ownKey);
     }
 
     /** The members as written in errors: "localhost:9010,localhost:9110". */

@@ -133,8 +133,8 @@ public final class ControlPlaneMember implements AutoCloseable {
                 .electionTimeoutNs(TimeUnit.MILLISECONDS.toNanos(single ? 100 : 500)) // one member nominates itself at once
                 .startupCanvassTimeoutNs(TimeUnit.SECONDS.toNanos(single ? 3 : 6))
                 .sessionTimeoutNs(TimeUnit.SECONDS.toNanos(10));
-        if (config.poolKey() != null) cmCtx.authenticatorSupplier(() -> new PoolKeyAuth.KeyAuthenticator(config.poolKey()));
-        service = new ControlService(config.unreachableAfterMs());
+        ControlService svc = service = new ControlService(config.unreachableAfterMs());
+        if (config.poolKey() != null) cmCtx.authenticatorSupplier(() -> new PoolKeyAuth.KeyAuthenticator(config.poolKey(), svc::ownKeyOf));
         ClusteredServiceContainer.Context svcCtx = new ClusteredServiceContainer.Context().aeronDirectoryName(aeronDir)
                 .archiveContext(localArchive.clone()).clusterDir(new File(base, "cluster"))
                 .clusteredService(service).serviceId(0).idleStrategySupplier(config.idle()::newStrategy);

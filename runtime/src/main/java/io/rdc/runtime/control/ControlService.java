@@ -234,6 +234,7 @@ public final class ControlService implements ClusteredService {
             return;
         }
         int len;
+        current = session;
         try {
             len = apply(template, buf, offset, clientId, seq);
         } catch (OperationException | IllegalArgumentException e) {
@@ -284,15 +285,13 @@ public final class ControlService implements ClusteredService {
                 OpenRdcDecoder d = new OpenRdcDecoder().wrap(buf, at, bl, v);
                 boolean attached = d.attached() != 0;
                 String name = d.name(), owner = d.owner();
+                checkProvenOwner(name, owner);
                 allocations.checkUser(owner, name);
                 if (!name.isBlank())
                     for (RdcState r : rdcs.values())
                         if (!r.terminated && r.name.equals(name)) {
                             // A session in an RDC may act in it (Authority): only its owner and the operators it lists may open one.
-                            String listed = r.names.getOrDefault(io.rdc.runtime.kernel.Authority.OPERATORS_NAME, "");
-                            if (!r.owner.equals(owner) && !ControlCodec.lines(listed).contains(owner))
-                                throw new OperationException("operator '" + owner + "' has no authority over RDC '" + name + "' (owner '" + r.owner + "'"
-                                        + (listed.isEmpty() ? "" : ", also " + listed.replace('\n', ',')) + "): opening a session in it refused");
+                            checkAuthority(r, owner, "opening a session in it");
                             return rdcList(seq, List.of(r), false);
                         }
                 if (nextRdc > COUNTER_LIMIT) throw new OperationException("open RDC '" + name + "': every RDC id has been used");
@@ -311,7 +310,10 @@ public final class ControlService implements ClusteredService {
                 long rdc = d.rdc();
                 switch (d.op()) {
                     case 0 -> {
-                        terminate(rdc(rdc, "terminate RDC"));
+                        RdcState r = rdc(rdc, "terminate RDC");
+                        String proven = proven();
+                        if (proven != null) checkAuthority(r, proven, "terminate");
+                        terminate(r);
                         return ack(seq, 0);
                     }
                     case 1 -> {
@@ -331,6 +333,7 @@ public final class ControlService implements ClusteredService {
                 String name = d.name(), value = d.value();
                 RdcState r = rdc(d.rdc(), op == 0 ? "bind name" : "unbind name");
                 if (r.terminated) throw new OperationException("RDC " + Ids.show(r.id) + " ('" + r.name + "') is terminated");
+                checkMayBind(r, name, op == 0 ? "bind" : "unbind");
                 if (op == 0) r.names.put(name, value);
                 else r.names.remove(name);
                 return ack(seq, 0);
@@ -419,6 +422,61 @@ public final class ControlService implements ClusteredService {
             }
             default -> throw new OperationException("unknown control request (template " + template + ", schema version " + v + ")");
         }
+    }
+
+    // ---------------------------------------------------------------- identities (docs/security.md)
+
+    /** The session whose request is being applied (its proven principal decides owners and who may bind names). */
+    private ClientSession current;
+
+    /**
+     * The identity the current session proved to the authenticator ({@link PoolKeyAuth}): replicated
+     * with the session's open in the log, so every member reads the same. Null on a plane without a
+     * key: then the owner a request names is believed, as the plane cannot tell.
+     */
+    private String proven() {
+        byte[] p = current == null ? null : current.encodedPrincipal();
+        return p == null || p.length == 0 ? null : new String(p, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** An RDC's owner is the operator whose session proved it, never one a request merely names. */
+    private void checkProvenOwner(String rdcName, String owner) {
+        String proven = proven();
+        if (proven == null) return;
+        if (proven.startsWith(PoolKeyAuth.NODE_PRINCIPAL))
+            throw new OperationException("open RDC '" + rdcName + "': this control-plane session is " + proven
+                    + "'s, a pool process's, not an operator's; an operator opens RDCs from a session of its own identity");
+        if (!proven.equals(owner))
+            throw new OperationException("open RDC '" + rdcName + "' as operator '" + owner + "' refused: this session proved operator '" + proven
+                    + "' (the owner is the identity the session's key proved, not the one a request names)");
+    }
+
+    /** Refused unless {@code operator} owns the RDC or is on its list (Authority.OPERATORS_NAME). */
+    private void checkAuthority(RdcState r, String operator, String what) {
+        String listed = r.names.getOrDefault(io.rdc.runtime.kernel.Authority.OPERATORS_NAME, "");
+        if (!r.owner.equals(operator) && !ControlCodec.lines(listed).contains(operator))
+            throw new OperationException("operator '" + operator + "' has no authority over RDC '" + r.name + "' (owner '" + r.owner + "'"
+                    + (listed.isEmpty() ? "" : ", also " + listed.replace('\n', ',')) + "): " + what + " refused");
+    }
+
+    /** An RDC's names are its sessions' to change; who else may act in it ({@code access:operators}) is its owner's alone. */
+    private void checkMayBind(RdcState r, String name, String what) {
+        String proven = proven();
+        if (proven == null) return;
+        if (name.equals(io.rdc.runtime.kernel.Authority.OPERATORS_NAME)) {
+            if (!proven.equals(r.owner))
+                throw new OperationException(what + " name '" + name + "' of RDC '" + r.name + "' refused: only its owner '" + r.owner
+                        + "' may change who else acts in it, not '" + proven + "'");
+            return;
+        }
+        checkAuthority(r, proven, what + " name '" + name + "'");
+    }
+
+    /** A user's own key (the pool users file's {@code key=FILE}), read when one of their sessions connects; null: the pool's key. */
+    byte[] ownKeyOf(String user) {
+        PoolUsers users = allocations.users;
+        java.nio.file.Path file = users == null ? null : users.keyFileOf(user);
+        return file == null ? null : io.rdc.runtime.security.PoolKey.read(file).bytes();
     }
 
     private RdcState running(long id, String op) {

@@ -66,7 +66,7 @@ public final class EmbeddedControlPlane implements AutoCloseable {
     /** A client config for this plane; clients in this JVM share the member's media driver. */
     public ControlClientConfig clientConfig() {
         return new ControlClientConfig(member.config().ingressEndpoints(), ControlClientConfig.DEFAULT_TIMEOUT, member.config().poolKey(),
-                System.getProperty("user.name", ""), member.aeronDirectoryName(), "localhost", member.config().idle());
+                ControlClientConfig.processPrincipal(), member.aeronDirectoryName(), "localhost", member.config().idle());
     }
 
     /** Connects a client (with this plane's key, if any). */

@@ -101,7 +101,7 @@ public final class NodeCoordinator implements AutoCloseable {
         ControlClient c = connected;
         if (c == null) {
             ControlClientConfig cfg = ControlClientConfig.of(String.join(",", member.config().ingressEndpoints()))
-                    .withAeronDirectory(member.aeronDirectoryName()).withPrincipal("coordinator-" + memberId);
+                    .withAeronDirectory(member.aeronDirectoryName()).withPrincipal(PoolKeyAuth.NODE_PRINCIPAL + "coordinator-" + memberId);
             if (member.config().poolKey() != null) cfg = cfg.withPoolKey(member.config().poolKey());
             connected = c = ControlClient.connect(cfg);
         }

@@ -10,19 +10,29 @@ import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.function.Function;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Control-plane sessions authenticated with the pool's key (DESIGN §9.1), by Aeron Cluster's
- * challenge/response: the client sends "rdc1:" + its principal, the member challenges it with 32
- * random bytes, and admits it only if it answers HMAC-SHA256(key, challenge ‖ principal). The key
- * itself never travels. Runs on the consensus module's thread, outside the replicated state.
+ * Control-plane sessions authenticated with a key (DESIGN §9.1, docs/security.md), by Aeron
+ * Cluster's challenge/response: the client sends "rdc1:" + its principal, the member challenges it
+ * with 32 random bytes, and admits it only if it answers HMAC-SHA256(key, challenge ‖ principal).
+ * The key is the user's own when the pool users file gives the principal one ({@code key=FILE}),
+ * else the pool's; the key itself never travels. The principal admitted is what the control
+ * service reads as the session's identity ({@code ClientSession.encodedPrincipal}). Runs on the
+ * consensus module's thread, outside the replicated state.
  */
 final class PoolKeyAuth {
     private PoolKeyAuth() {}
 
     static final String PREFIX = "rdc1:";
+    /**
+     * A pool process's own sessions (its nodes' hellos, heartbeats, ids) are "node:..." principals:
+     * they prove only the pool key, and open no RDC for an operator. Users cannot be named so (a
+     * users file line splits at its first ':').
+     */
+    public static final String NODE_PRINCIPAL = "node:";
     static final long PENDING_LIMIT_MS = 10_000;
 
     static byte[] mac(byte[] key, byte[] challenge, byte[] principal) {
@@ -58,6 +68,7 @@ final class PoolKeyAuth {
         private static final class Pending {
             final byte[] principal;
             final long since;
+            byte[] key;
             byte[] challenge;
             Boolean verdict;
 
@@ -68,25 +79,46 @@ final class PoolKeyAuth {
         }
 
         private final byte[] key;
+        private final Function<String, byte[]> ownKeyOf;
         private final SecureRandom random = new SecureRandom();
         private final Map<Long, Pending> pending = new HashMap<>(); // lookups only, never iterated for state
 
-        KeyAuthenticator(byte[] key) {
+        /** @param ownKeyOf a user's own key, or null when they use the pool's (it may throw: the session is then refused) */
+        KeyAuthenticator(byte[] key, Function<String, byte[]> ownKeyOf) {
             this.key = key.clone();
+            this.ownKeyOf = ownKeyOf;
+        }
+
+        KeyAuthenticator(byte[] key) {
+            this(key, user -> null);
         }
 
         @Override
         public void onConnectRequest(long sessionId, byte[] credentials, long nowMs) {
             String c = new String(credentials, StandardCharsets.UTF_8);
             // Without our prefix the session gets no challenge state and is rejected when connected.
-            pending.put(sessionId, new Pending(c.startsWith(PREFIX) ? c.substring(PREFIX.length()).getBytes(StandardCharsets.UTF_8) : null, nowMs));
+            Pending p = new Pending(c.startsWith(PREFIX) ? c.substring(PREFIX.length()).getBytes(StandardCharsets.UTF_8) : null, nowMs);
+            if (p.principal != null) p.key = keyOf(c.substring(PREFIX.length()));
+            pending.put(sessionId, p);
             expire(nowMs);
+        }
+
+        /** The key {@code principal} must prove: its own from the users file, else the pool's; null: refused. */
+        private byte[] keyOf(String principal) {
+            if (principal.startsWith(NODE_PRINCIPAL)) return key;
+            try {
+                byte[] own = ownKeyOf.apply(principal);
+                return own != null ? own : key;
+            } catch (RuntimeException e) {
+                System.err.println("rdc: control plane: refusing a session of '" + principal + "': " + e.getMessage());
+                return null;
+            }
         }
 
         @Override
         public void onConnectedSession(SessionProxy proxy, long nowMs) {
             Pending p = pending.get(proxy.sessionId());
-            if (p == null || p.principal == null) {
+            if (p == null || p.principal == null || p.key == null) {
                 pending.remove(proxy.sessionId());
                 proxy.reject();
                 return;
@@ -102,7 +134,7 @@ final class PoolKeyAuth {
         public void onChallengeResponse(long sessionId, byte[] response, long nowMs) {
             Pending p = pending.get(sessionId);
             if (p != null && p.challenge != null)
-                p.verdict = response != null && MessageDigest.isEqual(mac(key, p.challenge, p.principal), response);
+                p.verdict = response != null && MessageDigest.isEqual(mac(p.key, p.challenge, p.principal), response);
         }
 
         @Override

@@ -14,8 +14,14 @@ import java.util.Map;
  */
 public final class PoolUsers {
 
-    /** One line of the file: who, the groups they may use, and where it was written. */
-    public record Rule(String user, List<String> groups, int line, String text) {}
+    /**
+     * One line of the file: who, the groups they may use, where it was written, and the file holding
+     * the user's own key (null: they prove their identity with the pool's key; docs/security.md).
+     */
+    public record Rule(String user, List<String> groups, int line, String text, java.nio.file.Path keyFile) {}
+
+    /** A line's optional last word {@code key=FILE}: the user's own key file (PoolKey format). */
+    private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile("\\s+key=(\\S+)$");
 
     private final String source;
     private final String text;
@@ -37,17 +43,43 @@ public final class PoolUsers {
             String user = colon < 0 ? "" : line.substring(0, colon).strip();
             if (colon < 0 || user.isEmpty() || user.contains(" "))
                 throw new OperationException(source + ":" + (i + 1) + ": expected user:group,group,... (fig. 3.4), not '" + line + "'");
+            String rest = line.substring(colon + 1);
+            java.nio.file.Path keyFile = null;
+            java.util.regex.Matcher key = KEY.matcher(rest);
+            if (key.find()) {
+                keyFile = keyFileOf(source, key.group(1));
+                rest = rest.substring(0, key.start());
+            } else if (rest.contains("key=")) {
+                throw new OperationException(source + ":" + (i + 1) + ": a user's key is given last on the line, as key=FILE, not '" + line + "'");
+            }
             List<String> groups = new ArrayList<>();
-            for (String g : line.substring(colon + 1).split(",")) {
+            for (String g : rest.split(",")) {
                 String group = g.strip();
                 if (!group.isEmpty()) groups.add(group);
             }
             if (groups.isEmpty()) throw new OperationException(source + ":" + (i + 1) + ": user '" + user + "' is given no node group");
-            Rule before = u.byUser.putIfAbsent(user, new Rule(user, List.copyOf(groups), i + 1, line));
+            Rule before = u.byUser.putIfAbsent(user, new Rule(user, List.copyOf(groups), i + 1, line, keyFile));
             if (before != null)
                 throw new OperationException(source + ":" + (i + 1) + ": user '" + user + "' is already given groups at line " + before.line());
         }
         return u;
+    }
+
+    /**
+     * A relative key file is read from the users file's directory: the starters give the plane the
+     * file's absolute path, so a control-plane member finds the key whatever its working directory.
+     */
+    private static java.nio.file.Path keyFileOf(String source, String given) {
+        java.nio.file.Path p = java.nio.file.Path.of(given);
+        if (p.isAbsolute()) return p;
+        java.nio.file.Path dir = java.nio.file.Path.of(source).toAbsolutePath().getParent();
+        return dir == null ? p.toAbsolutePath() : dir.resolve(p);
+    }
+
+    /** The file of {@code user}'s own key, or null when the file gives them none (they use the pool's key). */
+    public java.nio.file.Path keyFileOf(String user) {
+        Rule r = byUser.get(user);
+        return r == null ? null : r.keyFile();
     }
 
     public String source() {

@@ -55,6 +55,17 @@ public interface ControlPlane extends AutoCloseable {
 
     Opened openRdc(String name, String owner, boolean attached);
 
+    /**
+     * This plane as operator {@code identity} sees it: with a keyed plane, a session of its own that
+     * proved {@code identity} with {@code ownKey} (the user's own key, docs/security.md), or with the
+     * pool's key when null. The plane takes RDC owners, and who may change an RDC's names, from the
+     * identity a session proved. Kept open with this plane (one per identity and key). This default:
+     * the plane itself.
+     */
+    default ControlPlane as(String identity, byte[] ownKey) {
+        return this;
+    }
+
     List<RdcRecord> rdcs();
 
     void terminateRdc(long rdc);

@@ -216,7 +216,8 @@ final class KernelAdapter {
             KernelCodec.Incoming in = incoming;
             // The RDC or incarnation a governed operation is about starts its message's block (rdc-kernel.xml).
             int subject = KernelCodec.subjectAt(op, buf, at, plen);
-            if (acting != null && subject >= 0) checkAuthority(op, buf.getLong(subject));
+            if (acting != null && op == OP_NODE_ACCEPT) checkNodeAccept();
+            else if (acting != null && subject >= 0) checkAuthority(op, buf.getLong(subject));
             switch (op) {
                 case OP_CREATE -> k.loader.onCreate(src, call, in.wrap(buf, at, plen, create));
                 case OP_DESTROY -> {
@@ -311,9 +312,10 @@ final class KernelAdapter {
 
     /**
      * The operations an operator's authority over an RDC governs (issue 20): list, status,
-     * snapshot, create, freeze, destroy, migrate, checkpoint (and fork, which copies state out).
-     * The RDC is the one the request names, or the target incarnation's; list of every RDC is
-     * filtered instead ({@link Ghosts#onList}).
+     * snapshot, create, freeze, destroy, migrate, checkpoint (and fork, which copies state out);
+     * watching an incarnation's events, reading and writing its buffers, and fetching an RDC's
+     * module code. The RDC is the one the request names, or the target incarnation's (a buffer's:
+     * its owner's); list of every RDC is filtered instead ({@link Ghosts#onList}).
      */
     private void checkAuthority(int op, long first) { // first: the RDC (create, list) or the incarnation (the rest)
         String what = switch (op) {
@@ -328,16 +330,32 @@ final class KernelAdapter {
             case OP_CHECKPOINT -> "checkpoint";
             case OP_FORK -> "fork";
             case OP_REPLACE -> "replace";
+            case OP_INTEREST -> "watch";
+            case OP_BUFFER_READ -> "buffer read";
+            case OP_BUFFER_WRITE -> "buffer write";
+            case OP_MODULE_FETCH -> "module fetch";
             default -> null;
         };
         if (what == null) return;
-        if (op == OP_CREATE || op == OP_LIST) {
+        if (op == OP_CREATE || op == OP_LIST || op == OP_MODULE_FETCH) {
             if (op == OP_LIST && first == 0) return; // every RDC: filtered per RDC
             k.authority.check(acting, first, what);
             return;
         }
         Incarnation inc = k.incarnations.get(first);
         if (inc != null) k.authority.check(acting, inc.rdcId, what + " of " + inc.name);
+    }
+
+    /**
+     * Closing or opening a node to new incarnations changes what every RDC with guests here can do
+     * (create here, migrate here): an operator may only when it has authority over each of them.
+     * Guests of RDCs this node has never heard an operator of (made here by other incarnations) are
+     * passed over: the node cannot tell whose they are, and refusing would stop their own operators too.
+     */
+    private void checkNodeAccept() {
+        for (Incarnation inc : k.incarnations.values())
+            if (!inc.pseudo && !inc.destroyed && k.authority.ownerOf(inc.rdcId) != null)
+                k.authority.check(acting, inc.rdcId, "closing or opening node " + k.nodeId() + " (it holds " + inc.name + ")");
     }
 
     void onEvent(DirectBuffer buf, int off, int len) {

@@ -56,6 +56,8 @@ public final class Operator {
 
     /** Who this session acts as (docs/security.md, "Operators and authority"). */
     private final String identity;
+    /** The control plane as this session's identity: a session of its own that proved it (null: a pool without a plane). */
+    private final ControlPlane control;
     /** The session's RDC's owner and the other operators allowed in it, as this session knows them. */
     private volatile Authority.Access access;
 
@@ -71,6 +73,17 @@ public final class Operator {
         return user;
     }
 
+    /**
+     * The operator's own key, when the pool users file gives them one (docs/security.md): the file
+     * named by {@code --user-key} (system property {@code rdc.userKey}), else {@code $RDC_USER_KEY};
+     * null: the pool's key proves the operator. Read as a key file is (owner-only, 64 hex digits).
+     */
+    public static byte[] defaultOwnKey() {
+        String file = System.getProperty("rdc.userKey");
+        if (file == null || file.isBlank()) file = System.getenv("RDC_USER_KEY");
+        return file == null || file.isBlank() ? null : io.rdc.runtime.security.PoolKey.read(Path.of(file)).bytes();
+    }
+
     /** A session rooting a new RDC. */
     public Operator(Kernel kernel, String name) {
         this(kernel, name, null, defaultIdentity(), false);
@@ -82,10 +95,19 @@ public final class Operator {
      * Without a control plane every session roots a new RDC.
      */
     public Operator(Kernel kernel, String name, String rdcName, String owner, boolean attached) {
+        this(kernel, name, rdcName, owner, attached, owner != null && owner.equals(defaultIdentity()) ? defaultOwnKey() : null);
+    }
+
+    /**
+     * As above, proving {@code owner} to the control plane with {@code ownKey}, the key the pool
+     * users file gives them (null: the pool's key).
+     */
+    public Operator(Kernel kernel, String name, String rdcName, String owner, boolean attached, byte[] ownKey) {
         if (owner == null || owner.isBlank()) throw new OperationException("an operator session needs an identity (--user or RDC_USER)");
         this.kernel = kernel;
         this.identity = owner;
-        ControlPlane cp = kernel.pool().control();
+        ControlPlane cp = kernel.pool().control() == null ? null : kernel.pool().control().as(owner, ownKey);
+        this.control = cp;
         if (cp == null) {
             this.rdc = null;
             this.session = kernel.newOperatorSession(name);
@@ -157,9 +179,9 @@ public final class Operator {
         return rdc;
     }
 
-    /** The pool's control plane, or null. */
+    /** The control plane as this session's operator (its own proven session), or null in a pool without one. */
     public ControlPlane control() {
-        return kernel.pool().control();
+        return control;
     }
 
     public Kernel kernel() {
@@ -235,12 +257,14 @@ public final class Operator {
 
     /** copyFrom through a buffer handle (§4.5): bytes of a buffer owned by some incarnation, wherever it now runs. */
     public byte[] copyFrom(Ref bufferHandle, int offset, int length) {
-        return kernel.copyFrom((RefDescriptor) session.refs.check(bufferHandle, RefKind.BUFFER_HANDLE).target(), offset, length);
+        RefDescriptor handle = (RefDescriptor) session.refs.check(bufferHandle, RefKind.BUFFER_HANDLE).target();
+        return acting(() -> kernel.copyFrom(handle, offset, length));
     }
 
     /** copyTo through a buffer handle. */
     public void copyTo(Ref bufferHandle, int offset, byte[] data) {
-        kernel.copyTo((RefDescriptor) session.refs.check(bufferHandle, RefKind.BUFFER_HANDLE).target(), offset, data);
+        RefDescriptor handle = (RefDescriptor) session.refs.check(bufferHandle, RefKind.BUFFER_HANDLE).target();
+        acting(() -> kernel.copyTo(handle, offset, data));
     }
 
     /** checkpoint (§9.2): the incarnation's record written to {@code file} at its node; with {@code destroy} it then goes, its ports parked. */
@@ -276,7 +300,7 @@ public final class Operator {
     }
 
     public void setAccepting(int node, boolean accepting) {
-        kernel.setAccepting(node, accepting);
+        acting(() -> kernel.setAccepting(node, accepting));
     }
 
     /** A snapshot of an incarnation's state, taken between its handlers. */
@@ -468,7 +492,8 @@ public final class Operator {
     }
 
     public void setInterest(Ref inc, String... events) {
-        kernel.setInterest(session, handle(inc, Rights.EVENTS), Event.Type.maskOf(List.of(events)));
+        long subject = handle(inc, Rights.EVENTS);
+        acting(() -> kernel.setInterest(session, subject, Event.Type.maskOf(List.of(events))));
     }
 
     /** The next event the operator registered interest in; null on timeout. */

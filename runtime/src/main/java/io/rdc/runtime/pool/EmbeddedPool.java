@@ -107,7 +107,7 @@ public final class EmbeddedPool implements AutoCloseable {
                 // The users file goes into the control plane, which keeps it in its replicated state
                 // (docs/pool.md). A standing pool's is loaded by `rdc pool start --users`.
                 if (config.access().usersFile() != null && PoolConfig.EMBEDDED_CONTROL.equals(config.control()))
-                    control.setUsers(config.access().usersFile().toString(), PoolAccess.read(config.access().usersFile()));
+                    control.setUsers(config.access().usersFile().toAbsolutePath().toString(), PoolAccess.read(config.access().usersFile()));
             }
             List<NodeInfo> local = new ArrayList<>();
             for (NodeInfo n : pool.nodes()) if (config.isLocal(n.id())) local.add(n);
@@ -374,6 +374,11 @@ public final class EmbeddedPool implements AutoCloseable {
     /** As above, acting as operator {@code user} (docs/security.md, "Operators and authority"). */
     public Operator newOperator(String name, String rdc, boolean attached, String user) {
         return new Operator(kernels.get(0), name, rdc, user, attached);
+    }
+
+    /** As above, proving {@code user} to the control plane with their own key (the pool users file's {@code key=FILE}). */
+    public Operator newOperator(String name, String rdc, boolean attached, String user, io.rdc.runtime.security.PoolKey ownKey) {
+        return new Operator(kernels.get(0), name, rdc, user, attached, ownKey == null ? null : ownKey.bytes());
     }
 
     public Operator newOperator() {

@@ -166,7 +166,7 @@ class ControlStateTest {
         byte[] key = "0123456789abcdef-pool-key".getBytes(StandardCharsets.UTF_8);
         try (EmbeddedControlPlane plane = EmbeddedControlPlane.start(key, 3000)) {
             try (ControlClient ok = plane.connect()) {
-                assertTrue(ok.openRdc("keyed", "ann", false).created());
+                assertTrue(ok.as("ann", null).openRdc("keyed", "ann", false).created(), "a session proving ann opens an RDC as ann");
             }
             ControlClientConfig cfg = plane.clientConfig().withTimeout(Duration.ofSeconds(5));
             OperationException none = assertThrows(OperationException.class, () -> ControlClient.connect(cfg.withPoolKey(null)).close());

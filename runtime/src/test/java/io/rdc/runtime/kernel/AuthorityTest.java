@@ -6,6 +6,8 @@ import io.rdc.runtime.operator.Operator;
 import io.rdc.runtime.pool.EmbeddedPool;
 import io.rdc.runtime.pool.PoolConfig;
 import io.rdc.runtime.ref.Ref;
+import io.rdc.runtime.ref.RefKind;
+import io.rdc.runtime.ref.Rights;
 import io.rdc.runtime.transport.Frames;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -19,14 +21,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Authority per RDC (issue 20, docs/security.md "Operators and authority"): a key holder acting as
  * another operator is refused list, status, snapshot, create, freeze, destroy, migrate and
- * checkpoint in an RDC it has no authority over, each with the error naming who and what; the
+ * checkpoint in an RDC it has no authority over (and watch, buffer read and write, module fetch, and
+ * closing the node that holds the RDC's incarnation), each with the error naming who and what; the
  * owner does each; an operator the owner allowed does too. The vault runs at node 203, the
  * sessions' kernel is node 201: the checks are made by the node that holds the incarnation.
  */
 class AuthorityTest {
     private static final Duration T = Duration.ofSeconds(10);
     private static final String VAULT = """
-            export function init(ctx, args) { ctx.state = { secret: 'hunter2' }; }
+            export function init(ctx, args) {
+              const buf = ctx.buffer(8);
+              ctx.writeBuffer(buf, 0, new Uint8Array([7]));
+              ctx.state = { secret: 'hunter2', buf };
+              ctx.space.put('vault.buf', buf);
+            }
             export function onMessage(ctx, p, m) { return { head: { ok: true } }; }
             """;
 
@@ -56,6 +64,27 @@ class AuthorityTest {
             refused("migrate", () -> eve.migrate(stolen, 204, T));
             refused("checkpoint", () -> eve.checkpoint(stolen, "eve.ckpt", false, T));
             refused("destroy", () -> eve.destroy(stolen));
+            refused("watch", () -> eve.setInterest(stolen, "DEAD"));
+            Ref annBuf = ann.spaceGet("vault.buf", T);
+            Ref stolenBuf = eve.session().refs.add(RefKind.BUFFER_HANDLE, ann.session().refs.check(annBuf, RefKind.BUFFER_HANDLE).target(), Rights.ALL, false);
+            refused("buffer read", () -> eve.copyFrom(stolenBuf, 0, 1));
+            refused("buffer write", () -> eve.copyTo(stolenBuf, 0, new byte[] {6}));
+            OperationException close = assertThrows(OperationException.class, () -> eve.setAccepting(203, false), "closing ann's vault's node by eve must be refused");
+            assertTrue(close.getMessage().contains("operator 'eve' has no authority over RDC") && close.getMessage().contains("closing or opening node 203 (it holds vault) refused"),
+                    close.getMessage());
+            Authority.Acting asEveFetching = new Authority.Acting("eve", eve.session().rdcId, eve.access());
+            Kernel.Response fetch = Authority.as(asEveFetching, () -> eve.kernel().request(203, Kernel.OP_MODULE_FETCH, Loader.moduleFetchRequest(annRdc, "vault"),
+                    TimeUnit.SECONDS.toNanos(10)));
+            assertNotEquals(Frames.OK, fetch.status(), "eve fetched the code of ann's module");
+            assertTrue(fetch.error().contains("operator 'eve' has no authority over RDC " + Ids.show(annRdc)) && fetch.error().contains("module fetch refused"), fetch.error());
+            if (controlPlane) {
+                // The control plane takes identities from what each session proved, not from what a request names.
+                OperationException forged = assertThrows(OperationException.class, () -> eve.control().openRdc("forged", "ann", false));
+                assertTrue(forged.getMessage().contains("this session proved operator 'eve'"), forged.getMessage());
+                OperationException grant = assertThrows(OperationException.class, () -> eve.control().bindName(annRdc, Authority.OPERATORS_NAME, "eve"));
+                assertTrue(grant.getMessage().contains("only its owner 'ann' may change who else acts in it, not 'eve'"), grant.getMessage());
+                assertNull(ann.control().names(annRdc).get(Authority.OPERATORS_NAME), "eve's grant to herself changed nothing");
+            }
             // create in ann's RDC: a create request naming it, made as eve
             KernelCodec.Outgoing create = Loader.createRequest(annRdc, eve.session().gid,
                     new ModuleStore.Module(null, "evil", "export function onMessage(ctx, p, m) { }"), true, null, false, "evil", List.of(), null);
@@ -71,6 +100,14 @@ class AuthorityTest {
             assertTrue(eve.kernel().list(annRdc).stream().noneMatch(l -> "evil".equals(l.name())), "no incarnation was created in ann's RDC");
 
             // The owner does every one of them.
+            ann.setInterest(vault, "DEAD");
+            assertArrayEquals(new byte[] {7}, ann.copyFrom(annBuf, 0, 1), "eve's write changed nothing");
+            ann.copyTo(annBuf, 1, new byte[] {8});
+            ann.setAccepting(203, false);
+            ann.setAccepting(203, true);
+            Kernel.Response annFetch = Authority.as(new Authority.Acting("ann", annRdc, ann.access()),
+                    () -> ann.kernel().request(203, Kernel.OP_MODULE_FETCH, Loader.moduleFetchRequest(annRdc, "vault"), TimeUnit.SECONDS.toNanos(10)));
+            assertTrue(annFetch.status() == Frames.OK || !Authority.isRefusal(annFetch.error()), "the owner's fetch is not refused for authority: " + annFetch.error());
             assertTrue(ann.list(annRdc).stream().anyMatch(l -> l.gid() == gid));
             assertTrue(ann.list(0).stream().anyMatch(l -> l.gid() == gid));
             assertNotNull(ann.snapshot(vault, T));
