@@ -72,7 +72,8 @@ class PoolUsersTest {
 
         // The owner of 202's machine takes it back: ann's guest there moves to the node her RDC has
         // left (201); the RDC's name for it is kept, so a later script of her RDC still reaches it.
-        Result reclaim = PoolProcesses.rdc(dir, 180, "node", "reclaim", "202", "--notice", "5", "--pool", addr, "--user", "ann", "--rdc", "ann-app");
+        Result reclaim = PoolProcesses.rdc(dir, 180, "node", "reclaim", "202", "--notice", "5", "--pool", addr, "--user", "ann",
+                "--user-key", annKey.toString(), "--rdc", "ann-app");
         assertEquals(0, reclaim.code(), reclaim.out() + PoolProcesses.logs(home));
         assertTrue(reclaim.out().contains("node 202 withdrawn") && reclaim.out().contains("migrated to node 201"), reclaim.out());
         Result after = run(addr, "ann", "ann2.rdc", """
@@ -80,7 +81,7 @@ class PoolUsersTest {
                 assert (invoke a.in {}).head.tag == "a"
                 expect error "202" { create b : echo({tag: "b"}) at node 202 }
                 print "after reclaim"
-                """.formatted(MODULES));
+                """.formatted(MODULES), "--user-key", annKey.toString());
         assertEquals(0, after.code(), after.out() + PoolProcesses.logs(home));
         assertTrue(after.out().contains("after reclaim"), after.out());
 
