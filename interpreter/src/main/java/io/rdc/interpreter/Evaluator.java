@@ -284,7 +284,7 @@ public final class Evaluator {
         step(statement.position());
         switch (statement) {
             case Statement.ModuleDeclaration module -> {
-                String path = resolve(module.position(), text(module.path(), scope, "a module's file")).toString();
+                String path = resolveWithStdlib(module.position(), text(module.path(), scope, "a module's file"), "declare module from").toString();
                 operation(module.position(), "module " + module.name(), () -> {
                     operations.defineModule(module.name(), path);
                     return null;
@@ -666,15 +666,7 @@ public final class Evaluator {
 
     private void executeUse(Statement.Use use, Scope scope) {
         String written = interpolate(use.path(), scope);
-        Path path;
-        if (written.startsWith("stdlib/")) {
-            if (options.stdlibRoot == null) {
-                throw new RdcError(use.position(), "cannot use " + Values.quote(written) + ": no stdlib directory is configured");
-            }
-            path = toPath(use.position(), written.substring("stdlib/".length()), options.stdlibRoot);
-        } else {
-            path = resolve(use.position(), written);
-        }
+        Path path = resolveWithStdlib(use.position(), written, "use");
         if (!included.add(path.toAbsolutePath().normalize())) {
             return; // each file runs once, however often it is used
         }
@@ -695,6 +687,18 @@ public final class Evaluator {
     }
 
     /** A path written in a script is relative to the directory of the file it is written in. */
+    /**
+     * A path as written in a script: {@code stdlib/x} from rdc's stdlib folder ({@code use
+     * "stdlib/waits.rdc"}, {@code module balancer = "stdlib/balancer.js"}), anything else relative to
+     * the script's folder.
+     */
+    private Path resolveWithStdlib(Position position, String written, String what) {
+        if (!written.startsWith("stdlib/")) return resolve(position, written);
+        if (options.stdlibRoot == null)
+            throw new RdcError(position, "cannot " + what + " " + Values.quote(written) + ": no stdlib directory is configured");
+        return toPath(position, written.substring("stdlib/".length()), options.stdlibRoot);
+    }
+
     private Path resolve(Position position, String written) {
         Path directory;
         try {

@@ -165,6 +165,16 @@ class EvaluatorTest {
     }
 
     @Test
+    void aModulePathUnderStdlibIsRdcsOwnAndOthersAreRelativeToTheScript() {
+        ScriptHarness harness = new ScriptHarness(new Evaluator.Options().stdlibRoot(Path.of("/opt/rdc/stdlib")));
+        harness.evaluator.run("module balancer = \"stdlib/balancer.js\"\nmodule worker = \"lib/worker.js\"", "conf/main.rdc");
+        assertTrue(harness.operations.log.contains("module balancer=" + Path.of("/opt/rdc/stdlib/balancer.js")), harness.operations.log.toString());
+        assertTrue(harness.operations.log.contains("module worker=" + Path.of("conf/lib/worker.js")), harness.operations.log.toString());
+        RdcError none = new ScriptHarness().fail("module b = \"stdlib/balancer.js\"");
+        assertTrue(none.getMessage().contains("no stdlib directory is configured"), none.getMessage());
+    }
+
+    @Test
     void createBindsFamiliesAndLinksThroughOperations() {
         ScriptHarness harness = new ScriptHarness().run("""
                 module worker = "workers/worker.js"

@@ -20,9 +20,10 @@ import picocli.CommandLine.Parameters;
                 "  rdc bench scale --json               (1,000 then 10,000 incarnations: creations/s, memory each, one invoke each; --messages N for one size)",
                 "  rdc bench migrate --json             (table A.4: migration time vs state size and ports; --quick for a short run)",
                 "  rdc bench lifecycle --json           (nodes' lives: node_start, failure_detection after kill -9, evacuation of 100 incarnations; --messages N samples, default 3)",
+                "  rdc bench balance --json             (40 busy workers on one node: throughput before and after stdlib/balancer.js spreads them, beside an even spread; --messages N workers)",
                 "  rdc bench replace --json             (hot code replacement against migration of the same state; --messages N repetitions, default 10)"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), control (the control plane), scale (many incarnations), lifecycle (node start on demand, failure detection, evacuation), replace (hot code replacement against migration), or all (each of them once, in that order)")
+    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), control (the control plane), scale (many incarnations), lifecycle (node start on demand, failure detection, evacuation), balance (throughput before and after load balancing, beside an even spread), replace (hot code replacement against migration), or all (each of them once, in that order)")
     String what;
 
     @Option(names = "--transport", split = ",", defaultValue = "ipc,udp", description = "ipc, udp (two JVMs), udp_same_jvm; default: ${DEFAULT-VALUE}")
@@ -46,7 +47,7 @@ final class BenchCommand implements Callable<Integer> {
 
 
     /** What {@code bench all} runs, in order: the cheap and decisive figures first. */
-    static final List<String> ALL = List.of("invoke", "send", "reconfig", "migrate", "control", "scale", "script", "lifecycle", "replace");
+    static final List<String> ALL = List.of("invoke", "send", "reconfig", "migrate", "control", "scale", "script", "lifecycle", "balance", "replace");
 
     @Override
     public Integer call() throws Exception {
@@ -98,6 +99,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (what.equals("lifecycle")) {
             io.rdc.bench.LifecycleBench.run(System.out, messages == null ? 3 : messages);
+            return 0;
+        }
+        if (what.equals("balance")) {
+            io.rdc.bench.BalanceBench.run(System.out, messages == null ? 40 : messages, java.time.Duration.ofSeconds(3));
             return 0;
         }
         if (what.equals("script")) {

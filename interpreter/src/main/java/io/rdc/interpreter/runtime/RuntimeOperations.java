@@ -855,6 +855,8 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         m.put("name", n.name());
         m.put("groups", new ArrayList<Object>(n.groups()));
         m.put("load", n.load());
+        m.put("busy", n.busy());
+        m.put("queued", n.queued());
         m.put("incarnations", (long) n.incarnations());
         m.put("reachable", n.reachable());
         m.put("refused", n.refusedFrames());
@@ -862,8 +864,10 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     }
 
     /**
-     * pick(group...) — the reachable node of the given groups (all nodes when none) hosting the
-     * fewest incarnations, lowest id on ties: successive picks spread work over the group.
+     * pick(group...) — the reachable node of the given groups (all nodes when none) with the least
+     * load now (incarnations running or with work queued, asked of each node at this pick), then
+     * the fewest incarnations, lowest id on ties: a pick goes to an idle node rather than a busy one
+     * with fewer incarnations, and successive picks of idle creations spread over the group.
      */
     @Override
     public Object pick(List<Object> arguments) {
@@ -875,7 +879,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         List<NodeStatus> candidates = op.nodes().stream()
                 .filter(NodeStatus::reachable)
                 .filter(n -> groups.isEmpty() || n.groups().stream().anyMatch(groups::contains))
-                .sorted(Comparator.comparingInt(NodeStatus::incarnations).thenComparingInt(NodeStatus::id))
+                .sorted(Comparator.comparingDouble(NodeStatus::load).thenComparingInt(NodeStatus::incarnations).thenComparingInt(NodeStatus::id))
                 .toList();
         if (candidates.isEmpty())
             throw new OperationException("no reachable node in group " + String.join(", ", groups) + " (groups: " + knownGroups() + ")");

@@ -47,9 +47,12 @@ final class Views {
         for (NodeStatus n : nodes)
             rows.add(List.of(String.valueOf(n.id()), n.name(), String.join(",", n.groups()),
                     n.reachable() ? String.format(Locale.ROOT, "%.1f", n.load()) : "-",
+                    n.reachable() ? String.format(Locale.ROOT, "%.2f", n.busy()) : "-",
+                    n.reachable() ? String.valueOf(n.queued()) : "-",
                     n.reachable() ? String.valueOf(n.incarnations()) : "unreachable",
                     n.reachable() ? String.valueOf(n.refusedFrames()) : "-"));
-        return table(List.of("ID", "NAME", "GROUPS", "LOAD", "INCARNATIONS", "REFUSED"), rows);
+        // LOAD, BUSY and QUEUED are the figures the balancer reads (stdlib/balancer.js, docs/pool.md "Load balancing").
+        return table(List.of("ID", "NAME", "GROUPS", "LOAD", "BUSY", "QUEUED", "INCARNATIONS", "REFUSED"), rows);
     }
 
     static String incarnations(List<Kernel.Listed> list) {

@@ -629,10 +629,13 @@ final class JsIncarnation implements ProxyExecutable {
                         org.graalvm.polyglot.proxy.ProxyObject.fromMap(streams));
             }
             case "migrate": {
-                // Never waits for the end: an incarnation migrating itself moves when this handler returns.
+                // An incarnation migrating itself moves when this handler returns, so it cannot wait for the end;
+                // a manager moving another may (wait: true), to see the move done or why not before its next decision.
                 long target = handle(a[1], Rights.MIGRATE);
-                kernel.migrate(target, a[2].asInt(), TimeUnit.MILLISECONDS.toNanos(a[3].asLong()), false);
-                return null;
+                boolean waitForEnd = a.length > 4 && a[4].asBoolean();
+                if (waitForEnd && target == inc.gid) throw new OperationException("an incarnation cannot wait for its own migration: it moves when this handler returns");
+                Kernel.Migration m = kernel.migrate(target, a[2].asInt(), TimeUnit.MILLISECONDS.toNanos(a[3].asLong()), waitForEnd);
+                return m == null || !waitForEnd ? null : Json.write(Map.of("elapsedMs", m.elapsedMs(), "frozenMs", m.frozenMs()));
             }
             case "replace": {
                 // Replacing one's own code would wait for the boundary this very handler holds.
@@ -641,6 +644,10 @@ final class JsIncarnation implements ProxyExecutable {
                 kernel.replace(target, kernel.moduleByName(inc, a[2].asString()), TimeUnit.MILLISECONDS.toNanos(a[3].asLong()));
                 return null;
             }
+            case "incarnations":
+                return Json.write(ManagerCalls.incarnations(kernel, inc));
+            case "adopt":
+                return JsRef.of(ManagerCalls.adopt(kernel, inc, a[1].isNull() ? null : a[1].asString()));
             case "unfreeze":
                 kernel.unfreeze(handle(a[1], Rights.FREEZE), a[2].asInt());
                 return null;
@@ -759,8 +766,8 @@ final class JsIncarnation implements ProxyExecutable {
             case "nodes": {
                 List<Object> out = new ArrayList<>();
                 for (NodeStatus n : kernel.nodes(a[1].isNull() ? null : a[1].asString()))
-                    out.add(Map.of("id", n.id(), "name", n.name(), "groups", n.groups(), "load", n.load(),
-                            "incarnations", n.incarnations(), "reachable", n.reachable()));
+                    out.add(Map.of("id", n.id(), "name", n.name(), "groups", n.groups(), "load", n.load(), "busy", n.busy(),
+                            "queued", n.queued(), "incarnations", n.incarnations(), "reachable", n.reachable()));
                 return Json.write(out);
             }
             case "allocate": // §3.4 4], inc_nodeAlloc: the free nodes now; with wait, the rest as they come free

@@ -267,6 +267,7 @@ public final class Incarnation {
     public void recordHandler(long nanos) {
         handlerNanos += nanos;
         handlerRuns++;
+        kernel.nodeLoad.handlerEnded(nanos); // the node's busy figure (docs/pool.md, "Load balancing")
     }
 
     public void stateBytes(long n) {

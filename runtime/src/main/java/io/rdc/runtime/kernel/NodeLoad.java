@@ -40,11 +40,55 @@ final class NodeLoad {
         return load();
     }
 
-    /** Load: runnable-ish incarnations here (those with queued work), a cheap proxy for processor load. */
+    /**
+     * Load: the incarnations running guest code now or with work queued (and not frozen), the
+     * dissertation's "processes running or eligible to run" (§3.4). An incarnation blocked in an
+     * invoke or a receive with nothing queued does not count: it loads the node very little (§7.4).
+     */
     double load() {
         double l = 0;
-        for (Incarnation i : k.incarnations.values()) if (!i.pseudo && i.inbox.size() > 0) l++;
+        for (Incarnation i : k.incarnations.values())
+            if (!i.pseudo && !i.destroyed && (i.inGuest() || (i.state() == Incarnation.State.EXECUTING && i.inbox.size() > 0))) l++;
         return l;
+    }
+
+    /** Messages, events and timers queued at this node's incarnations. */
+    long queued() {
+        long q = 0;
+        for (Incarnation i : k.incarnations.values()) if (!i.pseudo && !i.destroyed) q += i.inbox.size();
+        return q;
+    }
+
+    // ---- handler time: summed as each handler ends, turned into a share of wall time when sampled
+
+    /** Handler wall time of the incarnations that ran here, added as each handler ends (many threads: an adder, no lock). */
+    private final java.util.concurrent.atomic.LongAdder handlerNanos = new java.util.concurrent.atomic.LongAdder();
+    /** A sample covers at least this much time, so that frequent askers (heartbeats, balancers, views) see a steady figure. */
+    static final long BUSY_WINDOW_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    private long sampledAt, sampledHandlerNanos;
+    private double busy;
+
+    /** An incarnation's handler ran {@code nanos} here (Incarnation.recordHandler). */
+    void handlerEnded(long nanos) {
+        handlerNanos.add(nanos);
+    }
+
+    /**
+     * Handler time per wall time over the last window of at least {@link #BUSY_WINDOW_NS} (1.0: one
+     * handler running all the time). A handler is counted when it ends, so one that runs for
+     * seconds shows then; {@link #load()} shows it at once.
+     */
+    synchronized double busy() {
+        long now = System.nanoTime(), h = handlerNanos.sum();
+        if (sampledAt == 0) {
+            sampledAt = now;
+            sampledHandlerNanos = h;
+        } else if (now - sampledAt >= BUSY_WINDOW_NS) {
+            busy = (h - sampledHandlerNanos) / (double) (now - sampledAt);
+            sampledAt = now;
+            sampledHandlerNanos = h;
+        }
+        return busy;
     }
 
     public List<NodeStatus> nodeStatuses() {
@@ -89,20 +133,22 @@ final class NodeLoad {
         return q;
     }
 
-    /** A node's answer to a status query; a node older than schema version 2 does not count unreadable messages (0). */
+    /** A node's answer to a status query; a node older than schema version 2 does not count unreadable messages, one older than 3 reports no queued or busy figures (0). */
     static NodeStatus statusOf(NodeInfo n, Response r) {
         NodeStatusReportDecoder d = r.read(new NodeStatusReportDecoder());
         long unreadable = d.unreadableMessages() == NodeStatusReportDecoder.unreadableMessagesNullValue() ? 0 : d.unreadableMessages();
-        return new NodeStatus(n.id(), n.name(), n.groups(), true, d.incarnations(), d.load(), d.refusedFrames(), unreadable);
+        long queued = d.queued() == NodeStatusReportDecoder.queuedNullValue() ? 0 : d.queued();
+        double busy = Double.isNaN(d.busy()) ? 0 : d.busy();
+        return new NodeStatus(n.id(), n.name(), n.groups(), true, d.incarnations(), d.load(), d.refusedFrames(), unreadable, queued, busy);
     }
 
     private final NodeStatusReportEncoder report = new NodeStatusReportEncoder();
 
-    /** This node's counts: live incarnations, load, refused frames, unreadable kernel messages. */
+    /** This node's counts: live incarnations, load, refused frames, unreadable kernel messages, queued work, handler time. */
     void onNodeStatus(int src, long call, NodeStatusQueryDecoder query) {
         KernelCodec.Outgoing out = k.publisher.out;
         out.begin(report).incarnations(liveIncarnations()).load(load()).refusedFrames(k.transport.refusedFrames())
-                .unreadableMessages(k.adapter.refusedMessages());
+                .unreadableMessages(k.adapter.refusedMessages()).queued(queued()).busy(busy());
         k.publisher.respond(src, call, Frames.OK, out);
     }
 }

@@ -97,7 +97,12 @@
     unfreeze(h, priority = 0) { call('unfreeze', h, priority); },
     status(h) { return dec(call('status', h)); },
     // Migration (§7.4): returns once the destination has committed; MIGRATEDONE (or MIGRATEFAILED) tells the end.
-    migrate(h, node, opts = {}) { call('migrate', h, node, opts.within ?? 10000); },
+    // opts.wait (moving another incarnation): returns when it runs there, {elapsedMs, frozenMs}, or throws why not.
+    migrate(h, node, opts = {}) { return dec(call('migrate', h, node, opts.within ?? 10000, !!opts.wait)); },
+    // A manager's view of its own RDC (docs/pool.md, "Load balancing"): its incarnations wherever they run,
+    // [{id, name, module, state, node, queued, handlerMicros, self}], and a handle (migrate, status, events) on one of them.
+    incarnations() { return dec(call('incarnations')); },
+    adopt(id) { return call('adopt', id == null ? null : String(id)); },
     // Hot code replacement (issue 19): h runs the named module's code on its state from its next
     // handler boundary; its upgrade(ctx, fromVersion, state) may transform the state. Throws, and h
     // runs on unchanged, if the new code fails to load or its upgrade throws.

@@ -44,12 +44,16 @@ class KernelSchemaVersionTest {
         assertEquals(0.5, s.load());
         assertEquals(7, s.refusedFrames());
         assertEquals(0, s.unreadableMessages(), "a version-1 node does not count unreadable messages: the default");
+        assertEquals(0, s.queued(), "nor queued work (version 3): the default");
+        assertEquals(0.0, s.busy(), "nor handler time (version 3): the default, not SBE's NaN");
 
         // The same report at the current version carries the field (so the default above is not what any decoding gives).
         KernelCodec.Outgoing current = new KernelCodec.Outgoing();
-        current.begin(new NodeStatusReportEncoder()).incarnations(3).load(0.5).refusedFrames(7).unreadableMessages(11);
+        current.begin(new NodeStatusReportEncoder()).incarnations(3).load(0.5).refusedFrames(7).unreadableMessages(11).queued(13).busy(1.5);
         NodeStatus now = NodeLoad.statusOf(n, new Kernel.Response(Frames.OK, current.toBytes()));
         assertEquals(11, now.unreadableMessages());
+        assertEquals(13, now.queued());
+        assertEquals(1.5, now.busy());
         assertEquals(7, now.refusedFrames());
     }
 
