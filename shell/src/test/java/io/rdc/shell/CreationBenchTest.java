@@ -22,6 +22,7 @@ class CreationBenchTest {
         io.rdc.bench.CreationBench.run(new PrintStream(bytes, true, StandardCharsets.UTF_8),
                 new io.rdc.bench.CreationBench.Sizes(20, 20, 100), ScriptBench::creates);
         String[] lines = bytes.toString(StandardCharsets.UTF_8).strip().split("\n");
+        System.out.println(String.join("\n", lines)); // the figures (tiny sizes) in the test's report
         List<String> figures = new ArrayList<>();
         for (String l : lines) {
             Map<?, ?> m = (Map<?, ?>) io.rdc.runtime.util.Json.parse(l);
