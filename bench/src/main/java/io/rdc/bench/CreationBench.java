@@ -66,6 +66,8 @@ public final class CreationBench {
               }
             }""";
     private static final Duration LONG = Duration.ofMinutes(10);
+    /** For each live incarnation's one invoke: its preamble and init have run, so only a stalled pool takes this long. */
+    private static final Duration ANSWER = Duration.ofSeconds(60);
     /** Chunk of the live round made per handler run, so that each invoke stays well inside its timeout. */
     private static final int CHUNK = 1_000;
     private static final String QUOTA = "rdc.limit.incarnationsPerRdc";
@@ -234,12 +236,13 @@ public final class CreationBench {
         String notAnswered = null;
         for (int i = 0; i < reached; i++) {
             try {
-                Ref s = round.op().spaceGet("live." + i, LONG);
-                Map<?, ?> h = (Map<?, ?>) round.op().invoke(s, Map.of("op", "ping"), null, LONG).head();
+                Ref s = round.op().spaceGet("live." + i, ANSWER);
+                Map<?, ?> h = (Map<?, ?>) round.op().invoke(s, Map.of("op", "ping"), null, ANSWER).head();
                 if (Boolean.TRUE.equals(h.get("ok"))) answered++;
                 round.op().close(s);
             } catch (RuntimeException e) {
-                if (notAnswered == null) notAnswered = "live." + i + ": " + e.getMessage();
+                notAnswered = "live." + i + " did not answer: " + e.getMessage();
+                break; // the first that does not answer says enough; a dead pool would take a time-out per incarnation
             }
         }
         out.println(line("live").num("target", (long) target).num("reached", (long) reached).num("answered", (long) answered)
