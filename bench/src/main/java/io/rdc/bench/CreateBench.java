@@ -60,6 +60,5 @@ public final class CreateBench {
         Ref r = op.create(m, node, null, List.of(Iface.portNew("in", name + ".in", null)), false, name);
         op.control().bindName(op.session().rdcId, "incarnation:" + name, "{\"gid\":\"" + op.incarnationId(r) + "\"}");
         CreateProbe.stamp(CreateProbe.BOUND);
-        CreateProbe.end();
     }
 }

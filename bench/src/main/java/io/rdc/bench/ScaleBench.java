@@ -91,13 +91,13 @@ public final class ScaleBench {
         return count / ((System.nanoTime() - t0) / 1e9);
     }
 
-    private static long usedHeapAfterGc() {
+    static long usedHeapAfterGc() {
         for (int i = 0; i < 3; i++) System.gc();
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     /** Resident set size from /proc (Linux); 0 elsewhere. */
-    private static long rssBytes() {
+    static long rssBytes() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status")))
                 if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;

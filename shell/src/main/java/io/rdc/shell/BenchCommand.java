@@ -17,13 +17,14 @@ import picocli.CommandLine.Parameters;
                 "  rdc bench script --messages 10000    (statements of a generated script: creates, links, destroys)",
                 "  rdc bench control --json             (the control plane: get, lookup and create through 1 and 3 members, beside raw Aeron Cluster's echo)",
                 "  rdc bench control --idle backoff,yielding --messages 5000 --json   (also 1 member with agents that never park)",
+                "  rdc bench create --json              (creations/s from a script and from ctx.create in a loop, time to 10,000 live, heap per idle incarnation; --incarnations N)",
                 "  rdc bench scale --json               (1,000 then 10,000 incarnations: creations/s, memory each, one invoke each; --messages N for one size)",
                 "  rdc bench migrate --json             (table A.4: migration time vs state size and ports; --quick for a short run)",
                 "  rdc bench lifecycle --json           (nodes' lives: node_start, failure_detection after kill -9, evacuation of 100 incarnations; --messages N samples, default 3)",
                 "  rdc bench balance --json             (40 busy workers on one node: throughput before and after stdlib/balancer.js spreads them, beside an even spread; --messages N workers)",
                 "  rdc bench replace --json             (hot code replacement against migration of the same state; --messages N repetitions, default 10)"})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), control (the control plane), scale (many incarnations), lifecycle (node start on demand, failure detection, evacuation), balance (throughput before and after load balancing, beside an even spread), replace (hot code replacement against migration), or all (each of them once, in that order)")
+    @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), control (the control plane), scale (many incarnations), create (creation at scale), lifecycle (node start on demand, failure detection, evacuation), balance (throughput before and after load balancing, beside an even spread), replace (hot code replacement against migration), or all (each of them once, in that order)")
     String what;
 
     @Option(names = "--transport", split = ",", defaultValue = "ipc,udp", description = "ipc, udp (two JVMs), udp_same_jvm; default: ${DEFAULT-VALUE}")
@@ -39,6 +40,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "5000", description = "invocations before measuring")
     int warmup;
 
+    @Option(names = "--incarnations", description = "create: how many live incarnations to reach (default 10000); --messages: creates per script and per ctx.create loop (default 1000)")
+    Integer incarnations;
+
     @Option(names = "--quick", description = "migrate: fewer sizes and repetitions (a smoke run of a few seconds)")
     boolean quick;
 
@@ -47,7 +51,7 @@ final class BenchCommand implements Callable<Integer> {
 
 
     /** What {@code bench all} runs, in order: the cheap and decisive figures first. */
-    static final List<String> ALL = List.of("invoke", "send", "reconfig", "migrate", "control", "scale", "script", "lifecycle", "balance", "replace");
+    static final List<String> ALL = List.of("invoke", "send", "reconfig", "migrate", "control", "scale", "create", "script", "lifecycle", "balance", "replace");
 
     @Override
     public Integer call() throws Exception {
@@ -91,6 +95,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (what.equals("scale")) {
             io.rdc.bench.ScaleBench.run(System.out, messages == null ? (all ? List.of(1_000) : List.of(1_000, 10_000)) : List.of(messages));
+            return 0;
+        }
+        if (what.equals("create")) {
+            int n = messages == null ? (all ? 300 : 1_000) : messages;
+            int live = incarnations == null ? (all ? 1_000 : 10_000) : incarnations;
+            io.rdc.bench.CreationBench.run(System.out, new io.rdc.bench.CreationBench.Sizes(n, n, live), ScriptBench::creates);
             return 0;
         }
         if (what.equals("replace")) {

@@ -24,6 +24,36 @@ final class ScriptBench {
         return run(statements, "backoff");
     }
 
+    /**
+     * {@code rdc bench create}'s script figure: a generated script of {@code creates} creates (a port on a
+     * new channel each, over the pool's 4 nodes) on a fresh embedded pool. Returns the seconds until the
+     * script was evaluated and until every incarnation had run its preamble and init.
+     */
+    static double[] creates(int creates) throws Exception {
+        Path dir = Files.createTempDirectory("rdc-create-bench");
+        try {
+            Files.writeString(dir.resolve("child.js"), "export function onMessage(ctx, p, m) { return { head: { ok: true } }; }");
+            StringBuilder sb = new StringBuilder("module child = \"child.js\"\n");
+            for (int i = 0; i < creates; i++)
+                sb.append("create c").append(i).append(" : child at node ").append(201 + i % 4).append(" { port in on new \"c").append(i).append(".in\" }\n");
+            Path file = dir.resolve("creates.rdc");
+            Files.writeString(file, sb);
+            Evaluator.Options options = new Evaluator.Options().out(new PrintStream(new ByteArrayOutputStream()));
+            try (RuntimeOperations ops = RuntimeOperations.start(PoolConfig.defaults())) {
+                long t0 = System.nanoTime();
+                new ScriptRunner(ops, options).run(file);
+                double evaluated = (System.nanoTime() - t0) / 1e9;
+                io.rdc.bench.CreationBench.awaitStarted(ops.pool(), creates, java.time.Duration.ofMinutes(10));
+                return new double[] {evaluated, (System.nanoTime() - t0) / 1e9};
+            }
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
     static String run(int statements, String idle) throws Exception {
         Path dir = Files.createTempDirectory("rdc-script-bench");
         Files.writeString(dir.resolve("echo.js"), "export function onMessage(ctx, p, m) { return { head: { ok: true } }; }");

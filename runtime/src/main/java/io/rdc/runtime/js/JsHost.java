@@ -40,9 +40,10 @@ public final class JsHost implements Launcher {
     /**
      * Contexts loaded at once in this JVM (half the cores): loading is CPU-heavy, and a burst of
      * creations (a fork bomb) loading on a hundred threads at once left running incarnations seconds
-     * without a core. The others wait, blocked, within their creation's timeout.
+     * without a core. The others wait, blocked, within their creation's timeout, in turn (fair): creations
+     * answered before their load (answersBeforeLoad) may queue by thousands, and none should wait out the rest.
      */
-    static final java.util.concurrent.Semaphore LOADS = new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    static final java.util.concurrent.Semaphore LOADS = new java.util.concurrent.Semaphore(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), true);
 
     public JsHost(Kernel kernel) {
         this.kernel = kernel;
@@ -115,6 +116,26 @@ public final class JsHost implements Launcher {
         } catch (IOException | NullPointerException e) {
             throw new IllegalStateException("missing resource " + name, e);
         }
+    }
+
+    /**
+     * Whether creations of a module that has loaded here before are answered once placed, before their
+     * context is loaded ({@code -Drdc.js.answerBeforeLoad}, default true; false: the creator waits for
+     * every load, as before issue 17). Settable so that {@code rdc bench create} measures both in one run.
+     */
+    public static volatile boolean answerBeforeLoad = !"false".equals(System.getProperty("rdc.js.answerBeforeLoad"));
+
+    /** Hashes of the modules that have loaded (evaluated) without error in this JVM: one entry per module, as {@link #SOURCES}. */
+    private static final java.util.Set<String> LOADED = ConcurrentHashMap.newKeySet();
+
+    /** {@code hash}'s module evaluated without error in a context here. */
+    static void loaded(String hash) {
+        LOADED.add(hash);
+    }
+
+    @Override
+    public boolean answersBeforeLoad(ModuleStore.Module module) {
+        return answerBeforeLoad && LOADED.contains(module.hash());
     }
 
     @Override
@@ -214,9 +235,13 @@ public final class JsHost implements Launcher {
     static Warm load(ModuleStore.Module module, JsIncarnation target) {
         HostCalls calls = new HostCalls(target);
         Context c = newContext(new PrintedLines(calls));
-        if (target != null) target.context = c; // its module code may spin: the watchdog can interrupt it now
+        if (target != null) {
+            target.context = c; // its module code may spin: the watchdog can interrupt it now
+            io.rdc.runtime.kernel.CreateProbe.stamp(io.rdc.runtime.kernel.CreateProbe.CONTEXT_MADE);
+        }
         try {
             Value api = c.eval(PRELUDE).execute(calls);
+            if (target != null) io.rdc.runtime.kernel.CreateProbe.stamp(io.rdc.runtime.kernel.CreateProbe.PRELUDE_RUN);
             Value exports = module == null ? null : c.eval(moduleSource(module));
             return new Warm(c, calls, api, exports);
         } catch (RuntimeException e) {

@@ -97,6 +97,12 @@ final class JsIncarnation implements ProxyExecutable {
             JsHost.Warm w = preloaded != null ? preloaded : arrival != null && host != null ? host.takeReadied(arrival.transfer()) : null;
             preloaded = null;
             if (TRACE && arrival != null) System.err.printf("arrive %s: spare %s, took %.3f ms%n", inc.name, w != null, (System.nanoTime() - t0) / 1e6);
+            if (arrival == null && (killed || inc.isDestroyed())) {
+                // Destroyed before its context loaded (possible once its creator has the answer: JsHost.answersBeforeLoad).
+                if (w != null) w.context().close(true);
+                failed.accept(inc.name + " was destroyed before its module loaded");
+                return;
+            }
             if (w == null) {
                 HandlerWatchdog.watch(this);
                 JsHost.LOADS.acquireUninterruptibly();
@@ -116,7 +122,8 @@ final class JsIncarnation implements ProxyExecutable {
             adopt(w);
             inc.measureState = this::measureState;
             init = function(exports, "init");
-        } catch (PolyglotException | IllegalArgumentException e) {
+            if (arrival == null && exports != null) JsHost.loaded(inc.moduleHash());
+        } catch (PolyglotException | IllegalArgumentException | IllegalStateException e) {
             closeQuietly();
             HandlerWatchdog.unwatch(this);
             String why = overrun;
@@ -135,6 +142,7 @@ final class JsIncarnation implements ProxyExecutable {
             Map<String, Ref> named;
             try {
                 named = kernel.preamble(inc, ifaces);
+                io.rdc.runtime.kernel.CreateProbe.stamp(io.rdc.runtime.kernel.CreateProbe.PREAMBLE_DONE);
             } catch (RuntimeException e) {
                 kernel.fault(inc, "interface preamble failed: " + e.getMessage());
                 named = Map.of();
@@ -156,6 +164,7 @@ final class JsIncarnation implements ProxyExecutable {
                     if (init != null && !handle(() -> init.execute(ctx, args, ifaceObj))) return;
                 }
                 kernel.made(inc);
+                io.rdc.runtime.kernel.CreateProbe.stamp(io.rdc.runtime.kernel.CreateProbe.STARTED);
             }
             handlerLoop();
         } catch (PolyglotException | IllegalStateException e) {

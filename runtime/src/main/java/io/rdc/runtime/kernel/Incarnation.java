@@ -264,6 +264,11 @@ public final class Incarnation {
         return destroyed;
     }
 
+    /** Its interface preamble and init have run (or it arrived already started). */
+    public boolean isStarted() {
+        return started;
+    }
+
     public void recordHandler(long nanos) {
         handlerNanos += nanos;
         handlerRuns++;

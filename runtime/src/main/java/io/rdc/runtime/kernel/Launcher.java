@@ -12,6 +12,17 @@ public interface Launcher {
     void launch(Incarnation inc, List<Iface> ifaces, Runnable ready, java.util.function.Consumer<String> failed);
 
     /**
+     * Whether a creation of {@code module} may be answered once the incarnation is placed, before its
+     * context is loaded (issue 17): true only for a module that has already loaded without error in
+     * this process, whose errors a creator has therefore seen. A load that fails all the same then puts
+     * the incarnation in FAULTING with the reason (as a failed preamble or init does) instead of
+     * failing the create.
+     */
+    default boolean answersBeforeLoad(ModuleStore.Module module) {
+        return false;
+    }
+
+    /**
      * Takes a snapshot of the incarnation's state at its next handler boundary (on its own thread)
      * and hands the bytes, or the reason it cannot be moved, to {@code done}.
      */

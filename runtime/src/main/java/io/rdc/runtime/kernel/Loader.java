@@ -119,6 +119,17 @@ final class Loader {
         if (inchoate) inc.frozenRequested = true;
         inc.initialState = state;
         k.incarnations.put(gid, inc);
+        if (state == null && l.answersBeforeLoad(mod)) {
+            // Its module loaded here before: the creator need not wait for this context (issue 17). A load
+            // that fails all the same leaves it FAULTING with the reason, for its watchers and status to say.
+            l.launch(inc, ifaces, () -> CreateProbe.stamp(CreateProbe.READY), why -> {
+                if (!inc.destroyed) k.fault(inc, why);
+            });
+            KernelCodec.Outgoing out = k.publisher.out;
+            out.begin(createdAnswer).incarnation(gid);
+            k.publisher.respond(src, call, Frames.OK, out);
+            return;
+        }
         l.launch(inc, ifaces,
                 () -> {
                     CreateProbe.stamp(CreateProbe.READY);
@@ -330,6 +341,7 @@ final class Loader {
     }
 
     private final ModuleSourceEncoder moduleSource = new ModuleSourceEncoder();
+    private final CreatedEncoder createdAnswer = new CreatedEncoder();
     private final WithdrawnGuestsEncoder withdrawnGuests = new WithdrawnGuestsEncoder();
 
     private void respondModule(int src, long call, ModuleStore.Module m) {
