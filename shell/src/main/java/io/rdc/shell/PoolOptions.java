@@ -52,7 +52,7 @@ final class PoolOptions {
         }
         PoolConfig c = PoolConfig.defaults().withIdle(idle);
         java.util.Optional<PoolFile> found = embedded ? java.util.Optional.empty() : PoolFile.find(Path.of("").toAbsolutePath());
-        String standing = standingAddress();
+        String standing = embedded ? null : standingAddress(found);
         if (standing != null) {
             if (main.descriptor != null || main.nodes != null)
                 throw new IllegalArgumentException("--nodes and --descriptor shape an embedded pool; a standing pool (" + standing + ") has its own nodes (use --embedded to run on one of your own)");
@@ -72,8 +72,11 @@ final class PoolOptions {
 
     /** The standing pool's control-plane address this command acts on, or null (an embedded pool of its own). */
     String standingAddress() {
-        if (embedded) return null;
-        return poolAddress != null ? poolAddress : PoolFile.find(Path.of("").toAbsolutePath()).map(PoolFile::control).orElse(null);
+        return embedded ? null : standingAddress(PoolFile.find(Path.of("").toAbsolutePath()));
+    }
+
+    private String standingAddress(java.util.Optional<PoolFile> found) {
+        return poolAddress != null ? poolAddress : found.map(PoolFile::control).orElse(null);
     }
 
     /** The operator session this command acts through, on the pool chosen above. */

@@ -17,7 +17,14 @@ import org.antlr.v4.runtime.ParserRuleContext;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.tree.TerminalNode;
 
-/** Parse tree to immutable AST (the Trino AstBuilder shape): one visit method per labelled alternative. */
+/**
+ * Parse tree to immutable AST (the Trino AstBuilder shape): one visit method per labelled alternative.
+ *
+ * <p>Why one file of about 800 lines: it is the grammar's visitor, one short method per alternative of
+ * {@code Rdc.g4}, kept beside each other so that a new statement is one method here next to its
+ * neighbours; split, the visitor would be spread over classes that ANTLR's single base visitor cannot
+ * delegate to without another layer.
+ */
 final class AstBuilder extends RdcBaseVisitor<Object> {
     private final String file;
     /** How many `fn` bodies enclose the statement being built: `yield` is only allowed inside one. */
