@@ -24,15 +24,46 @@ public final class EmbeddedControlPlane implements AutoCloseable {
         long t0 = System.nanoTime();
         this.dir = dir;
         this.ownsDir = ownsDir;
-        int[] ports = freeUdpPorts(4);
-        ControlPlaneMember.Endpoints e = new ControlPlaneMember.Endpoints("localhost", ports[0], ports[1], ports[2], 0, ports[3]);
+        ControlPlaneMember m = null;
         try {
-            member = ControlPlaneMember.start(new ControlPlaneMember.Config(0, List.of(e), dir, poolKey, unreachableAfterMs, idle, snapshots));
+            // Clients connect with a 5 s bound, so the plane is handed out only once it leads. A
+            // member that does not lead in time (a loaded machine, or a port taken between the
+            // probe and the bind) is started once more on fresh ports before this gives up.
+            for (int attempt = 1; m == null; attempt++) {
+                int[] ports = freeUdpPorts(4);
+                ControlPlaneMember.Endpoints e = new ControlPlaneMember.Endpoints("localhost", ports[0], ports[1], ports[2], 0, ports[3]);
+                ControlPlaneMember started = ControlPlaneMember.start(new ControlPlaneMember.Config(0, List.of(e), dir, poolKey, unreachableAfterMs, idle, snapshots));
+                if (awaitLeader(started, LEAD_WITHIN_MS)) {
+                    m = started;
+                } else {
+                    started.close();
+                    if (attempt == 2) throw new IllegalStateException("embedded control plane did not elect itself leader within "
+                            + LEAD_WITHIN_MS / 1000 + " s, twice (ports " + e + ")");
+                }
+            }
         } catch (RuntimeException ex) {
             if (ownsDir) IoUtil.delete(dir, true);
             throw ex;
         }
+        member = m;
         startMillis = (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** How long a starting one-member plane may take to lead (it usually takes well under a second). */
+    static final long LEAD_WITHIN_MS = 20_000;
+
+    private static boolean awaitLeader(ControlPlaneMember member, long withinMs) {
+        long deadline = System.nanoTime() + withinMs * 1_000_000;
+        while (!member.isLeader()) {
+            if (System.nanoTime() > deadline) return false;
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A plane on a temporary directory (deleted on close), without a key. */
