@@ -25,6 +25,8 @@
 //   quiesce  {client}  → reply once server-quiescent for the client; body: its handed-over state
 //   quiesce  {}        → reply once replaceable (R1–R3); body: {clients: {id: state}}; the peer then
 //                        receives only control requests from the stream that asked (withdrawing)
+//   quiesce  {keep: true} → the same for a code replacement (`replace … quiescent`): the server stays,
+//                        so withdraw() does not run; a resume under the new code lets the clients in
 //   import   {client}, body: state       → takes over a client's state (and releases it if held)
 //   import   {},       body: {clients}   → the same for several clients
 //   resume   {client?}                   → lets a quiesced client (or everything) be received again
@@ -42,6 +44,7 @@ export function serverPeer(server) {
   // Control requests waiting for quiescence (reply handles cannot be part of ctx.state).
   const waiting = new Map(); // client id -> [reply handles]
   let replaceable = null; // the reply handle of a pending withdrawal request
+  let keeping = false; // that request is for a code replacement: the server stays
 
   function peerState(ctx) {
     if (!ctx.state.peer) ctx.state.peer = { clients: {}, withdrawing: false, quiesced: {} };
@@ -79,7 +82,7 @@ export function serverPeer(server) {
     const p = peerState(ctx);
     const clients = {};
     for (const id of Object.keys(p.clients)) clients[id] = handOver(ctx, id, p.clients[id].state);
-    if (server.withdraw) server.withdraw(ctx);
+    if (server.withdraw && !keeping) server.withdraw(ctx);
     const h = replaceable;
     replaceable = null;
     reply(ctx, h, { quiescent: 'all', clients: Object.keys(clients).length }, { clients });
@@ -115,6 +118,7 @@ export function serverPeer(server) {
         }
         if (replaceable !== null) return refuse('a withdrawal is already under way');
         p.withdrawing = true;
+        keeping = h.keep === true;
         // Hold every source but the manager's and the clients in mid-transaction; each of those
         // is held as its transaction ends (transactionEnded).
         ctx.holdAll([msg.from, ...openIds(ctx)]);

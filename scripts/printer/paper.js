@@ -7,7 +7,7 @@ export function init(ctx) {
 export function onMessage(ctx, port, m) {
   const h = m.head;
   if (h.op === 'printed') {
-    ctx.state.prints.push({ doc: h.doc, printer: h.printer, parts: h.parts, texts: m.body });
+    ctx.state.prints.push({ doc: h.doc, printer: h.printer, parts: h.parts, texts: m.body, v: h.v ?? 1 });
     return undefined;
   }
   if (h.op === 'check') return { head: check(ctx.state.prints, h) };
@@ -33,7 +33,8 @@ function check(prints, want) {
     for (let k = 0; k < want.docs; k++) if (!seen.has(c + '-d' + k)) missing++;
   for (const doc of seen.keys())
     if (!want.clients.some((c) => doc.startsWith(c + '-d'))) unexpected.push(doc);
-  const at = {};
+  const at = {}, versions = {};
   for (const [doc, printer] of seen) at[doc] = printer;
-  return { printed: prints.length, distinct: seen.size, missing, duplicates, incomplete, unexpected, byPrinter, at };
+  for (const p of prints) versions[p.doc] = p.v; // the spooler version that printed it (replace.rdc)
+  return { printed: prints.length, distinct: seen.size, missing, duplicates, incomplete, unexpected, byPrinter, at, versions };
 }

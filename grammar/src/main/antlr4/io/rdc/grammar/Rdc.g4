@@ -30,8 +30,9 @@ statement
     // Node allocation (§3.4, inc_nodeAlloc): `allocate 3 from "exclusive" [within 10s]`, `release node 204`.
     | {_input.LT(1).getText().equals("allocate")}? IDENT count=expr 'from' group=expr ('within' waitFor=expr)?  # allocateStatement
     | {_input.LT(1).getText().equals("release")}? IDENT nodeExpr                # releaseStatement
-    // Hot code replacement (issue 19): `replace w with worker2 [within 5s]`; a family one member at a time.
-    | {_input.LT(1).getText().equals("replace")}? IDENT target=expr IDENT module=IDENT ('within' within=expr)?  # replaceStatement
+    // Hot code replacement (issue 19): `replace w with worker2 [quiescent] [within 5s]`; a family one member at a time;
+    // quiescent: each member is first brought to replaceability (R1–R3) through the server-peer harness.
+    | {_input.LT(1).getText().equals("replace")}? IDENT target=expr IDENT module=IDENT quiescent=IDENT? ('within' within=expr)?  # replaceStatement
     // On-demand nodes (SR's srx, docs/pool-ondemand.md): `nodes create 2 [group "g"] [host "h"] [within 2m] [as extra]`,
     // `nodes find`, `nodes destroy 1001`, `nodes stop`.
     | {_input.LT(1).getText().equals("nodes")}? IDENT op=('create' | 'destroy' | IDENT) count=expr? (words+=IDENT values+=expr)* ('within' within=expr)? ('as' name=IDENT)?  # nodesStatement

@@ -9,7 +9,9 @@ import java.util.List;
  * {@link Evaluator}: {@code replace w with worker2 [within 5s]}. A family is replaced one member at
  * a time, in its order, so that the others keep serving meanwhile; the first member whose new code
  * fails stops the statement, saying which members already run the new code (they keep it) and that
- * the failed one and the rest run their old code.
+ * the failed one and the rest run their old code. With {@code quiescent}, each member is replaced
+ * only once replaceable (§6.3, R1–R3, through the server-peer harness): no client is in mid-transaction,
+ * new transactions wait, and they are let in again under the new code.
  */
 final class CodeReplacing {
     private CodeReplacing() {}
@@ -25,10 +27,11 @@ final class CodeReplacing {
         };
         List<String> done = new ArrayList<>();
         for (Handle h : members) {
-            String what = "replace " + h.description() + " with " + r.module()
+            String what = "replace " + h.description() + " with " + r.module() + (r.quiescent() ? " quiescent" : "")
                     + (done.isEmpty() ? "" : " (" + String.join(", ", done) + " already run " + r.module() + " and keep it)");
             Evaluator.operation(r.position(), what, () -> {
-                ev.operations().replace(h.reference(), r.module(), within);
+                if (r.quiescent()) ev.operations().replaceQuiescent(h.reference(), r.module(), within);
+                else ev.operations().replace(h.reference(), r.module(), within);
                 return null;
             });
             done.add(h.description());

@@ -116,6 +116,16 @@ public interface Operations {
         throw new UnsupportedOperationException("replace");
     }
 
+    /**
+     * replace … quiescent: first makes the incarnation, a server on the server-peer harness,
+     * replaceable (R1–R3: no transaction open, the others' next ones held), then replaces it, then
+     * lets its clients in again; all within {@code withinMillis}. Fails without replacing, the
+     * clients let in again, when it does not become replaceable in time.
+     */
+    default void replaceQuiescent(Object incarnation, String module, long withinMillis) {
+        throw new UnsupportedOperationException("replace quiescent");
+    }
+
     /** allocate (§3.4, inc_nodeAlloc): {@code count} more nodes of {@code group}, waiting up to {@code waitMillis} for those not free at once. Says what was given. */
     default String allocate(long count, String group, long waitMillis) {
         throw new UnsupportedOperationException("allocate");

@@ -66,6 +66,9 @@ class ReplaceTest extends PoolFixture {
         assertEquals(2400L, r.get("count"), "every message, queued before, sent during and after, arrived once");
         assertEquals(0L, r.get("nerr"), String.valueOf(r.get("errors")));
         assertEquals("counter2", op.status(srv).module(), "status names the new module");
+        assertEquals(io.rdc.runtime.kernel.ModuleStore.hashOf(V2), op.status(srv).moduleHash(), "and its version, the new code's hash");
+        assertEquals(io.rdc.runtime.kernel.ModuleStore.hashOf(V2), op.list(0).stream().filter(l -> l.gid() == op.incarnationId(srv))
+                .findFirst().orElseThrow().moduleHash(), "list shows the version too");
         // A migration after the replacement carries the new code.
         op.migrate(srv, 203, T);
         Map<?, ?> moved = report(op, s);
@@ -155,6 +158,7 @@ class ReplaceTest extends PoolFixture {
         assertEquals(100L, r.get("count"));
         assertEquals(0L, r.get("nerr"), String.valueOf(r.get("errors")));
         assertEquals("counter", op.status(srv).module());
+        assertEquals(io.rdc.runtime.kernel.ModuleStore.hashOf(V1), op.status(srv).moduleHash(), "the old version, unchanged");
     }
 
     @Test

@@ -13,7 +13,9 @@ import java.util.regex.Pattern;
  * {@code rdc shell --json}: {@code show VIEW} prints JSON instead of the aligned table. The
  * statement still goes through the interpreter; only the view's text is turned into
  * {@code {"view": "incarnations", "rows": [{"id": "201.3", "node": "201", "queued": 0, ...}]}} (columns become lower-case
- * keys, numbers stay numbers, ids are strings: as a JSON number, 201.10 would read as 201.1, another incarnation).
+ * keys, numbers stay numbers, ids are strings: as a JSON number, 201.10 would read as 201.1, another incarnation;
+ * module versions are strings too). Lines after a blank line below the table (such as "mixed versions in family w: ...")
+ * become {@code "notes"}.
  */
 final class JsonViews {
     private JsonViews() {}
@@ -43,6 +45,7 @@ final class JsonViews {
         o.put("name", h.name());
         o.put("id", io.rdc.runtime.kernel.Ids.show(st.gid()));
         o.put("module", st.module());
+        o.put("version", st.moduleHash());
         o.put("node", String.valueOf(st.node()));
         o.put("state", st.state().name());
         if (st.fault() != null) o.put("fault", st.fault());
@@ -87,7 +90,8 @@ final class JsonViews {
             starts.add(m.start());
             keys.add(m.group().toLowerCase(Locale.ROOT).replace(' ', '_'));
         }
-        for (int r = 1; r < lines.size(); r++) {
+        int r = 1;
+        for (; r < lines.size() && !lines.get(r).isBlank(); r++) {
             String line = lines.get(r);
             sb.append(r > 1 ? ", " : "").append('{');
             for (int c = 0; c < starts.size(); c++) {
@@ -98,12 +102,15 @@ final class JsonViews {
             }
             sb.append('}');
         }
-        return sb.append("]}").toString();
+        sb.append(']');
+        List<String> notes = lines.subList(Math.min(r + 1, lines.size()), lines.size()).stream().filter(l -> !l.isBlank()).toList();
+        if (!notes.isEmpty()) sb.append(", \"notes\": [").append(String.join(", ", notes.stream().map(JsonViews::quote).toList())).append(']');
+        return sb.append('}').toString();
     }
 
     /** Ids such as 201.10 stay strings: as a JSON number 201.10 reads as 201.1, another incarnation. */
     private static String value(String key, String cell) {
-        if (!isId(key) && cell.matches("-?\\d{1,18}(\\.\\d+)?")) return cell;
+        if (!isId(key) && !key.equals("version") && cell.matches("-?\\d{1,18}(\\.\\d+)?")) return cell;
         return quote(cell);
     }
 

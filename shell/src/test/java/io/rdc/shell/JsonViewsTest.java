@@ -40,4 +40,18 @@ class JsonViewsTest {
         assertEquals("201.10", json.get("rdcs").get(0).get("id").textValue());
         assertEquals(3, json.get("nodes").get(0).get("incarnations").intValue());
     }
+
+    /** Module versions stay strings (an all-digit hash would otherwise be a number), and a note below the table is a note, not a row. */
+    @Test
+    void versionsAreStringsAndNotesAreNotRows() throws Exception {
+        String table = "NAME  ID     MODULE   VERSION   NODE\n"
+                     + "w[1]  201.3  worker2  12345678  201\n"
+                     + "w[2]  201.4  worker   0a0b0c0d  202\n"
+                     + "\n"
+                     + "mixed versions in family w: worker2@12345678 (1), worker@0a0b0c0d (1)\n";
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(JsonViews.toJson("incarnations", table));
+        assertEquals(2, json.get("rows").size());
+        assertEquals("12345678", json.get("rows").get(0).get("version").textValue());
+        assertEquals("mixed versions in family w: worker2@12345678 (1), worker@0a0b0c0d (1)", json.get("notes").get(0).textValue());
+    }
 }

@@ -250,7 +250,9 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     @Override
     public Object visitReplaceStatement(RdcParser.ReplaceStatementContext ctx) {
         oneOf(ctx.IDENT(1), "word", "with");
-        return new Statement.Replace(position(ctx), expression(ctx.target), ctx.module.getText(), ctx.within == null ? null : expression(ctx.within));
+        if (ctx.quiescent != null) oneOf(ctx.IDENT(3), "word after the module", "quiescent");
+        return new Statement.Replace(position(ctx), expression(ctx.target), ctx.module.getText(), ctx.quiescent != null,
+                ctx.within == null ? null : expression(ctx.within));
     }
 
     @Override

@@ -51,7 +51,7 @@ public sealed interface Statement extends Node {
     record Allocate(Position position, Expression count, Expression group, Expression within) implements Statement {}
 
     /** replace TARGET with MODULE [within DURATION] (issue 19): hot code replacement; within may be null. */
-    record Replace(Position position, Expression target, String module, Expression within) implements Statement {}
+    record Replace(Position position, Expression target, String module, boolean quiescent, Expression within) implements Statement {}
 
     /** release NODE (§3.4): gives an allocated node back to the pool. */
     record Release(Position position, NodeTarget node) implements Statement {}

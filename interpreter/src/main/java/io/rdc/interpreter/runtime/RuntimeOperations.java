@@ -491,6 +491,40 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     }
 
     @Override
+    public void replaceQuiescent(Object incarnation, String module, long withinMillis) {
+        IncarnationHandle x = inc(incarnation);
+        long deadline = System.nanoTime() + withinMillis * 1_000_000L;
+        String port = declaredPort(x, settle(() -> op.status(x.ref()), deadline), 0).label();
+        // keep: not a withdrawal, so the server's withdraw() finalisation does not run
+        Map<String, Object> head = new LinkedHashMap<>(Map.of("rdc", "peer", "op", "quiesce", "keep", true));
+        try {
+            peerAnswer(x, op.invoke(streamTo(port), head, null, Duration.ofMillis(withinMillis)));
+        } catch (OperationException e) {
+            resumePeer(x, port);
+            throw new OperationException(x.name() + " did not become replaceable (R1–R3) within " + withinMillis
+                    + " ms (a client's transaction is still open), so it was not replaced: " + e.getMessage());
+        }
+        try {
+            replace(incarnation, module, Math.max(1, (deadline - System.nanoTime()) / 1_000_000L));
+        } catch (RuntimeException e) {
+            resumePeer(x, port); // the old code lets its clients in again
+            throw e;
+        }
+        Operator.Received r = resumePeer(x, port);
+        if (r == null) throw new OperationException(x.name() + " runs " + module + " but did not answer the harness's resume: its clients stay held");
+        peerAnswer(x, r); // the new code must be on the harness too, or it cannot let them in
+    }
+
+    /** Lets a quiesced server's clients in again ({rdc: peer, op: resume}); null when it did not answer. */
+    private Operator.Received resumePeer(IncarnationHandle x, String port) {
+        try {
+            return op.invoke(streamTo(port), new LinkedHashMap<>(Map.of("rdc", "peer", "op", "resume")), null, invokeTimeout);
+        } catch (OperationException e) {
+            return null; // gone or stuck: the caller's failure is the one to report
+        }
+    }
+
+    @Override
     public String migrate(Object incarnation, Object node, long withinMillis) {
         IncarnationHandle h = inc(incarnation);
         int to = nodeId(node);
@@ -900,6 +934,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         m.put("started", s.started());
         m.put("node", (long) s.node());
         m.put("module", s.module());
+        m.put("version", s.moduleHash() == null ? "" : s.moduleHash());
         m.put("queued", (long) s.queued());
         m.put("handlerRuns", s.handlerRuns());
         m.put("handlerMicros", s.handlerMicros());

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** The text of {@code show} and {@code inspect}: aligned tables, one row per entity. */
 final class Views {
@@ -58,10 +59,32 @@ final class Views {
     static String incarnations(List<Kernel.Listed> list) {
         List<List<String>> rows = new ArrayList<>();
         for (Kernel.Listed l : list)
-            rows.add(List.of(l.name(), Ids.show(l.gid()), l.module(), String.valueOf(l.node()), l.state().name(),
+            rows.add(List.of(l.name(), Ids.show(l.gid()), l.module(), Status.shortVersion(l.moduleHash()), String.valueOf(l.node()), l.state().name(),
                     String.valueOf(l.queued()), String.format(Locale.ROOT, "%.1f ms", l.handlerMicros() / 1000.0)));
         if (rows.isEmpty()) return "no incarnations";
-        return table(List.of("NAME", "ID", "MODULE", "NODE", "STATE", "QUEUED", "HANDLER TIME"), rows);
+        return table(List.of("NAME", "ID", "MODULE", "VERSION", "NODE", "STATE", "QUEUED", "HANDLER TIME"), rows) + mixedVersions(list);
+    }
+
+    /**
+     * A line per family (the name before {@code [i]}) whose members run more than one module or
+     * version, as in the middle of a one-by-one replacement; "" when there is none.
+     */
+    static String mixedVersions(List<Kernel.Listed> list) {
+        Map<String, Map<String, Integer>> byFamily = new TreeMap<>();
+        for (Kernel.Listed l : list) {
+            int bracket = l.name() == null ? -1 : l.name().indexOf('[');
+            if (bracket <= 0 || l.moduleHash() == null) continue;
+            String version = l.module() + "@" + Status.shortVersion(l.moduleHash());
+            byFamily.computeIfAbsent(l.name().substring(0, bracket), f -> new TreeMap<>()).merge(version, 1, Integer::sum);
+        }
+        StringBuilder sb = new StringBuilder();
+        byFamily.forEach((family, versions) -> {
+            if (versions.size() < 2) return;
+            List<String> parts = new ArrayList<>();
+            versions.forEach((ver, n) -> parts.add(ver + " (" + n + ")"));
+            sb.append("\nmixed versions in family ").append(family).append(": ").append(String.join(", ", parts));
+        });
+        return sb.isEmpty() ? "" : "\n" + sb; // after a blank line: notes, not rows (JsonViews)
     }
 
     static String channels(RuntimeOperations ops) {
@@ -117,6 +140,7 @@ final class Views {
     static String inspect(String name, Status s) {
         StringBuilder sb = new StringBuilder();
         sb.append(name).append(" (").append(Ids.show(s.gid())).append("): module ").append(s.module())
+                .append(s.moduleHash() == null || s.moduleHash().isEmpty() ? "" : " version " + Status.shortVersion(s.moduleHash()))
                 .append(", node ").append(s.node()).append(", ").append(s.state());
         if (!s.started() && s.state() == io.rdc.runtime.kernel.Incarnation.State.EXECUTING) sb.append(" (starting: still in its interface preamble or init)");
         if (s.fault() != null) sb.append(" — ").append(s.fault());

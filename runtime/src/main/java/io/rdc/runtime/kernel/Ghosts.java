@@ -89,12 +89,20 @@ final class Ghosts {
                 if (Authority.isRefusal(r.error())) throw new OperationException(r.error()); // the operator may not list this RDC
                 continue;
             }
-            for (ListingDecoder.IncarnationsDecoder i : r.read(new ListingDecoder()).incarnations()) {
+            ListingDecoder listing = r.read(new ListingDecoder());
+            int first = out.size();
+            for (ListingDecoder.IncarnationsDecoder i : listing.incarnations()) {
                 long gid = i.incarnation(), handlerUs = i.handlerMicros(), rdcOf = i.rdc();
                 Incarnation.State state = Incarnation.State.values()[i.state()];
                 int queued = i.queued();
                 String name = i.name(), module = KernelCodec.orNull(i.module());
-                out.add(new Listed(gid, name, module, state, n.id(), queued, handlerUs, rdcOf));
+                out.add(new Listed(gid, name, module, state, n.id(), queued, handlerUs, rdcOf, null));
+            }
+            int at = first; // an older node sends no versions: they stay null
+            for (ListingDecoder.ModuleHashesDecoder h : listing.moduleHashes()) {
+                String hash = KernelCodec.orNull(h.moduleHash());
+                if (at < out.size()) out.set(at, out.get(at).withModuleHash(hash));
+                at++;
             }
         }
         return out;
@@ -371,7 +379,7 @@ final class Ghosts {
         List<Dependencies.Dependency> deps = inc.dependsOn;
         StatusReportEncoder.DependenciesEncoder de = w.dependenciesCount(deps.size());
         for (Dependencies.Dependency d : deps) de.next().dependency(Dependencies.modeName(d.mode()) + " on " + Ids.show(d.parent()));
-        w.name(inc.name).module(inc.moduleName()).fault(inc.fault).preview(preview);
+        w.name(inc.name).module(inc.moduleName()).fault(inc.fault).preview(preview).moduleHash(inc.moduleHash());
         k.publisher.respond(src, call, Frames.OK, out);
     }
 
@@ -424,7 +432,8 @@ final class Ghosts {
         String fault = KernelCodec.orNull(r.fault());
         KernelCodec.fits(r, r.previewLength());
         String preview = KernelCodec.orNull(r.preview());
-        return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault, started, table, preview, deps);
+        String hash = KernelCodec.orNull(r.moduleHash());
+        return new Status(g, name, module, st, node, prio, created, handlerUs, runs, bytes, queued, ps, ss, nrefs, parent, fault, started, table, preview, deps, hash);
     }
 
     // ---- events (§7.2.3)
@@ -600,6 +609,8 @@ final class Ghosts {
         for (Incarnation i : list)
             e.next().incarnation(i.gid).state((short) i.shownState().ordinal()).queued(i.inbox.messageCount()).handlerMicros(i.handlerNanos / 1000)
                     .rdc(i.rdcId).name(i.name).module(i.moduleName());
+        ListingEncoder.ModuleHashesEncoder h = listing.moduleHashesCount(list.size());
+        for (Incarnation i : list) h.next().moduleHash(i.moduleHash());
         k.publisher.respond(src, call, Frames.OK, out);
     }
 

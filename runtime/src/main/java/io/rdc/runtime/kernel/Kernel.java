@@ -366,7 +366,13 @@ public final class Kernel implements Agent {
     public record Forked(long child, java.util.Map<String, RefDescriptor> streams) {}
 
     /** One incarnation as {@code list} reports it. */
-    public record Listed(long gid, String name, String module, Incarnation.State state, int node, int queued, long handlerMicros, long rdc) {}
+    /** One incarnation as list reports it; {@code moduleHash} is its code's version (null from a node before kernel schema 4). */
+    public record Listed(long gid, String name, String module, Incarnation.State state, int node, int queued, long handlerMicros, long rdc,
+                         String moduleHash) {
+        Listed withModuleHash(String hash) {
+            return new Listed(gid, name, module, state, node, queued, handlerMicros, rdc, hash);
+        }
+    }
 
     /** Debug trace of deliveries (-Drdc.trace=true), for finding ordering bugs. */
     public static final java.util.List<String> TRACE = Boolean.getBoolean("rdc.trace") ? java.util.Collections.synchronizedList(new ArrayList<>()) : null;

@@ -57,6 +57,34 @@ class KernelSchemaVersionTest {
         assertEquals(7, now.refusedFrames());
     }
 
+    /**
+     * Version 4 added module versions to list and status: in a group of their own after the
+     * incarnations (not as var data inside each entry, which would shift an older reader's next
+     * entry), and as trailing var data of the status report. A version-3 message reads with none.
+     */
+    @Test
+    void aVersionThreeListingReadsEveryEntryAndNoVersions() {
+        KernelCodec.Outgoing out = new KernelCodec.Outgoing();
+        io.rdc.runtime.kernel.codec.ListingEncoder enc = out.begin(new io.rdc.runtime.kernel.codec.ListingEncoder());
+        io.rdc.runtime.kernel.codec.ListingEncoder.IncarnationsEncoder e = enc.incarnationsCount(2);
+        e.next().incarnation(1).rdc(9).name("a").module("m1");
+        e.next().incarnation(2).rdc(9).name("b").module("m2");
+        byte[] v3 = out.toBytes(); // what a version-3 node writes: the incarnations only
+        new MessageHeaderEncoder().wrap(new UnsafeBuffer(v3), 0).version(3);
+        io.rdc.runtime.kernel.codec.ListingDecoder d = new Kernel.Response(Frames.OK, v3).read(new io.rdc.runtime.kernel.codec.ListingDecoder());
+        List<String> names = new java.util.ArrayList<>();
+        for (var i : d.incarnations()) names.add(i.name() + "/" + i.module());
+        assertEquals(List.of("a/m1", "b/m2"), names);
+        assertEquals(0, d.moduleHashes().count(), "a version-3 node sends no versions");
+
+        enc.moduleHashesCount(2).next().moduleHash("h1").next().moduleHash("h2");
+        io.rdc.runtime.kernel.codec.ListingDecoder d4 = new Kernel.Response(Frames.OK, out.toBytes()).read(new io.rdc.runtime.kernel.codec.ListingDecoder());
+        names.clear();
+        for (var i : d4.incarnations()) names.add(i.name() + "/" + i.module()); // var data is read in order, all of it
+        for (var h : d4.moduleHashes()) names.add(h.moduleHash());
+        assertEquals(List.of("a/m1", "b/m2", "h1", "h2"), names);
+    }
+
     @Test
     void aMessageOfAnotherSchemaOrVersionIsRefusedWithAClearError() {
         byte[] report = versionOneStatusReport(1, 0, 0);
