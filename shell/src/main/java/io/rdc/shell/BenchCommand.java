@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
                 "  rdc bench scale --json               (1,000 then 10,000 incarnations: creations/s, memory each, one invoke each; --messages N for one size)",
                 "  rdc bench migrate --json             (table A.4: migration time vs state size and ports; --quick for a short run)",
                 "  rdc bench lifecycle --json           (nodes' lives: node_start, failure_detection after kill -9, evacuation of 100 incarnations; --messages N samples, default 3)",
-                "  rdc bench balance --json             (40 busy workers on one node: throughput before and after stdlib/balancer.js spreads them, beside an even spread; --messages N workers)",
+                "  rdc bench balance --json             (40 busy workers on one node: throughput before and after stdlib/balancer.js spreads them, beside an even spread; --messages N workers; --transport ipc: nodes in one JVM, udp: node processes pinned to processors)",
                 "  rdc bench replace --json             (hot code replacement against migration of the same state; --messages N repetitions, default 10)"})
 final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "what to measure: invoke, send, reconfig (table A.5), migrate (table A.4), script (parse + evaluate a generated script), control (the control plane), scale (many incarnations), create (creation at scale), lifecycle (node start on demand, failure detection, evacuation), balance (throughput before and after load balancing, beside an even spread), replace (hot code replacement against migration), or all (each of them once, in that order)")
@@ -112,7 +112,9 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (what.equals("balance")) {
-            io.rdc.bench.BalanceBench.run(System.out, messages == null ? 40 : messages, java.time.Duration.ofSeconds(3));
+            // ipc: the four nodes in this JVM; udp: node processes, one processor each where there are several
+            for (String t : transports)
+                io.rdc.bench.BalanceBench.run(System.out, messages == null ? 40 : messages, java.time.Duration.ofSeconds(3), !t.equals("ipc"));
             return 0;
         }
         if (what.equals("script")) {

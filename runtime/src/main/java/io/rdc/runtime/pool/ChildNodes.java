@@ -27,14 +27,18 @@ public final class ChildNodes implements AutoCloseable {
 
     /** A descriptor of {@code count} nodes numbered from 201, on free loopback UDP ports. */
     public ChildNodes(int count) throws IOException {
+        this(count, i -> List.of(i == 0 ? "systems" : "exclusive", "all"));
+    }
+
+    /** As {@link #ChildNodes(int)}, node {@code 201 + i} in the groups {@code groups.apply(i)}. */
+    public ChildNodes(int count, java.util.function.IntFunction<List<String>> groups) throws IOException {
         List<NodeInfo> nodes = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int port;
             try (DatagramSocket s = new DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
                 port = s.getLocalPort();
             }
-            nodes.add(new NodeInfo(201 + i, "node" + (i + 1), List.of(i == 0 ? "systems" : "exclusive", "all"), "jvm",
-                    Map.of("endpoint", "127.0.0.1:" + port)));
+            nodes.add(new NodeInfo(201 + i, "node" + (i + 1), groups.apply(i), "jvm", Map.of("endpoint", "127.0.0.1:" + port)));
         }
         descriptor = NodeDescriptor.of(nodes);
         file = Files.createTempFile("rdc-nodes", ".txt");
@@ -67,7 +71,17 @@ public final class ChildNodes implements AutoCloseable {
      * main that takes NodeMain's arguments followed by {@code extraArgs} (the benchmarks' node with a sink).
      */
     public void start(int id, String idle, String mainClass, String... extraArgs) throws IOException {
+        startOn(null, id, idle, mainClass, extraArgs);
+    }
+
+    /**
+     * As {@link #start(int, String, String, String...)}, the child confined to the processors
+     * {@code cpus} names ({@code taskset -c}, e.g. "0" or "1,3"; null: anywhere), so that a
+     * benchmark can give each node its own processor, as machines of a pool have.
+     */
+    public void startOn(String cpus, int id, String idle, String mainClass, String... extraArgs) throws IOException {
         List<String> cmd = new ArrayList<>(io.rdc.runtime.util.JavaCommand.of(mainClass));
+        if (cpus != null) cmd.addAll(0, List.of("taskset", "-c", cpus));
         if (authOff) cmd.add(cmd.size() - 1, "-Drdc.auth=off");
         cmd.add("--key");
         cmd.add(keyFile.toString());
