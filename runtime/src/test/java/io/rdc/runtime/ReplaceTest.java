@@ -161,6 +161,30 @@ class ReplaceTest extends PoolFixture {
         assertEquals(io.rdc.runtime.kernel.ModuleStore.hashOf(V1), op.status(srv).moduleHash(), "the old version, unchanged");
     }
 
+    /** The new module's top-level code runs under the watchdog: one that spins is interrupted at the load bound, the old code runs on. */
+    @Test
+    void newCodeWhoseTopLevelSpinsIsInterruptedAndTheOldCodeRunsOn() {
+        Operator op = operator();
+        Ref srv = op.create(op.module("counter", V1), 202, null, List.of(Iface.portNew("in", "rep.spin", null)));
+        Ref s = op.spaceGet("rep.spin", T);
+        op.send(s, Map.of("c", "a", "seq", 1), null);
+        long bound = pool.kernel(202).limits().moduleLoadBoundMs;
+        pool.kernel(202).limits().moduleLoadBoundMs = 500;
+        try {
+            String spinning = "while (true) {}\n" + V2;
+            long t0 = System.nanoTime();
+            OperationException e = assertThrows(OperationException.class, () -> op.replace(srv, op.module("spinning", spinning), T));
+            assertTrue(e.getMessage().contains("ran past its bound") && e.getMessage().contains("old code runs on"), e.getMessage());
+            assertTrue(System.nanoTime() - t0 < T.toNanos(), "interrupted, not left to the caller's bound");
+        } finally {
+            pool.kernel(202).limits().moduleLoadBoundMs = bound;
+        }
+        op.send(s, Map.of("c", "a", "seq", 2), null);
+        Map<?, ?> r = report(op, s);
+        assertEquals(1L, r.get("v"), "the old code still answers");
+        assertEquals(2L, r.get("count"));
+    }
+
     @Test
     void aHandlerStillRunningPastTheBoundLeavesItAsItWas() {
         Operator op = operator();

@@ -22,8 +22,9 @@ import org.graalvm.polyglot.proxy.Proxy;
  *   <li>its {@code ctx.state} and {@code ctx.ifaces} are encoded with the state codec, references
  *       as positions in a list of the very {@link Ref}s they hold (nothing leaves the incarnation,
  *       so no reference is re-made or re-counted);
- *   <li>the new module is loaded into a context of its own, bounded like any module load (the
- *       watchdog interrupts the new context while it runs);
+ *   <li>the new module is loaded into a context of its own (a waiting creation spare's when there is
+ *       one: its realm and prelude are made already), bounded like any module load (the watchdog
+ *       interrupts the new context while it runs);
  *   <li>state and interfaces are decoded into it, and its {@code upgrade(ctx, fromVersion, state)},
  *       if exported, may transform the state (its return value, if any, becomes the state);
  *   <li>only then does the incarnation adopt the new context and close the old one.
@@ -55,9 +56,21 @@ final class CodeReplacement {
         js.loading = true;
         inc.startGuest();
         try {
-            w = JsHost.load(next, null);
-            w.calls().target = js;
-            js.context = w.context(); // the new code may spin: the watchdog interrupts this context
+            // A prelude-only context a creation spare readied (its realm is most of a load's cost), else
+            // one made here; the module is evaluated only once the watchdog watches the new context,
+            // so top-level code that spins is interrupted at the bound like a creation's.
+            JsHost.Spare spare = CreationSpares.take();
+            JsHost.Warm prelude;
+            if (spare != null) {
+                spare.retire(false); // used on this thread from now on
+                prelude = spare.warm();
+            } else {
+                prelude = JsHost.load(null, null);
+            }
+            prelude.calls().target = js;
+            js.context = prelude.context();
+            w = prelude;
+            w = JsHost.withModule(prelude, next);
             Value ctx = w.api().getMember("ctx");
             ctx.putMember("state", StateCodec.decode(state, 0, state.length, w.context(), refs));
             ctx.putMember("ifaces", StateCodec.decode(ifaces, 0, ifaces.length, w.context(), refs));
