@@ -89,15 +89,17 @@ final class FileHandles {
 
     /**
      * When the incarnation ends here: writes out and closes its files, or, if it lives on elsewhere
-     * ({@code livesOn}), closes them leaving their buffers to the copy that moved.
+     * ({@code livesOn}), closes them leaving their buffers to the copy that moved. Writes that fail
+     * now have no caller left to throw to: they go to {@code report} (its output: node log, watchers).
      */
-    void end(boolean livesOn) {
+    void end(boolean livesOn, java.util.function.Consumer<String> report) {
         for (JsFile j : files) {
             try {
                 if (livesOn) j.file.discard();
                 else j.file.close();
             } catch (RuntimeException e) {
-                j.file.discard(); // cannot be written (disk full, file gone): the incarnation is gone, nothing else can
+                report.accept("rdc: " + j.file.unflushed() + " unflushed bytes of file '" + j.file.path() + "' are lost as it ends: " + e.getMessage());
+                j.file.discard();
             }
         }
         files.clear();

@@ -192,7 +192,7 @@ final class JsIncarnation implements ProxyExecutable {
             // Decoded: the record (the whole state as it arrived) and the tables need not live on with it.
             arrival = new io.rdc.runtime.kernel.Launcher.Arrival(null, 0, 0, 0, 0, null, null, arrival.fromNode(), arrival.mode(), arrival.transfer());
         } catch (RuntimeException e) {
-            files.end(true); // it runs on where it came from, which writes what the files buffer
+            files.end(true, this::printed); // it runs on where it came from, which writes what the files buffer
             closeQuietly();
             failed.accept(e instanceof PolyglotException pe ? describe(pe) : String.valueOf(e.getMessage()));
             return;
@@ -502,7 +502,7 @@ final class JsIncarnation implements ProxyExecutable {
     private void closeQuietly() {
         // Its files first (on its own thread, as every file call): written out and closed if it ended
         // here, closed without writing if it lives on elsewhere, whose copy writes their buffers.
-        files.end(inc.livesOnElsewhere());
+        files.end(inc.livesOnElsewhere(), this::printed);
         Context c = context;
         if (c == null) return;
         try {
