@@ -36,6 +36,10 @@ class FilesTest extends PoolFixture {
                 if (h.seq % 7 === 0) s.log.flush();
                 return { head: { seq: h.seq } };
               }
+              if (h.op === 'tryline') {
+                try { s.log.write('line ' + h.seq + '\\n'); return { head: { ok: true } }; }
+                catch (e) { return { head: { ok: false, error: String(e.message) } }; }
+              }
               if (h.op === 'close') { s.log.close(); return { head: { n: s.n, moves: s.moves, restored: s.restored, where: ctx.where() } }; }
               if (h.op === 'try') {
                 try { const f = ctx.files.open(h.path, h.mode); f.write('x'); f.close(); return { head: { ok: true } }; }
@@ -191,6 +195,23 @@ class FilesTest extends PoolFixture {
         List<String> got = Files.readAllLines(log);
         assertEquals(10, got.size(), got.toString());
         for (int i = 0; i < 10; i++) assertEquals("line " + (i + 1), got.get(i));
+    }
+
+    /** A fork's child gets its open files closed: two copies writing one buffer at one position would write it twice. */
+    @Test
+    void aForksChildDoesNotInheritOpenFilesAndTheParentWritesOn() throws Exception {
+        Operator op = operator();
+        Ref inc = logger(op, 201, "files.fork", "fork.log");
+        Ref s = op.spaceGet("files.fork", T);
+        ask(op, s, Map.of("op", "line", "seq", 1)); // buffered in the parent when it forks
+        Operator.Forked f = op.fork(inc, 202, List.of("in"), "files-child", T);
+        Map<?, ?> child = ask(op, f.streams().get("in"), Map.of("op", "tryline", "seq", 99));
+        assertEquals(false, child.get("ok"));
+        assertTrue(String.valueOf(child.get("error")).contains("not inherited"), String.valueOf(child.get("error")));
+        op.destroy(f.child()); // its end writes nothing either
+        ask(op, s, Map.of("op", "line", "seq", 2));
+        ask(op, s, Map.of("op", "close"));
+        assertEquals(List.of("line 1", "line 2"), Files.readAllLines(rdcDir(op).resolve("fork.log")));
     }
 
     /** A migration to where the file has gone is refused, and the incarnation runs on where it was, its file still open. */

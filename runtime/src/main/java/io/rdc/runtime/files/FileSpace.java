@@ -1,10 +1,8 @@
 package io.rdc.runtime.files;
 
 import io.rdc.runtime.kernel.Ids;
-import io.rdc.runtime.kernel.OperationException;
 import io.rdc.runtime.node.NodeInfo;
 import io.rdc.runtime.security.ConfinedDir;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
@@ -34,20 +32,6 @@ public final class FileSpace {
     public ConfinedDir of(NodeInfo node, long rdc) {
         String mount = node == null ? null : node.attributes().get("files");
         Path base = mount == null || mount.isBlank() ? root : Path.of(mount).toAbsolutePath().normalize();
-        return new ConfinedDir(base.resolve("rdc-" + Ids.show(rdc)), "an RDC's files");
-    }
-
-    /** Refuses what cannot name a file of an RDC's namespace whatever the directory: no path, or an absolute one. */
-    static void checkRelative(String path, String what) {
-        if (path == null || path.isBlank()) throw new OperationException(what + ": no file given");
-        Path p;
-        try {
-            p = Path.of(path);
-        } catch (InvalidPathException e) {
-            throw new OperationException(what + ": '" + path + "' is not a valid path: " + e.getMessage());
-        }
-        if (p.isAbsolute())
-            throw new OperationException(what + ": the path '" + path + "' is refused: files are named relative to the RDC's own"
-                    + " directory; absolute paths are not allowed");
+        return new ConfinedDir(base.resolve("rdc-" + Ids.show(rdc)), "an RDC's files", true);
     }
 }

@@ -65,7 +65,6 @@ public final class OpenFile {
      */
     public static OpenFile open(ConfinedDir dir, String path, String mode, String what) {
         checkMode(mode, what);
-        FileSpace.checkRelative(path, what);
         boolean creates = mode.startsWith("w") || mode.startsWith("a");
         Path file = creates ? dir.forWriting(path, what) : dir.forReading(path, what);
         List<OpenOption> opts = options(mode);
@@ -277,7 +276,6 @@ public final class OpenFile {
             f.closed = wasClosed ? "closed" : "closed in a fork's child: open files are not inherited (open it again)";
             return f;
         }
-        FileSpace.checkRelative(path, what);
         Path file = dir.forReading(path, what);
         String since = how == Arrival.RESTORED ? "since the checkpoint" : "since the migration began";
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS))

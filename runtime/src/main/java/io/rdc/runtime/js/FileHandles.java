@@ -53,7 +53,11 @@ final class FileHandles {
                 Value v = a[2];
                 byte[] data;
                 if (v.isString()) {
-                    data = v.asString().getBytes(StandardCharsets.UTF_8);
+                    String text = v.asString();
+                    // Checked before encoding: a string of more characters has at least as many bytes.
+                    if (text.length() > OpenFile.MAX_IO) throw new IllegalArgumentException("a write of " + text.length()
+                            + " characters to '" + f.path() + "' is refused: at most " + OpenFile.MAX_IO + " bytes at a time (write it in pieces)");
+                    data = text.getBytes(StandardCharsets.UTF_8);
                 } else if (v.hasBufferElements()) {
                     long n = v.getBufferSize();
                     if (n > OpenFile.MAX_IO) throw new IllegalArgumentException("a write of " + n + " bytes to '" + f.path()

@@ -19,10 +19,17 @@ import java.nio.file.attribute.PosixFilePermissions;
 public class ConfinedDir {
     private final Path dir;
     private final String kind;
+    /** Absolute paths are refused even inside: requests name files relative to the directory only. */
+    private final boolean relativeOnly;
 
     public ConfinedDir(Path dir, String kind) {
+        this(dir, kind, false);
+    }
+
+    public ConfinedDir(Path dir, String kind, boolean relativeOnly) {
         this.dir = dir.toAbsolutePath().normalize();
         this.kind = kind;
+        this.relativeOnly = relativeOnly;
     }
 
     public Path path() {
@@ -38,6 +45,9 @@ public class ConfinedDir {
         } catch (InvalidPathException e) {
             throw new OperationException(what + ": '" + requested + "' is not a valid path: " + e.getMessage());
         }
+        if (relativeOnly && p.isAbsolute())
+            throw new OperationException(what + ": the path '" + requested + "' is refused: " + kind + " are named relative to their"
+                    + " directory; absolute paths are not allowed");
         Path file = (p.isAbsolute() ? p : dir.resolve(p)).normalize();
         if (!file.startsWith(dir) || file.equals(dir))
             throw new OperationException(what + ": the path '" + requested + "' is refused: " + kind + " are confined to " + dir
