@@ -20,8 +20,9 @@ public abstract class PoolFixture {
     @BeforeAll
     void startPool() {
         try {
-            // Checkpoints of tests go to a directory of their own, not under the working directory.
-            pool = EmbeddedPool.start(PoolConfig.defaults().withCheckpointDir(java.nio.file.Files.createTempDirectory("rdc-checkpoints")));
+            // Checkpoints and incarnations' files of tests go to directories of their own, not under the working directory.
+            pool = EmbeddedPool.start(PoolConfig.defaults().withCheckpointDir(java.nio.file.Files.createTempDirectory("rdc-checkpoints"))
+                    .withFilesDir(java.nio.file.Files.createTempDirectory("rdc-files")));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -122,25 +122,28 @@ final class CodeReplacement {
         }
     }
 
-    /** References written as their position in this list, and read back as the same reference objects. */
+    /**
+     * References written as their position in this list, and read back as the same reference
+     * objects; open files too (the same {@link JsFile}: same position, same buffered writes).
+     */
     private static final class SameReferences implements ReferenceCodec {
-        private final List<Ref> held = new ArrayList<>();
+        private final List<Proxy> held = new ArrayList<>();
 
         @Override
         public boolean isReference(Proxy proxy) {
-            return proxy instanceof JsRef;
+            return proxy instanceof JsRef || proxy instanceof JsFile;
         }
 
         @Override
         public int encode(Proxy reference, MutableDirectBuffer dst, int offset) {
-            held.add(((JsRef) reference).ref);
+            held.add(reference);
             dst.putInt(offset, held.size() - 1);
             return 4;
         }
 
         @Override
         public Object decode(DirectBuffer src, int offset, int length) {
-            return JsRef.of(held.get(src.getInt(offset)));
+            return held.get(src.getInt(offset));
         }
     }
 }

@@ -64,6 +64,8 @@ final class JsIncarnation implements ProxyExecutable {
     private Message current;
     /** Where its print, console.log and ctx.log lines go: its node's log and its watchers, rate-limited. */
     private final io.rdc.runtime.kernel.IncarnationOutput output;
+    /** Its files (ctx.files): in its RDC's directory of the pool's file namespace, as this node sees it. */
+    private final FileHandles files;
 
     /** A line the code printed (print, console.*, ctx.log), possibly several in one string. */
     void printed(String text) {
@@ -84,6 +86,7 @@ final class JsIncarnation implements ProxyExecutable {
         this.kernel = kernel;
         this.inc = inc;
         this.output = new io.rdc.runtime.kernel.IncarnationOutput(kernel, inc);
+        this.files = new FileHandles(() -> kernel.pool().files().of(kernel.pool().node(kernel.nodeId()), inc.rdcId));
         this.ifaces = ifaces;
         this.arrival = arrival;
         this.host = host;
@@ -180,7 +183,7 @@ final class JsIncarnation implements ProxyExecutable {
     private void arrive(Runnable ready, Consumer<String> failed) {
         try {
             long t0 = System.nanoTime();
-            MigrationReferenceCodec codec = MigrationReferenceCodec.forArrival(arrival.table(), arrival.portByOldGid());
+            MigrationReferenceCodec codec = MigrationReferenceCodec.forArrival(arrival.table(), arrival.portByOldGid(), files, arrival.mode());
             byte[] rec = arrival.record();
             ctx.putMember("state", io.rdc.runtime.state.StateCodec.decode(rec, arrival.stateOffset(), arrival.stateLength(), context, codec));
             Value ifaceObj = io.rdc.runtime.state.StateCodec.decode(rec, arrival.ifacesOffset(), arrival.ifacesLength(), context, codec);
@@ -189,6 +192,7 @@ final class JsIncarnation implements ProxyExecutable {
             // Decoded: the record (the whole state as it arrived) and the tables need not live on with it.
             arrival = new io.rdc.runtime.kernel.Launcher.Arrival(null, 0, 0, 0, 0, null, null, arrival.fromNode(), arrival.mode(), arrival.transfer());
         } catch (RuntimeException e) {
+            files.end(true, this::printed); // it runs on where it came from, which writes what the files buffer
             closeQuietly();
             failed.accept(e instanceof PolyglotException pe ? describe(pe) : String.valueOf(e.getMessage()));
             return;
@@ -496,6 +500,9 @@ final class JsIncarnation implements ProxyExecutable {
     }
 
     private void closeQuietly() {
+        // Its files first (on its own thread, as every file call): written out and closed if it ended
+        // here, closed without writing if it lives on elsewhere, whose copy writes their buffers.
+        files.end(inc.livesOnElsewhere(), this::printed);
         Context c = context;
         if (c == null) return;
         try {
@@ -538,6 +545,8 @@ final class JsIncarnation implements ProxyExecutable {
                 if (pr != null) kernel.afterPropagate(inc, pr, flags);
                 return null;
             }
+            case "files.open", "files.read", "files.readBytes", "files.write", "files.seek", "files.flush", "files.close", "files.size":
+                return files.call(op, a, this::toJs);
             case "flush": {
                 kernel.flush((Stream) ref(a[1], RefKind.STREAM).target());
                 return null;

@@ -25,31 +25,39 @@ import org.graalvm.polyglot.proxy.Proxy;
  * travels inline, so the invoker, still waiting, is answered from the new node.
  */
 final class MigrationReferenceCodec implements ReferenceCodec {
-    private static final byte TABLE = 1, DEFERRED = 2;
+    private static final byte TABLE = 1, DEFERRED = 2, FILE = 3;
 
     private final IdentityHashMap<Ref, Integer> positions;
     private final List<Ref> table;
     private final LongFunction<Port> portByOldGid;
+    /** Where files it brings are reopened, and how it arrives (arrivals only). */
+    private final FileHandles files;
+    private final io.rdc.runtime.files.OpenFile.Arrival how;
 
-    private MigrationReferenceCodec(IdentityHashMap<Ref, Integer> positions, List<Ref> table, LongFunction<Port> portByOldGid) {
+    private MigrationReferenceCodec(IdentityHashMap<Ref, Integer> positions, List<Ref> table, LongFunction<Port> portByOldGid,
+                                    FileHandles files, io.rdc.runtime.files.OpenFile.Arrival how) {
         this.positions = positions;
         this.table = table;
         this.portByOldGid = portByOldGid;
+        this.files = files;
+        this.how = how;
     }
 
     static MigrationReferenceCodec forCapture(Kernel kernel, Incarnation inc, List<Ref> table) {
         IdentityHashMap<Ref, Integer> pos = new IdentityHashMap<>();
         for (int i = 0; i < table.size(); i++) pos.put(table.get(i), i);
-        return new MigrationReferenceCodec(pos, table, null);
+        return new MigrationReferenceCodec(pos, table, null, null, null);
     }
 
-    static MigrationReferenceCodec forArrival(List<Ref> table, LongFunction<Port> portByOldGid) {
-        return new MigrationReferenceCodec(null, table, portByOldGid);
+    /** {@code mode}: the arrival's (0 migrated, 1 restored, 2 forked); open files are reopened through {@code files}. */
+    static MigrationReferenceCodec forArrival(List<Ref> table, LongFunction<Port> portByOldGid, FileHandles files, int mode) {
+        io.rdc.runtime.files.OpenFile.Arrival how = io.rdc.runtime.files.OpenFile.Arrival.values()[mode];
+        return new MigrationReferenceCodec(null, table, portByOldGid, files, how);
     }
 
     @Override
     public boolean isReference(Proxy proxy) {
-        return proxy instanceof JsRef || proxy instanceof JsReply;
+        return proxy instanceof JsRef || proxy instanceof JsReply || proxy instanceof JsFile;
     }
 
     @Override
@@ -60,6 +68,13 @@ final class MigrationReferenceCodec implements ReferenceCodec {
             dst.putByte(offset, TABLE);
             dst.putInt(offset + 1, i);
             return 5;
+        }
+        if (reference instanceof JsFile f) {
+            // Inline, like a deferred invocation: path, position and unflushed writes (OpenFile.writeTo).
+            Wire.Writer w = new Wire.Writer(64).i8(FILE);
+            f.file.writeTo(w);
+            dst.putBytes(offset, w.buffer(), 0, w.length());
+            return w.length();
         }
         Message m = ((JsReply) reference).message;
         Wire.Writer w = new Wire.Writer(64 + (m.head == null ? 0 : m.head.length) + (m.body == null ? 0 : m.body.length));
@@ -78,6 +93,7 @@ final class MigrationReferenceCodec implements ReferenceCodec {
             return JsRef.of(table.get(i));
         }
         Wire.Reader r = new Wire.Reader(src, offset + 1, length - 1);
+        if (src.getByte(offset) == FILE) return files.arrived(io.rdc.runtime.files.OpenFile.reopen(r, files.dir(), how));
         long portGid = r.i64(), stream = r.i64(), seq = r.i64(), channel = r.i64();
         int srcNode = r.i32(), kind = r.i32();
         long invokeId = r.i64();

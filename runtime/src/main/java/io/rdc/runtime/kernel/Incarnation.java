@@ -44,6 +44,12 @@ public final class Incarnation {
     volatile boolean migrating;
     /** Checkpointed and destroyed: its code is gone, its ports stay and queue until a restore takes them (§9.2). */
     volatile boolean parked;
+    /**
+     * Its record lives on elsewhere (migrated away, checkpointed and destroyed, or an arrival undone
+     * here while the original runs on): what it holds only in memory here, such as unflushed file
+     * writes, belongs to that record and must not also be written out here.
+     */
+    volatile boolean livesOnElsewhere;
     /** Where a migration in progress goes (for status and list), 0 when none. */
     volatile int migratingTo;
     volatile int priority;
@@ -262,6 +268,11 @@ public final class Incarnation {
 
     public boolean isDestroyed() {
         return destroyed;
+    }
+
+    /** See the field: set before it is destroyed, when the copy that goes on is elsewhere. */
+    public boolean livesOnElsewhere() {
+        return livesOnElsewhere;
     }
 
     /** Its interface preamble and init have run (or it arrived already started). */

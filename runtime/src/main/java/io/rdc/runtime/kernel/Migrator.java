@@ -427,6 +427,7 @@ final class Migrator {
         KernelCodec.Outgoing w = commitRequest(inc.gid, k.nodeId(), now - o.startNanos, now - o.frozenNanos, events, stillHolding);
         k.requests.requestAsync(o.dest, Kernel.OP_MIGRATE_COMMIT, w, Kernel.REQUEST_TIMEOUT_NS, resp -> {
             // The old record is gone either way: its thread ends, its context closes.
+            inc.livesOnElsewhere = true;
             inc.destroyed = true;
             inc.inbox.poke();
             if (resp.status() != Frames.OK) {
@@ -766,6 +767,7 @@ final class Migrator {
             k.router.ports.remove(p.gid);
         }
         for (Stream s : in.streams) k.router.streams.remove(s.gid);
+        inc.livesOnElsewhere = true; // the original runs on at its node, and writes its files' buffers
         inc.destroyed = true;
         inc.inbox.poke();
         ControlThreads.kill(k.launcher(), inc);

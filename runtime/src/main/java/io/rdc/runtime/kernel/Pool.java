@@ -34,6 +34,7 @@ public final class Pool {
     private final List<IntConsumer> endpointChanged = new CopyOnWriteArrayList<>();
     private final io.rdc.runtime.security.PoolKey key;
     private final io.rdc.runtime.security.CheckpointDir checkpoints;
+    private final io.rdc.runtime.files.FileSpace files;
 
     /** A pool with a key of its own and checkpoints under the default directory (tests of one JVM). */
     public Pool(NodeDescriptor descriptor) {
@@ -42,9 +43,15 @@ public final class Pool {
     }
 
     public Pool(NodeDescriptor descriptor, io.rdc.runtime.security.PoolKey key, io.rdc.runtime.security.CheckpointDir checkpoints) {
+        this(descriptor, key, checkpoints, new io.rdc.runtime.files.FileSpace(io.rdc.runtime.pool.PoolConfig.defaultFilesDir()));
+    }
+
+    public Pool(NodeDescriptor descriptor, io.rdc.runtime.security.PoolKey key, io.rdc.runtime.security.CheckpointDir checkpoints,
+                io.rdc.runtime.files.FileSpace files) {
         this.descriptor = descriptor;
         this.key = key;
         this.checkpoints = checkpoints;
+        this.files = files;
         Map<Integer, NodeInfo> t = new HashMap<>();
         for (NodeInfo n : descriptor.nodes()) t.put(n.id(), n);
         byId = t;
@@ -84,6 +91,11 @@ public final class Pool {
     /** Where this pool's checkpoint files may be written and read on this machine. */
     public io.rdc.runtime.security.CheckpointDir checkpoints() {
         return checkpoints;
+    }
+
+    /** The pool's file namespace (docs/files.md). */
+    public io.rdc.runtime.files.FileSpace files() {
+        return files;
     }
 
     public NodeDescriptor descriptor() {

@@ -115,6 +115,7 @@ final class Transplants {
      */
     void park(Incarnation inc) {
         inc.parked = true;
+        inc.livesOnElsewhere = true;
         inc.destroyed = true;
         inc.state = Incarnation.State.DEAD;
         k.incarnations.remove(inc.gid);

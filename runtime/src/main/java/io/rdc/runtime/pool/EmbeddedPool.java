@@ -51,7 +51,8 @@ public final class EmbeddedPool implements AutoCloseable {
     private EmbeddedPool(PoolConfig config) {
         this.config = config;
         io.rdc.runtime.security.PoolKey key = config.key() != null ? config.key() : io.rdc.runtime.security.PoolKey.generate();
-        this.pool = new Pool(config.descriptor(), key, new io.rdc.runtime.security.CheckpointDir(config.checkpointDir()));
+        this.pool = new Pool(config.descriptor(), key, new io.rdc.runtime.security.CheckpointDir(config.checkpointDir()),
+                new io.rdc.runtime.files.FileSpace(config.filesDir()));
         io.rdc.runtime.security.FrameAuth auth = new io.rdc.runtime.security.FrameAuth(key, config.auth());
         File base = new File(System.getProperty("rdc.aeron.dir", defaultDir()));
         io.rdc.runtime.util.ShmDirs.sweepStale(base, "rdc-"); // those of dead processes (a listing: cheap next to a driver's start)

@@ -44,7 +44,8 @@ public final class NodeMain {
                 .withKey(key).withAccess(access == null ? PoolAccess.NONE : PoolAccess.NONE.withAccessList(id, access));
         try (EmbeddedPool pool = EmbeddedPool.start(cfg); AutoCloseable ignored = extra.apply(pool)) {
             System.out.println("node " + id + " ready on " + d.byId(id).get().endpoint() + " (pool key " + key.fingerprint()
-                    + (cfg.auth() ? "" : ", frame authentication OFF") + ", checkpoints in " + cfg.checkpointDir() + ")");
+                    + (cfg.auth() ? "" : ", frame authentication OFF") + ", checkpoints in " + cfg.checkpointDir() + ", files in "
+                    + d.byId(id).get().attributes().getOrDefault("files", cfg.filesDir().toString()) + ")");
             System.out.flush();
             stop.await();
         } catch (InterruptedException | RuntimeException e) {

@@ -16,7 +16,7 @@ import java.util.Set;
  */
 public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, TransportMode transport, String idle, int termLength,
                          boolean sharedKernelThread, boolean preTouch, PoolKey key, boolean auth, Path checkpointDir, String control,
-                         boolean operatorOnly, PoolAccess access) {
+                         boolean operatorOnly, PoolAccess access, Path filesDir) {
     /** {@link #control()}: no control plane (stream space at each RDC's home node, names at the first node). */
     public static final String NO_CONTROL = null;
     /** {@link #control()}: one control-plane member embedded in this JVM, living as long as the pool. */
@@ -29,7 +29,8 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      */
     public static PoolConfig defaults() {
         return new PoolConfig(NodeDescriptor.defaultPool(), null, TransportMode.IPC, "backoff", 8 * 1024 * 1024, true, false,
-                null, FrameAuth.onByDefault(), defaultCheckpointDir(), NO_CONTROL, false, PoolAccess.NONE);
+                null, FrameAuth.onByDefault(), defaultCheckpointDir(), NO_CONTROL, false, PoolAccess.NONE,
+                defaultFilesDir());
     }
 
     public static Path defaultCheckpointDir() {
@@ -39,22 +40,38 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
 
     /** The pool's key (every node of the pool must have the same); null: EmbeddedPool makes one. */
     public PoolConfig withKey(PoolKey k) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, k, auth, checkpointDir, control, operatorOnly, access);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, k, auth, checkpointDir, control, operatorOnly, access, filesDir);
     }
 
     /** Whether frames are authenticated: off only to measure what authentication costs. */
     public PoolConfig withAuth(boolean on) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, on, checkpointDir, control, operatorOnly, access);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, on, checkpointDir, control, operatorOnly, access, filesDir);
     }
 
     /** The directory that checkpoints of this pool's local nodes are confined to. */
     public PoolConfig withCheckpointDir(Path dir) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, dir.toAbsolutePath().normalize(), control, operatorOnly, access);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, dir.toAbsolutePath().normalize(), control, operatorOnly, access, filesDir);
+    }
+
+    /**
+     * The pool's file namespace (docs/files.md): each RDC's incarnations open files in a directory of
+     * their own under it. Every node of the pool must see the same directory (one machine, or shared
+     * storage mounted at the same path; a node's {@code files=} attribute in the descriptor names
+     * another mount point for it).
+     */
+    public PoolConfig withFilesDir(Path dir) {
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access, dir.toAbsolutePath().normalize());
+    }
+
+    /** {@code $rdc.files.dir}, else {@code .rdc/files} under the working directory. */
+    public static Path defaultFilesDir() {
+        String dir = System.getProperty("rdc.files.dir");
+        return (dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(".rdc", "files")).toAbsolutePath().normalize();
     }
 
     /** One agent thread for all local kernels (default, right for small machines), or one thread each. */
     public PoolConfig withSharedKernelThread(boolean shared) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, shared, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, shared, preTouch, key, auth, checkpointDir, control, operatorOnly, access, filesDir);
     }
 
     public static PoolConfig ofNodes(int n) {
@@ -62,11 +79,11 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
     }
 
     public PoolConfig withDescriptor(NodeDescriptor d) {
-        return new PoolConfig(d, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
+        return new PoolConfig(d, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access, filesDir);
     }
 
     public PoolConfig withTransport(TransportMode t) {
-        return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
+        return new PoolConfig(descriptor, localNodes, t, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access, filesDir);
     }
 
     /**
@@ -75,7 +92,7 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * pool that moves states of N MB between nodes does best with terms of at least 2·N MB.
      */
     public PoolConfig withTermLength(int bytes) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, bytes, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
+        return new PoolConfig(descriptor, localNodes, transport, idle, bytes, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access, filesDir);
     }
 
     /**
@@ -85,15 +102,15 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * shipped in 5–10 ms before its logs had been through once, in 0.5–0.8 ms with them touched).
      */
     public PoolConfig withPreTouch(boolean touch) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, touch, key, auth, checkpointDir, control, operatorOnly, access);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, touch, key, auth, checkpointDir, control, operatorOnly, access, filesDir);
     }
 
     public PoolConfig withIdle(String i) {
-        return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
+        return new PoolConfig(descriptor, localNodes, transport, i, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access, filesDir);
     }
 
     public PoolConfig withLocalNodes(Set<Integer> nodes) {
-        return new PoolConfig(descriptor, nodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access);
+        return new PoolConfig(descriptor, nodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, access, filesDir);
     }
 
     /**
@@ -101,7 +118,7 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * pool's control plane (its members' ingress endpoints, "host:port,host:port,…").
      */
     public PoolConfig withControl(String c) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, c, operatorOnly, access);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, c, operatorOnly, access, filesDir);
     }
 
     /**
@@ -111,7 +128,7 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      */
     public PoolConfig asOperatorOnly() {
         return new PoolConfig(NodeDescriptor.of(java.util.List.of()), java.util.Set.of(), TransportMode.UDP, idle, termLength, sharedKernelThread,
-                preTouch, key, auth, checkpointDir, control, true, access);
+                preTouch, key, auth, checkpointDir, control, true, access, filesDir);
     }
 
     /**
@@ -120,7 +137,7 @@ public record PoolConfig(NodeDescriptor descriptor, Set<Integer> localNodes, Tra
      * user may use every node); each local node reads its access list.
      */
     public PoolConfig withAccess(PoolAccess a) {
-        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, a);
+        return new PoolConfig(descriptor, localNodes, transport, idle, termLength, sharedKernelThread, preTouch, key, auth, checkpointDir, control, operatorOnly, a, filesDir);
     }
 
     public boolean isLocal(int node) {

@@ -440,8 +440,8 @@ public final class StateCodec {
             Object ref;
             try {
                 ref = refs.decode(buffer, p + 4, n);
-            } catch (CorruptSnapshotException ex) {
-                throw ex;
+            } catch (CorruptSnapshotException | io.rdc.runtime.kernel.OperationException ex) {
+                throw ex; // a refusal of the reference's own (an open file that cannot be reopened) says why itself
             } catch (RuntimeException ex) {
                 throw new CorruptSnapshotException("reference " + refObjects.size() + " could not be decoded: " + ex, ex);
             }

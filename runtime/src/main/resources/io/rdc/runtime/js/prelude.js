@@ -55,9 +55,29 @@
     UNLIMITED: 'unlimited',
     DONTCACHE: 'dontcache',
   };
+  // The file service (docs/files.md): open(path, mode) gives a file reference, kept by path,
+  // position and unflushed writes, that moves with the incarnation. Paths are relative to the RDC's
+  // own directory; modes as fopen's: r, r+, w, w+, a, a+.
+  const files = {
+    open(path, mode = 'r') { return call('files.open', String(path), String(mode)); },
+  };
+  // A file reference's methods, made per file (the reference is a host object: these close over it).
+  // A fixed global, so the host finds them in whichever context the file is used (CodeReplacement).
+  Object.defineProperty(globalThis, '__rdcFileMethods', {
+    value: (f) => Object.freeze({
+      read(n) { return call('files.read', f, n ?? -1); },
+      readBytes(n) { return new Uint8Array(call('files.readBytes', f, n ?? -1)); },
+      write(data) { return call('files.write', f, typeof data === 'string' ? data : toBytes(data)); },
+      seek(position) { call('files.seek', f, position); },
+      flush() { call('files.flush', f); },
+      close() { call('files.close', f); },
+      size() { return call('files.size', f); },
+    }),
+  });
   const ctx = {
     state: {},
     space,
+    files,
     send(stream, m = {}) { call('send', stream, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m)); },
     asinvoke(stream, m = {}) { call('asinvoke', stream, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m)); },
     dgram(stream, m = {}) { call('dgram', stream, enc(m.head), enc(m.body), m.ref ?? null, flags(m), rights(m)); },
