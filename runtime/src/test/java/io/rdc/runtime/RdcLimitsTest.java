@@ -51,6 +51,35 @@ class RdcLimitsTest extends PoolFixture {
     }
 
     @Test
+    void withAControlPlaneANodeThatNeverHeardOfTheLimitsReadsThemAlsoAfterAMigration() throws Exception {
+        try (var cpPool = io.rdc.runtime.pool.EmbeddedPool.start(io.rdc.runtime.pool.PoolConfig.defaults()
+                .withControl(io.rdc.runtime.pool.PoolConfig.EMBEDDED_CONTROL))) {
+            Operator a = cpPool.newOperator();
+            a.limits(new RdcLimits(300, 0));
+            long rdc = a.session().rdcId;
+            // As a node in another process would: it knows only what the control plane keeps.
+            RdcLimits.Table table = cpPool.kernel(204).pool().rdcLimits();
+            table.forget(rdc);
+            assertEquals(new RdcLimits(300, 0), a.limits(), "the control plane keeps the RDC's limits");
+            Ref w = a.create(a.module("spinOnAsk", "export function onMessage(ctx, port, m) { while (true) {} }"), 203, null,
+                    List.of(Iface.portNew("in", "rdc-limits-spin", null)));
+            a.setInterest(w, "FAULTING");
+            a.migrate(w, 204, T);
+            table.forget(rdc);
+            Ref in = a.spaceGet("rdc-limits-spin", T);
+            a.send(in, Map.of("go", 1), null);
+            Event ev = a.nextEvent(Duration.ofSeconds(30));
+            assertNotNull(ev, "the migrated spinner did not fault");
+            assertTrue(ev.detail().contains("bound of 300 ms") && ev.detail().contains("its RDC's limits"), ev.detail());
+            // And read from the control plane by a node that forgot them (a node of another process).
+            table.forget(rdc);
+            long end = System.nanoTime() + 5_000_000_000L;
+            while (!table.of(rdc).limits().equals(new RdcLimits(300, 0)) && System.nanoTime() < end) CommunicationsTest.sleep(20);
+            assertEquals(new RdcLimits(300, 0), table.of(rdc).limits(), "not read from the control plane");
+        }
+    }
+
+    @Test
     void limitsAreCheckedAndKeptAsText() {
         RdcLimits l = new RdcLimits(250, 64L << 20);
         assertEquals(l, RdcLimits.decode(l.encode()));
