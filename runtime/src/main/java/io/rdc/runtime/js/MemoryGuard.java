@@ -176,7 +176,7 @@ public final class MemoryGuard {
                     List<JsIncarnation> all = HandlerWatchdog.running();
                     if (!suspect && RdcMemory.anyBounded(all)) {
                         long before = fullReadings;
-                        RdcMemory.check(all, allocated(all), heap.getHeapMemoryUsage().getUsed(), () -> confirm(heap));
+                        RdcMemory.check(all, allocated(all), heap.getHeapMemoryUsage().getUsed(), usedAfterGc, readings, () -> confirm(heap));
                         if (fullReadings != before) seenFull = fullReadings;
                     }
                     continue;

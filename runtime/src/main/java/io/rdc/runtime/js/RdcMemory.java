@@ -18,7 +18,9 @@ import java.util.Map;
  * </ul>
  *
  * Both: the largest allocator of that RDC at the node is destroyed (FAULTING, then DEAD, through
- * {@link MemoryGuard#condemn}). The first only (it allocated garbage, or grew less than its bound):
+ * {@link MemoryGuard#condemn}). No full collection is asked for when the heap in use, or what the
+ * latest young collection left, is itself within the bound of the floor (live is at most either).
+ * The first only (it allocated garbage, or grew less than its bound):
  * its count begins again, and the floor drops to the live figure if that is lower, so what it kept is
  * still measured from where it began. A full collection is asked for at most once a second (shared
  * with the node's own bound), so an RDC that churns garbage costs one full collection per bound's
@@ -33,6 +35,8 @@ final class RdcMemory {
         long floor;
         /** Each of its incarnation threads' allocation when the count last began, by thread id (absent: 0, a thread that began after). */
         final Map<Long, Long> base = new HashMap<>();
+        /** The memory guard's count of young collections when the count began. */
+        long youngReadings;
         /** Seen in the latest pass (RDCs no longer running at the node are dropped). */
         boolean seen;
     }
@@ -46,7 +50,8 @@ final class RdcMemory {
      * condemned). {@code fullCollection} runs one when allowed and returns the live heap after it, or
      * -1 when one ran less than a second ago. Returns true when a culprit was condemned.
      */
-    static boolean check(List<JsIncarnation> all, long[] allocated, long heapUsedNow, java.util.function.LongSupplier fullCollection) {
+    static boolean check(List<JsIncarnation> all, long[] allocated, long heapUsedNow, long usedAfterYoung, long youngReadings,
+                         java.util.function.LongSupplier fullCollection) {
         Map<Key, Long> sums = null;
         Map<Key, JsIncarnation> top = null;
         Map<Key, Long> topBytes = null;
@@ -61,6 +66,7 @@ final class RdcMemory {
             if (b == null) {
                 b = new Bounded();
                 b.floor = heapUsedNow;
+                b.youngReadings = youngReadings;
                 counts.put(key, b);
             }
             b.seen = true;
@@ -82,9 +88,12 @@ final class RdcMemory {
             JsIncarnation culprit = top.get(e.getKey());
             long bound = HandlerWatchdog.rdcLimits(culprit).limits().memoryBytes();
             if (e.getValue() <= bound) continue;
-            long live = fullCollection.getAsLong();
-            if (live < 0) return false; // not yet: the next pass after the confirmation's second
             Bounded b = counts.get(e.getKey());
+            // What is live now is at most the heap in use, and at most what the latest young collection left (if it came after
+            // the count began): when even that is within the bound of the floor, no full collection is needed to clear the RDC.
+            long upper = youngReadings != b.youngReadings ? Math.min(heapUsedNow, usedAfterYoung) : heapUsedNow;
+            long live = upper - b.floor <= bound ? upper : fullCollection.getAsLong();
+            if (live < 0) return false; // not yet: the next pass after the confirmation's second
             long grown = live - b.floor;
             if (grown > bound) {
                 Incarnation inc = culprit.inc();
@@ -97,6 +106,7 @@ final class RdcMemory {
             }
             // Garbage, or less kept than the bound: count again from here, keeping the floor (what it kept is still measured).
             b.floor = Math.min(b.floor, live);
+            b.youngReadings = youngReadings;
             for (int i = 0; i < all.size(); i++) {
                 JsIncarnation js = all.get(i);
                 if (allocated[i] >= 0 && js.kernel().nodeId() == e.getKey().node() && js.inc().rdcId == e.getKey().rdc())

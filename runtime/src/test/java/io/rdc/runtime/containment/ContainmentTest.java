@@ -74,6 +74,14 @@ class ContainmentTest {
         assertTrue(o.output.contains("bystander holder EXECUTING 100"), "B's holder (100 MB) did not carry on:\n" + o.output);
     }
 
+    @Test
+    void anRdcThatAllocatesTenTimesItsMemoryBoundInGarbageIsNotAtFault() throws Exception {
+        Outcome o = attack("rdc-churn", "-Drdc.limit.handlerBoundMs=600000");
+        o.assertEchoAnsweredWithinASecond();
+        assertTrue(o.output.contains("bystander churner EXECUTING churned 32768"), "the churner did not carry on:\n" + o.output);
+        assertFalse(o.output.contains("destroyed for memory"), o.output);
+    }
+
     // ---------------------------------------------------------------------------------------
 
     /** Runs an attack: the echo answered throughout and {@code culprits} culprits ended with {@code reason}. */
