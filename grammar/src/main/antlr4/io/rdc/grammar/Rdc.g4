@@ -51,6 +51,8 @@ statement
     // Sessions in a standing pool: which RDC this session acts in, leaving it, ending one (rdcExit).
     | {_input.LT(1).getText().equals("rdc")}? IDENT stringLit                   # rdcStatement
     | 'detach'                                                                  # detachStatement
+    // The session's RDC's own bounds (docs/containment.md): `limits {handler: 200ms, memory: 64}` (memory in MB).
+    | {_input.LT(1).getText().equals("limits")}? IDENT expr                     # limitsStatement
     | {_input.LT(1).getText().equals("terminate")}? IDENT IDENT stringLit       # terminateStatement
     | 'inspect' expr                                                            # inspectStatement
     // The shell's live web view of the pool (docs/web.md): `web` or `web 8080`.

@@ -406,6 +406,10 @@ public final class Evaluator {
                 });
                 adopt();
             }
+            case Statement.Limits limits -> {
+                long[] bounds = limitsOf(limits, evaluate(limits.record(), scope));
+                printText(operation(limits.position(), "limits", () -> operations.limits(bounds[0], bounds[1])));
+            }
             case Statement.Detach detach -> operation(detach.position(), "detach", () -> {
                 operations.detach();
                 return null;
@@ -822,6 +826,30 @@ public final class Evaluator {
     }
 
     // ------------------------------------------------------------ expressions
+
+    /** A {@code limits} record's handler bound (ms) and memory bound (bytes): {handler: DURATION, memory: MB}, each optional. */
+    private static long[] limitsOf(Statement.Limits limits, Object value) {
+        if (!(value instanceof java.util.Map<?, ?> record))
+            throw new RdcError(limits.position(), "limits needs a record like {handler: 200ms, memory: 64} (memory in MB), not " + Values.format(value));
+        long handler = 0, memory = 0;
+        for (var e : record.entrySet()) {
+            Object v = e.getValue();
+            switch (String.valueOf(e.getKey())) {
+                case "handler" -> {
+                    if (!(v instanceof DurationValue d) || d.millis() <= 0)
+                        throw new RdcError(limits.position(), "limits: handler needs a positive duration such as 200ms, not " + Values.format(v));
+                    handler = d.millis();
+                }
+                case "memory" -> {
+                    if (!(v instanceof Long mb) || mb < 0 || mb > (Long.MAX_VALUE >> 20))
+                        throw new RdcError(limits.position(), "limits: memory needs a number of megabytes (0: none of the RDC's own), not " + Values.format(v));
+                    memory = mb << 20;
+                }
+                default -> throw new RdcError(limits.position(), "limits: unknown bound '" + e.getKey() + "' (handler, memory)");
+            }
+        }
+        return new long[] {handler, memory};
+    }
 
     Object evaluate(Expression expression, Scope scope) {
         return switch (expression) {

@@ -74,6 +74,14 @@ public interface Operations {
         throw new UnsupportedOperationException("rdc \"" + name + "\" needs a pool with a control plane");
     }
 
+    /**
+     * {@code limits {...}}: states the session's RDC's own handler bound (ms) and memory bound (bytes), 0 for
+     * the nodes' own (docs/containment.md, "Per-RDC bounds"); returns the line to print.
+     */
+    default String limits(long handlerBoundMs, long memoryBytes) {
+        throw new UnsupportedOperationException("limits needs a pool");
+    }
+
     /** {@code detach}: the session's end will not end its RDC, even one launched attached. */
     default void detach() {
         throw new UnsupportedOperationException("detach needs a pool with a control plane");

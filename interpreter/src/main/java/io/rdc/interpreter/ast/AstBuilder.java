@@ -232,6 +232,11 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     }
 
     @Override
+    public Object visitLimitsStatement(RdcParser.LimitsStatementContext ctx) {
+        return new Statement.Limits(position(ctx), expression(ctx.expr()));
+    }
+
+    @Override
     public Object visitDetachStatement(RdcParser.DetachStatementContext ctx) {
         return new Statement.Detach(position(ctx));
     }

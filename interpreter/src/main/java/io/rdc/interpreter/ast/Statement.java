@@ -105,6 +105,9 @@ public sealed interface Statement extends Node {
     /** {@code detach}: the session ends without ending its RDC, even one launched attached. */
     record Detach(Position position) implements Statement {}
 
+    /** {@code limits {handler: 200ms, memory: 64}}: the session's RDC's own bounds (memory in MB; 0 or absent: the nodes'). */
+    record Limits(Position position, Expression record) implements Statement {}
+
     /** {@code terminate rdc "NAME"}: destroys every incarnation of the RDC and ends it (the dissertation's rdcExit). */
     record TerminateRdc(Position position, Expression.StringTemplate name) implements Statement {}
 

@@ -258,6 +258,15 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     }
 
     @Override
+    public String limits(long handlerBoundMs, long memoryBytes) {
+        op.limits(new io.rdc.runtime.kernel.RdcLimits(handlerBoundMs, memoryBytes));
+        var l = op.limits();
+        return "limits of RDC " + io.rdc.runtime.kernel.Ids.show(op.session().rdcId) + ": handler "
+                + (l.handlerBoundMs() > 0 ? l.handlerBoundMs() + " ms" : "the nodes' own") + ", memory "
+                + (l.memoryBytes() > 0 ? (l.memoryBytes() >> 20) + " MB at each node" : "the nodes' own");
+    }
+
+    @Override
     public void detach() {
         if (op.control() == null) throw new OperationException("this pool has no control plane: its RDCs end with it");
         endsRdc = false;

@@ -70,13 +70,14 @@ final class HandlerWatchdog {
         Incarnation inc = js.inc();
         boolean loading = js.loading;
         var limits = js.kernel().limits();
-        long ms = loading ? limits.moduleLoadBoundMs : limits.handlerBoundMs;
+        // A handler's bound is its RDC's if it stated one (RdcLimits), else the node's; module code keeps the node's (a cold start).
+        long ms = loading ? limits.moduleLoadBoundMs : rdcLimits(js).limits().handlerBoundMs(limits);
         long bound = TimeUnit.MILLISECONDS.toNanos(ms);
         long seq = js.handlerSeq;
         if (bound <= 0 || js.overrun != null) return;
         if (!loading && inc.freezeWaitNanos() > bound && inc.inGuest()) {
             // Someone waits for it to freeze: the bound counts in wall time, so the freeze ends within it on any machine.
-            js.overrun = "handler did not pause within its bound of " + ms + " ms after a freeze (rdc.limit.handlerBoundMs); interrupted";
+            js.overrun = "handler did not pause within its bound of " + ms + " ms after a freeze (" + boundSource(js) + "); interrupted";
             ControlThreads.run(() -> interrupt(js, inc, seq));
             return;
         }
@@ -94,8 +95,22 @@ final class HandlerWatchdog {
         long used = cpu < 0 || js.watchCpu < 0 ? inc.guestRunNanos() : cpu - js.watchCpu + TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
         if (used <= bound || inc.guestRunNanos() <= bound) return;
         js.overrun = loading ? "its module's code ran past its bound of " + ms + " ms (rdc.limit.moduleLoadBoundMs); interrupted"
-                : "handler ran past its bound of " + ms + " ms of guest time (rdc.limit.handlerBoundMs); interrupted";
+                : "handler ran past its bound of " + ms + " ms of guest time (" + boundSource(js) + "); interrupted";
         ControlThreads.run(() -> interrupt(js, inc, seq));
+    }
+
+    /** {@code js}'s RDC's bounds, looked up once and re-read from the control plane when old. */
+    static io.rdc.runtime.kernel.RdcLimits.Table.Known rdcLimits(JsIncarnation js) {
+        var table = js.kernel().pool().rdcLimits();
+        var known = js.rdcLimits;
+        if (known == null) js.rdcLimits = known = table.of(js.inc().rdcId);
+        else table.refreshIfOld(known);
+        return known;
+    }
+
+    /** Where the bound came from, for the reason: the RDC's limits or the node's property. */
+    private static String boundSource(JsIncarnation js) {
+        return rdcLimits(js).limits().handlerBoundMs() > 0 ? "its RDC's limits, handlerBound" : "rdc.limit.handlerBoundMs";
     }
 
     private static void interrupt(JsIncarnation js, Incarnation inc, long seq) {

@@ -55,6 +55,8 @@ final class JsIncarnation implements ProxyExecutable {
     /** The watchdog's own: the handler it watches, whether module code, and its thread's CPU time at first sight. */
     long watchSeq = -1, watchCpu;
     boolean watchLoading;
+    /** Its RDC's own bounds as this process knows them (RdcLimits), looked up once by the watchdog or the memory guard. */
+    volatile io.rdc.runtime.kernel.RdcLimits.Table.Known rdcLimits;
     /** Counts handlers run, so that the watchdog interrupts only the handler it found overrunning. */
     volatile long handlerSeq;
     private Value ctx, mkMsg, mkErr, enc, newBytes, stateSize, dec;

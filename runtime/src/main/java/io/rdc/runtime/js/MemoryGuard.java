@@ -140,7 +140,7 @@ public final class MemoryGuard {
      * generation, and a bomb went from 63 % to 100 % of a 512 MB heap with no collection between.
      */
     private static void loop() {
-        long seenYoung = 0, seenFull = 0, lastConfirm = 0;
+        long seenYoung = 0, seenFull = 0;
         java.lang.management.MemoryMXBean heap = ManagementFactory.getMemoryMXBean();
         while (true) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(PERIOD_MS));
@@ -171,7 +171,16 @@ public final class MemoryGuard {
                 // The old generation grows only by promotion (at collections) and by large arrays between them; the
                 // heap as a whole also swings with the young generation, which is why it is not what is watched.
                 suspect |= OLD_POOL != null ? OLD_POOL.getUsage().getUsed() >= bound : heap.getHeapMemoryUsage().getUsed() >= bound;
-                if (!suspect || System.nanoTime() - lastConfirm < CONFIRM_EVERY_NS && !oom) continue;
+                if (!suspect || System.nanoTime() - lastConfirm < CONFIRM_EVERY_NS && !oom) {
+                    // The node is not in trouble: the RDCs that stated a memory bound of their own are held to it.
+                    List<JsIncarnation> all = HandlerWatchdog.running();
+                    if (!suspect && RdcMemory.anyBounded(all)) {
+                        long before = fullReadings;
+                        RdcMemory.check(all, allocated(all), heap.getHeapMemoryUsage().getUsed(), usedAfterGc, readings, () -> confirm(heap));
+                        if (fullReadings != before) seenFull = fullReadings;
+                    }
+                    continue;
+                }
                 lastConfirm = System.nanoTime();
                 System.gc();
                 seenFull = fullReadings;
@@ -180,6 +189,17 @@ public final class MemoryGuard {
                 // the guard must outlive one bad reading; it looks again at the next
             }
         }
+    }
+
+    /** When this thread last asked for a full collection (at most one each {@link #CONFIRM_EVERY_NS}). */
+    private static long lastConfirm;
+
+    /** A full collection, if none was asked for within a second: the live heap after it; else -1. */
+    private static long confirm(java.lang.management.MemoryMXBean heap) {
+        if (System.nanoTime() - lastConfirm < CONFIRM_EVERY_NS) return -1;
+        lastConfirm = System.nanoTime();
+        System.gc();
+        return heap.getHeapMemoryUsage().getUsed();
     }
 
     static final long PERIOD_MS = 50;
@@ -226,12 +246,16 @@ public final class MemoryGuard {
                 + "% (rdc.limit.heapPercent); " + inc.name + " allocated the most since the heap was last under "
                 + Math.round(Limits.heapPercent * LOW_MARK) + "%: " + mb(topBytes) + " MB (its RDC " + io.rdc.runtime.kernel.Ids.show(inc.rdcId)
                 + " at this node: " + mb(byRdc.get(inc.rdcId)) + " MB)";
-        condemned = top;
+        condemn(top, reason);
+        return true;
+    }
+
+    /** Destroys {@code culprit} for {@code reason} (FAULTING first), and picks no other until its code has stopped. The guard's thread. */
+    static void condemn(JsIncarnation culprit, String reason) {
+        condemned = culprit;
         condemnedAt = System.nanoTime();
-        JsIncarnation culprit = top;
         if (TRACE) System.err.println("memory-guard: " + reason);
         ControlThreads.run(() -> destroy(culprit, reason));
-        return true;
     }
 
     private static void destroy(JsIncarnation js, String reason) {

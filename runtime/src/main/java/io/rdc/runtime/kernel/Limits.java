@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
  * lists them with their reasons.
  */
 public final class Limits {
-    /** Guest time one handler may run before it is interrupted and its incarnation goes FAULTING (ms). */
+    /** Guest time one handler may run before it is interrupted and its incarnation goes FAULTING (ms); an RDC may state its own (RdcLimits). */
     public volatile long handlerBoundMs = prop("handlerBoundMs", 5_000);
     /** Time a module's top-level code may run when an incarnation starts (ms): more than a handler, as it includes a cold start. */
     public volatile long moduleLoadBoundMs = prop("moduleLoadBoundMs", 30_000);

@@ -35,6 +35,8 @@ public final class Pool {
     private final io.rdc.runtime.security.PoolKey key;
     private final io.rdc.runtime.security.CheckpointDir checkpoints;
     private final io.rdc.runtime.files.FileSpace files;
+    /** The bounds each RDC states for itself, as this process knows them (its kernels share them; RdcLimits). */
+    private final RdcLimits.Table rdcLimits = new RdcLimits.Table(this);
 
     /** A pool with a key of its own and checkpoints under the default directory (tests of one JVM). */
     public Pool(NodeDescriptor descriptor) {
@@ -84,6 +86,10 @@ public final class Pool {
     }
 
     /** The pool's secret: frames and checkpoint files are MAC'ed with it. */
+    public RdcLimits.Table rdcLimits() {
+        return rdcLimits;
+    }
+
     public io.rdc.runtime.security.PoolKey key() {
         return key;
     }

@@ -147,6 +147,26 @@ public final class Operator {
         acting(() -> kernel.nodes(null)); // a request to every node: each learns the new list from its trailer
     }
 
+    /**
+     * States this session's RDC's own bounds (docs/containment.md §Per-RDC bounds): its handlers'
+     * CPU bound and its incarnations' memory at each node. With a control plane they are kept with
+     * the RDC (every node where one of its incarnations runs reads them, within 10 s of a change); the
+     * nodes of this process know them at once. Stated at launch, before its first create, they hold
+     * for every incarnation from its start.
+     */
+    public void limits(io.rdc.runtime.kernel.RdcLimits limits) {
+        ControlPlane cp = control();
+        if (cp != null) cp.bindName(session.rdcId, io.rdc.runtime.kernel.RdcLimits.BINDING, limits.encode());
+        kernel.pool().rdcLimits().set(session.rdcId, limits);
+    }
+
+    /** This session's RDC's own bounds (the control plane's copy when there is one); zeros: the nodes' own. */
+    public io.rdc.runtime.kernel.RdcLimits limits() {
+        ControlPlane cp = control();
+        if (cp != null) return io.rdc.runtime.kernel.RdcLimits.decode(cp.names(session.rdcId).get(io.rdc.runtime.kernel.RdcLimits.BINDING));
+        return kernel.pool().rdcLimits().of(session.rdcId).limits();
+    }
+
     /** Runs a control request as this session's operator (the nodes check its authority over the RDC it targets). */
     private <T> T acting(java.util.function.Supplier<T> call) {
         return Authority.as(new Authority.Acting(identity, session.rdcId, access), call);

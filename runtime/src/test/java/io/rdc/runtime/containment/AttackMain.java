@@ -67,6 +67,11 @@ public final class AttackMain {
         List<Ref> culprits = run(attack, op, pool);
         Map<String, String> ends = awaitEnds(op, culprits, Long.getLong("attack.waitMs", 80_000));
         sleep(1000); // and the echo still answers after
+        try {
+            if (bystanders != null) bystanders.run();
+        } catch (RuntimeException e) {
+            System.out.println("bystander failed: " + e.getMessage());
+        }
         stop = true;
         monitor.join(10_000);
         for (Map.Entry<String, String> e : ends.entrySet()) System.out.println("culprit " + e.getKey() + " " + e.getValue());
@@ -78,6 +83,8 @@ public final class AttackMain {
     }
 
     private static volatile boolean stop;
+    /** Prints how the incarnations that must survive the attack are ({@code bystander NAME STATE answer}), if the attack has any. */
+    private static volatile Runnable bystanders;
 
     /** Starts the attack; returns the incarnations expected to end FAULTING or DEAD. */
     private static List<Ref> run(String attack, Operator op, EmbeddedPool pool) {
@@ -145,6 +152,44 @@ public final class AttackMain {
                         System.out.println("hog invoker stopped: " + e.getMessage());
                     }
                 });
+            }
+            case "rdc-memory" -> {
+                // RDC A states a 64 MB memory bound; its hog keeps 1 MB more every 10 ms (arrays of 256 KB: G1 would give a humongous one of
+                // half a region or more a region of its own, so the heap would grow twice as fast as the hog allocates). A's quiet peer, and RDC B's holder of
+                // 100 MB (more than A's bound, within the node's), must carry on: only A's largest allocator goes.
+                Operator b = pool.newOperator("rdc-b");
+                Ref holder = b.create(b.module("holder", """
+                        const held = [];
+                        export function init(ctx) { for (let i = 0; i < 400; i++) held.push(new Array(32768).fill(i + 0.5)); }
+                        export function onMessage(ctx, port, m) { return { head: held.length / 4 }; }"""),
+                        NODE, null, List.of(Iface.portNew("in", "holder", null)), false, "holder");
+                System.out.println("holder keeps " + b.invoke(b.spaceGet("holder", T), Map.of(), null, T).head() + " MB");
+                op.limits(new io.rdc.runtime.kernel.RdcLimits(0, 64L << 20));
+                Ref peer = op.create(op.module("peer", "export function onMessage(ctx, port, m) { return { head: 'peer' }; }"), NODE, null,
+                        List.of(Iface.portNew("in", "peer", null)), false, "peer");
+                culprits.add(watched(op, op.create(op.module("hog", """
+                        export function init(ctx) {
+                          globalThis.held = [];
+                          for (let i = 0; ; i++) { globalThis.held.push(new Array(32768).fill(i + 0.5)); if (i % 4 == 3) ctx.receive(null, { timeout: 10 }); }
+                        }"""), NODE, null, List.of(), false, "hog")));
+                bystanders = () -> {
+                    System.out.println("bystander peer " + op.status(peer).state() + " " + op.invoke(op.spaceGet("peer", T), Map.of(), null, T).head());
+                    System.out.println("bystander holder " + b.status(holder).state() + " " + b.invoke(b.spaceGet("holder", T), Map.of(), null, T).head());
+                };
+            }
+            case "rdc-churn" -> {
+                // RDC A states a 64 MB memory bound; its churner allocates ten times that in garbage, keeping nothing: not a culprit.
+                op.limits(new io.rdc.runtime.kernel.RdcLimits(0, 64L << 20));
+                Ref churner = op.create(op.module("churner", """
+                        let kept = 0;
+                        export function init(ctx) {
+                          for (let i = 0; i < 2560; i++) kept = new Array(32768).fill(i + 0.5).length;
+                        }
+                        export function onMessage(ctx, port, m) { return { head: 'churned ' + kept }; }"""),
+                        NODE, null, List.of(Iface.portNew("in", "churner", null)), false, "churner");
+                watched(op, churner);
+                bystanders = () -> System.out.println("bystander churner " + op.status(churner).state() + " "
+                        + op.invoke(op.spaceGet("churner", T), Map.of(), null, Duration.ofSeconds(90)).head());
             }
             case "measure" -> {
                 // Not an attack: what an idle incarnation costs (heap after a full GC), for docs/containment.md.

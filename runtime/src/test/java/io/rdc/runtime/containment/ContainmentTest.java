@@ -66,6 +66,22 @@ class ContainmentTest {
         contained("memory-invokes", 1, "memory", "-Drdc.limit.handlerBoundMs=600000");
     }
 
+    @Test
+    void anRdcOverItsOwnMemoryBoundLosesItsLargestAllocatorWhileItsPeerAndOtherRdcsCarryOn() throws Exception {
+        // The node's bound (85% of 512 MB) is far off: RDC A's bound of 64 MB is what stops its hog.
+        Outcome o = contained("rdc-memory", 1, "over the RDC's bound of 64 MB", "-Drdc.limit.handlerBoundMs=600000");
+        assertTrue(o.output.contains("bystander peer EXECUTING peer"), "A's peer did not carry on:\n" + o.output);
+        assertTrue(o.output.contains("bystander holder EXECUTING 100"), "B's holder (100 MB) did not carry on:\n" + o.output);
+    }
+
+    @Test
+    void anRdcThatAllocatesTenTimesItsMemoryBoundInGarbageIsNotAtFault() throws Exception {
+        Outcome o = attack("rdc-churn", "-Drdc.limit.handlerBoundMs=600000");
+        o.assertEchoAnsweredWithinASecond();
+        assertTrue(o.output.contains("bystander churner EXECUTING churned 32768"), "the churner did not carry on:\n" + o.output);
+        assertFalse(o.output.contains("destroyed for memory"), o.output);
+    }
+
     // ---------------------------------------------------------------------------------------
 
     /** Runs an attack: the echo answered throughout and {@code culprits} culprits ended with {@code reason}. */
