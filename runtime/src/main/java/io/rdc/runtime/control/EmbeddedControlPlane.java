@@ -27,12 +27,29 @@ public final class EmbeddedControlPlane implements AutoCloseable {
         int[] ports = freeUdpPorts(4);
         ControlPlaneMember.Endpoints e = new ControlPlaneMember.Endpoints("localhost", ports[0], ports[1], ports[2], 0, ports[3]);
         try {
-            member = ControlPlaneMember.start(new ControlPlaneMember.Config(0, List.of(e), dir, poolKey, unreachableAfterMs, idle, snapshots));
+            // A keyed plane signs operator tokens with a key of its own, made now and kept in memory only.
+            member = ControlPlaneMember.start(new ControlPlaneMember.Config(0, List.of(e), dir, poolKey, unreachableAfterMs, idle, snapshots,
+                    poolKey == null ? null : tokenKey(dir, ownsDir)));
         } catch (RuntimeException ex) {
             if (ownsDir) IoUtil.delete(dir, true);
             throw ex;
         }
         startMillis = (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /**
+     * The key a keyed plane signs operator tokens with: a new one for a temporary plane, and for a
+     * plane on a kept directory the one in that directory (made there first), so that a restarted
+     * plane's tokens are still those its pool's nodes know the key of.
+     */
+    private static io.rdc.runtime.security.OperatorTokens.SigningKey tokenKey(File dir, boolean temporary) {
+        if (temporary) return io.rdc.runtime.security.OperatorTokens.SigningKey.generate();
+        try {
+            Files.createDirectories(dir.toPath());
+        } catch (IOException ex) {
+            throw new UncheckedIOException("embedded control plane: cannot make " + dir, ex);
+        }
+        return io.rdc.runtime.security.OperatorTokens.SigningKey.readOrCreate(dir.toPath().resolve("token-signing.key"));
     }
 
     /** A plane on a temporary directory (deleted on close), without a key. */

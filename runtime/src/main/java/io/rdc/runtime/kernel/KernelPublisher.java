@@ -1,6 +1,7 @@
 package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.ref.RefDescriptor;
+import io.rdc.runtime.security.OperatorTokens;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.kernel.codec.EventNoteEncoder;
 import io.rdc.runtime.transport.Payload;
@@ -120,20 +121,32 @@ final class KernelPublisher {
      */
     int offerFrame(int node, byte kind, long callId, int opOrStatus, Payload payload) {
         int plen = payload == null ? 0 : payload.length();
-        // A request carries who makes it (Authority): the operator acting on this thread, if any.
-        byte[] acting = kind == Frames.REQUEST ? Authority.trailerOfThisThread() : null;
-        int tlen = acting == null ? 0 : acting.length + Authority.TRAILER_LENGTH_BYTES;
+        // A request carries who makes it (Authority): the operator acting on this thread, if any,
+        // and, when the control plane gave that operator's session credentials, the session's
+        // signature over the whole frame (docs/security.md, "Operator tokens").
+        Authority.Acting acting = kind == Frames.REQUEST ? Authority.actingOnThisThread() : null;
+        byte[] trailer = kind != Frames.REQUEST ? null : acting == null ? NO_TRAILER : acting.encode();
+        int signature = acting != null && acting.credentials() != null ? OperatorTokens.SIGNATURE_LENGTH : 0;
+        int tlen = trailer == null ? 0 : trailer.length + signature + Authority.TRAILER_LENGTH_BYTES;
         UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + plen + tlen]);
         Frames.putHeaderTo(b, kind, 0, 0, k.nodeId);
         b.putLong(Frames.Q_CALL, callId);
         b.putInt(Frames.Q_OP, opOrStatus);
         if (plen > 0) b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, plen);
-        if (acting != null) {
-            b.putBytes(Frames.Q_HEADER + plen, acting);
-            b.putShort(Frames.Q_HEADER + plen + acting.length, (short) acting.length);
+        if (trailer != null) {
+            int at = Frames.Q_HEADER + plen;
+            b.putBytes(at, trailer);
+            at += trailer.length;
+            if (signature > 0) {
+                b.putBytes(at, acting.credentials().sign(b, 0, at));
+                at += signature;
+            }
+            b.putShort(at, (short) (trailer.length + signature));
         }
         return k.transport.offer(node, b, 0, Frames.Q_HEADER + plen + tlen, null);
     }
+
+    private static final byte[] NO_TRAILER = new byte[0];
 
     /** Sends an event for {@code watcher} at {@code node} from the kernel thread. */
     void offerEvent(int node, long watcher, Event e) {
