@@ -441,9 +441,9 @@ public final class ControlClient implements ControlPlane {
     }
 
     @Override
-    public io.rdc.runtime.security.OperatorTokens.Token issueOperatorToken(byte[] sessionKey, long ttlMillis) {
+    public io.rdc.runtime.security.OperatorTokens.Token issueOperatorToken(long rdc, byte[] sessionKey, long ttlMillis) {
         Signed answer = signed(call("operator token", timeoutNs, (b, seq) -> new IssueTokenEncoder().wrapAndApplyHeader(b, 0, header)
-                .clientId(clientId).seq(seq).ttlMillis(ttlMillis).putSessionKey(sessionKey, 0, sessionKey.length).encodedLength() + at()));
+                .clientId(clientId).seq(seq).ttlMillis(ttlMillis).rdc(rdc).putSessionKey(sessionKey, 0, sessionKey.length).encodedLength() + at()));
         io.rdc.runtime.security.OperatorTokens.Token t = io.rdc.runtime.security.OperatorTokens.Token.decode(answer.body(), answer.signature());
         if (t == null) throw new OperationException("operator token: the control plane at " + config.where() + " answered with something that is not a token");
         return t;

@@ -290,7 +290,7 @@ public final class ControlService implements ClusteredService {
                 if (keyLength > 256) throw new OperationException("operator token: a session key of " + keyLength + " bytes is no Ed25519 public key");
                 byte[] sessionKey = new byte[keyLength];
                 d.getSessionKey(sessionKey, 0, keyLength);
-                return issueToken(seq, sessionKey, ttl);
+                return issueToken(seq, d.rdc(), sessionKey, ttl);
             }
             case OpenRdcDecoder.TEMPLATE_ID -> {
                 OpenRdcDecoder d = new OpenRdcDecoder().wrap(buf, at, bl, v);
@@ -464,12 +464,14 @@ public final class ControlService implements ClusteredService {
     }
 
     /**
-     * A token binding the identity the current session proved to {@code sessionKey}, until the
-     * cluster's time plus {@code ttlMillis} (at most {@link #MAX_TOKEN_MILLIS}). The expiry comes
-     * from the log's timestamp and Ed25519 signatures are deterministic, so every member makes the
-     * same answer. Only a session that proved an operator's identity gets one.
+     * A token binding the identity the current session proved, and RDC {@code rdc} with its owner
+     * and other operators now, to {@code sessionKey}, until the cluster's time plus {@code
+     * ttlMillis} (at most {@link #MAX_TOKEN_MILLIS}). Times come from the log's timestamp and
+     * Ed25519 signatures are deterministic, so every member makes the same answer. Only a session
+     * that proved an operator's identity gets one, and only for an RDC it may act in (as for
+     * opening a session in it).
      */
-    private int issueToken(long seq, byte[] sessionKey, long ttlMillis) {
+    private int issueToken(long seq, long rdc, byte[] sessionKey, long ttlMillis) {
         if (tokenKey == null) throw new OperationException("operator token: this control plane signs no tokens (it was started without a signing key)");
         String proven = proven();
         if (proven == null) throw new OperationException("operator token: this control plane has no pool key, so it cannot tell who asks");
@@ -478,7 +480,11 @@ public final class ControlService implements ClusteredService {
         if (ttlMillis <= 0) throw new OperationException("operator token: a life of " + ttlMillis + " ms");
         if (io.rdc.runtime.security.OperatorTokens.publicKeyOrNull(sessionKey) == null)
             throw new OperationException("operator token: the session key is not an Ed25519 public key (X.509 encoding)");
-        byte[] body = io.rdc.runtime.security.OperatorTokens.Token.body(proven, sessionKey, now + Math.min(ttlMillis, MAX_TOKEN_MILLIS));
+        RdcState r = running(rdc, "operator token");
+        checkAuthority(r, proven, "a token to act in it");
+        List<String> operators = ControlCodec.lines(r.names.getOrDefault(io.rdc.runtime.kernel.Authority.OPERATORS_NAME, ""));
+        byte[] body = io.rdc.runtime.security.OperatorTokens.Token.body(proven, rdc, r.owner, operators, sessionKey, now,
+                now + Math.min(ttlMillis, MAX_TOKEN_MILLIS));
         return signed(seq, body, tokenKey.sign(body));
     }
 

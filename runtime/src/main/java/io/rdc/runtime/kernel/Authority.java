@@ -179,7 +179,7 @@ public final class Authority {
         if (v == null) return;
         OperatorTokens.Refusal why;
         if (claim == null) why = operatorOnly(op) ? v.refuse(OperatorTokens.Refusal.OPERATOR_ONLY) : null;
-        else why = v.check(claim.acting().operator(), claim.token(), claim.tokenSignature(), claim.sequence(), frame, frameStart,
+        else why = v.check(claim.acting().operator(), claim.acting().rdc(), claim.token(), claim.tokenSignature(), claim.sequence(), frame, frameStart,
                 claim.signedLength(), claim.signature());
         if (why == null) return;
         String text = "node " + nodeId + " refused a request " + (claim == null ? "that names no operator" : "claiming operator '" + claim.acting().operator() + "'")
@@ -189,7 +189,7 @@ public final class Authority {
                     case EXPIRED -> "its operator token has expired";
                     case BAD_SIGNATURE -> "it is not signed with its token's session key";
                     case REPLAYED -> "it was accepted before, or is outside the freshness window (a replay)";
-                    case NOT_ITS_OPERATOR -> "its token was issued to another operator";
+                    case NOT_ITS_CLAIM -> "its token was issued to another operator, or for another RDC";
                     case OPERATOR_ONLY -> "only an operator's session may ask this, and it must prove who it is";
                 };
         long n = v.refused();
@@ -208,9 +208,32 @@ public final class Authority {
         return op == Kernel.OP_SNAPSHOT || op == Kernel.OP_CHECKPOINT || op == Kernel.OP_FORK;
     }
 
-    /** A session acting in an RDC tells the node that RDC's owner and list (the latest it knows). */
-    void learn(Acting acting) {
-        if (acting != null) known.put(acting.rdc(), acting.access());
+    /** When the token whose access {@link #known} holds for each RDC was issued (0: learnt from a trailer, without tokens). */
+    private final ConcurrentHashMap<Long, Long> knownSince = new ConcurrentHashMap<>();
+
+    /**
+     * Who a request (already proven, {@link #prove}) acts as, and what the node learns from it: a
+     * session acting in an RDC tells the node that RDC's owner and list. While this node checks
+     * tokens, all three come from the request's token (as the control plane knew them when it
+     * issued the token; a newer token's replace an older one's), never from what the trailer
+     * states; without, from the trailer (the latest the session knows).
+     */
+    Acting accept(Claim claim) {
+        if (claim == null) return null;
+        Acting acting = claim.acting();
+        long issuedAt = 0;
+        if (verifier != null && claim.token().length > 0) {
+            OperatorTokens.Token t = OperatorTokens.Token.decode(claim.token(), claim.tokenSignature());
+            if (t == null) throw new OperationException("a request's operator token is malformed"); // proven on arrival: cannot happen
+            acting = new Acting(t.operator(), t.rdc(), new Access(t.owner(), t.operators()));
+            issuedAt = t.issuedAtMillis();
+        }
+        Long before = knownSince.get(acting.rdc());
+        if (before == null || before <= issuedAt) {
+            known.put(acting.rdc(), acting.access());
+            knownSince.put(acting.rdc(), issuedAt);
+        }
+        return acting;
     }
 
     /** An RDC's owner as this node has learnt it from operators' requests, or null. */

@@ -220,8 +220,7 @@ final class KernelAdapter {
                     return;
                 }
             }
-            acting = claim == null ? null : claim.acting();
-            k.authority.learn(acting);
+            acting = k.authority.accept(claim);
             KernelCodec.Incoming in = incoming;
             // The RDC or incarnation a governed operation is about starts its message's block (rdc-kernel.xml).
             int subject = KernelCodec.subjectAt(op, buf, at, plen);

@@ -135,7 +135,7 @@ public final class Operator {
     private OperatorTokens.Credentials newCredentials() {
         if (control == null || kernel.pool().operatorTokenKey() == null) return null;
         java.security.KeyPair sessionKey = OperatorTokens.newKeyPair();
-        return new OperatorTokens.Credentials(control.issueOperatorToken(sessionKey.getPublic().getEncoded(), TOKEN_LIFE_MS), sessionKey.getPrivate());
+        return new OperatorTokens.Credentials(control.issueOperatorToken(session.rdcId, sessionKey.getPublic().getEncoded(), TOKEN_LIFE_MS), sessionKey.getPrivate());
     }
 
     /** This session's credentials, renewed first when less than a quarter of the token's life is left. */
@@ -176,7 +176,8 @@ public final class Operator {
         ControlPlane cp = control();
         if (cp != null) cp.bindName(session.rdcId, Authority.OPERATORS_NAME, String.join("\n", ops));
         access = new Authority.Access(access.owner(), ops);
-        acting(() -> kernel.nodes(null)); // a request to every node: each learns the new list from its trailer
+        if (credentials != null) credentials = newCredentials(); // a token that carries the new list
+        acting(() -> kernel.nodes(null)); // a request to every node: each learns the new list from its trailer (its token, with a plane)
     }
 
     /** Runs a control request as this session's operator (the nodes check its authority over the RDC it targets). */

@@ -18,6 +18,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
@@ -174,13 +175,24 @@ public final class OperatorTokens {
         }
     }
 
-    /** A token: what the plane signed ({@code body}) and its signature, with the body's fields. */
-    public record Token(String operator, byte[] sessionKey, long expiresAtMillis, byte[] body, byte[] signature) {
+    /**
+     * A token: what the plane signed ({@code body}) and its signature, with the body's fields: the
+     * operator, the RDC its session acts in with that RDC's owner and other operators as the plane
+     * knew them at {@code issuedAtMillis}, the session's public key, and the expiry.
+     */
+    public record Token(String operator, long rdc, String owner, List<String> operators, byte[] sessionKey, long issuedAtMillis,
+                        long expiresAtMillis, byte[] body, byte[] signature) {
+        public Token {
+            operators = List.copyOf(operators);
+        }
+
         /** The bytes the plane signs (an OperatorToken message of the kernel schema, with its header). */
-        public static byte[] body(String operator, byte[] sessionKey, long expiresAtMillis) {
-            ExpandableArrayBuffer b = new ExpandableArrayBuffer(128);
+        public static byte[] body(String operator, long rdc, String owner, List<String> operators, byte[] sessionKey, long issuedAtMillis,
+                long expiresAtMillis) {
+            ExpandableArrayBuffer b = new ExpandableArrayBuffer(256);
             OperatorTokenEncoder e = new OperatorTokenEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder());
-            e.expiresAtMillis(expiresAtMillis).operatorName(operator).putSessionKey(sessionKey, 0, sessionKey.length);
+            e.expiresAtMillis(expiresAtMillis).issuedAtMillis(issuedAtMillis).rdc(rdc).operatorName(operator)
+                    .putSessionKey(sessionKey, 0, sessionKey.length).owner(owner).operators(String.join("\n", operators));
             return Arrays.copyOf(b.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength());
         }
 
@@ -188,18 +200,20 @@ public final class OperatorTokens {
         public static Token decode(byte[] body, byte[] signature) {
             try {
                 UnsafeBuffer b = new UnsafeBuffer(body);
+                if (body.length < MessageHeaderDecoder.ENCODED_LENGTH) return null;
                 MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
-                if (body.length < MessageHeaderDecoder.ENCODED_LENGTH || h.schemaId() != OperatorTokenDecoder.SCHEMA_ID
-                        || h.templateId() != OperatorTokenDecoder.TEMPLATE_ID) return null;
+                if (h.schemaId() != OperatorTokenDecoder.SCHEMA_ID || h.templateId() != OperatorTokenDecoder.TEMPLATE_ID) return null;
                 OperatorTokenDecoder d = new OperatorTokenDecoder().wrap(b, MessageHeaderDecoder.ENCODED_LENGTH, h.blockLength(), h.version());
-                long expires = d.expiresAtMillis();
+                long expires = d.expiresAtMillis(), issued = d.issuedAtMillis(), rdc = d.rdc();
                 String operator = d.operatorName();
                 int keyLength = d.sessionKeyLength();
                 if (keyLength > 256) return null;
                 byte[] key = new byte[keyLength];
                 d.getSessionKey(key, 0, keyLength);
+                String owner = d.owner(), operators = d.operators();
                 if (d.limit() != body.length) return null;
-                return new Token(operator, key, expires, body.clone(), signature.clone());
+                return new Token(operator, rdc, owner, operators.isEmpty() ? List.of() : List.of(operators.split("\n")), key, issued, expires,
+                        body.clone(), signature.clone());
             } catch (RuntimeException e) {
                 return null; // lengths past the end: not a token
             }
@@ -242,7 +256,7 @@ public final class OperatorTokens {
     }
 
     /** Why a node refused a request that claims an operator. */
-    public enum Refusal { NO_TOKEN, BAD_TOKEN, EXPIRED, BAD_SIGNATURE, REPLAYED, NOT_ITS_OPERATOR, OPERATOR_ONLY }
+    public enum Refusal { NO_TOKEN, BAD_TOKEN, EXPIRED, BAD_SIGNATURE, REPLAYED, NOT_ITS_CLAIM, OPERATOR_ONLY }
 
     /**
      * A node's side: checks tokens (each once: verified ones are kept until they expire) and request
@@ -277,12 +291,13 @@ public final class OperatorTokens {
         }
 
         /**
-         * Checks a request that claims {@code claimed}: the token ({@code body}, {@code tokenSignature})
-         * must be the plane's, unexpired and for {@code claimed}; {@code signature} must be the
+         * Checks a request that claims operator {@code claimed} acting in RDC {@code claimedRdc}: the
+         * token ({@code body}, {@code tokenSignature}) must be the plane's, unexpired, and for that
+         * operator and RDC; {@code signature} must be the
          * token's session key's over {@code frame[off, off + signedLength)}; {@code sequence} fresh
          * and never accepted before. Returns null when all hold, else the refusal (counted).
          */
-        public Refusal check(String claimed, byte[] body, byte[] tokenSignature, long sequence, DirectBuffer frame, int off, int signedLength,
+        public Refusal check(String claimed, long claimedRdc, byte[] body, byte[] tokenSignature, long sequence, DirectBuffer frame, int off, int signedLength,
                 byte[] signature) {
             if (body == null || body.length == 0) return refuse(Refusal.NO_TOKEN);
             long nowMs = System.currentTimeMillis();
@@ -303,7 +318,7 @@ public final class OperatorTokens {
                 sessions.remove(id);
                 return refuse(Refusal.EXPIRED);
             }
-            if (!s.token.operator().equals(claimed)) return refuse(Refusal.NOT_ITS_OPERATOR);
+            if (!s.token.operator().equals(claimed) || s.token.rdc() != claimedRdc) return refuse(Refusal.NOT_ITS_CLAIM);
             if (signature == null || signature.length != SIGNATURE_LENGTH || !verify(s.key, null, frame, off, signedLength, signature))
                 return refuse(Refusal.BAD_SIGNATURE);
             long nowNs = nowMs * 1_000_000L;

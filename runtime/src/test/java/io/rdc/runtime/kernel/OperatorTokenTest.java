@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Timeout;
  * RDC, and sends them over UDP to the node that holds ann's vault (sealed with the pool's key, as
  * node 204, so they pass frame authentication). Without a token, with a token it forged, with a
  * token of ann's that has expired, with ann's token but its own signature, with eve's own valid
- * token, and replaying a request ann signed, each of list, status, snapshot, create, freeze,
+ * token (as ann, and as eve claiming to act in ann's RDC), and replaying a request ann signed, each of list, status, snapshot, create, freeze,
  * destroy, migrate and checkpoint is refused, counted in the node's refused requests (shown by
  * {@code show nodes}), and changes nothing. Snapshot and checkpoint without any operator (a
  * kernel's empty trailer) are refused too.
@@ -147,7 +147,8 @@ class OperatorTokenTest {
     void withAForgedToken() throws Exception {
         KeyPair mine = OperatorTokens.newKeyPair();
         OperatorTokens.SigningKey notThePlanes = OperatorTokens.SigningKey.generate();
-        byte[] body = OperatorTokens.Token.body("ann", mine.getPublic().getEncoded(), System.currentTimeMillis() + 3_600_000);
+        byte[] body = OperatorTokens.Token.body("ann", annRdc, "ann", List.of(), mine.getPublic().getEncoded(), System.currentTimeMillis(),
+                System.currentTimeMillis() + 3_600_000);
         OperatorTokens.Token forged = OperatorTokens.Token.decode(body, notThePlanes.sign(body));
         assertEachRefused(claimingAnn(new OperatorTokens.Credentials(forged, mine.getPrivate())), "its operator token is not one the control plane signed");
     }
@@ -156,7 +157,7 @@ class OperatorTokenTest {
     void withAnExpiredTokenOfAnns() throws Exception {
         // ann's token and session key leaked, and the token has run out since.
         KeyPair leaked = OperatorTokens.newKeyPair();
-        OperatorTokens.Token shortLived = ann.control().issueOperatorToken(leaked.getPublic().getEncoded(), 1000);
+        OperatorTokens.Token shortLived = ann.control().issueOperatorToken(annRdc, leaked.getPublic().getEncoded(), 1000);
         assertEquals("ann", shortLived.operator());
         Thread.sleep(Math.max(0, shortLived.expiresAtMillis() - System.currentTimeMillis()) + 200);
         assertEachRefused(claimingAnn(new OperatorTokens.Credentials(shortLived, leaked.getPrivate())), "its operator token has expired");
@@ -172,7 +173,14 @@ class OperatorTokenTest {
 
     @Test
     void withEvesOwnValidToken() throws Exception {
-        assertEachRefused(claimingAnn(eve.credentials()), "its token was issued to another operator");
+        assertEachRefused(claimingAnn(eve.credentials()), "its token was issued to another operator, or for another RDC");
+    }
+
+    @Test
+    void asEveWithHerValidTokenClaimingToActInAnnsRdc() throws Exception {
+        // Acting in an RDC lets a session act on it: the RDC is the token's, not the one the trailer states.
+        assertEachRefused(new Authority.Acting("eve", annRdc, new Authority.Access("eve", List.of()), eve.credentials()),
+                "its token was issued to another operator, or for another RDC");
     }
 
     @Test
@@ -234,7 +242,7 @@ class OperatorTokenTest {
         for (Map.Entry<Long, Kernel.Response> a : answers.entrySet()) {
             String op = names.get(a.getKey());
             assertNotEquals(Frames.OK, a.getValue().status(), op + " claiming ann must be refused");
-            assertTrue(a.getValue().error().contains("refused a request claiming operator 'ann'") && a.getValue().error().contains(why),
+            assertTrue(a.getValue().error().contains("refused a request claiming operator '" + claim.operator() + "'") && a.getValue().error().contains(why),
                     op + ": " + a.getValue().error());
         }
         assertEquals(before + frames.size(), refusedRequestsAtVictim(), "every request refused is counted");
