@@ -85,11 +85,7 @@ public final class OperatorTokens {
         try {
             Signature s = Signature.getInstance(ALGORITHM);
             s.initVerify(key);
-            if (context != null) s.update(context);
-            byte[] bytes = new byte[len];
-            buf.getBytes(off, bytes);
-            s.update(bytes);
-            return s.verify(signature);
+            return fed(s, context, buf, off, len).verify(signature);
         } catch (GeneralSecurityException | RuntimeException e) {
             return false;
         }
@@ -99,14 +95,19 @@ public final class OperatorTokens {
         try {
             Signature s = Signature.getInstance(ALGORITHM);
             s.initSign(key);
-            if (context != null) s.update(context);
-            byte[] bytes = new byte[len];
-            buf.getBytes(off, bytes);
-            s.update(bytes);
-            return s.sign();
+            return fed(s, context, buf, off, len).sign();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("Ed25519 signing failed", e);
         }
+    }
+
+    /** {@code s} given the context (null: none) then the bytes (Ed25519 hashes the whole message twice: it takes them at once, not streamed). */
+    private static Signature fed(Signature s, byte[] context, DirectBuffer buf, int off, int len) throws GeneralSecurityException {
+        if (context != null) s.update(context);
+        byte[] bytes = new byte[len];
+        buf.getBytes(off, bytes);
+        s.update(bytes);
+        return s;
     }
 
     /**

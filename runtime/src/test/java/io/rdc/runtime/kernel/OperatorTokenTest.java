@@ -184,6 +184,20 @@ class OperatorTokenTest {
     }
 
     @Test
+    void aListedOperatorCannotWidenTheListByStatingIt() throws Exception {
+        // bob, whom ann lists, acts in her RDC with a token of his own, and states a list that adds eve.
+        ann.allow("bob");
+        Operator bob = pool.newOperator("bob-in-ann", "ann-app", false, "bob");
+        assertEquals(List.of("bob"), bob.credentials().token().operators(), "the token carries the RDC's list as the plane has it");
+        Authority.Acting widened = new Authority.Acting("bob", annRdc, new Authority.Access("ann", List.of("bob", "eve")), bob.credentials());
+        Kernel.Response asBob = send(List.of(request(Kernel.OP_STATUS, Ghosts.statusRequest(vaultGid), widened))).values().iterator().next();
+        assertEquals(Frames.OK, asBob.status(), "bob may ask: " + (asBob.status() == Frames.OK ? "" : asBob.error()));
+        // The node learnt the RDC's list from bob's token, not from what his trailer stated: eve is still refused.
+        OperationException e = assertThrows(OperationException.class, () -> eve.status(eve.adopt(vaultGid)), "eve must not be let in by bob's trailer");
+        assertTrue(e.getMessage().contains("operator 'eve' has no authority over RDC"), e.getMessage());
+    }
+
+    @Test
     void replayingARequestAnnSigned() throws Exception {
         // A request ann's session signed (here: status of her vault), captured and sent again.
         UnsafeBuffer signed = request(Kernel.OP_STATUS, Ghosts.statusRequest(vaultGid), ann.actingNow());
