@@ -436,7 +436,13 @@ public final class ControlClient implements ControlPlane {
 
     @Override
     public byte[] operatorTokenKey() {
-        Signed answer = signed(call("operator token key", timeoutNs, query(2)));
+        DirectBuffer b = call("operator token key", timeoutNs, query(2));
+        if (new MessageHeaderDecoder().wrap(b, 0).templateId() != SignedDecoder.TEMPLATE_ID) {
+            // A plane older than schema version 5 answers another query: it signs no tokens, and nodes believe stated operators as before.
+            System.err.println("rdc: the control plane at " + config.where() + " issues no operator tokens (an older version): nodes believe the operator a request names");
+            return null;
+        }
+        Signed answer = signed(b);
         return answer.body().length == 0 ? null : answer.body();
     }
 
