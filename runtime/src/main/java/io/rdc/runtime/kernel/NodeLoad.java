@@ -133,7 +133,7 @@ final class NodeLoad {
         return q;
     }
 
-    /** A node's answer to a status query; a node older than schema version 2 does not count unreadable messages, one older than 3 reports no queued or busy figures, one older than 4 no refused requests (0). */
+    /** A node's answer to a status query; a node older than schema version 2 does not count unreadable messages, one older than 3 reports no queued or busy figures, one older than 5 no refused requests (0). */
     static NodeStatus statusOf(NodeInfo n, Response r) {
         NodeStatusReportDecoder d = r.read(new NodeStatusReportDecoder());
         long unreadable = d.unreadableMessages() == NodeStatusReportDecoder.unreadableMessagesNullValue() ? 0 : d.unreadableMessages();
