@@ -94,6 +94,9 @@ final class PoolCommand implements Runnable {
             // The pool's key: made once (owner-only), kept with the pool's state, given to every member, node and operator.
             Path keyFile = home.resolve("pool.key");
             io.rdc.runtime.security.PoolKey.readOrCreate(keyFile);
+            // The key the members sign operator tokens with (docs/security.md, "Operator tokens"): beside
+            // the pool key, owner-only, made here once so that the members never race to make it.
+            io.rdc.runtime.security.OperatorTokens.SigningKey.readOrCreate(io.rdc.runtime.security.OperatorTokens.SigningKey.besides(keyFile));
             List<Process> started = new ArrayList<>();
             try {
                 String control = ControlPlanes.address(members, basePort);

@@ -903,6 +903,7 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
         m.put("incarnations", (long) n.incarnations());
         m.put("reachable", n.reachable());
         m.put("refused", n.refusedFrames());
+        m.put("refusedRequests", n.refusedRequests());
         return m;
     }
 

@@ -51,9 +51,11 @@ final class Views {
                     n.reachable() ? String.format(Locale.ROOT, "%.2f", n.busy()) : "-",
                     n.reachable() ? String.valueOf(n.queued()) : "-",
                     n.reachable() ? String.valueOf(n.incarnations()) : "unreachable",
-                    n.reachable() ? String.valueOf(n.refusedFrames()) : "-"));
+                    n.reachable() ? String.valueOf(n.refusedFrames()) : "-",
+                    n.reachable() ? String.valueOf(n.refusedRequests()) : "-"));
         // LOAD, BUSY and QUEUED are the figures the balancer reads (stdlib/balancer.js, docs/pool.md "Load balancing").
-        return table(List.of("ID", "NAME", "GROUPS", "LOAD", "BUSY", "QUEUED", "INCARNATIONS", "REFUSED"), rows);
+        // REFUSED: frames that failed authentication; REFUSED-REQ: requests whose operator claim was not proven (docs/security.md).
+        return table(List.of("ID", "NAME", "GROUPS", "LOAD", "BUSY", "QUEUED", "INCARNATIONS", "REFUSED", "REFUSED-REQ"), rows);
     }
 
     static String incarnations(List<Kernel.Listed> list) {

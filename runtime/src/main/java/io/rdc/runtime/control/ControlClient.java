@@ -434,6 +434,40 @@ public final class ControlClient implements ControlPlane {
         return out;
     }
 
+    @Override
+    public byte[] operatorTokenKey() {
+        DirectBuffer b = call("operator token key", timeoutNs, query(2));
+        if (new MessageHeaderDecoder().wrap(b, 0).templateId() != SignedDecoder.TEMPLATE_ID) {
+            // A plane older than schema version 5 answers another query: it signs no tokens, and nodes believe stated operators as before.
+            System.err.println("rdc: the control plane at " + config.where() + " issues no operator tokens (an older version): nodes believe the operator a request names");
+            return null;
+        }
+        Signed answer = signed(b);
+        return answer.body().length == 0 ? null : answer.body();
+    }
+
+    @Override
+    public io.rdc.runtime.security.OperatorTokens.Token issueOperatorToken(long rdc, byte[] sessionKey, long ttlMillis) {
+        Signed answer = signed(call("operator token", timeoutNs, (b, seq) -> new IssueTokenEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).ttlMillis(ttlMillis).rdc(rdc).putSessionKey(sessionKey, 0, sessionKey.length).encodedLength() + at()));
+        io.rdc.runtime.security.OperatorTokens.Token t = io.rdc.runtime.security.OperatorTokens.Token.decode(answer.body(), answer.signature());
+        if (t == null) throw new OperationException("operator token: the control plane at " + config.where() + " answered with something that is not a token");
+        return t;
+    }
+
+    private record Signed(byte[] body, byte[] signature) {}
+
+    private static Signed signed(DirectBuffer b) {
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        if (h.templateId() != SignedDecoder.TEMPLATE_ID) throw new OperationException("the control plane answered template " + h.templateId() + ", not Signed");
+        SignedDecoder d = new SignedDecoder().wrap(b, at(), h.blockLength(), h.version());
+        byte[] body = new byte[d.bodyLength()];
+        d.getBody(body, 0, body.length);
+        byte[] signature = new byte[d.signatureLength()];
+        d.getSignature(signature, 0, signature.length);
+        return new Signed(body, signature);
+    }
+
     private Body query(int op) {
         return (b, seq) -> new QueryEncoder().wrapAndApplyHeader(b, 0, header).clientId(clientId).seq(seq).op((short) op).encodedLength() + at();
     }

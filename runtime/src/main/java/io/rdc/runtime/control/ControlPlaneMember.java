@@ -48,14 +48,20 @@ public final class ControlPlaneMember implements AutoCloseable {
      * @param idle how the member's agents wait for work (default: {@link ControlIdle#fromSystemProperty()})
      * @param snapshots when the member snapshots on its own (default: {@link SnapshotPolicy#DEFAULT})
      */
+    /** @param tokenKey the key this plane signs operator tokens with (docs/security.md, "Operator tokens"); null: it signs none */
     public record Config(int memberId, List<Endpoints> members, File dir, byte[] poolKey, long unreachableAfterMs, ControlIdle idle,
-            SnapshotPolicy snapshots) {
+            SnapshotPolicy snapshots, io.rdc.runtime.security.OperatorTokens.SigningKey tokenKey) {
         public Config {
             members = List.copyOf(members);
             if (idle == null) idle = ControlIdle.fromSystemProperty();
             if (snapshots == null) snapshots = SnapshotPolicy.DEFAULT;
             if (memberId < 0 || memberId >= members.size())
                 throw new IllegalArgumentException("control member " + memberId + ": there are " + members.size() + " members (0.." + (members.size() - 1) + ")");
+        }
+
+        public Config(int memberId, List<Endpoints> members, File dir, byte[] poolKey, long unreachableAfterMs, ControlIdle idle,
+                SnapshotPolicy snapshots) {
+            this(memberId, members, dir, poolKey, unreachableAfterMs, idle, snapshots, null);
         }
 
         public Config(int memberId, List<Endpoints> members, File dir, byte[] poolKey, long unreachableAfterMs) {
@@ -67,11 +73,15 @@ public final class ControlPlaneMember implements AutoCloseable {
         }
 
         public Config withIdle(ControlIdle i) {
-            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, i, snapshots);
+            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, i, snapshots, tokenKey);
         }
 
         public Config withSnapshots(SnapshotPolicy p) {
-            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, idle, p);
+            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, idle, p, tokenKey);
+        }
+
+        public Config withTokenKey(io.rdc.runtime.security.OperatorTokens.SigningKey k) {
+            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, idle, snapshots, k);
         }
 
         /** The members' "host:port" ingress endpoints, for {@link ControlClientConfig}. */
@@ -134,6 +144,7 @@ public final class ControlPlaneMember implements AutoCloseable {
                 .startupCanvassTimeoutNs(TimeUnit.SECONDS.toNanos(single ? 3 : 6))
                 .sessionTimeoutNs(TimeUnit.SECONDS.toNanos(10));
         ControlService svc = service = new ControlService(config.unreachableAfterMs());
+        svc.signTokensWith(config.tokenKey());
         if (config.poolKey() != null) cmCtx.authenticatorSupplier(() -> new PoolKeyAuth.KeyAuthenticator(config.poolKey(), svc::ownKeyOf));
         ClusteredServiceContainer.Context svcCtx = new ClusteredServiceContainer.Context().aeronDirectoryName(aeronDir)
                 .archiveContext(localArchive.clone()).clusterDir(new File(base, "cluster"))
@@ -334,8 +345,12 @@ public final class ControlPlaneMember implements AutoCloseable {
         String aeronDir = newAeronDir(id);
         System.out.println("control member " + id + " aeron dir " + aeronDir); // before it exists: whoever kills -9 cleans it up
         System.out.flush();
+        // The key that signs operator tokens lies beside the pool key (rdc pool start makes it before
+        // starting the members, so that they never race to make it); without a pool key, none.
+        io.rdc.runtime.security.OperatorTokens.SigningKey tokenKey = keyFile == null ? null
+                : io.rdc.runtime.security.OperatorTokens.SigningKey.readOrCreate(io.rdc.runtime.security.OperatorTokens.SigningKey.besides(keyFile));
         ControlPlaneMember m = start(new Config(id, derive(hosts, basePort), dir, key, unreachable, idle,
-                new SnapshotPolicy(snapshotEntries, java.time.Duration.ofSeconds(snapshotSeconds))), aeronDir);
+                new SnapshotPolicy(snapshotEntries, java.time.Duration.ofSeconds(snapshotSeconds)), tokenKey), aeronDir);
         // SR's srx: this member's coordinator starts the nodes RDCs ask for (only while it leads) and ends
         // them with this process; it needs the pool's key file to hand to the nodes.
         NodeCoordinator coordinator = keyFile == null ? null : NodeCoordinator.start(m, hostsForNodes, keyFile,

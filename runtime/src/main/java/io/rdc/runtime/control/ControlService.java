@@ -279,7 +279,18 @@ public final class ControlService implements ClusteredService {
                 return ack(seq, 0);
             }
             case QueryDecoder.TEMPLATE_ID -> {
-                return new QueryDecoder().wrap(buf, at, bl, v).op() == 0 ? membersList(seq) : rdcList(seq, rdcs.values(), false);
+                int op = new QueryDecoder().wrap(buf, at, bl, v).op();
+                if (op == 2) return signed(seq, tokenKey == null ? new byte[0] : tokenKey.publicKey(), new byte[0]);
+                return op == 0 ? membersList(seq) : rdcList(seq, rdcs.values(), false);
+            }
+            case IssueTokenDecoder.TEMPLATE_ID -> {
+                IssueTokenDecoder d = new IssueTokenDecoder().wrap(buf, at, bl, v);
+                long ttl = d.ttlMillis();
+                int keyLength = d.sessionKeyLength();
+                if (keyLength > 256) throw new OperationException("operator token: a session key of " + keyLength + " bytes is no Ed25519 public key");
+                byte[] sessionKey = new byte[keyLength];
+                d.getSessionKey(sessionKey, 0, keyLength);
+                return issueToken(seq, d.rdc(), sessionKey, ttl);
             }
             case OpenRdcDecoder.TEMPLATE_ID -> {
                 OpenRdcDecoder d = new OpenRdcDecoder().wrap(buf, at, bl, v);
@@ -437,6 +448,50 @@ public final class ControlService implements ClusteredService {
     private String proven() {
         byte[] p = current == null ? null : current.encodedPrincipal();
         return p == null || p.length == 0 ? null : new String(p, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    // ---------------------------------------------------------------- operator tokens (docs/security.md, "Operator tokens")
+
+    /** The longest life of an operator token: an operator session asks for a new one before its token has a quarter left. */
+    public static final long MAX_TOKEN_MILLIS = 3_600_000;
+
+    /** The key this plane signs operator tokens with (every member holds the same); null: it signs none. */
+    private io.rdc.runtime.security.OperatorTokens.SigningKey tokenKey;
+
+    /** Set before the member starts. */
+    void signTokensWith(io.rdc.runtime.security.OperatorTokens.SigningKey key) {
+        this.tokenKey = key;
+    }
+
+    /**
+     * A token binding the identity the current session proved, and RDC {@code rdc} with its owner
+     * and other operators now, to {@code sessionKey}, until the cluster's time plus {@code
+     * ttlMillis} (at most {@link #MAX_TOKEN_MILLIS}). Times come from the log's timestamp and
+     * Ed25519 signatures are deterministic, so every member makes the same answer. Only a session
+     * that proved an operator's identity gets one, and only for an RDC it may act in (as for
+     * opening a session in it).
+     */
+    private int issueToken(long seq, long rdc, byte[] sessionKey, long ttlMillis) {
+        if (tokenKey == null) throw new OperationException("operator token: this control plane signs no tokens (it was started without a signing key)");
+        String proven = proven();
+        if (proven == null) throw new OperationException("operator token: this control plane has no pool key, so it cannot tell who asks");
+        if (proven.startsWith(PoolKeyAuth.NODE_PRINCIPAL))
+            throw new OperationException("operator token: this control-plane session is " + proven + ", a pool process, not an operator");
+        if (ttlMillis <= 0) throw new OperationException("operator token: a life of " + ttlMillis + " ms");
+        if (io.rdc.runtime.security.OperatorTokens.publicKeyOrNull(sessionKey) == null)
+            throw new OperationException("operator token: the session key is not an Ed25519 public key (X.509 encoding)");
+        RdcState r = running(rdc, "operator token");
+        checkAuthority(r, proven, "a token to act in it");
+        List<String> operators = ControlCodec.lines(r.names.getOrDefault(io.rdc.runtime.kernel.Authority.OPERATORS_NAME, ""));
+        byte[] body = io.rdc.runtime.security.OperatorTokens.Token.body(proven, rdc, r.owner, operators, sessionKey, now,
+                now + Math.min(ttlMillis, MAX_TOKEN_MILLIS));
+        return signed(seq, body, tokenKey.sign(body));
+    }
+
+    private int signed(long seq, byte[] body, byte[] signature) {
+        SignedEncoder e = new SignedEncoder().wrapAndApplyHeader(out, 0, headerOut);
+        e.seq(seq).status(Status.OK).putBody(body, 0, body.length).putSignature(signature, 0, signature.length);
+        return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
     }
 
     /** An RDC's owner is the operator whose session proved it, never one a request merely names. */

@@ -29,10 +29,13 @@ public final class EmbeddedControlPlane implements AutoCloseable {
             // Clients connect with a 5 s bound, so the plane is handed out only once it leads. A
             // member that does not lead in time (a loaded machine, or a port taken between the
             // probe and the bind) is started once more on fresh ports before this gives up.
+            // A keyed plane signs operator tokens with a key of its own (tokenKey).
+            io.rdc.runtime.security.OperatorTokens.SigningKey signing = poolKey == null ? null : tokenKey(dir, ownsDir);
             for (int attempt = 1; m == null; attempt++) {
                 int[] ports = freeUdpPorts(4);
                 ControlPlaneMember.Endpoints e = new ControlPlaneMember.Endpoints("localhost", ports[0], ports[1], ports[2], 0, ports[3]);
-                ControlPlaneMember started = ControlPlaneMember.start(new ControlPlaneMember.Config(0, List.of(e), dir, poolKey, unreachableAfterMs, idle, snapshots));
+                ControlPlaneMember started = ControlPlaneMember.start(new ControlPlaneMember.Config(0, List.of(e), dir, poolKey, unreachableAfterMs, idle, snapshots,
+                        signing));
                 if (awaitLeader(started, LEAD_WITHIN_MS)) {
                     m = started;
                 } else {
@@ -64,6 +67,21 @@ public final class EmbeddedControlPlane implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * The key a keyed plane signs operator tokens with: a new one for a temporary plane, and for a
+     * plane on a kept directory the one in that directory (made there first), so that a restarted
+     * plane's tokens are still those its pool's nodes know the key of.
+     */
+    private static io.rdc.runtime.security.OperatorTokens.SigningKey tokenKey(File dir, boolean temporary) {
+        if (temporary) return io.rdc.runtime.security.OperatorTokens.SigningKey.generate();
+        try {
+            Files.createDirectories(dir.toPath());
+        } catch (IOException ex) {
+            throw new UncheckedIOException("embedded control plane: cannot make " + dir, ex);
+        }
+        return io.rdc.runtime.security.OperatorTokens.SigningKey.readOrCreate(dir.toPath().resolve("token-signing.key"));
     }
 
     /** A plane on a temporary directory (deleted on close), without a key. */

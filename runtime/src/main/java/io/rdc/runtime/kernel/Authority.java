@@ -2,6 +2,7 @@ package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.kernel.codec.OperatorTrailerDecoder;
 import io.rdc.runtime.kernel.codec.OperatorTrailerEncoder;
+import io.rdc.runtime.security.OperatorTokens;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -37,20 +38,42 @@ public final class Authority {
         }
     }
 
-    /** Who makes a request: an operator, in the session's RDC, with that RDC's access as the session knows it. */
-    public record Acting(String operator, long rdc, Access access) {
+    /**
+     * Who makes a request: an operator, in the session's RDC, with that RDC's access as the session
+     * knows it, and the session's credentials from the control plane (null: a pool whose plane signs
+     * no tokens, or none), with which every request it makes is signed (docs/security.md, "Operator tokens").
+     */
+    public record Acting(String operator, long rdc, Access access, OperatorTokens.Credentials credentials) {
+        public Acting(String operator, long rdc, Access access) {
+            this(operator, rdc, access, null);
+        }
+
+        /** The trailer's message (the signature, when there are credentials, follows it in the frame). */
         byte[] encode() {
-            KernelCodec.Outgoing out = new KernelCodec.Outgoing(64);
-            OperatorTrailerEncoder trailer = out.begin(new OperatorTrailerEncoder()).rdc(rdc);
+            KernelCodec.Outgoing out = new KernelCodec.Outgoing(256);
+            OperatorTrailerEncoder trailer = out.begin(new OperatorTrailerEncoder()).rdc(rdc)
+                    .sequence(credentials == null ? 0 : credentials.nextSequence());
             OperatorTrailerEncoder.OperatorsEncoder e = trailer.operatorsCount(access.operators().size());
             for (String o : access.operators()) e.next().name(o);
             trailer.operatorName(operator).owner(access.owner());
+            byte[] token = credentials == null ? NONE : credentials.token().body();
+            byte[] tokenSignature = credentials == null ? NONE : credentials.token().signature();
+            trailer.putToken(token, 0, token.length).putTokenSignature(tokenSignature, 0, tokenSignature.length);
             return out.toBytes();
         }
+    }
 
-        static Acting decode(DirectBuffer buf, int offset, int length) {
+    /**
+     * A request's operator trailer as read: who it claims ({@code acting}), and what proves the
+     * claim (empty token and null signature: nothing). {@code signedLength}: the frame's bytes the
+     * signature covers, counted from the frame's start.
+     */
+    record Claim(Acting acting, long sequence, byte[] token, byte[] tokenSignature, byte[] signature, int signedLength) {
+        /** Reads the trailer at {@code [offset, offset + length)} of the frame starting at {@code frameStart}. */
+        static Claim decode(DirectBuffer buf, int frameStart, int offset, int length) {
             OperatorTrailerDecoder r = new KernelCodec.Incoming().wrap(buf, offset, length, new OperatorTrailerDecoder());
             long rdc = r.rdc();
+            long sequence = r.sequence() == OperatorTrailerDecoder.sequenceNullValue() ? 0 : r.sequence();
             OperatorTrailerDecoder.OperatorsDecoder group = r.operators();
             int n = group.count();
             if (n > 1024) throw new OperationException("a request's operator trailer is malformed");
@@ -58,7 +81,23 @@ public final class Authority {
             for (int i = 0; i < n; i++) ops[i] = group.next().name();
             String operator = KernelCodec.orNull(r.operatorName()), owner = KernelCodec.orNull(r.owner());
             if (operator == null || owner == null) throw new OperationException("a request's operator trailer is malformed");
-            return new Acting(operator, rdc, new Access(owner, List.of(ops)));
+            byte[] token = bytes(r.tokenLength(), length);
+            r.getToken(token, 0, token.length);
+            byte[] tokenSignature = bytes(r.tokenSignatureLength(), length);
+            r.getTokenSignature(tokenSignature, 0, tokenSignature.length);
+            int message = r.limit(); // the trailer's message, header included: the signature follows it
+            byte[] signature = null;
+            if (length - message == OperatorTokens.SIGNATURE_LENGTH && token.length > 0) {
+                signature = new byte[OperatorTokens.SIGNATURE_LENGTH];
+                buf.getBytes(offset + message, signature);
+            } else if (length != message) throw new OperationException("a request's operator trailer is malformed");
+            return new Claim(new Acting(operator, rdc, new Access(owner, List.of(ops))), sequence, token, tokenSignature, signature,
+                    offset + message - frameStart);
+        }
+
+        private static byte[] bytes(int claimed, int room) {
+            if (claimed < 0 || claimed > room) throw new OperationException("a request's operator trailer is malformed");
+            return new byte[claimed];
         }
     }
 
@@ -80,10 +119,9 @@ public final class Authority {
         }
     }
 
-    /** The trailer bytes for a request made on this thread (empty: no operator). */
-    static byte[] trailerOfThisThread() {
-        Acting a = ACTING.get();
-        return a == null ? NONE : a.encode();
+    /** The operator making requests on this thread, or null (a kernel's or an incarnation's own request). */
+    static Acting actingOnThisThread() {
+        return ACTING.get();
     }
 
     private static final byte[] NONE = new byte[0];
@@ -98,9 +136,104 @@ public final class Authority {
         this.nodeId = nodeId;
     }
 
-    /** A session acting in an RDC tells the node that RDC's owner and list (the latest it knows). */
-    void learn(Acting acting) {
-        if (acting != null) known.put(acting.rdc(), acting.access());
+    /**
+     * Checks the claims of requests (docs/security.md, "Operator tokens") once this node knows the
+     * key with which the control plane signs operator tokens; null until then, and for good in a
+     * pool whose plane signs none (or that has no plane): claims are then believed, as before tokens.
+     */
+    private volatile OperatorTokens.Verifier verifier;
+
+    /** How far a request's sequence may lie from this node's clock: the same window as frames' ({@code rdc.auth.maxSkewSeconds}). */
+    static final long WINDOW_NS = Long.getLong("rdc.auth.maxSkewSeconds", 120) * 1_000_000_000L;
+
+    /** From now on requests that claim an operator must prove it with a token the holder of {@code planeKey} signed. */
+    void requireTokens(byte[] planeKey) {
+        verifier = new OperatorTokens.Verifier(planeKey, WINDOW_NS);
+    }
+
+    /** Whether this node checks operators' tokens. */
+    boolean requiresTokens() {
+        return verifier != null;
+    }
+
+    /** Requests refused for claiming an operator without proof, or for asking an operator's operation without one. */
+    long refusedRequests() {
+        OperatorTokens.Verifier v = verifier;
+        return v == null ? 0 : v.refused();
+    }
+
+    /** The verifier (its counts per reason), or null while this node checks no tokens. */
+    OperatorTokens.Verifier verifier() {
+        return verifier;
+    }
+
+    /**
+     * Checks, as a request arrives, that its claim is proven (kernel thread): a request naming an
+     * operator must carry a valid token for that operator and the token's session key's signature
+     * over the frame, with a sequence not seen before; a request naming none may not ask what only
+     * operators ask ({@link #operatorOnly}). Throws the refusal, counted; does nothing while this
+     * node checks no tokens.
+     */
+    void prove(Claim claim, int op, int src, DirectBuffer frame, int frameStart) {
+        OperatorTokens.Verifier v = verifier;
+        if (v == null) return;
+        OperatorTokens.Refusal why;
+        if (claim == null) why = operatorOnly(op) ? v.refuse(OperatorTokens.Refusal.OPERATOR_ONLY) : null;
+        else why = v.check(claim.acting().operator(), claim.acting().rdc(), claim.token(), claim.tokenSignature(), claim.sequence(), frame, frameStart,
+                claim.signedLength(), claim.signature());
+        if (why == null) return;
+        String text = "node " + nodeId + " refused a request " + (claim == null ? "that names no operator" : "claiming operator '" + claim.acting().operator() + "'")
+                + " from node " + src + ": " + switch (why) {
+                    case NO_TOKEN -> "it carries no operator token from the control plane";
+                    case BAD_TOKEN -> "its operator token is not one the control plane signed";
+                    case EXPIRED -> "its operator token has expired";
+                    case BAD_SIGNATURE -> "it is not signed with its token's session key";
+                    case REPLAYED -> "it was accepted before, or is outside the freshness window (a replay)";
+                    case NOT_ITS_CLAIM -> "its token was issued to another operator, or for another RDC";
+                    case OPERATOR_ONLY -> "only an operator's session may ask this, and it must prove who it is";
+                };
+        long n = v.refused();
+        if (n <= 10 || n % 1000 == 0) System.err.println(text + " (" + n + " refused so far)");
+        throw new OperationException(text);
+    }
+
+    /**
+     * What only an operator's session asks (no kernel or incarnation sends these without an
+     * operator): snapshots, checkpoints and forks of an incarnation, which copy its state out.
+     * Incarnations legitimately list their own RDC, ask statuses, create, freeze, destroy and
+     * migrate through the references they hold, and withdrawal closes nodes and migrates other
+     * RDCs' guests, so those stay open to requests without an operator (docs/security.md).
+     */
+    static boolean operatorOnly(int op) {
+        return op == Kernel.OP_SNAPSHOT || op == Kernel.OP_CHECKPOINT || op == Kernel.OP_FORK;
+    }
+
+    /** When the token whose access {@link #known} holds for each RDC was issued (0: learnt from a trailer, without tokens). */
+    private final ConcurrentHashMap<Long, Long> knownSince = new ConcurrentHashMap<>();
+
+    /**
+     * Who a request (already proven, {@link #prove}) acts as, and what the node learns from it: a
+     * session acting in an RDC tells the node that RDC's owner and list. While this node checks
+     * tokens, all three come from the request's token (as the control plane knew them when it
+     * issued the token; a newer token's replace an older one's), never from what the trailer
+     * states; without, from the trailer (the latest the session knows).
+     */
+    Acting accept(Claim claim) {
+        if (claim == null) return null;
+        Acting acting = claim.acting();
+        long issuedAt = 0;
+        if (verifier != null && claim.token().length > 0) {
+            OperatorTokens.Token t = OperatorTokens.Token.decode(claim.token(), claim.tokenSignature());
+            if (t == null) throw new OperationException("a request's operator token is malformed"); // proven on arrival: cannot happen
+            acting = new Acting(t.operator(), t.rdc(), new Access(t.owner(), t.operators()));
+            issuedAt = t.issuedAtMillis();
+        }
+        Long before = knownSince.get(acting.rdc());
+        if (before == null || before <= issuedAt) {
+            known.put(acting.rdc(), acting.access());
+            knownSince.put(acting.rdc(), issuedAt);
+        }
+        return acting;
     }
 
     /** An RDC's owner as this node has learnt it from operators' requests, or null. */

@@ -66,6 +66,23 @@ public interface ControlPlane extends AutoCloseable {
         return this;
     }
 
+    // ---- operator tokens (docs/security.md, "Operator tokens")
+
+    /** The public key (X.509 encoding) with which this plane signs operator tokens; null when it signs none. */
+    default byte[] operatorTokenKey() {
+        return null;
+    }
+
+    /**
+     * A token binding the identity this session proved, acting in RDC {@code rdc} (with that RDC's
+     * owner and other operators now), to {@code sessionKey} (the X.509 encoding of an Ed25519 public
+     * key the operator made), for at most {@code ttlMillis}; throws when this plane signs none, the
+     * session proved no operator, or that operator may not act in the RDC.
+     */
+    default io.rdc.runtime.security.OperatorTokens.Token issueOperatorToken(long rdc, byte[] sessionKey, long ttlMillis) {
+        throw new OperationException("operator token: this control plane issues none");
+    }
+
     List<RdcRecord> rdcs();
 
     void terminateRdc(long rdc);

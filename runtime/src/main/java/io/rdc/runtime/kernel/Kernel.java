@@ -124,6 +124,14 @@ public final class Kernel implements Agent {
     /** Which RDCs may place incarnations here: the node's allocation and access list (docs/pool.md). */
     final Placement placement;
 
+    /**
+     * From now on, requests that claim an operator must prove it with a token the control plane
+     * signed with {@code planeKey} (docs/security.md, "Operator tokens"). Set before the kernel runs.
+     */
+    public void requireOperatorTokens(byte[] planeKey) {
+        authority.requireTokens(planeKey);
+    }
+
     public Kernel(NodeInfo info, Pool pool, Transport transport) {
         this.info = info;
         this.nodeId = info.id();

@@ -43,7 +43,7 @@ final class KernelAdapter {
                 case Frames.DATA -> k.router.onData(buf, off, len);
                 case Frames.ACK -> onAck(buf, off);
                 case Frames.REPLY -> onReply(buf, off, len);
-                case Frames.REQUEST -> onRequest(buf, off, len);
+                case Frames.REQUEST -> onRequest(buf, off, len, true);
                 case Frames.RESPONSE -> k.requests.onResponse(buf, off, len);
                 case Frames.EVENT -> onEvent(buf, off, len);
                 default -> malformed("unknown frame type " + type);
@@ -191,13 +191,22 @@ final class KernelAdapter {
         w.complete(Frames.OK, null, new Reply(head, body, ref, buf.getLong(off + Frames.R_PORT)));
     }
 
+    /** A request held here (for a migration or an allocation read) and dispatched again: its claim was proven when it arrived. */
     void onRequest(DirectBuffer buf, int off, int len) {
+        onRequest(buf, off, len, false);
+    }
+
+    /** @param arrived true for a frame that has just arrived (its operator's claim is proven now), false for one dispatched again */
+    void onRequest(DirectBuffer buf, int off, int len, boolean arrived) {
         int src = buf.getInt(off + Frames.SRC_NODE);
         long call = buf.getLong(off + Frames.Q_CALL);
         int op = buf.getInt(off + Frames.Q_OP);
         try {
             int plen = payloadLength(op, buf, off, len);
             int at = off + Frames.Q_HEADER;
+            Authority.Claim claim = op == OP_MIGRATE_CHUNK ? null : claimOf(buf, off, len);
+            // Before anything else reads it: a request is acted on, held or forwarded only when its claim holds.
+            if (arrived && op != OP_MIGRATE_CHUNK) k.authority.prove(claim, op, src, buf, off);
             // Requests for an incarnation (or its streams and ports) that is moving or has moved
             // are held until it has, or forwarded to where it is now (§7.4.3).
             if (k.migrator.intercept(src, call, op, buf, off, len)) return;
@@ -211,8 +220,7 @@ final class KernelAdapter {
                     return;
                 }
             }
-            acting = op == OP_MIGRATE_CHUNK ? null : actingOf(buf, off, len);
-            k.authority.learn(acting);
+            acting = k.authority.accept(claim);
             KernelCodec.Incoming in = incoming;
             // The RDC or incarnation a governed operation is about starts its message's block (rdc-kernel.xml).
             int subject = KernelCodec.subjectAt(op, buf, at, plen);
@@ -305,9 +313,9 @@ final class KernelAdapter {
         return trailer;
     }
 
-    private static Authority.Acting actingOf(DirectBuffer buf, int off, int len) {
+    private static Authority.Claim claimOf(DirectBuffer buf, int off, int len) {
         int trailer = trailerLength(buf, off, len);
-        return trailer == 0 ? null : Authority.Acting.decode(buf, off + len - Authority.TRAILER_LENGTH_BYTES - trailer, trailer);
+        return trailer == 0 ? null : Authority.Claim.decode(buf, off, off + len - Authority.TRAILER_LENGTH_BYTES - trailer, trailer);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.ref.RefDescriptor;
+import io.rdc.runtime.security.OperatorTokens;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.kernel.codec.EventNoteEncoder;
 import io.rdc.runtime.transport.Payload;
@@ -119,21 +120,40 @@ final class KernelPublisher {
      * through the kernel thread). Returns a Frames status.
      */
     int offerFrame(int node, byte kind, long callId, int opOrStatus, Payload payload) {
+        UnsafeBuffer b = frame(k.nodeId, kind, callId, opOrStatus, payload, kind == Frames.REQUEST ? Authority.actingOnThisThread() : null);
+        return k.transport.offer(node, b, 0, b.capacity(), null);
+    }
+
+    /**
+     * A request or response frame from node {@code src}. A request carries who makes it (Authority):
+     * {@code acting}, the operator acting on the sending thread, if any (else an empty trailer), and,
+     * when the control plane gave that operator's session credentials, the session's signature over
+     * the whole frame before it (docs/security.md, "Operator tokens").
+     */
+    static UnsafeBuffer frame(int src, byte kind, long callId, int opOrStatus, Payload payload, Authority.Acting acting) {
         int plen = payload == null ? 0 : payload.length();
-        // A request carries who makes it (Authority): the operator acting on this thread, if any.
-        byte[] acting = kind == Frames.REQUEST ? Authority.trailerOfThisThread() : null;
-        int tlen = acting == null ? 0 : acting.length + Authority.TRAILER_LENGTH_BYTES;
+        byte[] trailer = kind != Frames.REQUEST ? null : acting == null ? NO_TRAILER : acting.encode();
+        int signature = acting != null && acting.credentials() != null ? OperatorTokens.SIGNATURE_LENGTH : 0;
+        int tlen = trailer == null ? 0 : trailer.length + signature + Authority.TRAILER_LENGTH_BYTES;
         UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + plen + tlen]);
-        Frames.putHeaderTo(b, kind, 0, 0, k.nodeId);
+        Frames.putHeaderTo(b, kind, 0, 0, src);
         b.putLong(Frames.Q_CALL, callId);
         b.putInt(Frames.Q_OP, opOrStatus);
         if (plen > 0) b.putBytes(Frames.Q_HEADER, payload.buffer(), 0, plen);
-        if (acting != null) {
-            b.putBytes(Frames.Q_HEADER + plen, acting);
-            b.putShort(Frames.Q_HEADER + plen + acting.length, (short) acting.length);
+        if (trailer != null) {
+            int at = Frames.Q_HEADER + plen;
+            b.putBytes(at, trailer);
+            at += trailer.length;
+            if (signature > 0) {
+                b.putBytes(at, acting.credentials().sign(b, 0, at));
+                at += signature;
+            }
+            b.putShort(at, (short) (trailer.length + signature));
         }
-        return k.transport.offer(node, b, 0, Frames.Q_HEADER + plen + tlen, null);
+        return b;
     }
+
+    private static final byte[] NO_TRAILER = new byte[0];
 
     /** Sends an event for {@code watcher} at {@code node} from the kernel thread. */
     void offerEvent(int node, long watcher, Event e) {

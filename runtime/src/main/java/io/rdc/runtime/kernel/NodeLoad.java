@@ -133,13 +133,14 @@ final class NodeLoad {
         return q;
     }
 
-    /** A node's answer to a status query; a node older than schema version 2 does not count unreadable messages, one older than 3 reports no queued or busy figures (0). */
+    /** A node's answer to a status query; a node older than schema version 2 does not count unreadable messages, one older than 3 reports no queued or busy figures, one older than 5 no refused requests (0). */
     static NodeStatus statusOf(NodeInfo n, Response r) {
         NodeStatusReportDecoder d = r.read(new NodeStatusReportDecoder());
         long unreadable = d.unreadableMessages() == NodeStatusReportDecoder.unreadableMessagesNullValue() ? 0 : d.unreadableMessages();
         long queued = d.queued() == NodeStatusReportDecoder.queuedNullValue() ? 0 : d.queued();
         double busy = Double.isNaN(d.busy()) ? 0 : d.busy();
-        return new NodeStatus(n.id(), n.name(), n.groups(), true, d.incarnations(), d.load(), d.refusedFrames(), unreadable, queued, busy);
+        long refusedRequests = d.refusedRequests() == NodeStatusReportDecoder.refusedRequestsNullValue() ? 0 : d.refusedRequests();
+        return new NodeStatus(n.id(), n.name(), n.groups(), true, d.incarnations(), d.load(), d.refusedFrames(), unreadable, queued, busy, refusedRequests);
     }
 
     private final NodeStatusReportEncoder report = new NodeStatusReportEncoder();
@@ -148,7 +149,7 @@ final class NodeLoad {
     void onNodeStatus(int src, long call, NodeStatusQueryDecoder query) {
         KernelCodec.Outgoing out = k.publisher.out;
         out.begin(report).incarnations(liveIncarnations()).load(load()).refusedFrames(k.transport.refusedFrames())
-                .unreadableMessages(k.adapter.refusedMessages()).queued(queued()).busy(busy());
+                .unreadableMessages(k.adapter.refusedMessages()).queued(queued()).busy(busy()).refusedRequests(k.authority.refusedRequests());
         k.publisher.respond(src, call, Frames.OK, out);
     }
 }

@@ -116,6 +116,17 @@ public final class Pool {
         this.control = c;
     }
 
+    /** The key the control plane signs operator tokens with (X.509), as asked of it at start; null: it signs none (or there is no plane). */
+    private volatile byte[] operatorTokenKey;
+
+    public byte[] operatorTokenKey() {
+        return operatorTokenKey;
+    }
+
+    public void operatorTokenKey(byte[] key) {
+        this.operatorTokenKey = key;
+    }
+
     public boolean isOperator(int id) {
         return operators.contains(id);
     }

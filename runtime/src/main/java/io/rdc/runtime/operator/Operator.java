@@ -1,6 +1,7 @@
 package io.rdc.runtime.operator;
 
 import io.rdc.runtime.kernel.Authority;
+import io.rdc.runtime.security.OperatorTokens;
 import io.rdc.runtime.kernel.ControlPlane;
 import io.rdc.runtime.kernel.Event;
 import io.rdc.runtime.kernel.Iface;
@@ -60,6 +61,14 @@ public final class Operator {
     private final ControlPlane control;
     /** The session's RDC's owner and the other operators allowed in it, as this session knows them. */
     private volatile Authority.Access access;
+    /**
+     * This session's token from the control plane and the key it signs requests with (null: the
+     * plane signs no tokens, or there is none): nodes take the session's identity from the token
+     * (docs/security.md, "Operator tokens"). Renewed before it runs out.
+     */
+    private volatile OperatorTokens.Credentials credentials;
+    /** How long a token is asked for ({@code rdc.operatorToken.lifeSeconds}; the plane caps it at an hour). */
+    static final long TOKEN_LIFE_MS = Long.getLong("rdc.operatorToken.lifeSeconds", 3600) * 1000;
 
     /**
      * The identity of an operator session on this machine: the {@code --user} option (system
@@ -118,7 +127,30 @@ public final class Operator {
             this.session = kernel.newOperatorSession(name, rdc.rdc().id());
             String listed = cp.names(rdc.rdc().id()).get(Authority.OPERATORS_NAME);
             this.access = new Authority.Access(rdc.rdc().owner(), listed == null || listed.isEmpty() ? List.of() : List.of(listed.split("\n")));
+            this.credentials = newCredentials();
         }
+    }
+
+    /** A new session key and the plane's token for it, as this session's proven identity; null when the plane signs no tokens. */
+    private OperatorTokens.Credentials newCredentials() {
+        if (control == null || kernel.pool().operatorTokenKey() == null) return null;
+        java.security.KeyPair sessionKey = OperatorTokens.newKeyPair();
+        return new OperatorTokens.Credentials(control.issueOperatorToken(session.rdcId, sessionKey.getPublic().getEncoded(), TOKEN_LIFE_MS), sessionKey.getPrivate());
+    }
+
+    /** This session's credentials, renewed first when less than a quarter of the token's life is left. */
+    public OperatorTokens.Credentials credentials() {
+        OperatorTokens.Credentials c = credentials;
+        if (c == null || c.fresh(TOKEN_LIFE_MS)) return c;
+        synchronized (this) {
+            if (credentials == c) credentials = newCredentials();
+            return credentials;
+        }
+    }
+
+    /** Who this session's requests say makes them, with the credentials that prove it. */
+    public Authority.Acting actingNow() {
+        return new Authority.Acting(identity, session.rdcId, access, credentials());
     }
 
     /** Who this session acts as. */
@@ -144,7 +176,8 @@ public final class Operator {
         ControlPlane cp = control();
         if (cp != null) cp.bindName(session.rdcId, Authority.OPERATORS_NAME, String.join("\n", ops));
         access = new Authority.Access(access.owner(), ops);
-        acting(() -> kernel.nodes(null)); // a request to every node: each learns the new list from its trailer
+        if (credentials != null) credentials = newCredentials(); // a token that carries the new list
+        acting(() -> kernel.nodes(null)); // a request to every node: each learns the new list from its trailer (its token, with a plane)
     }
 
     /**
@@ -169,7 +202,7 @@ public final class Operator {
 
     /** Runs a control request as this session's operator (the nodes check its authority over the RDC it targets). */
     private <T> T acting(java.util.function.Supplier<T> call) {
-        return Authority.as(new Authority.Acting(identity, session.rdcId, access), call);
+        return Authority.as(actingNow(), call);
     }
 
     private void acting(Runnable call) {

@@ -105,6 +105,8 @@ public final class EmbeddedPool implements AutoCloseable {
             if (config.control() != null) {
                 control = ControlPlanes.connect(config.control(), this, driver.aeronDirectoryName(), pool.key());
                 pool.control(control);
+                // Nodes check operators' tokens against the plane's key (docs/security.md, "Operator tokens").
+                pool.operatorTokenKey(control.operatorTokenKey());
                 // The users file goes into the control plane, which keeps it in its replicated state
                 // (docs/pool.md). A standing pool's is loaded by `rdc pool start --users`.
                 if (config.access().usersFile() != null && PoolConfig.EMBEDDED_CONTROL.equals(config.control()))
@@ -121,6 +123,7 @@ public final class EmbeddedPool implements AutoCloseable {
                 pool.onEndpointChange(t::forget);
                 t.downNodes(pool::isDown);
                 Kernel k = new Kernel(n, pool, t);
+                if (pool.operatorTokenKey() != null) k.requireOperatorTokens(pool.operatorTokenKey());
                 java.nio.file.Path accessFile = config.access().accessLists().get(n.id());
                 if (accessFile != null) k.accessList(io.rdc.runtime.kernel.AccessList.read(accessFile));
                 k.launcher(new JsHost(k));

@@ -72,7 +72,7 @@ class AuthorityTest {
             OperationException close = assertThrows(OperationException.class, () -> eve.setAccepting(203, false), "closing ann's vault's node by eve must be refused");
             assertTrue(close.getMessage().contains("operator 'eve' has no authority over RDC") && close.getMessage().contains("closing or opening node 203 (it holds vault) refused"),
                     close.getMessage());
-            Authority.Acting asEveFetching = new Authority.Acting("eve", eve.session().rdcId, eve.access());
+            Authority.Acting asEveFetching = eve.actingNow();
             Kernel.Response fetch = Authority.as(asEveFetching, () -> eve.kernel().request(203, Kernel.OP_MODULE_FETCH, Loader.moduleFetchRequest(annRdc, "vault"),
                     TimeUnit.SECONDS.toNanos(10)));
             assertNotEquals(Frames.OK, fetch.status(), "eve fetched the code of ann's module");
@@ -88,7 +88,7 @@ class AuthorityTest {
             // create in ann's RDC: a create request naming it, made as eve
             KernelCodec.Outgoing create = Loader.createRequest(annRdc, eve.session().gid,
                     new ModuleStore.Module(null, "evil", "export function onMessage(ctx, p, m) { }"), true, null, false, "evil", List.of(), null);
-            Authority.Acting asEve = new Authority.Acting("eve", eve.session().rdcId, eve.access());
+            Authority.Acting asEve = eve.actingNow();
             Kernel.Response r = Authority.as(asEve, () -> eve.kernel().request(203, Kernel.OP_CREATE, create, TimeUnit.SECONDS.toNanos(10)));
             assertNotEquals(Frames.OK, r.status());
             assertTrue(r.error().contains("operator 'eve' has no authority over RDC " + Ids.show(annRdc)) && r.error().contains("create refused"), r.error());
@@ -105,7 +105,7 @@ class AuthorityTest {
             ann.copyTo(annBuf, 1, new byte[] {8});
             ann.setAccepting(203, false);
             ann.setAccepting(203, true);
-            Kernel.Response annFetch = Authority.as(new Authority.Acting("ann", annRdc, ann.access()),
+            Kernel.Response annFetch = Authority.as(ann.actingNow(),
                     () -> ann.kernel().request(203, Kernel.OP_MODULE_FETCH, Loader.moduleFetchRequest(annRdc, "vault"), TimeUnit.SECONDS.toNanos(10)));
             assertTrue(annFetch.status() == Frames.OK || !Authority.isRefusal(annFetch.error()), "the owner's fetch is not refused for authority: " + annFetch.error());
             assertTrue(ann.list(annRdc).stream().anyMatch(l -> l.gid() == gid));

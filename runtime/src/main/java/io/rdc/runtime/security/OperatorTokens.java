@@ -1,0 +1,356 @@
+package io.rdc.runtime.security;
+
+import io.rdc.runtime.kernel.codec.MessageHeaderDecoder;
+import io.rdc.runtime.kernel.codec.MessageHeaderEncoder;
+import io.rdc.runtime.kernel.codec.OperatorTokenDecoder;
+import io.rdc.runtime.kernel.codec.OperatorTokenEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.collections.LongHashSet;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * Operator tokens (docs/security.md, "Operator tokens"): how a node knows which operator makes a
+ * request, rather than believing the name the request states.
+ *
+ * <ul>
+ * <li>The control plane's members hold an Ed25519 {@link SigningKey}; nodes hold only its public half
+ * (asked of the plane when they join). Pool-key holders that are not members cannot sign tokens.</li>
+ * <li>An operator session makes an Ed25519 key pair of its own (the session key) and asks the plane,
+ * over its control session (which proved the operator's identity to {@code PoolKeyAuth}), for a
+ * {@link Token}: (operator, session key's public half, expiry), signed by the plane.</li>
+ * <li>Each request the session makes carries the token and a sequence number, and ends with the
+ * Ed25519 signature of the whole frame with the session's private key ({@link Credentials#sign}).</li>
+ * <li>A node ({@link Verifier}) checks the token's signature and expiry and the request's signature,
+ * refuses a sequence it has accepted before (or one older than the freshness window), and takes the
+ * operator from the token.</li>
+ * </ul>
+ *
+ * Ed25519 because it is in the JDK, its signatures are deterministic (every control-plane member
+ * signs the same token the same way, as a replicated service must), and its public keys are small
+ * enough to travel in every request.
+ */
+public final class OperatorTokens {
+    private OperatorTokens() {}
+
+    public static final int SIGNATURE_LENGTH = 64;
+    /** Prefix of what the plane signs, so that a token signature can never pass for any other signature. */
+    private static final byte[] TOKEN_CONTEXT = "rdc operator token 1\0".getBytes(StandardCharsets.US_ASCII);
+    private static final String ALGORITHM = "Ed25519";
+
+    static KeyFactory keys() {
+        try {
+            return KeyFactory.getInstance(ALGORITHM);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM has no Ed25519", e);
+        }
+    }
+
+    /** A new Ed25519 key pair (the plane's signing key, or an operator session's key). */
+    public static KeyPair newKeyPair() {
+        try {
+            return KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM has no Ed25519", e);
+        }
+    }
+
+    /** The Ed25519 public key of an X.509 encoding, or null when it is none. */
+    public static PublicKey publicKeyOrNull(byte[] x509) {
+        try {
+            return keys().generatePublic(new X509EncodedKeySpec(x509));
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    static boolean verify(PublicKey key, byte[] context, DirectBuffer buf, int off, int len, byte[] signature) {
+        try {
+            Signature s = Signature.getInstance(ALGORITHM);
+            s.initVerify(key);
+            return fed(s, context, buf, off, len).verify(signature);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    static byte[] sign(PrivateKey key, byte[] context, DirectBuffer buf, int off, int len) {
+        try {
+            Signature s = Signature.getInstance(ALGORITHM);
+            s.initSign(key);
+            return fed(s, context, buf, off, len).sign();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Ed25519 signing failed", e);
+        }
+    }
+
+    /** {@code s} given the context (null: none) then the bytes (Ed25519 hashes the whole message twice: it takes them at once, not streamed). */
+    private static Signature fed(Signature s, byte[] context, DirectBuffer buf, int off, int len) throws GeneralSecurityException {
+        if (context != null) s.update(context);
+        byte[] bytes = new byte[len];
+        buf.getBytes(off, bytes);
+        s.update(bytes);
+        return s;
+    }
+
+    /**
+     * The control plane's token-signing key: made at pool start (an embedded pool keeps it in
+     * memory; {@code rdc pool start} writes it beside the pool key, owner-only, for the members).
+     */
+    public record SigningKey(PrivateKey privateKey, byte[] publicKey) {
+        /** The file a standing pool's members read it from: beside the pool key file. */
+        public static Path besides(Path poolKeyFile) {
+            return poolKeyFile.toAbsolutePath().resolveSibling("control-signing.key");
+        }
+
+        public static SigningKey generate() {
+            KeyPair p = newKeyPair();
+            return new SigningKey(p.getPrivate(), p.getPublic().getEncoded());
+        }
+
+        /**
+         * The key in {@code file} (made there first if there is none), held as a pool key file is
+         * (owner-only, hex; {@link PoolKey#read} refuses anything else): the PKCS#8 encoding of the
+         * private key, then the X.509 encoding of the public key.
+         */
+        public static SigningKey readOrCreate(Path file) {
+            if (!java.nio.file.Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) generate().write(file);
+            return read(file);
+        }
+
+        public static SigningKey read(Path file) {
+            byte[] raw = PoolKey.read(file).bytes();
+            try {
+                // The PKCS#8 encoding of an Ed25519 key is 48 bytes, the X.509 one 44.
+                if (raw.length != 48 + 44) throw new GeneralSecurityException(raw.length + " bytes, not " + (48 + 44));
+                PrivateKey priv = keys().generatePrivate(new PKCS8EncodedKeySpec(Arrays.copyOf(raw, 48)));
+                byte[] pub = Arrays.copyOfRange(raw, 48, raw.length);
+                if (publicKeyOrNull(pub) == null) throw new GeneralSecurityException("its public key is not an Ed25519 key");
+                return new SigningKey(priv, pub);
+            } catch (GeneralSecurityException e) {
+                throw new SecurityException("cannot use control-plane signing key file " + file + ": " + e.getMessage());
+            }
+        }
+
+        public Path write(Path file) {
+            byte[] priv = privateKey.getEncoded();
+            byte[] raw = Arrays.copyOf(priv, priv.length + publicKey.length);
+            System.arraycopy(publicKey, 0, raw, priv.length, publicKey.length);
+            return PoolKey.of(raw).write(file);
+        }
+
+        /** The plane's signature of a token body. */
+        public byte[] sign(byte[] tokenBody) {
+            return OperatorTokens.sign(privateKey, TOKEN_CONTEXT, new UnsafeBuffer(tokenBody), 0, tokenBody.length);
+        }
+
+        @Override
+        public String toString() {
+            return "SigningKey[" + fingerprint(publicKey) + "]";
+        }
+    }
+
+    /** A short, non-secret name of a public key for logs: the first 4 bytes of its SHA-256. */
+    public static String fingerprint(byte[] publicKey) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(publicKey), 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A token: what the plane signed ({@code body}) and its signature, with the body's fields: the
+     * operator, the RDC its session acts in with that RDC's owner and other operators as the plane
+     * knew them at {@code issuedAtMillis}, the session's public key, and the expiry.
+     */
+    public record Token(String operator, long rdc, String owner, List<String> operators, byte[] sessionKey, long issuedAtMillis,
+                        long expiresAtMillis, byte[] body, byte[] signature) {
+        public Token {
+            operators = List.copyOf(operators);
+        }
+
+        /** The bytes the plane signs (an OperatorToken message of the kernel schema, with its header). */
+        public static byte[] body(String operator, long rdc, String owner, List<String> operators, byte[] sessionKey, long issuedAtMillis,
+                long expiresAtMillis) {
+            ExpandableArrayBuffer b = new ExpandableArrayBuffer(256);
+            OperatorTokenEncoder e = new OperatorTokenEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder());
+            e.expiresAtMillis(expiresAtMillis).issuedAtMillis(issuedAtMillis).rdc(rdc).operatorName(operator)
+                    .putSessionKey(sessionKey, 0, sessionKey.length).owner(owner).operators(String.join("\n", operators));
+            return Arrays.copyOf(b.byteArray(), MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength());
+        }
+
+        /** The token in {@code body} (not yet verified); null when it is not a token. */
+        public static Token decode(byte[] body, byte[] signature) {
+            try {
+                UnsafeBuffer b = new UnsafeBuffer(body);
+                if (body.length < MessageHeaderDecoder.ENCODED_LENGTH) return null;
+                MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+                if (h.schemaId() != OperatorTokenDecoder.SCHEMA_ID || h.templateId() != OperatorTokenDecoder.TEMPLATE_ID) return null;
+                OperatorTokenDecoder d = new OperatorTokenDecoder().wrap(b, MessageHeaderDecoder.ENCODED_LENGTH, h.blockLength(), h.version());
+                long expires = d.expiresAtMillis(), issued = d.issuedAtMillis(), rdc = d.rdc();
+                String operator = d.operatorName();
+                int keyLength = d.sessionKeyLength();
+                if (keyLength > 256) return null;
+                byte[] key = new byte[keyLength];
+                d.getSessionKey(key, 0, keyLength);
+                String owner = d.owner(), operators = d.operators();
+                if (d.limit() != body.length) return null;
+                return new Token(operator, rdc, owner, operators.isEmpty() ? List.of() : List.of(operators.split("\n")), key, issued, expires,
+                        body.clone(), signature.clone());
+            } catch (RuntimeException e) {
+                return null; // lengths past the end: not a token
+            }
+        }
+    }
+
+    /** What an operator session holds: its token and the private half of its session key. */
+    public static final class Credentials {
+        private final Token token;
+        private final PrivateKey sessionKey;
+        private final AtomicLong lastSequence = new AtomicLong();
+
+        public Credentials(Token token, PrivateKey sessionKey) {
+            this.token = token;
+            this.sessionKey = sessionKey;
+        }
+
+        public Token token() {
+            return token;
+        }
+
+        /**
+         * The next request's sequence number: wall-clock nanoseconds, above every earlier one of this
+         * session, so a node that has not heard it for a while can tell a fresh request from an old one.
+         */
+        public long nextSequence() {
+            long now = System.currentTimeMillis() * 1_000_000L;
+            return lastSequence.updateAndGet(last -> Math.max(last + 1, now));
+        }
+
+        /** The session's signature of a frame's first {@code len} bytes. */
+        public byte[] sign(DirectBuffer frame, int off, int len) {
+            return OperatorTokens.sign(sessionKey, null, frame, off, len);
+        }
+
+        /** True while more than a quarter of the token's life is left ({@code life}: how long it was issued for). */
+        public boolean fresh(long lifeMillis) {
+            return token.expiresAtMillis() - System.currentTimeMillis() > lifeMillis / 4;
+        }
+    }
+
+    /** Why a node refused a request that claims an operator. */
+    public enum Refusal { NO_TOKEN, BAD_TOKEN, EXPIRED, BAD_SIGNATURE, REPLAYED, NOT_ITS_CLAIM, OPERATOR_ONLY }
+
+    /**
+     * A node's side: checks tokens (each once: verified ones are kept until they expire) and request
+     * signatures, and refuses a sequence accepted before from the same session key or older than
+     * the freshness window. Used by the kernel thread only.
+     */
+    public static final class Verifier {
+        private final PublicKey planeKey;
+        private final long windowNs;
+        private final Map<String, Session> sessions = new HashMap<>();
+        private final AtomicLong[] refused = new AtomicLong[Refusal.values().length];
+        /** At most this many token sessions are kept: a full table refuses new tokens until some expire. */
+        static final int MAX_SESSIONS = 4096, MAX_SEQUENCES_PER_SESSION = 65_536;
+
+        private static final class Session {
+            final Token token;
+            final PublicKey key;
+            final LongHashSet seen = new LongHashSet();
+
+            Session(Token token, PublicKey key) {
+                this.token = token;
+                this.key = key;
+            }
+        }
+
+        /** @param planeKey the X.509 encoding of the control plane's token key */
+        public Verifier(byte[] planeKey, long windowNs) {
+            this.planeKey = publicKeyOrNull(planeKey);
+            if (this.planeKey == null) throw new IllegalArgumentException("the control plane's token key is not an Ed25519 public key");
+            this.windowNs = windowNs;
+            for (int i = 0; i < refused.length; i++) refused[i] = new AtomicLong();
+        }
+
+        /**
+         * Checks a request that claims operator {@code claimed} acting in RDC {@code claimedRdc}: the
+         * token ({@code body}, {@code tokenSignature}) must be the plane's, unexpired, and for that
+         * operator and RDC; {@code signature} must be the
+         * token's session key's over {@code frame[off, off + signedLength)}; {@code sequence} fresh
+         * and never accepted before. Returns null when all hold, else the refusal (counted).
+         */
+        public Refusal check(String claimed, long claimedRdc, byte[] body, byte[] tokenSignature, long sequence, DirectBuffer frame, int off, int signedLength,
+                byte[] signature) {
+            if (body == null || body.length == 0) return refuse(Refusal.NO_TOKEN);
+            long nowMs = System.currentTimeMillis();
+            String id = new String(tokenSignature, StandardCharsets.ISO_8859_1);
+            Session s = sessions.get(id);
+            if (s == null || !Arrays.equals(s.token.body(), body)) {
+                Token t = Token.decode(body, tokenSignature);
+                if (t == null || tokenSignature.length != SIGNATURE_LENGTH
+                        || !verify(planeKey, TOKEN_CONTEXT, new UnsafeBuffer(body), 0, body.length, tokenSignature)) return refuse(Refusal.BAD_TOKEN);
+                PublicKey k = publicKeyOrNull(t.sessionKey());
+                if (k == null) return refuse(Refusal.BAD_TOKEN);
+                if (t.expiresAtMillis() <= nowMs) return refuse(Refusal.EXPIRED);
+                if (sessions.size() >= MAX_SESSIONS) dropExpired(nowMs);
+                if (sessions.size() >= MAX_SESSIONS) return refuse(Refusal.BAD_TOKEN);
+                sessions.put(id, s = new Session(t, k));
+            }
+            if (s.token.expiresAtMillis() <= nowMs) {
+                sessions.remove(id);
+                return refuse(Refusal.EXPIRED);
+            }
+            if (!s.token.operator().equals(claimed) || s.token.rdc() != claimedRdc) return refuse(Refusal.NOT_ITS_CLAIM);
+            if (signature == null || signature.length != SIGNATURE_LENGTH || !verify(s.key, null, frame, off, signedLength, signature))
+                return refuse(Refusal.BAD_SIGNATURE);
+            long nowNs = nowMs * 1_000_000L;
+            if (sequence < nowNs - windowNs || sequence > nowNs + windowNs || s.seen.contains(sequence)) return refuse(Refusal.REPLAYED);
+            if (s.seen.size() >= MAX_SEQUENCES_PER_SESSION) {
+                s.seen.removeIf(q -> q < nowNs - windowNs); // those fail the window check anyway
+                if (s.seen.size() >= MAX_SEQUENCES_PER_SESSION) return refuse(Refusal.REPLAYED);
+            }
+            s.seen.add(sequence);
+            return null;
+        }
+
+        private void dropExpired(long nowMs) {
+            for (Iterator<Session> it = sessions.values().iterator(); it.hasNext(); ) if (it.next().token.expiresAtMillis() <= nowMs) it.remove();
+        }
+
+        /** Counts a refusal made by the caller (a request of an operator-only kind without an operator). */
+        public Refusal refuse(Refusal why) {
+            refused[why.ordinal()].incrementAndGet();
+            return why;
+        }
+
+        public long count(Refusal why) {
+            return refused[why.ordinal()].get();
+        }
+
+        /** Requests refused so far, for every reason. */
+        public long refused() {
+            long n = 0;
+            for (AtomicLong a : refused) n += a.get();
+            return n;
+        }
+    }
+}
