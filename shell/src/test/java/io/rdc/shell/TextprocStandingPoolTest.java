@@ -77,9 +77,9 @@ class TextprocStandingPoolTest extends StandingPoolCase {
         Result shown = rdc(180, "shell", "--pool", addr, "--rdc", "textproc", "--script", show.toString());
         assertEquals(0, shown.code(), shown.out());
         String worker1At = after.group(2), spoolerAt = after.group(3);
-        assertTrue(shown.out().lines().anyMatch(l -> l.matches("worker1\\s+\\S+\\s+worker\\s+" + worker1At + "\\s.*")), "worker1 where reconfigure moved it: " + shown.out());
-        assertTrue(shown.out().lines().anyMatch(l -> l.matches("spooler\\s+\\S+\\s+spooler\\s+" + spoolerAt + "\\s.*")), "the spooler where reconfigure moved it: " + shown.out());
-        assertTrue(shown.out().lines().anyMatch(l -> l.matches("extra\\s+\\S+\\s+worker\\s+202\\s.*")), "the added worker: " + shown.out());
+        assertTrue(shown.out().lines().anyMatch(l -> l.matches("worker1\\s+\\S+\\s+worker\\s+[0-9a-f]{8}\\s+" + worker1At + "\\s.*")), "worker1 where reconfigure moved it: " + shown.out());
+        assertTrue(shown.out().lines().anyMatch(l -> l.matches("spooler\\s+\\S+\\s+spooler\\s+[0-9a-f]{8}\\s+" + spoolerAt + "\\s.*")), "the spooler where reconfigure moved it: " + shown.out());
+        assertTrue(shown.out().lines().anyMatch(l -> l.matches("extra\\s+\\S+\\s+worker\\s+[0-9a-f]{8}\\s+202\\s.*")), "the added worker: " + shown.out());
         assertTrue(shown.out().contains("textproc") && shown.out().contains("batch"), "both RDCs: " + shown.out());
         assertTrue(shown.out().matches("(?s).*report: \\d+ of 2000 with \\d+ workers.*"), shown.out());
 

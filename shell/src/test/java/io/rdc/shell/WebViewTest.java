@@ -190,7 +190,8 @@ class WebViewTest {
         assertTrue(within(Duration.ofSeconds(5), () -> browser.findElement(By.id("detail")).getText().contains("module scheduler")),
                 () -> "the detail panel: " + browser.findElement(By.id("detail")).getText());
         String detail = browser.findElement(By.id("detail")).getText();
-        assertTrue(detail.startsWith("scheduler (" + Ids.show(byName("scheduler").gid()) + "): module scheduler, node "), detail);
+        assertTrue(detail.matches("(?s)scheduler \\(" + java.util.regex.Pattern.quote(Ids.show(byName("scheduler").gid()))
+                + "\\): module scheduler version [0-9a-f]{8}, node .*"), detail);
         assertTrue(detail.matches("(?s).*port\\s+tasks.*"), "its port, as inspect lists it: " + detail);
     }
 
