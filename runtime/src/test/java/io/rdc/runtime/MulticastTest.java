@@ -32,6 +32,9 @@ class MulticastTest extends PoolFixture {
         var mod = op.module("mc-member", MEMBER);
         Ref a = op.create(mod, 202, Map.of("who", "a"), List.of(Iface.portExisting("in", "mc.group", null), Iface.stream("report", "mc.report", null)));
         Ref b = op.create(mod, 203, Map.of("who", "b"), List.of(Iface.portExisting("in", "mc.group", null), Iface.stream("report", "mc.report", null)));
+        // A create may be answered before the incarnation has run its interface preamble (JsHost.answersBeforeLoad),
+        // and only then has its port joined the group: both are members from the first send once both have started.
+        CommunicationsTest.waitFor(() -> op.status(a).started() && op.status(b).started());
         Map<String, List<Long>> seen = new HashMap<>();
         Thread reader = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
