@@ -1,7 +1,6 @@
 package io.rdc.runtime.js;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
-import io.rdc.runtime.kernel.ControlThreads;
 import io.rdc.runtime.kernel.Incarnation;
 import io.rdc.runtime.kernel.Limits;
 import java.lang.management.GarbageCollectorMXBean;
@@ -30,8 +29,10 @@ import javax.management.openmbean.CompositeData;
  *       pools) is compared with {@link Limits#heapPercent} of the maximum heap.</li>
  *   <li>Over the bound, the culprit is the incarnation whose thread allocated most since the heap was
  *       last under {@link #LOW_MARK} of the bound (each incarnation runs on a platform thread of its own,
- *       so {@code ThreadMXBean.getThreadAllocatedBytes} is its allocation). It goes FAULTING and is
- *       destroyed on a control thread ({@code Context.close(true)} stops its code at the next safepoint).</li>
+ *       so {@code ThreadMXBean.getThreadAllocatedBytes} is its allocation). The guard's own killer thread
+ *       stops its code ({@code Context.close(true)}, at the next safepoint), then it goes FAULTING and
+ *       is destroyed. Nothing on that path links code for the first time or needs a thread pool: both
+ *       need heap, and a CI run saw the guard die of a lambda it could no longer link.</li>
  *   <li>One at a time: the next is picked only once the last one's code has stopped and a full
  *       collection says the heap is still over its bound (the old one's objects are then gone).</li>
  *   <li>An {@code OutOfMemoryError} seen by the node's threads ({@link #outOfMemory}) releases a reserve
@@ -81,6 +82,7 @@ public final class MemoryGuard {
                     if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType()))
                         onCollection(GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData()));
                 }, null, null);
+            killer = Thread.ofPlatform().daemon(true).name("rdc-memory-killer").start(MemoryGuard::killLoop);
             thread = Thread.ofPlatform().daemon(true).name("rdc-memory-guard").start(MemoryGuard::loop);
         }
     }
@@ -185,8 +187,8 @@ public final class MemoryGuard {
                 System.gc();
                 seenFull = fullReadings;
                 check(heap.getHeapMemoryUsage().getUsed(), oom);
-            } catch (RuntimeException | OutOfMemoryError e) {
-                // the guard must outlive one bad reading; it looks again at the next
+            } catch (Throwable e) {
+                // the guard must outlive one bad reading (an OutOfMemoryError, or a LinkageError that one caused); it looks again at the next
             }
         }
     }
@@ -219,12 +221,10 @@ public final class MemoryGuard {
         long[] now = allocated(all);
         JsIncarnation top = null;
         long topBytes = -1;
-        Map<Long, Long> byRdc = new HashMap<>();
         for (int i = 0; i < now.length; i++) {
             JsIncarnation js = all.get(i);
             if (now[i] < 0 || js.inc().isDestroyed()) continue;
             long since = now[i] - base.getOrDefault(js.thread.threadId(), 0L);
-            byRdc.merge(js.inc().rdcId, since, Long::sum);
             if (since > topBytes) {
                 top = js;
                 topBytes = since;
@@ -233,35 +233,87 @@ public final class MemoryGuard {
         if (top == null || topBytes < Math.max(live - bound, RESERVE_BYTES)) {
             // No incarnation allocated enough to account for the excess (the kernel's queues, a leak, or the last
             // culprit's objects still held): destroying one more would not bring the heap under its bound.
-            if (!unexplained) System.err.println("rdc: the heap holds " + mb(live) + " MB live, over its bound of " + Limits.heapPercent
-                    + "% (rdc.limit.heapPercent), but no incarnation allocated enough since it was under " + Math.round(Limits.heapPercent * LOW_MARK)
-                    + "% to account for it (the most: " + mb(Math.max(0, topBytes)) + " MB); none is destroyed");
+            if (!unexplained) System.err.println(new StringBuilder(256).append("rdc: the heap holds ").append(mb(live))
+                    .append(" MB live, over its bound of ").append(Limits.heapPercent)
+                    .append("% (rdc.limit.heapPercent), but no incarnation allocated enough since it was under ")
+                    .append(Math.round(Limits.heapPercent * LOW_MARK)).append("% to account for it (the most: ")
+                    .append(mb(Math.max(0, topBytes))).append(" MB); none is destroyed"));
             unexplained = true;
             return false;
         }
         unexplained = false;
         Incarnation inc = top.inc();
-        String reason = "destroyed for memory: the node's heap held " + mb(live) + " MB of " + mb(max) + " MB live after a full collection"
-                + (oom ? " and ran out (OutOfMemoryError)" : "") + ", over its bound of " + Limits.heapPercent
-                + "% (rdc.limit.heapPercent); " + inc.name + " allocated the most since the heap was last under "
-                + Math.round(Limits.heapPercent * LOW_MARK) + "%: " + mb(topBytes) + " MB (its RDC " + io.rdc.runtime.kernel.Ids.show(inc.rdcId)
-                + " at this node: " + mb(byRdc.get(inc.rdcId)) + " MB)";
-        condemn(top, reason);
+        // StringBuilder, not '+': a string concatenation is linked (invokedynamic) the first time it runs, and a link that
+        // fails for want of heap fails for good; this runs for the first time exactly when the heap is nearly gone.
+        StringBuilder reason = new StringBuilder(320).append("destroyed for memory: the node's heap held ").append(mb(live)).append(" MB of ")
+                .append(mb(max)).append(" MB live after a full collection");
+        if (oom) reason.append(" and ran out (OutOfMemoryError)");
+        reason.append(", over its bound of ").append(Limits.heapPercent).append("% (rdc.limit.heapPercent); ").append(inc.name)
+                .append(" allocated the most since the heap was last under ").append(Math.round(Limits.heapPercent * LOW_MARK)).append("%: ")
+                .append(mb(topBytes)).append(" MB (its RDC ").append(io.rdc.runtime.kernel.Ids.show(inc.rdcId)).append(" at this node: ").append(mb(rdcBytes(all, now, inc.rdcId)))
+                .append(" MB)");
+        condemn(top, reason.toString());
         return true;
     }
 
-    /** Destroys {@code culprit} for {@code reason} (FAULTING first), and picks no other until its code has stopped. The guard's thread. */
+    /** What the incarnations of RDC {@code rdc} at this node allocated since the last rebase. */
+    private static long rdcBytes(List<JsIncarnation> all, long[] now, long rdc) {
+        long sum = 0;
+        for (int i = 0; i < now.length; i++) {
+            JsIncarnation js = all.get(i);
+            if (now[i] >= 0 && js.inc().rdcId == rdc) sum += now[i] - base.getOrDefault(js.thread.threadId(), 0L);
+        }
+        return sum;
+    }
+
+    /**
+     * Destroys {@code culprit} for {@code reason} (FAULTING first), and picks no other until its code has stopped. The guard's
+     * thread. The stop itself is the killer's, a thread started with the guard: handing it over allocates nothing (a thread
+     * pool's task, or a lambda linked for the first time, needs heap the node may no longer have).
+     */
     static void condemn(JsIncarnation culprit, String reason) {
         condemned = culprit;
         condemnedAt = System.nanoTime();
         if (TRACE) System.err.println("memory-guard: " + reason);
-        ControlThreads.run(() -> destroy(culprit, reason));
+        toKillReason = reason;
+        toKill = culprit;
+        Thread k = killer;
+        if (k != null) LockSupport.unpark(k);
+        else destroy(culprit, reason);
+    }
+
+    private static volatile JsIncarnation toKill;
+    private static volatile String toKillReason;
+    private static volatile Thread killer;
+
+    /** The killer's loop: waits for a culprit, stops its code first (its allocating is what hurts), then faults and destroys it. */
+    private static void killLoop() {
+        while (true) {
+            JsIncarnation js = toKill;
+            if (js == null) {
+                LockSupport.park();
+                continue;
+            }
+            String reason = toKillReason;
+            toKill = null;
+            try {
+                destroy(js, reason);
+            } catch (Throwable e) {
+                // the killer must outlive one failed destroy (the guard picks again if the heap stays over its bound)
+            }
+        }
     }
 
     private static void destroy(JsIncarnation js, String reason) {
         Incarnation inc = js.inc();
-        js.kernel().fault(inc, reason);
-        js.kill(); // stops its allocating now; the destroy below waits for a round trip through the kernel
+        // Stopped before it is faulted: faulting raises an event (allocation, and code that may run for the first time), and
+        // a killed incarnation's own thread reports nothing, so the FAULTING below is still the first thing said of it.
+        js.kill();
+        try {
+            js.kernel().fault(inc, reason);
+        } catch (Throwable e) {
+            // the heap may still be short until the next collection; the destroy below ends it anyway
+        }
         try {
             js.kernel().destroy(inc.gid);
         } catch (RuntimeException ignored) {

@@ -31,6 +31,10 @@ public final class Ids {
 
     public static String show(long gid) {
         if (gid == 0) return "-";
-        return node(gid) + "." + (gid & COUNTER_MASK) + ((gid & MULTICAST_BIT) != 0 ? "m" : "");
+        // A StringBuilder, not '+': MemoryGuard names an RDC this way when the heap is nearly gone, and a string
+        // concatenation linked for the first time then fails for good (invokedynamic).
+        StringBuilder s = new StringBuilder(16).append(node(gid)).append('.').append(gid & COUNTER_MASK);
+        if ((gid & MULTICAST_BIT) != 0) s.append('m');
+        return s.toString();
     }
 }
