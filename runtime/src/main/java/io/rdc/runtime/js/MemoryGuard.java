@@ -282,6 +282,8 @@ public final class MemoryGuard {
         else destroy(culprit, reason);
     }
 
+    /** How often the killer tries to stop a culprit when the attempt itself runs out of heap (10 ms apart). */
+    static final int KILL_ATTEMPTS = 100;
     private static volatile JsIncarnation toKill;
     private static volatile String toKillReason;
     private static volatile Thread killer;
@@ -296,10 +298,16 @@ public final class MemoryGuard {
             }
             String reason = toKillReason;
             toKill = null;
-            try {
-                destroy(js, reason);
-            } catch (Throwable e) {
-                // the killer must outlive one failed destroy (the guard picks again if the heap stays over its bound)
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    destroy(js, reason);
+                    break;
+                } catch (Throwable e) {
+                    // Out of heap even here (stopping a context allocates too): again shortly, as collections free what
+                    // other threads let go of; the guard picks again anyway if the heap stays over its bound.
+                    if (attempt == KILL_ATTEMPTS || toKill != null) break;
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                }
             }
         }
     }
