@@ -58,6 +58,13 @@ public final class Kernel implements Agent {
             OP_MIGRATE = 32, OP_MIGRATE_PREPARE = 33, OP_MIGRATE_CHUNK = 34, OP_MIGRATE_INSTALL = 35, OP_MIGRATE_COMMIT = 36,
             OP_MIGRATE_ABORT = 37, OP_NODE_ACCEPT = 38, OP_CHECKPOINT = 39, OP_FORK = 40,
             OP_DEPEND = 41, OP_WITHDRAW = 42, OP_REPLACE = 50;
+    /** The operations' names, by code, for errors that must say which request went unanswered. */
+    private static final String[] OP_NAMES = {"", "create", "destroy", "freeze", "unfreeze", "status", "interest", "locate", "space put", "space get", "space return", "space delete", "space print", "name register", "name lookup", "buffer read", "buffer write", "node status", "module fetch", "blueprint", "iface", "list", "snapshot", "activate", "attach", "detach", "rebind at receiver", "rebind stream", "freeze stream", "iface handle", "route barrier", "channel info", "migrate", "migrate prepare", "migrate chunk", "migrate install", "migrate commit", "migrate abort", "node accept", "checkpoint", "fork", "depend", "withdraw", "", "", "", "", "", "", "", "replace"};
+
+    /** A request code's name ({@code destroy}), or {@code op N} for one this kernel does not know. */
+    static String opName(int op) {
+        return op > 0 && op < OP_NAMES.length && !OP_NAMES[op].isEmpty() ? OP_NAMES[op] : "op " + op;
+    }
     static final int ST_MODULE_NEEDED = 4;
     /** ACK status: the port's queue is over its quota (Limits.portMessages, portBytes); the message was dropped. */
     static final int ST_QUEUE_FULL = 64;

@@ -58,8 +58,8 @@ final class Requests {
         try {
             if (k.publisher.offerFrame(node, Frames.REQUEST, id, op, payload) != Frames.OK)
                 throw new OperationException("node " + node + " is unreachable");
-            if (!awaitUnlessDown(w, timeoutNs, () -> node, "request to node " + node))
-                throw new OperationException("node " + node + " did not answer within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
+            if (!awaitUnlessDown(w, timeoutNs, () -> node, Kernel.opName(op) + " request to node " + node))
+                throw new OperationException("node " + node + " did not answer a " + Kernel.opName(op) + " request within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms");
         } finally {
             calls.remove(id);
         }
