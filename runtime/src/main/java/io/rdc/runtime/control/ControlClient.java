@@ -393,8 +393,40 @@ public final class ControlClient implements ControlPlane {
 
     @Override
     public long heartbeat(int node, double load, int incarnations) {
-        return ackValue(call("heartbeat (node " + node + ")", timeoutNs, (b, seq) -> new HeartbeatEncoder().wrapAndApplyHeader(b, 0, header)
-                .clientId(clientId).seq(seq).node(node).load(load).incarnations(incarnations).encodedLength() + at()));
+        DirectBuffer b = call("heartbeat (node " + node + ")", timeoutNs, (buf, seq) -> new HeartbeatEncoder().wrapAndApplyHeader(buf, 0, header)
+                .clientId(clientId).seq(seq).node(node).load(load).incarnations(incarnations).encodedLength() + at());
+        MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
+        AckDecoder d = new AckDecoder().wrap(b, at(), h.blockLength(), h.version());
+        long revocations = d.revocations(); // an older plane's answer has none
+        if (revocations != AckDecoder.revocationsNullValue()) revocationsSeen = revocations;
+        return d.value();
+    }
+
+    /** How many token revocations the plane had recorded at the latest heartbeat's answer. */
+    private volatile long revocationsSeen;
+
+    @Override
+    public long revocationsVersion() {
+        return revocationsSeen;
+    }
+
+    @Override
+    public io.rdc.runtime.security.TokenRevocations tokenRevocations() {
+        long version = revocationsSeen; // read before the table, so a revocation made meanwhile is read again next time
+        io.rdc.runtime.security.TokenRevocations t = new io.rdc.runtime.security.TokenRevocations();
+        for (TextListDecoder.EntriesDecoder e : textList(call("operator token revocations", timeoutNs, query(3)))) {
+            String key = e.key(), value = e.value();
+            int tab = key.lastIndexOf('\t');
+            t.restore(key.substring(0, tab), Long.parseLong(key.substring(tab + 1)), Long.parseLong(value));
+        }
+        t.version(version);
+        return t;
+    }
+
+    @Override
+    public long revokeOperatorTokens(String operator) {
+        return ackValue(call("revoke tokens of '" + operator + "'", timeoutNs, (b, seq) -> new RevokeTokensEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).operatorName(operator).encodedLength() + at()));
     }
 
     @Override
