@@ -12,7 +12,7 @@ import java.util.TreeMap;
  * order (sorted maps, so every member writes the same snapshot and answers); a node holds a copy
  * made from the plane's answer and never changed after it is published, so the kernel thread reads
  * it without a lock. A node's lookup finds nothing for an operator with no revocation, which is
- * the common case: one hash lookup, no allocation.
+ * the common case: one lookup in a sorted map, no allocation.
  *
  * <p>Entries older than a token's longest life are dropped: every token issued before them has
  * expired anyway ({@link #prune}).
