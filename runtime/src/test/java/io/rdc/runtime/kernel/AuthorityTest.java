@@ -44,15 +44,25 @@ class AuthorityTest {
                 || e.getMessage().contains("operator 'eve' has no authority over RDC") && e.getMessage().contains(what + " refused"), what + ": " + e.getMessage());
     }
 
+    /** A pool of four nodes, with an embedded control plane or none, checkpoints in a temporary folder. */
+    private static EmbeddedPool pool(boolean controlPlane) throws java.io.IOException {
+        PoolConfig config = PoolConfig.defaults().withCheckpointDir(Files.createTempDirectory("rdc-checkpoints"));
+        return EmbeddedPool.start(controlPlane ? config.withControl(PoolConfig.EMBEDDED_CONTROL) : config);
+    }
+
+    /** ann's vault, at node 203 (the sessions' kernel is 201: the checks are the holding node's). */
+    private static Ref vaultAt203(Operator ann) {
+        return ann.create(ann.module("vault", VAULT), 203, null, List.of(Iface.portNew("in", "vault.in", null)), false, "vault");
+    }
+
     @ParameterizedTest(name = "control plane: {0}")
     @ValueSource(booleans = {false, true})
     void aKeyHolderWithoutAuthorityIsRefusedEachControlOperationAndTheOwnerIsNot(boolean controlPlane) throws Exception {
-        PoolConfig config = PoolConfig.defaults().withCheckpointDir(Files.createTempDirectory("rdc-checkpoints"));
-        try (EmbeddedPool pool = EmbeddedPool.start(controlPlane ? config.withControl(PoolConfig.EMBEDDED_CONTROL) : config)) {
+        try (EmbeddedPool pool = pool(controlPlane)) {
             Operator ann = pool.newOperator("ann", controlPlane ? "ann-app" : null, false, "ann");
             Operator eve = pool.newOperator("eve", null, false, "eve");
             long annRdc = ann.session().rdcId;
-            Ref vault = ann.create(ann.module("vault", VAULT), 203, null, List.of(Iface.portNew("in", "vault.in", null)), false, "vault");
+            Ref vault = vaultAt203(ann);
             long gid = ann.incarnationId(vault);
             Ref stolen = eve.adopt(gid); // a handle is only a gid: the node decides
 
@@ -145,12 +155,11 @@ class AuthorityTest {
     @ParameterizedTest(name = "control plane: {0}")
     @ValueSource(booleans = {false, true})
     void anOperatorTheOwnerDisallowsIsRefusedAtTheNodesAndNothingChanges(boolean controlPlane) throws Exception {
-        PoolConfig config = PoolConfig.defaults().withCheckpointDir(Files.createTempDirectory("rdc-checkpoints"));
-        try (EmbeddedPool pool = EmbeddedPool.start(controlPlane ? config.withControl(PoolConfig.EMBEDDED_CONTROL) : config)) {
+        try (EmbeddedPool pool = pool(controlPlane)) {
             Operator ann = pool.newOperator("ann", controlPlane ? "ann-app" : null, false, "ann");
             Operator bob = pool.newOperator("bob", null, false, "bob");
             long annRdc = ann.session().rdcId;
-            Ref vault = ann.create(ann.module("vault", VAULT), 203, null, List.of(Iface.portNew("in", "vault.in", null)), false, "vault");
+            Ref vault = vaultAt203(ann);
             long gid = ann.incarnationId(vault);
             Ref bobs = bob.adopt(gid);
             ann.allow("bob");
