@@ -526,9 +526,7 @@ public final class ControlService implements ClusteredService {
     }
 
     private int revocationList(long seq) {
-        Map<String, String> entries = new LinkedHashMap<>();
-        revocations.forEach((operator, rdc, at) -> entries.put(operator + "\t" + rdc, Long.toString(at)));
-        return textList(seq, entries, true);
+        return textList(seq, revocations.lines(), true);
     }
 
     private int signed(long seq, byte[] body, byte[] signature) {

@@ -86,6 +86,24 @@ public final class TokenRevocations {
             for (Map.Entry<Long, Long> r : op.getValue().entrySet()) visitor.accept(op.getKey(), r.getKey(), r.getValue());
     }
 
+    /** The table as the plane answers it (Query op 3): key {@code operator\trdc}, value the revocation's time. */
+    public java.util.LinkedHashMap<String, String> lines() {
+        java.util.LinkedHashMap<String, String> out = new java.util.LinkedHashMap<>();
+        forEach((operator, rdc, at) -> out.put(operator + "\t" + rdc, Long.toString(at)));
+        return out;
+    }
+
+    /** A node's copy of the plane's table, from its answer ({@link #lines}); {@code version}: the count it was read at. */
+    public static TokenRevocations fromLines(Map<String, String> lines, long version) {
+        TokenRevocations t = new TokenRevocations();
+        for (Map.Entry<String, String> e : lines.entrySet()) {
+            int tab = e.getKey().lastIndexOf('\t');
+            t.restore(e.getKey().substring(0, tab), Long.parseLong(e.getKey().substring(tab + 1)), Long.parseLong(e.getValue()));
+        }
+        t.version = version;
+        return t;
+    }
+
     public interface Entry {
         void accept(String operator, long rdc, long revokedAt);
     }
