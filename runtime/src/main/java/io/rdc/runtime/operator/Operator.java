@@ -182,9 +182,6 @@ public final class Operator {
             throw new OperationException("allow '" + operator + "': only the RDC's owner '" + access.owner() + "' may, not '" + identity + "'");
         List<String> ops = new java.util.ArrayList<>(access.operators());
         if (!ops.contains(operator)) ops.add(operator);
-        ControlPlane cp = control();
-        if (cp != null) cp.bindName(session.rdcId, Authority.OPERATORS_NAME, String.join("\n", ops));
-        access = new Authority.Access(access.owner(), ops);
         changeList(ops);
     }
 
