@@ -28,13 +28,20 @@ public final class TokenRevocations {
 
     /** Tokens of {@code operator} for RDC {@code rdc} (0: every RDC) issued at or before {@code at} are refused from now on. */
     public void revoke(String operator, long rdc, long at) {
+        checkNotShared();
         revoked.computeIfAbsent(operator, k -> new TreeMap<>()).merge(rdc, at, Math::max);
         version++;
     }
 
     /** Restores an entry (a snapshot, or a node's copy of the plane's table). */
     public void restore(String operator, long rdc, long at) {
+        checkNotShared();
         revoked.computeIfAbsent(operator, k -> new TreeMap<>()).put(rdc, at);
+    }
+
+    /** {@link #NONE} is every node's table until it reads the plane's: it never changes. */
+    private void checkNotShared() {
+        if (this == NONE) throw new IllegalStateException("the empty revocation table is shared and never changes");
     }
 
     public long version() {
@@ -42,6 +49,7 @@ public final class TokenRevocations {
     }
 
     public void version(long version) {
+        checkNotShared();
         this.version = version;
     }
 
