@@ -47,6 +47,10 @@ statement
     // `for "a", "b"`: only those RDCs (names or ids) may look the name up; without it, every RDC.
     | 'register' name=expr value=expr ('for' readers+=expr (',' readers+=expr)*)?  # registerStatement
     | {_input.LT(1).getText().equals("unregister")}? IDENT name=expr              # unregisterStatement
+    // Who else acts in the session's RDC (its owner only), and revoking an operator's tokens (docs/security.md):
+    // `allow bob`, `disallow "bob"`, `revoke tokens of bob`. The name is a bare word or a string (interpolated).
+    | {_input.LT(1).getText().equals("allow") || _input.LT(1).getText().equals("disallow")}? verb=IDENT (who=IDENT | whoText=stringLit)  # allowStatement
+    | {_input.LT(1).getText().equals("revoke")}? IDENT IDENT IDENT (who=IDENT | whoText=stringLit)  # revokeTokensStatement
     | 'show' IDENT                                                              # showStatement
     // Sessions in a standing pool: which RDC this session acts in, leaving it, ending one (rdcExit).
     | {_input.LT(1).getText().equals("rdc")}? IDENT stringLit                   # rdcStatement

@@ -414,6 +414,15 @@ public final class Evaluator {
                 operations.detach();
                 return null;
             });
+            case Statement.OperatorAccess access -> {
+                String who = interpolate(access.operator(), scope);
+                String what = switch (access.change()) {
+                    case ALLOW -> "allow ";
+                    case DISALLOW -> "disallow ";
+                    case REVOKE_TOKENS -> "revoke tokens of ";
+                };
+                printText(operation(access.position(), what + Values.quote(who), () -> operations.operatorAccess(access.change(), who)));
+            }
             case Statement.TerminateRdc terminate -> {
                 String name = interpolate(terminate.name(), scope);
                 printText(operation(terminate.position(), "terminate rdc " + Values.quote(name), () -> operations.terminateRdc(name)));

@@ -175,6 +175,15 @@ public interface Operations {
 
     Object lookup(String name);
 
+    // ------------------------------------------------------------ operators (docs/security.md)
+
+    /**
+     * {@code allow NAME} / {@code disallow NAME}: who else acts in this session's RDC (its owner
+     * only); {@code revoke tokens of NAME}: the control plane refuses that operator's tokens issued
+     * until now. Returns what to print (null: nothing).
+     */
+    String operatorAccess(io.rdc.interpreter.ast.Statement.AccessChange change, String operator);
+
     // ------------------------------------------------------------ messages
 
     /** {@code invoke X.stream {head} body EXPR}: send a request and wait for the reply, which is returned. */

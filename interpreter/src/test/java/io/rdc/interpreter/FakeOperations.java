@@ -161,6 +161,12 @@ class FakeOperations implements Operations, AutoCloseable {
     }
 
     @Override
+    public String operatorAccess(io.rdc.interpreter.ast.Statement.AccessChange change, String operator) {
+        record(change.name().toLowerCase(java.util.Locale.ROOT), operator);
+        return null;
+    }
+
+    @Override
     public Object lookup(String name) {
         record("lookup", name);
         if (!names.containsKey(name)) {

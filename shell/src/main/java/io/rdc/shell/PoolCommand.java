@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
  * it ({@code rdc shell}, {@code rdc run}, {@code rdc test} find it through {@code .rdc/pool}).
  */
 @Command(name = "pool", mixinStandardHelpOptions = true, description = "Start, inspect and stop a standing pool (control plane and nodes as separate processes).",
-        subcommands = {PoolCommand.Start.class, PoolCommand.Status.class, PoolCommand.Stop.class})
+        subcommands = {PoolCommand.Start.class, PoolCommand.Status.class, PoolCommand.Stop.class, PoolCommand.Revoke.class})
 final class PoolCommand implements Runnable {
     @Override
     public void run() {
@@ -231,6 +231,34 @@ final class PoolCommand implements Runnable {
                 return 0;
             } catch (RuntimeException e) {
                 System.err.println("rdc pool status: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke every operator token the control plane issued to an operator until now,"
+            + " as the pool's administrator (this command proves the pool's key): nodes refuse them within a heartbeat, and the operator's sessions get new ones"
+            + " (docs/security.md, \"Revoking tokens\").", footer = {"", "Example:", "  rdc pool revoke ann"})
+    static final class Revoke implements Callable<Integer> {
+        @Option(names = "--pool", paramLabel = "ADDR", description = "the control plane's address (default: from .rdc/pool)")
+        String pool;
+
+        @picocli.CommandLine.Parameters(paramLabel = "OPERATOR", description = "whose tokens")
+        String operator;
+
+        @Override
+        public Integer call() {
+            String control = address(pool);
+            if (control == null) {
+                System.err.println("rdc pool revoke: " + NO_POOL);
+                return 1;
+            }
+            try (ControlPlane cp = client(control)) {
+                long at = cp.revokeOperatorTokens(operator);
+                System.out.println("tokens of '" + operator + "' issued until " + java.time.Instant.ofEpochMilli(at) + " are revoked");
+                return 0;
+            } catch (RuntimeException e) {
+                System.err.println("rdc pool revoke: " + e.getMessage());
                 return 1;
             }
         }

@@ -44,6 +44,9 @@ final class ShellCompleter implements Completer {
         t("delete", "delete \"label\"");
         t("register", "register \"name\" X.port [for \"rdc\", …]");
         t("unregister", "unregister \"name\"");
+        t("allow", "allow NAME   (another operator acts in this session's RDC; its owner only: docs/security.md)");
+        t("disallow", "disallow NAME   (it no longer does: the nodes refuse it, its tokens for this RDC are revoked)");
+        t("revoke", "revoke tokens of NAME   (the operator itself or the pool's administrator: nodes refuse its tokens issued until now)");
         t("show", "show nodes|incarnations|channels|space|events|rdcs|allocation");
         t("allocate", "allocate N from \"group\" [within 10s]   (nodes for this session's RDC: docs/pool.md)");
         t("release", "release node ID   (gives an allocated node back to the pool)");

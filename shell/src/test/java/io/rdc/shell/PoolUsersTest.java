@@ -18,6 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
  * they may not use, when creating on a node not allocated to their RDC, and when the node's access
  * list refuses the module; what the rules allow is done. ann has a key of her own ({@code key=}): her
  * sessions prove it ({@code --user-key}), and one that offers only the pool's key is refused.
+ *
+ * <p>Token revocation on a standing pool (docs/security.md, "Revoking tokens"): {@code rdc pool
+ * revoke NAME} as the pool's administrator; ann revokes her own tokens from a script and her
+ * session goes on with a new token, acted on by the node daemon; eve may not revoke ann's; a name
+ * that is no operator's is refused with the reason.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class PoolUsersTest {
@@ -89,6 +94,40 @@ class PoolUsersTest {
         assertNotEquals(0, tim.code(), tim.out());
         assertTrue(tim.out().contains("tim.rdc:1:1: allocate 1 from \"exclusive\" failed: ")
                 && tim.out().contains("user 'tim' may not use node group 'exclusive': " + users + ":3 gives them only systems"), tim.out());
+    }
+
+    @Test
+    void theAdministratorAndTheOperatorItselfRevokeItsTokensAndNoOneElse() throws Exception {
+        Path home = dir.resolve(".rdc");
+        pool = PoolProcesses.startPool(dir, home, "--nodes", "1", "--base-port", String.valueOf(PoolProcesses.freeBasePort(10)));
+        String addr = pool.control();
+
+        Result admin = PoolProcesses.rdc(dir, 120, "pool", "revoke", "ann", "--pool", addr);
+        assertEquals(0, admin.code(), admin.out() + PoolProcesses.logs(home));
+        assertTrue(admin.out().contains("tokens of 'ann' issued until ") && admin.out().contains(" are revoked"), admin.out());
+        Result notAnOperator = PoolProcesses.rdc(dir, 120, "pool", "revoke", "node:201", "--pool", addr);
+        assertNotEquals(0, notAnOperator.code(), notAnOperator.out());
+        assertTrue(notAnOperator.out().contains("rdc pool revoke: revoke tokens of 'node:201': revoke tokens: 'node:201' is no operator's name"),
+                notAnOperator.out());
+
+        Result ann = run(addr, "ann", "ann.rdc", """
+                module echo = "%s/echo.js"
+                create a : echo({tag: "a"}) at node 201 { port in on new "a.in" }
+                revoke tokens of ann
+                freeze a
+                unfreeze a
+                assert (invoke a.in {}).head.tag == "a", "ann's worker runs after her tokens were revoked"
+                print "ann done"
+                """.formatted(MODULES));
+        assertEquals(0, ann.code(), ann.out() + PoolProcesses.logs(home));
+        assertTrue(ann.out().contains("tokens of 'ann' issued until ") && ann.out().contains("ann done"), ann.out());
+
+        Result eve = run(addr, "eve", "eve.rdc", """
+                expect error "revoke tokens of 'ann' refused: only 'ann' itself or the pool's administrator" { revoke tokens of ann }
+                print "eve refused"
+                """);
+        assertEquals(0, eve.code(), eve.out() + PoolProcesses.logs(home));
+        assertTrue(eve.out().contains("eve refused"), eve.out());
     }
 
     private Result run(String addr, String user, String name, String text, String... more) throws Exception {

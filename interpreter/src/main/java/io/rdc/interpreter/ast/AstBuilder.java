@@ -227,6 +227,25 @@ final class AstBuilder extends RdcBaseVisitor<Object> {
     }
 
     @Override
+    public Object visitAllowStatement(RdcParser.AllowStatementContext ctx) {
+        Statement.AccessChange change = ctx.verb.getText().equals("allow") ? Statement.AccessChange.ALLOW : Statement.AccessChange.DISALLOW;
+        return new Statement.OperatorAccess(position(ctx), change, operatorName(ctx.who, ctx.whoText));
+    }
+
+    @Override
+    public Object visitRevokeTokensStatement(RdcParser.RevokeTokensStatementContext ctx) {
+        oneOf(ctx.IDENT(1), "word after revoke", "tokens");
+        oneOf(ctx.IDENT(2), "word after revoke tokens", "of");
+        return new Statement.OperatorAccess(position(ctx), Statement.AccessChange.REVOKE_TOKENS, operatorName(ctx.who, ctx.whoText));
+    }
+
+    /** An operator's name: a bare word as written, or a string. */
+    private StringTemplate operatorName(Token word, RdcParser.StringLitContext text) {
+        if (text != null) return string(text);
+        return new StringTemplate(position(word), List.of(new StringTemplate.Text(word.getText())));
+    }
+
+    @Override
     public Object visitRdcStatement(RdcParser.RdcStatementContext ctx) {
         return new Statement.UseRdc(position(ctx), string(ctx.stringLit()));
     }

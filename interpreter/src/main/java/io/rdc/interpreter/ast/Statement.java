@@ -93,6 +93,14 @@ public sealed interface Statement extends Node {
     /** {@code unregister "name"}: the session's RDC deletes a name it registered. */
     record Unregister(Position position, Expression name) implements Statement {}
 
+    /**
+     * {@code allow bob}, {@code disallow bob} (who else acts in the session's RDC; its owner only) and
+     * {@code revoke tokens of bob} (the control plane's tokens of that operator; docs/security.md).
+     */
+    record OperatorAccess(Position position, AccessChange change, StringTemplate operator) implements Statement {}
+
+    enum AccessChange { ALLOW, DISALLOW, REVOKE_TOKENS }
+
     // ------------------------------------------------------------ observation
 
     record Show(Position position, ShowTarget target) implements Statement {}

@@ -802,6 +802,20 @@ public final class RuntimeOperations implements Operations, AutoCloseable {
     }
 
     @Override
+    public String operatorAccess(io.rdc.interpreter.ast.Statement.AccessChange change, String operator) {
+        switch (change) {
+            case ALLOW -> op.allow(operator);
+            case DISALLOW -> op.disallow(operator);
+            case REVOKE_TOKENS -> {
+                long at = op.revokeTokens(operator);
+                return "tokens of '" + operator + "' issued until " + java.time.Instant.ofEpochMilli(at) + " are revoked (the nodes refuse them within a heartbeat)";
+            }
+        }
+        io.rdc.runtime.kernel.Authority.Access a = op.access();
+        return "operators of this RDC: " + a.owner() + " (owner)" + (a.operators().isEmpty() ? "" : ", " + String.join(", ", a.operators()));
+    }
+
+    @Override
     public Object lookup(String name) {
         return op.lookup(name);
     }

@@ -362,6 +362,8 @@ public final class ControlClient implements ControlPlane {
         MessageHeaderDecoder headerIn = new MessageHeaderDecoder().wrap(b, 0);
         if (headerIn.templateId() == AckDecoder.TEMPLATE_ID) {
             AckDecoder d = new AckDecoder().wrap(b, MessageHeaderDecoder.ENCODED_LENGTH, headerIn.blockLength(), headerIn.version());
+            long revocations = d.revocations(); // an older plane's answer has none
+            if (revocations != AckDecoder.revocationsNullValue()) revocationsSeen = revocations;
             if (d.status() == Status.ERROR) throw new OperationException(op + ": " + d.text());
         }
         return b;
@@ -395,6 +397,26 @@ public final class ControlClient implements ControlPlane {
     public long heartbeat(int node, double load, int incarnations) {
         return ackValue(call("heartbeat (node " + node + ")", timeoutNs, (b, seq) -> new HeartbeatEncoder().wrapAndApplyHeader(b, 0, header)
                 .clientId(clientId).seq(seq).node(node).load(load).incarnations(incarnations).encodedLength() + at()));
+    }
+
+    /** How many token revocations the plane had recorded at its latest Ack to this client (a heartbeat's, every 500 ms in a pool process). */
+    private volatile long revocationsSeen;
+
+    @Override
+    public long revocationsVersion() {
+        return revocationsSeen;
+    }
+
+    @Override
+    public io.rdc.runtime.security.TokenRevocations tokenRevocations() {
+        long version = revocationsSeen; // read before the table, so a revocation made meanwhile is read again next time
+        return io.rdc.runtime.security.TokenRevocations.fromLines(textMap(call("operator token revocations", timeoutNs, query(3))), version);
+    }
+
+    @Override
+    public long revokeOperatorTokens(String operator) {
+        return ackValue(call("revoke tokens of '" + operator + "'", timeoutNs, (b, seq) -> new RevokeTokensEncoder().wrapAndApplyHeader(b, 0, header)
+                .clientId(clientId).seq(seq).operatorName(operator).encodedLength() + at()));
     }
 
     @Override
@@ -528,8 +550,13 @@ public final class ControlClient implements ControlPlane {
 
     @Override
     public Map<String, String> names(long rdc) {
+        return textMap(call("names of RDC " + Ids.show(rdc), timeoutNs, rdcOp(rdc, 1)));
+    }
+
+    /** A TextList answer's entries, in order. */
+    private static Map<String, String> textMap(DirectBuffer b) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (TextListDecoder.EntriesDecoder e : textList(call("names of RDC " + Ids.show(rdc), timeoutNs, rdcOp(rdc, 1)))) {
+        for (TextListDecoder.EntriesDecoder e : textList(b)) {
             String k = e.key();
             out.put(k, e.value());
         }

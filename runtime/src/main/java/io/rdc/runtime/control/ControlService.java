@@ -82,6 +82,8 @@ public final class ControlService implements ClusteredService {
     long nextRdc = 1;
     /** Nodes RDCs asked for and what became of them (SR's srx; a member's NodeCoordinator starts them). */
     final OnDemandNodes onDemand = new OnDemandNodes();
+    /** Operators' tokens revoked (docs/security.md, "Revoking tokens"): nodes read them when a heartbeat's answer says they moved. */
+    final io.rdc.runtime.security.TokenRevocations revocations = new io.rdc.runtime.security.TokenRevocations();
 
     private Cluster cluster;
     private IdleStrategy idle;
@@ -281,6 +283,7 @@ public final class ControlService implements ClusteredService {
             case QueryDecoder.TEMPLATE_ID -> {
                 int op = new QueryDecoder().wrap(buf, at, bl, v).op();
                 if (op == 2) return signed(seq, tokenKey == null ? new byte[0] : tokenKey.publicKey(), new byte[0]);
+                if (op == 3) return revocationList(seq);
                 return op == 0 ? membersList(seq) : rdcList(seq, rdcs.values(), false);
             }
             case IssueTokenDecoder.TEMPLATE_ID -> {
@@ -291,6 +294,9 @@ public final class ControlService implements ClusteredService {
                 byte[] sessionKey = new byte[keyLength];
                 d.getSessionKey(sessionKey, 0, keyLength);
                 return issueToken(seq, d.rdc(), sessionKey, ttl);
+            }
+            case RevokeTokensDecoder.TEMPLATE_ID -> {
+                return revokeTokens(seq, new RevokeTokensDecoder().wrap(buf, at, bl, v).operatorName());
             }
             case OpenRdcDecoder.TEMPLATE_ID -> {
                 OpenRdcDecoder d = new OpenRdcDecoder().wrap(buf, at, bl, v);
@@ -345,6 +351,7 @@ public final class ControlService implements ClusteredService {
                 RdcState r = rdc(d.rdc(), op == 0 ? "bind name" : "unbind name");
                 if (r.terminated) throw new OperationException("RDC " + Ids.show(r.id) + " ('" + r.name + "') is terminated");
                 checkMayBind(r, name, op == 0 ? "bind" : "unbind");
+                if (name.equals(io.rdc.runtime.kernel.Authority.OPERATORS_NAME)) revokeDropped(r, op == 0 ? value : "");
                 if (op == 0) r.names.put(name, value);
                 else r.names.remove(name);
                 return ack(seq, 0);
@@ -483,9 +490,43 @@ public final class ControlService implements ClusteredService {
         RdcState r = running(rdc, "operator token");
         checkAuthority(r, proven, "a token to act in it");
         List<String> operators = ControlCodec.lines(r.names.getOrDefault(io.rdc.runtime.kernel.Authority.OPERATORS_NAME, ""));
-        byte[] body = io.rdc.runtime.security.OperatorTokens.Token.body(proven, rdc, r.owner, operators, sessionKey, now,
-                now + Math.min(ttlMillis, MAX_TOKEN_MILLIS));
+        long issued = revocations.issueTime(proven, rdc, now); // after a revocation in the same millisecond
+        byte[] body = io.rdc.runtime.security.OperatorTokens.Token.body(proven, rdc, r.owner, operators, sessionKey, issued,
+                issued + Math.min(ttlMillis, MAX_TOKEN_MILLIS));
         return signed(seq, body, tokenKey.sign(body));
+    }
+
+    /**
+     * Revokes every token of {@code operator} issued until now, in every RDC: nodes refuse them once
+     * they have read the plane's revocations (within a heartbeat), and the operator's sessions ask
+     * for new ones. Asked by the operator itself (a leaked session key), or by a pool process: a
+     * {@code node:} session, which proved the pool's key, the pool administrator's (an {@code rdc
+     * pool} command). A plane without a key cannot tell who asks and believes it, as it does owners.
+     */
+    private int revokeTokens(long seq, String operator) {
+        if (operator == null || operator.isBlank() || operator.contains("\n") || operator.contains("\t") || operator.startsWith(PoolKeyAuth.NODE_PRINCIPAL))
+            throw new OperationException("revoke tokens: '" + operator + "' is no operator's name");
+        String proven = proven();
+        if (proven != null && !proven.equals(operator) && !proven.startsWith(PoolKeyAuth.NODE_PRINCIPAL))
+            throw new OperationException("revoke tokens of '" + operator + "' refused: only '" + operator
+                    + "' itself or the pool's administrator (a pool process, proven by the pool's key) may, not '" + proven + "'");
+        revocations.prune(now, MAX_TOKEN_MILLIS);
+        revocations.revoke(operator, 0, now);
+        return ack(seq, now);
+    }
+
+    /** The operators an RDC's owner drops from its list lose the tokens they hold for that RDC. */
+    private void revokeDropped(RdcState r, String newList) {
+        List<String> kept = ControlCodec.lines(newList);
+        for (String was : ControlCodec.lines(r.names.getOrDefault(io.rdc.runtime.kernel.Authority.OPERATORS_NAME, "")))
+            if (!kept.contains(was)) {
+                revocations.prune(now, MAX_TOKEN_MILLIS);
+                revocations.revoke(was, r.id, now);
+            }
+    }
+
+    private int revocationList(long seq) {
+        return textList(seq, revocations.lines(), true);
     }
 
     private int signed(long seq, byte[] body, byte[] signature) {
@@ -669,7 +710,7 @@ public final class ControlService implements ClusteredService {
 
     private int ack(ExpandableDirectByteBuffer b, long seq, Status status, long value, String text) {
         AckEncoder e = new AckEncoder().wrapAndApplyHeader(b, 0, headerOut);
-        e.seq(seq).status(status).value(value).text(text);
+        e.seq(seq).status(status).value(value).revocations(revocations.version()).text(text);
         return MessageHeaderEncoder.ENCODED_LENGTH + e.encodedLength();
     }
 

@@ -17,7 +17,8 @@ import org.agrona.concurrent.IdleStrategy;
  * The control service's whole state as SBE snapshot records (rdc-control.xml, templates 100+),
  * written in a fixed order and read back in the same order: counters, id blocks, members, RDCs
  * with their names, stream-space entries and waiting getters, registrations, clients with their
- * remembered answers, the users file and node allocations (version 4), then an end record carrying
+ * remembered answers, the users file and node allocations (version 4), operator-token revocations
+ * (version 6), then an end record carrying
  * the record count as a check.
  */
 final class ControlSnapshot {
@@ -28,7 +29,7 @@ final class ControlSnapshot {
         MessageHeaderEncoder h = new MessageHeaderEncoder();
         ExpandableDirectByteBuffer b = w.buf;
         w.send(new SnapCountersEncoder().wrapAndApplyHeader(b, 0, h).nextRdc(s.nextRdc).blockSize(ControlService.ID_BLOCK_SIZE)
-                .unreachableAfterMs(s.unreachableAfterMs).encodedLength());
+                .unreachableAfterMs(s.unreachableAfterMs).revocations(s.revocations.version()).encodedLength());
         for (Map.Entry<Integer, Long> e : s.blockNext.entrySet())
             w.send(new SnapBlockEncoder().wrapAndApplyHeader(b, 0, h).node(e.getKey()).nextCounter(e.getValue()).encodedLength());
         for (ControlService.MemberState m : s.members.values())
@@ -80,6 +81,8 @@ final class ControlSnapshot {
         for (Allocations.Demand d : al.demands)
             w.send(new SnapDemandEncoder().wrapAndApplyHeader(b, 0, h).rdc(d.rdc).count(d.count).group(d.group).encodedLength());
         s.onDemand.snapshot(b, h, w::send);
+        s.revocations.forEach((operator, rdc, at) ->
+                w.send(new SnapRevocationEncoder().wrapAndApplyHeader(b, 0, h).rdc(rdc).revokedAt(at).operatorName(operator).encodedLength()));
         long records = w.records;
         w.send(new SnapEndEncoder().wrapAndApplyHeader(b, 0, h).records(records).encodedLength());
     }
@@ -139,7 +142,12 @@ final class ControlSnapshot {
                 throw new IllegalStateException("control snapshot: a record of schema " + h.schemaId() + ", not " + MessageHeaderDecoder.SCHEMA_ID);
             int at = off + MessageHeaderDecoder.ENCODED_LENGTH, bl = h.blockLength(), v = h.version();
             switch (h.templateId()) {
-                case SnapCountersDecoder.TEMPLATE_ID -> s.nextRdc = new SnapCountersDecoder().wrap(buf, at, bl, v).nextRdc();
+                case SnapCountersDecoder.TEMPLATE_ID -> {
+                    SnapCountersDecoder d = new SnapCountersDecoder().wrap(buf, at, bl, v);
+                    s.nextRdc = d.nextRdc();
+                    long revocations = d.revocations(); // a version-5 snapshot has none
+                    s.revocations.version(revocations == SnapCountersDecoder.revocationsNullValue() ? 0 : revocations);
+                }
                 case SnapBlockDecoder.TEMPLATE_ID -> {
                     SnapBlockDecoder d = new SnapBlockDecoder().wrap(buf, at, bl, v);
                     s.blockNext.put(d.node(), d.nextCounter());
@@ -239,6 +247,11 @@ final class ControlSnapshot {
                     s.allocations.demands.add(new Allocations.Demand(rdc, d.group(), count));
                 }
                 case SnapNodeCounterDecoder.TEMPLATE_ID, SnapOnDemandNodeDecoder.TEMPLATE_ID -> s.onDemand.load(h.templateId(), buf, at, bl, v);
+                case SnapRevocationDecoder.TEMPLATE_ID -> {
+                    SnapRevocationDecoder d = new SnapRevocationDecoder().wrap(buf, at, bl, v);
+                    long rdc = d.rdc(), revokedAt = d.revokedAt();
+                    s.revocations.restore(d.operatorName(), rdc, revokedAt);
+                }
                 case SnapEndDecoder.TEMPLATE_ID -> {
                     long expected = new SnapEndDecoder().wrap(buf, at, bl, v).records();
                     if (expected != records)

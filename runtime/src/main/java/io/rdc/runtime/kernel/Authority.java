@@ -147,8 +147,8 @@ public final class Authority {
     static final long WINDOW_NS = Long.getLong("rdc.auth.maxSkewSeconds", 120) * 1_000_000_000L;
 
     /** From now on requests that claim an operator must prove it with a token the holder of {@code planeKey} signed. */
-    void requireTokens(byte[] planeKey) {
-        verifier = new OperatorTokens.Verifier(planeKey, WINDOW_NS);
+    void requireTokens(byte[] planeKey, Supplier<io.rdc.runtime.security.TokenRevocations> revocations) {
+        verifier = new OperatorTokens.Verifier(planeKey, WINDOW_NS, revocations);
     }
 
     /** Whether this node checks operators' tokens. */
@@ -191,10 +191,25 @@ public final class Authority {
                     case REPLAYED -> "it was accepted before, or is outside the freshness window (a replay)";
                     case NOT_ITS_CLAIM -> "its token was issued to another operator, or for another RDC";
                     case OPERATOR_ONLY -> "only an operator's session may ask this, and it must prove who it is";
+                    case REVOKED -> revoked(v, claim);
                 };
         long n = v.refused();
         if (n <= 10 || n % 1000 == 0) System.err.println(text + " (" + n + " refused so far)");
         throw new OperationException(text);
+    }
+
+    /** The text of a revoked token's refusal: {@link #isRevocation} recognises it, and the operator's session asks for a new token. */
+    private static String revoked(OperatorTokens.Verifier v, Claim claim) {
+        OperatorTokens.Token t = OperatorTokens.Token.decode(claim.token(), claim.tokenSignature());
+        return "its token of '" + t.operator() + "' issued at " + java.time.Instant.ofEpochMilli(t.issuedAtMillis()) + REVOKED_AT
+                + java.time.Instant.ofEpochMilli(v.revokedAt(t.operator(), t.rdc())) + " (the control plane's revocation; a session asks it for a new token)";
+    }
+
+    private static final String REVOKED_AT = " was revoked at ";
+
+    /** True when a node's error text refuses a request for its revoked token (the session then renews it and asks again). */
+    public static boolean isRevocation(String error) {
+        return error != null && error.contains("refused a request claiming operator '") && error.contains(REVOKED_AT);
     }
 
     /**
@@ -242,10 +257,16 @@ public final class Authority {
         return a == null ? null : a.owner();
     }
 
-    /** True when {@code acting} (null: no operator) may act in RDC {@code rdc}. */
+    /**
+     * True when {@code acting} (null: no operator) may act in RDC {@code rdc}: its owner or listed as
+     * this node last learnt the RDC's access. A session acting in the RDC may too, unless the node
+     * has since learnt a list that drops its operator (the owner's {@code disallow}, sent to every
+     * node at once): its token, issued while it was listed, lets it in nowhere after that.
+     */
     boolean allows(Acting acting, long rdc) {
-        if (acting == null || acting.rdc() == rdc) return true;
+        if (acting == null) return true;
         Access a = known.get(rdc);
+        if (acting.rdc() == rdc) return a == null || a.allows(acting.operator());
         return a != null && a.allows(acting.operator());
     }
 

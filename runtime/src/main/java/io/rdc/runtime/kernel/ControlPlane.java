@@ -83,6 +83,25 @@ public interface ControlPlane extends AutoCloseable {
         throw new OperationException("operator token: this control plane issues none");
     }
 
+    /**
+     * Revokes every token of {@code operator} issued until now, in every RDC (docs/security.md,
+     * "Revoking tokens"): allowed to that operator and to pool processes (the pool key's holder).
+     * Returns the revocation's time (cluster ms).
+     */
+    default long revokeOperatorTokens(String operator) {
+        throw new OperationException("revoke tokens of '" + operator + "': this control plane issues no tokens");
+    }
+
+    /** How many token revocations the plane had recorded at this client's latest heartbeat: when it moved, nodes read {@link #tokenRevocations} again. */
+    default long revocationsVersion() {
+        return 0;
+    }
+
+    /** The plane's token revocations now (what nodes refuse). */
+    default io.rdc.runtime.security.TokenRevocations tokenRevocations() {
+        return io.rdc.runtime.security.TokenRevocations.NONE;
+    }
+
     List<RdcRecord> rdcs();
 
     void terminateRdc(long rdc);

@@ -86,7 +86,8 @@ final class Ghosts {
                 continue;
             }
             if (r.status() != Frames.OK) {
-                if (Authority.isRefusal(r.error())) throw new OperationException(r.error()); // the operator may not list this RDC
+                // The operator may not list this RDC, or its token was revoked (its session renews it and asks again).
+                if (Authority.isRefusal(r.error()) || Authority.isRevocation(r.error())) throw new OperationException(r.error());
                 continue;
             }
             ListingDecoder listing = r.read(new ListingDecoder());

@@ -136,7 +136,7 @@ public final class Kernel implements Agent {
      * signed with {@code planeKey} (docs/security.md, "Operator tokens"). Set before the kernel runs.
      */
     public void requireOperatorTokens(byte[] planeKey) {
-        authority.requireTokens(planeKey);
+        authority.requireTokens(planeKey, pool::tokenRevocations);
     }
 
     public Kernel(NodeInfo info, Pool pool, Transport transport) {

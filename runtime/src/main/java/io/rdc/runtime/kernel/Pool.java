@@ -127,6 +127,23 @@ public final class Pool {
         this.operatorTokenKey = key;
     }
 
+    /** The control plane's operator-token revocations as this process last read them (docs/security.md, "Revoking tokens"). */
+    private volatile io.rdc.runtime.security.TokenRevocations tokenRevocations = io.rdc.runtime.security.TokenRevocations.NONE;
+
+    public io.rdc.runtime.security.TokenRevocations tokenRevocations() {
+        return tokenRevocations;
+    }
+
+    /**
+     * Reads the plane's token revocations again when its latest heartbeat answer says they moved
+     * (the heartbeat's thread; never the kernel's). Kernels see the new table at their next request.
+     */
+    public void refreshTokenRevocations() {
+        ControlPlane c = control;
+        if (c == null || operatorTokenKey == null) return;
+        if (c.revocationsVersion() != tokenRevocations.version()) tokenRevocations = c.tokenRevocations();
+    }
+
     public boolean isOperator(int id) {
         return operators.contains(id);
     }

@@ -138,12 +138,21 @@ public final class Operator {
         return new OperatorTokens.Credentials(control.issueOperatorToken(session.rdcId, sessionKey.getPublic().getEncoded(), TOKEN_LIFE_MS), sessionKey.getPrivate());
     }
 
-    /** This session's credentials, renewed first when less than a quarter of the token's life is left. */
+    /**
+     * This session's credentials, renewed first when less than a quarter of the token's life is
+     * left, or when the plane's revocations (as this process last read them) revoke its token.
+     */
     public OperatorTokens.Credentials credentials() {
         OperatorTokens.Credentials c = credentials;
-        if (c == null || c.fresh(TOKEN_LIFE_MS)) return c;
+        if (c == null || c.fresh(TOKEN_LIFE_MS) && !kernel.pool().tokenRevocations().revokes(identity, c.token().rdc(), c.token().issuedAtMillis()))
+            return c;
+        return renew(c);
+    }
+
+    /** A new token in place of {@code stale} (unless another thread renewed it already). */
+    private OperatorTokens.Credentials renew(OperatorTokens.Credentials stale) {
         synchronized (this) {
-            if (credentials == c) credentials = newCredentials();
+            if (credentials == stale) credentials = newCredentials();
             return credentials;
         }
     }
@@ -173,11 +182,54 @@ public final class Operator {
             throw new OperationException("allow '" + operator + "': only the RDC's owner '" + access.owner() + "' may, not '" + identity + "'");
         List<String> ops = new java.util.ArrayList<>(access.operators());
         if (!ops.contains(operator)) ops.add(operator);
+        changeList(ops);
+    }
+
+    /**
+     * Stops {@code operator} acting in this session's RDC (the owner only; the owner itself cannot be
+     * removed). With a control plane the plane also revokes the tokens that operator holds for this
+     * RDC (docs/security.md, "Revoking tokens"), and its sessions here can get no new one. Every node
+     * learns the shorter list at once, and refuses the operator from then on, even in a session it
+     * opened in this RDC while it was listed.
+     */
+    public void disallow(String operator) {
+        if (operator == null || operator.isBlank() || operator.contains("\n")) throw new OperationException("disallow: an operator's name must be one non-empty line");
+        if (!identity.equals(access.owner()))
+            throw new OperationException("disallow '" + operator + "': only the RDC's owner '" + access.owner() + "' may, not '" + identity + "'");
+        if (operator.equals(access.owner()))
+            throw new OperationException("disallow '" + operator + "': '" + operator + "' owns the RDC, and its owner cannot be removed");
+        List<String> ops = new java.util.ArrayList<>(access.operators());
+        if (!ops.remove(operator))
+            throw new OperationException("disallow '" + operator + "': '" + operator + "' is not allowed in this RDC"
+                    + (ops.isEmpty() ? " (no operator is, besides its owner '" + access.owner() + "')" : " (allowed: " + String.join(", ", ops) + ")"));
+        changeList(ops);
+    }
+
+    /** Keeps the RDC's new list with the plane, then sends it to every node (allow and disallow). */
+    private void changeList(List<String> ops) {
         ControlPlane cp = control();
-        if (cp != null) cp.bindName(session.rdcId, Authority.OPERATORS_NAME, String.join("\n", ops));
+        if (cp != null) {
+            if (ops.isEmpty()) cp.unbindName(session.rdcId, Authority.OPERATORS_NAME);
+            else cp.bindName(session.rdcId, Authority.OPERATORS_NAME, String.join("\n", ops));
+        }
         access = new Authority.Access(access.owner(), ops);
         if (credentials != null) credentials = newCredentials(); // a token that carries the new list
         acting(() -> kernel.nodes(null)); // a request to every node: each learns the new list from its trailer (its token, with a plane)
+    }
+
+    /**
+     * Revokes every token the control plane issued to {@code operator} until now, in every RDC
+     * (docs/security.md, "Revoking tokens"): this session's own operator may (a leaked session key),
+     * and so may the pool's administrator (through a pool process's session). Nodes refuse those
+     * tokens within a heartbeat; the operator's sessions ask for new ones at their next request.
+     * Returns the revocation's time (the plane's clock, ms).
+     */
+    public long revokeTokens(String operator) {
+        ControlPlane cp = control();
+        if (cp == null) throw new OperationException("revoke tokens of '" + operator + "': this pool has no control plane, so no tokens");
+        long at = cp.revokeOperatorTokens(operator);
+        if (operator.equals(identity) && credentials != null) renew(credentials);
+        return at;
     }
 
     /**
@@ -200,9 +252,21 @@ public final class Operator {
         return kernel.pool().rdcLimits().of(session.rdcId).limits();
     }
 
-    /** Runs a control request as this session's operator (the nodes check its authority over the RDC it targets). */
+    /**
+     * Runs a control request as this session's operator (the nodes check its authority over the RDC
+     * it targets). A node that refused it for a revoked token acted on nothing: the session asks the
+     * plane for a new token and runs the request once more with it (the plane refuses the token when
+     * this operator may no longer act in the RDC).
+     */
     private <T> T acting(java.util.function.Supplier<T> call) {
-        return Authority.as(actingNow(), call);
+        OperatorTokens.Credentials used = credentials();
+        try {
+            return Authority.as(actingNow(), call);
+        } catch (OperationException e) {
+            if (used == null || !Authority.isRevocation(e.getMessage())) throw e;
+            renew(used);
+            return Authority.as(actingNow(), call);
+        }
     }
 
     private void acting(Runnable call) {

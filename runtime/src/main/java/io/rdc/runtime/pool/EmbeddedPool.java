@@ -140,6 +140,7 @@ public final class EmbeddedPool implements AutoCloseable {
                 // A heartbeat from every local kernel first: starting the rest of the pool may have
                 // taken longer than the liveness bound since the first hello.
                 for (Kernel k : kernels) k.onAllocationEpoch(control.heartbeat(k.nodeId(), k.currentLoad(), k.incarnationCount()));
+                pool.refreshTokenRevocations(); // before the first request: tokens revoked before this process started are refused
                 pool.refresh(); // the pool's nodes and their liveness before the first operation
                 startWatcher();
             }
@@ -187,6 +188,7 @@ public final class EmbeddedPool implements AutoCloseable {
             while (!closing) {
                 try {
                     for (Kernel k : kernels) if (!k.isStopped()) k.onAllocationEpoch(control.heartbeat(k.nodeId(), k.currentLoad(), k.incarnationCount()));
+                    pool.refreshTokenRevocations(); // within a heartbeat of a revocation (docs/security.md, "Revoking tokens")
                     pool.refresh();
                 } catch (RuntimeException e) {
                     if (!closing) System.err.println("rdc: control plane: " + e.getMessage());

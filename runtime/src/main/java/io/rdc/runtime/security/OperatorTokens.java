@@ -257,7 +257,7 @@ public final class OperatorTokens {
     }
 
     /** Why a node refused a request that claims an operator. */
-    public enum Refusal { NO_TOKEN, BAD_TOKEN, EXPIRED, BAD_SIGNATURE, REPLAYED, NOT_ITS_CLAIM, OPERATOR_ONLY }
+    public enum Refusal { NO_TOKEN, BAD_TOKEN, EXPIRED, BAD_SIGNATURE, REPLAYED, NOT_ITS_CLAIM, OPERATOR_ONLY, REVOKED }
 
     /**
      * A node's side: checks tokens (each once: verified ones are kept until they expire) and request
@@ -283,8 +283,21 @@ public final class OperatorTokens {
             }
         }
 
+        /**
+         * The plane's token revocations as this node last read them (docs/security.md, "Revoking
+         * tokens"): a table published whole by the thread that reads it from the plane, never
+         * changed after, read on every request with one volatile read and one lookup.
+         */
+        private final java.util.function.Supplier<TokenRevocations> revocations;
+
         /** @param planeKey the X.509 encoding of the control plane's token key */
         public Verifier(byte[] planeKey, long windowNs) {
+            this(planeKey, windowNs, () -> TokenRevocations.NONE);
+        }
+
+        /** @param revocations the plane's token revocations as this node last read them */
+        public Verifier(byte[] planeKey, long windowNs, java.util.function.Supplier<TokenRevocations> revocations) {
+            this.revocations = revocations;
             this.planeKey = publicKeyOrNull(planeKey);
             if (this.planeKey == null) throw new IllegalArgumentException("the control plane's token key is not an Ed25519 public key");
             this.windowNs = windowNs;
@@ -320,6 +333,7 @@ public final class OperatorTokens {
                 return refuse(Refusal.EXPIRED);
             }
             if (!s.token.operator().equals(claimed) || s.token.rdc() != claimedRdc) return refuse(Refusal.NOT_ITS_CLAIM);
+            if (revocations.get().revokes(s.token.operator(), s.token.rdc(), s.token.issuedAtMillis())) return refuse(Refusal.REVOKED);
             if (signature == null || signature.length != SIGNATURE_LENGTH || !verify(s.key, null, frame, off, signedLength, signature))
                 return refuse(Refusal.BAD_SIGNATURE);
             long nowNs = nowMs * 1_000_000L;
@@ -330,6 +344,11 @@ public final class OperatorTokens {
             }
             s.seen.add(sequence);
             return null;
+        }
+
+        /** When the tokens of {@code operator} in {@code rdc} were last revoked, as this node knows it ({@link Long#MIN_VALUE}: never). */
+        public long revokedAt(String operator, long rdc) {
+            return revocations.get().revokedAt(operator, rdc);
         }
 
         private void dropExpired(long nowMs) {

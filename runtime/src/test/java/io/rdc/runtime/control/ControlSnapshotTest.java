@@ -93,6 +93,47 @@ class ControlSnapshotTest {
         assertThrows(IllegalArgumentException.class, () -> new SnapshotPolicy(-1, Duration.ZERO));
     }
 
+    /**
+     * Token revocations are part of the plane's state: recorded by a revoke and by an RDC's owner
+     * dropping an operator from its list, written in the snapshot with their count (which nodes
+     * compare with their heartbeat's answer), and back after a restart from it. Without them in the
+     * snapshot the restarted plane has none (and nodes would accept the revoked tokens again).
+     */
+    @Test
+    void tokenRevocationsSurviveASnapshotAndARestart(@TempDir Path dir) {
+        long rdc, annAt, version;
+        try (EmbeddedControlPlane plane = EmbeddedControlPlane.startOn(dir.toFile(), null, 3000, SnapshotPolicy.ON_REQUEST); ControlClient c = plane.connect()) {
+            rdc = c.openRdc("shop", "ann", false).rdc().id();
+            c.bindName(rdc, io.rdc.runtime.kernel.Authority.OPERATORS_NAME, "bob\ncarol");
+            c.bindName(rdc, io.rdc.runtime.kernel.Authority.OPERATORS_NAME, "carol"); // ann disallows bob: his tokens for shop go
+            annAt = c.revokeOperatorTokens("ann");
+            io.rdc.runtime.security.TokenRevocations before = revocationsOf(c);
+            assertEquals(annAt, before.revokedAt("ann", 0));
+            assertEquals(annAt, before.revokedAt("ann", rdc), "a revocation of every RDC's tokens holds in each");
+            assertTrue(before.revokedAt("bob", rdc) > Long.MIN_VALUE, "dropped from shop's list: bob's tokens for shop are revoked");
+            assertEquals(Long.MIN_VALUE, before.revokedAt("bob", 0), "only for shop");
+            assertEquals(Long.MIN_VALUE, before.revokedAt("carol", rdc), "carol is still listed");
+            version = before.version();
+            assertEquals(2, version);
+            assertThrows(OperationException.class, () -> c.revokeOperatorTokens("node:x"), "no operator's name");
+            assertNull(ControlPlaneMember.snapshotRunning(dir.toFile(), null));
+        }
+        try (EmbeddedControlPlane plane = EmbeddedControlPlane.startOn(dir.toFile(), null, 3000, SnapshotPolicy.ON_REQUEST); ControlClient c = plane.connect()) {
+            io.rdc.runtime.security.TokenRevocations after = revocationsOf(c);
+            assertTrue(plane.member().startedFromSnapshot());
+            assertEquals(annAt, after.revokedAt("ann", rdc));
+            assertTrue(after.revokedAt("bob", rdc) > Long.MIN_VALUE);
+            assertEquals(version, after.version(), "the count too, so nodes that read the table before the restart do not read it again for nothing");
+        }
+    }
+
+    /** The plane's table as a node reads it: after a heartbeat (whose answer carries the count), then Query op 3. */
+    static io.rdc.runtime.security.TokenRevocations revocationsOf(ControlClient c) {
+        c.hello(new io.rdc.runtime.node.NodeInfo(201, "n201", List.of(), "", Map.of()), false);
+        c.heartbeat(201, 0, 0);
+        return c.tokenRevocations();
+    }
+
     static int snapshotsInRecordingLog(Path planeDir) {
         try (RecordingLog log = new RecordingLog(new File(planeDir.toFile(), "member-0/cluster"), false)) {
             return (int) log.entries().stream().filter(e -> e.type == RecordingLog.ENTRY_TYPE_SNAPSHOT && e.serviceId == 0 && e.isValid).count();

@@ -215,6 +215,36 @@ class OperatorTokenTest {
         assertEquals(before + 1, refusedRequestsAtVictim(), "the replay is counted");
     }
 
+    /**
+     * ann's token (and session key) leaked: the pool's administrator revokes ann's tokens. Every node
+     * refuses the leaked token within a heartbeat, for each operation, counted, and nothing changes;
+     * ann's own session gets a fresh token at its next request without her doing anything, and the
+     * same frames with it are acted on. eve may not revoke ann's tokens. Without the nodes' check
+     * of revocations the leaked token goes on working (the first refusal assertion fails).
+     */
+    @Test
+    void aRevokedTokenIsRefusedAndTheSessionGetsAFreshOne() throws Exception {
+        OperatorTokens.Credentials leaked = ann.credentials();
+        OperationException byEve = assertThrows(OperationException.class, () -> eve.revokeTokens("ann"));
+        assertTrue(byEve.getMessage().contains("revoke tokens of 'ann' refused: only 'ann' itself or the pool's administrator"), byEve.getMessage());
+        long revokedAt = pool.control().revokeOperatorTokens("ann"); // the pool process's own session: the pool key's holder
+        assertTrue(revokedAt >= leaked.token().issuedAtMillis(), "revoked after the leaked token was issued");
+        // The nodes read the revocation when a heartbeat's answer says the plane has a new one (every 500 ms).
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!pool.pool().tokenRevocations().revokes("ann", annRdc, leaked.token().issuedAtMillis())) {
+            assertTrue(System.nanoTime() < until, "the nodes never read the revocation");
+            Thread.sleep(20);
+        }
+        assertEachRefused(claimingAnn(leaked), "its token of 'ann' issued at " + java.time.Instant.ofEpochMilli(leaked.token().issuedAtMillis())
+                + " was revoked at " + java.time.Instant.ofEpochMilli(revokedAt));
+        assertEquals(Incarnation.State.EXECUTING, ann.status(vault).state(), "ann's own session goes on, with a fresh token");
+        OperatorTokens.Credentials fresh = ann.credentials();
+        assertNotSame(leaked, fresh);
+        assertTrue(fresh.token().issuedAtMillis() > revokedAt, "the fresh token is issued after the revocation");
+        Kernel.Response withFresh = send(List.of(request(Kernel.OP_STATUS, Ghosts.statusRequest(vaultGid), ann.actingNow()))).values().iterator().next();
+        assertEquals(Frames.OK, withFresh.status(), () -> withFresh.error());
+    }
+
     @Test
     void snapshotAndCheckpointWithoutAnyOperatorAreRefused() throws Exception {
         // A kernel's or an incarnation's own requests name no operator; none of them asks for these.
