@@ -35,6 +35,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * A kernel's (or an operator's) handle on the control plane: {@link ControlPlane} over an Aeron
  * Cluster client session. Thread-safe: calls from many threads share one session under one lock.
+ * (Just over 800 lines on purpose: one short method per {@link ControlPlane} request, each beside the
+ * decoding of its answer; the session, retry and egress handling they share is what the rest is.)
  *
  * <p>Each request carries this client's random id and a sequence number; the service applies each
  * (id, seq) once, so a request is simply sent again, with the same seq, whenever its answer may

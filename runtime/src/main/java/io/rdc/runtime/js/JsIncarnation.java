@@ -95,6 +95,23 @@ final class JsIncarnation implements ProxyExecutable {
     }
 
     void run(Runnable ready, Consumer<String> failed) {
+        try {
+            runCode(ready, failed);
+        } catch (Throwable t) {
+            // An Error escaped every handler's catch (an OutOfMemoryError thrown in our own code between guest calls): the
+            // thread ends, its context is closed (runCode's finally) so the heap it held comes back, and it says why.
+            if (t instanceof OutOfMemoryError) MemoryGuard.outOfMemory();
+            if (!killed && !inc.isDestroyed()) {
+                try {
+                    kernel.fault(inc, (t instanceof OutOfMemoryError ? "out of memory: " : "") + "its thread ended with " + t);
+                } catch (Throwable ignored) {
+                    // nothing more can be said from here
+                }
+            }
+        }
+    }
+
+    private void runCode(Runnable ready, Consumer<String> failed) {
         Value init;
         try {
             long t0 = System.nanoTime();
@@ -176,8 +193,7 @@ final class JsIncarnation implements ProxyExecutable {
             // Destroyed while between handlers (its context closed under it): nothing more to run.
             if (!killed && !inc.isDestroyed()) kernel.fault(inc, describe(e));
         } finally {
-            HandlerWatchdog.unwatch(this);
-            closeQuietly();
+            endHere();
         }
     }
 
@@ -221,8 +237,7 @@ final class JsIncarnation implements ProxyExecutable {
         } catch (PolyglotException | IllegalStateException e) {
             if (!killed && !inc.isDestroyed()) kernel.fault(inc, describe(e));
         } finally {
-            HandlerWatchdog.unwatch(this);
-            closeQuietly();
+            endHere();
         }
     }
 
@@ -501,10 +516,41 @@ final class JsIncarnation implements ProxyExecutable {
         }
     }
 
+    /** Its thread ends: its context closed first, since MemoryGuard blames only incarnations it still watches. */
+    private void endHere() {
+        try {
+            closeQuietly();
+        } finally {
+            HandlerWatchdog.unwatch(this);
+        }
+    }
+
     private void closeQuietly() {
         // Its files first (on its own thread, as every file call): written out and closed if it ended
         // here, closed without writing if it lives on elsewhere, whose copy writes their buffers.
-        files.end(inc.livesOnElsewhere(), this::printed);
+        try {
+            files.end(inc.livesOnElsewhere(), this::printed);
+        } catch (OutOfMemoryError e) {
+            MemoryGuard.outOfMemory(); // the context below matters more: it holds the heap
+        }
+        // A context left open holds its heap for good, and a thread that ends is no longer watched by MemoryGuard:
+        // closing it must outlast a heap that is short for a moment (a CI run saw 509 MB held by such a context).
+        for (int attempt = 1; ; attempt++) {
+            try {
+                closeContext();
+                return;
+            } catch (OutOfMemoryError e) {
+                MemoryGuard.outOfMemory();
+                if (attempt == CLOSE_ATTEMPTS) throw e;
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+        }
+    }
+
+    /** How often an ending incarnation tries to close its context when the heap runs out meanwhile (20 ms apart). */
+    private static final int CLOSE_ATTEMPTS = 100;
+
+    private void closeContext() {
         Context c = context;
         if (c == null) return;
         try {
