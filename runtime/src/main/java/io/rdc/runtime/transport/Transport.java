@@ -246,18 +246,18 @@ public final class Transport implements AutoCloseable {
     public int offer(int node, DirectBuffer buf, int off, int len, DirectBuffer buf2, int off2, int len2, IdleStrategy idle) {
         Peer peer = peer(node);
         if (peer == null) return Frames.UNREACHABLE;
-        if (!auth.on()) return offer(node, peer, buf, off, len, buf2, off2, len2, idle);
-        // Sequence and log order must agree (the receiver refuses a sequence at or below the last):
-        // hold the peer's lock from sealing until the frame is in the log.
-        synchronized (peer) {
-            FrameAuth.Sealer s = peer.sealer;
-            s.seal(buf, off, len, buf2, off2, len2);
-            if (buf2 == null) return offer(node, peer, buf, off, len, s.trailer, 0, FrameAuth.TRAILER, idle);
-            DirectBufferVector[] v = peer.three;
-            v[0].reset(buf, off, len);
-            v[1].reset(buf2, off2, len2);
-            v[2].reset(s.trailer, 0, FrameAuth.TRAILER);
-            return offer(node, peer, null, 0, 0, null, 0, 0, idle);
+        long deadline = 0;
+        while (true) {
+            int r = sealAndAttempt(node, peer, buf, off, len, buf2, off2, len2);
+            if (r != AGAIN) {
+                if (r == Frames.OK && idle != null) idle.reset();
+                return r;
+            }
+            // Not connected: the connect wait runs from the outage's start (attempt's own bound); back pressure: from here.
+            long now = System.nanoTime();
+            if (deadline == 0) deadline = now + BACKPRESSURE_TIMEOUT_NS;
+            if (now - deadline > 0) return Frames.UNREACHABLE;
+            if (idle != null) idle.idle(); else Thread.onSpinWait();
         }
     }
 
@@ -275,28 +275,29 @@ public final class Transport implements AutoCloseable {
     public int tryOffer(int node, DirectBuffer buf, int off, int len) {
         Peer peer = peer(node);
         if (peer == null) return Frames.UNREACHABLE;
-        if (!auth.on()) return attempt(node, peer, buf, off, len, null, 0, 0);
-        synchronized (peer) {
-            // A frame that does not go in leaves a gap in the sequence: the receiver refuses only what is at or below its last.
-            peer.sealer.seal(buf, off, len, null, 0, 0);
-            return attempt(node, peer, buf, off, len, peer.sealer.trailer, 0, FrameAuth.TRAILER);
-        }
+        return sealAndAttempt(node, peer, buf, off, len, null, 0, 0);
     }
 
-    /** Offers one frame (two parts, or the peer's three-part vector when {@code buf} is null), waiting out back pressure. */
-    private int offer(int node, Peer peer, DirectBuffer buf, int off, int len, DirectBuffer buf2, int off2, int len2, IdleStrategy idle) {
-        long deadline = 0;
-        while (true) {
-            int r = attempt(node, peer, buf, off, len, buf2, off2, len2);
-            if (r != AGAIN) {
-                if (r == Frames.OK && idle != null) idle.reset();
-                return r;
-            }
-            // Not connected: the connect wait runs from the outage's start (attempt's own bound); back pressure: from here.
-            long now = System.nanoTime();
-            if (deadline == 0) deadline = now + BACKPRESSURE_TIMEOUT_NS;
-            if (now - deadline > 0) return Frames.UNREACHABLE;
-            if (idle != null) idle.idle(); else Thread.onSpinWait();
+    /**
+     * One offer, sealed when frames are authenticated. Sequence and log order must agree (the receiver
+     * refuses a sequence at or below the last), so the peer's lock is held from sealing until the frame
+     * is in the log, and only for that: never while back pressure is waited out. The kernels' thread
+     * takes the same lock to send its acknowledgements, and it is the thread that drains the peer's log:
+     * four flooding incarnations that held the lock while they waited stalled every kernel of their JVM
+     * for 5–10 s (ContainmentTest's flood attack). A frame that did not go in leaves a gap in the
+     * sequence (allowed) and is sealed again, with a new sequence, when it is offered again.
+     */
+    private int sealAndAttempt(int node, Peer peer, DirectBuffer buf, int off, int len, DirectBuffer buf2, int off2, int len2) {
+        if (!auth.on()) return attempt(node, peer, buf, off, len, buf2, off2, len2);
+        synchronized (peer) {
+            FrameAuth.Sealer s = peer.sealer;
+            s.seal(buf, off, len, buf2, off2, len2);
+            if (buf2 == null) return attempt(node, peer, buf, off, len, s.trailer, 0, FrameAuth.TRAILER);
+            DirectBufferVector[] v = peer.three;
+            v[0].reset(buf, off, len);
+            v[1].reset(buf2, off2, len2);
+            v[2].reset(s.trailer, 0, FrameAuth.TRAILER);
+            return attempt(node, peer, null, 0, 0, null, 0, 0);
         }
     }
 

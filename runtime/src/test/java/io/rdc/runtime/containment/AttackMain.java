@@ -49,6 +49,8 @@ public final class AttackMain {
                 Thread monitor = Thread.ofPlatform().name("echo-monitor").start(() -> {
             while (!stop) {
                 long t0 = System.nanoTime();
+                AtomicLong since = echoStart;
+                if (since != null) since.set(t0);
                 try {
                     watcher.invoke(echo, Map.of("i", answers.get()), null, Duration.ofSeconds(5));
                     answers.incrementAndGet();
@@ -58,12 +60,31 @@ public final class AttackMain {
                         if (firstFailure.isEmpty()) firstFailure.append(e.getMessage());
                     }
                 }
+                if (since != null) since.set(0);
                 long took = System.nanoTime() - t0;
                 maxNs.accumulateAndGet(took, Math::max);
                 if (took > 200_000_000L) slow.add(took / 1_000_000 + "ms@" + (t0 - attackStart) / 1_000_000);
                 sleep(50);
             }
         });
+        long dumpAfterMs = Long.getLong("attack.dumpStallMs", 0); // diagnosis: every thread's stack once, when an echo waits this long
+        AtomicLong echoSince = new AtomicLong();
+        if (dumpAfterMs > 0) Thread.ofPlatform().daemon(true).name("stall-dump").start(() -> {
+            while (!stop) {
+                sleep(100);
+                long since = echoSince.get();
+                if (since != 0 && System.nanoTime() - since > dumpAfterMs * 1_000_000) {
+                    StringBuilder d = new StringBuilder("stall: an echo has waited " + dumpAfterMs + " ms; threads:\n");
+                    for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+                        d.append('"').append(e.getKey().getName()).append("\" ").append(e.getKey().getState()).append('\n');
+                        for (StackTraceElement f : e.getValue()) d.append("    at ").append(f).append('\n');
+                    }
+                    System.out.println(d);
+                    return;
+                }
+            }
+        });
+        echoStart = echoSince;
         List<Ref> culprits = run(attack, op, pool);
         Map<String, String> ends = awaitEnds(op, culprits, Long.getLong("attack.waitMs", 80_000));
         sleep(1000); // and the echo still answers after
@@ -83,6 +104,8 @@ public final class AttackMain {
     }
 
     private static volatile boolean stop;
+    /** When the echo's pending invoke began (0: none pending), for the stall dump. */
+    private static volatile AtomicLong echoStart;
     /** Prints how the incarnations that must survive the attack are ({@code bystander NAME STATE answer}), if the attack has any. */
     private static volatile Runnable bystanders;
 

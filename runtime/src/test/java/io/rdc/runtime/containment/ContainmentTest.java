@@ -123,6 +123,8 @@ class ContainmentTest {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
             String text = Files.readString(out, StandardCharsets.UTF_8);
+            String keep = System.getenv("RDC_ATTACK_LOGS"); // a directory: each attack's whole output is kept there (diagnosis)
+            if (keep != null) Files.writeString(Path.of(keep).resolve("attack-" + name + "-" + System.currentTimeMillis() + ".txt"), text);
             assertTrue(ended, "attack " + name + " did not end within 3 minutes (the pool is wedged):\n" + tail(text));
             assertTrue(text.contains("\ndone"), "attack " + name + " ended (exit " + p.exitValue() + ") without finishing:\n" + tail(text));
             List<String> culprits = new ArrayList<>();
@@ -150,6 +152,7 @@ class ContainmentTest {
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
             if (!a.startsWith("-Xmx") && !a.startsWith("-agentlib") && !a.startsWith("-javaagent") && !a.startsWith("-Drdc.limit.")) cmd.add(a);
         cmd.add("-Xmx512m");
+        cmd.add("-Dattack.dumpStallMs=2500"); // an echo that waits this long prints every thread's stack (how the flood's stall was found)
         cmd.addAll(List.of(props));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
