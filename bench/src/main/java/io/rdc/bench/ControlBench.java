@@ -42,7 +42,7 @@ public final class ControlBench {
 
     /**
      * The bench option that chooses the 1-member plane's threads, a comma-separated list measured one
-     * after the other: {@code -Drdc.bench.control.threads=dedicated,shared,shared-ipc} (default: dedicated).
+     * after the other: {@code -Drdc.bench.control.threads=dedicated,dedicated-ipc,shared,shared-ipc} (default: dedicated).
      */
     public static final String THREADS_PROPERTY = "rdc.bench.control.threads";
 
@@ -56,7 +56,7 @@ public final class ControlBench {
         if (idle == ControlIdle.BACKOFF) runThreeMembers(out, samples, warmup);
     }
 
-    /** "dedicated,shared,shared-ipc": each named once, in the order given. */
+    /** "dedicated,shared-ipc,...": each named once, in the order given. */
     static List<ControlThreads> parseThreads(String list) {
         List<ControlThreads> out = new ArrayList<>();
         for (String each : list.split(",")) {

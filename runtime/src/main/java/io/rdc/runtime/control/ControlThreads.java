@@ -7,7 +7,7 @@ import java.util.Locale;
  * never park ({@link ControlIdle#YIELDING}), every runnable thread takes a turn between two hops,
  * so fewer threads mean a shorter round trip (docs/control-plane.md, "Fewer threads").
  * {@link #DEDICATED} is the default everywhere; the others are bench options
- * ({@code -Drdc.bench.control.threads=dedicated,shared,shared-ipc}) for one member in the client's JVM.
+ * ({@code -Drdc.bench.control.threads=dedicated,dedicated-ipc,shared,shared-ipc}) for one member in the client's JVM.
  */
 public enum ControlThreads {
     /**
@@ -17,46 +17,49 @@ public enum ControlThreads {
      */
     DEDICATED,
     /**
+     * As {@link #DEDICATED}, and a client that shares the member's media driver sends its ingress and
+     * takes its egress over IPC (the member allows IPC ingress): no UDP send or receive, so no driver
+     * duty cycle, lies on the round trip. Only for a client on the member's driver.
+     */
+    DEDICATED_IPC,
+    /**
      * The member's media driver, archive and consensus module run on one thread, each in Aeron's
      * invoker mode ({@link SharedClusterAgents}), and the client's background poller always backs
      * off: a caller polls the egress for its own answer, so the poller is needed only for
      * keep-alives, reconnects and background requests. Three fewer threads awake.
      */
     SHARED,
-    /**
-     * As {@link #SHARED}, and a client that shares the member's media driver sends its ingress and
-     * takes its egress over IPC (the member allows IPC ingress), so that no UDP send or receive, and
-     * no driver duty cycle, lies on the round trip. Only for a client on the member's driver.
-     */
+    /** As {@link #SHARED}, with IPC ingress and egress as {@link #DEDICATED_IPC}. */
     SHARED_IPC;
 
     /** True when the member's media driver, archive and consensus module share one thread. */
     public boolean driverArchiveAndConsensusOnOneThread() {
-        return this != DEDICATED;
+        return this == SHARED || this == SHARED_IPC;
     }
 
     /** True when the client's background poller backs off whatever the idle strategy. */
     public boolean pollerBacksOff() {
-        return this != DEDICATED;
+        return this == SHARED || this == SHARED_IPC;
     }
 
     /** True when the member takes ingress over IPC and a client on its driver uses IPC both ways. */
     public boolean ipc() {
-        return this == SHARED_IPC;
+        return this == DEDICATED_IPC || this == SHARED_IPC;
     }
 
-    /** As written on the command line and in the bench's JSON: dedicated, shared, shared-ipc. */
+    /** As written on the command line and in the bench's JSON: dedicated, dedicated-ipc, shared, shared-ipc. */
     public String jsonName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** dedicated, shared, shared-ipc (shared_ipc, sharedipc); case-insensitive. */
+    /** dedicated, dedicated-ipc, shared, shared-ipc (also with _ or nothing for -); case-insensitive. */
     public static ControlThreads parse(String name) {
         return switch (name.trim().toLowerCase(Locale.ROOT).replace("-", "").replace("_", "")) {
             case "dedicated" -> DEDICATED;
+            case "dedicatedipc" -> DEDICATED_IPC;
             case "shared" -> SHARED;
             case "sharedipc" -> SHARED_IPC;
-            default -> throw new IllegalArgumentException("unknown control-plane threads '" + name + "' (known: dedicated, shared, shared-ipc)");
+            default -> throw new IllegalArgumentException("unknown control-plane threads '" + name + "' (known: dedicated, dedicated-ipc, shared, shared-ipc)");
         };
     }
 }

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The threads option (a bench option, docs/control-plane.md, "Fewer threads") really changes which
@@ -55,11 +57,12 @@ class ControlThreadsTest {
         }
     }
 
-    @Test
-    void sharedIpcSendsAndAnswersOverIpcAndStillServesTheSpace() {
+    @ParameterizedTest
+    @EnumSource(value = ControlThreads.class, names = {"DEDICATED_IPC", "SHARED_IPC"})
+    void ipcSendsAndAnswersOverIpcAndStillServesTheSpace(ControlThreads threads) {
         try (EmbeddedControlPlane plane = EmbeddedControlPlane.start(null, ControlService.DEFAULT_UNREACHABLE_AFTER_MS, ControlIdle.BACKOFF,
-                ControlThreads.SHARED_IPC)) {
-            assertEquals(ThreadingMode.INVOKER, plane.member().driverThreadingMode());
+                threads)) {
+            assertEquals(threads == ControlThreads.SHARED_IPC ? ThreadingMode.INVOKER : ThreadingMode.SHARED, plane.member().driverThreadingMode());
             try (ControlClient c = plane.connect()) {
                 c.echo();
                 long rdc = c.openRdc("threads-ipc", "tester", false).rdc().id();
@@ -83,7 +86,7 @@ class ControlThreadsTest {
         assertEquals(ControlThreads.SHARED_IPC, ControlThreads.parse("Shared_IPC"));
         assertEquals("shared-ipc", ControlThreads.SHARED_IPC.jsonName());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> ControlThreads.parse("few"));
-        assertTrue(bad.getMessage().contains("known: dedicated, shared, shared-ipc"), bad.getMessage());
+        assertTrue(bad.getMessage().contains("known: dedicated, dedicated-ipc, shared, shared-ipc"), bad.getMessage());
     }
 
     /** The labels of the counters in the member's driver (publications' positions name their stream and channel). */
