@@ -22,7 +22,8 @@ import org.agrona.IoUtil;
 
 /**
  * One member of the control plane: a ClusteredMediaDriver (media driver, archive, consensus module)
- * and a ClusteredServiceContainer running {@link ControlService}. Its cluster and archive
+ * and a ClusteredServiceContainer running {@link ControlService}. (As a bench option, {@link
+ * ControlThreads}, the first three run on one thread instead: {@link SharedClusterAgents}.) Its cluster and archive
  * directories live under {@code dir/member-I} and persist, so a member (or the whole plane)
  * restarted on the same directory recovers its state from snapshot and log. Its Aeron directory is
  * private to this process and removed on close.

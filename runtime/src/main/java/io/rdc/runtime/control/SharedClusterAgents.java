@@ -67,7 +67,8 @@ final class SharedClusterAgents implements AutoCloseable {
         Aeron cmAeron = null;
         try {
             driver = MediaDriver.launch(driverCtx.threadingMode(ThreadingMode.INVOKER));
-            // As ClusteredMediaDriver does: the archive counts and reports its errors through the driver's.
+            // As ClusteredMediaDriver does: the archive counts and reports its errors through the driver's;
+            // here the consensus module too (with the client made below it would not make its own counter).
             AtomicCounter errors = new AtomicCounter(driverCtx.countersValuesBuffer(), SystemCounterDescriptor.ERRORS.id());
             ErrorHandler errorHandler = driverCtx.errorHandler();
             archive = Archive.launch(archiveCtx.threadingMode(ArchiveThreadingMode.INVOKER).mediaDriverAgentInvoker(driver.sharedAgentInvoker())
