@@ -182,10 +182,15 @@ public final class ControlClient implements ControlPlane {
     }
 
     private AeronCluster.Context clusterContext() {
-        return new AeronCluster.Context().aeronDirectoryName(aeronDir)
-                .ingressChannel("aeron:udp?term-length=256k").ingressEndpoints(config.clusterIngressEndpoints())
-                .egressChannel("aeron:udp?endpoint=" + config.egressHost() + ":0|term-length=256k")
-                .messageTimeoutNs(timeoutNs).egressListener(egress)
+        AeronCluster.Context ctx = new AeronCluster.Context().aeronDirectoryName(aeronDir);
+        if (config.threads().ipc()) {
+            // On the member's own driver (the config insists): no UDP hop and no driver duty cycle on the round trip.
+            ctx.ingressChannel("aeron:ipc?term-length=256k").ingressEndpoints(null).egressChannel("aeron:ipc?term-length=256k");
+        } else {
+            ctx.ingressChannel("aeron:udp?term-length=256k").ingressEndpoints(config.clusterIngressEndpoints())
+                    .egressChannel("aeron:udp?endpoint=" + config.egressHost() + ":0|term-length=256k");
+        }
+        return ctx.messageTimeoutNs(timeoutNs).egressListener(egress)
                 .credentialsSupplier(PoolKeyAuth.credentials(config.poolKey(), config.principal()));
     }
 
@@ -308,7 +313,8 @@ public final class ControlClient implements ControlPlane {
     }
 
     private void pollLoop() {
-        IdleStrategy idle = config.idle().newStrategy();
+        // Callers poll for their own answers; with fewer threads (a bench option) the poller stays out of their way.
+        IdleStrategy idle = (config.threads().pollerBacksOff() ? ControlIdle.BACKOFF : config.idle()).newStrategy();
         long reconnectAfter = 0;
         AeronCluster.AsyncConnect connecting = null;
         while (!closed) {

@@ -14,9 +14,11 @@ import java.util.List;
  * @param egressHost the address the members answer to (this host as they can reach it)
  * @param idle how a caller waits for its answer, and the client's threads for work (default: {@link ControlIdle#fromSystemProperty()})
  * @param ownKey true when {@code poolKey} is the principal's own key (the pool users file's), not the pool's: only errors read it
+ * @param threads as the member's (default {@link ControlThreads#DEDICATED}): whether the background poller backs off, and
+ *     whether a client on the member's driver ({@code aeronDirectoryName}) uses IPC ingress and egress
  */
 public record ControlClientConfig(List<String> ingressEndpoints, Duration timeout, byte[] poolKey, String principal,
-        String aeronDirectoryName, String egressHost, ControlIdle idle, boolean ownKey) {
+        String aeronDirectoryName, String egressHost, ControlIdle idle, boolean ownKey, ControlThreads threads) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
@@ -27,6 +29,15 @@ public record ControlClientConfig(List<String> ingressEndpoints, Duration timeou
         if (principal == null) principal = "";
         if (egressHost == null) egressHost = "localhost";
         if (idle == null) idle = ControlIdle.fromSystemProperty();
+        if (threads == null) threads = ControlThreads.DEDICATED;
+        if (threads.ipc() && aeronDirectoryName == null)
+            throw new IllegalArgumentException("control plane: IPC ingress and egress (threads " + threads.jsonName()
+                    + ") need the member's media driver (aeronDirectoryName)");
+    }
+
+    public ControlClientConfig(List<String> ingressEndpoints, Duration timeout, byte[] poolKey, String principal, String aeronDirectoryName,
+            String egressHost, ControlIdle idle, boolean ownKey) {
+        this(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, idle, ownKey, null);
     }
 
     public ControlClientConfig(List<String> ingressEndpoints, Duration timeout, byte[] poolKey, String principal, String aeronDirectoryName,
@@ -54,32 +65,36 @@ public record ControlClientConfig(List<String> ingressEndpoints, Duration timeou
     }
 
     public ControlClientConfig withTimeout(Duration t) {
-        return new ControlClientConfig(ingressEndpoints, t, poolKey, principal, aeronDirectoryName, egressHost, idle, ownKey);
+        return new ControlClientConfig(ingressEndpoints, t, poolKey, principal, aeronDirectoryName, egressHost, idle, ownKey, threads);
     }
 
     public ControlClientConfig withPoolKey(byte[] key) {
-        return new ControlClientConfig(ingressEndpoints, timeout, key, principal, aeronDirectoryName, egressHost, idle, ownKey);
+        return new ControlClientConfig(ingressEndpoints, timeout, key, principal, aeronDirectoryName, egressHost, idle, ownKey, threads);
     }
 
     public ControlClientConfig withPrincipal(String p) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, p, aeronDirectoryName, egressHost, idle, ownKey);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, p, aeronDirectoryName, egressHost, idle, ownKey, threads);
     }
 
     public ControlClientConfig withAeronDirectory(String dir) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, dir, egressHost, idle, ownKey);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, dir, egressHost, idle, ownKey, threads);
     }
 
     public ControlClientConfig withEgressHost(String host) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, host, idle, ownKey);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, host, idle, ownKey, threads);
     }
 
     /** Says that the key is the principal's own (the users file's), for the error when it is refused. */
     public ControlClientConfig withOwnKey(boolean own) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, idle, own);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, idle, own, threads);
     }
 
     public ControlClientConfig withIdle(ControlIdle i) {
-        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, i, ownKey);
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, i, ownKey, threads);
+    }
+
+    public ControlClientConfig withThreads(ControlThreads t) {
+        return new ControlClientConfig(ingressEndpoints, timeout, poolKey, principal, aeronDirectoryName, egressHost, idle, ownKey, t);
     }
 
     /** The members as written in errors: "localhost:9010,localhost:9110". */

@@ -22,7 +22,8 @@ import org.agrona.IoUtil;
 
 /**
  * One member of the control plane: a ClusteredMediaDriver (media driver, archive, consensus module)
- * and a ClusteredServiceContainer running {@link ControlService}. Its cluster and archive
+ * and a ClusteredServiceContainer running {@link ControlService}. (As a bench option, {@link
+ * ControlThreads}, the first three run on one thread instead: {@link SharedClusterAgents}.) Its cluster and archive
  * directories live under {@code dir/member-I} and persist, so a member (or the whole plane)
  * restarted on the same directory recovers its state from snapshot and log. Its Aeron directory is
  * private to this process and removed on close.
@@ -48,15 +49,24 @@ public final class ControlPlaneMember implements AutoCloseable {
      * @param idle how the member's agents wait for work (default: {@link ControlIdle#fromSystemProperty()})
      * @param snapshots when the member snapshots on its own (default: {@link SnapshotPolicy#DEFAULT})
      */
-    /** @param tokenKey the key this plane signs operator tokens with (docs/security.md, "Operator tokens"); null: it signs none */
+    /**
+     * @param tokenKey the key this plane signs operator tokens with (docs/security.md, "Operator tokens"); null: it signs none
+     * @param threads which parts share a thread (default {@link ControlThreads#DEDICATED}; the others are bench options)
+     */
     public record Config(int memberId, List<Endpoints> members, File dir, byte[] poolKey, long unreachableAfterMs, ControlIdle idle,
-            SnapshotPolicy snapshots, io.rdc.runtime.security.OperatorTokens.SigningKey tokenKey) {
+            SnapshotPolicy snapshots, io.rdc.runtime.security.OperatorTokens.SigningKey tokenKey, ControlThreads threads) {
         public Config {
             members = List.copyOf(members);
             if (idle == null) idle = ControlIdle.fromSystemProperty();
             if (snapshots == null) snapshots = SnapshotPolicy.DEFAULT;
+            if (threads == null) threads = ControlThreads.DEDICATED;
             if (memberId < 0 || memberId >= members.size())
                 throw new IllegalArgumentException("control member " + memberId + ": there are " + members.size() + " members (0.." + (members.size() - 1) + ")");
+        }
+
+        public Config(int memberId, List<Endpoints> members, File dir, byte[] poolKey, long unreachableAfterMs, ControlIdle idle,
+                SnapshotPolicy snapshots, io.rdc.runtime.security.OperatorTokens.SigningKey tokenKey) {
+            this(memberId, members, dir, poolKey, unreachableAfterMs, idle, snapshots, tokenKey, null);
         }
 
         public Config(int memberId, List<Endpoints> members, File dir, byte[] poolKey, long unreachableAfterMs, ControlIdle idle,
@@ -73,15 +83,19 @@ public final class ControlPlaneMember implements AutoCloseable {
         }
 
         public Config withIdle(ControlIdle i) {
-            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, i, snapshots, tokenKey);
+            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, i, snapshots, tokenKey, threads);
         }
 
         public Config withSnapshots(SnapshotPolicy p) {
-            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, idle, p, tokenKey);
+            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, idle, p, tokenKey, threads);
         }
 
         public Config withTokenKey(io.rdc.runtime.security.OperatorTokens.SigningKey k) {
-            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, idle, snapshots, k);
+            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, idle, snapshots, k, threads);
+        }
+
+        public Config withThreads(ControlThreads t) {
+            return new Config(memberId, members, dir, poolKey, unreachableAfterMs, idle, snapshots, tokenKey, t);
         }
 
         /** The members' "host:port" ingress endpoints, for {@link ControlClientConfig}. */
@@ -104,7 +118,9 @@ public final class ControlPlaneMember implements AutoCloseable {
     }
 
     private final Config config;
-    private final ClusteredMediaDriver driver;
+    private final AutoCloseable clusterParts; // media driver, archive, consensus module: a ClusteredMediaDriver or SharedClusterAgents
+    private final ConsensusModule consensusModule;
+    private final ThreadingMode driverThreadingMode;
     private final ClusteredServiceContainer container;
     private final ControlService service;
     private final PeriodicSnapshots snapshots;
@@ -133,7 +149,7 @@ public final class ControlPlaneMember implements AutoCloseable {
         ConsensusModule.Context cmCtx = new ConsensusModule.Context().aeronDirectoryName(aeronDir).clusterMemberId(id)
                 .clusterMembers(clusterMembers(config.members())).clusterDir(new File(base, "cluster"))
                 .archiveContext(localArchive.clone()).serviceCount(1)
-                .ingressChannel("aeron:udp?" + TERM)
+                .ingressChannel("aeron:udp?" + TERM).isIpcIngressAllowed(config.threads().ipc())
                 .logChannel(single ? "aeron:ipc?" + TERM : "aeron:udp?" + TERM)
                 .replicationChannel("aeron:udp?endpoint=" + me.host() + ":0")
                 .idleStrategySupplier(config.idle()::newStrategy)
@@ -149,16 +165,28 @@ public final class ControlPlaneMember implements AutoCloseable {
         ClusteredServiceContainer.Context svcCtx = new ClusteredServiceContainer.Context().aeronDirectoryName(aeronDir)
                 .archiveContext(localArchive.clone()).clusterDir(new File(base, "cluster"))
                 .clusteredService(service).serviceId(0).idleStrategySupplier(config.idle()::newStrategy);
-        ClusteredMediaDriver d = null;
+        AutoCloseable parts = null;
         try {
-            d = ClusteredMediaDriver.launch(driverCtx, archiveCtx, cmCtx);
-            container = ClusteredServiceContainer.launch(svcCtx);
+            if (config.threads().driverArchiveAndConsensusOnOneThread()) {
+                SharedClusterAgents shared = SharedClusterAgents.launch(driverCtx, archiveCtx, cmCtx, config.idle()::newStrategy,
+                        "rdc-control-" + id + "-driver-archive-consensus", () -> ClusteredServiceContainer.launch(svcCtx));
+                parts = shared;
+                consensusModule = shared.consensusModule();
+                driverThreadingMode = shared.driverThreadingMode();
+                container = shared.container();
+            } else {
+                ClusteredMediaDriver d = ClusteredMediaDriver.launch(driverCtx, archiveCtx, cmCtx);
+                parts = d;
+                consensusModule = d.consensusModule();
+                driverThreadingMode = d.mediaDriver().context().threadingMode();
+                container = ClusteredServiceContainer.launch(svcCtx);
+            }
         } catch (RuntimeException e) {
-            CloseHelper.quietClose(d);
+            CloseHelper.quietClose(parts);
             IoUtil.delete(new File(aeronDir), true);
             throw new IllegalStateException("control member " + id + " could not start (ports " + me + "): " + e.getMessage(), e);
         }
-        driver = d;
+        clusterParts = parts;
         snapshots = new PeriodicSnapshots(this, config.snapshots(), service::entriesSinceSnapshot);
     }
 
@@ -207,7 +235,7 @@ public final class ControlPlaneMember implements AutoCloseable {
 
     /** True while this member leads the cluster. */
     public boolean isLeader() {
-        ConsensusModule.Context c = driver.consensusModule().context();
+        ConsensusModule.Context c = consensusModule.context();
         return io.aeron.cluster.service.Cluster.Role.get(c.clusterNodeRoleCounter().get()) == io.aeron.cluster.service.Cluster.Role.LEADER;
     }
 
@@ -217,7 +245,7 @@ public final class ControlPlaneMember implements AutoCloseable {
      * no snapshot was taken within the timeout.
      */
     public boolean takeSnapshot(java.time.Duration timeout) {
-        ConsensusModule.Context c = driver.consensusModule().context();
+        ConsensusModule.Context c = consensusModule.context();
         long before = c.snapshotCounter().get(), deadline = System.nanoTime() + timeout.toNanos();
         while (!io.aeron.cluster.ClusterControl.ToggleState.SNAPSHOT.toggle(c.controlToggleCounter()))
             if (!pause(deadline)) return false;
@@ -258,7 +286,7 @@ public final class ControlPlaneMember implements AutoCloseable {
 
     /** Snapshots this member has taken since it started. */
     public long snapshotCount() {
-        return driver.consensusModule().context().snapshotCounter().get();
+        return consensusModule.context().snapshotCounter().get();
     }
 
     /** Requests this member applied (or replayed, as it started) since its last snapshot, or since the one it started from. */
@@ -286,6 +314,11 @@ public final class ControlPlaneMember implements AutoCloseable {
         return config;
     }
 
+    /** How this member's media driver runs: SHARED (a thread of its own) or INVOKER (on the thread of {@link SharedClusterAgents}). */
+    ThreadingMode driverThreadingMode() {
+        return driverThreadingMode;
+    }
+
     /** The aeron directory of this member's media driver (clients in this JVM may share it). */
     public String aeronDirectoryName() {
         return aeronDir;
@@ -297,7 +330,7 @@ public final class ControlPlaneMember implements AutoCloseable {
         closed = true;
         CloseHelper.quietClose(snapshots);
         CloseHelper.quietClose(container);
-        CloseHelper.quietClose(driver);
+        CloseHelper.quietClose(clusterParts);
         IoUtil.delete(new File(aeronDir), true);
     }
 

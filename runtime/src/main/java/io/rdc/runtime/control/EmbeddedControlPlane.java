@@ -20,7 +20,8 @@ public final class EmbeddedControlPlane implements AutoCloseable {
     private final boolean ownsDir;
     private final long startMillis;
 
-    private EmbeddedControlPlane(File dir, boolean ownsDir, byte[] poolKey, long unreachableAfterMs, ControlIdle idle, SnapshotPolicy snapshots) {
+    private EmbeddedControlPlane(File dir, boolean ownsDir, byte[] poolKey, long unreachableAfterMs, ControlIdle idle, SnapshotPolicy snapshots,
+            ControlThreads threads) {
         long t0 = System.nanoTime();
         this.dir = dir;
         this.ownsDir = ownsDir;
@@ -35,7 +36,7 @@ public final class EmbeddedControlPlane implements AutoCloseable {
                 int[] ports = freeUdpPorts(4);
                 ControlPlaneMember.Endpoints e = new ControlPlaneMember.Endpoints("localhost", ports[0], ports[1], ports[2], 0, ports[3]);
                 ControlPlaneMember started = ControlPlaneMember.start(new ControlPlaneMember.Config(0, List.of(e), dir, poolKey, unreachableAfterMs, idle, snapshots,
-                        signing));
+                        signing, threads));
                 if (awaitLeader(started, LEAD_WITHIN_MS)) {
                     m = started;
                 } else {
@@ -95,8 +96,13 @@ public final class EmbeddedControlPlane implements AutoCloseable {
 
     /** A plane on a temporary directory whose agents (and clients from {@link #clientConfig()}) wait as {@code idle} says (null: the default). */
     public static EmbeddedControlPlane start(byte[] poolKey, long unreachableAfterMs, ControlIdle idle) {
+        return start(poolKey, unreachableAfterMs, idle, null);
+    }
+
+    /** As {@link #start(byte[], long, ControlIdle)}, with its parts on as many threads as {@code threads} says (null: the default, dedicated). */
+    public static EmbeddedControlPlane start(byte[] poolKey, long unreachableAfterMs, ControlIdle idle, ControlThreads threads) {
         try {
-            return new EmbeddedControlPlane(Files.createTempDirectory("rdc-control-").toFile(), true, poolKey, unreachableAfterMs, idle, null);
+            return new EmbeddedControlPlane(Files.createTempDirectory("rdc-control-").toFile(), true, poolKey, unreachableAfterMs, idle, null, threads);
         } catch (IOException ex) {
             throw new UncheckedIOException("embedded control plane: no temporary directory", ex);
         }
@@ -109,13 +115,13 @@ public final class EmbeddedControlPlane implements AutoCloseable {
 
     /** A plane on {@code dir}, kept on close, snapshotting as {@code snapshots} says (null: the default). */
     public static EmbeddedControlPlane startOn(File dir, byte[] poolKey, long unreachableAfterMs, SnapshotPolicy snapshots) {
-        return new EmbeddedControlPlane(dir, false, poolKey, unreachableAfterMs, null, snapshots);
+        return new EmbeddedControlPlane(dir, false, poolKey, unreachableAfterMs, null, snapshots, null);
     }
 
     /** A client config for this plane; clients in this JVM share the member's media driver. */
     public ControlClientConfig clientConfig() {
         return new ControlClientConfig(member.config().ingressEndpoints(), ControlClientConfig.DEFAULT_TIMEOUT, member.config().poolKey(),
-                ControlClientConfig.processPrincipal(), member.aeronDirectoryName(), "localhost", member.config().idle());
+                ControlClientConfig.processPrincipal(), member.aeronDirectoryName(), "localhost", member.config().idle(), false, member.config().threads());
     }
 
     /** Connects a client (with this plane's key, if any). */
