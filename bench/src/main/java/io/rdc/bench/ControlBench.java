@@ -56,8 +56,8 @@ public final class ControlBench {
         if (idle == ControlIdle.BACKOFF) runThreeMembers(out, samples, warmup);
     }
 
-    /** "dedicated,shared-ipc,...": each named once, in the order given. */
-    static List<ControlThreads> parseThreads(String list) {
+    /** "dedicated,shared-ipc,...": each named once, in the order given (an unknown name is refused, naming the choices). */
+    public static List<ControlThreads> parseThreads(String list) {
         List<ControlThreads> out = new ArrayList<>();
         for (String each : list.split(",")) {
             ControlThreads t = ControlThreads.parse(each);

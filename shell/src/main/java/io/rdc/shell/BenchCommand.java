@@ -17,6 +17,7 @@ import picocli.CommandLine.Parameters;
                 "  rdc bench script --messages 10000    (statements of a generated script: creates, links, destroys)",
                 "  rdc bench control --json             (the control plane: get, lookup and create through 1 and 3 members, beside raw Aeron Cluster's echo)",
                 "  rdc bench control --idle backoff,yielding --messages 5000 --json   (also 1 member with agents that never park)",
+                "  rdc bench control --idle yielding --threads dedicated,shared-ipc --json   (the 1-member plane with fewer threads, IPC to a client beside it)",
                 "  rdc bench create --json              (creations/s from a script and from ctx.create in a loop, time to 10,000 live, heap per idle incarnation; --incarnations N)",
                 "  rdc bench scale --json               (1,000 then 10,000 incarnations: creations/s, memory each, one invoke each; --messages N for one size)",
                 "  rdc bench migrate --json             (table A.4: migration time vs state size and ports; --quick for a short run)",
@@ -33,6 +34,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--idle", description = {"idle strategy on both sides: backoff, yielding, busyspin (busyspin starves the driver on 2 cores); default: yielding",
             "control: the members' and the client's, a comma-separated list measured one after the other; default: backoff (what a pool runs with)"})
     String idle;
+
+    @Option(names = "--threads", description = {"control: the 1-member plane's threads, a comma-separated list measured one after the other:",
+            "dedicated (what a pool runs with), dedicated-ipc, shared, shared-ipc (docs/control-plane.md, Fewer threads); default: dedicated"})
+    String threads;
 
     @Option(names = "--messages", description = "invocations (default 20000) or messages sent (default 1000000)")
     Integer messages;
@@ -89,7 +94,8 @@ final class BenchCommand implements Callable<Integer> {
         if (what.equals("control")) {
             for (String i : (idle == null ? "backoff" : idle).split(","))
                 io.rdc.bench.ControlBench.run(System.out, messages == null ? (all ? 3_000 : 20_000) : messages, all ? 1_000 : warmup,
-                        io.rdc.runtime.control.ControlIdle.parse(i));
+                        io.rdc.runtime.control.ControlIdle.parse(i), io.rdc.bench.ControlBench.parseThreads(threads != null ? threads
+                                : System.getProperty(io.rdc.bench.ControlBench.THREADS_PROPERTY, "dedicated")));
             io.rdc.bench.CreateBench.run(System.out, messages == null ? 2_000 : Math.min(messages, 20_000), 200);
             return 0;
         }
