@@ -143,11 +143,16 @@ public final class MemoryGuard {
      */
     private static void loop() {
         long seenYoung = 0, seenFull = 0;
+        boolean high = false;
         java.lang.management.MemoryMXBean heap = ManagementFactory.getMemoryMXBean();
         while (true) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(PERIOD_MS));
+            // Every 50 ms; every 5 ms while the old generation is over half the bound: a loop of 512 KB arrays (each a 1 MB
+            // humongous region in G1) crosses the last 15% of a 512 MB heap in tens of milliseconds.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(high ? HIGH_PERIOD_MS : PERIOD_MS));
             try {
                 long bound = boundBytes();
+                long old = OLD_POOL != null ? OLD_POOL.getUsage().getUsed() : heap.getHeapMemoryUsage().getUsed();
+                high = old > bound * LOW_MARK;
                 if (condemned != null) {
                     if (HandlerWatchdog.isRunning(condemned) && System.nanoTime() - condemnedAt < STOP_WAIT_NS) continue;
                     condemned = null;
@@ -172,8 +177,13 @@ public final class MemoryGuard {
                 }
                 // The old generation grows only by promotion (at collections) and by large arrays between them; the
                 // heap as a whole also swings with the young generation, which is why it is not what is watched.
-                suspect |= OLD_POOL != null ? OLD_POOL.getUsage().getUsed() >= bound : heap.getHeapMemoryUsage().getUsed() >= bound;
-                if (!suspect || System.nanoTime() - lastConfirm < CONFIRM_EVERY_NS && !oom) {
+                suspect |= old >= bound;
+                // At most one confirmation a second, unless the old generation grew by a quarter of the headroom since the last
+                // one measured what was live: a hog found just under the bound (435 of a 435 MB bound) filled the rest of a
+                // 512 MB heap within the second it then had to wait.
+                boolean due = System.nanoTime() - lastConfirm >= CONFIRM_EVERY_NS
+                        || old >= lastConfirmedLive + (Runtime.getRuntime().maxMemory() - bound) / 4;
+                if (!suspect || !due && !oom) {
                     // The node is not in trouble: the RDCs that stated a memory bound of their own are held to it.
                     List<JsIncarnation> all = HandlerWatchdog.running();
                     if (!suspect && RdcMemory.anyBounded(all)) {
@@ -186,15 +196,18 @@ public final class MemoryGuard {
                 lastConfirm = System.nanoTime();
                 System.gc();
                 seenFull = fullReadings;
-                check(heap.getHeapMemoryUsage().getUsed(), oom);
+                lastConfirmedLive = heap.getHeapMemoryUsage().getUsed();
+                check(lastConfirmedLive, oom);
             } catch (Throwable e) {
                 // the guard must outlive one bad reading (an OutOfMemoryError, or a LinkageError that one caused); it looks again at the next
             }
         }
     }
 
-    /** When this thread last asked for a full collection (at most one each {@link #CONFIRM_EVERY_NS}). */
+    /** When this thread last asked for a full collection (at most one each {@link #CONFIRM_EVERY_NS}, unless the heap grew). */
     private static long lastConfirm;
+    /** The heap live after the loop's last confirming collection. */
+    private static long lastConfirmedLive;
 
     /** A full collection, if none was asked for within a second: the live heap after it; else -1. */
     private static long confirm(java.lang.management.MemoryMXBean heap) {
@@ -204,7 +217,7 @@ public final class MemoryGuard {
         return heap.getHeapMemoryUsage().getUsed();
     }
 
-    static final long PERIOD_MS = 50;
+    static final long PERIOD_MS = 50, HIGH_PERIOD_MS = 5;
     static final long CONFIRM_EVERY_NS = TimeUnit.SECONDS.toNanos(1);
 
     /** Compares what is live with the bound; over it, condemns a culprit and returns true. */

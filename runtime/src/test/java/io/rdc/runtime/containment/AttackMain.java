@@ -27,9 +27,12 @@ public final class AttackMain {
         try {
             attack(args[0]);
         } catch (Throwable e) {
-            e.printStackTrace(System.out);
-            System.out.flush();
-            Runtime.getRuntime().halt(1);
+            try {
+                e.printStackTrace(System.out);
+                System.out.flush();
+            } finally {
+                Runtime.getRuntime().halt(1); // even if printing runs out of heap: the test must not wait 3 minutes for a dead main
+            }
         }
     }
 
