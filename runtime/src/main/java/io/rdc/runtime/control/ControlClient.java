@@ -181,11 +181,25 @@ public final class ControlClient implements ControlPlane {
         return config;
     }
 
+    /** Egress stream ids for IPC clients in this JVM, one each, away from Aeron Cluster's own (100-110). */
+    private static final java.util.concurrent.atomic.AtomicInteger IPC_EGRESS_STREAMS = new java.util.concurrent.atomic.AtomicInteger(0x52440000);
+    /** This client's egress stream over IPC (kept across reconnections), 0 over UDP. */
+    private int ipcEgressStream;
+
+    /** The stream this client's answers come on over IPC (0 when it uses UDP): for tests that look at the driver's counters. */
+    int ipcEgressStream() {
+        return ipcEgressStream;
+    }
+
     private AeronCluster.Context clusterContext() {
         AeronCluster.Context ctx = new AeronCluster.Context().aeronDirectoryName(aeronDir);
         if (config.threads().ipc()) {
             // On the member's own driver (the config insists): no UDP hop and no driver duty cycle on the round trip.
-            ctx.ingressChannel("aeron:ipc?term-length=256k").ingressEndpoints(null).egressChannel("aeron:ipc?term-length=256k");
+            // Its egress on a stream of its own: IPC subscribers on one stream all read every session's answers, and the
+            // slowest of them holds every IPC publication on it back.
+            if (ipcEgressStream == 0) ipcEgressStream = IPC_EGRESS_STREAMS.getAndIncrement();
+            ctx.ingressChannel("aeron:ipc?term-length=256k").ingressEndpoints(null).egressChannel("aeron:ipc?term-length=256k")
+                    .egressStreamId(ipcEgressStream);
         } else {
             ctx.ingressChannel("aeron:udp?term-length=256k").ingressEndpoints(config.clusterIngressEndpoints())
                     .egressChannel("aeron:udp?endpoint=" + config.egressHost() + ":0|term-length=256k");
