@@ -157,10 +157,9 @@ public final class MemoryGuard {
                     if (HandlerWatchdog.isRunning(condemned) && System.nanoTime() - condemnedAt < STOP_WAIT_NS) continue;
                     condemned = null;
                     // Its objects are garbage now: what is left live decides whether another must go.
-                    lastConfirm = System.nanoTime();
-                    System.gc();
+                    long live = collect(heap);
                     seenFull = fullReadings;
-                    check(heap.getHeapMemoryUsage().getUsed(), false);
+                    check(live, false);
                     continue;
                 }
                 boolean oom = outOfMemory;
@@ -193,11 +192,9 @@ public final class MemoryGuard {
                     }
                     continue;
                 }
-                lastConfirm = System.nanoTime();
-                System.gc();
+                long live = collect(heap);
                 seenFull = fullReadings;
-                lastConfirmedLive = heap.getHeapMemoryUsage().getUsed();
-                check(lastConfirmedLive, oom);
+                check(live, oom);
             } catch (Throwable e) {
                 // the guard must outlive one bad reading (an OutOfMemoryError, or a LinkageError that one caused); it looks again at the next
             }
@@ -206,15 +203,20 @@ public final class MemoryGuard {
 
     /** When this thread last asked for a full collection (at most one each {@link #CONFIRM_EVERY_NS}, unless the heap grew). */
     private static long lastConfirm;
-    /** The heap live after the loop's last confirming collection. */
+    /** The heap live after this thread's last full collection. */
     private static long lastConfirmedLive;
 
     /** A full collection, if none was asked for within a second: the live heap after it; else -1. */
     private static long confirm(java.lang.management.MemoryMXBean heap) {
         if (System.nanoTime() - lastConfirm < CONFIRM_EVERY_NS) return -1;
+        return collect(heap);
+    }
+
+    /** A full collection this thread asks for: the heap live after it, remembered with when it was asked for. */
+    private static long collect(java.lang.management.MemoryMXBean heap) {
         lastConfirm = System.nanoTime();
         System.gc();
-        return heap.getHeapMemoryUsage().getUsed();
+        return lastConfirmedLive = heap.getHeapMemoryUsage().getUsed();
     }
 
     static final long PERIOD_MS = 50, HIGH_PERIOD_MS = 5;
