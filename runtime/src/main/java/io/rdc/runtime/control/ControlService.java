@@ -485,8 +485,9 @@ public final class ControlService implements ClusteredService {
         if (proven.startsWith(PoolKeyAuth.NODE_PRINCIPAL))
             throw new OperationException("operator token: this control-plane session is " + proven + ", a pool process, not an operator");
         if (ttlMillis <= 0) throw new OperationException("operator token: a life of " + ttlMillis + " ms");
-        if (io.rdc.runtime.security.OperatorTokens.publicKeyOrNull(sessionKey) == null)
-            throw new OperationException("operator token: the session key is not an Ed25519 public key (X.509 encoding)");
+        if (io.rdc.runtime.security.OperatorMacs.publicKeyOrNull(sessionKey) == null)
+            throw new OperationException("operator token: the session key is not an X25519 public key (X.509 encoding; sessions of rdc's versions"
+                    + " before 6 sent Ed25519 keys: upgrade the operator's rdc)");
         RdcState r = running(rdc, "operator token");
         checkAuthority(r, proven, "a token to act in it");
         List<String> operators = ControlCodec.lines(r.names.getOrDefault(io.rdc.runtime.kernel.Authority.OPERATORS_NAME, ""));

@@ -2,6 +2,7 @@ package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.kernel.codec.OperatorTrailerDecoder;
 import io.rdc.runtime.kernel.codec.OperatorTrailerEncoder;
+import io.rdc.runtime.security.OperatorMacs;
 import io.rdc.runtime.security.OperatorTokens;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,11 +49,12 @@ public final class Authority {
             this(operator, rdc, access, null);
         }
 
-        /** The trailer's message (the signature, when there are credentials, follows it in the frame). */
-        byte[] encode() {
+        /** The trailer's message for a request to node {@code destination} (the MAC, when there are credentials, follows it in the frame). */
+        byte[] encode(int destination) {
             KernelCodec.Outgoing out = new KernelCodec.Outgoing(256);
             OperatorTrailerEncoder trailer = out.begin(new OperatorTrailerEncoder()).rdc(rdc)
-                    .sequence(credentials == null ? 0 : credentials.nextSequence());
+                    .sequence(credentials == null ? 0 : credentials.nextSequence())
+                    .nodeKey(credentials == null ? 0 : credentials.nodeKeyId(destination));
             OperatorTrailerEncoder.OperatorsEncoder e = trailer.operatorsCount(access.operators().size());
             for (String o : access.operators()) e.next().name(o);
             trailer.operatorName(operator).owner(access.owner());
@@ -65,15 +67,17 @@ public final class Authority {
 
     /**
      * A request's operator trailer as read: who it claims ({@code acting}), and what proves the
-     * claim (empty token and null signature: nothing). {@code signedLength}: the frame's bytes the
-     * signature covers, counted from the frame's start.
+     * claim (empty token: nothing): the token, the node key it is MACed under ({@code nodeKeyId}), and
+     * the MAC, at {@code macAt} in the frame's buffer (-1: none), over the frame's first
+     * {@code macedLength} bytes.
      */
-    record Claim(Acting acting, long sequence, byte[] token, byte[] tokenSignature, byte[] signature, int signedLength) {
+    record Claim(Acting acting, long sequence, byte[] token, byte[] tokenSignature, long nodeKeyId, int macAt, int macedLength) {
         /** Reads the trailer at {@code [offset, offset + length)} of the frame starting at {@code frameStart}. */
         static Claim decode(DirectBuffer buf, int frameStart, int offset, int length) {
             OperatorTrailerDecoder r = new KernelCodec.Incoming().wrap(buf, offset, length, new OperatorTrailerDecoder());
             long rdc = r.rdc();
             long sequence = r.sequence() == OperatorTrailerDecoder.sequenceNullValue() ? 0 : r.sequence();
+            long nodeKeyId = r.nodeKey() == OperatorTrailerDecoder.nodeKeyNullValue() ? 0 : r.nodeKey();
             OperatorTrailerDecoder.OperatorsDecoder group = r.operators();
             int n = group.count();
             if (n > 1024) throw new OperationException("a request's operator trailer is malformed");
@@ -85,13 +89,14 @@ public final class Authority {
             r.getToken(token, 0, token.length);
             byte[] tokenSignature = bytes(r.tokenSignatureLength(), length);
             r.getTokenSignature(tokenSignature, 0, tokenSignature.length);
-            int message = r.limit(); // the trailer's message, header included: the signature follows it
-            byte[] signature = null;
-            if (length - message == OperatorTokens.SIGNATURE_LENGTH && token.length > 0) {
-                signature = new byte[OperatorTokens.SIGNATURE_LENGTH];
-                buf.getBytes(offset + message, signature);
-            } else if (length != message) throw new OperationException("a request's operator trailer is malformed");
-            return new Claim(new Acting(operator, rdc, new Access(owner, List.of(ops))), sequence, token, tokenSignature, signature,
+            int message = r.limit(); // the trailer's message, header included: the MAC follows it
+            int macAt = -1;
+            if (length - message == OperatorMacs.MAC_LENGTH && token.length > 0) macAt = offset + message;
+            else if (length - message == OperatorTokens.SIGNATURE_LENGTH && token.length > 0)
+                throw new OperationException("a request signed as rdc's versions before 6 signed them (an Ed25519 signature per request) is refused:"
+                        + " upgrade the operator's rdc to this node's version, whose requests carry a MAC (docs/security.md, \"Operator tokens\")");
+            else if (length != message) throw new OperationException("a request's operator trailer is malformed");
+            return new Claim(new Acting(operator, rdc, new Access(owner, List.of(ops))), sequence, token, tokenSignature, nodeKeyId, macAt,
                     offset + message - frameStart);
         }
 
@@ -148,7 +153,7 @@ public final class Authority {
 
     /** From now on requests that claim an operator must prove it with a token the holder of {@code planeKey} signed. */
     void requireTokens(byte[] planeKey, Supplier<io.rdc.runtime.security.TokenRevocations> revocations) {
-        verifier = new OperatorTokens.Verifier(planeKey, WINDOW_NS, revocations);
+        verifier = new OperatorTokens.Verifier(planeKey, WINDOW_NS, nodeId, revocations);
     }
 
     /** Whether this node checks operators' tokens. */
@@ -179,15 +184,23 @@ public final class Authority {
         if (v == null) return;
         OperatorTokens.Refusal why;
         if (claim == null) why = operatorOnly(op) ? v.refuse(OperatorTokens.Refusal.OPERATOR_ONLY) : null;
-        else why = v.check(claim.acting().operator(), claim.acting().rdc(), claim.token(), claim.tokenSignature(), claim.sequence(), frame, frameStart,
-                claim.signedLength(), claim.signature());
+        else if (claim.token().length > 0 && claim.macAt() < 0) why = v.refuse(OperatorTokens.Refusal.BAD_MAC);
+        else why = v.check(claim.acting().operator(), claim.acting().rdc(), claim.token(), claim.tokenSignature(), claim.nodeKeyId(), claim.sequence(),
+                frame, frameStart, claim.macedLength(), claim.macAt());
         if (why == null) return;
+        // A session's first request here: it learns this node's key and sends the request again, MACed (nothing to log or count).
+        if (why == OperatorTokens.Refusal.KEY_ASKED) throw new OperationException("node " + nodeId + " acted on nothing: " + v.keyAnswer());
         String text = "node " + nodeId + " refused a request " + (claim == null ? "that names no operator" : "claiming operator '" + claim.acting().operator() + "'")
                 + " from node " + src + ": " + switch (why) {
                     case NO_TOKEN -> "it carries no operator token from the control plane";
                     case BAD_TOKEN -> "its operator token is not one the control plane signed";
                     case EXPIRED -> "its operator token has expired";
-                    case BAD_SIGNATURE -> "it is not signed with its token's session key";
+                    case BAD_MAC -> "its MAC is not one under the key this node agreed with its token's session key";
+                    case WRONG_NODE -> "it is MACed under another node's key (made for another node and replayed here, or made before this node"
+                            + " restarted); " + v.keyAnswer();
+                    case OLD_VERSION -> "its token was issued by a control plane of rdc's versions before 6 (whose sessions signed every request):"
+                            + " upgrade the plane and the operator's rdc to this node's version";
+                    case KEY_ASKED -> v.keyAnswer();
                     case REPLAYED -> "it was accepted before, or is outside the freshness window (a replay)";
                     case NOT_ITS_CLAIM -> "its token was issued to another operator, or for another RDC";
                     case OPERATOR_ONLY -> "only an operator's session may ask this, and it must prove who it is";
@@ -206,6 +219,24 @@ public final class Authority {
     }
 
     private static final String REVOKED_AT = " was revoked at ";
+
+    private static final String MOVED_TO = "its target has moved to node ", MOVED_END = " (a request MACed for one node is not forwarded:";
+
+    /** The answer of node {@code here} to an operator's request for a target that has moved to node {@code to}: the session asks there. */
+    static String movedTo(int here, int to) {
+        return "node " + here + " acted on nothing: " + MOVED_TO + to + MOVED_END + " the operator's session asks there)";
+    }
+
+    /** The node a node's error text says the request's target moved to ({@link #movedTo}), or 0. */
+    static int movedTo(String error) {
+        int at = error == null ? -1 : error.indexOf(MOVED_TO), end = at < 0 ? -1 : error.indexOf(MOVED_END, at);
+        if (end < 0) return 0;
+        try {
+            return Integer.parseInt(error, at + MOVED_TO.length(), end, 10);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
 
     /** True when a node's error text refuses a request for its revoked token (the session then renews it and asks again). */
     public static boolean isRevocation(String error) {

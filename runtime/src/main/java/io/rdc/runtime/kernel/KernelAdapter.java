@@ -209,7 +209,7 @@ final class KernelAdapter {
             if (arrived && op != OP_MIGRATE_CHUNK) k.authority.prove(claim, op, src, buf, off);
             // Requests for an incarnation (or its streams and ports) that is moving or has moved
             // are held until it has, or forwarded to where it is now (§7.4.3).
-            if (k.migrator.intercept(src, call, op, buf, off, len)) return;
+            if (k.migrator.intercept(src, call, op, buf, off, len, claim != null && claim.macAt() >= 0 && k.authority.requiresTokens())) return;
             // A create or an arrival for an RDC this node does not know to be allocated here: the
             // allocation may be newer than the node's copy, so it waits for the node to read it again.
             int first = op == OP_CREATE || op == OP_MIGRATE_INSTALL ? KernelCodec.subjectAt(op, buf, off + Frames.Q_HEADER, plen) : -1;

@@ -1,7 +1,7 @@
 package io.rdc.runtime.kernel;
 
 import io.rdc.runtime.ref.RefDescriptor;
-import io.rdc.runtime.security.OperatorTokens;
+import io.rdc.runtime.security.OperatorMacs;
 import io.rdc.runtime.transport.Frames;
 import io.rdc.runtime.kernel.codec.EventNoteEncoder;
 import io.rdc.runtime.transport.Payload;
@@ -120,20 +120,20 @@ final class KernelPublisher {
      * through the kernel thread). Returns a Frames status.
      */
     int offerFrame(int node, byte kind, long callId, int opOrStatus, Payload payload) {
-        UnsafeBuffer b = frame(k.nodeId, kind, callId, opOrStatus, payload, kind == Frames.REQUEST ? Authority.actingOnThisThread() : null);
+        UnsafeBuffer b = frame(k.nodeId, node, kind, callId, opOrStatus, payload, kind == Frames.REQUEST ? Authority.actingOnThisThread() : null);
         return k.transport.offer(node, b, 0, b.capacity(), null);
     }
 
     /**
-     * A request or response frame from node {@code src}. A request carries who makes it (Authority):
-     * {@code acting}, the operator acting on the sending thread, if any (else an empty trailer), and,
-     * when the control plane gave that operator's session credentials, the session's signature over
-     * the whole frame before it (docs/security.md, "Operator tokens").
+     * A request or response frame from node {@code src} to node {@code dest}. A request carries who
+     * makes it (Authority): {@code acting}, the operator acting on the sending thread, if any (else an
+     * empty trailer), and, when the control plane gave that operator's session credentials, the
+     * session's MAC for {@code dest} over the whole frame before it (docs/security.md, "Operator tokens").
      */
-    static UnsafeBuffer frame(int src, byte kind, long callId, int opOrStatus, Payload payload, Authority.Acting acting) {
+    static UnsafeBuffer frame(int src, int dest, byte kind, long callId, int opOrStatus, Payload payload, Authority.Acting acting) {
         int plen = payload == null ? 0 : payload.length();
-        byte[] trailer = kind != Frames.REQUEST ? null : acting == null ? NO_TRAILER : acting.encode();
-        int signature = acting != null && acting.credentials() != null ? OperatorTokens.SIGNATURE_LENGTH : 0;
+        byte[] trailer = kind != Frames.REQUEST ? null : acting == null ? NO_TRAILER : acting.encode(dest);
+        int signature = trailer != null && acting != null && acting.credentials() != null ? OperatorMacs.MAC_LENGTH : 0;
         int tlen = trailer == null ? 0 : trailer.length + signature + Authority.TRAILER_LENGTH_BYTES;
         UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + plen + tlen]);
         Frames.putHeaderTo(b, kind, 0, 0, src);
@@ -145,7 +145,7 @@ final class KernelPublisher {
             b.putBytes(at, trailer);
             at += trailer.length;
             if (signature > 0) {
-                b.putBytes(at, acting.credentials().sign(b, 0, at));
+                acting.credentials().mac(dest, b, 0, at, b.byteArray(), at);
                 at += signature;
             }
             b.putShort(at, (short) (trailer.length + signature));

@@ -138,8 +138,11 @@ final class Migrator {
     /**
      * Holds or forwards a request whose target (its first field) is an incarnation, stream or port
      * that is migrating or has migrated. Returns true when the request was taken care of.
+     * {@code bound}: the request carries an operator's MAC, which only this node accepts: it is not
+     * forwarded but answered with where its target is now, and the operator's session asks there
+     * ({@link Authority#movedTo}; docs/security.md, "Operator tokens").
      */
-    boolean intercept(int src, long call, int op, DirectBuffer buf, int off, int len) {
+    boolean intercept(int src, long call, int op, DirectBuffer buf, int off, int len, boolean bound) {
         int target = targetOf(op);
         int subject = target == NONE ? -1 : KernelCodec.subjectAt(op, buf, off + Frames.Q_HEADER, len - Frames.Q_HEADER);
         if (subject < 0) return false;
@@ -148,19 +151,19 @@ final class Migrator {
         switch (target) {
             case INC -> {
                 Incarnation inc = k.incarnations.get(gid);
-                if (inc == null) return forwardTo(whereNow(gid), buf, off, len, subject - off, 0);
+                if (inc == null) return forwardTo(whereNow(gid), src, call, bound, buf, off, len, subject - off, 0);
                 owner = inc;
             }
             case STREAM -> {
                 Stream s = k.router.streams.get(gid);
-                if (s == null) return forwardTo(whereNow(gid), buf, off, len, subject - off, 0);
+                if (s == null) return forwardTo(whereNow(gid), src, call, bound, buf, off, len, subject - off, 0);
                 owner = s.owner;
             }
             default -> {
                 Port p = k.router.ports.get(gid);
                 if (p == null) {
                     long next = k.router.redirections.get(gid);
-                    return next != 0 && next != gid && forwardTo(Ids.node(next), buf, off, len, subject - off, next);
+                    return next != 0 && next != gid && forwardTo(Ids.node(next), src, call, bound, buf, off, len, subject - off, next);
                 }
                 owner = p.owner;
             }
@@ -188,8 +191,12 @@ final class Migrator {
     }
 
     /** Passes a request on unchanged (the answer goes straight to whoever asked), or with a port's new address. */
-    private boolean forwardTo(int node, DirectBuffer buf, int off, int len, int subjectInFrame, long newPortGid) {
+    private boolean forwardTo(int node, int src, long call, boolean bound, DirectBuffer buf, int off, int len, int subjectInFrame, long newPortGid) {
         if (node == 0 || node == k.nodeId()) return false;
+        if (bound) {
+            k.publisher.respondError(src, call, Authority.movedTo(k.nodeId(), node));
+            return true;
+        }
         k.publisher.kbuf.putBytes(0, buf, off, len);
         if (newPortGid != 0) k.publisher.kbuf.putLong(subjectInFrame, newPortGid);
         k.outbox.offer(node, k.publisher.kbuf, 0, len);

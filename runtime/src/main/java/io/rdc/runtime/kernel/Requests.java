@@ -48,8 +48,35 @@ final class Requests {
         }
     }
 
-    /** Sends a request to a node's kernel (possibly this one, through Aeron) and waits for its response. */
+    /**
+     * Sends a request to a node's kernel (possibly this one, through Aeron) and waits for its response.
+     * A request an operator's session makes with credentials is MACed for its node with the key they
+     * agreed (docs/security.md, "Operator tokens"): when the node answers that the session has no key
+     * with it yet (or one it made before it restarted), the session agrees one with the key the answer
+     * hands out and asks again; when it answers that the target moved, the session asks where it went
+     * (a MACed request is not forwarded). Neither answer acted on anything. At most
+     * {@value #MAC_ROUNDS} such rounds.
+     */
     public Response request(int node, int op, Payload payload, long timeoutNs) {
+        Authority.Acting acting = Authority.actingOnThisThread();
+        Response r = requestOnce(node, op, payload, timeoutNs);
+        if (acting == null || acting.credentials() == null) return r;
+        for (int round = 0; round < MAC_ROUNDS && r.status() == io.rdc.runtime.transport.Frames.FAILED; round++) {
+            String error = r.error();
+            byte[] nodeKey = io.rdc.runtime.security.OperatorMacs.keyIn(error);
+            int moved = Authority.movedTo(error);
+            if (nodeKey != null) acting.credentials().agree(node, nodeKey);
+            else if (moved != 0 && moved != node) node = moved;
+            else return r;
+            r = requestOnce(node, op, payload, timeoutNs);
+        }
+        return r;
+    }
+
+    /** Key agreements and moves a request follows before its answer is taken as it is. */
+    static final int MAC_ROUNDS = 4;
+
+    private Response requestOnce(int node, int op, Payload payload, long timeoutNs) {
         if (k.pool.isDown(node))
             throw new OperationException("node " + node + " is UNREACHABLE: the control plane has had no heartbeat from it within its liveness bound");
         long id = Ids.make(k.nodeId, callIds.incrementAndGet());

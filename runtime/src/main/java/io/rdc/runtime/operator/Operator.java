@@ -134,7 +134,7 @@ public final class Operator {
     /** A new session key and the plane's token for it, as this session's proven identity; null when the plane signs no tokens. */
     private OperatorTokens.Credentials newCredentials() {
         if (control == null || kernel.pool().operatorTokenKey() == null) return null;
-        java.security.KeyPair sessionKey = OperatorTokens.newKeyPair();
+        java.security.KeyPair sessionKey = OperatorTokens.newSessionKeyPair();
         return new OperatorTokens.Credentials(control.issueOperatorToken(session.rdcId, sessionKey.getPublic().getEncoded(), TOKEN_LIFE_MS), sessionKey.getPrivate());
     }
 

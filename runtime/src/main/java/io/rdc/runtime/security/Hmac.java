@@ -29,14 +29,28 @@ public final class Hmac {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("this JVM has no SHA-256", e);
         }
-        byte[] k = key.length > BLOCK ? inner.digest(key) : key;
+        rekey(key.length > BLOCK ? inner.digest(key) : key);
+        java.util.Arrays.fill(key, (byte) 0);
+    }
+
+    /**
+     * The next MACs are under {@code key} (at most 64 bytes; the caller keeps it): one instance serves
+     * many keys without allocating (a node's kernel thread checks every operator session's requests
+     * with one). Begins a new MAC.
+     */
+    Hmac rekey(byte[] key) {
+        if (key.length > BLOCK) throw new IllegalArgumentException("an HMAC key of " + key.length + " bytes (at most " + BLOCK + " here)");
         for (int i = 0; i < BLOCK; i++) {
-            byte b = i < k.length ? k[i] : 0;
+            byte b = i < key.length ? key[i] : 0;
             ipad[i] = (byte) (b ^ 0x36);
             opad[i] = (byte) (b ^ 0x5c);
         }
-        java.util.Arrays.fill(key, (byte) 0);
-        start();
+        return start();
+    }
+
+    /** An instance for keys given per MAC ({@link #rekey}). */
+    Hmac() {
+        this(new byte[0]);
     }
 
     /** Begins a new MAC (also done by {@link #finish}). */

@@ -16,13 +16,11 @@ import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -33,26 +31,29 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <ul>
  * <li>The control plane's members hold an Ed25519 {@link SigningKey}; nodes hold only its public half
  * (asked of the plane when they join). Pool-key holders that are not members cannot sign tokens.</li>
- * <li>An operator session makes an Ed25519 key pair of its own (the session key) and asks the plane,
+ * <li>An operator session makes an X25519 key pair of its own (the session key) and asks the plane,
  * over its control session (which proved the operator's identity to {@code PoolKeyAuth}), for a
  * {@link Token}: (operator, session key's public half, expiry), signed by the plane.</li>
- * <li>Each request the session makes carries the token and a sequence number, and ends with the
- * Ed25519 signature of the whole frame with the session's private key ({@link Credentials#sign}).</li>
- * <li>A node ({@link Verifier}) checks the token's signature and expiry and the request's signature,
- * refuses a sequence it has accepted before (or one older than the freshness window), and takes the
- * operator from the token.</li>
+ * <li>Each request the session makes carries the token and a sequence number, and ends with an
+ * HMAC of the whole frame and the receiving node's id, under the MAC key the session agreed with
+ * that node ({@link OperatorMacs}: X25519 of the session's key and the node's, once per node).</li>
+ * <li>A node ({@link Verifier}) checks the token's signature and expiry (once per token), agrees the
+ * MAC key (once per token), checks each request's MAC, refuses a sequence it has accepted before
+ * (or one older than the freshness window), and takes the operator from the token.</li>
  * </ul>
  *
- * Ed25519 because it is in the JDK, its signatures are deterministic (every control-plane member
- * signs the same token the same way, as a replicated service must), and its public keys are small
- * enough to travel in every request.
+ * Ed25519 for the plane's signature because it is in the JDK, its signatures are deterministic
+ * (every control-plane member signs the same token the same way, as a replicated service must),
+ * and its public keys are small enough to travel in every request.
  */
 public final class OperatorTokens {
     private OperatorTokens() {}
 
     public static final int SIGNATURE_LENGTH = 64;
     /** Prefix of what the plane signs, so that a token signature can never pass for any other signature. */
-    private static final byte[] TOKEN_CONTEXT = "rdc operator token 1\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TOKEN_CONTEXT = "rdc operator token 2\0".getBytes(StandardCharsets.US_ASCII);
+    /** The kernel schema version since which a token's session key is an X25519 key (before: Ed25519, and every request signed). */
+    public static final int TOKEN_VERSION = 6;
     private static final String ALGORITHM = "Ed25519";
 
     static KeyFactory keys() {
@@ -187,6 +188,13 @@ public final class OperatorTokens {
             operators = List.copyOf(operators);
         }
 
+        /** The kernel schema version {@code body} was written in, or -1 when it is no token. */
+        static int version(byte[] body) {
+            if (body.length < MessageHeaderDecoder.ENCODED_LENGTH) return -1;
+            MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(new UnsafeBuffer(body), 0);
+            return h.schemaId() == OperatorTokenDecoder.SCHEMA_ID && h.templateId() == OperatorTokenDecoder.TEMPLATE_ID ? h.version() : -1;
+        }
+
         /** The bytes the plane signs (an OperatorToken message of the kernel schema, with its header). */
         public static byte[] body(String operator, long rdc, String owner, List<String> operators, byte[] sessionKey, long issuedAtMillis,
                 long expiresAtMillis) {
@@ -203,7 +211,7 @@ public final class OperatorTokens {
                 UnsafeBuffer b = new UnsafeBuffer(body);
                 if (body.length < MessageHeaderDecoder.ENCODED_LENGTH) return null;
                 MessageHeaderDecoder h = new MessageHeaderDecoder().wrap(b, 0);
-                if (h.schemaId() != OperatorTokenDecoder.SCHEMA_ID || h.templateId() != OperatorTokenDecoder.TEMPLATE_ID) return null;
+                if (h.schemaId() != OperatorTokenDecoder.SCHEMA_ID || h.templateId() != OperatorTokenDecoder.TEMPLATE_ID || h.version() < TOKEN_VERSION) return null;
                 OperatorTokenDecoder d = new OperatorTokenDecoder().wrap(b, MessageHeaderDecoder.ENCODED_LENGTH, h.blockLength(), h.version());
                 long expires = d.expiresAtMillis(), issued = d.issuedAtMillis(), rdc = d.rdc();
                 String operator = d.operatorName();
@@ -221,11 +229,25 @@ public final class OperatorTokens {
         }
     }
 
-    /** What an operator session holds: its token and the private half of its session key. */
+    /** A new X25519 key pair for an operator session (its public half goes into its token). */
+    public static KeyPair newSessionKeyPair() {
+        return OperatorMacs.newKeyPair();
+    }
+
+    /**
+     * What an operator session holds: its token, the private half of its session key, and the MAC
+     * key it agreed with each node it has made requests to (docs/security.md, "Operator tokens").
+     */
     public static final class Credentials {
         private final Token token;
         private final PrivateKey sessionKey;
         private final AtomicLong lastSequence = new AtomicLong();
+        /** Per node: the node key's id and the MAC key agreed with it. A node that restarted has a new key: the entry is replaced. */
+        private final java.util.concurrent.ConcurrentHashMap<Integer, Agreed> nodes = new java.util.concurrent.ConcurrentHashMap<>();
+        /** One HMAC per operator thread (re-keyed per request), so that sealing allocates no digest. */
+        private static final ThreadLocal<Hmac> HMAC = ThreadLocal.withInitial(Hmac::new);
+
+        private record Agreed(long nodeKeyId, byte[] macKey) {}
 
         public Credentials(Token token, PrivateKey sessionKey) {
             this.token = token;
@@ -245,9 +267,28 @@ public final class OperatorTokens {
             return lastSequence.updateAndGet(last -> Math.max(last + 1, now));
         }
 
-        /** The session's signature of a frame's first {@code len} bytes. */
-        public byte[] sign(DirectBuffer frame, int off, int len) {
-            return OperatorTokens.sign(sessionKey, null, frame, off, len);
+        /**
+         * Agrees the MAC key with node {@code node}, whose key agreement key is {@code nodePublic} (as the
+         * node handed it out). Whoever gave a key that is not the node's only made this session use a
+         * key the node does not accept: its requests there are refused, never taken for another's.
+         */
+        public void agree(int node, byte[] nodePublic) {
+            PublicKey theirs = OperatorMacs.publicKeyOrNull(nodePublic);
+            if (theirs == null) throw new SecurityException("node " + node + " handed out an operator key that is not an X25519 public key");
+            nodes.put(node, new Agreed(OperatorMacs.keyId(nodePublic), OperatorMacs.macKey(sessionKey, theirs, token.sessionKey(), nodePublic, node)));
+        }
+
+        /** The id of the node key this session agreed a MAC key with at {@code node}, or 0 while none (its request then asks for it). */
+        public long nodeKeyId(int node) {
+            Agreed a = nodes.get(node);
+            return a == null ? 0 : a.nodeKeyId;
+        }
+
+        /** Writes the tag of {@code frame[off, off + len)} for node {@code node} to {@code out} at {@code outOff} (zeros while no key is agreed there). */
+        public void mac(int node, DirectBuffer frame, int off, int len, byte[] out, int outOff) {
+            Agreed a = nodes.get(node);
+            if (a == null) java.util.Arrays.fill(out, outOff, outOff + OperatorMacs.MAC_LENGTH, (byte) 0);
+            else OperatorMacs.seal(HMAC.get(), a.macKey, frame, off, len, node, out, outOff);
         }
 
         /** True while more than a quarter of the token's life is left ({@code life}: how long it was issued for). */
@@ -256,30 +297,39 @@ public final class OperatorTokens {
         }
     }
 
-    /** Why a node refused a request that claims an operator. */
-    public enum Refusal { NO_TOKEN, BAD_TOKEN, EXPIRED, BAD_SIGNATURE, REPLAYED, NOT_ITS_CLAIM, OPERATOR_ONLY, REVOKED }
+    /**
+     * Why a node refused a request that claims an operator. {@code KEY_ASKED} is no refusal that counts:
+     * the request named no node key (a session's first to this node), and its answer hands the node's out.
+     */
+    public enum Refusal { NO_TOKEN, BAD_TOKEN, EXPIRED, BAD_MAC, REPLAYED, NOT_ITS_CLAIM, OPERATOR_ONLY, REVOKED, WRONG_NODE, OLD_VERSION, KEY_ASKED }
 
     /**
-     * A node's side: checks tokens (each once: verified ones are kept until they expire) and request
-     * signatures, and refuses a sequence accepted before from the same session key or older than
-     * the freshness window. Used by the kernel thread only.
+     * A node's side: checks tokens (each once: verified ones are kept until they expire, with the MAC
+     * key agreed for their session key) and requests' MACs, and refuses a sequence accepted before
+     * from the same session or older than the freshness window. Used by the kernel thread only.
      */
     public static final class Verifier {
         private final PublicKey planeKey;
         private final long windowNs;
-        private final Map<String, Session> sessions = new HashMap<>();
+        private final int nodeId;
+        private final OperatorMacs.NodeKey nodeKey = new OperatorMacs.NodeKey();
+        /** Sessions by the first 8 bytes of their token's signature (the whole signature and body are compared). */
+        private final Long2ObjectHashMap<Session> sessions = new Long2ObjectHashMap<>();
+        private final Hmac hmac = new Hmac();
         private final AtomicLong[] refused = new AtomicLong[Refusal.values().length];
+        private final AtomicLong tokensVerified = new AtomicLong(), keysAgreed = new AtomicLong(), macsAccepted = new AtomicLong();
         /** At most this many token sessions are kept: a full table refuses new tokens until some expire. */
         static final int MAX_SESSIONS = 4096, MAX_SEQUENCES_PER_SESSION = 65_536;
 
         private static final class Session {
             final Token token;
-            final PublicKey key;
+            /** Null once the token is revoked: the key is dropped, and the token is not verified again. */
+            byte[] macKey;
             final LongHashSet seen = new LongHashSet();
 
-            Session(Token token, PublicKey key) {
+            Session(Token token, byte[] macKey) {
                 this.token = token;
-                this.key = key;
+                this.macKey = macKey;
             }
         }
 
@@ -291,51 +341,64 @@ public final class OperatorTokens {
         private final java.util.function.Supplier<TokenRevocations> revocations;
 
         /** @param planeKey the X.509 encoding of the control plane's token key */
-        public Verifier(byte[] planeKey, long windowNs) {
-            this(planeKey, windowNs, () -> TokenRevocations.NONE);
+        public Verifier(byte[] planeKey, long windowNs, int nodeId) {
+            this(planeKey, windowNs, nodeId, () -> TokenRevocations.NONE);
         }
 
         /** @param revocations the plane's token revocations as this node last read them */
-        public Verifier(byte[] planeKey, long windowNs, java.util.function.Supplier<TokenRevocations> revocations) {
+        public Verifier(byte[] planeKey, long windowNs, int nodeId, java.util.function.Supplier<TokenRevocations> revocations) {
             this.revocations = revocations;
             this.planeKey = publicKeyOrNull(planeKey);
             if (this.planeKey == null) throw new IllegalArgumentException("the control plane's token key is not an Ed25519 public key");
             this.windowNs = windowNs;
+            this.nodeId = nodeId;
             for (int i = 0; i < refused.length; i++) refused[i] = new AtomicLong();
         }
 
         /**
          * Checks a request that claims operator {@code claimed} acting in RDC {@code claimedRdc}: the
-         * token ({@code body}, {@code tokenSignature}) must be the plane's, unexpired, and for that
-         * operator and RDC; {@code signature} must be the
-         * token's session key's over {@code frame[off, off + signedLength)}; {@code sequence} fresh
-         * and never accepted before. Returns null when all hold, else the refusal (counted).
+         * token ({@code body}, {@code tokenSignature}) must be the plane's, unexpired, unrevoked and for
+         * that operator and RDC; {@code nodeKeyId} this node's key; the tag at {@code frame[macAt]} the
+         * one of {@code frame[off, off + macedLength)} and this node's id under the MAC key agreed with
+         * the token's session key; {@code sequence} fresh and never accepted before. Returns null when
+         * all hold, else the refusal (counted, but for {@link Refusal#KEY_ASKED}).
          */
-        public Refusal check(String claimed, long claimedRdc, byte[] body, byte[] tokenSignature, long sequence, DirectBuffer frame, int off, int signedLength,
-                byte[] signature) {
+        public Refusal check(String claimed, long claimedRdc, byte[] body, byte[] tokenSignature, long nodeKeyId, long sequence, DirectBuffer frame,
+                int off, int macedLength, int macAt) {
             if (body == null || body.length == 0) return refuse(Refusal.NO_TOKEN);
             long nowMs = System.currentTimeMillis();
-            String id = new String(tokenSignature, StandardCharsets.ISO_8859_1);
+            if (tokenSignature.length != SIGNATURE_LENGTH) return refuse(Refusal.BAD_TOKEN);
+            long id = 0;
+            for (int i = 0; i < 8; i++) id = id << 8 | (tokenSignature[i] & 0xFF);
             Session s = sessions.get(id);
-            if (s == null || !Arrays.equals(s.token.body(), body)) {
+            if (s == null || !Arrays.equals(s.token.signature(), tokenSignature) || !Arrays.equals(s.token.body(), body)) {
+                int version = Token.version(body);
+                if (version >= 0 && version < TOKEN_VERSION) return refuse(Refusal.OLD_VERSION);
                 Token t = Token.decode(body, tokenSignature);
-                if (t == null || tokenSignature.length != SIGNATURE_LENGTH
-                        || !verify(planeKey, TOKEN_CONTEXT, new UnsafeBuffer(body), 0, body.length, tokenSignature)) return refuse(Refusal.BAD_TOKEN);
-                PublicKey k = publicKeyOrNull(t.sessionKey());
-                if (k == null) return refuse(Refusal.BAD_TOKEN);
+                if (t == null) return refuse(Refusal.BAD_TOKEN);
+                tokensVerified.incrementAndGet();
+                if (!verify(planeKey, TOKEN_CONTEXT, new UnsafeBuffer(body), 0, body.length, tokenSignature)) return refuse(Refusal.BAD_TOKEN);
+                PublicKey sessionKey = OperatorMacs.publicKeyOrNull(t.sessionKey());
+                if (sessionKey == null) return refuse(Refusal.BAD_TOKEN);
                 if (t.expiresAtMillis() <= nowMs) return refuse(Refusal.EXPIRED);
                 if (sessions.size() >= MAX_SESSIONS) dropExpired(nowMs);
                 if (sessions.size() >= MAX_SESSIONS) return refuse(Refusal.BAD_TOKEN);
-                sessions.put(id, s = new Session(t, k));
+                keysAgreed.incrementAndGet();
+                sessions.put(id, s = new Session(t, OperatorMacs.macKey(nodeKey.privateKey, sessionKey, t.sessionKey(), nodeKey.publicKey, nodeId)));
             }
             if (s.token.expiresAtMillis() <= nowMs) {
                 sessions.remove(id);
                 return refuse(Refusal.EXPIRED);
             }
             if (!s.token.operator().equals(claimed) || s.token.rdc() != claimedRdc) return refuse(Refusal.NOT_ITS_CLAIM);
-            if (revocations.get().revokes(s.token.operator(), s.token.rdc(), s.token.issuedAtMillis())) return refuse(Refusal.REVOKED);
-            if (signature == null || signature.length != SIGNATURE_LENGTH || !verify(s.key, null, frame, off, signedLength, signature))
-                return refuse(Refusal.BAD_SIGNATURE);
+            if (s.macKey == null || revocations.get().revokes(s.token.operator(), s.token.rdc(), s.token.issuedAtMillis())) {
+                if (s.macKey != null) Arrays.fill(s.macKey, (byte) 0);
+                s.macKey = null; // a revoked token's session acts here no more: its key is dropped
+                return refuse(Refusal.REVOKED);
+            }
+            if (nodeKeyId == 0) return Refusal.KEY_ASKED;
+            if (nodeKeyId != nodeKey.id) return refuse(Refusal.WRONG_NODE);
+            if (!OperatorMacs.check(hmac, s.macKey, frame, off, macedLength, nodeId, macAt)) return refuse(Refusal.BAD_MAC);
             long nowNs = nowMs * 1_000_000L;
             if (sequence < nowNs - windowNs || sequence > nowNs + windowNs || s.seen.contains(sequence)) return refuse(Refusal.REPLAYED);
             if (s.seen.size() >= MAX_SEQUENCES_PER_SESSION) {
@@ -343,7 +406,33 @@ public final class OperatorTokens {
                 if (s.seen.size() >= MAX_SEQUENCES_PER_SESSION) return refuse(Refusal.REPLAYED);
             }
             s.seen.add(sequence);
+            macsAccepted.incrementAndGet();
             return null;
+        }
+
+        /** The text with which this node hands its key agreement key out (with {@link Refusal#KEY_ASKED} and {@link Refusal#WRONG_NODE}). */
+        public String keyAnswer() {
+            return OperatorMacs.keyAnswer(nodeId, nodeKey.publicKey);
+        }
+
+        /** This node's key agreement key (its public half, as it hands it out). */
+        public byte[] nodeKey() {
+            return nodeKey.publicKey();
+        }
+
+        /** Plane signatures of tokens verified (Ed25519, once per token this node had not kept). */
+        public long tokensVerified() {
+            return tokensVerified.get();
+        }
+
+        /** MAC keys agreed (X25519, once per token). */
+        public long keysAgreed() {
+            return keysAgreed.get();
+        }
+
+        /** Requests accepted by their MAC. */
+        public long macsAccepted() {
+            return macsAccepted.get();
         }
 
         /** When the tokens of {@code operator} in {@code rdc} were last revoked, as this node knows it ({@link Long#MIN_VALUE}: never). */
@@ -352,7 +441,7 @@ public final class OperatorTokens {
         }
 
         private void dropExpired(long nowMs) {
-            for (Iterator<Session> it = sessions.values().iterator(); it.hasNext(); ) if (it.next().token.expiresAtMillis() <= nowMs) it.remove();
+            for (Long2ObjectHashMap<Session>.ValueIterator it = sessions.values().iterator(); it.hasNext(); ) if (it.next().token.expiresAtMillis() <= nowMs) it.remove();
         }
 
         /** Counts a refusal made by the caller (a request of an operator-only kind without an operator). */
@@ -365,11 +454,11 @@ public final class OperatorTokens {
             return refused[why.ordinal()].get();
         }
 
-        /** Requests refused so far, for every reason. */
+        /** Requests refused so far, for every reason (a request for this node's key is none). */
         public long refused() {
             long n = 0;
             for (AtomicLong a : refused) n += a.get();
-            return n;
+            return n - refused[Refusal.KEY_ASKED.ordinal()].get();
         }
     }
 }

@@ -240,9 +240,9 @@ class AuthorityTest {
         long rdc = Ids.make(0, 7);
         Authority.Acting bobInIt = new Authority.Acting("bob", rdc, new Authority.Access("ann", List.of("bob")));
         assertTrue(node.allows(bobInIt, rdc), "a session in the RDC, the node knowing nothing of it yet");
-        node.accept(new Authority.Claim(new Authority.Acting("ann", rdc, new Authority.Access("ann", List.of("bob"))), 0, new byte[0], new byte[0], null, 0));
+        node.accept(new Authority.Claim(new Authority.Acting("ann", rdc, new Authority.Access("ann", List.of("bob"))), 0, new byte[0], new byte[0], 0, -1, 0));
         assertTrue(node.allows(bobInIt, rdc), "listed");
-        node.accept(new Authority.Claim(new Authority.Acting("ann", rdc, new Authority.Access("ann", List.of())), 0, new byte[0], new byte[0], null, 0));
+        node.accept(new Authority.Claim(new Authority.Acting("ann", rdc, new Authority.Access("ann", List.of())), 0, new byte[0], new byte[0], 0, -1, 0));
         assertFalse(node.allows(bobInIt, rdc), "the owner's newer list drops bob: his session in the RDC is refused");
         OperationException e = assertThrows(OperationException.class, () -> node.check(bobInIt, rdc, "status of vault"));
         assertTrue(e.getMessage().contains("operator 'bob' has no authority over RDC " + Ids.show(rdc) + " (owner 'ann'): status of vault refused"), e.getMessage());

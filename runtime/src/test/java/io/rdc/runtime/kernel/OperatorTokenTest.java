@@ -40,8 +40,9 @@ import org.junit.jupiter.api.Timeout;
  * has no authority over ann's RDC writes its own REQUEST frames claiming to be ann, acting in ann's
  * RDC, and sends them over UDP to the node that holds ann's vault (sealed with the pool's key, as
  * node 204, so they pass frame authentication). Without a token, with a token it forged, with a
- * token of ann's that has expired, with ann's token but its own signature, with eve's own valid
- * token (as ann, and as eve claiming to act in ann's RDC), and replaying a request ann signed, each of list, status, snapshot, create, freeze,
+ * token of ann's that has expired, with ann's token but a MAC under a key of its own, with eve's own valid
+ * token (as ann, and as eve claiming to act in ann's RDC), replaying a request ann MACed, and
+ * sending requests ann MACed for another node, each of list, status, snapshot, create, freeze,
  * destroy, migrate and checkpoint is refused, counted in the node's refused requests (shown by
  * {@code show nodes}), and changes nothing. Snapshot and checkpoint without any operator (a
  * kernel's empty trailer) are refused too.
@@ -99,7 +100,7 @@ class OperatorTokenTest {
         // The victim's first answer to "node 204" waits for its publication there to connect: wait for
         // that once here (a request of ann's own, answered), so that no test's answers depend on it.
         until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (sendAndCollect(List.of(request(Kernel.OP_LIST, Ghosts.listRequest(annRdc), ann.actingNow())), 5).isEmpty())
+        while (sendAndCollect(List.of(request(Kernel.OP_LIST, Ghosts.listRequest(annRdc), annAgreedWithVictim())), 5).isEmpty())
             assertTrue(System.nanoTime() < until, "the victim never answered node 204's endpoint");
     }
 
@@ -136,9 +137,26 @@ class OperatorTokenTest {
         return new Authority.Acting("ann", annRdc, ann.access(), credentials);
     }
 
-    /** A request frame as node 204's kernel would write it for {@code acting}, signed with its credentials if any. */
+    /** A request frame to the victim as node 204's kernel would write it for {@code acting}, MACed with its credentials if any. */
     UnsafeBuffer request(int op, Payload payload, Authority.Acting acting) {
-        return KernelPublisher.frame(ATTACKER, Frames.REQUEST, ++call, op, payload, acting);
+        return request(VICTIM, op, payload, acting);
+    }
+
+    /** A request frame for node {@code dest} as node 204's kernel would write it for {@code acting}, MACed for {@code dest} with its credentials if any. */
+    UnsafeBuffer request(int dest, int op, Payload payload, Authority.Acting acting) {
+        return KernelPublisher.frame(ATTACKER, dest, Frames.REQUEST, ++call, op, payload, acting);
+    }
+
+    /** ann acting now, with a MAC key agreed with the victim (her own request there first agrees it, if her session has not yet). */
+    Authority.Acting annAgreedWithVictim() {
+        ann.status(vault);
+        Authority.Acting acting = ann.actingNow();
+        assertNotEquals(0, acting.credentials().nodeKeyId(VICTIM), "ann's session agreed a MAC key with the victim");
+        return acting;
+    }
+
+    OperatorTokens.Verifier victimVerifier() {
+        return pool.kernel(VICTIM).authority.verifier();
     }
 
     // ---- the attacks
@@ -150,7 +168,7 @@ class OperatorTokenTest {
 
     @Test
     void withAForgedToken() throws Exception {
-        KeyPair mine = OperatorTokens.newKeyPair();
+        KeyPair mine = OperatorTokens.newSessionKeyPair();
         OperatorTokens.SigningKey notThePlanes = OperatorTokens.SigningKey.generate();
         byte[] body = OperatorTokens.Token.body("ann", annRdc, "ann", List.of(), mine.getPublic().getEncoded(), System.currentTimeMillis(),
                 System.currentTimeMillis() + 3_600_000);
@@ -161,19 +179,61 @@ class OperatorTokenTest {
     @Test
     void withAnExpiredTokenOfAnns() throws Exception {
         // ann's token and session key leaked, and the token has run out since.
-        KeyPair leaked = OperatorTokens.newKeyPair();
+        KeyPair leaked = OperatorTokens.newSessionKeyPair();
         OperatorTokens.Token shortLived = ann.control().issueOperatorToken(annRdc, leaked.getPublic().getEncoded(), 1000);
         assertEquals("ann", shortLived.operator());
         Thread.sleep(Math.max(0, shortLived.expiresAtMillis() - System.currentTimeMillis()) + 200);
         assertEachRefused(claimingAnn(new OperatorTokens.Credentials(shortLived, leaked.getPrivate())), "its operator token has expired");
     }
 
+    /**
+     * ann's token travels in every request she makes: anyone on the path has it, but not her session's
+     * private key. With a key of its own it agrees a MAC key with the victim's real key; the victim,
+     * which agrees its key with the token's session key, refuses every MAC under it, counted, and
+     * nothing changes. (Fails when the node skips the MAC check: the list is answered.)
+     */
     @Test
-    void withAnnsTokenButItsOwnSignature() throws Exception {
-        // ann's token travels in every request she makes: anyone on the path has it, but not her session's private key.
-        KeyPair mine = OperatorTokens.newKeyPair();
-        assertEachRefused(claimingAnn(new OperatorTokens.Credentials(ann.credentials().token(), mine.getPrivate())),
-                "it is not signed with its token's session key");
+    void withAnnsTokenButAMacUnderAKeyOfItsOwn() throws Exception {
+        KeyPair mine = OperatorTokens.newSessionKeyPair();
+        OperatorTokens.Credentials forged = new OperatorTokens.Credentials(ann.credentials().token(), mine.getPrivate());
+        forged.agree(VICTIM, victimVerifier().nodeKey());
+        assertEachRefused(claimingAnn(forged), "its MAC is not one under the key this node agreed with its token's session key");
+    }
+
+    /**
+     * A session's requests after its first to a node are checked by their MAC alone: the node verifies
+     * the plane's signature of the token and agrees the MAC key once (the first request, which only
+     * asks for the node's key, is answered without being counted as refused), and neither count
+     * moves while the session goes on. (Fails if every request verified the token again.)
+     */
+    @Test
+    void laterRequestsToANodeCostAMacNotASignature() throws Exception {
+        Operator carol = pool.newOperator("ann-again", "ann-app", false, "ann"); // a fresh session: no key agreed with any node yet
+        OperatorTokens.Verifier v = victimVerifier();
+        long verified = v.tokensVerified(), agreed = v.keysAgreed(), refused = refusedRequestsAtVictim();
+        Ref inAnnsRdc = carol.adopt(vaultGid);
+        assertEquals(Incarnation.State.EXECUTING, carol.status(inAnnsRdc).state());
+        assertEquals(verified + 1, v.tokensVerified(), "the first request verifies the session's token once");
+        assertEquals(agreed + 1, v.keysAgreed(), "and agrees the MAC key once");
+        assertEquals(refused, refusedRequestsAtVictim(), "asking for the node's key is not a refusal");
+        long macs = v.macsAccepted();
+        for (int i = 0; i < 20; i++) assertEquals(Incarnation.State.EXECUTING, carol.status(inAnnsRdc).state());
+        assertEquals(verified + 1, v.tokensVerified(), "no token verified again: later requests cost an HMAC");
+        assertEquals(agreed + 1, v.keysAgreed(), "no key agreed again");
+        assertTrue(v.macsAccepted() >= macs + 20, "each request was accepted by its MAC");
+    }
+
+    /**
+     * A request ann's session MACed for node 202 (as captured on the way there) sent to the victim
+     * instead: refused as MACed under another node's key, counted, nothing changed. Before MAC keys per
+     * node, a signed request was accepted once at any node within the freshness window.
+     */
+    @Test
+    void requestsMacedForAnotherNodeAreRefusedHere() throws Exception {
+        ann.list(0); // asks every node: ann's session agrees a key with each
+        Authority.Acting acting = ann.actingNow();
+        assertNotEquals(0, acting.credentials().nodeKeyId(202), "ann's session agreed a MAC key with node 202");
+        assertEachRefused(acting, 202, "it is MACed under another node's key");
     }
 
     @Test
@@ -194,6 +254,7 @@ class OperatorTokenTest {
         ann.allow("bob");
         Operator bob = pool.newOperator("bob-in-ann", "ann-app", false, "bob");
         assertEquals(List.of("bob"), bob.credentials().token().operators(), "the token carries the RDC's list as the plane has it");
+        bob.status(bob.adopt(vaultGid)); // his session agrees a MAC key with the victim
         Authority.Acting widened = new Authority.Acting("bob", annRdc, new Authority.Access("ann", List.of("bob", "eve")), bob.credentials());
         Kernel.Response asBob = send(List.of(request(Kernel.OP_STATUS, Ghosts.statusRequest(vaultGid), widened))).values().iterator().next();
         assertEquals(Frames.OK, asBob.status(), "bob may ask: " + (asBob.status() == Frames.OK ? "" : asBob.error()));
@@ -205,7 +266,7 @@ class OperatorTokenTest {
     @Test
     void replayingARequestAnnSigned() throws Exception {
         // A request ann's session signed (here: status of her vault), captured and sent again.
-        UnsafeBuffer signed = request(Kernel.OP_STATUS, Ghosts.statusRequest(vaultGid), ann.actingNow());
+        UnsafeBuffer signed = request(Kernel.OP_STATUS, Ghosts.statusRequest(vaultGid), annAgreedWithVictim());
         Kernel.Response first = send(List.of(signed)).values().iterator().next();
         assertEquals(Frames.OK, first.status(), "the first time, ann's request is acted on: " + (first.status() == Frames.OK ? "" : first.error()));
         long before = refusedRequestsAtVictim();
@@ -241,8 +302,48 @@ class OperatorTokenTest {
         OperatorTokens.Credentials fresh = ann.credentials();
         assertNotSame(leaked, fresh);
         assertTrue(fresh.token().issuedAtMillis() > revokedAt, "the fresh token is issued after the revocation");
-        Kernel.Response withFresh = send(List.of(request(Kernel.OP_STATUS, Ghosts.statusRequest(vaultGid), ann.actingNow()))).values().iterator().next();
+        Kernel.Response withFresh = send(List.of(request(Kernel.OP_STATUS, Ghosts.statusRequest(vaultGid), annAgreedWithVictim()))).values().iterator().next();
         assertEquals(Frames.OK, withFresh.status(), () -> withFresh.error());
+    }
+
+    /**
+     * The node learns a revocation before the session's own process does (here: the victim reads the
+     * plane's table as soon as the revocation is made, as a node in another process whose heartbeat
+     * came first would; this process's table waits for its own heartbeat). The session's request,
+     * MACed under its revoked token's key, is refused at the node (the node dropped that key), acted
+     * on nowhere; the session asks the plane for a new token, agrees a new MAC key with the node and
+     * its request is acted on. When this process's heartbeat happens to come first, the session renews
+     * before sending, and the attempt is made again. Fails without the session's retry after a
+     * node's refusal for a revoked token (the status throws that refusal).
+     */
+    @Test
+    void aSessionTheNodeRefusesForARevokedTokenRenewsItAndIsActedOn() throws Exception {
+        Kernel victim = pool.kernel(VICTIM);
+        java.util.concurrent.atomic.AtomicReference<io.rdc.runtime.security.TokenRevocations> victimsTable =
+                new java.util.concurrent.atomic.AtomicReference<>(pool.pool().tokenRevocations());
+        victim.authority.requireTokens(pool.pool().operatorTokenKey(), victimsTable::get);
+        try {
+            Operator dave = pool.newOperator("ann-renews", "ann-app", false, "ann");
+            Ref inAnnsRdc = dave.adopt(vaultGid);
+            boolean refusedAtTheNodeFirst = false;
+            for (int attempt = 0; attempt < 5 && !refusedAtTheNodeFirst; attempt++) {
+                assertEquals(Incarnation.State.EXECUTING, dave.status(inAnnsRdc).state()); // a MAC key agreed under the current token
+                OperatorTokens.Credentials before = dave.credentials();
+                long revokedAt = pool.control().revokeOperatorTokens("ann");
+                victimsTable.set(pool.control().tokenRevocations());
+                assertTrue(victimsTable.get().revokes("ann", annRdc, before.token().issuedAtMillis()), "the victim knows the revocation");
+                if (pool.pool().tokenRevocations().revokes("ann", annRdc, before.token().issuedAtMillis())) continue; // this process's heartbeat came first
+                long refusedAsRevoked = victimVerifier().count(OperatorTokens.Refusal.REVOKED);
+                assertEquals(Incarnation.State.EXECUTING, dave.status(inAnnsRdc).state(), "the session renews its token, and its request is acted on");
+                refusedAtTheNodeFirst = victimVerifier().count(OperatorTokens.Refusal.REVOKED) == refusedAsRevoked + 1;
+                assertNotSame(before, dave.credentials(), "the session holds a new token");
+                assertTrue(dave.credentials().token().issuedAtMillis() > revokedAt, "issued after the revocation");
+            }
+            assertTrue(refusedAtTheNodeFirst, "in five attempts the node never refused the session's request before the session renewed its token");
+            assertNothingChanged();
+        } finally {
+            victim.requireOperatorTokens(pool.pool().operatorTokenKey()); // the node's own table again (and a new node key: sessions agree again)
+        }
     }
 
     @Test
@@ -265,7 +366,8 @@ class OperatorTokenTest {
     void theSameFramesWithAnnsCredentialsAreActedOn() throws Exception {
         Map<String, Map.Entry<Integer, Payload>> ops = operations();
         List<UnsafeBuffer> frames = new ArrayList<>();
-        for (String op : List.of("list", "status", "snapshot")) frames.add(request(ops.get(op).getKey(), ops.get(op).getValue(), ann.actingNow()));
+        Authority.Acting acting = annAgreedWithVictim();
+        for (String op : List.of("list", "status", "snapshot")) frames.add(request(ops.get(op).getKey(), ops.get(op).getValue(), acting));
         long before = refusedRequestsAtVictim();
         Map<Long, Kernel.Response> answers = send(frames);
         for (Kernel.Response r : answers.values()) assertEquals(Frames.OK, r.status(), () -> r.error());
@@ -277,11 +379,16 @@ class OperatorTokenTest {
     // ---- checks
 
     void assertEachRefused(Authority.Acting claim, String why) throws Exception {
+        assertEachRefused(claim, VICTIM, why);
+    }
+
+    /** Each operation, made for node {@code madeFor} as {@code claim}, sent to the victim: refused for {@code why}, counted, nothing changed. */
+    void assertEachRefused(Authority.Acting claim, int madeFor, String why) throws Exception {
         Map<String, Map.Entry<Integer, Payload>> ops = operations();
         Map<Long, String> names = new HashMap<>();
         List<UnsafeBuffer> frames = new ArrayList<>();
         for (Map.Entry<String, Map.Entry<Integer, Payload>> op : ops.entrySet()) {
-            UnsafeBuffer f = request(op.getValue().getKey(), op.getValue().getValue(), claim);
+            UnsafeBuffer f = request(madeFor, op.getValue().getKey(), op.getValue().getValue(), claim);
             names.put(f.getLong(Frames.Q_CALL), op.getKey());
             frames.add(f);
         }
