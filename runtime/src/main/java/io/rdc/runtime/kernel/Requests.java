@@ -63,7 +63,7 @@ final class Requests {
         if (acting == null || acting.credentials() == null) return r;
         for (int round = 0; round < MAC_ROUNDS && r.status() == io.rdc.runtime.transport.Frames.FAILED; round++) {
             String error = r.error();
-            byte[] nodeKey = io.rdc.runtime.security.OperatorMacs.keyIn(error);
+            byte[] nodeKey = io.rdc.runtime.security.OperatorMacs.keyIn(error, node);
             int moved = Authority.movedTo(error);
             if (nodeKey != null) acting.credentials().agree(node, nodeKey);
             else if (moved != 0 && moved != node) node = moved;

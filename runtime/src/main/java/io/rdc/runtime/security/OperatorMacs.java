@@ -134,13 +134,18 @@ public final class OperatorMacs {
         return "node " + node + KEY_IS + HexFormat.of().formatHex(nodePublic) + KEY_END;
     }
 
-    /** The node key a node's error text hands out ({@link #keyAnswer}), or null when it hands none. */
-    public static byte[] keyIn(String error) {
+    /**
+     * The key node {@code node} hands out in its error text ({@link #keyAnswer}), or null when the text
+     * hands none, or another node's (an answer from a node the request was passed on to is not the key
+     * of the node it was made for).
+     */
+    public static byte[] keyIn(String error, int node) {
         if (error == null) return null;
-        int at = error.indexOf(KEY_IS), end = error.indexOf(KEY_END);
-        if (at < 0 || end < at) return null;
+        String whose = "node " + node + KEY_IS;
+        int at = error.indexOf(whose), end = at < 0 ? -1 : error.indexOf(KEY_END, at);
+        if (end < 0) return null;
         try {
-            return HexFormat.of().parseHex(error, at + KEY_IS.length(), end);
+            return HexFormat.of().parseHex(error, at + whose.length(), end);
         } catch (IllegalArgumentException e) {
             return null;
         }

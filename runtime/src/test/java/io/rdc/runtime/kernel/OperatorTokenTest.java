@@ -346,6 +346,25 @@ class OperatorTokenTest {
         }
     }
 
+    /**
+     * Status asks an incarnation's birth node, which forwarded the request to where it moved. A MACed
+     * request is bound to the node it was made for, so the birth node answers with where it went and
+     * the session asks there (agreeing a key first). Fails when the birth node forwards it: the node
+     * it moved to refuses a request MACed for another node.
+     */
+    @Test
+    void aRequestForAMovedIncarnationIsAskedWhereItWent() throws Exception {
+        Ref mover = ann.create(ann.module("mover", VAULT), 202, null, List.of(Iface.portNew("in", "mover.in", null)), false, "mover");
+        try {
+            ann.migrate(mover, 201, Duration.ofSeconds(20));
+            Status s = ann.status(mover);
+            assertEquals(201, s.node(), "status answered by the node it moved to");
+            assertEquals(Incarnation.State.EXECUTING, s.state());
+        } finally {
+            ann.destroy(mover);
+        }
+    }
+
     @Test
     void snapshotAndCheckpointWithoutAnyOperatorAreRefused() throws Exception {
         // A kernel's or an incarnation's own requests name no operator; none of them asks for these.
