@@ -3,13 +3,10 @@ package io.rdc.runtime.security;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.HexFormat;
 import javax.crypto.KeyAgreement;
 import javax.crypto.Mac;
@@ -39,20 +36,12 @@ public final class OperatorMacs {
 
     /** A new X25519 key pair: an operator session's, or a node's. */
     public static KeyPair newKeyPair() {
-        try {
-            return KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JVM has no X25519", e);
-        }
+        return OperatorTokens.newKeyPair(ALGORITHM);
     }
 
     /** The X25519 public key of an X.509 encoding, or null when it is none. */
     public static PublicKey publicKeyOrNull(byte[] x509) {
-        try {
-            return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(x509));
-        } catch (GeneralSecurityException | RuntimeException e) {
-            return null;
-        }
+        return OperatorTokens.publicKeyOrNull(ALGORITHM, x509);
     }
 
     /**

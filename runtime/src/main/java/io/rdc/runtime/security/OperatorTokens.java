@@ -64,19 +64,29 @@ public final class OperatorTokens {
         }
     }
 
-    /** A new Ed25519 key pair (the plane's signing key, or an operator session's key). */
+    /** A new Ed25519 key pair (the plane's signing key). */
     public static KeyPair newKeyPair() {
-        try {
-            return KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JVM has no Ed25519", e);
-        }
+        return newKeyPair(ALGORITHM);
     }
 
     /** The Ed25519 public key of an X.509 encoding, or null when it is none. */
     public static PublicKey publicKeyOrNull(byte[] x509) {
+        return publicKeyOrNull(ALGORITHM, x509);
+    }
+
+    /** A new key pair of {@code algorithm} (Ed25519 for the plane, X25519 for sessions and nodes). */
+    static KeyPair newKeyPair(String algorithm) {
         try {
-            return keys().generatePublic(new X509EncodedKeySpec(x509));
+            return KeyPairGenerator.getInstance(algorithm).generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM has no " + algorithm, e);
+        }
+    }
+
+    /** The {@code algorithm} public key of an X.509 encoding, or null when it is none. */
+    static PublicKey publicKeyOrNull(String algorithm, byte[] x509) {
+        try {
+            return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(x509));
         } catch (GeneralSecurityException | RuntimeException e) {
             return null;
         }
