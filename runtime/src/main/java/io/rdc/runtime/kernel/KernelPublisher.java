@@ -133,8 +133,8 @@ final class KernelPublisher {
     static UnsafeBuffer frame(int src, int dest, byte kind, long callId, int opOrStatus, Payload payload, Authority.Acting acting) {
         int plen = payload == null ? 0 : payload.length();
         byte[] trailer = kind != Frames.REQUEST ? null : acting == null ? NO_TRAILER : acting.encode(dest);
-        int signature = trailer != null && acting != null && acting.credentials() != null ? OperatorMacs.MAC_LENGTH : 0;
-        int tlen = trailer == null ? 0 : trailer.length + signature + Authority.TRAILER_LENGTH_BYTES;
+        int mac = trailer != null && acting != null && acting.credentials() != null ? OperatorMacs.MAC_LENGTH : 0;
+        int tlen = trailer == null ? 0 : trailer.length + mac + Authority.TRAILER_LENGTH_BYTES;
         UnsafeBuffer b = new UnsafeBuffer(new byte[Frames.Q_HEADER + plen + tlen]);
         Frames.putHeaderTo(b, kind, 0, 0, src);
         b.putLong(Frames.Q_CALL, callId);
@@ -144,11 +144,11 @@ final class KernelPublisher {
             int at = Frames.Q_HEADER + plen;
             b.putBytes(at, trailer);
             at += trailer.length;
-            if (signature > 0) {
+            if (mac > 0) {
                 acting.credentials().mac(dest, b, 0, at, b.byteArray(), at);
-                at += signature;
+                at += mac;
             }
-            b.putShort(at, (short) (trailer.length + signature));
+            b.putShort(at, (short) (trailer.length + mac));
         }
         return b;
     }
