@@ -365,6 +365,22 @@ class OperatorTokenTest {
         }
     }
 
+    /**
+     * A node's key agreement key lives as long as its verifier: here the victim gets a new one (as a
+     * restarted node has). ann's session's next request, MACed under the old key, is refused (counted)
+     * with the new key in the answer; the session agrees again and the request is acted on. Fails
+     * without the session's agreement on that answer (the status throws the refusal).
+     */
+    @Test
+    void aSessionAgreesAgainWithANodeWhoseKeyChanged() throws Exception {
+        annAgreedWithVictim();
+        long before = ann.actingNow().credentials().nodeKeyId(VICTIM);
+        pool.kernel(VICTIM).requireOperatorTokens(pool.pool().operatorTokenKey()); // a new verifier, with a new key
+        assertEquals(Incarnation.State.EXECUTING, ann.status(vault).state(), "acted on after the session agreed again");
+        assertEquals(1, victimVerifier().count(OperatorTokens.Refusal.WRONG_NODE), "the request under the old key was refused, once");
+        assertNotEquals(before, ann.actingNow().credentials().nodeKeyId(VICTIM), "the session agreed a key with the node's new one");
+    }
+
     @Test
     void snapshotAndCheckpointWithoutAnyOperatorAreRefused() throws Exception {
         // A kernel's or an incarnation's own requests name no operator; none of them asks for these.
